@@ -1,0 +1,17 @@
+//! Vellum's domain: the rules of workspaces, assets, versions, workflows, reviews and the
+//! audit trail, as pure functions and types. No IO, no async; most of the tests live here.
+
+pub mod audit;
+pub mod error;
+pub mod id;
+pub mod metadata;
+pub mod role;
+pub mod status;
+pub mod time;
+pub mod review;
+pub mod validate;
+pub mod workflow;
+
+pub use error::{DomainError, Result};
+pub use id::Id;
+pub use time::Timestamp;

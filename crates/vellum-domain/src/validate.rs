@@ -1,0 +1,197 @@
+//! Validated values: a value of these types that exists is valid.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::DomainError;
+
+macro_rules! text_newtype {
+    ($name:ident) => {
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+text_newtype!(Email);
+text_newtype!(Slug);
+text_newtype!(Name);
+text_newtype!(ChangeNote);
+
+fn bounded(
+    code: &'static str,
+    what: &str,
+    s: &str,
+    max: usize,
+) -> Result<String, DomainError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(DomainError::invalid(code, format!("{what} must not be empty")));
+    }
+    if t.chars().count() > max {
+        return Err(DomainError::invalid(code, format!("{what} must be at most {max} characters")));
+    }
+    if t.chars().any(|c| c.is_control()) {
+        return Err(DomainError::invalid(code, format!("{what} must not contain control characters")));
+    }
+    Ok(t.to_string())
+}
+
+impl Email {
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let t = s.trim().to_lowercase();
+        let ok = t.len() <= 254
+            && t.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !t.chars().any(|c| c.is_whitespace() || c.is_control())
+                    && !domain.contains('@')
+            });
+        if ok {
+            Ok(Email(t))
+        } else {
+            Err(DomainError::invalid("invalid_email", format!("'{}' is not an email address", s.trim())))
+        }
+    }
+}
+
+impl Slug {
+    /// Lower-case letters, digits and dashes, 2–48 long, starting with a letter, so a
+    /// slug can never be mistaken for an id in a path.
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let ok = (2..=48).contains(&s.len())
+            && s.starts_with(|c: char| c.is_ascii_lowercase())
+            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !s.ends_with('-');
+        if ok {
+            Ok(Slug(s.to_string()))
+        } else {
+            Err(DomainError::invalid(
+                "invalid_slug",
+                format!("'{s}' is not a valid slug: use 2–48 lower-case letters, digits and dashes, starting with a letter"),
+            ))
+        }
+    }
+}
+
+impl Name {
+    /// A human-facing name or title (workspace, group, workflow, asset title, stage).
+    pub fn parse(what: &str, s: &str) -> Result<Self, DomainError> {
+        bounded("invalid_name", what, s, 200).map(Name)
+    }
+}
+
+impl ChangeNote {
+    /// Every version says what changed; an empty note is refused.
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        bounded("invalid_note", "the change note", s, 4000).map(ChangeNote)
+    }
+}
+
+/// A password policy that is long enough to matter and short enough to hash.
+pub fn check_password(s: &str) -> Result<(), DomainError> {
+    if s.chars().count() < 10 {
+        return Err(DomainError::invalid("weak_password", "the password must be at least 10 characters long"));
+    }
+    if s.len() > 1024 {
+        return Err(DomainError::invalid("invalid_password", "the password must be at most 1024 bytes"));
+    }
+    Ok(())
+}
+
+/// The kind of an asset, which decides how it is previewed and routed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssetKind {
+    Visual,
+    Video,
+    Written,
+    DesignSource,
+    CampaignReady,
+}
+
+impl AssetKind {
+    pub const ALL: [AssetKind; 5] = [
+        AssetKind::Visual,
+        AssetKind::Video,
+        AssetKind::Written,
+        AssetKind::DesignSource,
+        AssetKind::CampaignReady,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssetKind::Visual => "visual",
+            AssetKind::Video => "video",
+            AssetKind::Written => "written",
+            AssetKind::DesignSource => "design_source",
+            AssetKind::CampaignReady => "campaign_ready",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        AssetKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            DomainError::invalid(
+                "invalid_kind",
+                format!("'{s}' is not an asset kind; use one of visual, video, written, design_source, campaign_ready"),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(Email::parse(" Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
+        for bad in ["", "ann", "ann@", "@x.com", "ann@localhost", "a b@x.com", "a@b@c.com"] {
+            assert_eq!(Email::parse(bad).unwrap_err().code(), "invalid_email", "{bad}");
+        }
+    }
+
+    #[test]
+    fn slugs_cannot_look_like_ids() {
+        assert!(Slug::parse("acme-bank").is_ok());
+        for bad in ["A", "a", "0190ab", "acme_bank", "acme-", "Acme"] {
+            assert!(Slug::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn change_notes_must_say_something() {
+        assert_eq!(ChangeNote::parse("   ").unwrap_err().code(), "invalid_note");
+        assert_eq!(ChangeNote::parse(" new logo ").unwrap().as_str(), "new logo");
+    }
+
+    #[test]
+    fn kinds_parse_strictly() {
+        assert_eq!(AssetKind::parse("design_source"), Ok(AssetKind::DesignSource));
+        assert_eq!(AssetKind::parse("photo").unwrap_err().code(), "invalid_kind");
+    }
+
+    #[test]
+    fn passwords_have_a_floor() {
+        assert!(check_password("short").is_err());
+        assert!(check_password("long enough pass").is_ok());
+    }
+}

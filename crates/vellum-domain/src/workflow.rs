@@ -1,0 +1,150 @@
+//! Workflow templates: ordered stages with approvers, a completion rule and a start mode.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{validate::Name, DomainError, Id};
+
+/// Who approves a stage: one user, or every member of a group (resolved when a review starts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ApproverRef {
+    User(Id),
+    Group(Id),
+}
+
+/// When a stage is complete: every approver, any one approver, or at least `n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    All,
+    Any,
+    Quorum(u32),
+}
+
+/// Whether a stage waits for the stage before it or runs beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartMode {
+    #[default]
+    AfterPrevious,
+    WithPrevious,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageSpec {
+    pub name: String,
+    pub approvers: Vec<ApproverRef>,
+    pub rule: Rule,
+    #[serde(default)]
+    pub start: StartMode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_in_hours: Option<u32>,
+}
+
+/// A workflow as submitted: a name and its stages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowSpec {
+    pub name: String,
+    pub stages: Vec<StageSpec>,
+}
+
+pub const MAX_STAGES: usize = 20;
+pub const MAX_APPROVERS: usize = 100;
+
+fn invalid(message: impl Into<String>) -> DomainError {
+    DomainError::invalid("invalid_workflow", message)
+}
+
+impl WorkflowSpec {
+    /// Checks the shape of a workflow; approvers' membership is checked by the caller,
+    /// who can see the workspace.
+    pub fn validate(mut self) -> Result<Self, DomainError> {
+        self.name = Name::parse("the workflow name", &self.name)?.into_inner();
+        if self.stages.is_empty() || self.stages.len() > MAX_STAGES {
+            return Err(invalid(format!("a workflow needs 1–{MAX_STAGES} stages")));
+        }
+        for (i, stage) in self.stages.iter_mut().enumerate() {
+            let n = i + 1;
+            stage.name = Name::parse(&format!("the name of stage {n}"), &stage.name)?.into_inner();
+            if stage.approvers.is_empty() || stage.approvers.len() > MAX_APPROVERS {
+                return Err(invalid(format!("stage '{}' needs 1–{MAX_APPROVERS} approvers", stage.name)));
+            }
+            let mut seen = Vec::with_capacity(stage.approvers.len());
+            for a in &stage.approvers {
+                if seen.contains(a) {
+                    return Err(invalid(format!("stage '{}' names the same approver twice", stage.name)));
+                }
+                seen.push(*a);
+            }
+            if let Rule::Quorum(q) = stage.rule {
+                let only_users = stage.approvers.iter().all(|a| matches!(a, ApproverRef::User(_)));
+                if q == 0 || (only_users && q as usize > stage.approvers.len()) {
+                    return Err(invalid(format!(
+                        "stage '{}': a quorum must be between 1 and the number of approvers ({})",
+                        stage.name,
+                        stage.approvers.len()
+                    )));
+                }
+            }
+            if i == 0 && stage.start == StartMode::WithPrevious {
+                return Err(invalid("the first stage cannot start 'with_previous': there is no stage before it"));
+            }
+            if let Some(h) = stage.due_in_hours {
+                if !(1..=8760).contains(&h) {
+                    return Err(invalid(format!("stage '{}': due_in_hours must be 1–8760", stage.name)));
+                }
+            }
+        }
+        let mut names: Vec<&str> = self.stages.iter().map(|s| s.name.as_str()).collect();
+        names.sort_unstable();
+        if names.windows(2).any(|w| w[0] == w[1]) {
+            return Err(invalid("stage names must be unique within a workflow"));
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(v: serde_json::Value) -> Result<WorkflowSpec, DomainError> {
+        serde_json::from_value::<WorkflowSpec>(v).map_err(|e| invalid(e.to_string()))?.validate()
+    }
+
+    const U1: &str = "01900000-0000-7000-8000-000000000001";
+    const U2: &str = "01900000-0000-7000-8000-000000000002";
+
+    #[test]
+    fn wire_format_matches_the_api() {
+        let w = spec(json!({"name": "Legal", "stages": [
+            {"name": "Brand", "approvers": [{"user": U1}], "rule": "all"},
+            {"name": "Legal", "approvers": [{"user": U1}, {"group": U2}], "rule": {"quorum": 2}, "start": "with_previous", "due_in_hours": 48}
+        ]}))
+        .unwrap();
+        assert_eq!(w.stages[1].rule, Rule::Quorum(2));
+        assert_eq!(w.stages[1].start, StartMode::WithPrevious);
+        assert_eq!(w.stages[0].start, StartMode::AfterPrevious);
+    }
+
+    #[test]
+    fn broken_workflows_are_refused() {
+        let cases = [
+            json!({"name": "x", "stages": []}),
+            json!({"name": "x", "stages": [{"name": "a", "approvers": [], "rule": "all"}]}),
+            json!({"name": "x", "stages": [{"name": "a", "approvers": [{"user": U1}], "rule": {"quorum": 2}}]}),
+            json!({"name": "x", "stages": [{"name": "a", "approvers": [{"user": U1}], "rule": {"quorum": 0}}]}),
+            json!({"name": "x", "stages": [{"name": "a", "approvers": [{"user": U1}], "rule": "all", "start": "with_previous"}]}),
+            json!({"name": "x", "stages": [{"name": "a", "approvers": [{"user": U1}, {"user": U1}], "rule": "all"}]}),
+            json!({"name": "x", "stages": [{"name": "a", "approvers": [{"user": U1}], "rule": "all"}, {"name": "a", "approvers": [{"user": U1}], "rule": "all"}]}),
+            json!({"name": "x", "stages": [{"name": "a", "approvers": [{"user": U1}], "rule": "all", "due_in_hours": 0}]}),
+            json!({"name": " ", "stages": [{"name": "a", "approvers": [{"user": U1}], "rule": "all"}]}),
+        ];
+        for c in cases {
+            assert!(spec(c.clone()).is_err(), "{c}");
+        }
+    }
+}
