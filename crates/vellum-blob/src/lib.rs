@@ -1,1 +1,75 @@
-//! placeholder
+//! Content-addressed blob storage. Bytes are named by their SHA-256, written atomically
+//! (temp file → fsync → rename → fsync folder) and never rewritten. Nothing outside this
+//! crate knows where or how bytes live.
+
+mod local;
+
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use tokio::io::AsyncRead;
+
+pub use local::LocalBlobStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("blob {0} not found")]
+    NotFound(String),
+    #[error("'{0}' is not a blob key")]
+    BadKey(String),
+    #[error("blob storage I/O: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A blob's name: the lower-case hex SHA-256 of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BlobKey(String);
+
+impl BlobKey {
+    /// Accepts only 64 lower-case hex digits, so a key can never name a path.
+    pub fn parse(s: &str) -> Result<Self> {
+        if s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            Ok(BlobKey(s.to_string()))
+        } else {
+            Err(Error::BadKey(s.chars().take(80).collect()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a finished write produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    pub key: BlobKey,
+    pub size: u64,
+}
+
+pub type BlobRead = Pin<Box<dyn AsyncRead + Send>>;
+
+/// Where blobs live. Implementations must make `finish` durable before it returns.
+#[async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// Starts writing a new blob; its key is known only when it is finished.
+    async fn begin(&self) -> Result<Box<dyn BlobWriter>>;
+    /// Reads `len` bytes from `offset` (all of it when `range` is None).
+    async fn open(&self, key: &BlobKey, range: Option<(u64, u64)>) -> Result<BlobRead>;
+    /// The size of a stored blob, or None if it is absent.
+    async fn size(&self, key: &BlobKey) -> Result<Option<u64>>;
+    /// Re-reads a blob and checks its bytes still hash to its key.
+    async fn verify(&self, key: &BlobKey) -> Result<bool>;
+}
+
+/// An unfinished blob. Dropping it without `finish` discards what was written.
+#[async_trait]
+pub trait BlobWriter: Send {
+    async fn write(&mut self, chunk: &[u8]) -> Result<()>;
+    /// Bytes written so far.
+    fn written(&self) -> u64;
+    /// Makes the blob durable under its content hash (once: equal content is stored once).
+    async fn finish(self: Box<Self>) -> Result<StoredBlob>;
+}

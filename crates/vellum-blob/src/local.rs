@@ -1,0 +1,259 @@
+//! The local-folder blob store: `blobs/ab/<sha256>` with writes staged in `tmp/`.
+
+use std::{
+    fs::File,
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+use crate::{BlobKey, BlobRead, BlobStore, BlobWriter, Error, Result, StoredBlob};
+
+/// Writes are buffered to this size and then hashed and written on a blocking thread.
+const CHUNK: usize = 1 << 20;
+
+#[derive(Debug, Clone)]
+pub struct LocalBlobStore {
+    root: PathBuf,
+}
+
+impl LocalBlobStore {
+    /// Opens (creating if needed) a store under `root`, clearing writes a crash left behind.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        std::fs::create_dir_all(root.join("blobs"))?;
+        let tmp = root.join("tmp");
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp)?;
+        }
+        std::fs::create_dir_all(&tmp)?;
+        Ok(LocalBlobStore { root })
+    }
+
+    fn path_of(&self, key: &BlobKey) -> PathBuf {
+        let k = key.as_str();
+        self.root.join("blobs").join(&k[..2]).join(k)
+    }
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+fn join<T>(r: std::result::Result<std::io::Result<T>, tokio::task::JoinError>) -> Result<T> {
+    r.map_err(|e| Error::Io(std::io::Error::other(e)))?.map_err(Error::Io)
+}
+
+#[async_trait]
+impl BlobStore for LocalBlobStore {
+    async fn begin(&self) -> Result<Box<dyn BlobWriter>> {
+        let tmp = self.root.join("tmp").join(uuid::Uuid::now_v7().to_string());
+        let path = tmp.clone();
+        let file = join(tokio::task::spawn_blocking(move || File::create_new(&path)).await)?;
+        Ok(Box::new(LocalWriter {
+            store: self.clone(),
+            tmp,
+            state: Some((file, Sha256::new())),
+            buf: Vec::with_capacity(CHUNK),
+            written: 0,
+        }))
+    }
+
+    async fn open(&self, key: &BlobKey, range: Option<(u64, u64)>) -> Result<BlobRead> {
+        let mut f = match tokio::fs::File::open(self.path_of(key)).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::NotFound(key.as_str().into())),
+            Err(e) => return Err(e.into()),
+        };
+        match range {
+            None => Ok(Box::pin(f)),
+            Some((offset, len)) => {
+                f.seek(std::io::SeekFrom::Start(offset)).await?;
+                Ok(Box::pin(f.take(len)))
+            }
+        }
+    }
+
+    async fn size(&self, key: &BlobKey) -> Result<Option<u64>> {
+        match tokio::fs::metadata(self.path_of(key)).await {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn verify(&self, key: &BlobKey) -> Result<bool> {
+        let path = self.path_of(key);
+        let want = key.as_str().to_string();
+        join(
+            tokio::task::spawn_blocking(move || {
+                let mut f = File::open(path)?;
+                let mut h = Sha256::new();
+                std::io::copy(&mut f, &mut h)?;
+                Ok(hex::encode(h.finalize()) == want)
+            })
+            .await,
+        )
+    }
+}
+
+struct LocalWriter {
+    store: LocalBlobStore,
+    tmp: PathBuf,
+    /// Taken while a blocking write runs; None after a failed write.
+    state: Option<(File, Sha256)>,
+    buf: Vec<u8>,
+    written: u64,
+}
+
+impl LocalWriter {
+    async fn flush_buf(&mut self) -> Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let (mut file, mut hasher) =
+            self.state.take().ok_or_else(|| Error::Io(std::io::Error::other("blob writer used after an error")))?;
+        let buf = std::mem::take(&mut self.buf);
+        let (file, hasher, mut buf) = join(
+            tokio::task::spawn_blocking(move || {
+                hasher.update(&buf);
+                file.write_all(&buf)?;
+                Ok((file, hasher, buf))
+            })
+            .await,
+        )?;
+        buf.clear();
+        self.buf = buf;
+        self.state = Some((file, hasher));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl BlobWriter for LocalWriter {
+    async fn write(&mut self, mut chunk: &[u8]) -> Result<()> {
+        self.written += chunk.len() as u64;
+        while !chunk.is_empty() {
+            let room = CHUNK - self.buf.len();
+            let take = room.min(chunk.len());
+            self.buf.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
+            if self.buf.len() == CHUNK {
+                self.flush_buf().await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn written(&self) -> u64 {
+        self.written
+    }
+
+    async fn finish(mut self: Box<Self>) -> Result<StoredBlob> {
+        self.flush_buf().await?;
+        let (file, hasher) =
+            self.state.take().ok_or_else(|| Error::Io(std::io::Error::other("blob writer used after an error")))?;
+        let key = BlobKey(hex::encode(hasher.finalize()));
+        let dest = self.store.path_of(&key);
+        let tmp = self.tmp.clone();
+        let size = self.written;
+        join(
+            tokio::task::spawn_blocking(move || {
+                if dest.exists() {
+                    // Equal content is already stored (and was made durable when it was).
+                    drop(file);
+                    std::fs::remove_file(&tmp)?;
+                    return Ok(());
+                }
+                file.sync_all()?;
+                drop(file);
+                let dir = dest.parent().ok_or_else(|| std::io::Error::other("blob path has no folder"))?;
+                let fresh_dir = !dir.exists();
+                std::fs::create_dir_all(dir)?;
+                std::fs::rename(&tmp, &dest)?;
+                sync_dir(dir)?;
+                if fresh_dir {
+                    if let Some(parent) = dir.parent() {
+                        sync_dir(parent)?;
+                    }
+                }
+                Ok(())
+            })
+            .await,
+        )?;
+        // The temp file is gone (renamed or removed): nothing for Drop to clean.
+        self.tmp = PathBuf::new();
+        Ok(StoredBlob { key, size })
+    }
+}
+
+impl Drop for LocalWriter {
+    fn drop(&mut self) {
+        if !self.tmp.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn put(store: &LocalBlobStore, parts: &[&[u8]]) -> StoredBlob {
+        let mut w = store.begin().await.unwrap();
+        for p in parts {
+            w.write(p).await.unwrap();
+        }
+        w.finish().await.unwrap()
+    }
+
+    async fn read_all(store: &LocalBlobStore, key: &BlobKey, range: Option<(u64, u64)>) -> Vec<u8> {
+        let mut r = store.open(key, range).await.unwrap();
+        let mut v = Vec::new();
+        r.read_to_end(&mut v).await.unwrap();
+        v
+    }
+
+    #[tokio::test]
+    async fn bytes_come_back_exactly_under_their_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalBlobStore::open(dir.path()).unwrap();
+        let big: Vec<u8> = (0..(3 * CHUNK + 17)).map(|i| (i % 251) as u8).collect();
+        let b = put(&store, &[&big[..10], &big[10..]]).await;
+        assert_eq!(b.size, big.len() as u64);
+        assert_eq!(b.key.as_str(), hex::encode(Sha256::digest(&big)));
+        assert_eq!(read_all(&store, &b.key, None).await, big);
+        assert_eq!(read_all(&store, &b.key, Some((5, 10))).await, big[5..15].to_vec());
+        assert!(store.verify(&b.key).await.unwrap());
+        assert_eq!(store.size(&b.key).await.unwrap(), Some(big.len() as u64));
+    }
+
+    #[tokio::test]
+    async fn equal_content_is_stored_once_and_temp_files_do_not_linger() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalBlobStore::open(dir.path()).unwrap();
+        let a = put(&store, &[b"hello"]).await;
+        let b = put(&store, &[b"hel", b"lo"]).await;
+        assert_eq!(a, b);
+        let abandoned = {
+            let mut w = store.begin().await.unwrap();
+            w.write(b"half").await.unwrap();
+            w
+        };
+        drop(abandoned);
+        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[tokio::test]
+    async fn missing_blobs_and_bad_keys_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalBlobStore::open(dir.path()).unwrap();
+        let key = BlobKey::parse(&"a".repeat(64)).unwrap();
+        assert!(matches!(store.open(&key, None).await, Err(Error::NotFound(_))));
+        assert!(BlobKey::parse("../../etc/passwd").is_err());
+        assert!(BlobKey::parse(&"A".repeat(64)).is_err());
+    }
+}
