@@ -1,0 +1,221 @@
+//! Assets, their immutable versions and the content-addressed blobs they point at.
+
+use sqlx::{any::AnyRow, AnyConnection};
+use vellum_domain::{metadata::AssetMetadata, status::AssetStatus, validate::AssetKind, Id, Timestamp};
+
+use crate::{
+    dialect,
+    model::{Asset, Version},
+    row, Error, Result,
+};
+
+const ASSET_COLS: &str =
+    "id, workspace_id, title, kind, metadata, status, current_version, approved_version, created_by, created_at, updated_at";
+
+fn decode_asset(r: &AnyRow) -> Result<Asset> {
+    Ok(Asset {
+        id: row::id(r, "id")?,
+        workspace_id: row::id(r, "workspace_id")?,
+        title: row::text(r, "title")?,
+        kind: row::parsed(r, "kind", |s| AssetKind::parse(s).ok())?,
+        metadata: row::json::<AssetMetadata>(r, "metadata")?,
+        status: row::parsed(r, "status", AssetStatus::parse)?,
+        current_version: row::uint(r, "current_version")?,
+        approved_version: row::opt_uint(r, "approved_version")?,
+        created_by: row::id(r, "created_by")?,
+        created_at: row::ts(r, "created_at")?,
+        updated_at: row::ts(r, "updated_at")?,
+    })
+}
+
+const VERSION_COLS: &str =
+    "asset_id, number, sha256, size, content_type, filename, note, restored_from, created_by, created_at";
+
+fn decode_version(r: &AnyRow) -> Result<Version> {
+    Ok(Version {
+        asset_id: row::id(r, "asset_id")?,
+        number: row::uint(r, "number")?,
+        sha256: row::text(r, "sha256")?,
+        size: u64::try_from(row::int(r, "size")?).map_err(|_| Error::Corrupt("negative size".into()))?,
+        content_type: row::text(r, "content_type")?,
+        filename: row::text(r, "filename")?,
+        note: row::text(r, "note")?,
+        restored_from: row::opt_uint(r, "restored_from")?,
+        created_by: row::id(r, "created_by")?,
+        created_at: row::ts(r, "created_at")?,
+    })
+}
+
+pub async fn insert(c: &mut AnyConnection, a: &Asset) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO assets ({ASSET_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(a.id.to_string())
+    .bind(a.workspace_id.to_string())
+    .bind(&a.title)
+    .bind(a.kind.as_str())
+    .bind(row::to_json(&a.metadata)?)
+    .bind(a.status.as_str())
+    .bind(i64::from(a.current_version))
+    .bind(a.approved_version.map(i64::from))
+    .bind(a.created_by.to_string())
+    .bind(a.created_at.to_string())
+    .bind(a.updated_at.to_string())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(c: &mut AnyConnection, id: Id) -> Result<Option<Asset>> {
+    let sql = format!("SELECT {ASSET_COLS} FROM assets WHERE id = $1");
+    sqlx::query(&sql).bind(id.to_string()).fetch_optional(c).await?.as_ref().map(decode_asset).transpose()
+}
+
+/// Reads an asset and, on PostgreSQL, locks it until the transaction ends, so concurrent
+/// uploads and reviews of one asset take turns.
+pub async fn get_for_update(c: &mut AnyConnection, id: Id) -> Result<Option<Asset>> {
+    let lock = dialect::of(c).for_update();
+    let sql = format!("SELECT {ASSET_COLS} FROM assets WHERE id = $1{lock}");
+    sqlx::query(&sql).bind(id.to_string()).fetch_optional(c).await?.as_ref().map(decode_asset).transpose()
+}
+
+/// What a library listing asks for.
+#[derive(Debug, Clone, Default)]
+pub struct AssetFilter {
+    pub status: Option<AssetStatus>,
+    pub kind: Option<AssetKind>,
+    /// Only assets with an approved version (what viewers may see).
+    pub approved_only: bool,
+    pub limit: u32,
+}
+
+pub async fn list(c: &mut AnyConnection, ws: Id, f: &AssetFilter) -> Result<Vec<Asset>> {
+    let mut sql = format!("SELECT {ASSET_COLS} FROM assets WHERE workspace_id = $1");
+    let mut n = 1;
+    let mut binds: Vec<&str> = Vec::new();
+    if let Some(s) = f.status {
+        n += 1;
+        sql.push_str(&format!(" AND status = ${n}"));
+        binds.push(s.as_str());
+    }
+    if let Some(k) = f.kind {
+        n += 1;
+        sql.push_str(&format!(" AND kind = ${n}"));
+        binds.push(k.as_str());
+    }
+    if f.approved_only {
+        sql.push_str(" AND approved_version IS NOT NULL");
+    }
+    sql.push_str(&format!(" ORDER BY updated_at DESC, id DESC LIMIT {}", f.limit.clamp(1, 1000)));
+    let mut q = sqlx::query(&sql).bind(ws.to_string());
+    for b in binds {
+        q = q.bind(b);
+    }
+    q.fetch_all(c).await?.iter().map(decode_asset).collect()
+}
+
+pub async fn update_details(c: &mut AnyConnection, a: &Asset) -> Result<()> {
+    sqlx::query("UPDATE assets SET title = $1, metadata = $2, updated_at = $3 WHERE id = $4")
+        .bind(&a.title)
+        .bind(row::to_json(&a.metadata)?)
+        .bind(a.updated_at.to_string())
+        .bind(a.id.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Stores the derived state: current and approved version and the status.
+pub async fn update_state(c: &mut AnyConnection, a: &Asset) -> Result<()> {
+    sqlx::query(
+        "UPDATE assets SET current_version = $1, approved_version = $2, status = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(i64::from(a.current_version))
+    .bind(a.approved_version.map(i64::from))
+    .bind(a.status.as_str())
+    .bind(a.updated_at.to_string())
+    .bind(a.id.to_string())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Records a blob the blob store has made durable (idempotent).
+pub async fn insert_blob(c: &mut AnyConnection, sha256: &str, size: u64, now: Timestamp) -> Result<()> {
+    sqlx::query("INSERT INTO blobs (sha256, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
+        .bind(sha256)
+        .bind(size as i64)
+        .bind(now.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Every blob the database points at (for integrity checks).
+pub async fn all_blobs(c: &mut AnyConnection) -> Result<Vec<(String, u64)>> {
+    sqlx::query("SELECT sha256, size FROM blobs ORDER BY sha256")
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| Ok((row::text(r, "sha256")?, row::int(r, "size")? as u64)))
+        .collect()
+}
+
+pub async fn insert_version(c: &mut AnyConnection, workspace: Id, v: &Version) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO versions ({VERSION_COLS}, workspace_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(v.asset_id.to_string())
+    .bind(i64::from(v.number))
+    .bind(&v.sha256)
+    .bind(v.size as i64)
+    .bind(&v.content_type)
+    .bind(&v.filename)
+    .bind(&v.note)
+    .bind(v.restored_from.map(i64::from))
+    .bind(v.created_by.to_string())
+    .bind(v.created_at.to_string())
+    .bind(workspace.to_string())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn versions(c: &mut AnyConnection, asset: Id) -> Result<Vec<Version>> {
+    let sql = format!("SELECT {VERSION_COLS} FROM versions WHERE asset_id = $1 ORDER BY number DESC");
+    sqlx::query(&sql).bind(asset.to_string()).fetch_all(c).await?.iter().map(decode_version).collect()
+}
+
+pub async fn version(c: &mut AnyConnection, asset: Id, number: u32) -> Result<Option<Version>> {
+    let sql = format!("SELECT {VERSION_COLS} FROM versions WHERE asset_id = $1 AND number = $2");
+    sqlx::query(&sql)
+        .bind(asset.to_string())
+        .bind(i64::from(number))
+        .fetch_optional(c)
+        .await?
+        .as_ref()
+        .map(decode_version)
+        .transpose()
+}
+
+/// The first version in a workspace with this content, if any (for duplicate detection).
+pub async fn find_content(c: &mut AnyConnection, ws: Id, sha256: &str) -> Result<Option<(Id, u32)>> {
+    let r = sqlx::query(
+        "SELECT asset_id, number FROM versions WHERE workspace_id = $1 AND sha256 = $2 ORDER BY created_at LIMIT 1",
+    )
+    .bind(ws.to_string())
+    .bind(sha256)
+    .fetch_optional(c)
+    .await?;
+    r.map(|r| Ok((row::id(&r, "asset_id")?, row::uint(&r, "number")?))).transpose()
+}
+
+/// Every (asset, version, sha256) pair, for integrity checks after a crash.
+pub async fn all_version_blobs(c: &mut AnyConnection) -> Result<Vec<(Id, u32, String)>> {
+    sqlx::query("SELECT asset_id, number, sha256 FROM versions")
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| Ok((row::id(r, "asset_id")?, row::uint(r, "number")?, row::text(r, "sha256")?)))
+        .collect()
+}

@@ -1,0 +1,139 @@
+//! The records the store reads and writes. They serialise with the public API's field names.
+
+use serde::Serialize;
+use vellum_domain::{
+    metadata::AssetMetadata,
+    review::{ReviewStatus, StagePlan},
+    role::Role,
+    status::AssetStatus,
+    validate::AssetKind,
+    workflow::StageSpec,
+    Id, Timestamp,
+};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: Id,
+    pub email: String,
+    pub name: String,
+    pub is_admin: bool,
+    pub created_at: Timestamp,
+    #[serde(skip)]
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Workspace {
+    pub id: Id,
+    pub name: String,
+    pub slug: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub user_id: Id,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub since: Timestamp,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub id: Id,
+    pub workspace_id: Id,
+    pub name: String,
+    pub members: Vec<Id>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Asset {
+    pub id: Id,
+    pub workspace_id: Id,
+    pub title: String,
+    pub kind: AssetKind,
+    pub metadata: AssetMetadata,
+    pub status: AssetStatus,
+    pub current_version: u32,
+    pub approved_version: Option<u32>,
+    pub created_by: Id,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Version {
+    pub asset_id: Id,
+    pub number: u32,
+    pub size: u64,
+    pub content_type: String,
+    pub sha256: String,
+    pub filename: String,
+    pub note: String,
+    pub restored_from: Option<u32>,
+    pub created_by: Id,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Workflow {
+    pub id: Id,
+    pub workspace_id: Id,
+    pub name: String,
+    pub revision: u32,
+    pub stages: Vec<StageSpec>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewRecord {
+    pub id: Id,
+    pub workspace_id: Id,
+    pub asset_id: Id,
+    pub version: u32,
+    pub workflow_id: Id,
+    pub workflow_revision: u32,
+    pub plan: Vec<StagePlan>,
+    pub status: ReviewStatus,
+    pub started_by: Id,
+    pub created_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+}
+
+/// An audit event to append; the store numbers and chains it.
+#[derive(Debug, Clone, Default)]
+pub struct NewAuditEvent {
+    pub workspace_id: Option<Id>,
+    pub actor_id: Option<Id>,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<String>,
+    pub version: Option<u32>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// An audit event as stored and exported.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEvent {
+    pub chain: String,
+    pub seq: i64,
+    pub id: String,
+    pub at: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<String>,
+    pub version: Option<i64>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}

@@ -1,0 +1,113 @@
+//! Reviews (one run of a workflow revision on one version) and the decisions recorded in them.
+
+use sqlx::{any::AnyRow, AnyConnection};
+use vellum_domain::{
+    review::{DecisionRecord, ReviewStatus, Verdict},
+    Id, Timestamp,
+};
+
+use crate::{dialect, model::ReviewRecord, row, Result};
+
+const COLS: &str =
+    "id, workspace_id, asset_id, version, workflow_id, workflow_revision, plan, status, started_by, created_at, closed_at";
+
+fn decode(r: &AnyRow) -> Result<ReviewRecord> {
+    Ok(ReviewRecord {
+        id: row::id(r, "id")?,
+        workspace_id: row::id(r, "workspace_id")?,
+        asset_id: row::id(r, "asset_id")?,
+        version: row::uint(r, "version")?,
+        workflow_id: row::id(r, "workflow_id")?,
+        workflow_revision: row::uint(r, "workflow_revision")?,
+        plan: row::json(r, "plan")?,
+        status: row::parsed(r, "status", ReviewStatus::parse)?,
+        started_by: row::id(r, "started_by")?,
+        created_at: row::ts(r, "created_at")?,
+        closed_at: row::opt_ts(r, "closed_at")?,
+    })
+}
+
+pub async fn insert(c: &mut AnyConnection, r: &ReviewRecord) -> Result<()> {
+    sqlx::query(&format!("INSERT INTO reviews ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+        .bind(r.id.to_string())
+        .bind(r.workspace_id.to_string())
+        .bind(r.asset_id.to_string())
+        .bind(i64::from(r.version))
+        .bind(r.workflow_id.to_string())
+        .bind(i64::from(r.workflow_revision))
+        .bind(row::to_json(&r.plan)?)
+        .bind(r.status.as_str())
+        .bind(r.started_by.to_string())
+        .bind(r.created_at.to_string())
+        .bind(r.closed_at.map(|t| t.to_string()))
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// A review, locked on PostgreSQL when `for_update` (decisions on one review take turns).
+pub async fn get(c: &mut AnyConnection, id: Id, for_update: bool) -> Result<Option<ReviewRecord>> {
+    let lock = if for_update { dialect::of(c).for_update() } else { "" };
+    let sql = format!("SELECT {COLS} FROM reviews WHERE id = $1{lock}");
+    sqlx::query(&sql).bind(id.to_string()).fetch_optional(c).await?.as_ref().map(decode).transpose()
+}
+
+/// Reviews of an asset, newest first.
+pub async fn for_asset(c: &mut AnyConnection, asset: Id) -> Result<Vec<ReviewRecord>> {
+    let sql = format!("SELECT {COLS} FROM reviews WHERE asset_id = $1 ORDER BY created_at DESC, id DESC");
+    sqlx::query(&sql).bind(asset.to_string()).fetch_all(c).await?.iter().map(decode).collect()
+}
+
+pub async fn latest_for_asset(c: &mut AnyConnection, asset: Id) -> Result<Option<ReviewRecord>> {
+    let sql = format!("SELECT {COLS} FROM reviews WHERE asset_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1");
+    sqlx::query(&sql).bind(asset.to_string()).fetch_optional(c).await?.as_ref().map(decode).transpose()
+}
+
+pub async fn set_status(c: &mut AnyConnection, id: Id, status: ReviewStatus, closed_at: Option<Timestamp>) -> Result<()> {
+    sqlx::query("UPDATE reviews SET status = $1, closed_at = $2 WHERE id = $3")
+        .bind(status.as_str())
+        .bind(closed_at.map(|t| t.to_string()))
+        .bind(id.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_decision(c: &mut AnyConnection, review: Id, d: &DecisionRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO decisions (id, review_id, stage, user_id, version, verdict, reason, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(vellum_domain::id::new_id().to_string())
+    .bind(review.to_string())
+    .bind(d.stage as i64)
+    .bind(d.user_id.to_string())
+    .bind(i64::from(d.version))
+    .bind(d.verdict.as_str())
+    .bind(d.reason.clone())
+    .bind(d.decided_at.to_string())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// A review's decisions in the order they were recorded.
+pub async fn decisions(c: &mut AnyConnection, review: Id) -> Result<Vec<DecisionRecord>> {
+    sqlx::query(
+        "SELECT stage, user_id, version, verdict, reason, decided_at FROM decisions WHERE review_id = $1 ORDER BY decided_at, id",
+    )
+    .bind(review.to_string())
+    .fetch_all(c)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(DecisionRecord {
+            stage: row::int(r, "stage")? as usize,
+            user_id: row::id(r, "user_id")?,
+            version: row::uint(r, "version")?,
+            verdict: row::parsed(r, "verdict", |s| Verdict::parse(s).ok())?,
+            reason: row::opt_text(r, "reason")?,
+            decided_at: row::ts(r, "decided_at")?,
+        })
+    })
+    .collect()
+}

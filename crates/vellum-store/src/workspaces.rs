@@ -1,0 +1,170 @@
+//! Workspaces, memberships and groups.
+
+use sqlx::{any::AnyRow, AnyConnection};
+use vellum_domain::{role::Role, Id, Timestamp};
+
+use crate::{
+    model::{Group, Member, Workspace},
+    row, Result,
+};
+
+fn workspace(r: &AnyRow) -> Result<Workspace> {
+    Ok(Workspace {
+        id: row::id(r, "id")?,
+        name: row::text(r, "name")?,
+        slug: row::text(r, "slug")?,
+        created_at: row::ts(r, "created_at")?,
+    })
+}
+
+fn role(r: &AnyRow) -> Result<Role> {
+    row::parsed(r, "role", |s| Role::parse(s).ok())
+}
+
+pub async fn insert(c: &mut AnyConnection, w: &Workspace) -> Result<()> {
+    sqlx::query("INSERT INTO workspaces (id, name, slug, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(w.id.to_string())
+        .bind(&w.name)
+        .bind(&w.slug)
+        .bind(w.created_at.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+pub async fn by_id(c: &mut AnyConnection, id: Id) -> Result<Option<Workspace>> {
+    sqlx::query("SELECT id, name, slug, created_at FROM workspaces WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await?
+        .as_ref()
+        .map(workspace)
+        .transpose()
+}
+
+pub async fn by_slug(c: &mut AnyConnection, slug: &str) -> Result<Option<Workspace>> {
+    sqlx::query("SELECT id, name, slug, created_at FROM workspaces WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(c)
+        .await?
+        .as_ref()
+        .map(workspace)
+        .transpose()
+}
+
+/// Workspaces `user` belongs to, with their role in each.
+pub async fn list_for_user(c: &mut AnyConnection, user: Id) -> Result<Vec<(Workspace, Role)>> {
+    sqlx::query(
+        "SELECT w.id, w.name, w.slug, w.created_at, m.role FROM workspaces w \
+         JOIN memberships m ON m.workspace_id = w.id WHERE m.user_id = $1 ORDER BY w.name",
+    )
+    .bind(user.to_string())
+    .fetch_all(c)
+    .await?
+    .iter()
+    .map(|r| Ok((workspace(r)?, role(r)?)))
+    .collect()
+}
+
+pub async fn role_of(c: &mut AnyConnection, ws: Id, user: Id) -> Result<Option<Role>> {
+    sqlx::query("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+        .bind(ws.to_string())
+        .bind(user.to_string())
+        .fetch_optional(c)
+        .await?
+        .as_ref()
+        .map(role)
+        .transpose()
+}
+
+/// Sets a member's role, returning the role they had before (None if they were not a member).
+pub async fn set_role(c: &mut AnyConnection, ws: Id, user: Id, role: Role, now: Timestamp) -> Result<Option<Role>> {
+    let before = role_of(&mut *c, ws, user).await?;
+    sqlx::query(
+        "INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role",
+    )
+    .bind(ws.to_string())
+    .bind(user.to_string())
+    .bind(role.as_str())
+    .bind(now.to_string())
+    .execute(c)
+    .await?;
+    Ok(before)
+}
+
+pub async fn count_role(c: &mut AnyConnection, ws: Id, role: Role) -> Result<i64> {
+    let r = sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE workspace_id = $1 AND role = $2")
+        .bind(ws.to_string())
+        .bind(role.as_str())
+        .fetch_one(c)
+        .await?;
+    row::int(&r, "n")
+}
+
+pub async fn members(c: &mut AnyConnection, ws: Id) -> Result<Vec<Member>> {
+    sqlx::query(
+        "SELECT u.id, u.email, u.name, m.role, m.created_at FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.workspace_id = $1 ORDER BY u.name, u.email",
+    )
+    .bind(ws.to_string())
+    .fetch_all(c)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Member {
+            user_id: row::id(r, "id")?,
+            email: row::text(r, "email")?,
+            name: row::text(r, "name")?,
+            role: role(r)?,
+            since: row::ts(r, "created_at")?,
+        })
+    })
+    .collect()
+}
+
+pub async fn insert_group(c: &mut AnyConnection, g: &Group) -> Result<()> {
+    sqlx::query("INSERT INTO user_groups (id, workspace_id, name, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(g.id.to_string())
+        .bind(g.workspace_id.to_string())
+        .bind(&g.name)
+        .bind(g.created_at.to_string())
+        .execute(&mut *c)
+        .await?;
+    for m in &g.members {
+        sqlx::query("INSERT INTO group_members (group_id, user_id) VALUES ($1, $2)")
+            .bind(g.id.to_string())
+            .bind(m.to_string())
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every group of a workspace with its members.
+pub async fn groups(c: &mut AnyConnection, ws: Id) -> Result<Vec<Group>> {
+    let rows = sqlx::query("SELECT id, workspace_id, name, created_at FROM user_groups WHERE workspace_id = $1 ORDER BY name")
+        .bind(ws.to_string())
+        .fetch_all(&mut *c)
+        .await?;
+    let links = sqlx::query(
+        "SELECT gm.group_id, gm.user_id FROM group_members gm JOIN user_groups g ON g.id = gm.group_id WHERE g.workspace_id = $1",
+    )
+    .bind(ws.to_string())
+    .fetch_all(&mut *c)
+    .await?;
+    let links: Vec<(Id, Id)> =
+        links.iter().map(|r| Ok((row::id(r, "group_id")?, row::id(r, "user_id")?))).collect::<Result<_>>()?;
+    rows.iter()
+        .map(|r| {
+            let id = row::id(r, "id")?;
+            Ok(Group {
+                id,
+                workspace_id: row::id(r, "workspace_id")?,
+                name: row::text(r, "name")?,
+                members: links.iter().filter(|(g, _)| *g == id).map(|(_, u)| *u).collect(),
+                created_at: row::ts(r, "created_at")?,
+            })
+        })
+        .collect()
+}
