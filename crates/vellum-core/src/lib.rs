@@ -1,1 +1,80 @@
-//! placeholder
+//! Vellum's use cases. Each public method checks who may do it, applies the domain's rules,
+//! writes through the store in one transaction together with its audit event, and returns
+//! what the caller may see.
+
+pub mod access;
+pub mod assets;
+pub mod audit;
+pub mod auth;
+mod error;
+pub mod members;
+pub mod reviews;
+mod secret;
+pub mod workflows;
+pub mod workspaces;
+
+use std::sync::Arc;
+
+pub use error::{Error, ErrorKind, Result};
+pub use vellum_blob::{BlobStore, BlobWriter, StoredBlob};
+pub use vellum_store::{model, Store};
+
+use vellum_domain::Timestamp;
+use vellum_store::{model::NewAuditEvent, Tx};
+
+/// Limits and lifetimes the use cases enforce.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// The largest file one upload may carry.
+    pub max_upload_bytes: u64,
+    /// How long a sign-in lasts.
+    pub session_hours: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_upload_bytes: 5 * 1024 * 1024 * 1024, session_hours: 24 * 14 }
+    }
+}
+
+/// The use cases, over one store and one blob store.
+#[derive(Clone)]
+pub struct Core {
+    pub store: Store,
+    pub blobs: Arc<dyn BlobStore>,
+    pub limits: Limits,
+}
+
+/// Where a request came from, for the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// A signed-in user acting through a request.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: model::User,
+    pub origin: Origin,
+}
+
+impl Core {
+    pub fn new(store: Store, blobs: Arc<dyn BlobStore>, limits: Limits) -> Self {
+        Core { store, blobs, limits }
+    }
+}
+
+/// Appends an audit event stamped with the actor and origin; the last write of a transaction.
+pub(crate) async fn record(
+    tx: &mut Tx,
+    origin: &Origin,
+    actor: Option<&model::User>,
+    mut event: NewAuditEvent,
+) -> Result<()> {
+    event.actor_id = actor.map(|u| u.id);
+    event.ip = origin.ip.clone();
+    event.request_id = origin.request_id.clone();
+    vellum_store::audit::append(tx, &event, Timestamp::now()).await?;
+    Ok(())
+}

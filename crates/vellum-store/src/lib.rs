@@ -24,6 +24,11 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use dialect::Backend;
 
+/// A database connection: a pooled one for reads, or a `Tx` (which derefs to it) for writes.
+pub type Conn = AnyConnection;
+/// A connection borrowed from the pool.
+pub type PooledConn = PoolConnection<Any>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("not found")]
@@ -127,7 +132,7 @@ impl Store {
     }
 
     /// A pooled connection for reads.
-    pub async fn conn(&self) -> Result<PoolConnection<Any>> {
+    pub async fn conn(&self) -> Result<PooledConn> {
         Ok(self.pool.acquire().await?)
     }
 

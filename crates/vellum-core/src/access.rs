@@ -1,0 +1,87 @@
+//! Who may see and do what: every use case starts here. What a caller may not see is
+//! reported as not found, never as forbidden.
+
+use vellum_domain::{
+    id::parse_id,
+    role::{Capability, Role},
+    Id,
+};
+use vellum_store::{
+    assets,
+    model::{Asset, User, Workspace},
+    workspaces,
+};
+
+use vellum_store::{Conn, Tx};
+
+use crate::{Error, Result};
+
+/// A member's standing in one workspace.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub workspace: Workspace,
+    pub role: Role,
+}
+
+impl Access {
+    /// Refuses (403) when the role lacks the capability; the caller can already see the object.
+    pub fn require(&self, cap: Capability) -> Result<()> {
+        if self.role.can(cap) {
+            return Ok(());
+        }
+        let what = match cap {
+            Capability::SeeWorkInProgress => "see work in progress",
+            Capability::Upload => "upload or change assets",
+            Capability::StartReview => "start reviews",
+            Capability::Administer => "manage members, groups and workflows",
+            Capability::ReadAudit => "read the audit trail",
+        };
+        Err(Error::forbidden(format!("your role ({}) may not {what} in this workspace", self.role.as_str())))
+    }
+
+    pub fn sees_work_in_progress(&self) -> bool {
+        self.role.can(Capability::SeeWorkInProgress)
+    }
+}
+
+/// Finds a workspace by id or slug that `user` belongs to.
+pub async fn workspace(c: &mut Conn, user: &User, reference: &str) -> Result<Access> {
+    let ws = match parse_id(reference) {
+        Some(id) => workspaces::by_id(&mut *c, id).await?,
+        None => workspaces::by_slug(&mut *c, reference).await?,
+    }
+    .ok_or_else(|| Error::not_found("workspace"))?;
+    let role = workspaces::role_of(&mut *c, ws.id, user.id).await?.ok_or_else(|| Error::not_found("workspace"))?;
+    Ok(Access { workspace: ws, role })
+}
+
+/// The access a user has to the workspace with this id.
+pub async fn workspace_by_id(c: &mut Conn, user: &User, id: Id) -> Result<Access> {
+    workspace(c, user, &id.to_string()).await
+}
+
+/// An asset `user` may see, with their access to its workspace. Viewers see only assets that
+/// have an approved version.
+pub async fn asset(c: &mut Conn, user: &User, id: Id) -> Result<(Asset, Access)> {
+    let asset = assets::get(&mut *c, id).await?.ok_or_else(|| Error::not_found("asset"))?;
+    let access = workspace_by_id(c, user, asset.workspace_id).await.map_err(|_| Error::not_found("asset"))?;
+    if !access.sees_work_in_progress() && asset.approved_version.is_none() {
+        return Err(Error::not_found("asset"));
+    }
+    Ok((asset, access))
+}
+
+/// Like `asset`, but locks the row on PostgreSQL for a read-modify-write.
+pub async fn asset_for_update(tx: &mut Tx, user: &User, id: Id) -> Result<(Asset, Access)> {
+    let asset = assets::get_for_update(&mut *tx, id).await?.ok_or_else(|| Error::not_found("asset"))?;
+    let access = workspace_by_id(&mut *tx, user, asset.workspace_id).await.map_err(|_| Error::not_found("asset"))?;
+    if !access.sees_work_in_progress() && asset.approved_version.is_none() {
+        return Err(Error::not_found("asset"));
+    }
+    Ok((asset, access))
+}
+
+/// Whether a version number is one the caller may see: viewers only the approved one.
+pub fn may_see_version(access: &Access, asset: &Asset, number: u32) -> bool {
+    access.sees_work_in_progress() || asset.approved_version == Some(number)
+}

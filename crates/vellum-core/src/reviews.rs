@@ -1,0 +1,300 @@
+//! Reviews: start one on an asset's current version, record decisions, and restart on a new
+//! version. The state is replayed from the frozen plan and the recorded decisions.
+
+use serde::Serialize;
+use serde_json::json;
+use vellum_domain::{
+    id::new_id,
+    review::{resolve_plan, restarts_on_new_version, Review, ReviewStatus, StageStatus, Verdict},
+    role::Capability,
+    workflow::{Rule, StageSpec, StartMode},
+    Id, Timestamp,
+};
+use vellum_store::{
+    model::{Asset, NewAuditEvent, ReviewRecord, User},
+    reviews, workflows, workspaces, Conn, Tx,
+};
+
+use crate::{access, assets::store_state, record, Actor, Core, Error, Result};
+
+/// One approver's place in a stage.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApproverView {
+    pub user_id: Id,
+    pub name: Option<String>,
+    pub decision: Option<Verdict>,
+    pub reason: Option<String>,
+    pub decided_at: Option<Timestamp>,
+    /// The version the decision named.
+    pub version: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageView {
+    pub name: String,
+    pub status: StageStatus,
+    pub rule: Rule,
+    pub start: StartMode,
+    pub activated_at: Option<Timestamp>,
+    pub due_at: Option<Timestamp>,
+    pub approvers: Vec<ApproverView>,
+}
+
+/// A review as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewView {
+    pub id: Id,
+    pub asset_id: Id,
+    pub workspace_id: Id,
+    pub version: u32,
+    pub status: ReviewStatus,
+    pub workflow_id: Id,
+    pub workflow_revision: u32,
+    pub started_by: Id,
+    pub created_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+    pub stages: Vec<StageView>,
+}
+
+async fn replay(c: &mut Conn, r: &ReviewRecord) -> Result<Review> {
+    let decisions = reviews::decisions(c, r.id).await?;
+    Ok(Review::replay(r.version, r.plan.clone(), r.created_at, decisions, r.status == ReviewStatus::Superseded)?)
+}
+
+async fn view(c: &mut Conn, r: &ReviewRecord) -> Result<ReviewView> {
+    let review = replay(&mut *c, r).await?;
+    let members = workspaces::members(&mut *c, r.workspace_id).await?;
+    let name_of = |u: Id| members.iter().find(|m| m.user_id == u).map(|m| m.name.clone());
+    let stages = review
+        .plans
+        .iter()
+        .enumerate()
+        .map(|(i, p)| StageView {
+            name: p.name.clone(),
+            status: review.stages[i].status,
+            rule: p.rule,
+            start: p.start,
+            activated_at: review.stages[i].activated_at,
+            due_at: review.due_at(i),
+            approvers: p
+                .approvers
+                .iter()
+                .map(|&u| {
+                    let d = review.decision_of(i, u);
+                    ApproverView {
+                        user_id: u,
+                        name: name_of(u),
+                        decision: d.map(|d| d.verdict),
+                        reason: d.and_then(|d| d.reason.clone()),
+                        decided_at: d.map(|d| d.decided_at),
+                        version: d.map(|d| d.version),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(ReviewView {
+        id: r.id,
+        asset_id: r.asset_id,
+        workspace_id: r.workspace_id,
+        version: r.version,
+        status: review.status,
+        workflow_id: r.workflow_id,
+        workflow_revision: r.workflow_revision,
+        started_by: r.started_by,
+        created_at: r.created_at,
+        closed_at: r.closed_at,
+        stages,
+    })
+}
+
+/// Resolves a revision's approvers and creates the review row (no audit: the caller records).
+async fn open_review(
+    tx: &mut Tx,
+    by: &User,
+    asset: &Asset,
+    version: u32,
+    workflow_id: Id,
+    revision: u32,
+    stages: &[StageSpec],
+) -> Result<ReviewRecord> {
+    let groups = workspaces::groups(&mut *tx, asset.workspace_id).await?;
+    let mut plan = resolve_plan(stages, |g| groups.iter().find(|x| x.id == g).map(|x| x.members.clone()))?;
+    // Members removed or demoted to viewer since the workflow was saved cannot approve.
+    let members = workspaces::members(&mut *tx, asset.workspace_id).await?;
+    for p in &mut plan {
+        p.approvers.retain(|u| members.iter().any(|m| m.user_id == *u && m.role.may_approve()));
+    }
+    let now = Timestamp::now();
+    let review = Review::start(version, plan.clone(), now)?;
+    if review.plans.iter().any(|p| p.approvers.is_empty()) {
+        return Err(Error::invalid("invalid_workflow", "a stage of this workflow has no approver who is still a member"));
+    }
+    let record = ReviewRecord {
+        id: new_id(),
+        workspace_id: asset.workspace_id,
+        asset_id: asset.id,
+        version,
+        workflow_id,
+        workflow_revision: revision,
+        plan,
+        status: ReviewStatus::InProgress,
+        started_by: by.id,
+        created_at: now,
+        closed_at: None,
+    };
+    reviews::insert(tx, &record).await?;
+    Ok(record)
+}
+
+fn review_event(r: &ReviewRecord, action: &str, after: serde_json::Value) -> NewAuditEvent {
+    NewAuditEvent {
+        workspace_id: Some(r.workspace_id),
+        action: action.into(),
+        object_type: "review".into(),
+        object_id: Some(r.id.to_string()),
+        version: Some(r.version),
+        after: Some(after),
+        ..Default::default()
+    }
+}
+
+/// A new version arrived: supersede an open review and, where the rules say so, start a fresh
+/// one with the same workflow revision. Returns the audit events to record.
+pub(crate) async fn restart_on_new_version(
+    tx: &mut Tx,
+    by: &User,
+    asset: &Asset,
+    version: u32,
+) -> Result<Vec<NewAuditEvent>> {
+    let Some(latest) = reviews::latest_for_asset(&mut *tx, asset.id).await? else {
+        return Ok(Vec::new());
+    };
+    if !restarts_on_new_version(latest.status) {
+        return Ok(Vec::new());
+    }
+    let mut events = Vec::new();
+    if latest.status == ReviewStatus::InProgress {
+        reviews::set_status(&mut *tx, latest.id, ReviewStatus::Superseded, Some(Timestamp::now())).await?;
+        events.push(review_event(&latest, "review.supersede", json!({"status": "superseded", "by_version": version})));
+    }
+    let stages = workflows::revision_stages(&mut *tx, latest.workflow_id, latest.workflow_revision)
+        .await?
+        .ok_or_else(|| Error::not_found("workflow revision"))?;
+    let fresh = open_review(tx, by, asset, version, latest.workflow_id, latest.workflow_revision, &stages).await?;
+    events.push(review_event(
+        &fresh,
+        "review.start",
+        json!({"workflow_id": fresh.workflow_id, "workflow_revision": fresh.workflow_revision, "restarted_from": latest.id}),
+    ));
+    Ok(events)
+}
+
+impl Core {
+    /// Starts a review of the asset's current version with a workflow's latest revision.
+    pub async fn start_review(&self, actor: &Actor, asset_id: Id, workflow_id: Id) -> Result<ReviewView> {
+        let mut tx = self.store.write().await?;
+        let (mut asset, access) = access::asset_for_update(&mut tx, &actor.user, asset_id).await?;
+        access.require(Capability::StartReview)?;
+        let wf = workflows::get(&mut tx, workflow_id, false).await?;
+        let wf = wf.filter(|w| w.workspace_id == asset.workspace_id).ok_or_else(|| Error::not_found("workflow"))?;
+        if let Some(open) = reviews::latest_for_asset(&mut tx, asset.id).await? {
+            if open.status == ReviewStatus::InProgress {
+                return Err(Error::conflict(
+                    "review_in_progress",
+                    format!("version {} is already in review ({}); upload a new version to restart it", open.version, open.id),
+                ));
+            }
+        }
+        let r = open_review(&mut tx, &actor.user, &asset, asset.current_version, wf.id, wf.revision, &wf.stages).await?;
+        store_state(&mut tx, &mut asset).await?;
+        let event = review_event(&r, "review.start", json!({"workflow_id": wf.id, "workflow_revision": wf.revision}));
+        record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
+        let v = view(&mut tx, &r).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// Records the actor's decision on the version they name.
+    pub async fn decide(
+        &self,
+        actor: &Actor,
+        review_id: Id,
+        version: u32,
+        decision: &str,
+        reason: Option<&str>,
+    ) -> Result<ReviewView> {
+        let verdict = Verdict::parse(decision)?;
+        let mut tx = self.store.write().await?;
+        let record_ = reviews::get(&mut tx, review_id, true).await?.ok_or_else(|| Error::not_found("review"))?;
+        let (mut asset, _access) = access::asset_for_update(&mut tx, &actor.user, record_.asset_id)
+            .await
+            .map_err(|_| Error::not_found("review"))?;
+        let mut review = replay(&mut tx, &record_).await?;
+        let was = review.status;
+        let now = Timestamp::now();
+        let decided = review.decide(actor.user.id, version, verdict, reason, now)?;
+        for d in &decided {
+            reviews::insert_decision(&mut tx, review_id, d).await.map_err(|e| match e {
+                vellum_store::Error::Conflict(_) => Error::Domain(vellum_domain::DomainError::AlreadyDecided),
+                e => e.into(),
+            })?;
+        }
+        if review.status != was {
+            reviews::set_status(&mut tx, review_id, review.status, Some(now)).await?;
+            if review.status == ReviewStatus::Approved {
+                asset.approved_version = Some(record_.version);
+            }
+            store_state(&mut tx, &mut asset).await?;
+        }
+        let stages: Vec<&str> = decided.iter().map(|d| review.plans[d.stage].name.as_str()).collect();
+        let event = NewAuditEvent {
+            workspace_id: Some(record_.workspace_id),
+            action: "review.decide".into(),
+            object_type: "review".into(),
+            object_id: Some(review_id.to_string()),
+            version: Some(version),
+            before: Some(json!({"review_status": was})),
+            after: Some(json!({
+                "decision": verdict, "reason": decided.first().and_then(|d| d.reason.clone()),
+                "stages": stages, "review_status": review.status, "asset_id": asset.id,
+                "approved_version": asset.approved_version,
+            })),
+            ..Default::default()
+        };
+        record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
+        let mut updated = record_;
+        updated.status = review.status;
+        if review.status != was {
+            updated.closed_at = Some(now);
+        }
+        let v = view(&mut tx, &updated).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// A review the actor may see (members who see work in progress).
+    pub async fn review(&self, actor: &Actor, id: Id) -> Result<ReviewView> {
+        let mut c = self.store.conn().await?;
+        let r = reviews::get(&mut c, id, false).await?.ok_or_else(|| Error::not_found("review"))?;
+        let (_, access) = access::asset(&mut c, &actor.user, r.asset_id).await.map_err(|_| Error::not_found("review"))?;
+        if !access.sees_work_in_progress() {
+            return Err(Error::not_found("review"));
+        }
+        view(&mut c, &r).await
+    }
+
+    /// Every review of an asset, newest first.
+    pub async fn reviews_of(&self, actor: &Actor, asset: Id) -> Result<Vec<ReviewView>> {
+        let mut c = self.store.conn().await?;
+        let (_, access) = access::asset(&mut c, &actor.user, asset).await?;
+        if !access.sees_work_in_progress() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for r in reviews::for_asset(&mut c, asset).await? {
+            out.push(view(&mut c, &r).await?);
+        }
+        Ok(out)
+    }
+}

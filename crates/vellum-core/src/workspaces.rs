@@ -1,0 +1,69 @@
+//! Creating and listing workspaces (tenants).
+
+use serde::Serialize;
+use serde_json::json;
+use vellum_domain::{
+    id::new_id,
+    role::Role,
+    validate::{Name, Slug},
+    Timestamp,
+};
+use vellum_store::{
+    model::{NewAuditEvent, Workspace},
+    workspaces,
+};
+
+use crate::{access, access::Access, record, Actor, Core, Error, Result};
+
+/// A workspace as its member sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkspaceView {
+    #[serde(flatten)]
+    pub workspace: Workspace,
+    pub role: Role,
+}
+
+impl Core {
+    /// Creates a workspace; its creator becomes its owner.
+    pub async fn create_workspace(&self, actor: &Actor, name: &str, slug: &str) -> Result<WorkspaceView> {
+        let name = Name::parse("the workspace name", name)?;
+        let slug = Slug::parse(slug)?;
+        let now = Timestamp::now();
+        let ws = Workspace { id: new_id(), name: name.into_inner(), slug: slug.into_inner(), created_at: now };
+        let mut tx = self.store.write().await?;
+        workspaces::insert(&mut tx, &ws).await.map_err(|e| match e {
+            vellum_store::Error::Conflict(_) => {
+                Error::conflict("slug_taken", format!("the slug '{}' is already used by another workspace", ws.slug))
+            }
+            e => e.into(),
+        })?;
+        workspaces::set_role(&mut tx, ws.id, actor.user.id, Role::Owner, now).await?;
+        record(
+            &mut tx,
+            &actor.origin,
+            Some(&actor.user),
+            NewAuditEvent {
+                workspace_id: Some(ws.id),
+                action: "workspace.create".into(),
+                object_type: "workspace".into(),
+                object_id: Some(ws.id.to_string()),
+                after: Some(json!({"name": ws.name, "slug": ws.slug, "owner": actor.user.id})),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(WorkspaceView { workspace: ws, role: Role::Owner })
+    }
+
+    /// The workspaces the actor belongs to.
+    pub async fn my_workspaces(&self, actor: &Actor) -> Result<Vec<WorkspaceView>> {
+        let list = workspaces::list_for_user(&mut *self.store.conn().await?, actor.user.id).await?;
+        Ok(list.into_iter().map(|(workspace, role)| WorkspaceView { workspace, role }).collect())
+    }
+
+    /// The actor's access to a workspace named by id or slug (404 if not a member).
+    pub async fn workspace(&self, actor: &Actor, reference: &str) -> Result<Access> {
+        access::workspace(&mut *self.store.conn().await?, &actor.user, reference).await
+    }
+}
