@@ -14,7 +14,7 @@ use vellum_domain::{
 use vellum_store::{
     assets::{self, AssetFilter},
     model::{Asset, NewAuditEvent, Version},
-    reviews, Tx,
+    reviews, workspaces, Tx,
 };
 
 use crate::{access, access::Access, record, Actor, Core, Error, Result, StoredBlob};
@@ -30,6 +30,14 @@ pub struct UploadFields {
     pub filename: Option<String>,
     /// The media type the client declared.
     pub content_type: Option<String>,
+}
+
+/// What an import did with one file.
+#[derive(Debug, Clone)]
+pub enum ImportOutcome {
+    Created(Asset),
+    /// The workspace already holds this content, as this asset's version.
+    Duplicate { asset_id: Id, version: u32 },
 }
 
 /// An edit of an asset's details.
@@ -151,6 +159,26 @@ impl Core {
 
     /// Creates an asset with its first version from a blob already made durable.
     pub async fn create_asset(&self, actor: &Actor, ws: &str, fields: UploadFields, blob: StoredBlob) -> Result<Asset> {
+        match self.insert_asset(actor, ws, fields, blob, false).await? {
+            ImportOutcome::Created(a) => Ok(a),
+            ImportOutcome::Duplicate { .. } => Err(Error::conflict("duplicate", "this content already exists")),
+        }
+    }
+
+    /// Like `create_asset`, but content the workspace already holds is skipped and named, so
+    /// an import can be run again after an interruption without duplicating anything.
+    pub async fn import_asset(&self, actor: &Actor, ws: &str, fields: UploadFields, blob: StoredBlob) -> Result<ImportOutcome> {
+        self.insert_asset(actor, ws, fields, blob, true).await
+    }
+
+    async fn insert_asset(
+        &self,
+        actor: &Actor,
+        ws: &str,
+        fields: UploadFields,
+        blob: StoredBlob,
+        skip_duplicates: bool,
+    ) -> Result<ImportOutcome> {
         let filename = clean_filename(fields.filename.as_deref().unwrap_or("file"));
         let title = Name::parse("the title", fields.title.as_deref().unwrap_or(&title_from(&filename)))?;
         let kind = match fields.kind.as_deref() {
@@ -164,6 +192,13 @@ impl Core {
         let mut tx = self.store.write().await?;
         let access = access::workspace(&mut tx, &actor.user, ws).await?;
         access.require(Capability::Upload)?;
+        if skip_duplicates {
+            // Two imports of equal content must not both pass this check.
+            workspaces::lock(&mut tx, access.workspace.id).await?;
+            if let Some((asset_id, version)) = assets::find_content(&mut tx, access.workspace.id, blob.key.as_str()).await? {
+                return Ok(ImportOutcome::Duplicate { asset_id, version });
+            }
+        }
         let now = Timestamp::now();
         let asset = Asset {
             id: new_id(),
@@ -209,7 +244,7 @@ impl Core {
         )
         .await?;
         tx.commit().await?;
-        Ok(asset)
+        Ok(ImportOutcome::Created(asset))
     }
 
     /// Adds a version from a blob already made durable. An open review is superseded and,

@@ -240,6 +240,29 @@ impl Core {
         Ok((id, token))
     }
 
+    /// The user a command-line tool acts as: the named user, or else the first owner of the
+    /// workspace. The operator running the CLI already holds the database.
+    pub async fn cli_actor(&self, email: Option<&str>, workspace: &str) -> Result<Actor> {
+        let mut c = self.store.conn().await?;
+        let user = match email {
+            Some(e) => users::by_email(&mut c, &e.trim().to_lowercase()).await?.ok_or_else(|| Error::not_found("user"))?,
+            None => {
+                let ws = match vellum_domain::id::parse_id(workspace) {
+                    Some(id) => vellum_store::workspaces::by_id(&mut c, id).await?,
+                    None => vellum_store::workspaces::by_slug(&mut c, workspace).await?,
+                }
+                .ok_or_else(|| Error::not_found("workspace"))?;
+                let members = vellum_store::workspaces::members(&mut c, ws.id).await?;
+                let owner = members
+                    .into_iter()
+                    .find(|m| m.role == vellum_domain::role::Role::Owner)
+                    .ok_or_else(|| Error::not_found("workspace owner"))?;
+                users::by_id(&mut c, owner.user_id).await?.ok_or_else(|| Error::not_found("user"))?
+            }
+        };
+        Ok(Actor { user, origin: Origin { ip: None, request_id: Some(format!("cli-{}", new_id())) } })
+    }
+
     /// Every user (server admins only; for choosing members).
     pub async fn users(&self, actor: &Actor) -> Result<Vec<User>> {
         if !actor.user.is_admin {

@@ -13,6 +13,7 @@ pub mod model;
 mod row;
 pub mod reviews;
 mod schema;
+pub mod testing;
 pub mod users;
 pub mod workflows;
 pub mod workspaces;

@@ -52,6 +52,13 @@ pub async fn by_slug(c: &mut AnyConnection, slug: &str) -> Result<Option<Workspa
         .transpose()
 }
 
+/// Locks a workspace row until the transaction ends (PostgreSQL; SQLite writers are serial).
+pub async fn lock(c: &mut AnyConnection, id: Id) -> Result<()> {
+    let lock = crate::dialect::of(c).for_update();
+    sqlx::query(&format!("SELECT id FROM workspaces WHERE id = $1{lock}")).bind(id.to_string()).fetch_optional(c).await?;
+    Ok(())
+}
+
 /// Workspaces `user` belongs to, with their role in each.
 pub async fn list_for_user(c: &mut AnyConnection, user: Id) -> Result<Vec<(Workspace, Role)>> {
     sqlx::query(

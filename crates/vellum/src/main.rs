@@ -1,1 +1,98 @@
-fn main() {}
+//! The `vellum` binary: one program with several modes (serve, import, audit verify, bench).
+
+mod bench;
+mod config;
+mod import;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use config::StorageArgs;
+
+#[derive(Parser)]
+#[command(name = "vellum", version, about = "Self-hosted creative operations: assets, reviews, approvals, audit.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (API, web UI).
+    Serve(serve::ServeArgs),
+    /// Import a folder tree: one asset per file, duplicates by content skipped.
+    Import(import::ImportArgs),
+    /// Audit trail tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Measure Vellum against baselines from the same run.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Re-walk every hash chain; exits non-zero and names the first bad event if one was
+    /// edited, deleted, inserted or reordered.
+    Verify {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VELLUM_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Import(args) => import::run(args).await,
+            Command::Audit { command: AuditCommand::Verify { storage } } => audit_verify(storage).await,
+            Command::Bench { command } => bench::run(command).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn audit_verify(storage: StorageArgs) -> Result<ExitCode, String> {
+    let store = storage.open_store().await?;
+    let results = vellum_core::audit::verify_all(&store).await.map_err(|e| e.to_string())?;
+    let mut ok = true;
+    for (chain, v) in &results {
+        if v.ok {
+            println!("ok      {chain}: {} events, head {}", v.events, v.head.as_deref().unwrap_or("-"));
+        } else {
+            ok = false;
+            let seq = v.first_bad_seq.map_or("?".to_string(), |s| s.to_string());
+            println!("BROKEN  {chain}: first bad event #{seq}: {}", v.reason.as_deref().unwrap_or(""));
+        }
+    }
+    if results.is_empty() {
+        println!("no audit events yet");
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}

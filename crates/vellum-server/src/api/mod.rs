@@ -1,0 +1,44 @@
+//! The JSON API, `/api/v1`. Handlers are thin: extract, call one use case, map the result.
+
+mod assets;
+mod audit;
+mod openapi;
+mod reviews;
+mod session;
+mod workflows;
+mod workspaces;
+
+use axum::{
+    routing::{get, post, put},
+    Router,
+};
+
+use crate::{error::ApiError, AppState};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi::document))
+        .route("/session", post(session::sign_in).delete(session::sign_out))
+        .route("/me", get(session::me))
+        .route("/tokens", post(session::create_token))
+        .route("/users", post(session::create_user).get(session::list_users))
+        .route("/workspaces", post(workspaces::create).get(workspaces::list))
+        .route("/workspaces/{ws}", get(workspaces::get))
+        .route("/workspaces/{ws}/members", get(workspaces::members))
+        .route("/workspaces/{ws}/members/{user_id}", put(workspaces::set_member))
+        .route("/workspaces/{ws}/groups", post(workspaces::create_group).get(workspaces::groups))
+        .route("/workspaces/{ws}/assets", post(assets::upload).get(assets::list))
+        .route("/workspaces/{ws}/workflows", post(workflows::create).get(workflows::list))
+        .route("/workspaces/{ws}/audit", get(audit::export))
+        .route("/workspaces/{ws}/audit/verify", get(audit::verify))
+        .route("/assets/{id}", get(assets::get).patch(assets::patch))
+        .route("/assets/{id}/versions", post(assets::new_version).get(assets::versions))
+        .route("/assets/{id}/versions/{n}", get(assets::version))
+        .route("/assets/{id}/versions/{n}/file", get(assets::download))
+        .route("/assets/{id}/versions/{n}/restore", post(assets::restore))
+        .route("/assets/{id}/reviews", post(reviews::start).get(reviews::list))
+        .route("/workflows/{id}", get(workflows::get).put(workflows::update))
+        .route("/reviews/{id}", get(reviews::get))
+        .route("/reviews/{id}/decisions", post(reviews::decide))
+        .fallback(|| async { ApiError::not_found("endpoint") })
+}

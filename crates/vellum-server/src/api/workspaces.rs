@@ -1,0 +1,79 @@
+//! Workspaces, members and groups.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Deserialize;
+use serde_json::json;
+use vellum_core::workspaces::WorkspaceView;
+use vellum_domain::Id;
+
+use crate::{
+    auth::Authed,
+    error::ApiResult,
+    extract::{path_id, AppJson},
+    AppState,
+};
+
+#[derive(Deserialize)]
+pub struct NewWorkspace {
+    name: String,
+    slug: String,
+}
+
+pub async fn create(State(s): State<AppState>, a: Authed, AppJson(w): AppJson<NewWorkspace>) -> ApiResult<Response> {
+    let ws = s.core.create_workspace(&a.actor, &w.name, &w.slug).await?;
+    Ok((StatusCode::CREATED, Json(ws)).into_response())
+}
+
+pub async fn list(State(s): State<AppState>, a: Authed) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(json!({"workspaces": s.core.my_workspaces(&a.actor).await?})))
+}
+
+pub async fn get(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -> ApiResult<Json<WorkspaceView>> {
+    let access = s.core.workspace(&a.actor, &ws).await?;
+    Ok(Json(WorkspaceView { workspace: access.workspace, role: access.role }))
+}
+
+pub async fn members(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(json!({"members": s.core.members(&a.actor, &ws).await?})))
+}
+
+#[derive(Deserialize)]
+pub struct RoleBody {
+    role: String,
+}
+
+pub async fn set_member(
+    State(s): State<AppState>,
+    a: Authed,
+    Path((ws, user)): Path<(String, String)>,
+    AppJson(b): AppJson<RoleBody>,
+) -> ApiResult<Json<vellum_core::model::Member>> {
+    let user = path_id(&user, "user")?;
+    Ok(Json(s.core.set_member_role(&a.actor, &ws, user, &b.role).await?))
+}
+
+#[derive(Deserialize)]
+pub struct NewGroup {
+    name: String,
+    #[serde(default)]
+    members: Vec<Id>,
+}
+
+pub async fn create_group(
+    State(s): State<AppState>,
+    a: Authed,
+    Path(ws): Path<String>,
+    AppJson(g): AppJson<NewGroup>,
+) -> ApiResult<Response> {
+    let group = s.core.create_group(&a.actor, &ws, &g.name, &g.members).await?;
+    Ok((StatusCode::CREATED, Json(group)).into_response())
+}
+
+pub async fn groups(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(json!({"groups": s.core.groups(&a.actor, &ws).await?})))
+}

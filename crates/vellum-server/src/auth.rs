@@ -1,0 +1,73 @@
+//! Who is calling: a bearer token or a session cookie becomes an `Actor`.
+
+use axum::{
+    extract::FromRequestParts,
+    http::{header, request::Parts, HeaderMap, StatusCode},
+};
+use vellum_core::Actor;
+
+use crate::{error::ApiError, extract::origin_of, AppState};
+
+pub const SESSION_COOKIE: &str = "vellum_session";
+
+/// The value of one cookie from the request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The `Set-Cookie` value for a new session (HttpOnly, SameSite=Lax).
+pub fn session_cookie(token: &str, max_age_secs: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+}
+
+pub fn clear_cookie(secure: bool) -> String {
+    session_cookie("", 0, secure)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+/// A signed-in caller, with the CSRF secret when it came by session cookie.
+pub struct Authed {
+    pub actor: Actor,
+    pub csrf: Option<String>,
+}
+
+/// Resolves the caller, or None when the request carries no valid credentials.
+pub async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Authed>, ApiError> {
+    let origin = origin_of(parts);
+    if let Some(token) = bearer(&parts.headers) {
+        return Ok(state.core.token_user(token).await?.map(|user| Authed { actor: Actor { user, origin }, csrf: None }));
+    }
+    if let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
+        return Ok(state
+            .core
+            .session(&token)
+            .await?
+            .map(|s| Authed { actor: Actor { user: s.user, origin }, csrf: Some(s.csrf) }));
+    }
+    Ok(None)
+}
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        resolve(parts, state).await?.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "sign in (POST /api/v1/session) or send Authorization: Bearer <token>",
+            )
+        })
+    }
+}

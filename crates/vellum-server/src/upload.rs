@@ -1,0 +1,72 @@
+//! Streaming multipart uploads into the blob store, within the size limit, never holding a
+//! whole file in memory.
+
+use axum::{
+    extract::{multipart::Field, Multipart},
+    http::{header, HeaderMap},
+};
+use vellum_core::{assets::UploadFields, Core, StoredBlob};
+
+use crate::error::ApiError;
+
+/// Room for the form fields and multipart framing around the file itself.
+const ENVELOPE: u64 = 1 << 20;
+const MAX_TEXT_FIELD: usize = 64 * 1024;
+
+/// Refuses a request whose declared length is over the limit before reading any of it.
+pub fn check_declared_length(headers: &HeaderMap, limit: u64) -> Result<(), ApiError> {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > limit.saturating_add(ENVELOPE) => Err(ApiError::too_large(limit)),
+        _ => Ok(()),
+    }
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    ApiError::bad_request("malformed_multipart", format!("the multipart body could not be read: {}", e.body_text()))
+}
+
+async fn text(mut field: Field<'_>) -> Result<String, ApiError> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if buf.len() + chunk.len() > MAX_TEXT_FIELD {
+            return Err(ApiError::invalid("field_too_long", "a form field is longer than 64 KiB"));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    String::from_utf8(buf).map_err(|_| ApiError::invalid("invalid_request", "form fields must be UTF-8 text"))
+}
+
+/// Reads the form: text fields into `UploadFields`, the `file` part streamed to a new blob.
+pub async fn receive(core: &Core, mut form: Multipart) -> Result<(UploadFields, StoredBlob), ApiError> {
+    let limit = core.limits.max_upload_bytes;
+    let mut fields = UploadFields::default();
+    let mut blob = None;
+    while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
+        match field.name().unwrap_or("") {
+            "file" => {
+                if blob.is_some() {
+                    return Err(ApiError::invalid("too_many_files", "send exactly one part named 'file'"));
+                }
+                fields.filename = field.file_name().map(str::to_string);
+                fields.content_type = field.content_type().map(str::to_string);
+                let mut writer = core.begin_blob().await?;
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    if writer.written() + chunk.len() as u64 > limit {
+                        return Err(ApiError::too_large(limit));
+                    }
+                    writer.write(&chunk).await.map_err(vellum_core::Error::from)?;
+                }
+                blob = Some(writer.finish().await.map_err(vellum_core::Error::from)?);
+            }
+            "title" => fields.title = Some(text(field).await?),
+            "kind" => fields.kind = Some(text(field).await?),
+            "metadata" => fields.metadata = Some(text(field).await?),
+            "note" => fields.note = Some(text(field).await?),
+            // Unknown parts are drained and ignored, like unknown form fields in a browser.
+            _ => drop(text(field).await),
+        }
+    }
+    let blob = blob.ok_or_else(|| ApiError::invalid("missing_file", "the form has no part named 'file' with the file to upload"))?;
+    Ok((fields, blob))
+}

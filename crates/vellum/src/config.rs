@@ -1,0 +1,50 @@
+//! Configuration: defaults, then `VELLUM_*` environment variables, then flags (clap reads
+//! both). Where the data lives and how to open it.
+
+use std::{path::PathBuf, sync::Arc};
+
+use clap::Args;
+use vellum_blob::LocalBlobStore;
+use vellum_core::{Core, Limits, Store};
+
+/// Where Vellum keeps its data.
+#[derive(Args, Clone)]
+pub struct StorageArgs {
+    /// The data folder: SQLite database and local blob store.
+    #[arg(long = "data", env = "VELLUM_DATA", default_value = "./vellum-data")]
+    pub data: PathBuf,
+    /// Use this database instead of the SQLite file in the data folder (postgres://…).
+    #[arg(long, env = "VELLUM_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl std::fmt::Debug for StorageArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageArgs")
+            .field("data", &self.data)
+            .field("database_url", &self.database_url.as_deref().map(vellum_store::redact))
+            .finish()
+    }
+}
+
+impl StorageArgs {
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.data.join("vellum.db").display()))
+    }
+
+    pub async fn open_store(&self) -> Result<Store, String> {
+        std::fs::create_dir_all(&self.data)
+            .map_err(|e| format!("cannot create the data folder {}: {e}", self.data.display()))?;
+        let url = self.database_url();
+        Store::connect(&url).await.map_err(|e| format!("cannot open the database {}: {e}", vellum_store::redact(&url)))
+    }
+
+    pub async fn open_core(&self, limits: Limits) -> Result<Core, String> {
+        let store = self.open_store().await?;
+        let blobs = LocalBlobStore::open(&self.data)
+            .map_err(|e| format!("cannot open the blob store in {}: {e}", self.data.display()))?;
+        Ok(Core::new(store, Arc::new(blobs), limits))
+    }
+}

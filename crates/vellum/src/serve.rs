@@ -1,0 +1,72 @@
+//! `vellum serve`: the HTTP server on the embedded default or PostgreSQL.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use vellum_core::Limits;
+use vellum_server::{serve, AppState, HttpConfig};
+
+use crate::config::StorageArgs;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "VELLUM_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// The largest upload accepted, in bytes.
+    #[arg(long, env = "VELLUM_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
+    /// Mark cookies Secure (when served over HTTPS).
+    #[arg(long, env = "VELLUM_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// First admin's email, used only when the server has no users.
+    #[arg(long, env = "VELLUM_ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+    /// First admin's password, used only when the server has no users.
+    #[arg(long, env = "VELLUM_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+}
+
+pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
+    let limits = Limits { max_upload_bytes: args.max_upload_bytes, ..Limits::default() };
+    let core = args.storage.open_core(limits).await?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+
+    match (&args.admin_email, &args.admin_password) {
+        (Some(email), Some(password)) => {
+            if let Some(u) = core.bootstrap_admin(email, password).await.map_err(|e| format!("cannot create the first admin: {e}"))? {
+                tracing::info!(email = %u.email, "created the first server admin");
+            }
+        }
+        _ => {
+            if let Some(token) = core.setup_token().await.map_err(|e| e.to_string())? {
+                println!("No users yet. Create the first admin at: http://{addr}/setup?token={token}");
+            }
+        }
+    }
+    println!("Vellum listening on http://{addr}");
+    let state = AppState { core: core.clone(), http: HttpConfig { secure_cookies: args.secure_cookies } };
+    serve(listener, state, shutdown()).await.map_err(|e| e.to_string())?;
+    core.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
