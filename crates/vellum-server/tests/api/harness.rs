@@ -1,0 +1,241 @@
+//! A real app per test: a fresh SQLite file or PostgreSQL database, a local blob folder, the
+//! real router driven in-process. After each story the app checks its own invariants.
+
+use std::sync::Arc;
+
+use axum::{
+    body::Body,
+    http::{header, Method, Request, StatusCode},
+    Router,
+};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+use vellum_blob::{BlobKey, LocalBlobStore};
+use vellum_core::{Core, Limits, Store};
+use vellum_server::{router, AppState, HttpConfig};
+
+pub const LIMIT: u64 = 1024 * 1024;
+
+pub struct TestApp {
+    pub router: Router,
+    pub core: Core,
+    pub admin: String,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// The stable error code of an error reply.
+    pub fn code(&self) -> String {
+        self.json()["error"]["code"].as_str().unwrap_or("").to_string()
+    }
+}
+
+impl TestApp {
+    async fn with_store(store: Store, dir: tempfile::TempDir) -> TestApp {
+        let blobs = LocalBlobStore::open(dir.path().join("data")).unwrap();
+        let core = Core::new(store, Arc::new(blobs), Limits { max_upload_bytes: LIMIT, session_hours: 1 });
+        core.bootstrap_admin("admin@example.com", "admin-password-1").await.unwrap();
+        let router = router(AppState { core: core.clone(), http: HttpConfig::default() });
+        let mut app = TestApp { router, core, admin: String::new(), _dir: dir };
+        let s = app.post("/api/v1/session", None, json!({"email": "admin@example.com", "password": "admin-password-1"})).await;
+        assert_eq!(s.status, StatusCode::OK);
+        let cookie = s.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+        let t = app.send(Method::POST, "/api/v1/tokens", Auth::Cookie(&cookie), Some(json!({"name": "tests"}))).await;
+        assert_eq!(t.status, StatusCode::CREATED, "{:?}", t.json());
+        app.admin = t.json()["token"].as_str().unwrap().to_string();
+        app
+    }
+
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("vellum.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        TestApp::with_store(store, dir).await
+    }
+
+    /// None (skipped) when PostgreSQL is unreachable outside CI; in CI that is a failure.
+    pub async fn postgres() -> Option<TestApp> {
+        match vellum_store::testing::fresh_postgres().await {
+            Ok(url) => {
+                let store = Store::connect(&url).await.unwrap();
+                Some(TestApp::with_store(store, tempfile::tempdir().unwrap()).await)
+            }
+            Err(e) if !vellum_store::testing::in_ci() => {
+                eprintln!("skipping the PostgreSQL run: {e}");
+                None
+            }
+            Err(e) => panic!("PostgreSQL is required in CI: {e}"),
+        }
+    }
+
+    pub async fn send(&self, method: Method, path: &str, auth: Auth<'_>, body: Option<Value>) -> Reply {
+        let mut req = Request::builder().method(method).uri(path);
+        req = auth.apply(req);
+        let req = match body {
+            Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        };
+        self.raw(req.unwrap()).await
+    }
+
+    pub async fn raw(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(Method::GET, path, Auth::Bearer(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        let auth = token.map_or(Auth::None, Auth::Bearer);
+        self.send(Method::POST, path, auth, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.send(Method::PUT, path, Auth::Bearer(token), Some(body)).await
+    }
+
+    /// Creates a user and returns (id, API token).
+    pub async fn user(&self, name: &str) -> (String, String) {
+        let email = format!("{}@example.com", name.to_lowercase());
+        let password = format!("{name}-password-1");
+        let u = self.post("/api/v1/users", Some(&self.admin), json!({"email": email, "name": name, "password": password})).await;
+        assert_eq!(u.status, StatusCode::CREATED, "{:?}", u.json());
+        let id = u.json()["id"].as_str().unwrap().to_string();
+        let s = self.post("/api/v1/session", None, json!({"email": email, "password": password})).await;
+        let cookie = s.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+        let t = self.send(Method::POST, "/api/v1/tokens", Auth::Cookie(&cookie), Some(json!({"name": "t"}))).await;
+        (id, t.json()["token"].as_str().unwrap().to_string())
+    }
+
+    /// A workspace owned by the admin, with these members and roles.
+    pub async fn workspace(&self, slug: &str, members: &[(&str, &str)]) -> String {
+        let w = self.post("/api/v1/workspaces", Some(&self.admin), json!({"name": slug.to_uppercase(), "slug": slug})).await;
+        assert_eq!(w.status, StatusCode::CREATED, "{:?}", w.json());
+        for (user, role) in members {
+            let r = self.put(&format!("/api/v1/workspaces/{slug}/members/{user}"), &self.admin, json!({"role": role})).await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
+        }
+        w.json()["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn upload(&self, path: &str, token: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Reply {
+        let boundary = "vellumtestboundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        }
+        if let Some((name, bytes)) = file {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(header::CONTENT_LENGTH, body.len())
+            .body(Body::from(body))
+            .unwrap();
+        self.raw(req).await
+    }
+
+    /// Uploads a new asset and returns its JSON.
+    pub async fn new_asset(&self, ws: &str, token: &str, title: &str, bytes: &[u8]) -> Value {
+        let r = self
+            .upload(&format!("/api/v1/workspaces/{ws}/assets"), token, &[("title", title), ("kind", "visual")], Some(("a.png", bytes)))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
+        r.json()
+    }
+
+    pub async fn new_version(&self, asset: &str, token: &str, note: &str, bytes: &[u8]) -> Reply {
+        self.upload(&format!("/api/v1/assets/{asset}/versions"), token, &[("note", note)], Some(("b.png", bytes))).await
+    }
+
+    pub async fn decide(&self, review: &str, token: &str, version: u64, decision: &str, reason: Option<&str>) -> Reply {
+        self.post(
+            &format!("/api/v1/reviews/{review}/decisions"),
+            Some(token),
+            json!({"version": version, "decision": decision, "reason": reason}),
+        )
+        .await
+    }
+
+    /// Counts rows the way a user would: the audit events of a workspace.
+    pub async fn audit_len(&self, ws: &str) -> usize {
+        self.get(&format!("/api/v1/workspaces/{ws}/audit"), &self.admin).await.json()["events"].as_array().map_or(0, Vec::len)
+    }
+
+    /// Invariants after every story: each blob the database names exists with the right
+    /// bytes, and every audit chain verifies.
+    pub async fn check_invariants(&self) {
+        let mut c = self.core.store.conn().await.unwrap();
+        for (asset, number, sha) in vellum_store::assets::all_version_blobs(&mut c).await.unwrap() {
+            let key = BlobKey::parse(&sha).unwrap();
+            assert!(self.core.blobs.verify(&key).await.unwrap(), "asset {asset} v{number}: blob missing or altered");
+        }
+        drop(c);
+        for (chain, v) in vellum_core::audit::verify_all(&self.core.store).await.unwrap() {
+            assert!(v.ok, "audit chain {chain} broken: {:?}", v.reason);
+        }
+    }
+}
+
+pub enum Auth<'a> {
+    None,
+    Bearer(&'a str),
+    Cookie(&'a str),
+}
+
+impl Auth<'_> {
+    fn apply(&self, req: axum::http::request::Builder) -> axum::http::request::Builder {
+        match self {
+            Auth::None => req,
+            Auth::Bearer(t) => req.header(header::AUTHORIZATION, format!("Bearer {t}")),
+            Auth::Cookie(c) => req.header(header::COOKIE, *c),
+        }
+    }
+}
+
+/// Runs a story on SQLite and on PostgreSQL, each in its own test.
+#[macro_export]
+macro_rules! on_both {
+    ($($story:ident),* $(,)?) => {$(
+        mod $story {
+            #[tokio::test]
+            async fn sqlite() {
+                let app = $crate::harness::TestApp::sqlite().await;
+                super::$story(&app).await;
+                app.check_invariants().await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = $crate::harness::TestApp::postgres().await {
+                    super::$story(&app).await;
+                    app.check_invariants().await;
+                }
+            }
+        }
+    )*};
+}
