@@ -9,7 +9,7 @@ pub mod auth;
 mod error;
 pub mod members;
 pub mod reviews;
-mod secret;
+pub mod secret;
 pub mod workflows;
 pub mod workspaces;
 

@@ -71,3 +71,7 @@ impl FromRequestParts<AppState> for Authed {
         })
     }
 }
+
+
+/// Compares secrets (CSRF tokens) in constant time.
+pub use vellum_core::secret::same as same_secret;

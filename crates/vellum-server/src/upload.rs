@@ -38,10 +38,31 @@ async fn text(mut field: Field<'_>) -> Result<String, ApiError> {
 }
 
 /// Reads the form: text fields into `UploadFields`, the `file` part streamed to a new blob.
-pub async fn receive(core: &Core, mut form: Multipart) -> Result<(UploadFields, StoredBlob), ApiError> {
+///
+/// With `expect_csrf` (HTML forms), the first part must be a `csrf` field holding that
+/// secret; it is checked before any file byte is read.
+pub async fn receive(
+    core: &Core,
+    mut form: Multipart,
+    expect_csrf: Option<&str>,
+) -> Result<(UploadFields, StoredBlob), ApiError> {
     let limit = core.limits.max_upload_bytes;
     let mut fields = UploadFields::default();
     let mut blob = None;
+    if let Some(expected) = expect_csrf {
+        let first = form.next_field().await.map_err(multipart_error)?;
+        let ok = match first {
+            Some(f) if f.name() == Some("csrf") => crate::auth::same_secret(&text(f).await?, expected),
+            _ => false,
+        };
+        if !ok {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "the form expired or did not come from this site; reload the page and try again",
+            ));
+        }
+    }
     while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
         match field.name().unwrap_or("") {
             "file" => {

@@ -30,7 +30,7 @@ pub async fn upload(
 ) -> ApiResult<Response> {
     upload::check_declared_length(&headers, s.core.limits.max_upload_bytes)?;
     s.core.upload_access(&a.actor, &ws).await?;
-    let (fields, blob) = upload::receive(&s.core, form).await?;
+    let (fields, blob) = upload::receive(&s.core, form, None).await?;
     let asset = s.core.create_asset(&a.actor, &ws, fields, blob).await?;
     Ok((StatusCode::CREATED, Json(asset)).into_response())
 }
@@ -76,7 +76,7 @@ pub async fn new_version(
     let id = path_id(&id, "asset")?;
     upload::check_declared_length(&headers, s.core.limits.max_upload_bytes)?;
     s.core.version_upload_access(&a.actor, id).await?;
-    let (fields, blob) = upload::receive(&s.core, form).await?;
+    let (fields, blob) = upload::receive(&s.core, form, None).await?;
     let version = s.core.add_version(&a.actor, id, fields, blob).await?;
     Ok((StatusCode::CREATED, Json(version)).into_response())
 }
