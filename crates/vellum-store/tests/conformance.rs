@@ -1,0 +1,297 @@
+//! The store conformance suite: the same stories on SQLite and on PostgreSQL, so the two
+//! backends cannot drift apart.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use sqlx::Executor;
+use vellum_domain::{
+    audit::ChainCheck,
+    id::new_id,
+    metadata::AssetMetadata,
+    review::{DecisionRecord, ReviewStatus, StagePlan, Verdict},
+    role::Role,
+    status::AssetStatus,
+    validate::AssetKind,
+    workflow::{Rule, StartMode},
+    Id, Timestamp,
+};
+use vellum_store::{
+    assets, audit,
+    model::{Asset, NewAuditEvent, ReviewRecord, User, Version, Workflow, Workspace},
+    reviews, users, workflows, workspaces, Error, Store,
+};
+
+struct Db {
+    store: Store,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn sqlite() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+    Db { store: Store::connect(&url).await.unwrap(), _dir: Some(dir) }
+}
+
+async fn postgres() -> Option<Db> {
+    match vellum_store::testing::fresh_postgres().await {
+        Ok(url) => Some(Db { store: Store::connect(&url).await.unwrap(), _dir: None }),
+        Err(e) if !vellum_store::testing::in_ci() => {
+            eprintln!("skipping the PostgreSQL run: {e}");
+            None
+        }
+        Err(e) => panic!("PostgreSQL is required in CI: {e}"),
+    }
+}
+
+macro_rules! on_both {
+    ($($story:ident),* $(,)?) => {$(
+        mod $story {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { super::$story(&super::sqlite().await.store).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = super::postgres().await { super::$story(&db.store).await }
+            }
+        }
+    )*};
+}
+
+async fn seed(store: &Store) -> (User, Workspace) {
+    let now = Timestamp::now();
+    let user = User {
+        id: new_id(),
+        email: format!("{}@example.com", new_id().simple()),
+        name: "Ann".into(),
+        is_admin: false,
+        created_at: now,
+        password_hash: "x".into(),
+    };
+    let ws = Workspace { id: new_id(), name: "Acme".into(), slug: format!("acme-{}", &new_id().simple().to_string()[20..]), created_at: now };
+    let mut tx = store.write().await.unwrap();
+    users::insert(&mut tx, &user).await.unwrap();
+    workspaces::insert(&mut tx, &ws).await.unwrap();
+    workspaces::set_role(&mut tx, ws.id, user.id, Role::Owner, now).await.unwrap();
+    tx.commit().await.unwrap();
+    (user, ws)
+}
+
+async fn append(store: &Store, ws: Id, n: usize) {
+    for i in 0..n {
+        let mut tx = store.write().await.unwrap();
+        let e = NewAuditEvent {
+            workspace_id: Some(ws),
+            action: format!("test.event{i}"),
+            object_type: "thing".into(),
+            object_id: Some(format!("obj{i}")),
+            after: Some(serde_json::json!({"i": i})),
+            ..Default::default()
+        };
+        audit::append(&mut tx, &e, Timestamp::now()).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+async fn check(store: &Store, ws: Id) -> ChainCheck {
+    audit::verify(&mut *store.conn().await.unwrap(), &ws.to_string()).await.unwrap()
+}
+
+fn first_bad(c: ChainCheck) -> Option<i64> {
+    match c {
+        ChainCheck::Broken { first_bad_seq, .. } => first_bad_seq,
+        ChainCheck::Ok { .. } => panic!("tampering went unnoticed"),
+    }
+}
+
+async fn exec(store: &Store, sql: &str) {
+    let mut c = store.conn().await.unwrap();
+    c.execute(sql).await.unwrap();
+}
+
+/// Direct edits, deletes, inserts and reorders of stored events are all detected.
+async fn audit_tampering_is_detected(store: &Store) {
+    // Edit a field.
+    let (_, ws) = seed(store).await;
+    append(store, ws.id, 5).await;
+    assert!(matches!(check(store, ws.id).await, ChainCheck::Ok { events: 5, .. }));
+    exec(store, &format!("UPDATE audit_events SET action = 'asset.delete' WHERE chain = '{}' AND seq = 3", ws.id)).await;
+    assert_eq!(first_bad(check(store, ws.id).await), Some(3));
+
+    // Delete a row in the middle.
+    let (_, ws) = seed(store).await;
+    append(store, ws.id, 5).await;
+    exec(store, &format!("DELETE FROM audit_events WHERE chain = '{}' AND seq = 2", ws.id)).await;
+    assert_eq!(first_bad(check(store, ws.id).await), Some(2));
+
+    // Delete the last row.
+    let (_, ws) = seed(store).await;
+    append(store, ws.id, 4).await;
+    exec(store, &format!("DELETE FROM audit_events WHERE chain = '{}' AND seq = 4", ws.id)).await;
+    assert_eq!(first_bad(check(store, ws.id).await), Some(4));
+
+    // Insert a forged row, renumbering the rest to make room.
+    let (_, ws) = seed(store).await;
+    append(store, ws.id, 4).await;
+    let w = ws.id;
+    exec(store, &format!("UPDATE audit_events SET seq = seq + 1000 WHERE chain = '{w}' AND seq >= 3")).await;
+    exec(store, &format!("UPDATE audit_events SET seq = seq - 999 WHERE chain = '{w}' AND seq > 1000")).await;
+    exec(
+        store,
+        &format!(
+            "INSERT INTO audit_events (chain, seq, id, at, action, object_type, prev_hash, hash) \
+             SELECT chain, 3, 'forged', at, 'asset.approve', 'asset', hash, hash FROM audit_events WHERE chain = '{w}' AND seq = 2"
+        ),
+    )
+    .await;
+    assert_eq!(first_bad(check(store, ws.id).await), Some(3));
+
+    // Swap two rows' order.
+    let (_, ws) = seed(store).await;
+    append(store, ws.id, 5).await;
+    exec(store, &format!("UPDATE audit_events SET seq = 100 WHERE chain = '{w}' AND seq = 2", w = ws.id)).await;
+    exec(store, &format!("UPDATE audit_events SET seq = 2 WHERE chain = '{w}' AND seq = 4", w = ws.id)).await;
+    exec(store, &format!("UPDATE audit_events SET seq = 4 WHERE chain = '{w}' AND seq = 100", w = ws.id)).await;
+    assert_eq!(first_bad(check(store, ws.id).await), Some(2));
+
+    // Other chains are unaffected.
+    let (_, clean) = seed(store).await;
+    append(store, clean.id, 3).await;
+    assert!(matches!(check(store, clean.id).await, ChainCheck::Ok { events: 3, .. }));
+}
+
+/// Unique constraints surface as `Conflict`, and a failed transaction leaves nothing behind.
+async fn conflicts_and_rollback(store: &Store) {
+    let (_, ws) = seed(store).await;
+    let dup = Workspace { id: new_id(), name: "Other".into(), slug: ws.slug.clone(), created_at: Timestamp::now() };
+    let mut tx = store.write().await.unwrap();
+    let e = workspaces::insert(&mut tx, &dup).await.unwrap_err();
+    assert!(matches!(e, Error::Conflict(_)), "{e:?}");
+    drop(tx);
+
+    // A transaction dropped before commit changes nothing.
+    let fresh = Workspace { id: new_id(), name: "Ghost".into(), slug: "ghost-ws".into(), created_at: Timestamp::now() };
+    {
+        let mut tx = store.write().await.unwrap();
+        workspaces::insert(&mut tx, &fresh).await.unwrap();
+        audit::append(&mut tx, &NewAuditEvent { workspace_id: Some(fresh.id), action: "x".into(), object_type: "x".into(), ..Default::default() }, Timestamp::now())
+            .await
+            .unwrap();
+    }
+    let mut c = store.conn().await.unwrap();
+    assert!(workspaces::by_slug(&mut c, "ghost-ws").await.unwrap().is_none());
+    assert!(matches!(audit::verify(&mut c, &fresh.id.to_string()).await.unwrap(), ChainCheck::Ok { events: 0, .. }));
+}
+
+/// Assets, versions, workflows, reviews and decisions read back exactly as written.
+async fn records_round_trip(store: &Store) {
+    let (user, ws) = seed(store).await;
+    let now = Timestamp::now();
+    let meta = AssetMetadata::from_json(serde_json::json!({"locale": "de-DE", "channels": ["print"], "custom": {"sku": "A-1"}})).unwrap();
+    let asset = Asset {
+        id: new_id(),
+        workspace_id: ws.id,
+        title: "Katalog".into(),
+        kind: AssetKind::Written,
+        metadata: meta.clone(),
+        status: AssetStatus::Draft,
+        current_version: 1,
+        approved_version: None,
+        created_by: user.id,
+        created_at: now,
+        updated_at: now,
+    };
+    let sha = "ab".repeat(32);
+    let v1 = Version {
+        asset_id: asset.id,
+        number: 1,
+        size: 42,
+        content_type: "application/pdf".into(),
+        sha256: sha.clone(),
+        filename: "katalog.pdf".into(),
+        note: "erste Fassung".into(),
+        restored_from: None,
+        created_by: user.id,
+        created_at: now,
+    };
+    let wf = Workflow { id: new_id(), workspace_id: ws.id, name: "Legal".into(), revision: 1, stages: vec![], created_at: now, updated_at: now };
+    let plan = vec![StagePlan { name: "Legal".into(), approvers: vec![user.id], rule: Rule::Quorum(1), start: StartMode::AfterPrevious, due_in_hours: Some(8) }];
+    let review = ReviewRecord {
+        id: new_id(),
+        workspace_id: ws.id,
+        asset_id: asset.id,
+        version: 1,
+        workflow_id: wf.id,
+        workflow_revision: 1,
+        plan: plan.clone(),
+        status: ReviewStatus::InProgress,
+        started_by: user.id,
+        created_at: now,
+        closed_at: None,
+    };
+    let d = DecisionRecord { stage: 0, user_id: user.id, version: 1, verdict: Verdict::ApproveWithChanges, reason: Some("Komma".into()), decided_at: now };
+
+    let mut tx = store.write().await.unwrap();
+    assets::insert_blob(&mut tx, &sha, 42, now).await.unwrap();
+    assets::insert_blob(&mut tx, &sha, 42, now).await.unwrap();
+    assets::insert(&mut tx, &asset).await.unwrap();
+    assets::insert_version(&mut tx, ws.id, &v1).await.unwrap();
+    workflows::insert(&mut tx, &wf, user.id).await.unwrap();
+    reviews::insert(&mut tx, &review).await.unwrap();
+    reviews::insert_decision(&mut tx, review.id, &d).await.unwrap();
+    tx.commit().await.unwrap();
+    // A failed statement poisons a PostgreSQL transaction, so the retry gets its own.
+    let mut tx = store.write().await.unwrap();
+    let again = reviews::insert_decision(&mut tx, review.id, &d).await.unwrap_err();
+    assert!(matches!(again, Error::Conflict(_)), "one decision per approver and stage");
+    drop(tx);
+
+    let mut c = store.conn().await.unwrap();
+    let a = assets::get(&mut c, asset.id).await.unwrap().unwrap();
+    assert_eq!((a.title.as_str(), a.kind, a.metadata, a.status), ("Katalog", AssetKind::Written, meta, AssetStatus::Draft));
+    let v = assets::version(&mut c, asset.id, 1).await.unwrap().unwrap();
+    assert_eq!((v.sha256, v.size, v.note, v.created_at), (sha.clone(), 42, "erste Fassung".to_string(), now));
+    assert_eq!(assets::find_content(&mut c, ws.id, &sha).await.unwrap(), Some((asset.id, 1)));
+    assert_eq!(assets::all_blobs(&mut c).await.unwrap().iter().filter(|(s, _)| *s == sha).count(), 1);
+    let r = reviews::get(&mut c, review.id, false).await.unwrap().unwrap();
+    assert_eq!((r.plan, r.status), (plan, ReviewStatus::InProgress));
+    assert_eq!(reviews::decisions(&mut c, review.id).await.unwrap(), vec![d]);
+    assert_eq!(reviews::latest_for_asset(&mut c, asset.id).await.unwrap().unwrap().id, review.id);
+    let list = assets::list(&mut c, ws.id, &assets::AssetFilter { kind: Some(AssetKind::Written), limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(list.len(), 1);
+    let none = assets::list(&mut c, ws.id, &assets::AssetFilter { approved_only: true, limit: 10, ..Default::default() }).await.unwrap();
+    assert!(none.is_empty());
+}
+
+/// Many concurrent writers: no `database is locked`, and one unbroken chain.
+async fn concurrent_writers_take_turns(store: &Store) {
+    let (_, ws) = seed(store).await;
+    let mut tasks = Vec::new();
+    for i in 0..32 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = store.write().await?;
+            let e = NewAuditEvent { workspace_id: Some(ws.id), action: format!("w{i}"), object_type: "t".into(), ..Default::default() };
+            audit::append(&mut tx, &e, Timestamp::now()).await?;
+            tx.commit().await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert!(matches!(check(store, ws.id).await, ChainCheck::Ok { events: 32, .. }));
+}
+
+/// Migrations run once: opening the same database again applies nothing twice.
+#[tokio::test]
+async fn reopening_a_database_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+    let first = Store::connect(&url).await.unwrap();
+    let (_, ws) = seed(&first).await;
+    first.close().await;
+    let second = Store::connect(&url).await.unwrap();
+    let mut c = second.conn().await.unwrap();
+    assert!(workspaces::by_id(&mut c, ws.id).await.unwrap().is_some());
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations").fetch_one(&mut *c).await.unwrap();
+    assert_eq!(n, 1);
+}
+
+on_both!(audit_tampering_is_detected, conflicts_and_rollback, records_round_trip, concurrent_writers_take_turns);
