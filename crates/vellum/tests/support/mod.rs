@@ -1,0 +1,170 @@
+//! Shared by the binary's integration tests: a real `vellum serve` process and a tiny
+//! blocking HTTP/1.1 client, so tests talk to the server exactly as outside clients do.
+#![allow(dead_code)]
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpStream,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
+/// A running server process.
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+}
+
+impl Server {
+    /// Starts `vellum serve` on a free port with `data` as its data folder.
+    pub fn start(data: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(extra)
+            .env("VELLUM_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("VELLUM_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("VELLUM_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start vellum serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines.next().expect("server exited before listening").expect("read stdout");
+            if let Some(a) = line.strip_prefix("Vellum listening on http://") {
+                break a.trim().to_string();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, addr }
+    }
+
+    /// SIGKILL: no graceful shutdown, no flushing.
+    pub fn kill_9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+fn decode_chunked(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(pos) = body.windows(2).position(|w| w == b"\r\n") else { return out };
+        let size = usize::from_str_radix(std::str::from_utf8(&body[..pos]).unwrap_or("0").trim(), 16).unwrap_or(0);
+        if size == 0 {
+            return out;
+        }
+        let start = pos + 2;
+        out.extend_from_slice(&body[start..start + size]);
+        body = &body[start + size + 2..];
+    }
+}
+
+/// One request on a fresh connection; `None` if the connection failed.
+pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> Option<Reply> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).ok()?;
+    s.write_all(body).ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut lines = head.lines();
+    let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    let mut body = raw[split + 4..].to_vec();
+    if headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")) {
+        body = decode_chunked(&body);
+    }
+    Some(Reply { status, headers, body })
+}
+
+pub fn json_request(addr: &str, method: &str, path: &str, token: &str, body: serde_json::Value) -> Option<Reply> {
+    let headers = [("Authorization", format!("Bearer {token}")), ("Content-Type", "application/json".to_string())];
+    request(addr, method, path, &headers, body.to_string().as_bytes())
+}
+
+pub const BOUNDARY: &str = "vellumcrashtestboundary";
+
+/// A multipart body with text fields and one file.
+pub fn multipart(fields: &[(&str, &str)], filename: &str, file: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    body.extend_from_slice(
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+pub fn upload(addr: &str, path: &str, token: &str, fields: &[(&str, &str)], filename: &str, file: &[u8]) -> Option<Reply> {
+    let headers = [
+        ("Authorization", format!("Bearer {token}")),
+        ("Content-Type", format!("multipart/form-data; boundary={BOUNDARY}")),
+    ];
+    request(addr, "POST", path, &headers, &multipart(fields, filename, file))
+}
+
+/// Signs in as the bootstrap admin and returns an API token.
+pub fn admin_token(addr: &str) -> String {
+    let body = serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}).to_string();
+    let r = request(addr, "POST", "/api/v1/session", &[("Content-Type", "application/json".into())], body.as_bytes()).expect("sign in");
+    assert_eq!(r.status, 200, "sign in: {:?}", r.json());
+    let cookie = r.header("set-cookie").expect("cookie").split(';').next().expect("cookie value").to_string();
+    let t = request(
+        addr,
+        "POST",
+        "/api/v1/tokens",
+        &[("Cookie", cookie), ("Content-Type", "application/json".into())],
+        br#"{"name":"test"}"#,
+    )
+    .expect("token");
+    assert_eq!(t.status, 201);
+    t.json()["token"].as_str().expect("token").to_string()
+}
+
+/// Runs the real `vellum` binary with arguments and returns (exit code, stdout).
+pub fn vellum(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vellum")).args(args).env("VELLUM_LOG", "warn").output().expect("run vellum");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).to_string())
+}
