@@ -78,3 +78,15 @@ pub(crate) async fn record(
     vellum_store::audit::append(tx, &event, Timestamp::now()).await?;
     Ok(())
 }
+
+/// One bare INSERT in its own transaction (a benchmark baseline; creates its table on first use).
+pub async fn probe_insert(store: &Store) -> Result<()> {
+    vellum_store::probe::insert_one(store).await?;
+    Ok(())
+}
+
+/// Prepares the table `probe_insert` writes to.
+pub async fn probe_prepare(store: &Store) -> Result<()> {
+    vellum_store::probe::prepare(store).await?;
+    Ok(())
+}

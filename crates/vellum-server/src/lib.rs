@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+pub mod bench;
 mod download;
 mod error;
 mod extract;

@@ -10,6 +10,7 @@ pub mod assets;
 pub mod audit;
 mod dialect;
 pub mod model;
+pub mod probe;
 mod row;
 pub mod reviews;
 mod schema;

@@ -10,8 +10,14 @@ pub fn postgres_admin_url() -> String {
 /// Creates an empty database with a random name and returns its URL. `Err` says why it could
 /// not; callers skip outside CI and fail in CI (`CI=true`), where nothing may be skipped.
 pub async fn fresh_postgres() -> Result<String, String> {
+    fresh_postgres_at(&postgres_admin_url()).await
+}
+
+/// Creates an empty database with a random name on the server behind `admin` (a URL whose
+/// user may create databases) and returns its URL.
+pub async fn fresh_postgres_at(admin: &str) -> Result<String, String> {
     sqlx::any::install_default_drivers();
-    let admin = postgres_admin_url();
+    let admin = admin.to_string();
     let mut conn = sqlx::AnyConnection::connect(&admin).await.map_err(|e| format!("PostgreSQL at {admin}: {e}"))?;
     let name = format!("vellum_test_{}", uuid_simple());
     conn.execute(format!("CREATE DATABASE {name}").as_str()).await.map_err(|e| e.to_string())?;

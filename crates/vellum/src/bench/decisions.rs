@@ -1,0 +1,197 @@
+//! Decisions over HTTP with concurrent clients, next to two baselines from the same run: the
+//! same server answering `/healthz`, and a server doing one bare INSERT per request on the same
+//! database.
+
+use std::{
+    future::Future,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use vellum_blob::LocalBlobStore;
+use vellum_core::{assets::UploadFields, Actor, Core, Limits, Store};
+use vellum_domain::workflow::{ApproverRef, Rule, StageSpec, StartMode, WorkflowSpec};
+use vellum_server::{serve, AppState, HttpConfig};
+
+use super::percentile;
+
+struct Figures {
+    rps: f64,
+    p50: Duration,
+    p99: Duration,
+    errors: usize,
+}
+
+/// Runs `requests` requests from `clients` concurrent keep-alive clients; `make(i)` builds the
+/// i-th request.
+async fn load<F>(clients: usize, requests: usize, make: F) -> Figures
+where
+    F: Fn(usize) -> hyper::Request<Full<Bytes>> + Send + Sync + 'static,
+{
+    let make = Arc::new(make);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (make, next) = (make.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= requests {
+                    break;
+                }
+                let t = Instant::now();
+                match client.request(make(i)).await {
+                    Ok(res) => {
+                        let ok = res.status().is_success();
+                        let _ = res.into_body().collect().await;
+                        if !ok {
+                            errors += 1;
+                        }
+                    }
+                    Err(_) => errors += 1,
+                }
+                latencies.push(t.elapsed());
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        if let Ok((l, e)) = t.await {
+            all.extend(l);
+            errors += e;
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    all.sort();
+    Figures { rps: requests as f64 / secs, p50: percentile(&all, 50.0), p99: percentile(&all, 99.0), errors }
+}
+
+fn print(label: &str, f: &Figures, reference: Option<&Figures>) {
+    let ratio = reference.map_or(String::new(), |r| format!("  {:5.2}x of decisions", r.rps / f.rps));
+    println!(
+        "  {label:<28} {:9.0} req/s   p50 {:7.2} ms   p99 {:7.2} ms   errors {}{ratio}",
+        f.rps,
+        f.p50.as_secs_f64() * 1000.0,
+        f.p99.as_secs_f64() * 1000.0,
+        f.errors
+    );
+}
+
+async fn spawn_server<Fut>(run: impl FnOnce(tokio::net::TcpListener, tokio::sync::oneshot::Receiver<()>) -> Fut) -> Result<(String, tokio::sync::oneshot::Sender<()>), String>
+where
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?.to_string();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(run(listener, rx));
+    Ok((addr, tx))
+}
+
+async fn one_backend(label: &str, url: &str, data: &std::path::Path, clients: usize, requests: usize) -> Result<(), String> {
+    let store = Store::connect(url).await.map_err(|e| e.to_string())?;
+    let blobs = LocalBlobStore::open(data).map_err(|e| e.to_string())?;
+    let core = Core::new(store.clone(), Arc::new(blobs), Limits::default());
+    let admin = core.create_user(None, "bench@example.com", "Bench", "bench-password-1", true).await.map_err(|e| e.to_string())?;
+    let actor = Actor { user: admin.clone(), origin: Default::default() };
+    core.create_workspace(&actor, "Bench", "bench").await.map_err(|e| e.to_string())?;
+    let wf = core
+        .create_workflow(
+            &actor,
+            "bench",
+            WorkflowSpec {
+                name: "Sign-off".into(),
+                stages: vec![StageSpec {
+                    name: "Owner".into(),
+                    approvers: vec![ApproverRef::User(admin.id)],
+                    rule: Rule::Any,
+                    start: StartMode::AfterPrevious,
+                    due_in_hours: None,
+                }],
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    print!("  preparing {requests} assets in review on {label} ...");
+    let t = Instant::now();
+    let mut reviews = Vec::with_capacity(requests);
+    for i in 0..requests {
+        let mut w = core.begin_blob().await.map_err(|e| e.to_string())?;
+        w.write(format!("bench asset {i}").as_bytes()).await.map_err(|e| e.to_string())?;
+        let blob = w.finish().await.map_err(|e| e.to_string())?;
+        let fields = UploadFields { kind: Some("visual".into()), filename: Some(format!("a{i}.png")), ..Default::default() };
+        let asset = core.create_asset(&actor, "bench", fields, blob).await.map_err(|e| e.to_string())?;
+        reviews.push(core.start_review(&actor, asset.id, wf.id).await.map_err(|e| e.to_string())?.id);
+    }
+    println!(" {:.1} s", t.elapsed().as_secs_f64());
+    let (_, token) = core.create_token(&actor, "bench").await.map_err(|e| e.to_string())?;
+
+    let state = AppState { core: core.clone(), http: HttpConfig::default() };
+    let (addr, stop) = spawn_server(|l, rx| async move {
+        let _ = serve(l, state, async move {
+            let _ = rx.await;
+        })
+        .await;
+    })
+    .await?;
+    vellum_core::probe_prepare(&store).await.map_err(|e| e.to_string())?;
+    let probe_store = store.clone();
+    let (probe_addr, probe_stop) = spawn_server(|l, rx| async move {
+        let _ = vellum_server::bench::serve_insert_probe(l, probe_store, async move {
+            let _ = rx.await;
+        })
+        .await;
+    })
+    .await?;
+
+    let (a, tk) = (addr.clone(), token.clone());
+    let reviews = Arc::new(reviews);
+    let decisions = load(clients, requests, move |i| {
+        hyper::Request::post(format!("http://{a}/api/v1/reviews/{}/decisions", reviews[i]))
+            .header("authorization", format!("Bearer {tk}"))
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from_static(br#"{"version":1,"decision":"approve"}"#)))
+            .unwrap_or_default()
+    })
+    .await;
+    let a = addr.clone();
+    let health = load(clients, requests * 5, move |_| {
+        hyper::Request::get(format!("http://{a}/healthz")).body(Full::new(Bytes::new())).unwrap_or_default()
+    })
+    .await;
+    let insert = load(clients, requests, move |_| {
+        hyper::Request::post(format!("http://{probe_addr}/probe")).body(Full::new(Bytes::new())).unwrap_or_default()
+    })
+    .await;
+    println!("{label}, {clients} concurrent clients:");
+    print("decision (POST …/decisions)", &decisions, None);
+    print("baseline GET /healthz", &health, Some(&decisions));
+    print("baseline bare INSERT/request", &insert, Some(&decisions));
+    let _ = stop.send(());
+    let _ = probe_stop.send(());
+    store.close().await;
+    Ok(())
+}
+
+pub async fn run(clients: usize, requests: usize, postgres: Option<String>) -> Result<(), String> {
+    let scratch = tempfile::Builder::new().prefix("vellum-bench-").tempdir_in(".").map_err(|e| e.to_string())?;
+    let sqlite = format!("sqlite://{}?mode=rwc", scratch.path().join("vellum.db").display());
+    one_backend("SQLite (synchronous=FULL)", &sqlite, &scratch.path().join("blobs-sqlite"), clients, requests).await?;
+    if let Some(admin_url) = postgres {
+        let url = vellum_store::testing::fresh_postgres_at(&admin_url).await?;
+        one_backend("PostgreSQL", &url, &scratch.path().join("blobs-pg"), clients, requests).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! `vellum bench …`: each benchmark prints our figure next to a baseline measured in the
+//! same run on the same machine. Timings are reported, never asserted.
+
+mod decisions;
+mod ingest;
+mod memory;
+
+use std::{path::PathBuf, process::ExitCode, time::Duration};
+
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// `vellum import` of a generated tree against `cp -r` + `sync` of the same tree.
+    Ingest {
+        /// Scratch folder (on the disk to measure); a temporary one by default.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        #[arg(long, default_value_t = 2000)]
+        files: usize,
+        /// Approximate total size of the tree in MiB.
+        #[arg(long, default_value_t = 1024)]
+        total_mib: u64,
+    },
+    /// Decisions per second and latency over HTTP with concurrent clients, next to /healthz
+    /// and a bare one-row INSERT per request on the same database.
+    Decisions {
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
+        /// Also run on this PostgreSQL server (a fresh database is created in it).
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// Server RSS growth while one large file uploads.
+    UploadMemory {
+        #[arg(long, default_value_t = 2048)]
+        mib: u64,
+    },
+}
+
+pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
+    match command {
+        BenchCommand::Ingest { dir, files, total_mib } => ingest::run(dir, files, total_mib).await?,
+        BenchCommand::Decisions { clients, requests, postgres } => decisions::run(clients, requests, postgres).await?,
+        BenchCommand::UploadMemory { mib } => memory::run(mib).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The p-th percentile (0–100) of sorted durations.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+/// A small fast generator for benchmark data (not for secrets).
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    pub fn fill(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            let v = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_pick_ranks() {
+        let v: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&v, 50.0), Duration::from_millis(51));
+        assert_eq!(percentile(&v, 99.0), Duration::from_millis(99));
+        assert_eq!(percentile(&[], 50.0), Duration::ZERO);
+    }
+}
