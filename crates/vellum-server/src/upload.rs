@@ -41,11 +41,19 @@ async fn text(mut field: Field<'_>) -> Result<String, ApiError> {
 ///
 /// With `expect_csrf` (HTML forms), the first part must be a `csrf` field holding that
 /// secret; it is checked before any file byte is read.
-pub async fn receive(
+pub async fn receive(core: &Core, form: Multipart, expect_csrf: Option<&str>) -> Result<(UploadFields, StoredBlob), ApiError> {
+    receive_keeping(core, form, expect_csrf, &[]).await.map(|(fields, blob, _)| (fields, blob))
+}
+
+/// Like `receive`, and also returns the text parts named in `keep` (an HTML form's own
+/// fields, such as its separate metadata inputs), in the order they came.
+pub async fn receive_keeping(
     core: &Core,
     mut form: Multipart,
     expect_csrf: Option<&str>,
-) -> Result<(UploadFields, StoredBlob), ApiError> {
+    keep: &[&str],
+) -> Result<(UploadFields, StoredBlob, Vec<(String, String)>), ApiError> {
+    let mut kept = Vec::new();
     let limit = core.limits.max_upload_bytes;
     let mut fields = UploadFields::default();
     let mut blob = None;
@@ -84,10 +92,14 @@ pub async fn receive(
             "kind" => fields.kind = Some(text(field).await?),
             "metadata" => fields.metadata = Some(text(field).await?),
             "note" => fields.note = Some(text(field).await?),
+            name if keep.contains(&name) && kept.len() < 64 => {
+                let name = name.to_string();
+                kept.push((name, text(field).await?));
+            }
             // Unknown parts are drained and ignored, like unknown form fields in a browser.
             _ => drop(text(field).await),
         }
     }
     let blob = blob.ok_or_else(|| ApiError::invalid("missing_file", "the form has no part named 'file' with the file to upload"))?;
-    Ok((fields, blob))
+    Ok((fields, blob, kept))
 }

@@ -1,9 +1,72 @@
-//! The server-rendered web UI.
+//! The server-rendered web UI: plain HTML forms over the same use cases as the API, a small
+//! stylesheet and one small ES module, all served by the app itself.
+//!
+//! Every form that changes something carries the session's CSRF secret in a hidden `csrf`
+//! field (the sign-in form uses a double-submit cookie instead); uploads put it first so it
+//! is checked before the file is read.
 
-use axum::Router;
+mod asset;
+mod asset_actions;
+mod audit;
+mod home;
+mod layout;
+mod library;
+mod login;
+mod members;
+mod metadata_form;
+mod page;
+mod review;
+mod session;
+mod workflow_form;
+mod workflows;
+
+use axum::{
+    http::{header, StatusCode},
+    response::IntoResponse,
+    routing::{get, post},
+    Router,
+};
 
 use crate::AppState;
 
+const CSS: &str = include_str!("static/vellum.css");
+const JS: &str = include_str!("static/vellum.js");
+/// Versioned URLs, so browsers may cache the files for a long time.
+const CSS_URL: &str = concat!("/static/vellum.css?v=", env!("CARGO_PKG_VERSION"));
+const JS_URL: &str = concat!("/static/vellum.js?v=", env!("CARGO_PKG_VERSION"));
+
+fn asset_file(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(home::start))
+        .route("/login", get(login::show).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/setup", get(login::setup).post(login::complete_setup))
+        .route("/workspaces", get(home::list).post(home::create))
+        .route("/w/{ws}", get(library::library))
+        .route("/w/{ws}/upload", get(library::upload_form_page).post(library::upload))
+        .route("/w/{ws}/workflows", get(workflows::show).post(workflows::create))
+        .route("/w/{ws}/workflows/{id}", post(workflows::update))
+        .route("/w/{ws}/members", get(members::show).post(members::set_role))
+        .route("/w/{ws}/groups", post(members::create_group))
+        .route("/w/{ws}/audit", get(audit::show))
+        .route("/a/{id}", get(asset::show))
+        .route("/a/{id}/edit", post(asset_actions::edit))
+        .route("/a/{id}/versions", post(asset_actions::new_version))
+        .route("/a/{id}/versions/{n}/restore", post(asset_actions::restore))
+        .route("/a/{id}/reviews", post(asset_actions::start_review))
+        .route("/a/{id}/reviews/{review}/decision", post(asset_actions::decide))
+        .route("/static/vellum.css", get(|| async { asset_file("text/css; charset=utf-8", CSS) }))
+        .route("/static/vellum.js", get(|| async { asset_file("text/javascript; charset=utf-8", JS) }))
+        .fallback(|| async { page::UiError::new(StatusCode::NOT_FOUND, "There is no page at this address.") })
 }

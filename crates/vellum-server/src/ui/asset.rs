@@ -1,0 +1,168 @@
+//! The asset page: details and metadata, the edit form, version history with downloads and
+//! restore, the new-version form, and the review panel.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use maud::{html, Markup};
+use serde::Deserialize;
+use vellum_core::model::{Asset, Member, Version};
+use vellum_domain::{role::Capability, Id};
+
+use super::{
+    layout::{page, Chrome, Section},
+    metadata_form::{self, MetaForm},
+    page::{badge, csrf_field, size, when, Notice, Page, UiResult},
+    review,
+    session::Signed,
+};
+use crate::{extract::path_id, AppState};
+
+/// Loads everything the asset page shows and renders it with `notice` and `status`.
+pub async fn render(s: &AppState, who: &Signed, id: Id, notice: Option<Notice>, status: StatusCode) -> UiResult<Response> {
+    let (asset, access) = s.core.asset(&who.actor, id).await?;
+    let versions = s.core.versions(&who.actor, id).await?;
+    let reviews = s.core.reviews_of(&who.actor, id).await?;
+    let ws = access.workspace.id.to_string();
+    let chrome = Chrome::load(s, who, Some(&ws), Section::Library).await?;
+    let sees_wip = access.sees_work_in_progress();
+    // Names for authors; viewers may not list members and see ids instead.
+    let members = if sees_wip { s.core.members(&who.actor, &ws).await? } else { Vec::new() };
+    let workflows = if sees_wip { s.core.workflows(&who.actor, &ws).await? } else { Vec::new() };
+    let can_upload = access.role.can(Capability::Upload);
+    let panel = review::Panel {
+        asset: &asset,
+        reviews: &reviews,
+        workflows: &workflows,
+        me: who.actor.user.id,
+        csrf: &who.csrf,
+        can_start: access.role.can(Capability::StartReview),
+    };
+    let body = html! {
+        p.crumbs { a href={ "/w/" (access.workspace.slug) } { (access.workspace.name) } " › Library" }
+        div.titlebar {
+            h1 { (asset.title) }
+            (badge(asset.status.as_str()))
+        }
+        (summary(&asset))
+        div.columns {
+            div {
+                section aria-labelledby="h-meta" {
+                    h2 #h-meta { "Metadata" }
+                    (metadata_form::table(&asset.metadata))
+                    @if can_upload { (edit_form(&asset, &who.csrf)) }
+                }
+                section aria-labelledby="h-versions" {
+                    h2 #h-versions { "Versions" }
+                    (history(&asset, &versions, &members, can_upload, &who.csrf))
+                    @if can_upload { (new_version_form(&asset, &who.csrf)) }
+                }
+            }
+            @if sees_wip {
+                section.reviews aria-labelledby="h-review" {
+                    h2 #h-review { "Review" }
+                    (panel.render())
+                }
+            }
+        }
+    };
+    Ok(Page::with_status(status, page(&asset.title, Some(&chrome), notice.as_ref(), body)).into_response())
+}
+
+fn summary(a: &Asset) -> Markup {
+    html! {
+        dl.summary {
+            div { dt { "Kind" } dd { (a.kind.as_str().replace('_', " ")) } }
+            div { dt { "Current version" } dd #current-version { (a.current_version) } }
+            div { dt { "Approved version" } dd #approved-version { @if let Some(v) = a.approved_version { (v) } @else { "none yet" } } }
+            div { dt { "Created" } dd { (when(a.created_at)) } }
+            div { dt { "Updated" } dd { (when(a.updated_at)) } }
+        }
+    }
+}
+
+fn edit_form(a: &Asset, csrf: &str) -> Markup {
+    html! {
+        details.form {
+            summary { "Edit title and metadata" }
+            form method="post" action={ "/a/" (a.id) "/edit" } {
+                (csrf_field(csrf))
+                label for="ed-title" { "Title" }
+                input #ed-title name="title" value=(a.title) required maxlength="200";
+                (MetaForm::from_metadata(&a.metadata).inputs("ed"))
+                button.primary type="submit" { "Save" }
+            }
+        }
+    }
+}
+
+fn author(members: &[Member], id: Id) -> String {
+    members.iter().find(|m| m.user_id == id).map_or_else(|| id.to_string().chars().take(8).collect(), |m| m.name.clone())
+}
+
+fn history(a: &Asset, versions: &[Version], members: &[Member], can_restore: bool, csrf: &str) -> Markup {
+    html! {
+        table.versions {
+            thead { tr {
+                th scope="col" { "#" } th scope="col" { "Note" } th scope="col" { "Author" } th scope="col" { "Date" }
+                th scope="col" { "Size" } th scope="col" { "SHA-256" } th scope="col" { span.visually-hidden { "Actions" } }
+            } }
+            tbody {
+                @for v in versions {
+                    tr id={ "v" (v.number) } {
+                        td { (v.number)
+                            @if v.number == a.current_version { " " span.tag { "current" } }
+                            @if Some(v.number) == a.approved_version { " " span.tag.ok { "approved" } }
+                        }
+                        td { (v.note) @if let Some(r) = v.restored_from { " " span.muted { "(restored from v" (r) ")" } } }
+                        td { (author(members, v.created_by)) }
+                        td { (when(v.created_at)) }
+                        td { (size(v.size)) }
+                        td { code title=(v.sha256) { (v.sha256.chars().take(12).collect::<String>()) "…" } }
+                        td.actions {
+                            a href={ "/api/v1/assets/" (a.id) "/versions/" (v.number) "/file" } download=(v.filename)
+                                aria-label={ "Download version " (v.number) " (" (v.filename) ")" } { "Download" }
+                            @if can_restore && v.number != a.current_version {
+                                form.inline method="post" action={ "/a/" (a.id) "/versions/" (v.number) "/restore" }
+                                    data-confirm={ "Restore version " (v.number) " as a new version?" } {
+                                    (csrf_field(csrf))
+                                    button.link type="submit" aria-label={ "Restore version " (v.number) } { "Restore" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn new_version_form(a: &Asset, csrf: &str) -> Markup {
+    html! {
+        details.form {
+            summary { "Upload a new version" }
+            form method="post" action={ "/a/" (a.id) "/versions" } enctype="multipart/form-data" {
+                // The secret comes first: the server checks it before reading the file.
+                (csrf_field(csrf))
+                label for="nv-file" { "File" }
+                input #nv-file type="file" name="file" required;
+                label for="nv-note" { "What changed" }
+                textarea #nv-note name="note" rows="2" required maxlength="4000" {}
+                button.primary type="submit" { "Upload version " (a.current_version + 1) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+/// `GET /a/{id}`.
+pub async fn show(State(s): State<AppState>, who: Signed, Path(id): Path<String>, Query(q): Query<DoneQuery>) -> UiResult {
+    let id = path_id(&id, "asset")?;
+    render(&s, &who, id, Notice::done(q.done.as_deref()), StatusCode::OK).await
+}

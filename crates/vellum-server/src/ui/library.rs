@@ -1,0 +1,243 @@
+//! A workspace's library (list or grid, filtered by status and kind) and the upload form.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use maud::{html, Markup};
+use serde::Deserialize;
+use vellum_core::{assets::LibraryQuery, model::Asset};
+use vellum_domain::{role::Capability, status::AssetStatus, validate::AssetKind};
+
+use super::{
+    layout::{page, Chrome, Section},
+    metadata_form::{self, MetaForm},
+    page::{badge, csrf_field, enc, see_other, when, Notice, Page, UiError, UiResult},
+    session::Signed,
+};
+use crate::{upload, AppState};
+
+#[derive(Deserialize, Default)]
+pub struct LibraryParams {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    view: String,
+    done: Option<String>,
+}
+
+fn filters(base: &str, q: &LibraryParams, grid: bool) -> Markup {
+    let query = |view: &str| format!("{base}?status={}&kind={}&view={view}", enc(&q.status), enc(&q.kind));
+    html! {
+        form.filters method="get" action=(base) {
+            div {
+                label for="f-status" { "Status" }
+                select #f-status name="status" {
+                    option value="" { "Any status" }
+                    @for s in AssetStatus::ALL {
+                        option value=(s.as_str()) selected[q.status == s.as_str()] { (s.as_str().replace('_', " ")) }
+                    }
+                }
+            }
+            div {
+                label for="f-kind" { "Kind" }
+                select #f-kind name="kind" {
+                    option value="" { "Any kind" }
+                    @for k in AssetKind::ALL {
+                        option value=(k.as_str()) selected[q.kind == k.as_str()] { (k.as_str().replace('_', " ")) }
+                    }
+                }
+            }
+            @if grid { input type="hidden" name="view" value="grid"; }
+            button type="submit" { "Filter" }
+            nav.toggle aria-label="Layout" {
+                @if grid {
+                    a href=(query("list")) { "List" } " · " strong aria-current="true" { "Grid" }
+                } @else {
+                    strong aria-current="true" { "List" } " · " a href=(query("grid")) { "Grid" }
+                }
+            }
+        }
+    }
+}
+
+fn versions(a: &Asset) -> Markup {
+    html! {
+        "v" (a.current_version)
+        @if let Some(v) = a.approved_version { @if v != a.current_version { " (approved v" (v) ")" } }
+    }
+}
+
+fn list(assets: &[Asset]) -> Markup {
+    html! {
+        table.assets {
+            thead { tr {
+                th scope="col" { "Title" } th scope="col" { "Kind" } th scope="col" { "Status" }
+                th scope="col" { "Version" } th scope="col" { "Updated" }
+            } }
+            tbody {
+                @for a in assets {
+                    tr {
+                        td { a href={ "/a/" (a.id) } { (a.title) } }
+                        td { (a.kind.as_str().replace('_', " ")) }
+                        td { (badge(a.status.as_str())) }
+                        td { (versions(a)) }
+                        td { (when(a.updated_at)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn grid(assets: &[Asset]) -> Markup {
+    html! {
+        ul.grid {
+            @for a in assets {
+                li.card {
+                    a.title href={ "/a/" (a.id) } { (a.title) }
+                    p { (badge(a.status.as_str())) }
+                    p.muted { (a.kind.as_str().replace('_', " ")) " · " (versions(a)) }
+                    p.muted { "Updated " (when(a.updated_at)) }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /w/{ws}`.
+pub async fn library(State(s): State<AppState>, who: Signed, Path(ws): Path<String>, Query(q): Query<LibraryParams>) -> UiResult {
+    let chrome = Chrome::load(&s, &who, Some(&ws), Section::Library).await?;
+    let Some(current) = &chrome.current else { return Err(UiError::from(crate::error::ApiError::not_found("workspace"))) };
+    let query = LibraryQuery {
+        status: Some(q.status.clone()).filter(|s| !s.is_empty()),
+        kind: Some(q.kind.clone()).filter(|k| !k.is_empty()),
+        limit: Some(200),
+    };
+    let (assets, notice) = match s.core.library(&who.actor, &ws, &query).await {
+        Ok(a) => (a, Notice::done(q.done.as_deref())),
+        Err(e) => (Vec::new(), Some(UiError::from(e).notice())),
+    };
+    let base = format!("/w/{}", current.workspace.slug);
+    let grid_view = q.view == "grid";
+    let body = html! {
+        div.titlebar {
+            h1 { (current.workspace.name) " — Library" }
+            @if chrome.can(Capability::Upload) { a.button.primary href={ (base) "/upload" } { "Upload an asset" } }
+        }
+        (filters(&base, &q, grid_view))
+        @if assets.is_empty() {
+            p.empty { "No assets match." }
+        } @else if grid_view {
+            (grid(&assets))
+        } @else {
+            (list(&assets))
+        }
+        @if assets.len() >= 200 { p.hint { "Showing the newest 200; narrow the filters to see others." } }
+    };
+    Ok(Page::ok(page("Library", Some(&chrome), notice.as_ref(), body)).into_response())
+}
+
+/// What the upload form shows again after a failed attempt.
+#[derive(Default)]
+struct UploadDraft {
+    title: String,
+    kind: String,
+    note: String,
+    meta: MetaForm,
+}
+
+fn upload_form(chrome: &Chrome, ws_slug: &str, d: &UploadDraft) -> Markup {
+    html! {
+        h1 { "Upload an asset" }
+        form.card method="post" action={ "/w/" (ws_slug) "/upload" } enctype="multipart/form-data" {
+            // The secret comes first: the server checks it before reading the file.
+            (csrf_field(&chrome.csrf))
+            label for="up-file" { "File" }
+            input #up-file type="file" name="file" required;
+            div.grid2 {
+                div {
+                    label for="up-title" { "Title" }
+                    input #up-title name="title" value=(d.title) maxlength="200" aria-describedby="up-title-hint";
+                    p.hint #up-title-hint { "Leave empty to use the file name." }
+                }
+                div {
+                    label for="up-kind" { "Kind" }
+                    select #up-kind name="kind" required {
+                        option value="" { "Choose…" }
+                        @for k in AssetKind::ALL {
+                            option value=(k.as_str()) selected[d.kind == k.as_str()] { (k.as_str().replace('_', " ")) }
+                        }
+                    }
+                }
+            }
+            (d.meta.inputs("up"))
+            label for="up-note" { "Note" }
+            input #up-note name="note" value=(d.note) placeholder="First version" maxlength="4000";
+            button.primary type="submit" { "Upload" }
+        }
+    }
+}
+
+fn upload_page(chrome: &Chrome, ws_slug: &str, d: &UploadDraft, notice: Option<Notice>, status: StatusCode) -> Response {
+    Page::with_status(status, page("Upload", Some(chrome), notice.as_ref(), upload_form(chrome, ws_slug, d))).into_response()
+}
+
+/// `GET /w/{ws}/upload`.
+pub async fn upload_form_page(State(s): State<AppState>, who: Signed, Path(ws): Path<String>) -> UiResult {
+    let chrome = Chrome::load(&s, &who, Some(&ws), Section::Library).await?;
+    s.core.upload_access(&who.actor, &ws).await?;
+    let slug = chrome.current.as_ref().map_or(ws.clone(), |c| c.workspace.slug.clone());
+    Ok(upload_page(&chrome, &slug, &UploadDraft::default(), None, StatusCode::OK))
+}
+
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.trim().is_empty())
+}
+
+/// Shows the upload form again with what went wrong (the file has to be chosen again).
+async fn failed(s: &AppState, who: &Signed, ws: &str, draft: &UploadDraft, e: UiError) -> UiResult {
+    let chrome = Chrome::load(s, who, Some(ws), Section::Library).await?;
+    let slug = chrome.current.as_ref().map_or(ws.to_string(), |c| c.workspace.slug.clone());
+    Ok(upload_page(&chrome, &slug, draft, Some(e.notice()), e.status))
+}
+
+/// `POST /w/{ws}/upload` (multipart, `csrf` first).
+pub async fn upload(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(ws): Path<String>,
+    headers: HeaderMap,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> UiResult {
+    let form = form.map_err(|e| UiError::new(StatusCode::BAD_REQUEST, format!("The upload could not be read: {}", e.body_text())))?;
+    let received = async {
+        upload::check_declared_length(&headers, s.core.limits.max_upload_bytes)?;
+        s.core.upload_access(&who.actor, &ws).await?;
+        upload::receive_keeping(&s.core, form, Some(&who.csrf), &metadata_form::NAMES).await
+    }
+    .await;
+    let (mut fields, blob, extra) = match received {
+        Ok(r) => r,
+        Err(e) => return failed(&s, &who, &ws, &UploadDraft::default(), e.into()).await,
+    };
+    fields.title = non_empty(fields.title);
+    fields.note = non_empty(fields.note);
+    let draft = UploadDraft {
+        title: fields.title.clone().unwrap_or_default(),
+        kind: fields.kind.clone().unwrap_or_default(),
+        note: fields.note.clone().unwrap_or_default(),
+        meta: MetaForm::from_pairs(&extra),
+    };
+    match draft.meta.to_json() {
+        Ok(json) => fields.metadata = Some(json.to_string()),
+        Err(m) => return failed(&s, &who, &ws, &draft, UiError::invalid(m)).await,
+    }
+    match s.core.create_asset(&who.actor, &ws, fields, blob).await {
+        Ok(asset) => Ok(see_other(&format!("/a/{}?done=uploaded", asset.id))),
+        Err(e) => failed(&s, &who, &ws, &draft, e.into()).await,
+    }
+}

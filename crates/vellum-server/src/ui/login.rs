@@ -1,0 +1,195 @@
+//! Signing in and out, and the first-run setup that creates the first admin.
+//!
+//! The sign-in form has no session yet, so it is protected from login CSRF by a double-submit
+//! cookie: a random value in `vellum_login_csrf` that the form must repeat.
+
+use axum::{
+    extract::{Query, State},
+    http::{header, request::Parts, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::{
+    layout::page,
+    page::{safe_next, see_other, Notice, Page, UiError, UiResult},
+    session::{Signed, UiForm},
+};
+use crate::{
+    auth::{clear_cookie, cookie, resolve, same_secret, session_cookie, SESSION_COOKIE},
+    extract::origin_of,
+    AppState,
+};
+
+const LOGIN_CSRF: &str = "vellum_login_csrf";
+
+fn login_csrf_cookie(value: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    let max_age = if value.is_empty() { "; Max-Age=0" } else { "" };
+    format!("{LOGIN_CSRF}={value}; Path=/login; HttpOnly; SameSite=Strict{max_age}{secure}")
+}
+
+/// The login CSRF value: the browser's current one if it looks like ours, else a new one.
+fn login_csrf(headers: &HeaderMap) -> Result<String, UiError> {
+    match cookie(headers, LOGIN_CSRF) {
+        Some(v) if v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(v),
+        _ => Ok(vellum_core::secret::random_token("")?),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    #[serde(default)]
+    next: String,
+    done: Option<String>,
+}
+
+fn login_form(csrf: &str, email: &str, next: &str, setup_open: bool) -> Markup {
+    html! {
+        h1 { "Sign in to Vellum" }
+        form.card method="post" action="/login" {
+            input type="hidden" name="csrf" value=(csrf);
+            @if safe_next(next).is_some() { input type="hidden" name="next" value=(next); }
+            label for="email" { "Email" }
+            input #email type="email" name="email" value=(email) required autocomplete="username" autofocus;
+            label for="password" { "Password" }
+            input #password type="password" name="password" required autocomplete="current-password";
+            button.primary type="submit" { "Sign in" }
+        }
+        @if setup_open {
+            p.hint { "This server has no users yet. Open the setup link that " code { "vellum serve" } " printed to create the first admin." }
+        }
+    }
+}
+
+fn login_page(s: &AppState, csrf: &str, email: &str, next: &str, setup_open: bool, notice: Option<Notice>, status: StatusCode) -> Response {
+    let body = page("Sign in", None, notice.as_ref(), login_form(csrf, email, next, setup_open));
+    ([(header::SET_COOKIE, login_csrf_cookie(csrf, s.http.secure_cookies))], Page::with_status(status, body)).into_response()
+}
+
+pub async fn show(State(s): State<AppState>, parts: Parts, Query(q): Query<LoginQuery>) -> UiResult {
+    if resolve(&parts, &s).await.ok().flatten().is_some_and(|a| a.csrf.is_some()) {
+        return Ok(see_other(safe_next(&q.next).unwrap_or("/")));
+    }
+    let csrf = login_csrf(&parts.headers)?;
+    let setup_open = s.core.needs_setup().await?;
+    Ok(login_page(&s, &csrf, "", &q.next, setup_open, Notice::done(q.done.as_deref()), StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn submit(State(s): State<AppState>, parts: Parts, UiForm(f): UiForm<LoginForm>) -> UiResult {
+    let expected = cookie(&parts.headers, LOGIN_CSRF).unwrap_or_default();
+    if expected.is_empty() || !same_secret(&f.csrf, &expected) {
+        let fresh = login_csrf(&HeaderMap::new())?;
+        let notice = Notice::Error("The sign-in form expired. Please try again.".into());
+        return Ok(login_page(&s, &fresh, &f.email, &f.next, false, Some(notice), StatusCode::FORBIDDEN));
+    }
+    match s.core.sign_in(&origin_of(&parts), &f.email, &f.password).await {
+        Ok(session) => {
+            let max_age = u64::from(s.core.limits.session_hours) * 3600;
+            let mut res = see_other(safe_next(&f.next).unwrap_or("/"));
+            let h = res.headers_mut();
+            for c in [session_cookie(&session.token, max_age, s.http.secure_cookies), login_csrf_cookie("", s.http.secure_cookies)] {
+                if let Ok(v) = c.parse() {
+                    h.append(header::SET_COOKIE, v);
+                }
+            }
+            Ok(res)
+        }
+        Err(e) => {
+            let e = UiError::from(e);
+            Ok(login_page(&s, &expected, &f.email, &f.next, false, Some(e.notice()), e.status))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(State(s): State<AppState>, who: Signed, headers: HeaderMap, UiForm(f): UiForm<CsrfOnly>) -> UiResult {
+    who.check(&f.csrf)?;
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        s.core.sign_out(&token).await?;
+    }
+    let mut res = see_other("/login?done=signed_out");
+    if let Ok(v) = clear_cookie(s.http.secure_cookies).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+#[derive(Deserialize, Default)]
+pub struct SetupForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+fn setup_page(f: &SetupForm, notice: Option<Notice>, status: StatusCode) -> Page {
+    let body = html! {
+        h1 { "Set up Vellum" }
+        p { "Create the first account. It becomes the server's administrator." }
+        form.card method="post" action="/setup" {
+            input type="hidden" name="token" value=(f.token);
+            label for="name" { "Your name" }
+            input #name name="name" value=(f.name) required autocomplete="name" autofocus;
+            label for="email" { "Email" }
+            input #email type="email" name="email" value=(f.email) required autocomplete="username";
+            label for="password" { "Password" }
+            input #password type="password" name="password" required minlength="10" autocomplete="new-password";
+            label for="confirm" { "Repeat the password" }
+            input #confirm type="password" name="confirm" required minlength="10" autocomplete="new-password";
+            button.primary type="submit" { "Create the admin account" }
+        }
+    };
+    Page::with_status(status, page("Set up", None, notice.as_ref(), body))
+}
+
+#[derive(Deserialize)]
+pub struct SetupQuery {
+    #[serde(default)]
+    token: String,
+}
+
+pub async fn setup(State(s): State<AppState>, Query(q): Query<SetupQuery>) -> UiResult {
+    if !s.core.needs_setup().await? {
+        return Ok(see_other("/login"));
+    }
+    Ok(setup_page(&SetupForm { token: q.token, ..SetupForm::default() }, None, StatusCode::OK).into_response())
+}
+
+pub async fn complete_setup(State(s): State<AppState>, UiForm(f): UiForm<SetupForm>) -> UiResult {
+    if f.password != f.confirm {
+        let notice = Notice::Error("The two passwords differ.".into());
+        return Ok(setup_page(&f, Some(notice), StatusCode::UNPROCESSABLE_ENTITY).into_response());
+    }
+    match s.core.complete_setup(&f.token, &f.email, &f.name, &f.password).await {
+        Ok(_) => Ok(see_other("/login?done=setup")),
+        Err(e) => {
+            let e = UiError::from(e);
+            Ok(setup_page(&f, Some(e.notice()), e.status).into_response())
+        }
+    }
+}

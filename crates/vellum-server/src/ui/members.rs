@@ -1,0 +1,171 @@
+//! A workspace's members and groups; admins set roles and create groups here.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::IntoResponse,
+};
+use maud::{html, Markup};
+use serde::Deserialize;
+use vellum_core::model::{Group, Member, User};
+use vellum_domain::{
+    id::parse_id,
+    role::{Capability, Role},
+    Id,
+};
+
+use super::{
+    layout::{page, Chrome, Section},
+    page::{csrf_field, see_other, when, Notice, Page, UiError, UiResult},
+    session::{field, fields, Signed, UiForm},
+};
+use crate::{error::ApiError, AppState};
+
+fn name_of(members: &[Member], id: Id) -> String {
+    members.iter().find(|m| m.user_id == id).map_or_else(|| id.to_string(), |m| m.name.clone())
+}
+
+fn role_form(chrome: &Chrome, action: &str, members: &[Member], users: Option<&[User]>) -> Markup {
+    html! {
+        form.card method="post" action=(action) {
+            (csrf_field(&chrome.csrf))
+            div.grid2 {
+                div {
+                    label for="m-user" { "Person" }
+                    select #m-user name="user" {
+                        @if let Some(users) = users {
+                            option value="" { "Choose…" }
+                            @for u in users {
+                                option value=(u.id) { (u.name) " <" (u.email) ">"
+                                    @if members.iter().any(|m| m.user_id == u.id) { " — member" } }
+                            }
+                        } @else {
+                            option value="" { "Choose a member…" }
+                            @for m in members { option value=(m.user_id) { (m.name) " <" (m.email) ">" } }
+                        }
+                    }
+                    @if users.is_none() {
+                        label for="m-user-id" { "…or add someone by user id" }
+                        input #m-user-id name="user_id" placeholder="0190…" autocomplete="off";
+                    }
+                }
+                div {
+                    label for="m-role" { "Role" }
+                    select #m-role name="role" {
+                        @for r in Role::ALL { option value=(r.as_str()) selected[r == Role::Creator] { (r.as_str()) } }
+                    }
+                }
+            }
+            button.primary type="submit" { "Save role" }
+        }
+    }
+}
+
+fn group_form(chrome: &Chrome, action: &str, members: &[Member]) -> Markup {
+    html! {
+        form.card method="post" action=(action) {
+            (csrf_field(&chrome.csrf))
+            label for="g-name" { "Group name" }
+            input #g-name name="name" required maxlength="200";
+            label for="g-members" { "Members" }
+            select #g-members name="members" multiple size=(members.len().clamp(3, 8)) aria-describedby="g-hint" {
+                @for m in members { option value=(m.user_id) { (m.name) " <" (m.email) ">" } }
+            }
+            p.hint #g-hint { "Hold Ctrl (⌘ on a Mac) to choose several." }
+            button.primary type="submit" { "Create group" }
+        }
+    }
+}
+
+async fn render(s: &AppState, who: &Signed, ws: &str, notice: Option<Notice>, status: StatusCode) -> UiResult {
+    let chrome = Chrome::load(s, who, Some(ws), Section::Members).await?;
+    let Some(current) = &chrome.current else { return Err(ApiError::not_found("workspace").into()) };
+    let members = s.core.members(&who.actor, ws).await?;
+    let groups: Vec<Group> = s.core.groups(&who.actor, ws).await?;
+    let admin = chrome.can(Capability::Administer);
+    let users = if admin && who.actor.user.is_admin { Some(s.core.users(&who.actor).await?) } else { None };
+    let base = format!("/w/{}", current.workspace.slug);
+    let body = html! {
+        h1 { "Members" }
+        table {
+            thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Since" } th scope="col" { "User id" } } }
+            tbody {
+                @for m in &members {
+                    tr {
+                        td { (m.name) } td { (m.email) } td { (m.role.as_str()) } td { (when(m.since)) }
+                        td { code { (m.user_id) } }
+                    }
+                }
+            }
+        }
+        @if admin {
+            h2 { "Add a member or change a role" }
+            (role_form(&chrome, &format!("{base}/members"), &members, users.as_deref()))
+        }
+        h2 { "Groups" }
+        @if groups.is_empty() { p.empty { "No groups yet." } }
+        @else {
+            table {
+                thead { tr { th scope="col" { "Group" } th scope="col" { "Members" } } }
+                tbody {
+                    @for g in &groups {
+                        tr {
+                            td { (g.name) }
+                            td { (g.members.iter().map(|&u| name_of(&members, u)).collect::<Vec<_>>().join(", ")) }
+                        }
+                    }
+                }
+            }
+        }
+        @if admin {
+            h2 { "New group" }
+            (group_form(&chrome, &format!("{base}/groups"), &members))
+        }
+    };
+    Ok(Page::with_status(status, page("Members", Some(&chrome), notice.as_ref(), body)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+/// `GET /w/{ws}/members`.
+pub async fn show(State(s): State<AppState>, who: Signed, Path(ws): Path<String>, Query(q): Query<DoneQuery>) -> UiResult {
+    render(&s, &who, &ws, Notice::done(q.done.as_deref()), StatusCode::OK).await
+}
+
+/// `POST /w/{ws}/members`: set a role (adding the user if needed).
+pub async fn set_role(State(s): State<AppState>, who: Signed, Path(ws): Path<String>, UiForm(f): UiForm<Vec<(String, String)>>) -> UiResult {
+    who.check_pairs(&f)?;
+    let typed = field(&f, "user_id").trim();
+    let user = if typed.is_empty() { field(&f, "user") } else { typed };
+    let outcome = match parse_id(user) {
+        Some(id) => s.core.set_member_role(&who.actor, &ws, id, field(&f, "role")).await.map_err(UiError::from),
+        None if user.is_empty() => Err(UiError::invalid("Choose a person.")),
+        None => Err(UiError::invalid(format!("'{user}' is not a user id."))),
+    };
+    match outcome {
+        Ok(_) => Ok(see_other(&format!("/w/{ws}/members?done=member_saved"))),
+        Err(e) => render(&s, &who, &ws, Some(e.notice()), e.status).await,
+    }
+}
+
+/// `POST /w/{ws}/groups`.
+pub async fn create_group(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(ws): Path<String>,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
+    who.check_pairs(&f)?;
+    let ids: Option<Vec<Id>> = fields(&f, "members").map(parse_id).collect();
+    let outcome = match ids {
+        Some(ids) => s.core.create_group(&who.actor, &ws, field(&f, "name"), &ids).await.map_err(UiError::from),
+        None => Err(UiError::invalid("A chosen member could not be read; reload the page.")),
+    };
+    match outcome {
+        Ok(_) => Ok(see_other(&format!("/w/{ws}/members?done=group_created"))),
+        Err(e) => render(&s, &who, &ws, Some(e.notice()), e.status).await,
+    }
+}

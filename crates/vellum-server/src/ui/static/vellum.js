@@ -1,0 +1,83 @@
+// Vellum's one ES module. Everything works without it; it only makes forms nicer:
+// adding and removing workflow stages, showing the quorum field when it matters,
+// confirming restores, and suggesting a workspace slug from its name.
+
+document.documentElement.classList.add("js");
+
+const isBlank = (row) =>
+  !row.querySelector('input[name$="_name"]')?.value.trim() &&
+  !row.querySelector("select[multiple]")?.selectedOptions.length;
+
+function syncQuorum(row) {
+  const rule = row.querySelector("select.rule");
+  const quorum = row.querySelector("input.quorum");
+  if (!rule || !quorum) return;
+  const show = rule.value === "quorum";
+  quorum.hidden = !show;
+  const label = row.querySelector(`label[for="${quorum.id}"]`);
+  if (label) label.hidden = !show;
+}
+
+function addRemoveButton(row) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "remove-stage";
+  button.textContent = "Remove stage";
+  button.addEventListener("click", () => {
+    const editor = row.closest("form");
+    row.remove();
+    editor?.querySelector(".add-stage")?.focus();
+  });
+  row.append(button);
+}
+
+function setUpRow(row) {
+  row.querySelector("select.rule")?.addEventListener("change", () => syncQuorum(row));
+  syncQuorum(row);
+  addRemoveButton(row);
+}
+
+function setUpEditor(form) {
+  const rows = form.querySelector(".stage-rows");
+  const template = form.querySelector("template.stage-template");
+  const add = form.querySelector(".add-stage");
+  if (!rows || !template || !add) return;
+  // Keep every filled row and a single blank one; "Add stage" makes more.
+  const all = [...rows.querySelectorAll("fieldset.stage")];
+  const filled = all.filter((r) => !isBlank(r));
+  all.filter(isBlank).slice(filled.length ? 0 : 1).forEach((r) => r.remove());
+  rows.querySelectorAll("fieldset.stage").forEach(setUpRow);
+  let next = Number(form.dataset.next) || all.length;
+  add.hidden = false;
+  add.addEventListener("click", () => {
+    const i = String(next++);
+    const html = template.innerHTML.replaceAll("__i__", i);
+    const holder = document.createElement("div");
+    holder.innerHTML = html;
+    const row = holder.querySelector("fieldset.stage");
+    if (!row) return;
+    rows.append(row);
+    setUpRow(row);
+    row.querySelector("input")?.focus();
+  });
+}
+
+document.querySelectorAll("form.wf-editor").forEach(setUpEditor);
+
+document.querySelectorAll("form[data-confirm]").forEach((form) => {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+});
+
+document.querySelectorAll("input[data-slug-source]").forEach((name) => {
+  const slug = document.getElementById(name.dataset.slugSource);
+  if (!slug) return;
+  let touched = slug.value !== "";
+  slug.addEventListener("input", () => { touched = true; });
+  name.addEventListener("input", () => {
+    if (touched) return;
+    slug.value = name.value.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-")
+      .replace(/^[^a-z]+|-+$/g, "").slice(0, 48);
+  });
+});
