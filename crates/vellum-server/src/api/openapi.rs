@@ -5,7 +5,9 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 
 /// (method, path, summary, request body schema, success status, success schema)
-pub const OPERATIONS: &[(&str, &str, &str, Option<&str>, u16, &str)] = &[
+type Operation = (&'static str, &'static str, &'static str, Option<&'static str>, u16, &'static str);
+
+pub const OPERATIONS: &[Operation] = &[
     ("post", "/session", "Sign in; sets the HttpOnly session cookie", Some("Credentials"), 200, "SessionCreated"),
     ("delete", "/session", "Sign out", None, 204, ""),
     ("get", "/me", "The signed-in user and their workspaces", None, 200, "Me"),
