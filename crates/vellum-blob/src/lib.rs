@@ -51,6 +51,24 @@ pub struct StoredBlob {
 
 pub type BlobRead = Pin<Box<dyn AsyncRead + Send>>;
 
+/// A blob whose bytes are written but not yet durable or visible; `commit_pending` makes a
+/// batch of them durable at once (one flush instead of one per blob). Dropped uncommitted,
+/// its bytes are discarded.
+#[derive(Debug)]
+pub struct PendingBlob {
+    pub key: BlobKey,
+    pub size: u64,
+    staged: std::path::PathBuf,
+}
+
+impl Drop for PendingBlob {
+    fn drop(&mut self) {
+        if !self.staged.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.staged);
+        }
+    }
+}
+
 /// Where blobs live. Implementations must make `finish` durable before it returns.
 #[async_trait]
 pub trait BlobStore: Send + Sync + 'static {
@@ -62,6 +80,8 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn size(&self, key: &BlobKey) -> Result<Option<u64>>;
     /// Re-reads a blob and checks its bytes still hash to its key.
     async fn verify(&self, key: &BlobKey) -> Result<bool>;
+    /// Makes a batch of pending blobs durable and visible, in one flush.
+    async fn commit_pending(&self, pending: Vec<PendingBlob>) -> Result<Vec<StoredBlob>>;
 }
 
 /// An unfinished blob. Dropping it without `finish` discards what was written.
@@ -72,4 +92,6 @@ pub trait BlobWriter: Send {
     fn written(&self) -> u64;
     /// Makes the blob durable under its content hash (once: equal content is stored once).
     async fn finish(self: Box<Self>) -> Result<StoredBlob>;
+    /// Completes the bytes but leaves making them durable to `BlobStore::commit_pending`.
+    async fn finish_pending(self: Box<Self>) -> Result<PendingBlob>;
 }

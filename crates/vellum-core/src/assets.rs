@@ -142,6 +142,92 @@ fn version_json(v: &Version) -> serde_json::Value {
            "content_type": v.content_type, "note": v.note, "restored_from": v.restored_from})
 }
 
+/// A validated upload, ready to become an asset with its first version.
+struct NewAsset {
+    title: Name,
+    kind: AssetKind,
+    metadata: AssetMetadata,
+    note: ChangeNote,
+    filename: String,
+    content_type: String,
+    blob: StoredBlob,
+}
+
+impl NewAsset {
+    fn from_upload(fields: UploadFields, blob: StoredBlob) -> Result<Self> {
+        let filename = clean_filename(fields.filename.as_deref().unwrap_or("file"));
+        let title = Name::parse("the title", fields.title.as_deref().unwrap_or(&title_from(&filename)))?;
+        let kind = match fields.kind.as_deref() {
+            Some(k) => AssetKind::parse(k.trim())?,
+            None => {
+                return Err(Error::invalid(
+                    "invalid_kind",
+                    "choose a kind: visual, video, written, design_source or campaign_ready",
+                ))
+            }
+        };
+        Ok(NewAsset {
+            title,
+            kind,
+            metadata: AssetMetadata::from_json_text(fields.metadata.as_deref().unwrap_or(""))?,
+            note: ChangeNote::parse(fields.note.as_deref().unwrap_or("First version"))?,
+            content_type: content_type_for(fields.content_type.as_deref(), &filename),
+            filename,
+            blob,
+        })
+    }
+}
+
+/// Writes the asset, its first version, its blob row and the audit event.
+async fn insert_new_asset(tx: &mut Tx, actor: &Actor, access: &Access, new: NewAsset) -> Result<Asset> {
+    let now = Timestamp::now();
+    let asset = Asset {
+        id: new_id(),
+        workspace_id: access.workspace.id,
+        title: new.title.into_inner(),
+        kind: new.kind,
+        metadata: new.metadata,
+        status: AssetStatus::Draft,
+        current_version: 1,
+        approved_version: None,
+        created_by: actor.user.id,
+        created_at: now,
+        updated_at: now,
+    };
+    let version = Version {
+        asset_id: asset.id,
+        number: 1,
+        size: new.blob.size,
+        content_type: new.content_type,
+        sha256: new.blob.key.as_str().to_string(),
+        filename: new.filename,
+        note: new.note.into_inner(),
+        restored_from: None,
+        created_by: actor.user.id,
+        created_at: now,
+    };
+    assets::insert_blob(&mut *tx, &version.sha256, version.size, now).await?;
+    assets::insert(&mut *tx, &asset).await?;
+    assets::insert_version(&mut *tx, asset.workspace_id, &version).await?;
+    let after = json!({"title": asset.title, "kind": asset.kind, "metadata": asset.metadata, "version": version_json(&version)});
+    record(
+        tx,
+        &actor.origin,
+        Some(&actor.user),
+        NewAuditEvent {
+            workspace_id: Some(asset.workspace_id),
+            action: "asset.create".into(),
+            object_type: "asset".into(),
+            object_id: Some(asset.id.to_string()),
+            version: Some(1),
+            after: Some(after),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(asset)
+}
+
 impl Core {
     /// Checks, before any bytes are read, that the actor may upload into this workspace.
     pub async fn upload_access(&self, actor: &Actor, ws: &str) -> Result<Access> {
@@ -159,92 +245,46 @@ impl Core {
 
     /// Creates an asset with its first version from a blob already made durable.
     pub async fn create_asset(&self, actor: &Actor, ws: &str, fields: UploadFields, blob: StoredBlob) -> Result<Asset> {
-        match self.insert_asset(actor, ws, fields, blob, false).await? {
-            ImportOutcome::Created(a) => Ok(a),
-            ImportOutcome::Duplicate { .. } => Err(Error::conflict("duplicate", "this content already exists")),
-        }
-    }
-
-    /// Like `create_asset`, but content the workspace already holds is skipped and named, so
-    /// an import can be run again after an interruption without duplicating anything.
-    pub async fn import_asset(&self, actor: &Actor, ws: &str, fields: UploadFields, blob: StoredBlob) -> Result<ImportOutcome> {
-        self.insert_asset(actor, ws, fields, blob, true).await
-    }
-
-    async fn insert_asset(
-        &self,
-        actor: &Actor,
-        ws: &str,
-        fields: UploadFields,
-        blob: StoredBlob,
-        skip_duplicates: bool,
-    ) -> Result<ImportOutcome> {
-        let filename = clean_filename(fields.filename.as_deref().unwrap_or("file"));
-        let title = Name::parse("the title", fields.title.as_deref().unwrap_or(&title_from(&filename)))?;
-        let kind = match fields.kind.as_deref() {
-            Some(k) => AssetKind::parse(k.trim())?,
-            None => return Err(Error::invalid("invalid_kind", "choose a kind: visual, video, written, design_source or campaign_ready")),
-        };
-        let metadata = AssetMetadata::from_json_text(fields.metadata.as_deref().unwrap_or(""))?;
-        let note = ChangeNote::parse(fields.note.as_deref().unwrap_or("First version"))?;
-        let content_type = content_type_for(fields.content_type.as_deref(), &filename);
-
+        let new = NewAsset::from_upload(fields, blob)?;
         let mut tx = self.store.write().await?;
         let access = access::workspace(&mut tx, &actor.user, ws).await?;
         access.require(Capability::Upload)?;
-        if skip_duplicates {
-            // Two imports of equal content must not both pass this check.
-            workspaces::lock(&mut tx, access.workspace.id).await?;
-            if let Some((asset_id, version)) = assets::find_content(&mut tx, access.workspace.id, blob.key.as_str()).await? {
-                return Ok(ImportOutcome::Duplicate { asset_id, version });
-            }
-        }
-        let now = Timestamp::now();
-        let asset = Asset {
-            id: new_id(),
-            workspace_id: access.workspace.id,
-            title: title.into_inner(),
-            kind,
-            metadata,
-            status: AssetStatus::Draft,
-            current_version: 1,
-            approved_version: None,
-            created_by: actor.user.id,
-            created_at: now,
-            updated_at: now,
-        };
-        let version = Version {
-            asset_id: asset.id,
-            number: 1,
-            size: blob.size,
-            content_type,
-            sha256: blob.key.as_str().to_string(),
-            filename,
-            note: note.into_inner(),
-            restored_from: None,
-            created_by: actor.user.id,
-            created_at: now,
-        };
-        assets::insert_blob(&mut tx, &version.sha256, blob.size, now).await?;
-        assets::insert(&mut tx, &asset).await?;
-        assets::insert_version(&mut tx, asset.workspace_id, &version).await?;
-        record(
-            &mut tx,
-            &actor.origin,
-            Some(&actor.user),
-            NewAuditEvent {
-                workspace_id: Some(asset.workspace_id),
-                action: "asset.create".into(),
-                object_type: "asset".into(),
-                object_id: Some(asset.id.to_string()),
-                version: Some(1),
-                after: Some(json!({"title": asset.title, "kind": asset.kind, "metadata": asset.metadata, "version": version_json(&version)})),
-                ..Default::default()
-            },
-        )
-        .await?;
+        let asset = insert_new_asset(&mut tx, actor, &access, new).await?;
         tx.commit().await?;
-        Ok(ImportOutcome::Created(asset))
+        Ok(asset)
+    }
+
+    /// Imports a batch of files in one transaction. Content the workspace already holds is
+    /// skipped and named, so an import can be re-run after an interruption without duplicating
+    /// anything; a file whose fields are invalid fails alone.
+    pub async fn import_assets(
+        &self,
+        actor: &Actor,
+        ws: &str,
+        items: Vec<(UploadFields, StoredBlob)>,
+    ) -> Result<Vec<Result<ImportOutcome>>> {
+        let mut tx = self.store.write().await?;
+        let access = access::workspace(&mut tx, &actor.user, ws).await?;
+        access.require(Capability::Upload)?;
+        // Two imports of equal content must not both pass the duplicate check.
+        workspaces::lock(&mut tx, access.workspace.id).await?;
+        let mut out = Vec::with_capacity(items.len());
+        for (fields, blob) in items {
+            let new = match NewAsset::from_upload(fields, blob) {
+                Ok(n) => n,
+                Err(e) => {
+                    out.push(Err(e));
+                    continue;
+                }
+            };
+            if let Some((asset_id, version)) = assets::find_content(&mut tx, access.workspace.id, new.blob.key.as_str()).await? {
+                out.push(Ok(ImportOutcome::Duplicate { asset_id, version }));
+                continue;
+            }
+            out.push(Ok(ImportOutcome::Created(insert_new_asset(&mut tx, actor, &access, new).await?)));
+        }
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Adds a version from a blob already made durable. An open review is superseded and,
@@ -418,6 +458,11 @@ impl Core {
     /// Opens a version's bytes, all of them or `len` bytes from `offset`.
     pub async fn open_version(&self, version: &Version, range: Option<(u64, u64)>) -> Result<BlobRead> {
         Ok(self.blobs.open(&BlobKey::parse(&version.sha256)?, range).await?)
+    }
+
+    /// Makes a batch of pending blobs durable with one flush (imports).
+    pub async fn commit_blobs(&self, pending: Vec<vellum_blob::PendingBlob>) -> Result<Vec<StoredBlob>> {
+        Ok(self.blobs.commit_pending(pending).await?)
     }
 
     /// Starts writing an upload's bytes to the blob store.

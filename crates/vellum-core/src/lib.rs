@@ -16,7 +16,7 @@ pub mod workspaces;
 use std::sync::Arc;
 
 pub use error::{Error, ErrorKind, Result};
-pub use vellum_blob::{BlobStore, BlobWriter, StoredBlob};
+pub use vellum_blob::{BlobStore, BlobWriter, PendingBlob, StoredBlob};
 pub use vellum_store::{model, Store};
 
 use vellum_domain::Timestamp;

@@ -79,7 +79,7 @@ where
 }
 
 fn print(label: &str, f: &Figures, reference: Option<&Figures>) {
-    let ratio = reference.map_or(String::new(), |r| format!("  {:5.2}x of decisions", r.rps / f.rps));
+    let ratio = reference.map_or(String::new(), |r| format!("  decisions reach {:.1}% of this", 100.0 * r.rps / f.rps));
     println!(
         "  {label:<28} {:9.0} req/s   p50 {:7.2} ms   p99 {:7.2} ms   errors {}{ratio}",
         f.rps,
