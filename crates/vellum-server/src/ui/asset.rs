@@ -104,9 +104,9 @@ fn author(members: &[Member], id: Id) -> String {
 
 fn history(a: &Asset, versions: &[Version], members: &[Member], can_restore: bool, csrf: &str) -> Markup {
     html! {
-        table.versions {
+        div.scroll { table.versions {
             thead { tr {
-                th scope="col" { "#" } th scope="col" { "Note" } th scope="col" { "Author" } th scope="col" { "Date" }
+                th scope="col" { "#" } th scope="col" { "Note" } th scope="col" { "By" }
                 th scope="col" { "Size" } th scope="col" { "SHA-256" } th scope="col" { span.visually-hidden { "Actions" } }
             } }
             tbody {
@@ -117,10 +117,9 @@ fn history(a: &Asset, versions: &[Version], members: &[Member], can_restore: boo
                             @if Some(v.number) == a.approved_version { " " span.tag.ok { "approved" } }
                         }
                         td { (v.note) @if let Some(r) = v.restored_from { " " span.muted { "(restored from v" (r) ")" } } }
-                        td { (author(members, v.created_by)) }
-                        td { (when(v.created_at)) }
-                        td { (size(v.size)) }
-                        td { code title=(v.sha256) { (v.sha256.chars().take(12).collect::<String>()) "…" } }
+                        td { (author(members, v.created_by)) br; span.muted { (when(v.created_at)) } }
+                        td.num { (size(v.size)) }
+                        td { code title=(v.sha256) { (v.sha256.chars().take(10).collect::<String>()) "…" } }
                         td.actions {
                             a href={ "/api/v1/assets/" (a.id) "/versions/" (v.number) "/file" } download=(v.filename)
                                 aria-label={ "Download version " (v.number) " (" (v.filename) ")" } { "Download" }
@@ -135,7 +134,7 @@ fn history(a: &Asset, versions: &[Version], members: &[Member], can_restore: boo
                     }
                 }
             }
-        }
+        } }
     }
 }
 

@@ -51,7 +51,7 @@ fn render(chrome: &Chrome, draft: &NewWorkspace, notice: Option<Notice>, status:
             label for="ws-name" { "Name" }
             input #ws-name name="name" value=(draft.name) required maxlength="200" data-slug-source="ws-slug";
             label for="ws-slug" { "Address (slug)" }
-            input #ws-slug name="slug" value=(draft.slug) required pattern="[a-z][a-z0-9-]*[a-z0-9]" minlength="2" maxlength="48"
+            input #ws-slug name="slug" value=(draft.slug) required pattern="[a-z][a-z0-9\\-]*[a-z0-9]" minlength="2" maxlength="48"
                 aria-describedby="ws-slug-hint";
             p.hint #ws-slug-hint { "2–48 lower-case letters, digits and dashes, starting with a letter; used in links such as /w/acme-brand." }
             button.primary type="submit" { "Create workspace" }

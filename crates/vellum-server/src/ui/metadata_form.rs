@@ -131,7 +131,7 @@ impl MetaForm {
                     div {
                         label for={ (id) "-locale" } { "Locale" }
                         input id={ (id) "-locale" } name="locale" value=(self.locale) placeholder="en-GB"
-                            pattern="[A-Za-z]{2,3}[-_]([A-Za-z]{2}|[0-9]{3})" title="A locale such as en-GB or es-419";
+                            pattern="[A-Za-z]{2,3}[\\-_]([A-Za-z]{2}|[0-9]{3})" title="A locale such as en-GB or es-419";
                     }
                     div.wide {
                         label for={ (id) "-channels" } { "Channels" }

@@ -31,9 +31,11 @@ use crate::AppState;
 
 const CSS: &str = include_str!("static/vellum.css");
 const JS: &str = include_str!("static/vellum.js");
+const ICON: &str = include_str!("static/icon.svg");
 /// Versioned URLs, so browsers may cache the files for a long time.
 const CSS_URL: &str = concat!("/static/vellum.css?v=", env!("CARGO_PKG_VERSION"));
 const JS_URL: &str = concat!("/static/vellum.js?v=", env!("CARGO_PKG_VERSION"));
+const ICON_URL: &str = concat!("/static/icon.svg?v=", env!("CARGO_PKG_VERSION"));
 
 fn asset_file(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
@@ -68,5 +70,6 @@ pub fn routes() -> Router<AppState> {
         .route("/a/{id}/reviews/{review}/decision", post(asset_actions::decide))
         .route("/static/vellum.css", get(|| async { asset_file("text/css; charset=utf-8", CSS) }))
         .route("/static/vellum.js", get(|| async { asset_file("text/javascript; charset=utf-8", JS) }))
+        .route("/static/icon.svg", get(|| async { asset_file("image/svg+xml", ICON) }))
         .fallback(|| async { page::UiError::new(StatusCode::NOT_FOUND, "There is no page at this address.") })
 }

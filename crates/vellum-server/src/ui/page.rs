@@ -167,6 +167,7 @@ pub fn head(title: &str) -> Markup {
         meta charset="utf-8";
         meta name="viewport" content="width=device-width, initial-scale=1";
         title { (title) " · Vellum" }
+        link rel="icon" href=(super::ICON_URL) type="image/svg+xml";
         link rel="stylesheet" href=(super::CSS_URL);
         script type="module" src=(super::JS_URL) {}
     }
@@ -177,14 +178,14 @@ pub fn csrf_field(csrf: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(csrf); }
 }
 
-/// `2026-05-01T12:34:56.000000Z` → a `<time>` showing `2026-05-01 12:34 UTC`.
+/// `2026-05-01T12:34:56.000000Z` → a `<time>` showing `2026-05-01 12:34 UTC` that wraps
+/// (in narrow table cells) only between the date and the time.
 pub fn when(ts: impl std::fmt::Display) -> Markup {
     let full = ts.to_string();
-    let short = match (full.get(..10), full.get(11..16)) {
-        (Some(d), Some(t)) => format!("{d} {t} UTC"),
-        _ => full.clone(),
-    };
-    html! { time datetime=(full) { (short) } }
+    match (full.get(..10), full.get(11..16)) {
+        (Some(d), Some(t)) => html! { time datetime=(full) { span.d { (d) } " " span.d { (t) " UTC" } } },
+        _ => html! { time datetime=(full) { (full) } },
+    }
 }
 
 /// Bytes in the largest unit that keeps a number ≥ 1.
@@ -244,7 +245,7 @@ mod tests {
         assert_eq!(size(2_500_000), "2.5 MB");
         assert_eq!(sentence("the title is required"), "The title is required.");
         assert_eq!(enc("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
-        assert_eq!(when("2026-05-01T12:34:56.000000Z").into_string(), "<time datetime=\"2026-05-01T12:34:56.000000Z\">2026-05-01 12:34 UTC</time>");
+        assert_eq!(when("2026-05-01T12:34:56.000000Z").into_string(), "<time datetime=\"2026-05-01T12:34:56.000000Z\"><span class=\"d\">2026-05-01</span> <span class=\"d\">12:34 UTC</span></time>");
     }
 
     #[test]

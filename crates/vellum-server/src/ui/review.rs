@@ -8,6 +8,7 @@ use vellum_core::{
 };
 use vellum_domain::{
     review::{ReviewStatus, StageStatus},
+    status::AssetStatus,
     workflow::{Rule, StartMode},
     Id,
 };
@@ -29,6 +30,7 @@ pub fn rule_text(rule: Rule) -> String {
     match rule {
         Rule::All => "every approver".into(),
         Rule::Any => "any one approver".into(),
+        Rule::Quorum(1) => "at least 1 approver".into(),
         Rule::Quorum(n) => format!("at least {n} approvers"),
     }
 }
@@ -53,7 +55,8 @@ impl Panel<'_> {
         let open = self.reviews.iter().find(|r| r.status == ReviewStatus::InProgress);
         html! {
             @if let Some(r) = open.filter(|r| awaits(r, self.me)) { (self.decision_form(r)) }
-            @if open.is_none() && self.can_start { (self.start_form()) }
+            // An approved current version needs no new review; a new version restarts one.
+            @if open.is_none() && self.can_start && self.asset.status != AssetStatus::Approved { (self.start_form()) }
             @if self.reviews.is_empty() {
                 p.empty { "No review yet." }
             }
@@ -139,7 +142,7 @@ fn stage(s: &StageView) -> Markup {
             "Needs " (rule_text(s.rule)) "; starts " (start_text(s.start))
             @if let Some(d) = s.due_at { " · due " (when(d)) }
         }
-        table.approvers {
+        div.scroll { table.approvers {
             thead { tr { th scope="col" { "Approver" } th scope="col" { "Decision" } th scope="col" { "Reason" } th scope="col" { "When" } } }
             tbody {
                 @for a in &s.approvers {
@@ -151,6 +154,6 @@ fn stage(s: &StageView) -> Markup {
                     }
                 }
             }
-        }
+        } }
     }
 }

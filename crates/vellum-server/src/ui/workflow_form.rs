@@ -149,13 +149,14 @@ pub struct Options<'a> {
 }
 
 fn stage_row(key: &str, i: &str, s: &DraftStage, o: &Options) -> Markup {
+    let legend = i.parse::<usize>().map_or_else(|_| "New stage".to_string(), |n| format!("Stage {}", n + 1));
     let id = |f: &str| format!("wf-{key}-s{i}-{f}");
     let name = |f: &str| format!("s{i}_{f}");
     let picked = |v: String| s.approvers.contains(&v);
     let rule = if s.rule.is_empty() { "all" } else { s.rule.as_str() };
     html! {
         fieldset.stage {
-            legend { "Stage" }
+            legend { (legend) }
             div.grid3 {
                 div {
                     label for=(id("name")) { "Name" }

@@ -25,7 +25,9 @@ function addRemoveButton(row) {
   button.textContent = "Remove stage";
   button.addEventListener("click", () => {
     const editor = row.closest("form");
+    const rows = row.parentElement;
     row.remove();
+    if (rows) renumber(rows);
     editor?.querySelector(".add-stage")?.focus();
   });
   row.append(button);
@@ -35,6 +37,12 @@ function setUpRow(row) {
   row.querySelector("select.rule")?.addEventListener("change", () => syncQuorum(row));
   syncQuorum(row);
   addRemoveButton(row);
+}
+
+function renumber(rows) {
+  rows.querySelectorAll("fieldset.stage > legend").forEach((legend, n) => {
+    legend.textContent = `Stage ${n + 1}`;
+  });
 }
 
 function setUpEditor(form) {
@@ -47,6 +55,7 @@ function setUpEditor(form) {
   const filled = all.filter((r) => !isBlank(r));
   all.filter(isBlank).slice(filled.length ? 0 : 1).forEach((r) => r.remove());
   rows.querySelectorAll("fieldset.stage").forEach(setUpRow);
+  renumber(rows);
   let next = Number(form.dataset.next) || all.length;
   add.hidden = false;
   add.addEventListener("click", () => {
@@ -58,6 +67,7 @@ function setUpEditor(form) {
     if (!row) return;
     rows.append(row);
     setUpRow(row);
+    renumber(rows);
     row.querySelector("input")?.focus();
   });
 }
