@@ -6,3 +6,4 @@ mod review_stories;
 mod library_stories;
 mod errors_and_isolation;
 mod session_stories;
+mod ui_stories;
