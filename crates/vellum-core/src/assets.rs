@@ -37,7 +37,10 @@ pub struct UploadFields {
 pub enum ImportOutcome {
     Created(Asset),
     /// The workspace already holds this content, as this asset's version.
-    Duplicate { asset_id: Id, version: u32 },
+    Duplicate {
+        asset_id: Id,
+        version: u32,
+    },
 }
 
 /// An edit of an asset's details.
@@ -277,7 +280,9 @@ impl Core {
                     continue;
                 }
             };
-            if let Some((asset_id, version)) = assets::find_content(&mut tx, access.workspace.id, new.blob.key.as_str()).await? {
+            if let Some((asset_id, version)) =
+                assets::find_content(&mut tx, access.workspace.id, new.blob.key.as_str()).await?
+            {
                 out.push(Ok(ImportOutcome::Duplicate { asset_id, version }));
                 continue;
             }
@@ -289,7 +294,13 @@ impl Core {
 
     /// Adds a version from a blob already made durable. An open review is superseded and,
     /// like one that asked for changes, restarted on the new version.
-    pub async fn add_version(&self, actor: &Actor, asset: Id, fields: UploadFields, blob: StoredBlob) -> Result<Version> {
+    pub async fn add_version(
+        &self,
+        actor: &Actor,
+        asset: Id,
+        fields: UploadFields,
+        blob: StoredBlob,
+    ) -> Result<Version> {
         let filename = clean_filename(fields.filename.as_deref().unwrap_or("file"));
         let note = ChangeNote::parse(fields.note.as_deref().unwrap_or(""))?;
         let content_type = content_type_for(fields.content_type.as_deref(), &filename);
@@ -345,7 +356,8 @@ impl Core {
         assets::insert_blob(&mut tx, &version.sha256, blob.size, now).await?;
         assets::insert_version(&mut tx, asset.workspace_id, &version).await?;
         asset.current_version = version.number;
-        let review_events = crate::reviews::restart_on_new_version(&mut tx, &actor.user, &asset, version.number).await?;
+        let review_events =
+            crate::reviews::restart_on_new_version(&mut tx, &actor.user, &asset, version.number).await?;
         store_state(&mut tx, &mut asset).await?;
         let action = if restored_from.is_some() { "version.restore" } else { "version.create" };
         record(
@@ -376,7 +388,10 @@ impl Core {
         let access = access::workspace(&mut c, &actor.user, ws).await?;
         let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
             Some(s) => Some(AssetStatus::parse(s).ok_or_else(|| {
-                Error::invalid("invalid_status", format!("'{s}' is not a status; use draft, in_review, changes_requested, rejected or approved"))
+                Error::invalid(
+                    "invalid_status",
+                    format!("'{s}' is not a status; use draft, in_review, changes_requested, rejected or approved"),
+                )
             })?),
             None => None,
         };

@@ -63,7 +63,8 @@ async fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// A hash to verify against when the email is unknown, so timing does not reveal accounts.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Gx4XcqSbyHnquaJFZPkSqxJyqZ4hUOQI9HbEn3ZuY0";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Gx4XcqSbyHnquaJFZPkSqxJyqZ4hUOQI9HbEn3ZuY0";
 
 impl Core {
     /// Creates a user; `by` is the server admin doing it (None during first-run setup).
@@ -180,13 +181,24 @@ impl Core {
             )
             .await?;
             tx.commit().await?;
-            return Err(Error::new(ErrorKind::Unauthenticated, "invalid_credentials", "the email or password is wrong"));
+            return Err(Error::new(
+                ErrorKind::Unauthenticated,
+                "invalid_credentials",
+                "the email or password is wrong",
+            ));
         };
         let token = random_token("vls_")?;
         let csrf = random_token("")?;
         let now = Timestamp::now();
-        users::insert_session(&mut tx, &token_hash(&token), user.id, &csrf, now, now.plus_hours(self.limits.session_hours))
-            .await?;
+        users::insert_session(
+            &mut tx,
+            &token_hash(&token),
+            user.id,
+            &csrf,
+            now,
+            now.plus_hours(self.limits.session_hours),
+        )
+        .await?;
         record(
             &mut tx,
             origin,
@@ -245,7 +257,9 @@ impl Core {
     pub async fn cli_actor(&self, email: Option<&str>, workspace: &str) -> Result<Actor> {
         let mut c = self.store.conn().await?;
         let user = match email {
-            Some(e) => users::by_email(&mut c, &e.trim().to_lowercase()).await?.ok_or_else(|| Error::not_found("user"))?,
+            Some(e) => {
+                users::by_email(&mut c, &e.trim().to_lowercase()).await?.ok_or_else(|| Error::not_found("user"))?
+            }
             None => {
                 let ws = match vellum_domain::id::parse_id(workspace) {
                     Some(id) => vellum_store::workspaces::by_id(&mut c, id).await?,

@@ -55,9 +55,9 @@ impl Error {
             Error::Rule { kind, .. } => *kind,
             Error::Domain(d) => match d {
                 DomainError::Invalid { .. } | DomainError::ReasonRequired { .. } => ErrorKind::Invalid,
-                DomainError::VersionMismatch { .. } | DomainError::ReviewClosed { .. } | DomainError::AlreadyDecided => {
-                    ErrorKind::Conflict
-                }
+                DomainError::VersionMismatch { .. }
+                | DomainError::ReviewClosed { .. }
+                | DomainError::AlreadyDecided => ErrorKind::Conflict,
                 DomainError::NotAnApprover => ErrorKind::Forbidden,
             },
             Error::Store(vellum_store::Error::NotFound) => ErrorKind::NotFound,

@@ -128,7 +128,10 @@ async fn open_review(
     let now = Timestamp::now();
     let review = Review::start(version, plan.clone(), now)?;
     if review.plans.iter().any(|p| p.approvers.is_empty()) {
-        return Err(Error::invalid("invalid_workflow", "a stage of this workflow has no approver who is still a member"));
+        return Err(Error::invalid(
+            "invalid_workflow",
+            "a stage of this workflow has no approver who is still a member",
+        ));
     }
     let record = ReviewRecord {
         id: new_id(),
@@ -202,11 +205,15 @@ impl Core {
             if open.status == ReviewStatus::InProgress {
                 return Err(Error::conflict(
                     "review_in_progress",
-                    format!("version {} is already in review ({}); upload a new version to restart it", open.version, open.id),
+                    format!(
+                        "version {} is already in review ({}); upload a new version to restart it",
+                        open.version, open.id
+                    ),
                 ));
             }
         }
-        let r = open_review(&mut tx, &actor.user, &asset, asset.current_version, wf.id, wf.revision, &wf.stages).await?;
+        let r =
+            open_review(&mut tx, &actor.user, &asset, asset.current_version, wf.id, wf.revision, &wf.stages).await?;
         store_state(&mut tx, &mut asset).await?;
         let event = review_event(&r, "review.start", json!({"workflow_id": wf.id, "workflow_revision": wf.revision}));
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
@@ -277,7 +284,8 @@ impl Core {
     pub async fn review(&self, actor: &Actor, id: Id) -> Result<ReviewView> {
         let mut c = self.store.conn().await?;
         let r = reviews::get(&mut c, id, false).await?.ok_or_else(|| Error::not_found("review"))?;
-        let (_, access) = access::asset(&mut c, &actor.user, r.asset_id).await.map_err(|_| Error::not_found("review"))?;
+        let (_, access) =
+            access::asset(&mut c, &actor.user, r.asset_id).await.map_err(|_| Error::not_found("review"))?;
         if !access.sees_work_in_progress() {
             return Err(Error::not_found("review"));
         }

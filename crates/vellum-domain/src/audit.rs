@@ -68,10 +68,16 @@ pub struct StoredEvent {
 /// The outcome of walking a chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainCheck {
-    Ok { events: u64, head: String },
+    Ok {
+        events: u64,
+        head: String,
+    },
     /// The first event (by sequence number) that does not fit; `None` means the chain is
     /// fine but shorter than its recorded head (events were cut off the end).
-    Broken { first_bad_seq: Option<i64>, reason: String },
+    Broken {
+        first_bad_seq: Option<i64>,
+        reason: String,
+    },
 }
 
 /// Walks events in stored order and names the first one that breaks the chain.

@@ -5,10 +5,10 @@ pub mod audit;
 pub mod error;
 pub mod id;
 pub mod metadata;
+pub mod review;
 pub mod role;
 pub mod status;
 pub mod time;
-pub mod review;
 pub mod validate;
 pub mod workflow;
 

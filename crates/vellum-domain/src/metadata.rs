@@ -58,8 +58,7 @@ fn check_language(s: &str) -> Result<String, DomainError> {
 /// `en-GB`, `pt-BR`, `es-419`: language plus region, normalised to BCP 47 casing.
 fn check_locale(s: &str) -> Result<String, DomainError> {
     let ok = s.split_once(['-', '_']).and_then(|(lang, region)| {
-        let region_ok = is_alpha(region, 2..=2)
-            || (region.len() == 3 && region.chars().all(|c| c.is_ascii_digit()));
+        let region_ok = is_alpha(region, 2..=2) || (region.len() == 3 && region.chars().all(|c| c.is_ascii_digit()));
         (is_alpha(lang, 2..=3) && region_ok)
             .then(|| format!("{}-{}", lang.to_ascii_lowercase(), region.to_ascii_uppercase()))
     });
@@ -68,9 +67,8 @@ fn check_locale(s: &str) -> Result<String, DomainError> {
 
 fn parse_time(field: &str, s: Option<String>) -> Result<Option<Timestamp>, DomainError> {
     s.map(|s| {
-        Timestamp::parse(&s).ok_or_else(|| {
-            invalid(format!("{field} '{s}' is not an RFC 3339 date-time such as 2026-05-01T00:00:00Z"))
-        })
+        Timestamp::parse(&s)
+            .ok_or_else(|| invalid(format!("{field} '{s}' is not an RFC 3339 date-time such as 2026-05-01T00:00:00Z")))
     })
     .transpose()
 }

@@ -159,7 +159,10 @@ pub fn resolve_plan(
                 let users = match *a {
                     ApproverRef::User(u) => vec![u],
                     ApproverRef::Group(g) => group_members(g).ok_or_else(|| {
-                        DomainError::invalid("invalid_workflow", format!("stage '{}' names a group that no longer exists", s.name))
+                        DomainError::invalid(
+                            "invalid_workflow",
+                            format!("stage '{}' names a group that no longer exists", s.name),
+                        )
                     })?,
                 };
                 for u in users {
@@ -183,7 +186,13 @@ pub fn resolve_plan(
                     ),
                 ));
             }
-            Ok(StagePlan { name: s.name.clone(), approvers, rule: s.rule, start: s.start, due_in_hours: s.due_in_hours })
+            Ok(StagePlan {
+                name: s.name.clone(),
+                approvers,
+                rule: s.rule,
+                start: s.start,
+                due_in_hours: s.due_in_hours,
+            })
         })
         .collect()
 }
@@ -318,12 +327,16 @@ impl Review {
     /// Applies one already-validated decision and moves the stages and review on.
     fn record(&mut self, d: DecisionRecord) {
         let (stage, verdict, at) = (d.stage, d.verdict, d.decided_at);
-        if self.status != ReviewStatus::InProgress || self.stages.get(stage).map(|s| s.status) != Some(StageStatus::Active) {
+        if self.status != ReviewStatus::InProgress
+            || self.stages.get(stage).map(|s| s.status) != Some(StageStatus::Active)
+        {
             return;
         }
         self.decisions.push(d);
         match verdict {
-            Verdict::ChangesRequested => self.close(stage, StageStatus::ChangesRequested, ReviewStatus::ChangesRequested),
+            Verdict::ChangesRequested => {
+                self.close(stage, StageStatus::ChangesRequested, ReviewStatus::ChangesRequested)
+            }
             Verdict::Reject => self.close(stage, StageStatus::Rejected, ReviewStatus::Rejected),
             Verdict::Approve | Verdict::ApproveWithChanges => {
                 if self.rule_met(stage) {

@@ -34,12 +34,7 @@ text_newtype!(Slug);
 text_newtype!(Name);
 text_newtype!(ChangeNote);
 
-fn bounded(
-    code: &'static str,
-    what: &str,
-    s: &str,
-    max: usize,
-) -> Result<String, DomainError> {
+fn bounded(code: &'static str, what: &str, s: &str, max: usize) -> Result<String, DomainError> {
     let t = s.trim();
     if t.is_empty() {
         return Err(DomainError::invalid(code, format!("{what} must not be empty")));
@@ -86,7 +81,9 @@ impl Slug {
         } else {
             Err(DomainError::invalid(
                 "invalid_slug",
-                format!("'{s}' is not a valid slug: use 2–48 lower-case letters, digits and dashes, starting with a letter"),
+                format!(
+                    "'{s}' is not a valid slug: use 2–48 lower-case letters, digits and dashes, starting with a letter"
+                ),
             ))
         }
     }
@@ -129,13 +126,8 @@ pub enum AssetKind {
 }
 
 impl AssetKind {
-    pub const ALL: [AssetKind; 5] = [
-        AssetKind::Visual,
-        AssetKind::Video,
-        AssetKind::Written,
-        AssetKind::DesignSource,
-        AssetKind::CampaignReady,
-    ];
+    pub const ALL: [AssetKind; 5] =
+        [AssetKind::Visual, AssetKind::Video, AssetKind::Written, AssetKind::DesignSource, AssetKind::CampaignReady];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -46,7 +46,11 @@ pub struct Authed {
 pub async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Authed>, ApiError> {
     let origin = origin_of(parts);
     if let Some(token) = bearer(&parts.headers) {
-        return Ok(state.core.token_user(token).await?.map(|user| Authed { actor: Actor { user, origin }, csrf: None }));
+        return Ok(state
+            .core
+            .token_user(token)
+            .await?
+            .map(|user| Authed { actor: Actor { user, origin }, csrf: None }));
     }
     if let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
         return Ok(state
@@ -71,7 +75,6 @@ impl FromRequestParts<AppState> for Authed {
         })
     }
 }
-
 
 /// Compares secrets (CSRF tokens) in constant time.
 pub use vellum_core::secret::same as same_secret;

@@ -95,7 +95,8 @@ pub async fn serve(core: &Core, version: &Version, headers: &HeaderMap) -> ApiRe
         RangeAsk::Whole => {
             let reader = core.open_version(version, None).await?;
             out.insert(header::CONTENT_LENGTH, h(&size.to_string()));
-            Ok((StatusCode::OK, out, Body::from_stream(ReaderStream::with_capacity(reader, 256 * 1024))).into_response())
+            Ok((StatusCode::OK, out, Body::from_stream(ReaderStream::with_capacity(reader, 256 * 1024)))
+                .into_response())
         }
         RangeAsk::Part(offset, len) => {
             let reader = core.open_version(version, Some((offset, len))).await?;

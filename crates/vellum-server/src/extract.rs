@@ -22,10 +22,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(AppJson(v)),
             Err(JsonRejection::JsonDataError(e)) => Err(ApiError::invalid("invalid_request", e.body_text())),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(ApiError::bad_request("malformed_json", "send the body as JSON with Content-Type: application/json"))
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::bad_request(
+                "malformed_json",
+                "send the body as JSON with Content-Type: application/json",
+            )),
+            Err(e) => {
+                Err(ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {}", e.body_text())))
             }
-            Err(e) => Err(ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {}", e.body_text()))),
         }
     }
 }
@@ -64,7 +67,9 @@ pub fn origin_of(parts: &Parts) -> Origin {
         .headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c)))
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+        })
         .map(str::to_string)
         .unwrap_or_else(|| vellum_domain::id::new_id().to_string());
     Origin { ip, request_id: Some(request_id) }

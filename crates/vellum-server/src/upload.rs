@@ -15,7 +15,8 @@ const MAX_TEXT_FIELD: usize = 64 * 1024;
 
 /// Refuses a request whose declared length is over the limit before reading any of it.
 pub fn check_declared_length(headers: &HeaderMap, limit: u64) -> Result<(), ApiError> {
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     match declared {
         Some(n) if n > limit.saturating_add(ENVELOPE) => Err(ApiError::too_large(limit)),
         _ => Ok(()),
@@ -41,7 +42,11 @@ async fn text(mut field: Field<'_>) -> Result<String, ApiError> {
 ///
 /// With `expect_csrf` (HTML forms), the first part must be a `csrf` field holding that
 /// secret; it is checked before any file byte is read.
-pub async fn receive(core: &Core, form: Multipart, expect_csrf: Option<&str>) -> Result<(UploadFields, StoredBlob), ApiError> {
+pub async fn receive(
+    core: &Core,
+    form: Multipart,
+    expect_csrf: Option<&str>,
+) -> Result<(UploadFields, StoredBlob), ApiError> {
     receive_keeping(core, form, expect_csrf, &[]).await.map(|(fields, blob, _)| (fields, blob))
 }
 
@@ -100,6 +105,8 @@ pub async fn receive_keeping(
             _ => drop(text(field).await),
         }
     }
-    let blob = blob.ok_or_else(|| ApiError::invalid("missing_file", "the form has no part named 'file' with the file to upload"))?;
+    let blob = blob.ok_or_else(|| {
+        ApiError::invalid("missing_file", "the form has no part named 'file' with the file to upload")
+    })?;
     Ok((fields, blob, kept))
 }

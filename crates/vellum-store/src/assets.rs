@@ -47,22 +47,20 @@ fn decode_version(r: &AnyRow) -> Result<Version> {
 }
 
 pub async fn insert(c: &mut AnyConnection, a: &Asset) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO assets ({ASSET_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-    ))
-    .bind(a.id.to_string())
-    .bind(a.workspace_id.to_string())
-    .bind(&a.title)
-    .bind(a.kind.as_str())
-    .bind(row::to_json(&a.metadata)?)
-    .bind(a.status.as_str())
-    .bind(i64::from(a.current_version))
-    .bind(a.approved_version.map(i64::from))
-    .bind(a.created_by.to_string())
-    .bind(a.created_at.to_string())
-    .bind(a.updated_at.to_string())
-    .execute(c)
-    .await?;
+    sqlx::query(&format!("INSERT INTO assets ({ASSET_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+        .bind(a.id.to_string())
+        .bind(a.workspace_id.to_string())
+        .bind(&a.title)
+        .bind(a.kind.as_str())
+        .bind(row::to_json(&a.metadata)?)
+        .bind(a.status.as_str())
+        .bind(i64::from(a.current_version))
+        .bind(a.approved_version.map(i64::from))
+        .bind(a.created_by.to_string())
+        .bind(a.created_at.to_string())
+        .bind(a.updated_at.to_string())
+        .execute(c)
+        .await?;
     Ok(())
 }
 

@@ -11,8 +11,8 @@ pub mod audit;
 mod dialect;
 pub mod model;
 pub mod probe;
-mod row;
 pub mod reviews;
+mod row;
 mod schema;
 pub mod testing;
 pub mod users;
@@ -118,11 +118,7 @@ impl Store {
             }
             Backend::Postgres => options.max_connections(16).connect(url).await?,
         };
-        let store = Store {
-            pool,
-            backend,
-            write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
-        };
+        let store = Store { pool, backend, write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))) };
         let mut tx = store.write().await?;
         schema::migrate(&mut tx, backend).await?;
         tx.commit().await?;

@@ -63,7 +63,12 @@ pub async fn latest_for_asset(c: &mut AnyConnection, asset: Id) -> Result<Option
     sqlx::query(&sql).bind(asset.to_string()).fetch_optional(c).await?.as_ref().map(decode).transpose()
 }
 
-pub async fn set_status(c: &mut AnyConnection, id: Id, status: ReviewStatus, closed_at: Option<Timestamp>) -> Result<()> {
+pub async fn set_status(
+    c: &mut AnyConnection,
+    id: Id,
+    status: ReviewStatus,
+    closed_at: Option<Timestamp>,
+) -> Result<()> {
     sqlx::query("UPDATE reviews SET status = $1, closed_at = $2 WHERE id = $3")
         .bind(status.as_str())
         .bind(closed_at.map(|t| t.to_string()))

@@ -28,9 +28,7 @@ pub fn uint(r: &AnyRow, col: &str) -> Result<u32> {
 }
 
 pub fn opt_uint(r: &AnyRow, col: &str) -> Result<Option<u32>> {
-    opt_int(r, col)?
-        .map(|v| u32::try_from(v).map_err(|_| Error::Corrupt(format!("{col} out of range"))))
-        .transpose()
+    opt_int(r, col)?.map(|v| u32::try_from(v).map_err(|_| Error::Corrupt(format!("{col} out of range")))).transpose()
 }
 
 pub fn id(r: &AnyRow, col: &str) -> Result<Id> {

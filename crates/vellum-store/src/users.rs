@@ -19,15 +19,17 @@ fn user(r: &AnyRow) -> Result<User> {
 const USER_COLS: &str = "u.id, u.email, u.name, u.is_admin, u.created_at, u.password_hash";
 
 pub async fn insert(c: &mut AnyConnection, u: &User) -> Result<()> {
-    sqlx::query("INSERT INTO users (id, email, name, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(u.id.to_string())
-        .bind(&u.email)
-        .bind(&u.name)
-        .bind(&u.password_hash)
-        .bind(i64::from(u.is_admin))
-        .bind(u.created_at.to_string())
-        .execute(c)
-        .await?;
+    sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(u.id.to_string())
+    .bind(&u.email)
+    .bind(&u.name)
+    .bind(&u.password_hash)
+    .bind(i64::from(u.is_admin))
+    .bind(u.created_at.to_string())
+    .execute(c)
+    .await?;
     Ok(())
 }
 
@@ -119,11 +121,13 @@ pub async fn setting(c: &mut AnyConnection, key: &str) -> Result<Option<String>>
 }
 
 pub async fn set_setting(c: &mut AnyConnection, key: &str, value: &str) -> Result<()> {
-    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(key)
-        .bind(value)
-        .execute(c)
-        .await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(c)
+    .await?;
     Ok(())
 }
 

@@ -19,11 +19,7 @@ fn decode(r: &AnyRow) -> Result<Workflow> {
     })
 }
 
-async fn insert_revision(
-    c: &mut AnyConnection,
-    w: &Workflow,
-    by: Id,
-) -> Result<()> {
+async fn insert_revision(c: &mut AnyConnection, w: &Workflow, by: Id) -> Result<()> {
     sqlx::query(
         "INSERT INTO workflow_revisions (workflow_id, revision, name, stages, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )

@@ -55,7 +55,10 @@ pub async fn by_slug(c: &mut AnyConnection, slug: &str) -> Result<Option<Workspa
 /// Locks a workspace row until the transaction ends (PostgreSQL; SQLite writers are serial).
 pub async fn lock(c: &mut AnyConnection, id: Id) -> Result<()> {
     let lock = crate::dialect::of(c).for_update();
-    sqlx::query(&format!("SELECT id FROM workspaces WHERE id = $1{lock}")).bind(id.to_string()).fetch_optional(c).await?;
+    sqlx::query(&format!("SELECT id FROM workspaces WHERE id = $1{lock}"))
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await?;
     Ok(())
 }
 
@@ -150,10 +153,11 @@ pub async fn insert_group(c: &mut AnyConnection, g: &Group) -> Result<()> {
 
 /// Every group of a workspace with its members.
 pub async fn groups(c: &mut AnyConnection, ws: Id) -> Result<Vec<Group>> {
-    let rows = sqlx::query("SELECT id, workspace_id, name, created_at FROM user_groups WHERE workspace_id = $1 ORDER BY name")
-        .bind(ws.to_string())
-        .fetch_all(&mut *c)
-        .await?;
+    let rows =
+        sqlx::query("SELECT id, workspace_id, name, created_at FROM user_groups WHERE workspace_id = $1 ORDER BY name")
+            .bind(ws.to_string())
+            .fetch_all(&mut *c)
+            .await?;
     let links = sqlx::query(
         "SELECT gm.group_id, gm.user_id FROM group_members gm JOIN user_groups g ON g.id = gm.group_id WHERE g.workspace_id = $1",
     )

@@ -65,7 +65,12 @@ async fn seed(store: &Store) -> (User, Workspace) {
         created_at: now,
         password_hash: "x".into(),
     };
-    let ws = Workspace { id: new_id(), name: "Acme".into(), slug: format!("acme-{}", &new_id().simple().to_string()[20..]), created_at: now };
+    let ws = Workspace {
+        id: new_id(),
+        name: "Acme".into(),
+        slug: format!("acme-{}", &new_id().simple().to_string()[20..]),
+        created_at: now,
+    };
     let mut tx = store.write().await.unwrap();
     users::insert(&mut tx, &user).await.unwrap();
     workspaces::insert(&mut tx, &ws).await.unwrap();
@@ -112,7 +117,8 @@ async fn audit_tampering_is_detected(store: &Store) {
     let (_, ws) = seed(store).await;
     append(store, ws.id, 5).await;
     assert!(matches!(check(store, ws.id).await, ChainCheck::Ok { events: 5, .. }));
-    exec(store, &format!("UPDATE audit_events SET action = 'asset.delete' WHERE chain = '{}' AND seq = 3", ws.id)).await;
+    exec(store, &format!("UPDATE audit_events SET action = 'asset.delete' WHERE chain = '{}' AND seq = 3", ws.id))
+        .await;
     assert_eq!(first_bad(check(store, ws.id).await), Some(3));
 
     // Delete a row in the middle.
@@ -171,9 +177,18 @@ async fn conflicts_and_rollback(store: &Store) {
     {
         let mut tx = store.write().await.unwrap();
         workspaces::insert(&mut tx, &fresh).await.unwrap();
-        audit::append(&mut tx, &NewAuditEvent { workspace_id: Some(fresh.id), action: "x".into(), object_type: "x".into(), ..Default::default() }, Timestamp::now())
-            .await
-            .unwrap();
+        audit::append(
+            &mut tx,
+            &NewAuditEvent {
+                workspace_id: Some(fresh.id),
+                action: "x".into(),
+                object_type: "x".into(),
+                ..Default::default()
+            },
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
     }
     let mut c = store.conn().await.unwrap();
     assert!(workspaces::by_slug(&mut c, "ghost-ws").await.unwrap().is_none());
@@ -184,7 +199,10 @@ async fn conflicts_and_rollback(store: &Store) {
 async fn records_round_trip(store: &Store) {
     let (user, ws) = seed(store).await;
     let now = Timestamp::now();
-    let meta = AssetMetadata::from_json(serde_json::json!({"locale": "de-DE", "channels": ["print"], "custom": {"sku": "A-1"}})).unwrap();
+    let meta = AssetMetadata::from_json(
+        serde_json::json!({"locale": "de-DE", "channels": ["print"], "custom": {"sku": "A-1"}}),
+    )
+    .unwrap();
     let asset = Asset {
         id: new_id(),
         workspace_id: ws.id,
@@ -211,8 +229,22 @@ async fn records_round_trip(store: &Store) {
         created_by: user.id,
         created_at: now,
     };
-    let wf = Workflow { id: new_id(), workspace_id: ws.id, name: "Legal".into(), revision: 1, stages: vec![], created_at: now, updated_at: now };
-    let plan = vec![StagePlan { name: "Legal".into(), approvers: vec![user.id], rule: Rule::Quorum(1), start: StartMode::AfterPrevious, due_in_hours: Some(8) }];
+    let wf = Workflow {
+        id: new_id(),
+        workspace_id: ws.id,
+        name: "Legal".into(),
+        revision: 1,
+        stages: vec![],
+        created_at: now,
+        updated_at: now,
+    };
+    let plan = vec![StagePlan {
+        name: "Legal".into(),
+        approvers: vec![user.id],
+        rule: Rule::Quorum(1),
+        start: StartMode::AfterPrevious,
+        due_in_hours: Some(8),
+    }];
     let review = ReviewRecord {
         id: new_id(),
         workspace_id: ws.id,
@@ -226,7 +258,14 @@ async fn records_round_trip(store: &Store) {
         created_at: now,
         closed_at: None,
     };
-    let d = DecisionRecord { stage: 0, user_id: user.id, version: 1, verdict: Verdict::ApproveWithChanges, reason: Some("Komma".into()), decided_at: now };
+    let d = DecisionRecord {
+        stage: 0,
+        user_id: user.id,
+        version: 1,
+        verdict: Verdict::ApproveWithChanges,
+        reason: Some("Komma".into()),
+        decided_at: now,
+    };
 
     let mut tx = store.write().await.unwrap();
     assets::insert_blob(&mut tx, &sha, 42, now).await.unwrap();
@@ -245,7 +284,10 @@ async fn records_round_trip(store: &Store) {
 
     let mut c = store.conn().await.unwrap();
     let a = assets::get(&mut c, asset.id).await.unwrap().unwrap();
-    assert_eq!((a.title.as_str(), a.kind, a.metadata, a.status), ("Katalog", AssetKind::Written, meta, AssetStatus::Draft));
+    assert_eq!(
+        (a.title.as_str(), a.kind, a.metadata, a.status),
+        ("Katalog", AssetKind::Written, meta, AssetStatus::Draft)
+    );
     let v = assets::version(&mut c, asset.id, 1).await.unwrap().unwrap();
     assert_eq!((v.sha256, v.size, v.note, v.created_at), (sha.clone(), 42, "erste Fassung".to_string(), now));
     assert_eq!(assets::find_content(&mut c, ws.id, &sha).await.unwrap(), Some((asset.id, 1)));
@@ -254,9 +296,18 @@ async fn records_round_trip(store: &Store) {
     assert_eq!((r.plan, r.status), (plan, ReviewStatus::InProgress));
     assert_eq!(reviews::decisions(&mut c, review.id).await.unwrap(), vec![d]);
     assert_eq!(reviews::latest_for_asset(&mut c, asset.id).await.unwrap().unwrap().id, review.id);
-    let list = assets::list(&mut c, ws.id, &assets::AssetFilter { kind: Some(AssetKind::Written), limit: 10, ..Default::default() }).await.unwrap();
+    let list = assets::list(
+        &mut c,
+        ws.id,
+        &assets::AssetFilter { kind: Some(AssetKind::Written), limit: 10, ..Default::default() },
+    )
+    .await
+    .unwrap();
     assert_eq!(list.len(), 1);
-    let none = assets::list(&mut c, ws.id, &assets::AssetFilter { approved_only: true, limit: 10, ..Default::default() }).await.unwrap();
+    let none =
+        assets::list(&mut c, ws.id, &assets::AssetFilter { approved_only: true, limit: 10, ..Default::default() })
+            .await
+            .unwrap();
     assert!(none.is_empty());
 }
 
@@ -268,7 +319,12 @@ async fn concurrent_writers_take_turns(store: &Store) {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let mut tx = store.write().await?;
-            let e = NewAuditEvent { workspace_id: Some(ws.id), action: format!("w{i}"), object_type: "t".into(), ..Default::default() };
+            let e = NewAuditEvent {
+                workspace_id: Some(ws.id),
+                action: format!("w{i}"),
+                object_type: "t".into(),
+                ..Default::default()
+            };
             audit::append(&mut tx, &e, Timestamp::now()).await?;
             tx.commit().await
         }));

@@ -180,7 +180,8 @@ pub struct ImportReport {
     pub bytes: u64,
 }
 
-/// Imports every file under `dir`, printing one line per duplicate or failure.
+/// Imports every file under `dir`; with `progress`, shows a bar and one line per duplicate
+/// or failure.
 pub async fn import_tree(
     core: &Core,
     actor: &Actor,
@@ -206,11 +207,17 @@ pub async fn import_tree(
                 }
                 Ok(ImportOutcome::Duplicate { asset_id, version }) => {
                     report.duplicates += 1;
-                    bar.suspend(|| println!("skipped {}: same content as asset {asset_id} v{version}", path.display()));
+                    if progress {
+                        bar.suspend(|| {
+                            println!("skipped {}: same content as asset {asset_id} v{version}", path.display())
+                        });
+                    }
                 }
                 Err(e) => {
                     report.failed += 1;
-                    bar.suspend(|| println!("failed  {}: {e}", path.display()));
+                    if progress {
+                        bar.suspend(|| println!("failed  {}: {e}", path.display()));
+                    }
                 }
             }
         }

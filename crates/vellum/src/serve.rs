@@ -39,7 +39,11 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
 
     match (&args.admin_email, &args.admin_password) {
         (Some(email), Some(password)) => {
-            if let Some(u) = core.bootstrap_admin(email, password).await.map_err(|e| format!("cannot create the first admin: {e}"))? {
+            if let Some(u) = core
+                .bootstrap_admin(email, password)
+                .await
+                .map_err(|e| format!("cannot create the first admin: {e}"))?
+            {
                 tracing::info!(email = %u.email, "created the first server admin");
             }
         }

@@ -46,7 +46,12 @@ fn kill_9_mid_upload_and_decision_loses_nothing() {
     let addr = server.addr.clone();
     let me = json_request(&addr, "GET", "/api/v1/me", &token, json!(null)).unwrap().json();
     let admin_id = me["user"]["id"].as_str().unwrap().to_string();
-    assert_eq!(json_request(&addr, "POST", "/api/v1/workspaces", &token, json!({"name": "Crash", "slug": "crash"})).unwrap().status, 201);
+    assert_eq!(
+        json_request(&addr, "POST", "/api/v1/workspaces", &token, json!({"name": "Crash", "slug": "crash"}))
+            .unwrap()
+            .status,
+        201
+    );
     let wf = json_request(
         &addr,
         "POST",
@@ -65,11 +70,26 @@ fn kill_9_mid_upload_and_decision_loses_nothing() {
         let addr = server.addr.clone();
         let mut reviews = Vec::new();
         for i in 0..6 {
-            let r = upload(&addr, "/api/v1/workspaces/crash/assets", &token, &[("kind", "visual"), ("title", "Seed")], "seed.png", format!("seed {round} {i}").as_bytes()).unwrap();
+            let r = upload(
+                &addr,
+                "/api/v1/workspaces/crash/assets",
+                &token,
+                &[("kind", "visual"), ("title", "Seed")],
+                "seed.png",
+                format!("seed {round} {i}").as_bytes(),
+            )
+            .unwrap();
             assert_eq!(r.status, 201);
             let id = r.json()["id"].as_str().unwrap().to_string();
             acked_assets.lock().unwrap().push(id.clone());
-            let rv = json_request(&addr, "POST", &format!("/api/v1/assets/{id}/reviews"), &token, json!({"workflow_id": wf})).unwrap();
+            let rv = json_request(
+                &addr,
+                "POST",
+                &format!("/api/v1/assets/{id}/reviews"),
+                &token,
+                json!({"workflow_id": wf}),
+            )
+            .unwrap();
             assert_eq!(rv.status, 201);
             reviews.push(rv.json()["id"].as_str().unwrap().to_string());
         }
@@ -79,8 +99,17 @@ fn kill_9_mid_upload_and_decision_loses_nothing() {
             std::thread::spawn(move || {
                 for i in 0..1000 {
                     let bytes: Vec<u8> = (0..200_000u32).map(|b| (b as u64 * 31 + i + round * 7919) as u8).collect();
-                    match upload(&addr, "/api/v1/workspaces/crash/assets", &token, &[("kind", "visual")], "photo.jpg", &bytes) {
-                        Some(r) if r.status == 201 => acked.lock().unwrap().push(r.json()["id"].as_str().unwrap().to_string()),
+                    match upload(
+                        &addr,
+                        "/api/v1/workspaces/crash/assets",
+                        &token,
+                        &[("kind", "visual")],
+                        "photo.jpg",
+                        &bytes,
+                    ) {
+                        Some(r) if r.status == 201 => {
+                            acked.lock().unwrap().push(r.json()["id"].as_str().unwrap().to_string())
+                        }
                         _ => return,
                     }
                 }
@@ -147,9 +176,12 @@ fn kill_9_mid_upload_and_decision_loses_nothing() {
     rt.block_on(async {
         let store = vellum_store::Store::connect(&url).await.unwrap();
         let mut c = store.conn().await.unwrap();
-        sqlx::Executor::execute(&mut *c, "UPDATE audit_events SET action = 'review.forged' WHERE seq = 5 AND chain <> 'server'")
-            .await
-            .unwrap();
+        sqlx::Executor::execute(
+            &mut *c,
+            "UPDATE audit_events SET action = 'review.forged' WHERE seq = 5 AND chain <> 'server'",
+        )
+        .await
+        .unwrap();
         store.close().await;
     });
     let (code, out) = vellum(&["audit", "verify", "--data", data_arg]);

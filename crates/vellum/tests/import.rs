@@ -31,7 +31,9 @@ fn import_skips_duplicates_and_resumes_after_a_kill() {
 
     let server = Server::start(&data, &[]);
     let token = admin_token(&server.addr);
-    let ws = json_request(&server.addr, "POST", "/api/v1/workspaces", &token, json!({"name": "Library", "slug": "library"})).unwrap();
+    let ws =
+        json_request(&server.addr, "POST", "/api/v1/workspaces", &token, json!({"name": "Library", "slug": "library"}))
+            .unwrap();
     assert_eq!(ws.status, 201);
     server.kill_9();
 
@@ -65,7 +67,8 @@ fn import_skips_duplicates_and_resumes_after_a_kill() {
     assert!(titles.contains("brief") ^ titles.contains("copy of brief"));
     let brief = list.iter().find(|a| a["title"] == "brief" || a["title"] == "copy of brief").unwrap();
     assert_eq!(brief["kind"], "written");
-    let audit = json_request(&server.addr, "GET", "/api/v1/workspaces/library/audit/verify", &token, json!(null)).unwrap();
+    let audit =
+        json_request(&server.addr, "GET", "/api/v1/workspaces/library/audit/verify", &token, json!(null)).unwrap();
     assert_eq!(audit.json()["ok"], true);
     let unknown = vellum(&["import", tree_arg, "--workspace", "nope", "--data", data_arg]);
     assert_ne!(unknown.0, 0);

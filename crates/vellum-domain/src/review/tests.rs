@@ -10,7 +10,13 @@ fn t(s: i64) -> Timestamp {
 }
 
 fn plan(name: &str, approvers: &[u128], rule: Rule, start: StartMode) -> StagePlan {
-    StagePlan { name: name.into(), approvers: approvers.iter().map(|&n| user(n)).collect(), rule, start, due_in_hours: None }
+    StagePlan {
+        name: name.into(),
+        approvers: approvers.iter().map(|&n| user(n)).collect(),
+        rule,
+        start,
+        due_in_hours: None,
+    }
 }
 
 fn statuses(r: &Review) -> Vec<StageStatus> {
@@ -23,7 +29,10 @@ use StageStatus::*;
 fn sequential_stages_activate_one_after_another() {
     let mut r = Review::start(
         1,
-        vec![plan("brand", &[1], Rule::All, StartMode::AfterPrevious), plan("legal", &[2], Rule::All, StartMode::AfterPrevious)],
+        vec![
+            plan("brand", &[1], Rule::All, StartMode::AfterPrevious),
+            plan("legal", &[2], Rule::All, StartMode::AfterPrevious),
+        ],
         t(0),
     )
     .unwrap();
@@ -60,7 +69,8 @@ fn parallel_stages_start_together_and_the_next_waits_for_both() {
 
 #[test]
 fn quorum_needs_n_approvals() {
-    let mut r = Review::start(1, vec![plan("panel", &[1, 2, 3], Rule::Quorum(2), StartMode::AfterPrevious)], t(0)).unwrap();
+    let mut r =
+        Review::start(1, vec![plan("panel", &[1, 2, 3], Rule::Quorum(2), StartMode::AfterPrevious)], t(0)).unwrap();
     r.decide(user(1), 1, Verdict::Approve, None, t(1)).unwrap();
     assert_eq!(r.status, ReviewStatus::InProgress);
     r.decide(user(3), 1, Verdict::ApproveWithChanges, None, t(2)).unwrap();
@@ -84,7 +94,10 @@ fn any_needs_one_and_all_needs_everyone() {
 fn changes_requested_closes_the_review_and_skips_the_rest() {
     let mut r = Review::start(
         1,
-        vec![plan("a", &[1, 2], Rule::Any, StartMode::AfterPrevious), plan("b", &[3], Rule::All, StartMode::AfterPrevious)],
+        vec![
+            plan("a", &[1, 2], Rule::Any, StartMode::AfterPrevious),
+            plan("b", &[3], Rule::All, StartMode::AfterPrevious),
+        ],
         t(0),
     )
     .unwrap();
@@ -132,7 +145,10 @@ fn a_second_decision_on_the_same_stage_is_refused() {
 fn an_approver_of_two_parallel_stages_decides_both_at_once() {
     let mut r = Review::start(
         1,
-        vec![plan("a", &[1], Rule::All, StartMode::AfterPrevious), plan("b", &[1, 2], Rule::All, StartMode::WithPrevious)],
+        vec![
+            plan("a", &[1], Rule::All, StartMode::AfterPrevious),
+            plan("b", &[1, 2], Rule::All, StartMode::WithPrevious),
+        ],
         t(0),
     )
     .unwrap();

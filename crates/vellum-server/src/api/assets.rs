@@ -81,7 +81,11 @@ pub async fn new_version(
     Ok((StatusCode::CREATED, Json(version)).into_response())
 }
 
-pub async fn versions(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+pub async fn versions(
+    State(s): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
     Ok(Json(json!({"versions": s.core.versions(&a.actor, path_id(&id, "asset")?).await?})))
 }
 
@@ -119,7 +123,9 @@ pub async fn restore(
         None
     } else {
         serde_json::from_slice::<RestoreBody>(&body)
-            .map_err(|e| crate::error::ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")))?
+            .map_err(|e| {
+                crate::error::ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+            })?
             .note
     };
     let v = s.core.restore_version(&a.actor, path_id(&id, "asset")?, path_version(&n)?, note.as_deref()).await?;

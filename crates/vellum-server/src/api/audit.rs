@@ -10,7 +10,11 @@ use serde::Deserialize;
 use serde_json::json;
 use vellum_core::model::AuditEvent;
 
-use crate::{auth::Authed, error::{ApiError, ApiResult}, AppState};
+use crate::{
+    auth::Authed,
+    error::{ApiError, ApiResult},
+    AppState,
+};
 
 #[derive(Deserialize)]
 pub struct ExportQuery {

@@ -21,15 +21,36 @@ pub const OPERATIONS: &[Operation] = &[
     ("put", "/workspaces/{ws}/members/{user_id}", "Add a member or change their role", Some("RoleBody"), 200, "Member"),
     ("post", "/workspaces/{ws}/groups", "Create a group", Some("NewGroup"), 201, "Group"),
     ("get", "/workspaces/{ws}/groups", "List groups", None, 200, "Groups"),
-    ("post", "/workspaces/{ws}/assets", "Upload an asset (multipart: file, title, kind, metadata, note)", Some("Upload"), 201, "Asset"),
+    (
+        "post",
+        "/workspaces/{ws}/assets",
+        "Upload an asset (multipart: file, title, kind, metadata, note)",
+        Some("Upload"),
+        201,
+        "Asset",
+    ),
     ("get", "/workspaces/{ws}/assets", "The library; filter with ?status=&kind=", None, 200, "Assets"),
     ("get", "/assets/{id}", "One asset", None, 200, "Asset"),
     ("patch", "/assets/{id}", "Edit title or metadata", Some("AssetPatch"), 200, "Asset"),
-    ("post", "/assets/{id}/versions", "Upload a new version (multipart: file, note)", Some("VersionUpload"), 201, "Version"),
+    (
+        "post",
+        "/assets/{id}/versions",
+        "Upload a new version (multipart: file, note)",
+        Some("VersionUpload"),
+        201,
+        "Version",
+    ),
     ("get", "/assets/{id}/versions", "Versions, newest first", None, 200, "Versions"),
     ("get", "/assets/{id}/versions/{n}", "One version", None, 200, "Version"),
     ("get", "/assets/{id}/versions/{n}/file", "Download the exact bytes (ETag = sha256, Range)", None, 200, "File"),
-    ("post", "/assets/{id}/versions/{n}/restore", "Restore: a new version with this version's content", Some("RestoreBody"), 201, "Version"),
+    (
+        "post",
+        "/assets/{id}/versions/{n}/restore",
+        "Restore: a new version with this version's content",
+        Some("RestoreBody"),
+        201,
+        "Version",
+    ),
     ("post", "/workspaces/{ws}/workflows", "Create a workflow", Some("WorkflowSpec"), 201, "Workflow"),
     ("get", "/workspaces/{ws}/workflows", "List workflows", None, 200, "Workflows"),
     ("get", "/workflows/{id}", "One workflow (latest revision)", None, 200, "Workflow"),
@@ -38,7 +59,14 @@ pub const OPERATIONS: &[Operation] = &[
     ("get", "/assets/{id}/reviews", "Reviews of an asset, newest first", None, 200, "Reviews"),
     ("get", "/reviews/{id}", "One review with stages, approvers and decisions", None, 200, "Review"),
     ("post", "/reviews/{id}/decisions", "Decide on the version under review", Some("Decision"), 201, "Review"),
-    ("get", "/workspaces/{ws}/audit", "Export audit events (?object_type=&object_id=&format=json|csv)", None, 200, "AuditEvents"),
+    (
+        "get",
+        "/workspaces/{ws}/audit",
+        "Export audit events (?object_type=&object_id=&format=json|csv)",
+        None,
+        200,
+        "AuditEvents",
+    ),
     ("get", "/workspaces/{ws}/audit/verify", "Re-walk the hash chain", None, 200, "Verification"),
 ];
 
@@ -66,66 +94,241 @@ fn list_of(key: &str, item: &str) -> Value {
 fn schemas() -> Value {
     let role = json!({"type": "string", "enum": ["owner", "admin", "manager", "creator", "reviewer", "collaborator", "external", "viewer"]});
     let kind = json!({"type": "string", "enum": ["visual", "video", "written", "design_source", "campaign_ready"]});
-    let decision = json!({"type": "string", "enum": ["approve", "approve_with_changes", "changes_requested", "reject"]});
+    let decision =
+        json!({"type": "string", "enum": ["approve", "approve_with_changes", "changes_requested", "reject"]});
     let rule = json!({"oneOf": [{"type": "string", "enum": ["all", "any"]}, obj(&[("quorum", i())], &["quorum"])]});
     let approver = json!({"oneOf": [obj(&[("user", s())], &["user"]), obj(&[("group", s())], &["group"])]});
     let stage = obj(
-        &[("name", s()), ("approvers", json!({"type": "array", "items": approver})), ("rule", rule),
-          ("start", json!({"type": "string", "enum": ["after_previous", "with_previous"]})), ("due_in_hours", i())],
+        &[
+            ("name", s()),
+            ("approvers", json!({"type": "array", "items": approver})),
+            ("rule", rule),
+            ("start", json!({"type": "string", "enum": ["after_previous", "with_previous"]})),
+            ("due_in_hours", i()),
+        ],
         &["name", "approvers", "rule"],
     );
     let pairs: Vec<(&str, Value)> = vec![
         ("Error", obj(&[("error", obj(&[("code", s()), ("message", s())], &["code", "message"]))], &["error"])),
         ("Credentials", obj(&[("email", s()), ("password", s())], &["email", "password"])),
         ("SessionCreated", obj(&[("user", r("User")), ("csrf_token", s())], &["user"])),
-        ("Me", obj(&[("user", r("User")), ("workspaces", json!({"type": "array", "items": r("Workspace")}))], &["user"])),
+        (
+            "Me",
+            obj(&[("user", r("User")), ("workspaces", json!({"type": "array", "items": r("Workspace")}))], &["user"]),
+        ),
         ("NewToken", obj(&[("name", s())], &["name"])),
         ("TokenCreated", obj(&[("id", s()), ("name", s()), ("token", s())], &["id", "token"])),
-        ("NewUser", obj(&[("email", s()), ("name", s()), ("password", s()), ("is_admin", json!({"type": "boolean"}))], &["email", "name", "password"])),
-        ("User", obj(&[("id", s()), ("email", s()), ("name", s()), ("is_admin", json!({"type": "boolean"})), ("created_at", s())], &["id", "email", "name"])),
+        (
+            "NewUser",
+            obj(
+                &[("email", s()), ("name", s()), ("password", s()), ("is_admin", json!({"type": "boolean"}))],
+                &["email", "name", "password"],
+            ),
+        ),
+        (
+            "User",
+            obj(
+                &[
+                    ("id", s()),
+                    ("email", s()),
+                    ("name", s()),
+                    ("is_admin", json!({"type": "boolean"})),
+                    ("created_at", s()),
+                ],
+                &["id", "email", "name"],
+            ),
+        ),
         ("Users", list_of("users", "User")),
         ("NewWorkspace", obj(&[("name", s()), ("slug", s())], &["name", "slug"])),
-        ("Workspace", obj(&[("id", s()), ("name", s()), ("slug", s()), ("role", role.clone()), ("created_at", s())], &["id", "name", "slug"])),
+        (
+            "Workspace",
+            obj(
+                &[("id", s()), ("name", s()), ("slug", s()), ("role", role.clone()), ("created_at", s())],
+                &["id", "name", "slug"],
+            ),
+        ),
         ("Workspaces", list_of("workspaces", "Workspace")),
         ("RoleBody", obj(&[("role", role.clone())], &["role"])),
-        ("Member", obj(&[("user_id", s()), ("email", s()), ("name", s()), ("role", role), ("since", s())], &["user_id", "role"])),
+        (
+            "Member",
+            obj(
+                &[("user_id", s()), ("email", s()), ("name", s()), ("role", role), ("since", s())],
+                &["user_id", "role"],
+            ),
+        ),
         ("Members", list_of("members", "Member")),
         ("NewGroup", obj(&[("name", s()), ("members", json!({"type": "array", "items": s()}))], &["name"])),
-        ("Group", obj(&[("id", s()), ("workspace_id", s()), ("name", s()), ("members", json!({"type": "array", "items": s()}))], &["id", "name", "members"])),
+        (
+            "Group",
+            obj(
+                &[
+                    ("id", s()),
+                    ("workspace_id", s()),
+                    ("name", s()),
+                    ("members", json!({"type": "array", "items": s()})),
+                ],
+                &["id", "name", "members"],
+            ),
+        ),
         ("Groups", list_of("groups", "Group")),
-        ("Upload", obj(&[("file", json!({"type": "string", "format": "binary"})), ("title", s()), ("kind", kind.clone()), ("metadata", s()), ("note", s())], &["file", "kind"])),
-        ("VersionUpload", obj(&[("file", json!({"type": "string", "format": "binary"})), ("note", s())], &["file", "note"])),
-        ("Metadata", obj(&[("language", s()), ("locale", s()), ("channels", json!({"type": "array", "items": s()})),
-                          ("distribution_start", s()), ("distribution_end", s()), ("custom", json!({"type": "object"}))], &[])),
-        ("Asset", obj(&[("id", s()), ("workspace_id", s()), ("title", s()), ("kind", kind), ("metadata", r("Metadata")),
-                       ("status", json!({"type": "string", "enum": ["draft", "in_review", "changes_requested", "rejected", "approved"]})),
-                       ("current_version", i()), ("approved_version", json!({"type": ["integer", "null"]}))],
-                     &["id", "workspace_id", "title", "kind", "metadata", "status", "current_version", "approved_version"])),
+        (
+            "Upload",
+            obj(
+                &[
+                    ("file", json!({"type": "string", "format": "binary"})),
+                    ("title", s()),
+                    ("kind", kind.clone()),
+                    ("metadata", s()),
+                    ("note", s()),
+                ],
+                &["file", "kind"],
+            ),
+        ),
+        (
+            "VersionUpload",
+            obj(&[("file", json!({"type": "string", "format": "binary"})), ("note", s())], &["file", "note"]),
+        ),
+        (
+            "Metadata",
+            obj(
+                &[
+                    ("language", s()),
+                    ("locale", s()),
+                    ("channels", json!({"type": "array", "items": s()})),
+                    ("distribution_start", s()),
+                    ("distribution_end", s()),
+                    ("custom", json!({"type": "object"})),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "Asset",
+            obj(
+                &[
+                    ("id", s()),
+                    ("workspace_id", s()),
+                    ("title", s()),
+                    ("kind", kind),
+                    ("metadata", r("Metadata")),
+                    (
+                        "status",
+                        json!({"type": "string", "enum": ["draft", "in_review", "changes_requested", "rejected", "approved"]}),
+                    ),
+                    ("current_version", i()),
+                    ("approved_version", json!({"type": ["integer", "null"]})),
+                ],
+                &["id", "workspace_id", "title", "kind", "metadata", "status", "current_version", "approved_version"],
+            ),
+        ),
         ("Assets", list_of("assets", "Asset")),
         ("AssetPatch", obj(&[("title", s()), ("metadata", r("Metadata"))], &[])),
-        ("Version", obj(&[("number", i()), ("size", i()), ("content_type", s()), ("sha256", s()), ("filename", s()), ("note", s()),
-                         ("restored_from", json!({"type": ["integer", "null"]})), ("created_by", s()), ("created_at", s())],
-                       &["number", "size", "content_type", "sha256", "note", "created_by", "created_at"])),
+        (
+            "Version",
+            obj(
+                &[
+                    ("number", i()),
+                    ("size", i()),
+                    ("content_type", s()),
+                    ("sha256", s()),
+                    ("filename", s()),
+                    ("note", s()),
+                    ("restored_from", json!({"type": ["integer", "null"]})),
+                    ("created_by", s()),
+                    ("created_at", s()),
+                ],
+                &["number", "size", "content_type", "sha256", "note", "created_by", "created_at"],
+            ),
+        ),
         ("Versions", list_of("versions", "Version")),
         ("File", json!({"type": "string", "format": "binary"})),
         ("RestoreBody", obj(&[("note", s())], &[])),
-        ("WorkflowSpec", obj(&[("name", s()), ("stages", json!({"type": "array", "items": stage}))], &["name", "stages"])),
-        ("Workflow", obj(&[("id", s()), ("workspace_id", s()), ("name", s()), ("revision", i()), ("stages", json!({"type": "array"}))], &["id", "name", "revision", "stages"])),
+        (
+            "WorkflowSpec",
+            obj(&[("name", s()), ("stages", json!({"type": "array", "items": stage}))], &["name", "stages"]),
+        ),
+        (
+            "Workflow",
+            obj(
+                &[
+                    ("id", s()),
+                    ("workspace_id", s()),
+                    ("name", s()),
+                    ("revision", i()),
+                    ("stages", json!({"type": "array"})),
+                ],
+                &["id", "name", "revision", "stages"],
+            ),
+        ),
         ("Workflows", list_of("workflows", "Workflow")),
         ("StartReview", obj(&[("workflow_id", s())], &["workflow_id"])),
-        ("Approver", obj(&[("user_id", s()), ("decision", decision.clone()), ("reason", s()), ("decided_at", s())], &["user_id"])),
-        ("Stage", obj(&[("name", s()), ("status", json!({"type": "string", "enum": ["pending", "active", "approved", "changes_requested", "rejected", "skipped"]})),
-                       ("due_at", s()), ("approvers", json!({"type": "array", "items": r("Approver")}))], &["name", "status", "approvers"])),
-        ("Review", obj(&[("id", s()), ("asset_id", s()), ("version", i()),
-                        ("status", json!({"type": "string", "enum": ["in_progress", "approved", "changes_requested", "rejected", "superseded"]})),
-                        ("stages", json!({"type": "array", "items": r("Stage")}))], &["id", "asset_id", "version", "status", "stages"])),
+        (
+            "Approver",
+            obj(
+                &[("user_id", s()), ("decision", decision.clone()), ("reason", s()), ("decided_at", s())],
+                &["user_id"],
+            ),
+        ),
+        (
+            "Stage",
+            obj(
+                &[
+                    ("name", s()),
+                    (
+                        "status",
+                        json!({"type": "string", "enum": ["pending", "active", "approved", "changes_requested", "rejected", "skipped"]}),
+                    ),
+                    ("due_at", s()),
+                    ("approvers", json!({"type": "array", "items": r("Approver")})),
+                ],
+                &["name", "status", "approvers"],
+            ),
+        ),
+        (
+            "Review",
+            obj(
+                &[
+                    ("id", s()),
+                    ("asset_id", s()),
+                    ("version", i()),
+                    (
+                        "status",
+                        json!({"type": "string", "enum": ["in_progress", "approved", "changes_requested", "rejected", "superseded"]}),
+                    ),
+                    ("stages", json!({"type": "array", "items": r("Stage")})),
+                ],
+                &["id", "asset_id", "version", "status", "stages"],
+            ),
+        ),
         ("Reviews", list_of("reviews", "Review")),
         ("Decision", obj(&[("version", i()), ("decision", decision), ("reason", s())], &["version", "decision"])),
-        ("AuditEvent", obj(&[("seq", i()), ("id", s()), ("at", s()), ("actor_id", s()), ("action", s()), ("object_type", s()),
-                            ("object_id", s()), ("version", i()), ("before", s()), ("after", s()), ("ip", s()), ("request_id", s()),
-                            ("prev_hash", s()), ("hash", s())], &["seq", "action", "hash"])),
+        (
+            "AuditEvent",
+            obj(
+                &[
+                    ("seq", i()),
+                    ("id", s()),
+                    ("at", s()),
+                    ("actor_id", s()),
+                    ("action", s()),
+                    ("object_type", s()),
+                    ("object_id", s()),
+                    ("version", i()),
+                    ("before", s()),
+                    ("after", s()),
+                    ("ip", s()),
+                    ("request_id", s()),
+                    ("prev_hash", s()),
+                    ("hash", s()),
+                ],
+                &["seq", "action", "hash"],
+            ),
+        ),
         ("AuditEvents", list_of("events", "AuditEvent")),
-        ("Verification", obj(&[("ok", json!({"type": "boolean"})), ("events", i()), ("head", s()), ("first_bad_seq", i())], &["ok"])),
+        (
+            "Verification",
+            obj(&[("ok", json!({"type": "boolean"})), ("events", i()), ("head", s()), ("first_bad_seq", i())], &["ok"]),
+        ),
     ];
     Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
@@ -149,7 +352,8 @@ pub fn build() -> Value {
             },
         });
         if let Some(b) = body {
-            let media = if matches!(*b, "Upload" | "VersionUpload") { "multipart/form-data" } else { "application/json" };
+            let media =
+                if matches!(*b, "Upload" | "VersionUpload") { "multipart/form-data" } else { "application/json" };
             op["requestBody"] = json!({"required": *b != "RestoreBody", "content": {media: {"schema": r(b)}}});
         }
         let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));

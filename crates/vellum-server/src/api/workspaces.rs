@@ -38,7 +38,11 @@ pub async fn get(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -
     Ok(Json(WorkspaceView { workspace: access.workspace, role: access.role }))
 }
 
-pub async fn members(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+pub async fn members(
+    State(s): State<AppState>,
+    a: Authed,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
     Ok(Json(json!({"members": s.core.members(&a.actor, &ws).await?})))
 }
 
@@ -74,6 +78,10 @@ pub async fn create_group(
     Ok((StatusCode::CREATED, Json(group)).into_response())
 }
 
-pub async fn groups(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+pub async fn groups(
+    State(s): State<AppState>,
+    a: Authed,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
     Ok(Json(json!({"groups": s.core.groups(&a.actor, &ws).await?})))
 }

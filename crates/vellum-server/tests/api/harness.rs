@@ -48,7 +48,9 @@ impl TestApp {
         core.bootstrap_admin("admin@example.com", "admin-password-1").await.unwrap();
         let router = router(AppState { core: core.clone(), http: HttpConfig::default() });
         let mut app = TestApp { router, core, admin: String::new(), _dir: dir };
-        let s = app.post("/api/v1/session", None, json!({"email": "admin@example.com", "password": "admin-password-1"})).await;
+        let s = app
+            .post("/api/v1/session", None, json!({"email": "admin@example.com", "password": "admin-password-1"}))
+            .await;
         assert_eq!(s.status, StatusCode::OK);
         let cookie = s.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
         let t = app.send(Method::POST, "/api/v1/tokens", Auth::Cookie(&cookie), Some(json!({"name": "tests"}))).await;
@@ -114,7 +116,9 @@ impl TestApp {
     pub async fn user(&self, name: &str) -> (String, String) {
         let email = format!("{}@example.com", name.to_lowercase());
         let password = format!("{name}-password-1");
-        let u = self.post("/api/v1/users", Some(&self.admin), json!({"email": email, "name": name, "password": password})).await;
+        let u = self
+            .post("/api/v1/users", Some(&self.admin), json!({"email": email, "name": name, "password": password}))
+            .await;
         assert_eq!(u.status, StatusCode::CREATED, "{:?}", u.json());
         let id = u.json()["id"].as_str().unwrap().to_string();
         let s = self.post("/api/v1/session", None, json!({"email": email, "password": password})).await;
@@ -125,10 +129,14 @@ impl TestApp {
 
     /// A workspace owned by the admin, with these members and roles.
     pub async fn workspace(&self, slug: &str, members: &[(&str, &str)]) -> String {
-        let w = self.post("/api/v1/workspaces", Some(&self.admin), json!({"name": slug.to_uppercase(), "slug": slug})).await;
+        let w = self
+            .post("/api/v1/workspaces", Some(&self.admin), json!({"name": slug.to_uppercase(), "slug": slug}))
+            .await;
         assert_eq!(w.status, StatusCode::CREATED, "{:?}", w.json());
         for (user, role) in members {
-            let r = self.put(&format!("/api/v1/workspaces/{slug}/members/{user}"), &self.admin, json!({"role": role})).await;
+            let r = self
+                .put(&format!("/api/v1/workspaces/{slug}/members/{user}"), &self.admin, json!({"role": role}))
+                .await;
             assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
         }
         w.json()["id"].as_str().unwrap().to_string()
@@ -138,7 +146,9 @@ impl TestApp {
         let boundary = "vellumtestboundary7MA4YWxkTrZu0gW";
         let mut body = Vec::new();
         for (k, v) in fields {
-            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
         }
         if let Some((name, bytes)) = file {
             body.extend_from_slice(
@@ -163,7 +173,12 @@ impl TestApp {
     /// Uploads a new asset and returns its JSON.
     pub async fn new_asset(&self, ws: &str, token: &str, title: &str, bytes: &[u8]) -> Value {
         let r = self
-            .upload(&format!("/api/v1/workspaces/{ws}/assets"), token, &[("title", title), ("kind", "visual")], Some(("a.png", bytes)))
+            .upload(
+                &format!("/api/v1/workspaces/{ws}/assets"),
+                token,
+                &[("title", title), ("kind", "visual")],
+                Some(("a.png", bytes)),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
         r.json()
@@ -184,7 +199,9 @@ impl TestApp {
 
     /// Counts rows the way a user would: the audit events of a workspace.
     pub async fn audit_len(&self, ws: &str) -> usize {
-        self.get(&format!("/api/v1/workspaces/{ws}/audit"), &self.admin).await.json()["events"].as_array().map_or(0, Vec::len)
+        self.get(&format!("/api/v1/workspaces/{ws}/audit"), &self.admin).await.json()["events"]
+            .as_array()
+            .map_or(0, Vec::len)
     }
 
     /// Invariants after every story: each blob the database names exists with the right

@@ -4,8 +4,8 @@ use axum::{
     body::Body,
     http::{header, Method, Request, StatusCode},
 };
-use serde_json::json;
 use oracle::hex_sha256;
+use serde_json::json;
 
 use crate::{harness::TestApp, on_both};
 
@@ -96,20 +96,37 @@ async fn upload_versions_download_and_restore(app: &TestApp) {
     drop(c);
 
     // Restore makes a new version with old content; history is untouched.
-    let restored = app.post(&format!("/api/v1/assets/{id}/versions/2/restore"), Some(&creator), json!({"note": "client preferred it"})).await;
+    let restored = app
+        .post(
+            &format!("/api/v1/assets/{id}/versions/2/restore"),
+            Some(&creator),
+            json!({"note": "client preferred it"}),
+        )
+        .await;
     assert_eq!(restored.status, StatusCode::CREATED, "{:?}", restored.json());
     let r4 = restored.json();
     assert_eq!((r4["number"].as_u64(), r4["restored_from"].as_u64()), (Some(4), Some(2)));
     assert_eq!(r4["sha256"], v2["sha256"]);
     assert!(r4["note"].as_str().unwrap().contains("client preferred it"));
     let list = app.get(&format!("/api/v1/assets/{id}/versions"), &creator).await.json();
-    let numbers: Vec<u64> = list["versions"].as_array().unwrap().iter().map(|v| v["number"].as_u64().unwrap()).collect();
+    let numbers: Vec<u64> =
+        list["versions"].as_array().unwrap().iter().map(|v| v["number"].as_u64().unwrap()).collect();
     assert_eq!(numbers, [4, 3, 2, 1]);
     let f2 = app.get(&format!("/api/v1/assets/{id}/versions/4/file"), &creator).await;
     assert_eq!(f2.body, b"second");
-    let no_body = app.send(Method::POST, &format!("/api/v1/assets/{id}/versions/1/restore"), crate::harness::Auth::Bearer(&creator), None).await;
+    let no_body = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/assets/{id}/versions/1/restore"),
+            crate::harness::Auth::Bearer(&creator),
+            None,
+        )
+        .await;
     assert_eq!(no_body.status, StatusCode::CREATED);
-    assert_eq!(app.post(&format!("/api/v1/assets/{id}/versions/99/restore"), Some(&creator), json!({})).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.post(&format!("/api/v1/assets/{id}/versions/99/restore"), Some(&creator), json!({})).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn edit_metadata_is_audited_with_before_and_after(app: &TestApp) {
@@ -128,10 +145,16 @@ async fn edit_metadata_is_audited_with_before_and_after(app: &TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
     assert_eq!(r.json()["title"], "New title");
     let bad = app
-        .send(Method::PATCH, &format!("/api/v1/assets/{id}"), crate::harness::Auth::Bearer(&creator), Some(json!({"metadata": {"locale": "french"}})))
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/assets/{id}"),
+            crate::harness::Auth::Bearer(&creator),
+            Some(json!({"metadata": {"locale": "french"}})),
+        )
         .await;
     assert_eq!((bad.status, bad.code().as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_metadata"));
-    let events = app.get(&format!("/api/v1/workspaces/meta/audit?object_type=asset&object_id={id}"), &app.admin).await.json();
+    let events =
+        app.get(&format!("/api/v1/workspaces/meta/audit?object_type=asset&object_id={id}"), &app.admin).await.json();
     let update = events["events"].as_array().unwrap().iter().find(|e| e["action"] == "asset.update").unwrap().clone();
     assert!(update["before"].as_str().unwrap().contains("Old title"));
     assert!(update["after"].as_str().unwrap().contains("New title"));
@@ -153,7 +176,14 @@ async fn library_filters_by_status_and_kind(app: &TestApp) {
     let (uid, creator) = app.user("Fil").await;
     app.workspace("filt", &[(&uid, "creator")]).await;
     app.new_asset("filt", &creator, "One", b"1").await;
-    let r = app.upload("/api/v1/workspaces/filt/assets", &creator, &[("title", "Clip"), ("kind", "video")], Some(("c.mp4", b"2"))).await;
+    let r = app
+        .upload(
+            "/api/v1/workspaces/filt/assets",
+            &creator,
+            &[("title", "Clip"), ("kind", "video")],
+            Some(("c.mp4", b"2")),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED);
     let all = app.get("/api/v1/workspaces/filt/assets", &creator).await.json();
     assert_eq!(all["assets"].as_array().unwrap().len(), 2);
@@ -170,4 +200,8 @@ async fn library_filters_by_status_and_kind(app: &TestApp) {
     assert_eq!(bad.code(), "invalid_kind");
 }
 
-on_both!(upload_versions_download_and_restore, edit_metadata_is_audited_with_before_and_after, library_filters_by_status_and_kind);
+on_both!(
+    upload_versions_download_and_restore,
+    edit_metadata_is_audited_with_before_and_after,
+    library_filters_by_status_and_kind
+);

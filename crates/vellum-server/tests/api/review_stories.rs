@@ -23,10 +23,22 @@ pub async fn team(app: &TestApp, ws: &str, legal_rule: Value) -> Team {
     let viewer = app.user(&format!("Viewer{ws}")).await;
     app.workspace(
         ws,
-        &[(&creator.0, "creator"), (&brand.0, "reviewer"), (&legal1.0, "reviewer"), (&legal2.0, "reviewer"), (&viewer.0, "viewer")],
+        &[
+            (&creator.0, "creator"),
+            (&brand.0, "reviewer"),
+            (&legal1.0, "reviewer"),
+            (&legal2.0, "reviewer"),
+            (&viewer.0, "viewer"),
+        ],
     )
     .await;
-    let g = app.post(&format!("/api/v1/workspaces/{ws}/groups"), Some(&app.admin), json!({"name": "Legal", "members": [legal1.0, legal2.0]})).await;
+    let g = app
+        .post(
+            &format!("/api/v1/workspaces/{ws}/groups"),
+            Some(&app.admin),
+            json!({"name": "Legal", "members": [legal1.0, legal2.0]}),
+        )
+        .await;
     assert_eq!(g.status, StatusCode::CREATED, "{:?}", g.json());
     let wf = app
         .post(
@@ -96,7 +108,11 @@ async fn full_approve_path(app: &TestApp) {
     assert_eq!(stage_statuses(&done), ["approved", "approved"]);
     let legal = &done["stages"][1]["approvers"];
     assert_eq!(legal.as_array().unwrap().len(), 2);
-    assert!(legal.as_array().unwrap().iter().any(|a| a["decision"] == "approve_with_changes" && a["reason"] == "tiny typo in the footer"));
+    assert!(legal
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["decision"] == "approve_with_changes" && a["reason"] == "tiny typo in the footer"));
 
     let a = asset(app, id, &t.creator).await;
     assert_eq!(a["status"], "approved");
@@ -106,8 +122,10 @@ async fn full_approve_path(app: &TestApp) {
     assert_eq!(list["assets"].as_array().unwrap().len(), 1);
 
     // The audit trail tells the story and verifies.
-    let events = app.get(&format!("/api/v1/workspaces/acme/audit?object_type=review&object_id={rid}"), &app.admin).await.json();
-    let actions: Vec<&str> = events["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let events =
+        app.get(&format!("/api/v1/workspaces/acme/audit?object_type=review&object_id={rid}"), &app.admin).await.json();
+    let actions: Vec<&str> =
+        events["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["review.start", "review.decide", "review.decide", "review.decide"]);
     let v = app.get("/api/v1/workspaces/acme/audit/verify", &app.admin).await.json();
     assert_eq!(v["ok"], true);
@@ -204,7 +222,10 @@ async fn approved_version_stays_while_a_newer_one_is_reviewed(app: &TestApp) {
     // Approved then a new upload: no automatic review, status back to draft, v1 still approved.
     app.new_version(id, &t.creator, "Q3 refresh", b"newer bytes").await;
     let a2 = asset(app, id, &t.creator).await;
-    assert_eq!((a2["status"].as_str(), a2["approved_version"].as_u64(), a2["current_version"].as_u64()), (Some("draft"), Some(1), Some(2)));
+    assert_eq!(
+        (a2["status"].as_str(), a2["approved_version"].as_u64(), a2["current_version"].as_u64()),
+        (Some("draft"), Some(1), Some(2))
+    );
     start_review(app, id, &t.creator, &t.workflow).await;
     let a3 = asset(app, id, &t.creator).await;
     assert_eq!((a3["status"].as_str(), a3["approved_version"].as_u64()), (Some("in_review"), Some(1)));
@@ -213,7 +234,8 @@ async fn approved_version_stays_while_a_newer_one_is_reviewed(app: &TestApp) {
     let seen = asset(app, id, &t.viewer).await;
     assert_eq!((seen["current_version"].as_u64(), seen["status"].as_str()), (Some(1), Some("approved")));
     let versions = app.get(&format!("/api/v1/assets/{id}/versions"), &t.viewer).await.json();
-    let numbers: Vec<u64> = versions["versions"].as_array().unwrap().iter().map(|v| v["number"].as_u64().unwrap()).collect();
+    let numbers: Vec<u64> =
+        versions["versions"].as_array().unwrap().iter().map(|v| v["number"].as_u64().unwrap()).collect();
     assert_eq!(numbers, [1]);
     let file = app.get(&format!("/api/v1/assets/{id}/versions/1/file"), &t.viewer).await;
     assert_eq!(file.body, b"approved bytes");
@@ -312,7 +334,8 @@ async fn workflow_edits_make_revisions_and_reviews_keep_theirs(app: &TestApp) {
     assert_eq!(stage_statuses(&r2), ["active", "active"]);
 
     // Only owners and admins edit workflows.
-    let denied = app.put(&format!("/api/v1/workflows/{}", t.workflow), &t.creator, json!({"name": "x", "stages": []})).await;
+    let denied =
+        app.put(&format!("/api/v1/workflows/{}", t.workflow), &t.creator, json!({"name": "x", "stages": []})).await;
     assert_eq!(denied.status, StatusCode::UNPROCESSABLE_ENTITY, "validation comes first");
     let denied = app
         .put(

@@ -10,9 +10,11 @@ use crate::{
 
 async fn sign_in_cookie_me_and_sign_out(app: &TestApp) {
     let (_, _) = app.user("Sam").await;
-    let wrong = app.post("/api/v1/session", None, json!({"email": "sam@example.com", "password": "nope nope nope"})).await;
+    let wrong =
+        app.post("/api/v1/session", None, json!({"email": "sam@example.com", "password": "nope nope nope"})).await;
     assert_eq!((wrong.status, wrong.code().as_str()), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
-    let unknown = app.post("/api/v1/session", None, json!({"email": "nobody@example.com", "password": "nope nope nope"})).await;
+    let unknown =
+        app.post("/api/v1/session", None, json!({"email": "nobody@example.com", "password": "nope nope nope"})).await;
     assert_eq!(unknown.json(), wrong.json(), "an unknown email looks the same as a wrong password");
 
     let ok = app.post("/api/v1/session", None, json!({"email": "SAM@example.com", "password": "Sam-password-1"})).await;
@@ -33,7 +35,13 @@ async fn sign_in_cookie_me_and_sign_out(app: &TestApp) {
 
     // Failed sign-ins are audited on the server chain, with the address tried.
     let mut c = app.core.store.conn().await.unwrap();
-    let events = vellum_store::audit::list(&mut c, "server", &vellum_store::audit::AuditFilter { limit: 1000, ..Default::default() }).await.unwrap();
+    let events = vellum_store::audit::list(
+        &mut c,
+        "server",
+        &vellum_store::audit::AuditFilter { limit: 1000, ..Default::default() },
+    )
+    .await
+    .unwrap();
     let failed: Vec<_> = events.iter().filter(|e| e.action == "session.failed").collect();
     assert_eq!(failed.len(), 2);
     assert!(failed[0].after.as_deref().unwrap().contains("sam@example.com"));
@@ -46,12 +54,23 @@ async fn tokens_are_shown_once_and_stored_hashed(app: &TestApp) {
     let plain = t.json()["token"].as_str().unwrap().to_string();
     assert_eq!(app.get("/api/v1/me", &plain).await.json()["user"]["email"], "tina@example.com");
     let mut c = app.core.store.conn().await.unwrap();
-    assert!(vellum_store::users::user_by_token(&mut c, &plain).await.unwrap().is_none(), "the plain token is not stored");
+    assert!(
+        vellum_store::users::user_by_token(&mut c, &plain).await.unwrap().is_none(),
+        "the plain token is not stored"
+    );
     let bad = app.post("/api/v1/tokens", Some(&token), json!({"name": ""})).await;
     assert_eq!(bad.code(), "invalid_name");
-    let dup = app.post("/api/v1/users", Some(&app.admin), json!({"email": "tina@example.com", "name": "T", "password": "long enough pass"})).await;
+    let dup = app
+        .post(
+            "/api/v1/users",
+            Some(&app.admin),
+            json!({"email": "tina@example.com", "name": "T", "password": "long enough pass"}),
+        )
+        .await;
     assert_eq!((dup.status, dup.code().as_str()), (StatusCode::CONFLICT, "email_taken"));
-    let weak = app.post("/api/v1/users", Some(&app.admin), json!({"email": "w@example.com", "name": "W", "password": "short"})).await;
+    let weak = app
+        .post("/api/v1/users", Some(&app.admin), json!({"email": "w@example.com", "name": "W", "password": "short"}))
+        .await;
     assert_eq!(weak.code(), "weak_password");
 }
 
@@ -61,8 +80,12 @@ async fn openapi_describes_every_route(app: &TestApp) {
     let doc = app.send(Method::GET, "/api/v1/openapi.json", Auth::None, None).await.json();
     assert_eq!(doc["openapi"], "3.1.0");
     for (method, path) in [
-        ("post", "/session"), ("post", "/workspaces/{ws}/assets"), ("post", "/reviews/{id}/decisions"),
-        ("get", "/workspaces/{ws}/audit/verify"), ("get", "/assets/{id}/versions/{n}/file"), ("put", "/workflows/{id}"),
+        ("post", "/session"),
+        ("post", "/workspaces/{ws}/assets"),
+        ("post", "/reviews/{id}/decisions"),
+        ("get", "/workspaces/{ws}/audit/verify"),
+        ("get", "/assets/{id}/versions/{n}/file"),
+        ("put", "/workflows/{id}"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} missing");
     }

@@ -89,7 +89,9 @@ fn print(label: &str, f: &Figures, reference: Option<&Figures>) {
     );
 }
 
-async fn spawn_server<Fut>(run: impl FnOnce(tokio::net::TcpListener, tokio::sync::oneshot::Receiver<()>) -> Fut) -> Result<(String, tokio::sync::oneshot::Sender<()>), String>
+async fn spawn_server<Fut>(
+    run: impl FnOnce(tokio::net::TcpListener, tokio::sync::oneshot::Receiver<()>) -> Fut,
+) -> Result<(String, tokio::sync::oneshot::Sender<()>), String>
 where
     Fut: Future<Output = ()> + Send + 'static,
 {
@@ -100,11 +102,20 @@ where
     Ok((addr, tx))
 }
 
-async fn one_backend(label: &str, url: &str, data: &std::path::Path, clients: usize, requests: usize) -> Result<(), String> {
+async fn one_backend(
+    label: &str,
+    url: &str,
+    data: &std::path::Path,
+    clients: usize,
+    requests: usize,
+) -> Result<(), String> {
     let store = Store::connect(url).await.map_err(|e| e.to_string())?;
     let blobs = LocalBlobStore::open(data).map_err(|e| e.to_string())?;
     let core = Core::new(store.clone(), Arc::new(blobs), Limits::default());
-    let admin = core.create_user(None, "bench@example.com", "Bench", "bench-password-1", true).await.map_err(|e| e.to_string())?;
+    let admin = core
+        .create_user(None, "bench@example.com", "Bench", "bench-password-1", true)
+        .await
+        .map_err(|e| e.to_string())?;
     let actor = Actor { user: admin.clone(), origin: Default::default() };
     core.create_workspace(&actor, "Bench", "bench").await.map_err(|e| e.to_string())?;
     let wf = core
@@ -131,7 +142,8 @@ async fn one_backend(label: &str, url: &str, data: &std::path::Path, clients: us
         let mut w = core.begin_blob().await.map_err(|e| e.to_string())?;
         w.write(format!("bench asset {i}").as_bytes()).await.map_err(|e| e.to_string())?;
         let blob = w.finish().await.map_err(|e| e.to_string())?;
-        let fields = UploadFields { kind: Some("visual".into()), filename: Some(format!("a{i}.png")), ..Default::default() };
+        let fields =
+            UploadFields { kind: Some("visual".into()), filename: Some(format!("a{i}.png")), ..Default::default() };
         let asset = core.create_asset(&actor, "bench", fields, blob).await.map_err(|e| e.to_string())?;
         reviews.push(core.start_review(&actor, asset.id, wf.id).await.map_err(|e| e.to_string())?.id);
     }

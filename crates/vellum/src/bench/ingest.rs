@@ -20,7 +20,8 @@ fn generate(dir: &Path, files: usize, total: u64) -> std::io::Result<u64> {
     let (min, max) = (20_000f64, 5_000_000f64);
     // Pick the skew so the expected total matches: size = min * (max/min)^(u^k).
     let mean_target = total as f64 / files as f64;
-    let mean_for = |k: f64| (0..1000).map(|i| min * (max / min).powf(((i as f64 + 0.5) / 1000.0).powf(k))).sum::<f64>() / 1000.0;
+    let mean_for =
+        |k: f64| (0..1000).map(|i| min * (max / min).powf(((i as f64 + 0.5) / 1000.0).powf(k))).sum::<f64>() / 1000.0;
     let mut k = 1.0;
     while mean_for(k) > mean_target && k < 50.0 {
         k *= 1.1;
@@ -69,7 +70,10 @@ pub async fn run(dir: Option<PathBuf>, files: usize, total_mib: u64) -> Result<(
         .map_err(|e| e.to_string())?;
     let blobs = LocalBlobStore::open(&data).map_err(|e| e.to_string())?;
     let core = Core::new(store, Arc::new(blobs), Limits::default());
-    let admin = core.create_user(None, "bench@example.com", "Bench", "bench-password-1", true).await.map_err(|e| e.to_string())?;
+    let admin = core
+        .create_user(None, "bench@example.com", "Bench", "bench-password-1", true)
+        .await
+        .map_err(|e| e.to_string())?;
     let actor = vellum_core::Actor { user: admin, origin: Default::default() };
     core.create_workspace(&actor, "Bench", "bench").await.map_err(|e| e.to_string())?;
     let t = Instant::now();

@@ -94,7 +94,11 @@ fn measure(addr: &str, pid: u32, mib: u64) -> Result<(), String> {
     let secs = started.elapsed().as_secs_f64();
     let status = reply.lines().next().unwrap_or("").to_string();
     println!("uploaded {mib} MiB in {secs:.1} s ({:.0} MiB/s): {status}", mib as f64 / secs);
-    println!("server RSS before {:.1} MiB, peak {:.1} MiB, growth {:.1} MiB (goal: under 64 MiB)",
-        before as f64 / 1024.0, peak as f64 / 1024.0, (peak - before) as f64 / 1024.0);
+    println!(
+        "server RSS before {:.1} MiB, peak {:.1} MiB, growth {:.1} MiB (goal: under 64 MiB)",
+        before as f64 / 1024.0,
+        peak as f64 / 1024.0,
+        (peak - before) as f64 / 1024.0
+    );
     Ok(())
 }

@@ -79,7 +79,9 @@ impl Reply {
 fn decode_chunked(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let Some(pos) = body.windows(2).position(|w| w == b"\r\n") else { return out };
+        let Some(pos) = body.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
         let size = usize::from_str_radix(std::str::from_utf8(&body[..pos]).unwrap_or("0").trim(), 16).unwrap_or(0);
         if size == 0 {
             return out;
@@ -94,7 +96,8 @@ fn decode_chunked(mut body: &[u8]) -> Vec<u8> {
 pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> Option<Reply> {
     let mut s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -127,17 +130,27 @@ pub const BOUNDARY: &str = "vellumcrashtestboundary";
 pub fn multipart(fields: &[(&str, &str)], filename: &str, file: &[u8]) -> Vec<u8> {
     let mut body = Vec::new();
     for (k, v) in fields {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
     }
     body.extend_from_slice(
-        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\r\n").as_bytes(),
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\r\n")
+            .as_bytes(),
     );
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
     body
 }
 
-pub fn upload(addr: &str, path: &str, token: &str, fields: &[(&str, &str)], filename: &str, file: &[u8]) -> Option<Reply> {
+pub fn upload(
+    addr: &str,
+    path: &str,
+    token: &str,
+    fields: &[(&str, &str)],
+    filename: &str,
+    file: &[u8],
+) -> Option<Reply> {
     let headers = [
         ("Authorization", format!("Bearer {token}")),
         ("Content-Type", format!("multipart/form-data; boundary={BOUNDARY}")),
@@ -148,7 +161,8 @@ pub fn upload(addr: &str, path: &str, token: &str, fields: &[(&str, &str)], file
 /// Signs in as the bootstrap admin and returns an API token.
 pub fn admin_token(addr: &str) -> String {
     let body = serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}).to_string();
-    let r = request(addr, "POST", "/api/v1/session", &[("Content-Type", "application/json".into())], body.as_bytes()).expect("sign in");
+    let r = request(addr, "POST", "/api/v1/session", &[("Content-Type", "application/json".into())], body.as_bytes())
+        .expect("sign in");
     assert_eq!(r.status, 200, "sign in: {:?}", r.json());
     let cookie = r.header("set-cookie").expect("cookie").split(';').next().expect("cookie value").to_string();
     let t = request(
@@ -165,6 +179,7 @@ pub fn admin_token(addr: &str) -> String {
 
 /// Runs the real `vellum` binary with arguments and returns (exit code, stdout).
 pub fn vellum(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_vellum")).args(args).env("VELLUM_LOG", "warn").output().expect("run vellum");
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_vellum")).args(args).env("VELLUM_LOG", "warn").output().expect("run vellum");
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).to_string())
 }
