@@ -46,13 +46,10 @@ impl Access {
 
 /// Finds a workspace by id or slug that `user` belongs to.
 pub async fn workspace(c: &mut Conn, user: &User, reference: &str) -> Result<Access> {
-    let ws = match parse_id(reference) {
-        Some(id) => workspaces::by_id(&mut *c, id).await?,
-        None => workspaces::by_slug(&mut *c, reference).await?,
-    }
-    .ok_or_else(|| Error::not_found("workspace"))?;
-    let role = workspaces::role_of(&mut *c, ws.id, user.id).await?.ok_or_else(|| Error::not_found("workspace"))?;
-    Ok(Access { workspace: ws, role })
+    let (workspace, role) = workspaces::with_role(c, parse_id(reference), reference, user.id)
+        .await?
+        .ok_or_else(|| Error::not_found("workspace"))?;
+    Ok(Access { workspace, role })
 }
 
 /// The access a user has to the workspace with this id.

@@ -134,7 +134,16 @@ fn as_seen_by(access: &Access, mut asset: Asset) -> Asset {
 /// Recomputes the derived status from the latest review and stores the asset's state.
 pub(crate) async fn store_state(tx: &mut Tx, asset: &mut Asset) -> Result<()> {
     let latest = reviews::latest_for_asset(&mut *tx, asset.id).await?;
-    asset.status = derive_status(asset.current_version, latest.map(|r| (r.version, r.status)));
+    store_state_from(tx, asset, latest.map(|r| (r.version, r.status))).await
+}
+
+/// Stores the asset's state given its latest review (version, status), already known.
+pub(crate) async fn store_state_from(
+    tx: &mut Tx,
+    asset: &mut Asset,
+    latest: Option<(u32, vellum_domain::review::ReviewStatus)>,
+) -> Result<()> {
+    asset.status = derive_status(asset.current_version, latest);
     asset.updated_at = Timestamp::now();
     assets::update_state(tx, asset).await?;
     Ok(())

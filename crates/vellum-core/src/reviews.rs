@@ -15,7 +15,11 @@ use vellum_store::{
     reviews, workflows, workspaces, Conn, Tx,
 };
 
-use crate::{access, assets::store_state, record, Actor, Core, Error, Result};
+use crate::{
+    access,
+    assets::{store_state, store_state_from},
+    record, Actor, Core, Error, Result,
+};
 
 /// One approver's place in a stage.
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +67,11 @@ async fn replay(c: &mut Conn, r: &ReviewRecord) -> Result<Review> {
 
 async fn view(c: &mut Conn, r: &ReviewRecord) -> Result<ReviewView> {
     let review = replay(&mut *c, r).await?;
+    view_of(c, r, &review).await
+}
+
+/// The view of a review whose state is already replayed.
+async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<ReviewView> {
     let members = workspaces::members(&mut *c, r.workspace_id).await?;
     let name_of = |u: Id| members.iter().find(|m| m.user_id == u).map(|m| m.name.clone());
     let stages = review
@@ -252,7 +261,8 @@ impl Core {
             if review.status == ReviewStatus::Approved {
                 asset.approved_version = Some(record_.version);
             }
-            store_state(&mut tx, &mut asset).await?;
+            // An open review is always its asset's latest, so the status follows from it.
+            store_state_from(&mut tx, &mut asset, Some((record_.version, review.status))).await?;
         }
         let stages: Vec<&str> = decided.iter().map(|d| review.plans[d.stage].name.as_str()).collect();
         let event = NewAuditEvent {
@@ -275,7 +285,7 @@ impl Core {
         if review.status != was {
             updated.closed_at = Some(now);
         }
-        let v = view(&mut tx, &updated).await?;
+        let v = view_of(&mut tx, &updated, &review).await?;
         tx.commit().await?;
         Ok(v)
     }

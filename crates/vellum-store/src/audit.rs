@@ -28,15 +28,19 @@ fn json_text(v: &Option<serde_json::Value>) -> Result<Option<String>> {
 /// head row stays locked until commit, which orders concurrent writers of one workspace.
 pub async fn append(c: &mut AnyConnection, e: &NewAuditEvent, at: Timestamp) -> Result<AuditEvent> {
     let chain = chain_of(e.workspace_id);
-    sqlx::query("INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING")
-        .bind(&chain)
-        .bind(GENESIS)
-        .execute(&mut *c)
-        .await?;
-    let head = sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE chain = $1 RETURNING seq, hash")
-        .bind(&chain)
-        .fetch_one(&mut *c)
-        .await?;
+    let bump = "UPDATE audit_heads SET seq = seq + 1 WHERE chain = $1 RETURNING seq, hash";
+    let head = match sqlx::query(bump).bind(&chain).fetch_optional(&mut *c).await? {
+        Some(head) => head,
+        None => {
+            // The chain's first event: create its head, then take the first number.
+            sqlx::query("INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING")
+                .bind(&chain)
+                .bind(GENESIS)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query(bump).bind(&chain).fetch_one(&mut *c).await?
+        }
+    };
     let seq = row::int(&head, "seq")?;
     let prev_hash = row::text(&head, "hash")?;
     let fields = AuditFields {

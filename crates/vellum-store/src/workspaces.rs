@@ -52,6 +52,26 @@ pub async fn by_slug(c: &mut AnyConnection, slug: &str) -> Result<Option<Workspa
         .transpose()
 }
 
+/// A workspace by id or slug together with `user`'s role in it, in one query; None if
+/// there is no such workspace or the user is not a member.
+pub async fn with_role(
+    c: &mut AnyConnection,
+    id: Option<Id>,
+    slug: &str,
+    user: Id,
+) -> Result<Option<(Workspace, Role)>> {
+    let (column, key) = match id {
+        Some(id) => ("w.id", id.to_string()),
+        None => ("w.slug", slug.to_string()),
+    };
+    let sql = format!(
+        "SELECT w.id, w.name, w.slug, w.created_at, m.role FROM workspaces w \
+         JOIN memberships m ON m.workspace_id = w.id AND m.user_id = $2 WHERE {column} = $1"
+    );
+    let r = sqlx::query(&sql).bind(key).bind(user.to_string()).fetch_optional(c).await?;
+    r.map(|r| Ok((workspace(&r)?, role(&r)?))).transpose()
+}
+
 /// Locks a workspace row until the transaction ends (PostgreSQL; SQLite writers are serial).
 pub async fn lock(c: &mut AnyConnection, id: Id) -> Result<()> {
     let lock = crate::dialect::of(c).for_update();
