@@ -69,7 +69,9 @@ fn a_creator_uploads_and_two_approvers_approve_in_the_browser() {
             }
         }
     });
-    let url = rx.recv_timeout(Duration::from_secs(60)).expect("vellum serve printed no 'Vellum listening on' line within 60 s");
+    let url = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("vellum serve printed no 'Vellum listening on' line within 60 s");
 
     let out = Command::new("node")
         .arg(Path::new(SCRIPT_DIR).join("review.mjs"))

@@ -14,14 +14,20 @@ use vellum_domain::{role::Capability, Id};
 use super::{
     layout::{page, Chrome, Section},
     metadata_form::{self, MetaForm},
-    page::{badge, csrf_field, size, when, Notice, Page, UiResult},
+    page::{badge, csrf_field, short_id, size, when, Notice, Page, UiResult},
     review,
     session::Signed,
 };
 use crate::{extract::path_id, AppState};
 
 /// Loads everything the asset page shows and renders it with `notice` and `status`.
-pub async fn render(s: &AppState, who: &Signed, id: Id, notice: Option<Notice>, status: StatusCode) -> UiResult<Response> {
+pub async fn render(
+    s: &AppState,
+    who: &Signed,
+    id: Id,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> UiResult<Response> {
     let (asset, access) = s.core.asset(&who.actor, id).await?;
     let versions = s.core.versions(&who.actor, id).await?;
     let reviews = s.core.reviews_of(&who.actor, id).await?;
@@ -99,7 +105,10 @@ fn edit_form(a: &Asset, csrf: &str) -> Markup {
 }
 
 fn author(members: &[Member], id: Id) -> String {
-    members.iter().find(|m| m.user_id == id).map_or_else(|| id.to_string().chars().take(8).collect(), |m| m.name.clone())
+    members
+        .iter()
+        .find(|m| m.user_id == id)
+        .map_or_else(|| format!("user …{}", short_id(&id.to_string())), |m| m.name.clone())
 }
 
 fn history(a: &Asset, versions: &[Version], members: &[Member], can_restore: bool, csrf: &str) -> Markup {
@@ -161,7 +170,12 @@ pub struct DoneQuery {
 }
 
 /// `GET /a/{id}`.
-pub async fn show(State(s): State<AppState>, who: Signed, Path(id): Path<String>, Query(q): Query<DoneQuery>) -> UiResult {
+pub async fn show(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> UiResult {
     let id = path_id(&id, "asset")?;
     render(&s, &who, id, Notice::done(q.done.as_deref()), StatusCode::OK).await
 }

@@ -30,7 +30,12 @@ async fn finish<T>(s: &AppState, who: &Signed, id: Id, done: &str, outcome: Resu
 }
 
 /// `POST /a/{id}/edit`: title and metadata.
-pub async fn edit(State(s): State<AppState>, who: Signed, Path(id): Path<String>, UiForm(f): UiForm<Vec<(String, String)>>) -> UiResult {
+pub async fn edit(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(id): Path<String>,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
     let id = path_id(&id, "asset")?;
     who.check_pairs(&f)?;
     let outcome = match MetaForm::from_pairs(&f).to_json() {
@@ -52,7 +57,9 @@ pub async fn new_version(
     form: Result<Multipart, MultipartRejection>,
 ) -> UiResult {
     let id = path_id(&id, "asset")?;
-    let form = form.map_err(|e| UiError::new(StatusCode::BAD_REQUEST, format!("The upload could not be read: {}", e.body_text())))?;
+    let form = form.map_err(|e| {
+        UiError::new(StatusCode::BAD_REQUEST, format!("The upload could not be read: {}", e.body_text()))
+    })?;
     let outcome = async {
         upload::check_declared_length(&headers, s.core.limits.max_upload_bytes)?;
         s.core.version_upload_access(&who.actor, id).await?;
@@ -93,7 +100,12 @@ pub struct StartForm {
 }
 
 /// `POST /a/{id}/reviews`: start a review of the current version.
-pub async fn start_review(State(s): State<AppState>, who: Signed, Path(id): Path<String>, UiForm(f): UiForm<StartForm>) -> UiResult {
+pub async fn start_review(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(id): Path<String>,
+    UiForm(f): UiForm<StartForm>,
+) -> UiResult {
     let id = path_id(&id, "asset")?;
     who.check(&f.csrf)?;
     let outcome = match parse_id(&f.workflow_id) {

@@ -10,7 +10,7 @@ use vellum_core::{audit::Verification, model::AuditEvent};
 
 use super::{
     layout::{page, Chrome, Section},
-    page::{Page, UiResult},
+    page::{short_id, Page, UiResult},
     session::Signed,
 };
 use crate::{error::ApiError, AppState};
@@ -38,15 +38,14 @@ fn verification(v: &Verification) -> Markup {
 }
 
 fn object(e: &AuditEvent) -> Markup {
-    let short = |id: &str| id.chars().take(8).collect::<String>();
     html! {
         (e.object_type)
         @if let Some(id) = &e.object_id {
             " "
             @if e.object_type == "asset" {
-                a href={ "/a/" (id) } title=(id) { code { (short(id)) } }
+                a href={ "/a/" (id) } title=(id) { code { "…" (short_id(id)) } }
             } @else {
-                code title=(id) { (short(id)) }
+                code title=(id) { "…" (short_id(id)) }
             }
         }
     }
@@ -67,13 +66,17 @@ fn change(e: &AuditEvent) -> Markup {
 /// `GET /w/{ws}/audit`.
 pub async fn show(State(s): State<AppState>, who: Signed, Path(ws): Path<String>) -> UiResult {
     let chrome = Chrome::load(&s, &who, Some(&ws), Section::Audit).await?;
-    let Some(current) = &chrome.current else { return Err(ApiError::not_found("workspace").into()) };
+    let Some(current) = &chrome.current else {
+        return Err(ApiError::not_found("workspace").into());
+    };
     let events = s.core.audit(&who.actor, &ws, None, None).await?;
     let verified = s.core.verify_audit(&who.actor, &ws).await?;
     let members = s.core.members(&who.actor, &ws).await?;
     let actor = |id: &Option<String>| match id {
         None => "system".to_string(),
-        Some(id) => members.iter().find(|m| m.user_id.to_string() == *id).map_or_else(|| id.clone(), |m| m.name.clone()),
+        Some(id) => {
+            members.iter().find(|m| m.user_id.to_string() == *id).map_or_else(|| id.clone(), |m| m.name.clone())
+        }
     };
     let export = format!("/api/v1/workspaces/{}/audit", current.workspace.id);
     let body = html! {

@@ -33,7 +33,12 @@ pub struct Chrome {
 
 impl Chrome {
     /// Loads the user's workspaces; `current` is the page's workspace by id or slug.
-    pub async fn load(state: &AppState, who: &Signed, current: Option<&str>, section: Section) -> Result<Chrome, UiError> {
+    pub async fn load(
+        state: &AppState,
+        who: &Signed,
+        current: Option<&str>,
+        section: Section,
+    ) -> Result<Chrome, UiError> {
         let workspaces = state.core.my_workspaces(&who.actor).await?;
         let current = current.and_then(|r| {
             workspaces.iter().find(|w| w.workspace.slug == r || w.workspace.id.to_string() == r).cloned()

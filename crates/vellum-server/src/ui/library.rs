@@ -109,9 +109,16 @@ fn grid(assets: &[Asset]) -> Markup {
 }
 
 /// `GET /w/{ws}`.
-pub async fn library(State(s): State<AppState>, who: Signed, Path(ws): Path<String>, Query(q): Query<LibraryParams>) -> UiResult {
+pub async fn library(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(ws): Path<String>,
+    Query(q): Query<LibraryParams>,
+) -> UiResult {
     let chrome = Chrome::load(&s, &who, Some(&ws), Section::Library).await?;
-    let Some(current) = &chrome.current else { return Err(UiError::from(crate::error::ApiError::not_found("workspace"))) };
+    let Some(current) = &chrome.current else {
+        return Err(UiError::from(crate::error::ApiError::not_found("workspace")));
+    };
     let query = LibraryQuery {
         status: Some(q.status.clone()).filter(|s| !s.is_empty()),
         kind: Some(q.kind.clone()).filter(|k| !k.is_empty()),
@@ -182,8 +189,15 @@ fn upload_form(chrome: &Chrome, ws_slug: &str, d: &UploadDraft) -> Markup {
     }
 }
 
-fn upload_page(chrome: &Chrome, ws_slug: &str, d: &UploadDraft, notice: Option<Notice>, status: StatusCode) -> Response {
-    Page::with_status(status, page("Upload", Some(chrome), notice.as_ref(), upload_form(chrome, ws_slug, d))).into_response()
+fn upload_page(
+    chrome: &Chrome,
+    ws_slug: &str,
+    d: &UploadDraft,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Response {
+    Page::with_status(status, page("Upload", Some(chrome), notice.as_ref(), upload_form(chrome, ws_slug, d)))
+        .into_response()
 }
 
 /// `GET /w/{ws}/upload`.
@@ -202,7 +216,8 @@ fn non_empty(v: Option<String>) -> Option<String> {
 async fn failed(s: &AppState, who: &Signed, ws: &str, draft: &UploadDraft, e: UiError) -> UiResult {
     let chrome = Chrome::load(s, who, Some(ws), Section::Library).await?;
     let slug = chrome.current.as_ref().map_or(ws.to_string(), |c| c.workspace.slug.clone());
-    Ok(upload_page(&chrome, &slug, draft, Some(e.notice()), e.status))
+    let notice = Notice::Error(format!("{} Choose the file again.", e.message));
+    Ok(upload_page(&chrome, &slug, draft, Some(notice), e.status))
 }
 
 /// `POST /w/{ws}/upload` (multipart, `csrf` first).
@@ -213,7 +228,9 @@ pub async fn upload(
     headers: HeaderMap,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> UiResult {
-    let form = form.map_err(|e| UiError::new(StatusCode::BAD_REQUEST, format!("The upload could not be read: {}", e.body_text())))?;
+    let form = form.map_err(|e| {
+        UiError::new(StatusCode::BAD_REQUEST, format!("The upload could not be read: {}", e.body_text()))
+    })?;
     let received = async {
         upload::check_declared_length(&headers, s.core.limits.max_upload_bytes)?;
         s.core.upload_access(&who.actor, &ws).await?;

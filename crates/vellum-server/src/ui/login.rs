@@ -52,9 +52,9 @@ fn login_form(csrf: &str, email: &str, next: &str, setup_open: bool) -> Markup {
             input type="hidden" name="csrf" value=(csrf);
             @if safe_next(next).is_some() { input type="hidden" name="next" value=(next); }
             label for="email" { "Email" }
-            input #email type="email" name="email" value=(email) required autocomplete="username" autofocus;
+            input #email type="email" name="email" value=(email) required autocomplete="username" autofocus[email.is_empty()];
             label for="password" { "Password" }
-            input #password type="password" name="password" required autocomplete="current-password";
+            input #password type="password" name="password" required autocomplete="current-password" autofocus[!email.is_empty()];
             button.primary type="submit" { "Sign in" }
         }
         @if setup_open {
@@ -63,9 +63,18 @@ fn login_form(csrf: &str, email: &str, next: &str, setup_open: bool) -> Markup {
     }
 }
 
-fn login_page(s: &AppState, csrf: &str, email: &str, next: &str, setup_open: bool, notice: Option<Notice>, status: StatusCode) -> Response {
+fn login_page(
+    s: &AppState,
+    csrf: &str,
+    email: &str,
+    next: &str,
+    setup_open: bool,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Response {
     let body = page("Sign in", None, notice.as_ref(), login_form(csrf, email, next, setup_open));
-    ([(header::SET_COOKIE, login_csrf_cookie(csrf, s.http.secure_cookies))], Page::with_status(status, body)).into_response()
+    ([(header::SET_COOKIE, login_csrf_cookie(csrf, s.http.secure_cookies))], Page::with_status(status, body))
+        .into_response()
 }
 
 pub async fn show(State(s): State<AppState>, parts: Parts, Query(q): Query<LoginQuery>) -> UiResult {
@@ -101,7 +110,10 @@ pub async fn submit(State(s): State<AppState>, parts: Parts, UiForm(f): UiForm<L
             let max_age = u64::from(s.core.limits.session_hours) * 3600;
             let mut res = see_other(safe_next(&f.next).unwrap_or("/"));
             let h = res.headers_mut();
-            for c in [session_cookie(&session.token, max_age, s.http.secure_cookies), login_csrf_cookie("", s.http.secure_cookies)] {
+            for c in [
+                session_cookie(&session.token, max_age, s.http.secure_cookies),
+                login_csrf_cookie("", s.http.secure_cookies),
+            ] {
                 if let Ok(v) = c.parse() {
                     h.append(header::SET_COOKIE, v);
                 }
@@ -121,7 +133,12 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-pub async fn logout(State(s): State<AppState>, who: Signed, headers: HeaderMap, UiForm(f): UiForm<CsrfOnly>) -> UiResult {
+pub async fn logout(
+    State(s): State<AppState>,
+    who: Signed,
+    headers: HeaderMap,
+    UiForm(f): UiForm<CsrfOnly>,
+) -> UiResult {
     who.check(&f.csrf)?;
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         s.core.sign_out(&token).await?;
@@ -189,7 +206,15 @@ pub async fn complete_setup(State(s): State<AppState>, UiForm(f): UiForm<SetupFo
         Ok(_) => Ok(see_other("/login?done=setup")),
         Err(e) => {
             let e = UiError::from(e);
-            Ok(setup_page(&f, Some(e.notice()), e.status).into_response())
+            let notice = if e.status == StatusCode::NOT_FOUND {
+                Notice::Error(
+                    "This setup link is not valid, or setup is already done. Use the link `vellum serve` printed."
+                        .into(),
+                )
+            } else {
+                e.notice()
+            };
+            Ok(setup_page(&f, Some(notice), e.status).into_response())
         }
     }
 }

@@ -79,7 +79,9 @@ fn group_form(chrome: &Chrome, action: &str, members: &[Member]) -> Markup {
 
 async fn render(s: &AppState, who: &Signed, ws: &str, notice: Option<Notice>, status: StatusCode) -> UiResult {
     let chrome = Chrome::load(s, who, Some(ws), Section::Members).await?;
-    let Some(current) = &chrome.current else { return Err(ApiError::not_found("workspace").into()) };
+    let Some(current) = &chrome.current else {
+        return Err(ApiError::not_found("workspace").into());
+    };
     let members = s.core.members(&who.actor, ws).await?;
     let groups: Vec<Group> = s.core.groups(&who.actor, ws).await?;
     let admin = chrome.can(Capability::Administer);
@@ -131,12 +133,22 @@ pub struct DoneQuery {
 }
 
 /// `GET /w/{ws}/members`.
-pub async fn show(State(s): State<AppState>, who: Signed, Path(ws): Path<String>, Query(q): Query<DoneQuery>) -> UiResult {
+pub async fn show(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(ws): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> UiResult {
     render(&s, &who, &ws, Notice::done(q.done.as_deref()), StatusCode::OK).await
 }
 
 /// `POST /w/{ws}/members`: set a role (adding the user if needed).
-pub async fn set_role(State(s): State<AppState>, who: Signed, Path(ws): Path<String>, UiForm(f): UiForm<Vec<(String, String)>>) -> UiResult {
+pub async fn set_role(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(ws): Path<String>,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
     who.check_pairs(&f)?;
     let typed = field(&f, "user_id").trim();
     let user = if typed.is_empty() { field(&f, "user") } else { typed };

@@ -100,8 +100,13 @@ impl MetaForm {
         if let Some(e) = instant(&self.distribution_end, &self.distribution_end_was, true) {
             put("distribution_end", &e);
         }
-        let channels: Vec<Value> =
-            self.channels.split(',').map(str::trim).filter(|c| !c.is_empty()).map(|c| Value::String(c.into())).collect();
+        let channels: Vec<Value> = self
+            .channels
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| Value::String(c.into()))
+            .collect();
         if !channels.is_empty() {
             m.insert("channels".into(), Value::Array(channels));
         }

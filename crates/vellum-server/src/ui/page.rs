@@ -97,7 +97,10 @@ impl UiError {
     }
 
     pub fn csrf() -> UiError {
-        UiError::new(StatusCode::FORBIDDEN, "The form expired or did not come from this site. Go back, reload the page and try again.")
+        UiError::new(
+            StatusCode::FORBIDDEN,
+            "The form expired or did not come from this site. Go back, reload the page and try again.",
+        )
     }
 
     pub fn invalid(message: impl Into<String>) -> UiError {
@@ -183,7 +186,9 @@ pub fn csrf_field(csrf: &str) -> Markup {
 pub fn when(ts: impl std::fmt::Display) -> Markup {
     let full = ts.to_string();
     match (full.get(..10), full.get(11..16)) {
-        (Some(d), Some(t)) => html! { time datetime=(full) { span.d { (d) } " " span.d { (t) " UTC" } } },
+        (Some(d), Some(t)) => {
+            html! { time datetime=(full) { span.d { (d) } " " span.d { (t) " UTC" } } }
+        }
         _ => html! { time datetime=(full) { (full) } },
     }
 }
@@ -209,6 +214,11 @@ pub fn size(bytes: u64) -> String {
 /// A status shown as a coloured label; the class is the status itself.
 pub fn badge(status: &str) -> Markup {
     html! { span class={ "badge s-" (status) } { (status.replace('_', " ")) } }
+}
+
+/// The tail of an id: UUIDv7s share their leading (time) digits, so the end tells them apart.
+pub fn short_id(id: &str) -> &str {
+    id.get(id.len().saturating_sub(8)..).unwrap_or(id)
 }
 
 /// Percent-encodes a query-string value.

@@ -60,10 +60,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for UiForm<T> {
     type Rejection = UiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, UiError> {
-        axum::Form::<T>::from_request(req, state)
-            .await
-            .map(|axum::Form(v)| UiForm(v))
-            .map_err(|e| UiError::new(StatusCode::BAD_REQUEST, format!("The form could not be read: {}", e.body_text())))
+        axum::Form::<T>::from_request(req, state).await.map(|axum::Form(v)| UiForm(v)).map_err(|e| {
+            UiError::new(StatusCode::BAD_REQUEST, format!("The form could not be read: {}", e.body_text()))
+        })
     }
 }
 

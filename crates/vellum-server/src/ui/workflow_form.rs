@@ -85,7 +85,9 @@ impl Draft {
                 name = v.clone();
                 continue;
             }
-            let Some((i, part)) = k.strip_prefix('s').and_then(|r| r.split_once('_')) else { continue };
+            let Some((i, part)) = k.strip_prefix('s').and_then(|r| r.split_once('_')) else {
+                continue;
+            };
             let Ok(i) = i.parse::<usize>() else { continue };
             if !rows.contains_key(&i) && rows.len() >= MAX_ROWS {
                 return Err(format!("A workflow form may have at most {MAX_ROWS} stage rows."));
@@ -108,7 +110,11 @@ impl Draft {
     pub fn to_spec(&self) -> Result<WorkflowSpec, String> {
         let mut stages = Vec::with_capacity(self.stages.len());
         for (i, s) in self.stages.iter().enumerate() {
-            let label = if s.name.trim().is_empty() { format!("stage {}", i + 1) } else { format!("stage '{}'", s.name.trim()) };
+            let label = if s.name.trim().is_empty() {
+                format!("stage {}", i + 1)
+            } else {
+                format!("stage '{}'", s.name.trim())
+            };
             let mut approvers = Vec::with_capacity(s.approvers.len());
             for a in &s.approvers {
                 let parsed = match a.split_once(':') {
@@ -116,7 +122,8 @@ impl Draft {
                     Some(("group", id)) => parse_id(id).map(ApproverRef::Group),
                     _ => None,
                 };
-                approvers.push(parsed.ok_or_else(|| format!("{label}: an approver could not be read; reload the page."))?);
+                approvers
+                    .push(parsed.ok_or_else(|| format!("{label}: an approver could not be read; reload the page."))?);
             }
             let rule = match s.rule.as_str() {
                 "" | "all" => Rule::All,
@@ -134,7 +141,9 @@ impl Draft {
             };
             let due_in_hours = match s.due.trim() {
                 "" => None,
-                h => Some(h.parse::<u32>().map_err(|_| format!("{label}: the due time must be a whole number of hours."))?),
+                h => Some(
+                    h.parse::<u32>().map_err(|_| format!("{label}: the due time must be a whole number of hours."))?,
+                ),
             };
             stages.push(StageSpec { name: s.name.clone(), approvers, rule, start, due_in_hours });
         }

@@ -25,7 +25,9 @@ type Failed = (Option<Id>, Draft);
 
 fn approver_name(a: &ApproverRef, o: &Options) -> String {
     match a {
-        ApproverRef::User(id) => o.members.iter().find(|m| m.user_id == *id).map_or_else(|| id.to_string(), |m| m.name.clone()),
+        ApproverRef::User(id) => {
+            o.members.iter().find(|m| m.user_id == *id).map_or_else(|| id.to_string(), |m| m.name.clone())
+        }
         ApproverRef::Group(id) => {
             o.groups.iter().find(|g| g.id == *id).map_or_else(|| id.to_string(), |g| format!("{} (group)", g.name))
         }
@@ -49,9 +51,18 @@ fn describe(w: &Workflow, o: &Options) -> Markup {
     }
 }
 
-async fn render(s: &AppState, who: &Signed, ws: &str, notice: Option<Notice>, status: StatusCode, failed: Option<Failed>) -> UiResult {
+async fn render(
+    s: &AppState,
+    who: &Signed,
+    ws: &str,
+    notice: Option<Notice>,
+    status: StatusCode,
+    failed: Option<Failed>,
+) -> UiResult {
     let chrome = Chrome::load(s, who, Some(ws), Section::Workflows).await?;
-    let Some(current) = &chrome.current else { return Err(ApiError::not_found("workspace").into()) };
+    let Some(current) = &chrome.current else {
+        return Err(ApiError::not_found("workspace").into());
+    };
     let workflows = s.core.workflows(&who.actor, ws).await?;
     let members = s.core.members(&who.actor, ws).await?;
     let groups: Vec<Group> = s.core.groups(&who.actor, ws).await?;
@@ -97,7 +108,12 @@ pub struct DoneQuery {
 }
 
 /// `GET /w/{ws}/workflows`.
-pub async fn show(State(s): State<AppState>, who: Signed, Path(ws): Path<String>, Query(q): Query<DoneQuery>) -> UiResult {
+pub async fn show(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(ws): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> UiResult {
     render(&s, &who, &ws, Notice::done(q.done.as_deref()), StatusCode::OK, None).await
 }
 
@@ -123,7 +139,12 @@ async fn save(s: &AppState, who: &Signed, ws: &str, id: Option<Id>, form: &[(Str
 }
 
 /// `POST /w/{ws}/workflows`: create.
-pub async fn create(State(s): State<AppState>, who: Signed, Path(ws): Path<String>, UiForm(f): UiForm<Vec<(String, String)>>) -> UiResult {
+pub async fn create(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(ws): Path<String>,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
     save(&s, &who, &ws, None, &f).await
 }
 

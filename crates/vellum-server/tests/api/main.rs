@@ -1,9 +1,9 @@
 //! HTTP stories through the public API, each run on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod harness;
-mod review_stories;
-mod library_stories;
 mod errors_and_isolation;
+mod harness;
+mod library_stories;
+mod review_stories;
 mod session_stories;
 mod ui_stories;

@@ -14,7 +14,13 @@ use crate::{
 
 fn enc(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { char::from(b).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -63,7 +69,9 @@ impl Browser {
         let boundary = "uiboundary1234567890";
         let mut body = Vec::new();
         for (k, v) in fields {
-            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
         }
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: image/png\r\n\r\n", file.0)
@@ -98,7 +106,10 @@ async fn sign_in_form_and_the_sign_in_wall(app: &TestApp) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("default-src 'self'"));
     let set = page.headers[header::SET_COOKIE].to_str().unwrap();
-    assert!(set.starts_with("vellum_login_csrf=") && set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert!(
+        set.starts_with("vellum_login_csrf=") && set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     let secret = set.trim_start_matches("vellum_login_csrf=").split(';').next().unwrap().to_string();
     assert!(html(&page).contains(&format!("value=\"{secret}\"")));
 
@@ -129,7 +140,8 @@ async fn sign_in_form_and_the_sign_in_wall(app: &TestApp) {
 
     let ok = login(jar.clone(), creds("/workspaces")).await;
     assert_eq!((ok.status, location(&ok)), (StatusCode::SEE_OTHER, "/workspaces"));
-    let cookies: Vec<_> = ok.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    let cookies: Vec<_> =
+        ok.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect();
     assert!(cookies.iter().any(|c| c.starts_with("vellum_session=vls_")), "{cookies:?}");
     let elsewhere = login(jar, creds("//evil.example/")).await;
     assert_eq!(location(&elsewhere), "/", "only local paths are followed after sign-in");
@@ -149,14 +161,21 @@ async fn forms_check_csrf_escape_and_keep_tenants_apart(app: &TestApp) {
     assert_eq!(admin.get(app, "/w/forged").await.status, StatusCode::NOT_FOUND);
 
     // The CSRF secret must be the first part of an upload.
-    let late = admin.upload(app, "/w/acme/upload", &[("kind", "visual"), ("csrf", &admin.csrf)], ("a.png", b"png")).await;
+    let late =
+        admin.upload(app, "/w/acme/upload", &[("kind", "visual"), ("csrf", &admin.csrf)], ("a.png", b"png")).await;
     assert_eq!(late.status, StatusCode::FORBIDDEN);
     let evil = "<script>alert(1)</script>";
     let up = admin
         .upload(
             app,
             "/w/acme/upload",
-            &[("csrf", &admin.csrf), ("title", evil), ("kind", "visual"), ("channels", "web, print"), ("custom", r#"{"x": "<b>"}"#)],
+            &[
+                ("csrf", &admin.csrf),
+                ("title", evil),
+                ("kind", "visual"),
+                ("channels", "web, print"),
+                ("custom", r#"{"x": "<b>"}"#),
+            ],
             ("a.png", b"png bytes"),
         )
         .await;
@@ -194,16 +213,26 @@ async fn review_through_the_forms(app: &TestApp) {
         .post(
             app,
             "/w/brand/workflows",
-            &[("name", "Sign-off"), ("s0_name", "Brand"), ("s0_approvers", &ben_ref), ("s0_rule", "all"), ("s1_name", "")],
+            &[
+                ("name", "Sign-off"),
+                ("s0_name", "Brand"),
+                ("s0_approvers", &ben_ref),
+                ("s0_rule", "all"),
+                ("s1_name", ""),
+            ],
         )
         .await;
     assert_eq!(wf.status, StatusCode::SEE_OTHER, "{}", html(&wf));
     let bad = admin.post(app, "/w/brand/workflows", &[("name", "Empty"), ("s0_name", "Nobody")]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html(&bad).contains("needs 1–100 approvers") && html(&bad).contains("value=\"Nobody\""), "the draft is shown again");
+    assert!(
+        html(&bad).contains("needs 1–100 approvers") && html(&bad).contains("value=\"Nobody\""),
+        "the draft is shown again"
+    );
 
     let ann = Browser::sign_in(app, "ann@example.com", "Ann-password-1").await;
-    let up = ann.upload(app, "/w/brand/upload", &[("csrf", &ann.csrf), ("kind", "visual")], ("banner.png", b"v1")).await;
+    let up =
+        ann.upload(app, "/w/brand/upload", &[("csrf", &ann.csrf), ("kind", "visual")], ("banner.png", b"v1")).await;
     let asset = location(&up).split('?').next().unwrap().to_string();
     let page = html(&ann.get(app, &asset).await);
     let workflow_id = page.split("option value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
@@ -213,7 +242,8 @@ async fn review_through_the_forms(app: &TestApp) {
 
     let ben = Browser::sign_in(app, "ben@example.com", "Ben-password-1").await;
     let page = html(&ben.get(app, &asset).await);
-    let action = page.split("action=\"").find(|s| s.contains("/decision\"")).unwrap().split('"').next().unwrap().to_string();
+    let action =
+        page.split("action=\"").find(|s| s.contains("/decision\"")).unwrap().split('"').next().unwrap().to_string();
     let refused = ben.post(app, &action, &[("version", "1"), ("decision", "reject"), ("reason", "")]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html(&refused).contains("A reason is required"));
