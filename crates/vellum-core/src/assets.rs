@@ -35,7 +35,7 @@ pub struct UploadFields {
 /// What an import did with one file.
 #[derive(Debug, Clone)]
 pub enum ImportOutcome {
-    Created(Asset),
+    Created(Box<Asset>),
     /// The workspace already holds this content, as this asset's version.
     Duplicate {
         asset_id: Id,
@@ -295,7 +295,7 @@ impl Core {
                 out.push(Ok(ImportOutcome::Duplicate { asset_id, version }));
                 continue;
             }
-            out.push(Ok(ImportOutcome::Created(insert_new_asset(&mut tx, actor, &access, new).await?)));
+            out.push(Ok(ImportOutcome::Created(Box::new(insert_new_asset(&mut tx, actor, &access, new).await?))));
         }
         tx.commit().await?;
         Ok(out)

@@ -96,7 +96,7 @@ async fn append(store: &Store, ws: Id, n: usize) {
 }
 
 async fn check(store: &Store, ws: Id) -> ChainCheck {
-    audit::verify(&mut *store.conn().await.unwrap(), &ws.to_string()).await.unwrap()
+    audit::verify(&mut store.conn().await.unwrap(), &ws.to_string()).await.unwrap()
 }
 
 fn first_bad(c: ChainCheck) -> Option<i64> {

@@ -160,7 +160,7 @@ fn kill_9_mid_upload_and_decision_loses_nothing() {
     rt.block_on(async {
         let store = vellum_store::Store::connect(&url).await.unwrap();
         let blobs = LocalBlobStore::open(&data).unwrap();
-        let rows = vellum_store::assets::all_version_blobs(&mut *store.conn().await.unwrap()).await.unwrap();
+        let rows = vellum_store::assets::all_version_blobs(&mut store.conn().await.unwrap()).await.unwrap();
         assert!(rows.len() >= acked_assets.lock().unwrap().len());
         for (asset, n, sha) in rows {
             assert!(blobs.verify(&BlobKey::parse(&sha).unwrap()).await.unwrap(), "asset {asset} v{n} lost its bytes");
