@@ -1,0 +1,10 @@
+//! Media probing, metadata extraction and image renditions for Vellum.
+//!
+//! Everything here works on bytes or on paths inside a job's own folder; nothing touches the
+//! database or blob store. External programs are run through [`tool`] with limits.
+
+pub mod header;
+pub mod sniff;
+
+pub use header::{check, dimensions, PixelLimits};
+pub use sniff::{sniff, MediaType};
