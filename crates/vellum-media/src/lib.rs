@@ -4,7 +4,10 @@
 //! database or blob store. External programs are run through [`tool`] with limits.
 
 pub mod header;
+pub mod metadata;
+pub mod probe;
 pub mod sniff;
+pub mod tool;
 
 pub use header::{check, dimensions, PixelLimits};
 pub use sniff::{sniff, MediaType};

@@ -108,7 +108,10 @@ impl MediaType {
     }
 
     pub fn is_image(self) -> bool {
-        matches!(self, Self::Jpeg | Self::Png | Self::Gif | Self::Webp | Self::Tiff | Self::Heic | Self::Svg | Self::Psd)
+        matches!(
+            self,
+            Self::Jpeg | Self::Png | Self::Gif | Self::Webp | Self::Tiff | Self::Heic | Self::Svg | Self::Psd
+        )
     }
 
     pub fn is_video(self) -> bool {
@@ -189,8 +192,7 @@ fn iso_bmff(h: &[u8]) -> Option<MediaType> {
     let size = h.get(0..4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize).unwrap_or(0);
     let end = size.clamp(16, 4096).min(h.len());
     let major = h.get(8..12)?;
-    let brands: Vec<&[u8]> =
-        std::iter::once(major).chain(h.get(16..end).unwrap_or(&[]).chunks_exact(4)).collect();
+    let brands: Vec<&[u8]> = std::iter::once(major).chain(h.get(16..end).unwrap_or(&[]).chunks_exact(4)).collect();
     let has = |list: &[&[u8]]| brands.iter().any(|b| list.contains(b));
     Some(if has(&[b"avif", b"avis"]) {
         // AVIF is not a type we handle yet.

@@ -1,0 +1,106 @@
+//! Descriptive metadata of a file as one flat record ([`MediaInfo`]), and its extraction from
+//! image bytes in pure Rust: EXIF (with GPS), IPTC IIM, XMP, the ICC profile's description and
+//! the colour space.
+
+mod containers;
+mod exif_data;
+mod icc;
+mod iptc;
+mod xmp;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::header;
+use crate::sniff::MediaType;
+
+/// What we know about a file; every field is optional because each kind of file fills a subset.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediaInfo {
+    pub media_type: Option<String>,
+    pub mime: Option<String>,
+    /// Stored pixel size (before EXIF orientation), or points for a PDF's first page.
+    pub width: Option<u64>,
+    pub height: Option<u64>,
+    /// EXIF orientation 1–8.
+    pub orientation: Option<u16>,
+    /// The ICC profile's description when there is one, else the colour space ("sRGB", "CMYK", "Gray").
+    pub color_profile: Option<String>,
+    /// EXIF fields under exiftool's tag names; numbers as exiftool's `-n` prints them.
+    pub exif: Option<Map<String, Value>>,
+    pub gps: Option<Gps>,
+    /// IPTC IIM datasets under exiftool's names (`By-line`, `Keywords`, …).
+    pub iptc: Option<Map<String, Value>>,
+    /// XMP properties as `prefix:name` (`dc:creator`, `photoshop:Credit`, …).
+    pub xmp: Option<Map<String, Value>>,
+    pub page_count: Option<u32>,
+    pub title: Option<String>,
+    pub author: Option<String>,
+    /// Text excerpt (PDF), at most 64 KiB.
+    pub text: Option<String>,
+    pub duration_seconds: Option<f64>,
+    /// Exact rational frame rate, e.g. "30000/1001".
+    pub frame_rate: Option<String>,
+    pub codec: Option<String>,
+    pub audio_codec: Option<String>,
+    pub audio_channels: Option<u32>,
+    pub bit_depth: Option<u32>,
+}
+
+/// A position in decimal degrees (south and west negative) and metres (below sea level negative).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Gps {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub altitude: Option<f64>,
+}
+
+/// Metadata of an image held in memory: size, orientation, colour, EXIF, GPS, IPTC and XMP.
+/// Never fails: what cannot be read is left out.
+pub fn extract_image(bytes: &[u8], media_type: MediaType) -> MediaInfo {
+    let blocks = containers::blocks(bytes, media_type);
+    let (w, h) = header::dimensions(bytes).unzip();
+    let exif = blocks.exif.as_deref().and_then(exif_data::parse).or_else(|| {
+        // HEIF keeps EXIF in an item; the exif crate knows how to find it.
+        (media_type == MediaType::Heic).then(|| exif_data::parse_container(bytes)).flatten()
+    });
+    let icc_name = blocks.icc.as_deref().and_then(icc::description);
+    let colour = blocks.icc.as_deref().and_then(icc::colour_space).or(blocks.colour);
+    let (exif_map, gps, orientation) = match exif {
+        Some(e) => (Some(e.fields).filter(|m| !m.is_empty()), e.gps, e.orientation),
+        None => (None, None, None),
+    };
+    MediaInfo {
+        media_type: Some(media_type.as_str().to_owned()),
+        mime: Some(media_type.mime().to_owned()),
+        width: w,
+        height: h,
+        orientation,
+        color_profile: icc_name.or_else(|| colour.map(str::to_owned)),
+        exif: exif_map,
+        gps,
+        iptc: blocks.iptc.as_deref().map(iptc::parse).filter(|m| !m.is_empty()),
+        xmp: blocks.xmp.as_deref().and_then(xmp::parse).filter(|m| !m.is_empty()),
+        ..Default::default()
+    }
+}
+
+/// The EXIF orientation (1–8) of an image, 1 when absent or unreadable.
+pub fn orientation(bytes: &[u8], media_type: MediaType) -> u16 {
+    let blocks = containers::blocks_exif_only(bytes, media_type);
+    blocks.as_deref().and_then(exif_data::orientation).filter(|o| (1..=8).contains(o)).unwrap_or(1)
+}
+
+/// Removes every location: the GPS record, GPS* EXIF fields and exif:GPS* XMP properties.
+pub fn strip_gps(info: &mut MediaInfo) {
+    info.gps = None;
+    if let Some(exif) = info.exif.as_mut() {
+        exif.retain(|k, _| !k.starts_with("GPS"));
+    }
+    if let Some(xmp) = info.xmp.as_mut() {
+        xmp.retain(|k, _| !k.starts_with("exif:GPS") && !k.starts_with("Iptc4xmpExt:LocationCreated"));
+    }
+}
+
+#[cfg(test)]
+mod tests;
