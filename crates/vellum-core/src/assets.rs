@@ -13,7 +13,7 @@ use vellum_domain::{
 };
 use vellum_store::{
     assets::{self, AssetFilter},
-    model::{Asset, NewAuditEvent, Version},
+    model::{Asset, NewAuditEvent, Processing, Version},
     reviews, workspaces, Tx,
 };
 
@@ -217,10 +217,14 @@ async fn insert_new_asset(tx: &mut Tx, actor: &Actor, access: &Access, new: NewA
         restored_from: None,
         created_by: actor.user.id,
         created_at: now,
+        processing: Processing::Pending,
+        processing_reason: None,
+        media: None,
     };
     assets::insert_blob(&mut *tx, &version.sha256, version.size, now).await?;
     assets::insert(&mut *tx, &asset).await?;
     assets::insert_version(&mut *tx, asset.workspace_id, &version).await?;
+    vellum_store::jobs::enqueue(&mut *tx, &crate::jobs::process_version(asset.workspace_id, asset.id, 1), now).await?;
     let after = json!({"title": asset.title, "kind": asset.kind, "metadata": asset.metadata, "version": version_json(&version)});
     record(
         tx,
@@ -258,6 +262,7 @@ impl Core {
     /// Creates an asset with its first version from a blob already made durable.
     pub async fn create_asset(&self, actor: &Actor, ws: &str, fields: UploadFields, blob: StoredBlob) -> Result<Asset> {
         let new = NewAsset::from_upload(fields, blob)?;
+        self.check_upload(&new.blob).await?;
         let mut tx = self.store.write().await?;
         let access = access::workspace(&mut tx, &actor.user, ws).await?;
         access.require(Capability::Upload)?;
@@ -289,6 +294,10 @@ impl Core {
                     continue;
                 }
             };
+            if let Err(e) = self.check_upload(&new.blob).await {
+                out.push(Err(e));
+                continue;
+            }
             if let Some((asset_id, version)) =
                 assets::find_content(&mut tx, access.workspace.id, new.blob.key.as_str()).await?
             {
@@ -313,6 +322,7 @@ impl Core {
         let filename = clean_filename(fields.filename.as_deref().unwrap_or("file"));
         let note = ChangeNote::parse(fields.note.as_deref().unwrap_or(""))?;
         let content_type = content_type_for(fields.content_type.as_deref(), &filename);
+        self.check_upload(&blob).await?;
         self.append_version(actor, asset, note, filename, content_type, blob, None).await
     }
 
@@ -361,9 +371,14 @@ impl Core {
             restored_from,
             created_by: actor.user.id,
             created_at: now,
+            processing: Processing::Pending,
+            processing_reason: None,
+            media: None,
         };
         assets::insert_blob(&mut tx, &version.sha256, blob.size, now).await?;
         assets::insert_version(&mut tx, asset.workspace_id, &version).await?;
+        let job = crate::jobs::process_version(asset.workspace_id, asset.id, version.number);
+        vellum_store::jobs::enqueue(&mut tx, &job, now).await?;
         asset.current_version = version.number;
         let review_events =
             crate::reviews::restart_on_new_version(&mut tx, &actor.user, &asset, version.number).await?;

@@ -7,9 +7,12 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 mod error;
+pub mod jobs;
+pub mod media;
 pub mod members;
 pub mod reviews;
 pub mod secret;
+pub mod worker;
 pub mod workflows;
 pub mod workspaces;
 
@@ -29,11 +32,20 @@ pub struct Limits {
     pub max_upload_bytes: u64,
     /// How long a sign-in lasts.
     pub session_hours: u32,
+    /// The largest image (pixels, and pixels a side) accepted and decoded.
+    pub pixels: vellum_media::header::PixelLimits,
+    /// A running job whose worker has been silent this long is handed to another worker.
+    pub stale_job_secs: u32,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_upload_bytes: 5 * 1024 * 1024 * 1024, session_hours: 24 * 14 }
+        Limits {
+            max_upload_bytes: 5 * 1024 * 1024 * 1024,
+            session_hours: 24 * 14,
+            pixels: Default::default(),
+            stale_job_secs: 60,
+        }
     }
 }
 

@@ -29,7 +29,13 @@ impl Core {
         let name = Name::parse("the workspace name", name)?;
         let slug = Slug::parse(slug)?;
         let now = Timestamp::now();
-        let ws = Workspace { id: new_id(), name: name.into_inner(), slug: slug.into_inner(), created_at: now };
+        let ws = Workspace {
+            id: new_id(),
+            name: name.into_inner(),
+            slug: slug.into_inner(),
+            created_at: now,
+            keep_gps: false,
+        };
         let mut tx = self.store.write().await?;
         workspaces::insert(&mut tx, &ws).await.map_err(|e| match e {
             vellum_store::Error::Conflict(_) => {

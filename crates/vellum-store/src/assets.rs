@@ -5,7 +5,7 @@ use vellum_domain::{metadata::AssetMetadata, status::AssetStatus, validate::Asse
 
 use crate::{
     dialect,
-    model::{Asset, Version},
+    model::{Asset, Processing, Rendition, Version},
     row, Error, Result,
 };
 
@@ -28,8 +28,8 @@ fn decode_asset(r: &AnyRow) -> Result<Asset> {
     })
 }
 
-const VERSION_COLS: &str =
-    "asset_id, number, sha256, size, content_type, filename, note, restored_from, created_by, created_at";
+const VERSION_COLS: &str = "asset_id, number, sha256, size, content_type, filename, note, restored_from, created_by, \
+                            created_at, processing, processing_reason, media";
 
 fn decode_version(r: &AnyRow) -> Result<Version> {
     Ok(Version {
@@ -43,6 +43,11 @@ fn decode_version(r: &AnyRow) -> Result<Version> {
         restored_from: row::opt_uint(r, "restored_from")?,
         created_by: row::id(r, "created_by")?,
         created_at: row::ts(r, "created_at")?,
+        processing: row::parsed(r, "processing", Processing::parse)?,
+        processing_reason: row::opt_text(r, "processing_reason")?,
+        media: row::opt_text(r, "media")?
+            .map(|m| serde_json::from_str(&m).map_err(|e| Error::Corrupt(format!("media: {e}"))))
+            .transpose()?,
     })
 }
 
@@ -161,7 +166,7 @@ pub async fn all_blobs(c: &mut AnyConnection) -> Result<Vec<(String, u64)>> {
 
 pub async fn insert_version(c: &mut AnyConnection, workspace: Id, v: &Version) -> Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO versions ({VERSION_COLS}, workspace_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        "INSERT INTO versions ({VERSION_COLS}, workspace_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     ))
     .bind(v.asset_id.to_string())
     .bind(i64::from(v.number))
@@ -173,6 +178,9 @@ pub async fn insert_version(c: &mut AnyConnection, workspace: Id, v: &Version) -
     .bind(v.restored_from.map(i64::from))
     .bind(v.created_by.to_string())
     .bind(v.created_at.to_string())
+    .bind(v.processing.as_str())
+    .bind(v.processing_reason.clone())
+    .bind(v.media.as_ref().map(row::to_json).transpose()?)
     .bind(workspace.to_string())
     .execute(c)
     .await?;
@@ -216,4 +224,70 @@ pub async fn all_version_blobs(c: &mut AnyConnection) -> Result<Vec<(Id, u32, St
         .iter()
         .map(|r| Ok((row::id(r, "asset_id")?, row::uint(r, "number")?, row::text(r, "sha256")?)))
         .collect()
+}
+
+/// Records the outcome of processing a version.
+pub async fn set_processing(
+    c: &mut AnyConnection,
+    asset: Id,
+    number: u32,
+    state: Processing,
+    reason: Option<&str>,
+    media: Option<&serde_json::Value>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE versions SET processing = $1, processing_reason = $2, media = COALESCE($3, media) WHERE asset_id = $4 AND number = $5",
+    )
+    .bind(state.as_str())
+    .bind(reason.map(str::to_string))
+    .bind(media.map(row::to_json).transpose()?)
+    .bind(asset.to_string())
+    .bind(i64::from(number))
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Stores a rendition (once: a second generation of the same name keeps the first).
+pub async fn insert_rendition(c: &mut AnyConnection, r: &Rendition) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO renditions (asset_id, version, name, spec, sha256, size, content_type, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (asset_id, version, name) DO NOTHING",
+    )
+    .bind(r.asset_id.to_string())
+    .bind(i64::from(r.version))
+    .bind(&r.name)
+    .bind(row::to_json(&r.spec)?)
+    .bind(&r.sha256)
+    .bind(r.size as i64)
+    .bind(&r.content_type)
+    .bind(r.created_at.to_string())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn rendition(c: &mut AnyConnection, asset: Id, version: u32, name: &str) -> Result<Option<Rendition>> {
+    let r = sqlx::query(
+        "SELECT asset_id, version, name, spec, sha256, size, content_type, created_at FROM renditions \
+         WHERE asset_id = $1 AND version = $2 AND name = $3",
+    )
+    .bind(asset.to_string())
+    .bind(i64::from(version))
+    .bind(name)
+    .fetch_optional(c)
+    .await?;
+    r.map(|r| {
+        Ok(Rendition {
+            asset_id: row::id(&r, "asset_id")?,
+            version: row::uint(&r, "version")?,
+            name: row::text(&r, "name")?,
+            spec: row::json(&r, "spec")?,
+            sha256: row::text(&r, "sha256")?,
+            size: row::int(&r, "size")? as u64,
+            content_type: row::text(&r, "content_type")?,
+            created_at: row::ts(&r, "created_at")?,
+        })
+    })
+    .transpose()
 }

@@ -28,6 +28,17 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// Row claiming for job queues: PostgreSQL workers skip rows another worker holds;
+    /// SQLite's single writer never meets a held row.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+}
+
 /// The backend behind a live connection.
 pub fn of(conn: &sqlx::AnyConnection) -> Backend {
     if conn.backend_name().eq_ignore_ascii_case("postgresql") {
@@ -48,5 +59,7 @@ mod tests {
         assert_eq!(Backend::from_url("mysql://h"), None);
         assert_eq!(Backend::Sqlite.for_update(), "");
         assert_eq!(Backend::Postgres.for_update(), " FOR UPDATE");
+        assert_eq!(Backend::Sqlite.skip_locked(), "");
+        assert_eq!(Backend::Postgres.skip_locked(), " FOR UPDATE SKIP LOCKED");
     }
 }

@@ -28,6 +28,8 @@ pub struct Workspace {
     pub name: String,
     pub slug: String,
     pub created_at: Timestamp,
+    /// Keep GPS positions found in uploaded files (off: they are dropped from metadata).
+    pub keep_gps: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,6 +76,48 @@ pub struct Version {
     pub note: String,
     pub restored_from: Option<u32>,
     pub created_by: Id,
+    pub created_at: Timestamp,
+    /// Whether previews and metadata are ready.
+    pub processing: Processing,
+    /// Why processing failed, in words a person can act on.
+    pub processing_reason: Option<String>,
+    /// Metadata extracted from the file (dimensions, EXIF, IPTC, XMP, pages, duration…).
+    pub media: Option<serde_json::Value>,
+}
+
+/// Where a version's media processing stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Processing {
+    Pending,
+    Done,
+    Failed,
+}
+
+impl Processing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Processing::Pending => "pending",
+            Processing::Done => "done",
+            Processing::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Processing::Pending, Processing::Done, Processing::Failed].into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// A derived file of a version (thumbnail, preview, page, preset), stored as a blob.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rendition {
+    pub asset_id: Id,
+    pub version: u32,
+    pub name: String,
+    pub spec: serde_json::Value,
+    pub sha256: String,
+    pub size: u64,
+    pub content_type: String,
     pub created_at: Timestamp,
 }
 

@@ -91,6 +91,12 @@ pub async fn delete_session(c: &mut AnyConnection, token_hash: &str) -> Result<b
     Ok(done.rows_affected() > 0)
 }
 
+/// Removes sessions that have expired; returns how many.
+pub async fn delete_expired_sessions(c: &mut AnyConnection, now: Timestamp) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now.to_string()).execute(c).await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn insert_token(
     c: &mut AnyConnection,
     id: Id,

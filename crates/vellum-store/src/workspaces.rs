@@ -14,6 +14,7 @@ fn workspace(r: &AnyRow) -> Result<Workspace> {
         name: row::text(r, "name")?,
         slug: row::text(r, "slug")?,
         created_at: row::ts(r, "created_at")?,
+        keep_gps: row::int(r, "keep_gps")? != 0,
     })
 }
 
@@ -22,18 +23,19 @@ fn role(r: &AnyRow) -> Result<Role> {
 }
 
 pub async fn insert(c: &mut AnyConnection, w: &Workspace) -> Result<()> {
-    sqlx::query("INSERT INTO workspaces (id, name, slug, created_at) VALUES ($1, $2, $3, $4)")
+    sqlx::query("INSERT INTO workspaces (id, name, slug, created_at, keep_gps) VALUES ($1, $2, $3, $4, $5)")
         .bind(w.id.to_string())
         .bind(&w.name)
         .bind(&w.slug)
         .bind(w.created_at.to_string())
+        .bind(i64::from(w.keep_gps))
         .execute(c)
         .await?;
     Ok(())
 }
 
 pub async fn by_id(c: &mut AnyConnection, id: Id) -> Result<Option<Workspace>> {
-    sqlx::query("SELECT id, name, slug, created_at FROM workspaces WHERE id = $1")
+    sqlx::query("SELECT id, name, slug, created_at, keep_gps FROM workspaces WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(c)
         .await?
@@ -43,7 +45,7 @@ pub async fn by_id(c: &mut AnyConnection, id: Id) -> Result<Option<Workspace>> {
 }
 
 pub async fn by_slug(c: &mut AnyConnection, slug: &str) -> Result<Option<Workspace>> {
-    sqlx::query("SELECT id, name, slug, created_at FROM workspaces WHERE slug = $1")
+    sqlx::query("SELECT id, name, slug, created_at, keep_gps FROM workspaces WHERE slug = $1")
         .bind(slug)
         .fetch_optional(c)
         .await?
@@ -65,7 +67,7 @@ pub async fn with_role(
         None => ("w.slug", slug.to_string()),
     };
     let sql = format!(
-        "SELECT w.id, w.name, w.slug, w.created_at, m.role FROM workspaces w \
+        "SELECT w.id, w.name, w.slug, w.created_at, w.keep_gps, m.role FROM workspaces w \
          JOIN memberships m ON m.workspace_id = w.id AND m.user_id = $2 WHERE {column} = $1"
     );
     let r = sqlx::query(&sql).bind(key).bind(user.to_string()).fetch_optional(c).await?;
@@ -85,7 +87,7 @@ pub async fn lock(c: &mut AnyConnection, id: Id) -> Result<()> {
 /// Workspaces `user` belongs to, with their role in each.
 pub async fn list_for_user(c: &mut AnyConnection, user: Id) -> Result<Vec<(Workspace, Role)>> {
     sqlx::query(
-        "SELECT w.id, w.name, w.slug, w.created_at, m.role FROM workspaces w \
+        "SELECT w.id, w.name, w.slug, w.created_at, w.keep_gps, m.role FROM workspaces w \
          JOIN memberships m ON m.workspace_id = w.id WHERE m.user_id = $1 ORDER BY w.name",
     )
     .bind(user.to_string())

@@ -70,6 +70,7 @@ async fn seed(store: &Store) -> (User, Workspace) {
         name: "Acme".into(),
         slug: format!("acme-{}", &new_id().simple().to_string()[20..]),
         created_at: now,
+        keep_gps: false,
     };
     let mut tx = store.write().await.unwrap();
     users::insert(&mut tx, &user).await.unwrap();
@@ -166,14 +167,26 @@ async fn audit_tampering_is_detected(store: &Store) {
 /// Unique constraints surface as `Conflict`, and a failed transaction leaves nothing behind.
 async fn conflicts_and_rollback(store: &Store) {
     let (_, ws) = seed(store).await;
-    let dup = Workspace { id: new_id(), name: "Other".into(), slug: ws.slug.clone(), created_at: Timestamp::now() };
+    let dup = Workspace {
+        id: new_id(),
+        name: "Other".into(),
+        slug: ws.slug.clone(),
+        created_at: Timestamp::now(),
+        keep_gps: false,
+    };
     let mut tx = store.write().await.unwrap();
     let e = workspaces::insert(&mut tx, &dup).await.unwrap_err();
     assert!(matches!(e, Error::Conflict(_)), "{e:?}");
     drop(tx);
 
     // A transaction dropped before commit changes nothing.
-    let fresh = Workspace { id: new_id(), name: "Ghost".into(), slug: "ghost-ws".into(), created_at: Timestamp::now() };
+    let fresh = Workspace {
+        id: new_id(),
+        name: "Ghost".into(),
+        slug: "ghost-ws".into(),
+        created_at: Timestamp::now(),
+        keep_gps: false,
+    };
     {
         let mut tx = store.write().await.unwrap();
         workspaces::insert(&mut tx, &fresh).await.unwrap();
@@ -228,6 +241,9 @@ async fn records_round_trip(store: &Store) {
         restored_from: None,
         created_by: user.id,
         created_at: now,
+        processing: vellum_store::model::Processing::Pending,
+        processing_reason: None,
+        media: None,
     };
     let wf = Workflow {
         id: new_id(),
@@ -347,7 +363,7 @@ async fn reopening_a_database_keeps_its_data() {
     let mut c = second.conn().await.unwrap();
     assert!(workspaces::by_id(&mut c, ws.id).await.unwrap().is_some());
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations").fetch_one(&mut *c).await.unwrap();
-    assert_eq!(n, 1);
+    assert_eq!(n, 2);
 }
 
 on_both!(audit_tampering_is_detected, conflicts_and_rollback, records_round_trip, concurrent_writers_take_turns);

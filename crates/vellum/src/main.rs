@@ -22,6 +22,17 @@ struct Cli {
 enum Command {
     /// Run the server (API, web UI).
     Serve(serve::ServeArgs),
+    /// Run background workers and the scheduler only (scale-out; no HTTP).
+    Worker {
+        /// Workers in this process.
+        #[arg(long, env = "VELLUM_WORKERS", default_value_t = 2)]
+        workers: usize,
+        /// Seconds of silence after which another worker takes over a running job.
+        #[arg(long, env = "VELLUM_JOB_STALE_SECS", default_value_t = 60)]
+        stale_after_secs: u32,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// Import a folder tree: one asset per file, duplicates by content skipped.
     Import(import::ImportArgs),
     /// Audit trail tools.
@@ -65,6 +76,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Import(args) => import::run(args).await,
+            Command::Worker { workers, stale_after_secs, storage } => worker(workers, stale_after_secs, storage).await,
             Command::Audit { command: AuditCommand::Verify { storage } } => audit_verify(storage).await,
             Command::Bench { command } => bench::run(command).await,
         }
@@ -95,4 +107,18 @@ async fn audit_verify(storage: StorageArgs) -> Result<ExitCode, String> {
         println!("no audit events yet");
     }
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+async fn worker(workers: usize, stale_after_secs: u32, storage: StorageArgs) -> Result<ExitCode, String> {
+    let limits = vellum_core::Limits { stale_job_secs: stale_after_secs.max(1), ..vellum_core::Limits::default() };
+    let core = storage.open_core(limits).await?;
+    let (stop, handles) = vellum_core::worker::spawn(&core, workers.max(1), &serve::node_name());
+    println!("Vellum worker running {} workers", workers.max(1));
+    serve::shutdown().await;
+    let _ = stop.send(true);
+    for h in handles {
+        let _ = h.await;
+    }
+    core.store.close().await;
+    Ok(ExitCode::SUCCESS)
 }

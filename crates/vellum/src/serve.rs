@@ -18,6 +18,12 @@ pub struct ServeArgs {
     /// The largest upload accepted, in bytes.
     #[arg(long, env = "VELLUM_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024 * 1024)]
     pub max_upload_bytes: u64,
+    /// Background workers in this process (0 when `vellum worker` runs them elsewhere).
+    #[arg(long, env = "VELLUM_WORKERS", default_value_t = 2)]
+    pub workers: usize,
+    /// Seconds of silence after which another worker takes over a running job.
+    #[arg(long, env = "VELLUM_JOB_STALE_SECS", default_value_t = 60)]
+    pub stale_after_secs: u32,
     /// Mark cookies Secure (when served over HTTPS).
     #[arg(long, env = "VELLUM_SECURE_COOKIES")]
     pub secure_cookies: bool,
@@ -30,7 +36,11 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
-    let limits = Limits { max_upload_bytes: args.max_upload_bytes, ..Limits::default() };
+    let limits = Limits {
+        max_upload_bytes: args.max_upload_bytes,
+        stale_job_secs: args.stale_after_secs.max(1),
+        ..Limits::default()
+    };
     let core = args.storage.open_core(limits).await?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -54,13 +64,25 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
         }
     }
     println!("Vellum listening on http://{addr}");
+    let (stop_workers, workers) = vellum_core::worker::spawn(&core, args.workers, &node_name());
     let state = AppState { core: core.clone(), http: HttpConfig { secure_cookies: args.secure_cookies } };
     serve(listener, state, shutdown()).await.map_err(|e| e.to_string())?;
+    let _ = stop_workers.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
     core.store.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown() {
+/// A name for this process's workers, unique across nodes and restarts.
+pub fn node_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+    let host = if host.is_empty() { "node".to_string() } else { host };
+    format!("{host}-{}-{}", std::process::id(), &vellum_domain::id::new_id().simple().to_string()[24..])
+}
+
+pub async fn shutdown() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -2,7 +2,9 @@
 
 mod assets;
 mod audit;
+mod jobs;
 mod openapi;
+mod renditions;
 mod reviews;
 mod session;
 mod workflows;
@@ -36,6 +38,9 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{id}/versions/{n}", get(assets::version))
         .route("/assets/{id}/versions/{n}/file", get(assets::download))
         .route("/assets/{id}/versions/{n}/restore", post(assets::restore))
+        .route("/assets/{id}/versions/{n}/renditions/{name}", get(renditions::get))
+        .route("/workspaces/{ws}/jobs", get(jobs::list))
+        .route("/jobs/{id}/retry", post(jobs::retry))
         .route("/assets/{id}/reviews", post(reviews::start).get(reviews::list))
         .route("/workflows/{id}", get(workflows::get).put(workflows::update))
         .route("/reviews/{id}", get(reviews::get))

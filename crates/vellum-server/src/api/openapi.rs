@@ -68,6 +68,9 @@ pub const OPERATIONS: &[Operation] = &[
         "AuditEvents",
     ),
     ("get", "/workspaces/{ws}/audit/verify", "Re-walk the hash chain", None, 200, "Verification"),
+    ("get", "/assets/{id}/versions/{n}/renditions/{name}", "A rendition (thumbnail, preview, …): 202 + Retry-After while processing, 404 rendition_not_available when it cannot exist", None, 200, "File"),
+    ("get", "/workspaces/{ws}/jobs", "Background jobs of a workspace (?state=queued|running|done|failed; admins)", None, 200, "Jobs"),
+    ("post", "/jobs/{id}/retry", "Send a failed job back to the queue (admins)", None, 200, "Job"),
 ];
 
 fn obj(props: &[(&str, Value)], required: &[&str]) -> Value {
@@ -236,8 +239,11 @@ fn schemas() -> Value {
                     ("restored_from", json!({"type": ["integer", "null"]})),
                     ("created_by", s()),
                     ("created_at", s()),
+                    ("processing", json!({"type": "string", "enum": ["pending", "done", "failed"]})),
+                    ("processing_reason", s()),
+                    ("media", json!({"type": ["object", "null"]})),
                 ],
-                &["number", "size", "content_type", "sha256", "note", "created_by", "created_at"],
+                &["number", "size", "content_type", "sha256", "note", "created_by", "created_at", "processing"],
             ),
         ),
         ("Versions", list_of("versions", "Version")),
@@ -325,6 +331,23 @@ fn schemas() -> Value {
             ),
         ),
         ("AuditEvents", list_of("events", "AuditEvent")),
+        (
+            "Job",
+            obj(
+                &[
+                    ("id", s()),
+                    ("kind", s()),
+                    ("state", json!({"type": "string", "enum": ["queued", "running", "done", "failed"]})),
+                    ("attempts", i()),
+                    ("max_attempts", i()),
+                    ("run_at", s()),
+                    ("last_error", s()),
+                    ("payload", json!({"type": "object"})),
+                ],
+                &["id", "kind", "state"],
+            ),
+        ),
+        ("Jobs", list_of("jobs", "Job")),
         (
             "Verification",
             obj(&[("ok", json!({"type": "boolean"})), ("events", i()), ("head", s()), ("first_bad_seq", i())], &["ok"]),

@@ -13,6 +13,7 @@ use vellum_domain::{role::Capability, Id};
 
 use super::{
     layout::{page, Chrome, Section},
+    media_panel,
     metadata_form::{self, MetaForm},
     page::{badge, csrf_field, short_id, size, when, Notice, Page, UiResult},
     review,
@@ -55,9 +56,18 @@ pub async fn render(
         (summary(&asset))
         div.columns {
             div {
+                @if let Some(v) = versions.iter().find(|v| v.number == asset.current_version) {
+                    section aria-labelledby="h-preview" {
+                        h2 #h-preview.visually-hidden { "Preview" }
+                        (media_panel::preview(&asset, v))
+                    }
+                }
                 section aria-labelledby="h-meta" {
                     h2 #h-meta { "Metadata" }
                     (metadata_form::table(&asset.metadata))
+                    @if let Some(v) = versions.iter().find(|v| v.number == asset.current_version) {
+                        (media_panel::media_table(v))
+                    }
                     @if can_upload { (edit_form(&asset, &who.csrf)) }
                 }
                 section aria-labelledby="h-versions" {

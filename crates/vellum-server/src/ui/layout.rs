@@ -19,6 +19,7 @@ pub enum Section {
     Workflows,
     Members,
     Audit,
+    Jobs,
 }
 
 /// What the header of a signed-in page shows.
@@ -83,6 +84,9 @@ impl Chrome {
                         }
                         @if w.role.can(Capability::ReadAudit) {
                             (link(Section::Audit, format!("{base}/audit"), "Audit"))
+                        }
+                        @if w.role.can(Capability::Administer) {
+                            (link(Section::Jobs, format!("{base}/jobs"), "Jobs"))
                         }
                     }
                 }

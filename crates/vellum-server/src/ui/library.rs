@@ -98,6 +98,7 @@ fn grid(assets: &[Asset]) -> Markup {
         ul.grid {
             @for a in assets {
                 li.card {
+                    a.thumb-link href={ "/a/" (a.id) } tabindex="-1" aria-hidden="true" { (super::media_panel::thumb(a)) }
                     a.title href={ "/a/" (a.id) } { (a.title) }
                     p { (badge(a.status.as_str())) }
                     p.muted { (a.kind.as_str().replace('_', " ")) " · " (versions(a)) }

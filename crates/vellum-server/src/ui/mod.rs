@@ -9,9 +9,11 @@ mod asset;
 mod asset_actions;
 mod audit;
 mod home;
+mod jobs;
 mod layout;
 mod library;
 mod login;
+mod media_panel;
 mod members;
 mod metadata_form;
 mod page;
@@ -62,6 +64,8 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{ws}/members", get(members::show).post(members::set_role))
         .route("/w/{ws}/groups", post(members::create_group))
         .route("/w/{ws}/audit", get(audit::show))
+        .route("/w/{ws}/jobs", get(jobs::show))
+        .route("/w/{ws}/jobs/{id}/retry", post(jobs::retry))
         .route("/a/{id}", get(asset::show))
         .route("/a/{id}/edit", post(asset_actions::edit))
         .route("/a/{id}/versions", post(asset_actions::new_version))

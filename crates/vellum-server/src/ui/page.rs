@@ -68,6 +68,7 @@ impl Notice {
             "workflow_saved" => "The workflow was saved.",
             "member_saved" => "The member's role was saved.",
             "group_created" => "The group was created.",
+            "job_retried" => "The job is queued again.",
             "workspace_created" => "The workspace was created.",
             "setup" => "Setup is complete. Sign in with the account you just created.",
             "signed_out" => "You are signed out.",

@@ -44,7 +44,11 @@ impl Reply {
 impl TestApp {
     async fn with_store(store: Store, dir: tempfile::TempDir) -> TestApp {
         let blobs = LocalBlobStore::open(dir.path().join("data")).unwrap();
-        let core = Core::new(store, Arc::new(blobs), Limits { max_upload_bytes: LIMIT, session_hours: 1 });
+        let core = Core::new(
+            store,
+            Arc::new(blobs),
+            Limits { max_upload_bytes: LIMIT, session_hours: 1, ..Limits::default() },
+        );
         core.bootstrap_admin("admin@example.com", "admin-password-1").await.unwrap();
         let router = router(AppState { core: core.clone(), http: HttpConfig::default() });
         let mut app = TestApp { router, core, admin: String::new(), _dir: dir };

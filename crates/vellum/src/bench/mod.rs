@@ -4,6 +4,7 @@
 mod decisions;
 mod ingest;
 mod memory;
+mod thumbnails;
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
@@ -33,6 +34,15 @@ pub enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Thumbnails and previews per second over 24 MP JPEGs, next to `vipsthumbnail`.
+    Thumbnails {
+        #[arg(long, default_value_t = 12)]
+        count: usize,
+        #[arg(long, default_value_t = 24)]
+        megapixels: u32,
+    },
+    /// Peak memory of rendering one file's preview (run on a 100 MP image).
+    RenderPeak { file: PathBuf },
     /// Server RSS growth while one large file uploads.
     UploadMemory {
         #[arg(long, default_value_t = 2048)]
@@ -45,6 +55,8 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
         BenchCommand::Ingest { dir, files, total_mib } => ingest::run(dir, files, total_mib).await?,
         BenchCommand::Decisions { clients, requests, postgres } => decisions::run(clients, requests, postgres).await?,
         BenchCommand::UploadMemory { mib } => memory::run(mib).await?,
+        BenchCommand::Thumbnails { count, megapixels } => thumbnails::run(count, megapixels).await?,
+        BenchCommand::RenderPeak { file } => thumbnails::render_peak(&file)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -91,3 +91,42 @@ document.querySelectorAll("input[data-slug-source]").forEach((name) => {
       .replace(/^[^a-z]+|-+$/g, "").slice(0, 48);
   });
 });
+
+// Library thumbnails that do not exist (yet) are hidden rather than shown broken.
+document.querySelectorAll("img.thumb").forEach((img) => {
+  const hide = () => img.classList.add("missing");
+  img.addEventListener("error", hide);
+  if (img.complete && img.naturalWidth === 0) hide();
+});
+
+// A version still processing: follow it and show the preview when it is ready.
+document.querySelectorAll("figure.preview[data-poll]").forEach((figure) => {
+  const status = figure.querySelector(".status");
+  let delay = 1000;
+  const poll = async () => {
+    try {
+      const res = await fetch(figure.dataset.poll, { credentials: "same-origin" });
+      const version = res.ok ? await res.json() : null;
+      if (version?.processing === "done") {
+        const img = document.createElement("img");
+        img.src = figure.dataset.src;
+        img.alt = `Preview of version ${version.number}`;
+        figure.prepend(img);
+        if (status) status.textContent = `Version ${version.number}`;
+        return;
+      }
+      if (version?.processing === "failed") {
+        if (status) {
+          status.textContent = `Processing failed: ${version.processing_reason ?? "unknown reason"}`;
+          status.classList.add("error");
+        }
+        return;
+      }
+    } catch {
+      // Network hiccup: keep trying.
+    }
+    delay = Math.min(delay * 1.5, 10000);
+    setTimeout(poll, delay);
+  };
+  setTimeout(poll, delay);
+});

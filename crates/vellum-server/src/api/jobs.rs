@@ -1,0 +1,28 @@
+//! The job queue for admins: list a workspace's jobs and retry failed ones.
+
+use axum::{
+    extract::{Path, Query, State},
+    Json,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{auth::Authed, error::ApiResult, extract::path_id, AppState};
+
+#[derive(Deserialize)]
+pub struct JobQuery {
+    state: Option<String>,
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    a: Authed,
+    Path(ws): Path<String>,
+    Query(q): Query<JobQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(json!({"jobs": s.core.jobs(&a.actor, &ws, q.state.as_deref()).await?})))
+}
+
+pub async fn retry(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(serde_json::to_value(s.core.retry_job(&a.actor, path_id(&id, "job")?).await?).unwrap_or_default()))
+}

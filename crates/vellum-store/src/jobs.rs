@@ -1,0 +1,255 @@
+//! The durable job queue: enqueue inside the transaction that needs the work, claim with
+//! `FOR UPDATE SKIP LOCKED` (PostgreSQL) or under the single writer (SQLite), heartbeat,
+//! retry with backoff, and re-queue claims whose worker went silent.
+
+use sqlx::{any::AnyRow, AnyConnection};
+use vellum_domain::{id::new_id, Id, Timestamp};
+
+use crate::{dialect, row, Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [JobState::Queued, JobState::Running, JobState::Done, JobState::Failed].into_iter().find(|j| j.as_str() == s)
+    }
+}
+
+/// A job to enqueue. `unique_key` makes enqueueing idempotent: the same work is never queued twice.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub queue: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub unique_key: String,
+    pub workspace_id: Option<Id>,
+    pub max_attempts: u32,
+    pub run_at: Timestamp,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Job {
+    pub id: Id,
+    pub queue: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub unique_key: String,
+    pub workspace_id: Option<Id>,
+    pub state: JobState,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub run_at: Timestamp,
+    pub claimed_by: Option<String>,
+    pub heartbeat_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+}
+
+const COLS: &str = "id, queue, kind, payload, unique_key, workspace_id, state, attempts, max_attempts, run_at, \
+                    claimed_by, heartbeat_at, last_error, created_at, updated_at, finished_at";
+
+fn decode(r: &AnyRow) -> Result<Job> {
+    let workspace_id = row::opt_text(r, "workspace_id")?
+        .map(|s| vellum_domain::id::parse_id(&s).ok_or_else(|| Error::Corrupt(format!("job workspace '{s}'"))))
+        .transpose()?;
+    Ok(Job {
+        id: row::id(r, "id")?,
+        queue: row::text(r, "queue")?,
+        kind: row::text(r, "kind")?,
+        payload: row::json(r, "payload")?,
+        unique_key: row::text(r, "unique_key")?,
+        workspace_id,
+        state: row::parsed(r, "state", JobState::parse)?,
+        attempts: row::uint(r, "attempts")?,
+        max_attempts: row::uint(r, "max_attempts")?,
+        run_at: row::ts(r, "run_at")?,
+        claimed_by: row::opt_text(r, "claimed_by")?,
+        heartbeat_at: row::opt_ts(r, "heartbeat_at")?,
+        last_error: row::opt_text(r, "last_error")?,
+        created_at: row::ts(r, "created_at")?,
+        updated_at: row::ts(r, "updated_at")?,
+        finished_at: row::opt_ts(r, "finished_at")?,
+    })
+}
+
+/// Enqueues a job unless one with the same unique key exists. Returns whether it was added.
+pub async fn enqueue(c: &mut AnyConnection, j: &NewJob, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query(&format!(
+        "INSERT INTO jobs ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, NULL, NULL, NULL, $9, $9, NULL) \
+         ON CONFLICT (unique_key) DO NOTHING"
+    ))
+    .bind(new_id().to_string())
+    .bind(&j.queue)
+    .bind(&j.kind)
+    .bind(row::to_json(&j.payload)?)
+    .bind(&j.unique_key)
+    .bind(j.workspace_id.map(|w| w.to_string()))
+    .bind(i64::from(j.max_attempts))
+    .bind(j.run_at.to_string())
+    .bind(now.to_string())
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Claims the next due job of `queue` for `worker`, counting the attempt.
+pub async fn claim(c: &mut AnyConnection, queue: &str, worker: &str, now: Timestamp) -> Result<Option<Job>> {
+    let skip = dialect::of(c).skip_locked();
+    let sql = format!(
+        "UPDATE jobs SET state = 'running', claimed_by = $1, heartbeat_at = $2, attempts = attempts + 1, updated_at = $2 \
+         WHERE id = (SELECT id FROM jobs WHERE queue = $3 AND state = 'queued' AND run_at <= $2 ORDER BY run_at, id LIMIT 1{skip}) \
+         RETURNING {COLS}"
+    );
+    sqlx::query(&sql)
+        .bind(worker)
+        .bind(now.to_string())
+        .bind(queue)
+        .fetch_optional(c)
+        .await?
+        .as_ref()
+        .map(decode)
+        .transpose()
+}
+
+/// Records that `worker` is still on the job; false if the claim was lost.
+pub async fn heartbeat(c: &mut AnyConnection, id: Id, worker: &str, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query("UPDATE jobs SET heartbeat_at = $1 WHERE id = $2 AND claimed_by = $3 AND state = 'running'")
+        .bind(now.to_string())
+        .bind(id.to_string())
+        .bind(worker)
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Marks the job done if `worker` still holds it; false means another worker took it over,
+/// and this worker's result must be discarded.
+pub async fn complete(c: &mut AnyConnection, id: Id, worker: &str, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'done', finished_at = $1, updated_at = $1, last_error = NULL \
+         WHERE id = $2 AND claimed_by = $3 AND state = 'running'",
+    )
+    .bind(now.to_string())
+    .bind(id.to_string())
+    .bind(worker)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Records a failed attempt: back to the queue at `retry_at`, or failed for good when None.
+pub async fn fail(
+    c: &mut AnyConnection,
+    id: Id,
+    worker: &str,
+    error: &str,
+    retry_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<bool> {
+    let error: String = error.chars().take(4000).collect();
+    let done =
+        match retry_at {
+            Some(at) => sqlx::query(
+                "UPDATE jobs SET state = 'queued', run_at = $1, claimed_by = NULL, last_error = $2, updated_at = $3 \
+                 WHERE id = $4 AND claimed_by = $5 AND state = 'running'",
+            )
+            .bind(at.to_string())
+            .bind(&error)
+            .bind(now.to_string())
+            .bind(id.to_string())
+            .bind(worker)
+            .execute(c)
+            .await?,
+            None => {
+                sqlx::query(
+                    "UPDATE jobs SET state = 'failed', finished_at = $1, last_error = $2, updated_at = $1 \
+                 WHERE id = $3 AND claimed_by = $4 AND state = 'running'",
+                )
+                .bind(now.to_string())
+                .bind(&error)
+                .bind(id.to_string())
+                .bind(worker)
+                .execute(c)
+                .await?
+            }
+        };
+    Ok(done.rows_affected() > 0)
+}
+
+/// Puts back running jobs whose heartbeat is older than `stale_before` (their worker died).
+pub async fn requeue_stale(c: &mut AnyConnection, stale_before: Timestamp, now: Timestamp) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'queued', claimed_by = NULL, run_at = $1, updated_at = $1, \
+         last_error = 'the worker stopped responding; re-queued' WHERE state = 'running' AND heartbeat_at < $2",
+    )
+    .bind(now.to_string())
+    .bind(stale_before.to_string())
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn get(c: &mut AnyConnection, id: Id) -> Result<Option<Job>> {
+    sqlx::query(&format!("SELECT {COLS} FROM jobs WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await?
+        .as_ref()
+        .map(decode)
+        .transpose()
+}
+
+pub async fn by_key(c: &mut AnyConnection, unique_key: &str) -> Result<Option<Job>> {
+    sqlx::query(&format!("SELECT {COLS} FROM jobs WHERE unique_key = $1"))
+        .bind(unique_key)
+        .fetch_optional(c)
+        .await?
+        .as_ref()
+        .map(decode)
+        .transpose()
+}
+
+/// A workspace's jobs, newest first, optionally in one state.
+pub async fn list(c: &mut AnyConnection, workspace: Id, state: Option<JobState>, limit: u32) -> Result<Vec<Job>> {
+    let filter = if state.is_some() { " AND state = $2" } else { "" };
+    let sql = format!(
+        "SELECT {COLS} FROM jobs WHERE workspace_id = $1{filter} ORDER BY created_at DESC, id DESC LIMIT {}",
+        limit.clamp(1, 1000)
+    );
+    let mut q = sqlx::query(&sql).bind(workspace.to_string());
+    if let Some(s) = state {
+        q = q.bind(s.as_str());
+    }
+    q.fetch_all(c).await?.iter().map(decode).collect()
+}
+
+/// Sends a failed job back to the queue with a fresh set of attempts.
+pub async fn retry(c: &mut AnyConnection, id: Id, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $1, claimed_by = NULL, finished_at = NULL, updated_at = $1 \
+         WHERE id = $2 AND state = 'failed'",
+    )
+    .bind(now.to_string())
+    .bind(id.to_string())
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
