@@ -220,6 +220,7 @@ async fn insert_new_asset(tx: &mut Tx, actor: &Actor, access: &Access, new: NewA
         processing: Processing::Pending,
         processing_reason: None,
         media: None,
+        focal_point: None,
     };
     assets::insert_blob(&mut *tx, &version.sha256, version.size, now).await?;
     assets::insert(&mut *tx, &asset).await?;
@@ -374,6 +375,7 @@ impl Core {
             processing: Processing::Pending,
             processing_reason: None,
             media: None,
+            focal_point: None,
         };
         assets::insert_blob(&mut tx, &version.sha256, blob.size, now).await?;
         assets::insert_version(&mut tx, asset.workspace_id, &version).await?;

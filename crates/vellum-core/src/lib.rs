@@ -10,6 +10,7 @@ mod error;
 pub mod jobs;
 pub mod media;
 pub mod members;
+pub mod presets;
 pub mod reviews;
 pub mod secret;
 pub mod worker;

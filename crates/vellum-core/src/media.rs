@@ -17,7 +17,7 @@ use vellum_media::{
 use vellum_store::{
     assets,
     jobs::Job,
-    model::{Processing, Rendition, Version},
+    model::{Asset, Processing, Rendition, Version},
     Tx,
 };
 
@@ -33,6 +33,59 @@ pub fn built_in(name: &str) -> Option<RenditionSpec> {
         "preview" => Some(RenditionSpec::preview()),
         _ => None,
     }
+}
+
+/// The `media_type` names (as stored in a version's media) of decodable images.
+const DECODABLE_NAMES: [&str; 5] = ["jpeg", "png", "gif", "webp", "tiff"];
+
+/// The job that renders one named rendition of a version with `spec`; the key carries the spec,
+/// so asking again for the same output never queues the work twice.
+fn render_job(workspace: Id, v: &Version, name: &str, spec: &serde_json::Value) -> vellum_store::jobs::NewJob {
+    use sha2::Digest;
+    let hash = hex::encode(sha2::Sha256::digest(spec.to_string().as_bytes()));
+    vellum_store::jobs::NewJob {
+        queue: crate::jobs::MEDIA_QUEUE.into(),
+        kind: "render_rendition".into(),
+        payload: json!({"asset_id": v.asset_id, "version": v.number, "name": name, "spec": spec}),
+        unique_key: format!("render:{}:{}:{name}:{}", v.asset_id, v.number, &hash[..16]),
+        workspace_id: Some(workspace),
+        max_attempts: 3,
+        run_at: Timestamp::now(),
+    }
+}
+
+/// Renders one preset rendition (the `render_rendition` job).
+pub(crate) async fn render_rendition(core: &Core, job: &Job) -> std::result::Result<(), JobFailure> {
+    let (asset_id, number) = payload(job)?;
+    let name =
+        job.payload["name"].as_str().ok_or_else(|| JobFailure::permanent("the job names no rendition"))?.to_string();
+    let spec: RenditionSpec = serde_json::from_value(job.payload["spec"].clone())
+        .map_err(|e| JobFailure::permanent(format!("the job's spec is not valid: {e}")))?;
+    let version = {
+        let mut c = core.store.conn().await?;
+        assets::version(&mut c, asset_id, number)
+            .await?
+            .ok_or_else(|| JobFailure::permanent("the version no longer exists"))?
+    };
+    let key = BlobKey::parse(&version.sha256).map_err(|e| JobFailure::permanent(e.to_string()))?;
+    let dir = tempfile::Builder::new()
+        .prefix("vellum-job-")
+        .tempdir()
+        .map_err(|e| JobFailure::transient(format!("no job folder: {e}")))?;
+    let path = stage(core, &key, dir.path()).await?;
+    let bytes = tokio::fs::read(&path).await.map_err(|e| JobFailure::transient(e.to_string()))?;
+    let limits = core.limits.pixels;
+    let render_spec = spec.clone();
+    let out = tokio::task::spawn_blocking(move || render::render_image(&bytes, &render_spec, limits))
+        .await
+        .map_err(|e| JobFailure::transient(e.to_string()))?
+        .map_err(|e| JobFailure::permanent(format!("the image could not be rendered: {e}")))?;
+    let r = store_rendition(core, &version, &name, &spec, out).await?;
+    let mut tx = core.store.write().await?;
+    assets::insert_blob(&mut tx, &r.sha256, r.size, r.created_at).await?;
+    assets::insert_rendition(&mut tx, &r).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Image types this server decodes itself.
@@ -216,16 +269,23 @@ impl Core {
         }
     }
 
-    /// A rendition of a version the actor may see.
+    /// A rendition of a version the actor may see: a built-in one made by the processing
+    /// job, or a workspace preset made on first request.
     pub async fn rendition(&self, actor: &Actor, asset: Id, number: u32, name: &str) -> Result<RenditionAnswer> {
+        let (a, _) = self.asset(actor, asset).await?;
         let version = self.version(actor, asset, number).await?;
         let mut c = self.store.conn().await?;
-        if let Some(r) = assets::rendition(&mut c, asset, number, name).await? {
-            return Ok(RenditionAnswer::Ready(r));
-        }
         let unavailable = |why: String| Error::new(ErrorKind::NotFound, "rendition_not_available", why);
         if built_in(name).is_none() {
-            return Err(unavailable(format!("there is no rendition named '{name}'")));
+            let Some((mut spec, _)) = crate::presets::resolve(&mut c, a.workspace_id, name).await? else {
+                return Err(unavailable(format!("there is no rendition or preset named '{name}'")));
+            };
+            spec.focal = version.focal_point.map(|f| (f.x as f32, f.y as f32));
+            drop(c);
+            return self.preset_rendition(&a, &version, name, spec).await;
+        }
+        if let Some(r) = assets::rendition(&mut c, asset, number, name).await? {
+            return Ok(RenditionAnswer::Ready(r));
         }
         match version.processing {
             Processing::Pending => Ok(RenditionAnswer::Pending),
@@ -235,6 +295,51 @@ impl Core {
             ))),
             Processing::Done => Err(unavailable(format!("a {name} cannot be made for {}", version.content_type))),
         }
+    }
+
+    async fn preset_rendition(
+        &self,
+        a: &Asset,
+        v: &Version,
+        name: &str,
+        spec: RenditionSpec,
+    ) -> Result<RenditionAnswer> {
+        let unavailable = |why: String| Error::new(ErrorKind::NotFound, "rendition_not_available", why);
+        match v.processing {
+            Processing::Pending => return Ok(RenditionAnswer::Pending),
+            Processing::Failed => {
+                return Err(unavailable(format!(
+                    "processing this version failed: {}",
+                    v.processing_reason.as_deref().unwrap_or("unknown reason")
+                )))
+            }
+            Processing::Done => {}
+        }
+        let kind = v.media.as_ref().and_then(|m| m["media_type"].as_str()).unwrap_or("");
+        if !DECODABLE_NAMES.contains(&kind) {
+            return Err(unavailable(format!("presets are made from images; this version is {}", v.content_type)));
+        }
+        let wanted = serde_json::to_value(&spec).unwrap_or_default();
+        let mut c = self.store.conn().await?;
+        if let Some(r) = assets::rendition(&mut c, v.asset_id, v.number, name).await? {
+            if r.spec == wanted {
+                return Ok(RenditionAnswer::Ready(r));
+            }
+        }
+        let job = render_job(a.workspace_id, v, name, &wanted);
+        if let Some(existing) = vellum_store::jobs::by_key(&mut c, &job.unique_key).await? {
+            if existing.state == vellum_store::jobs::JobState::Failed {
+                return Err(unavailable(format!(
+                    "making this rendition failed: {}",
+                    existing.last_error.as_deref().unwrap_or("unknown reason")
+                )));
+            }
+        }
+        drop(c);
+        let mut tx = self.store.write().await?;
+        vellum_store::jobs::enqueue_again(&mut tx, &job, Timestamp::now()).await?;
+        tx.commit().await?;
+        Ok(RenditionAnswer::Pending)
     }
 
     /// Opens a rendition's bytes.

@@ -1,11 +1,11 @@
 //! Assets, their immutable versions and the content-addressed blobs they point at.
 
-use sqlx::{any::AnyRow, AnyConnection};
+use sqlx::{any::AnyRow, AnyConnection, Row};
 use vellum_domain::{metadata::AssetMetadata, status::AssetStatus, validate::AssetKind, Id, Timestamp};
 
 use crate::{
     dialect,
-    model::{Asset, Processing, Rendition, Version},
+    model::{Asset, FocalPoint, Processing, Rendition, Version},
     row, Error, Result,
 };
 
@@ -29,7 +29,7 @@ fn decode_asset(r: &AnyRow) -> Result<Asset> {
 }
 
 const VERSION_COLS: &str = "asset_id, number, sha256, size, content_type, filename, note, restored_from, created_by, \
-                            created_at, processing, processing_reason, media";
+                            created_at, processing, processing_reason, media, focal_x, focal_y";
 
 fn decode_version(r: &AnyRow) -> Result<Version> {
     Ok(Version {
@@ -48,6 +48,10 @@ fn decode_version(r: &AnyRow) -> Result<Version> {
         media: row::opt_text(r, "media")?
             .map(|m| serde_json::from_str(&m).map_err(|e| Error::Corrupt(format!("media: {e}"))))
             .transpose()?,
+        focal_point: match (r.try_get::<Option<f64>, _>("focal_x")?, r.try_get::<Option<f64>, _>("focal_y")?) {
+            (Some(x), Some(y)) => Some(FocalPoint { x, y }),
+            _ => None,
+        },
     })
 }
 
@@ -166,7 +170,7 @@ pub async fn all_blobs(c: &mut AnyConnection) -> Result<Vec<(String, u64)>> {
 
 pub async fn insert_version(c: &mut AnyConnection, workspace: Id, v: &Version) -> Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO versions ({VERSION_COLS}, workspace_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        "INSERT INTO versions ({VERSION_COLS}, workspace_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     ))
     .bind(v.asset_id.to_string())
     .bind(i64::from(v.number))
@@ -181,6 +185,8 @@ pub async fn insert_version(c: &mut AnyConnection, workspace: Id, v: &Version) -
     .bind(v.processing.as_str())
     .bind(v.processing_reason.clone())
     .bind(v.media.as_ref().map(row::to_json).transpose()?)
+    .bind(v.focal_point.map(|f| f.x))
+    .bind(v.focal_point.map(|f| f.y))
     .bind(workspace.to_string())
     .execute(c)
     .await?;
@@ -248,11 +254,14 @@ pub async fn set_processing(
     Ok(())
 }
 
-/// Stores a rendition (once: a second generation of the same name keeps the first).
+/// Stores a rendition; one made again from a changed spec (an edited preset, a moved focal
+/// point) replaces the old one.
 pub async fn insert_rendition(c: &mut AnyConnection, r: &Rendition) -> Result<()> {
     sqlx::query(
         "INSERT INTO renditions (asset_id, version, name, spec, sha256, size, content_type, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (asset_id, version, name) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (asset_id, version, name) DO UPDATE SET \
+         spec = excluded.spec, sha256 = excluded.sha256, size = excluded.size, \
+         content_type = excluded.content_type, created_at = excluded.created_at",
     )
     .bind(r.asset_id.to_string())
     .bind(i64::from(r.version))
@@ -290,4 +299,59 @@ pub async fn rendition(c: &mut AnyConnection, asset: Id, version: u32, name: &st
         })
     })
     .transpose()
+}
+
+/// Moves a version's focal point.
+pub async fn set_focal_point(c: &mut AnyConnection, asset: Id, number: u32, f: FocalPoint) -> Result<()> {
+    sqlx::query("UPDATE versions SET focal_x = $1, focal_y = $2 WHERE asset_id = $3 AND number = $4")
+        .bind(f.x)
+        .bind(f.y)
+        .bind(asset.to_string())
+        .bind(i64::from(number))
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// A workspace's own spec for a preset name, if it has set one.
+pub async fn preset(c: &mut AnyConnection, ws: Id, name: &str) -> Result<Option<serde_json::Value>> {
+    let r = sqlx::query("SELECT spec FROM presets WHERE workspace_id = $1 AND name = $2")
+        .bind(ws.to_string())
+        .bind(name)
+        .fetch_optional(c)
+        .await?;
+    r.map(|r| row::json(&r, "spec")).transpose()
+}
+
+/// Every preset a workspace has set.
+pub async fn presets(c: &mut AnyConnection, ws: Id) -> Result<Vec<(String, serde_json::Value)>> {
+    sqlx::query("SELECT name, spec FROM presets WHERE workspace_id = $1 ORDER BY name")
+        .bind(ws.to_string())
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| Ok((row::text(r, "name")?, row::json(r, "spec")?)))
+        .collect()
+}
+
+/// Sets a workspace's preset, returning the spec it replaces.
+pub async fn put_preset(
+    c: &mut AnyConnection,
+    ws: Id,
+    name: &str,
+    spec: &serde_json::Value,
+    now: Timestamp,
+) -> Result<Option<serde_json::Value>> {
+    let before = preset(&mut *c, ws, name).await?;
+    sqlx::query(
+        "INSERT INTO presets (workspace_id, name, spec, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (workspace_id, name) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at",
+    )
+    .bind(ws.to_string())
+    .bind(name)
+    .bind(row::to_json(spec)?)
+    .bind(now.to_string())
+    .execute(c)
+    .await?;
+    Ok(before)
 }

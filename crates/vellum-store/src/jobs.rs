@@ -110,6 +110,28 @@ pub async fn enqueue(c: &mut AnyConnection, j: &NewJob, now: Timestamp) -> Resul
     Ok(done.rows_affected() > 0)
 }
 
+/// Enqueues a job, or queues a finished job with the same key to run again (a rendition
+/// whose spec changed back). A failed job stays failed until an admin retries it.
+pub async fn enqueue_again(c: &mut AnyConnection, j: &NewJob, now: Timestamp) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO jobs ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, NULL, NULL, NULL, $9, $9, NULL) \
+         ON CONFLICT (unique_key) DO UPDATE SET state = 'queued', attempts = 0, run_at = excluded.run_at, \
+         claimed_by = NULL, finished_at = NULL, updated_at = excluded.updated_at WHERE jobs.state = 'done'"
+    ))
+    .bind(new_id().to_string())
+    .bind(&j.queue)
+    .bind(&j.kind)
+    .bind(row::to_json(&j.payload)?)
+    .bind(&j.unique_key)
+    .bind(j.workspace_id.map(|w| w.to_string()))
+    .bind(i64::from(j.max_attempts))
+    .bind(j.run_at.to_string())
+    .bind(now.to_string())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
 /// Claims the next due job of `queue` for `worker`, counting the attempt.
 pub async fn claim(c: &mut AnyConnection, queue: &str, worker: &str, now: Timestamp) -> Result<Option<Job>> {
     let skip = dialect::of(c).skip_locked();

@@ -83,6 +83,15 @@ pub struct Version {
     pub processing_reason: Option<String>,
     /// Metadata extracted from the file (dimensions, EXIF, IPTC, XMP, pages, duration…).
     pub media: Option<serde_json::Value>,
+    /// Where the subject is, so crops keep it.
+    pub focal_point: Option<FocalPoint>,
+}
+
+/// A point in an image as fractions of its width and height (0..1 from the top left).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub struct FocalPoint {
+    pub x: f64,
+    pub y: f64,
 }
 
 /// Where a version's media processing stands.

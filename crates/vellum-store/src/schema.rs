@@ -4,8 +4,11 @@ use sqlx::{AnyConnection, Executor, Row};
 
 use crate::{Backend, Result};
 
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("schema/0001_core.sql")), (2, include_str!("schema/0002_jobs_media.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("schema/0001_core.sql")),
+    (2, include_str!("schema/0002_jobs_media.sql")),
+    (3, include_str!("schema/0003_presets.sql")),
+];
 
 /// Applies every migration not yet recorded, inside the caller's transaction.
 pub async fn migrate(conn: &mut AnyConnection, _backend: Backend) -> Result<()> {

@@ -244,6 +244,7 @@ async fn records_round_trip(store: &Store) {
         processing: vellum_store::model::Processing::Pending,
         processing_reason: None,
         media: None,
+        focal_point: None,
     };
     let wf = Workflow {
         id: new_id(),
@@ -363,7 +364,7 @@ async fn reopening_a_database_keeps_its_data() {
     let mut c = second.conn().await.unwrap();
     assert!(workspaces::by_id(&mut c, ws.id).await.unwrap().is_some());
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations").fetch_one(&mut *c).await.unwrap();
-    assert_eq!(n, 2);
+    assert_eq!(n, 3);
 }
 
 on_both!(audit_tampering_is_detected, conflicts_and_rollback, records_round_trip, concurrent_writers_take_turns);

@@ -4,6 +4,7 @@ mod assets;
 mod audit;
 mod jobs;
 mod openapi;
+mod presets;
 mod renditions;
 mod reviews;
 mod session;
@@ -40,6 +41,9 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{id}/versions/{n}/restore", post(assets::restore))
         .route("/assets/{id}/versions/{n}/renditions/{name}", get(renditions::get))
         .route("/workspaces/{ws}/jobs", get(jobs::list))
+        .route("/workspaces/{ws}/presets", get(presets::list))
+        .route("/workspaces/{ws}/presets/{name}", get(presets::get).put(presets::put))
+        .route("/assets/{id}/versions/{n}/focal-point", put(presets::focal_point))
         .route("/jobs/{id}/retry", post(jobs::retry))
         .route("/assets/{id}/reviews", post(reviews::start).get(reviews::list))
         .route("/workflows/{id}", get(workflows::get).put(workflows::update))

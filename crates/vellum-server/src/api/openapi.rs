@@ -71,6 +71,10 @@ pub const OPERATIONS: &[Operation] = &[
     ("get", "/assets/{id}/versions/{n}/renditions/{name}", "A rendition (thumbnail, preview, …): 202 + Retry-After while processing, 404 rendition_not_available when it cannot exist", None, 200, "File"),
     ("get", "/workspaces/{ws}/jobs", "Background jobs of a workspace (?state=queued|running|done|failed; admins)", None, 200, "Jobs"),
     ("post", "/jobs/{id}/retry", "Send a failed job back to the queue (admins)", None, 200, "Job"),
+    ("get", "/workspaces/{ws}/presets", "Channel presets: the workspace's own and the built-in ones", None, 200, "Presets"),
+    ("get", "/workspaces/{ws}/presets/{name}", "One channel preset", None, 200, "Preset"),
+    ("put", "/workspaces/{ws}/presets/{name}", "Define or change a channel preset (admins)", Some("PresetBody"), 200, "Preset"),
+    ("put", "/assets/{id}/versions/{n}/focal-point", "Where the subject is (x, y in 0..1), kept by crops", Some("FocalPoint"), 200, "Version"),
 ];
 
 fn obj(props: &[(&str, Value)], required: &[&str]) -> Value {
@@ -348,6 +352,36 @@ fn schemas() -> Value {
             ),
         ),
         ("Jobs", list_of("jobs", "Job")),
+        (
+            "PresetBody",
+            obj(
+                &[
+                    ("width", i()),
+                    ("height", i()),
+                    ("fit", json!({"type": "string", "enum": ["cover", "contain"]})),
+                    ("format", json!({"type": "string", "enum": ["jpeg", "png", "webp"]})),
+                    ("quality", i()),
+                ],
+                &["width", "fit"],
+            ),
+        ),
+        (
+            "Preset",
+            obj(
+                &[
+                    ("name", s()),
+                    ("width", i()),
+                    ("height", i()),
+                    ("fit", s()),
+                    ("format", s()),
+                    ("quality", i()),
+                    ("built_in", json!({"type": "boolean"})),
+                ],
+                &["name", "width", "height", "fit", "format", "quality"],
+            ),
+        ),
+        ("Presets", list_of("presets", "Preset")),
+        ("FocalPoint", obj(&[("x", json!({"type": "number"})), ("y", json!({"type": "number"}))], &["x", "y"])),
         (
             "Verification",
             obj(&[("ok", json!({"type": "boolean"})), ("events", i()), ("head", s()), ("first_bad_seq", i())], &["ok"]),

@@ -206,7 +206,100 @@ async fn a_lost_claim_completes_exactly_once(app: &TestApp) {
     assert_eq!(done["jobs"].as_array().unwrap().len(), 1);
 }
 
+async fn presets_are_made_on_first_request_and_follow_the_focal_point(app: &TestApp) {
+    let creator = setup(app, "pre").await;
+    let photo = jpeg(2400, 1200);
+    if photo.is_empty() {
+        return;
+    }
+    let r =
+        app.upload("/api/v1/workspaces/pre/assets", &creator, &[("kind", "visual")], Some(("wide.jpg", &photo))).await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let url = |name: &str| format!("/api/v1/assets/{id}/versions/1/renditions/{name}");
+    // Before processing, a preset is pending like everything else.
+    assert_eq!(app.get(&url("instagram_square"), &creator).await.status, StatusCode::ACCEPTED);
+    assert!(step(app).await.unwrap().outcome.is_ok());
+
+    let builtin = app.get("/api/v1/workspaces/pre/presets/instagram_square", &creator).await.json();
+    assert_eq!(
+        (builtin["width"].as_u64(), builtin["height"].as_u64(), builtin["built_in"].as_bool()),
+        (Some(1080), Some(1080), Some(true))
+    );
+    let first = app.get(&url("instagram_square"), &creator).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "made on first request");
+    assert_eq!(app.get(&url("instagram_square"), &creator).await.status, StatusCode::ACCEPTED, "queued once");
+    let run = step(app).await.unwrap();
+    assert_eq!(run.job.kind, "render_rendition");
+    assert!(run.outcome.is_ok(), "{:?}", run.outcome);
+    assert!(step(app).await.is_none(), "asking twice did not queue the work twice");
+    let square = app.get(&url("instagram_square"), &creator).await;
+    assert_eq!(square.status, StatusCode::OK);
+    assert_eq!(vellum_media::header::dimensions(&square.body), Some((1080, 1080)));
+
+    // A workspace preset of its own, as PNG.
+    let put = app
+        .put(
+            "/api/v1/workspaces/pre/presets/web_banner",
+            &app.admin,
+            json!({"width": 600, "height": 200, "fit": "cover", "format": "png", "quality": 90}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.json());
+    assert_eq!(put.json()["built_in"], false);
+    assert_eq!(app.get(&url("web_banner"), &creator).await.status, StatusCode::ACCEPTED);
+    step(app).await.unwrap();
+    let banner = app.get(&url("web_banner"), &creator).await;
+    assert_eq!(banner.headers[header::CONTENT_TYPE], "image/png");
+    assert_eq!(vellum_media::header::dimensions(&banner.body), Some((600, 200)));
+    let list = app.get("/api/v1/workspaces/pre/presets", &creator).await.json();
+    let names: Vec<&str> = list["presets"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"web_banner") && names.contains(&"og_image") && names.contains(&"email_hero"));
+
+    // Moving the focal point makes a new crop that keeps the subject.
+    let focal =
+        app.put(&format!("/api/v1/assets/{id}/versions/1/focal-point"), &creator, json!({"x": 0.05, "y": 0.5})).await;
+    assert_eq!(focal.status, StatusCode::OK, "{:?}", focal.json());
+    assert_eq!(focal.json()["focal_point"], json!({"x": 0.05, "y": 0.5}));
+    assert_eq!(app.get(&url("instagram_square"), &creator).await.status, StatusCode::ACCEPTED);
+    step(app).await.unwrap();
+    let moved = app.get(&url("instagram_square"), &creator).await;
+    assert_eq!(moved.status, StatusCode::OK);
+    assert_ne!(moved.headers[header::ETAG], square.headers[header::ETAG], "a different crop");
+
+    // Bad input and roles.
+    let reserved = app
+        .put("/api/v1/workspaces/pre/presets/thumbnail", &app.admin, json!({"width": 10, "height": 10, "fit": "cover"}))
+        .await;
+    assert_eq!((reserved.status, reserved.code().as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_preset"));
+    let huge =
+        app.put("/api/v1/workspaces/pre/presets/huge", &app.admin, json!({"width": 100000, "fit": "cover"})).await;
+    assert_eq!(huge.code(), "invalid_preset");
+    let fit = app.put("/api/v1/workspaces/pre/presets/odd", &app.admin, json!({"width": 10, "fit": "stretch"})).await;
+    assert_eq!(fit.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let creator_put =
+        app.put("/api/v1/workspaces/pre/presets/mine", &creator, json!({"width": 10, "fit": "cover"})).await;
+    assert_eq!(creator_put.status, StatusCode::FORBIDDEN);
+    let outside =
+        app.put(&format!("/api/v1/assets/{id}/versions/1/focal-point"), &creator, json!({"x": 1.5, "y": 0.5})).await;
+    assert_eq!(outside.code(), "invalid_focal_point");
+    let unknown = app.get(&url("billboard"), &creator).await;
+    assert_eq!((unknown.status, unknown.code().as_str()), (StatusCode::NOT_FOUND, "rendition_not_available"));
+    let (_, stranger) = app.user("Stranger").await;
+    assert_eq!(app.get(&url("instagram_square"), &stranger).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/workspaces/pre/presets/og_image", &stranger).await.status, StatusCode::NOT_FOUND);
+
+    // Presets are made from images only.
+    let t = app
+        .upload("/api/v1/workspaces/pre/assets", &creator, &[("kind", "written")], Some(("copy.txt", b"words")))
+        .await;
+    let tid = t.json()["id"].as_str().unwrap().to_string();
+    step(app).await.unwrap();
+    let text = app.get(&format!("/api/v1/assets/{tid}/versions/1/renditions/og_image"), &creator).await;
+    assert_eq!(text.code(), "rendition_not_available");
+}
+
 on_both!(
+    presets_are_made_on_first_request_and_follow_the_focal_point,
     images_are_probed_and_rendered_by_a_stepped_worker,
     pixel_bombs_are_refused_before_anything_is_stored,
     corrupt_files_fail_with_a_reason_and_can_be_retried,
