@@ -3,6 +3,7 @@
 //! Everything here works on bytes or on paths inside a job's own folder; nothing touches the
 //! database or blob store. External programs are run through [`tool`] with limits.
 
+pub mod external;
 pub mod header;
 pub mod metadata;
 pub mod probe;
