@@ -496,9 +496,10 @@ impl Core {
         assets::version(&mut c, asset, number).await?.ok_or_else(|| Error::not_found("version"))
     }
 
-    /// Opens a version's bytes, all of them or `len` bytes from `offset`.
-    pub async fn open_version(&self, version: &Version, range: Option<(u64, u64)>) -> Result<BlobRead> {
-        Ok(self.blobs.open(&BlobKey::parse(&version.sha256)?, range).await?)
+    /// Opens stored bytes by content hash, all of them or `len` bytes from `offset`. Callers
+    /// have checked that the hash belongs to something the actor may see.
+    pub async fn open_blob(&self, sha256: &str, range: Option<(u64, u64)>) -> Result<BlobRead> {
+        Ok(self.blobs.open(&BlobKey::parse(sha256)?, range).await?)
     }
 
     /// Makes a batch of pending blobs durable with one flush (imports).

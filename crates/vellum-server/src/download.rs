@@ -1,5 +1,5 @@
-//! Serving a version's exact bytes: ETag is the content hash, single Range requests, and
-//! never rendered inline from our origin.
+//! Serving stored bytes (a version's exact file, or a rendition): ETag is the content hash,
+//! single Range requests, and user files never rendered inline from our origin.
 
 use axum::{
     body::Body,
@@ -46,29 +46,48 @@ pub fn parse_range(value: Option<&str>, size: u64) -> RangeAsk {
     }
 }
 
-fn etag(v: &Version) -> String {
-    format!("\"{}\"", v.sha256)
+/// What is being served: the content hash names the bytes.
+pub struct Stored<'a> {
+    pub sha256: &'a str,
+    pub size: u64,
+    pub content_type: &'a str,
+    /// Some(name): a download (`attachment`); None: shown inline (only for renditions we made).
+    pub filename: Option<&'a str>,
+    pub modified: vellum_domain::Timestamp,
 }
 
-fn content_disposition(v: &Version) -> HeaderValue {
-    let ascii: String = v.filename.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
+fn content_disposition(filename: Option<&str>) -> HeaderValue {
+    let Some(name) = filename else { return HeaderValue::from_static("inline") };
+    let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
     HeaderValue::from_str(&format!("attachment; filename=\"{}\"", ascii.replace(['"', '\\'], "_")))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
 /// Answers a download of `version`, honouring If-None-Match and Range.
 pub async fn serve(core: &Core, version: &Version, headers: &HeaderMap) -> ApiResult<Response> {
-    let tag = etag(version);
+    let stored = Stored {
+        sha256: &version.sha256,
+        size: version.size,
+        content_type: &version.content_type,
+        filename: Some(&version.filename),
+        modified: version.created_at,
+    };
+    serve_stored(core, &stored, headers).await
+}
+
+/// Answers a request for stored bytes, honouring If-None-Match and Range.
+pub async fn serve_stored(core: &Core, stored: &Stored<'_>, headers: &HeaderMap) -> ApiResult<Response> {
+    let tag = format!("\"{}\"", stored.sha256);
     let mut out = HeaderMap::new();
     let h = |s: &str| HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""));
     out.insert(header::ETAG, h(&tag));
     out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
-    out.insert(header::CONTENT_DISPOSITION, content_disposition(version));
+    out.insert(header::CONTENT_DISPOSITION, content_disposition(stored.filename));
     out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     out.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
-    out.insert(header::CONTENT_TYPE, h(&version.content_type));
-    out.insert(header::LAST_MODIFIED, h(&version.created_at.http_date()));
+    out.insert(header::CONTENT_TYPE, h(stored.content_type));
+    out.insert(header::LAST_MODIFIED, h(&stored.modified.http_date()));
 
     let not_modified = headers
         .get(header::IF_NONE_MATCH)
@@ -77,7 +96,7 @@ pub async fn serve(core: &Core, version: &Version, headers: &HeaderMap) -> ApiRe
     if not_modified {
         return Ok((StatusCode::NOT_MODIFIED, out).into_response());
     }
-    let size = version.size;
+    let size = stored.size;
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     // A Range with a stale If-Range validator gets the whole new representation.
     let if_range_ok = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()).is_none_or(|v| v.trim() == tag);
@@ -93,13 +112,13 @@ pub async fn serve(core: &Core, version: &Version, headers: &HeaderMap) -> ApiRe
             Ok((out, body).into_response())
         }
         RangeAsk::Whole => {
-            let reader = core.open_version(version, None).await?;
+            let reader = core.open_blob(stored.sha256, None).await?;
             out.insert(header::CONTENT_LENGTH, h(&size.to_string()));
             Ok((StatusCode::OK, out, Body::from_stream(ReaderStream::with_capacity(reader, 256 * 1024)))
                 .into_response())
         }
         RangeAsk::Part(offset, len) => {
-            let reader = core.open_version(version, Some((offset, len))).await?;
+            let reader = core.open_blob(stored.sha256, Some((offset, len))).await?;
             out.insert(header::CONTENT_LENGTH, h(&len.to_string()));
             out.insert(header::CONTENT_RANGE, h(&format!("bytes {offset}-{}/{size}", offset + len - 1)));
             Ok((StatusCode::PARTIAL_CONTENT, out, Body::from_stream(ReaderStream::with_capacity(reader, 256 * 1024)))

@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{id}/versions/{n}/file", get(assets::download))
         .route("/assets/{id}/versions/{n}/restore", post(assets::restore))
         .route("/assets/{id}/versions/{n}/renditions/{name}", get(renditions::get))
+        .route("/assets/{id}/versions/{n}/pages/{k}", get(renditions::page))
         .route("/workspaces/{ws}/jobs", get(jobs::list))
         .route("/workspaces/{ws}/presets", get(presets::list))
         .route("/workspaces/{ws}/presets/{name}", get(presets::get).put(presets::put))

@@ -69,6 +69,7 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     ("get", "/workspaces/{ws}/audit/verify", "Re-walk the hash chain", None, 200, "Verification"),
     ("get", "/assets/{id}/versions/{n}/renditions/{name}", "A rendition (thumbnail, preview, …): 202 + Retry-After while processing, 404 rendition_not_available when it cannot exist", None, 200, "File"),
+    ("get", "/assets/{id}/versions/{n}/pages/{k}", "Page k (1-based) of a PDF or office document as an image; 202 while processing", None, 200, "File"),
     ("get", "/workspaces/{ws}/jobs", "Background jobs of a workspace (?state=queued|running|done|failed; admins)", None, 200, "Jobs"),
     ("post", "/jobs/{id}/retry", "Send a failed job back to the queue (admins)", None, 200, "Job"),
     ("get", "/workspaces/{ws}/presets", "Channel presets: the workspace's own and the built-in ones", None, 200, "Presets"),

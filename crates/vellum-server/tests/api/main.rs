@@ -4,6 +4,7 @@
 mod errors_and_isolation;
 mod harness;
 mod library_stories;
+mod media_files;
 mod media_stories;
 mod review_stories;
 mod session_stories;

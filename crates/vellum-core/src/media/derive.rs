@@ -1,0 +1,192 @@
+//! What a version's file yields, by type: its metadata and the renditions made from it.
+//! Images are decoded in process; everything else goes through the external tools of
+//! `vellum_media::external`, in the job's own folder.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+use vellum_media::{
+    external, header::PixelLimits, metadata, metadata::MediaInfo, probe, render, render::RenditionSpec, MediaType,
+};
+
+use crate::jobs::JobFailure;
+
+/// At most this many PDF pages get a rendition of their own.
+pub const MAX_PAGES: u32 = 100;
+
+/// The bytes of one rendition: in memory, or a file a tool wrote (video proxies are large).
+pub enum Data {
+    Bytes(Vec<u8>),
+    File(PathBuf),
+}
+
+pub struct Output {
+    pub name: String,
+    pub spec: serde_json::Value,
+    pub content_type: &'static str,
+    pub data: Data,
+}
+
+pub struct Derived {
+    pub info: MediaInfo,
+    pub outputs: Vec<Output>,
+    pub phash: Option<u64>,
+}
+
+fn bad(what: &str) -> impl Fn(String) -> JobFailure + '_ {
+    move |e| JobFailure::permanent(format!("the {what} could not be read: {e}"))
+}
+
+fn tool_failure(e: vellum_media::ToolError) -> JobFailure {
+    JobFailure::permanent(match e {
+        vellum_media::ToolError::NotInstalled(t) => format!("{t} is not installed on this server"),
+        other => other.to_string(),
+    })
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, JobFailure> + Send + 'static,
+) -> Result<T, JobFailure> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| JobFailure::transient(e.to_string()))?
+}
+
+/// Thumbnail, preview and perceptual hash of a still image (decoded here).
+fn stills(bytes: &[u8], limits: PixelLimits) -> Result<(Vec<Output>, Option<u64>), JobFailure> {
+    let mut out = Vec::new();
+    for (name, spec) in [("thumbnail", RenditionSpec::thumbnail()), ("preview", RenditionSpec::preview())] {
+        let b = render::render_image(bytes, &spec, limits)
+            .map_err(|e| JobFailure::permanent(format!("the image could not be decoded: {e}")))?;
+        out.push(Output {
+            name: name.into(),
+            spec: serde_json::to_value(&spec).unwrap_or_default(),
+            content_type: "image/jpeg",
+            data: Data::Bytes(b),
+        });
+    }
+    Ok((out, render::perceptual_hash(bytes, limits).ok()))
+}
+
+async fn stills_of_file(
+    path: PathBuf,
+    limits: PixelLimits,
+) -> Result<(Vec<Output>, Option<u64>, MediaInfo), JobFailure> {
+    blocking(move || {
+        let bytes = std::fs::read(&path).map_err(|e| JobFailure::transient(e.to_string()))?;
+        let kind = vellum_media::sniff(&bytes);
+        let info = metadata::extract_image(&bytes, kind);
+        let (outputs, phash) = stills(&bytes, limits)?;
+        Ok((outputs, phash, info))
+    })
+    .await
+}
+
+fn file_output(name: &str, spec: serde_json::Value, content_type: &'static str, path: PathBuf) -> Output {
+    Output { name: name.into(), spec, content_type, data: Data::File(path) }
+}
+
+/// Derives metadata and renditions for a file of type `kind` staged at `src` in `dir`.
+pub async fn derive(kind: MediaType, src: &Path, dir: &Path, limits: PixelLimits) -> Result<Derived, JobFailure> {
+    match kind {
+        MediaType::Jpeg | MediaType::Png | MediaType::Gif | MediaType::Webp | MediaType::Tiff => {
+            let src = src.to_path_buf();
+            blocking(move || {
+                let bytes = std::fs::read(&src).map_err(|e| JobFailure::transient(e.to_string()))?;
+                let info = metadata::extract_image(&bytes, kind);
+                let (outputs, phash) = stills(&bytes, limits)?;
+                Ok(Derived { info, outputs, phash })
+            })
+            .await
+        }
+        MediaType::Pdf => pdf(src, dir, limits).await,
+        MediaType::OfficeDocument | MediaType::LegacyOffice => {
+            let pdf_path = external::office_to_pdf(src, dir).await.map_err(tool_failure)?;
+            let mut d = pdf(&pdf_path, dir, limits).await?;
+            d.outputs.push(file_output("pdf", json!({"from": "office"}), "application/pdf", pdf_path));
+            Ok(d)
+        }
+        MediaType::Mp4 | MediaType::QuickTime | MediaType::Webm | MediaType::Matroska | MediaType::Avi => {
+            video(src, dir, limits).await
+        }
+        MediaType::Mp3 | MediaType::Wav | MediaType::Aac | MediaType::Ogg | MediaType::Flac => {
+            let info = probe::probe_video(src, dir).await.map_err(|e| bad("audio file")(e.to_string()))?;
+            let wave = external::audio_waveform(src, dir).await.map_err(tool_failure)?;
+            let (mut outputs, _, _) = stills_of_file(wave.clone(), limits).await?;
+            outputs.push(file_output("waveform", json!({"width": 1200, "height": 240}), "image/png", wave));
+            Ok(Derived { info, outputs, phash: None })
+        }
+        MediaType::Heic => {
+            let jpeg = external::heic_to_jpeg(src, dir).await.map_err(tool_failure)?;
+            converted(src, kind, jpeg, limits).await
+        }
+        MediaType::Svg => {
+            let png = external::svg_to_png(src, dir, 2048).await.map_err(tool_failure)?;
+            let (outputs, phash, raster) = stills_of_file(png, limits).await?;
+            // An SVG has no pixel size of its own; report the rasterised one.
+            let info = MediaInfo { width: raster.width, height: raster.height, ..MediaInfo::default() };
+            Ok(Derived { info, outputs, phash })
+        }
+        MediaType::PostScript => {
+            let png = external::postscript_to_png(src, dir).await.map_err(tool_failure)?;
+            let (outputs, phash, raster) = stills_of_file(png, limits).await?;
+            let info = MediaInfo { width: raster.width, height: raster.height, ..MediaInfo::default() };
+            Ok(Derived { info, outputs, phash })
+        }
+        _ => Ok(Derived { info: MediaInfo::default(), outputs: Vec::new(), phash: None }),
+    }
+}
+
+/// A photo converted to JPEG by a tool: metadata from the original, pixels from the copy.
+async fn converted(
+    original: &Path,
+    kind: MediaType,
+    jpeg: PathBuf,
+    limits: PixelLimits,
+) -> Result<Derived, JobFailure> {
+    let (outputs, phash, raster) = stills_of_file(jpeg, limits).await?;
+    let original = original.to_path_buf();
+    let mut info = blocking(move || {
+        let bytes = std::fs::read(&original).map_err(|e| JobFailure::transient(e.to_string()))?;
+        Ok(metadata::extract_image(&bytes, kind))
+    })
+    .await?;
+    info.width = info.width.or(raster.width);
+    info.height = info.height.or(raster.height);
+    Ok(Derived { info, outputs, phash })
+}
+
+async fn pdf(src: &Path, dir: &Path, limits: PixelLimits) -> Result<Derived, JobFailure> {
+    let info = probe::probe_pdf(src, dir).await.map_err(|e| bad("PDF")(e.to_string()))?;
+    let pages = info.page_count.unwrap_or(1).clamp(1, MAX_PAGES);
+    let files = external::pdf_pages(src, dir, 1, pages, 2048).await.map_err(tool_failure)?;
+    let first = files.first().cloned().ok_or_else(|| JobFailure::permanent("the PDF has no pages"))?;
+    let (mut outputs, phash, _) = stills_of_file(first, limits).await?;
+    for (i, f) in files.into_iter().enumerate() {
+        let k = i + 1;
+        outputs.push(file_output(&format!("page-{k}"), json!({"page": k, "max_side": 2048}), "image/jpeg", f));
+    }
+    Ok(Derived { info, outputs, phash })
+}
+
+async fn video(src: &Path, dir: &Path, limits: PixelLimits) -> Result<Derived, JobFailure> {
+    let info = probe::probe_video(src, dir).await.map_err(|e| bad("video")(e.to_string()))?;
+    let duration = info.duration_seconds.unwrap_or(0.0);
+    let mut outputs = Vec::new();
+    let mut phash = None;
+    if info.codec.is_some() && info.width.is_some() {
+        let poster = external::video_poster(src, dir, (duration / 2.0).min(1.0), 2048).await.map_err(tool_failure)?;
+        let (stills, hash, _) = stills_of_file(poster.clone(), limits).await?;
+        outputs.extend(stills);
+        phash = hash;
+        outputs.push(file_output("poster", json!({"at": (duration / 2.0).min(1.0)}), "image/jpeg", poster));
+        let strip = external::video_filmstrip(src, dir, duration, 10).await.map_err(tool_failure)?;
+        outputs.push(file_output("filmstrip", json!({"frames": 10, "width": 160}), "image/jpeg", strip));
+        let proxy = external::video_proxy(src, dir, info.audio_codec.is_some()).await.map_err(tool_failure)?;
+        outputs.push(file_output(
+            "proxy",
+            json!({"codec": "h264", "audio": "aac", "max_width": 1280}),
+            "video/mp4",
+            proxy,
+        ));
+    }
+    Ok(Derived { info, outputs, phash })
+}
