@@ -222,7 +222,32 @@ async fn heic_photos_are_converted(app: &TestApp) {
     ok(app, &token, &format!("/api/v1/assets/{id}/versions/1/renditions/preview"), "image/jpeg").await;
 }
 
+async fn office_documents_become_pdf_pages(app: &TestApp) {
+    if !tool("soffice") {
+        return;
+    }
+    let token = setup(app).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("brief.html"), "<h1>Spring brief</h1><p>Audience: savers.</p>").unwrap();
+    run(Command::new("soffice")
+        .arg(format!("-env:UserInstallation=file://{}/profile", dir.path().display()))
+        .args(["--headless", "--convert-to", "docx:MS Word 2007 XML", "--outdir"])
+        .arg(dir.path())
+        .arg(dir.path().join("brief.html")));
+    let docx = std::fs::read(dir.path().join("brief.docx")).unwrap();
+    let id = upload(app, &token, "written", "brief.docx", &docx).await;
+    process(app).await;
+    let v = version(app, &token, &id).await;
+    assert_eq!((v["processing"].as_str(), v["media"]["page_count"].as_u64()), (Some("done"), Some(1)), "{v}");
+    ok(app, &token, &format!("/api/v1/assets/{id}/versions/1/pages/1"), "image/jpeg").await;
+    let pdf = app.get(&format!("/api/v1/assets/{id}/versions/1/renditions/pdf"), &token).await;
+    assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(pdf.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+    assert!(pdf.body.starts_with(b"%PDF"));
+}
+
 on_both!(
+    office_documents_become_pdf_pages,
     pdfs_get_a_page_each,
     video_gets_poster_filmstrip_and_an_exact_rate_proxy,
     audio_gets_a_waveform,
