@@ -15,6 +15,14 @@ use vellum_store::{
 
 use crate::{access, access::Access, record, Actor, Core, Error, Result};
 
+/// An edit of a workspace: its name, and whether GPS positions in files are kept.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspacePatch {
+    pub name: Option<String>,
+    pub keep_gps: Option<bool>,
+}
+
 /// A workspace as its member sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct WorkspaceView {
@@ -60,6 +68,40 @@ impl Core {
         .await?;
         tx.commit().await?;
         Ok(WorkspaceView { workspace: ws, role: Role::Owner })
+    }
+
+    /// Renames a workspace or changes its settings (owners and admins).
+    pub async fn update_workspace(&self, actor: &Actor, ws: &str, patch: WorkspacePatch) -> Result<WorkspaceView> {
+        let name = patch.name.as_deref().map(|n| Name::parse("the workspace name", n)).transpose()?;
+        let mut tx = self.store.write().await?;
+        let access = access::workspace(&mut tx, &actor.user, ws).await?;
+        access.require(vellum_domain::role::Capability::Administer)?;
+        let mut w = access.workspace.clone();
+        let before = json!({"name": w.name, "keep_gps": w.keep_gps});
+        if let Some(n) = name {
+            w.name = n.into_inner();
+        }
+        if let Some(k) = patch.keep_gps {
+            w.keep_gps = k;
+        }
+        workspaces::update(&mut tx, &w).await?;
+        record(
+            &mut tx,
+            &actor.origin,
+            Some(&actor.user),
+            NewAuditEvent {
+                workspace_id: Some(w.id),
+                action: "workspace.update".into(),
+                object_type: "workspace".into(),
+                object_id: Some(w.id.to_string()),
+                before: Some(before),
+                after: Some(json!({"name": w.name, "keep_gps": w.keep_gps})),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(WorkspaceView { workspace: w, role: access.role })
     }
 
     /// The workspaces the actor belongs to.

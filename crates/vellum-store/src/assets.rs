@@ -355,3 +355,22 @@ pub async fn put_preset(
     .await?;
     Ok(before)
 }
+
+/// Perceptual hashes of the processed versions of a workspace's other assets.
+pub async fn phashes(c: &mut AnyConnection, ws: Id, except_asset: Id) -> Result<Vec<(Id, u32, u64)>> {
+    let rows = sqlx::query(
+        "SELECT asset_id, number, media FROM versions WHERE workspace_id = $1 AND asset_id <> $2 AND media IS NOT NULL",
+    )
+    .bind(ws.to_string())
+    .bind(except_asset.to_string())
+    .fetch_all(c)
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let media: serde_json::Value = row::json(r, "media")?;
+        if let Some(h) = media["phash"].as_str().and_then(|h| u64::from_str_radix(h, 16).ok()) {
+            out.push((row::id(r, "asset_id")?, row::uint(r, "number")?, h));
+        }
+    }
+    Ok(out)
+}

@@ -74,6 +74,17 @@ pub async fn with_role(
     r.map(|r| Ok((workspace(&r)?, role(&r)?))).transpose()
 }
 
+/// Saves a workspace's name and settings.
+pub async fn update(c: &mut AnyConnection, w: &Workspace) -> Result<()> {
+    sqlx::query("UPDATE workspaces SET name = $1, keep_gps = $2 WHERE id = $3")
+        .bind(&w.name)
+        .bind(i64::from(w.keep_gps))
+        .bind(w.id.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
 /// Locks a workspace row until the transaction ends (PostgreSQL; SQLite writers are serial).
 pub async fn lock(c: &mut AnyConnection, id: Id) -> Result<()> {
     let lock = crate::dialect::of(c).for_update();

@@ -170,7 +170,7 @@ async fn store_output(core: &Core, version: &Version, o: derive::Output) -> Resu
 /// the uploader can read; infrastructure trouble is retried.
 pub(crate) async fn process_version(core: &Core, job: &Job, _worker: &str) -> std::result::Result<(), JobFailure> {
     let (asset_id, number) = payload(job)?;
-    let (version, keep_gps) = {
+    let (version, keep_gps, workspace) = {
         let mut c = core.store.conn().await?;
         let v = assets::version(&mut c, asset_id, number).await?;
         let v = v.ok_or_else(|| JobFailure::permanent("the version no longer exists"))?;
@@ -179,7 +179,7 @@ pub(crate) async fn process_version(core: &Core, job: &Job, _worker: &str) -> st
             Some(a) => vellum_store::workspaces::by_id(&mut c, a.workspace_id).await?,
             None => None,
         };
-        (v, ws.is_some_and(|w| w.keep_gps))
+        (v, ws.as_ref().is_some_and(|w| w.keep_gps), ws.map(|w| w.id))
     };
     let key = BlobKey::parse(&version.sha256).map_err(|e| JobFailure::permanent(e.to_string()))?;
     let head = read_head(core, &key).await?;
@@ -208,6 +208,9 @@ pub(crate) async fn process_version(core: &Core, job: &Job, _worker: &str) -> st
     let mut media = serde_json::to_value(&info).map_err(|e| JobFailure::permanent(e.to_string()))?;
     if let Some(h) = phash_hex {
         media["phash"] = json!(h);
+        if let (Some(hash), Some(ws)) = (phash, workspace) {
+            media["near_duplicates"] = json!(near_duplicates(core, ws, asset_id, hash).await?);
+        }
     }
     let mut tx = core.store.write().await?;
     for r in &renditions {
@@ -217,6 +220,22 @@ pub(crate) async fn process_version(core: &Core, job: &Job, _worker: &str) -> st
     assets::set_processing(&mut tx, asset_id, number, Processing::Done, None, Some(&media)).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Perceptual hashes this close (bits of 64) look like the same picture.
+const NEAR: u32 = 10;
+
+/// Other assets of the workspace whose processed versions look like this one, closest first.
+async fn near_duplicates(core: &Core, ws: Id, asset: Id, hash: u64) -> Result<Vec<serde_json::Value>> {
+    let mut c = core.store.conn().await?;
+    let mut near: Vec<(u32, Id, u32)> = assets::phashes(&mut c, ws, asset)
+        .await?
+        .into_iter()
+        .map(|(a, v, h)| (render::hamming(hash, h), a, v))
+        .filter(|(d, ..)| *d <= NEAR)
+        .collect();
+    near.sort();
+    Ok(near.into_iter().take(5).map(|(d, a, v)| json!({"asset_id": a, "version": v, "distance": d})).collect())
 }
 
 pub(crate) async fn mark_failed(tx: &mut Tx, job: &Job, reason: &str) -> Result<()> {

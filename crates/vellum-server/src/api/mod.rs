@@ -26,7 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens", post(session::create_token))
         .route("/users", post(session::create_user).get(session::list_users))
         .route("/workspaces", post(workspaces::create).get(workspaces::list))
-        .route("/workspaces/{ws}", get(workspaces::get))
+        .route("/workspaces/{ws}", get(workspaces::get).patch(workspaces::patch))
         .route("/workspaces/{ws}/members", get(workspaces::members))
         .route("/workspaces/{ws}/members/{user_id}", put(workspaces::set_member))
         .route("/workspaces/{ws}/groups", post(workspaces::create_group).get(workspaces::groups))

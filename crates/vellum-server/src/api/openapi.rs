@@ -17,6 +17,7 @@ pub const OPERATIONS: &[Operation] = &[
     ("post", "/workspaces", "Create a workspace; the caller becomes its owner", Some("NewWorkspace"), 201, "Workspace"),
     ("get", "/workspaces", "The caller's workspaces", None, 200, "Workspaces"),
     ("get", "/workspaces/{ws}", "One workspace (id or slug)", None, 200, "Workspace"),
+    ("patch", "/workspaces/{ws}", "Rename a workspace or set keep_gps (admins)", Some("WorkspacePatch"), 200, "Workspace"),
     ("get", "/workspaces/{ws}/members", "Members and roles", None, 200, "Members"),
     ("put", "/workspaces/{ws}/members/{user_id}", "Add a member or change their role", Some("RoleBody"), 200, "Member"),
     ("post", "/workspaces/{ws}/groups", "Create a group", Some("NewGroup"), 201, "Group"),
@@ -382,6 +383,7 @@ fn schemas() -> Value {
             ),
         ),
         ("Presets", list_of("presets", "Preset")),
+        ("WorkspacePatch", obj(&[("name", s()), ("keep_gps", json!({"type": "boolean"}))], &[])),
         ("FocalPoint", obj(&[("x", json!({"type": "number"})), ("y", json!({"type": "number"}))], &["x", "y"])),
         (
             "Verification",

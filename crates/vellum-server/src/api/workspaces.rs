@@ -38,6 +38,15 @@ pub async fn get(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -
     Ok(Json(WorkspaceView { workspace: access.workspace, role: access.role }))
 }
 
+pub async fn patch(
+    State(s): State<AppState>,
+    a: Authed,
+    Path(ws): Path<String>,
+    AppJson(p): AppJson<vellum_core::workspaces::WorkspacePatch>,
+) -> ApiResult<Json<WorkspaceView>> {
+    Ok(Json(s.core.update_workspace(&a.actor, &ws, p).await?))
+}
+
 pub async fn members(
     State(s): State<AppState>,
     a: Authed,

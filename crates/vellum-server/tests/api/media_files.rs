@@ -246,7 +246,75 @@ async fn office_documents_become_pdf_pages(app: &TestApp) {
     assert!(pdf.body.starts_with(b"%PDF"));
 }
 
+async fn look_alikes_are_reported_and_gps_is_kept_only_when_allowed(app: &TestApp) {
+    if !tool("ffmpeg") || !tool("exiftool") {
+        return;
+    }
+    let token = setup(app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = ffmpeg(dir.path(), &["-f", "lavfi", "-i", "testsrc=size=800x600", "-frames:v", "1", "-q:v", "2"], "a.jpg");
+    let b = ffmpeg(dir.path(), &["-f", "lavfi", "-i", "testsrc=size=800x600", "-frames:v", "1", "-q:v", "12"], "b.jpg");
+    assert_ne!(a, b);
+    run(Command::new("exiftool")
+        .args([
+            "-q",
+            "-overwrite_original",
+            "-GPSLatitude=51.5",
+            "-GPSLatitudeRef=N",
+            "-GPSLongitude=0.12",
+            "-GPSLongitudeRef=W",
+        ])
+        .arg(dir.path().join("b.jpg")));
+    let b = std::fs::read(dir.path().join("b.jpg")).unwrap();
+    let first = upload(app, &token, "visual", "a.jpg", &a).await;
+    process(app).await;
+    let second = upload(app, &token, "visual", "b.jpg", &b).await;
+    process(app).await;
+    let v = version(app, &token, &second).await;
+    let near = v["media"]["near_duplicates"].as_array().unwrap();
+    assert_eq!(near[0]["asset_id"], first, "{v}");
+    assert_eq!(near[0]["version"], 1);
+    assert!(v["media"]["gps"].is_null(), "GPS is dropped unless the workspace keeps it: {v}");
+
+    let denied = app
+        .send(
+            Method::PATCH,
+            "/api/v1/workspaces/files",
+            crate::harness::Auth::Bearer(&token),
+            Some(serde_json::json!({"keep_gps": true})),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let on = app
+        .send(
+            Method::PATCH,
+            "/api/v1/workspaces/files",
+            crate::harness::Auth::Bearer(&app.admin),
+            Some(serde_json::json!({"keep_gps": true})),
+        )
+        .await;
+    assert_eq!(on.json()["keep_gps"], true, "{:?}", on.json());
+    let mut c = ffmpeg(dir.path(), &["-f", "lavfi", "-i", "testsrc2=size=640x480", "-frames:v", "1"], "c.jpg");
+    run(Command::new("exiftool")
+        .args([
+            "-q",
+            "-overwrite_original",
+            "-GPSLatitude=48.85",
+            "-GPSLatitudeRef=N",
+            "-GPSLongitude=2.35",
+            "-GPSLongitudeRef=E",
+        ])
+        .arg(dir.path().join("c.jpg")));
+    c = std::fs::read(dir.path().join("c.jpg")).unwrap_or(c);
+    let third = upload(app, &token, "visual", "c.jpg", &c).await;
+    process(app).await;
+    let v = version(app, &token, &third).await;
+    assert!((v["media"]["gps"]["latitude"].as_f64().unwrap() - 48.85).abs() < 1e-6, "{v}");
+    assert!(v["media"]["near_duplicates"].as_array().unwrap().is_empty(), "a different picture: {v}");
+}
+
 on_both!(
+    look_alikes_are_reported_and_gps_is_kept_only_when_allowed,
     office_documents_become_pdf_pages,
     pdfs_get_a_page_each,
     video_gets_poster_filmstrip_and_an_exact_rate_proxy,
