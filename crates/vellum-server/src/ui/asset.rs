@@ -28,6 +28,7 @@ pub async fn render(
     id: Id,
     notice: Option<Notice>,
     status: StatusCode,
+    page_no: u32,
 ) -> UiResult<Response> {
     let (asset, access) = s.core.asset(&who.actor, id).await?;
     let versions = s.core.versions(&who.actor, id).await?;
@@ -39,6 +40,7 @@ pub async fn render(
     let members = if sees_wip { s.core.members(&who.actor, &ws).await? } else { Vec::new() };
     let workflows = if sees_wip { s.core.workflows(&who.actor, &ws).await? } else { Vec::new() };
     let can_upload = access.role.can(Capability::Upload);
+    let presets = s.core.presets(&who.actor, &ws).await?;
     let panel = review::Panel {
         asset: &asset,
         reviews: &reviews,
@@ -59,7 +61,8 @@ pub async fn render(
                 @if let Some(v) = versions.iter().find(|v| v.number == asset.current_version) {
                     section aria-labelledby="h-preview" {
                         h2 #h-preview.visually-hidden { "Preview" }
-                        (media_panel::preview(&asset, v))
+                        (media_panel::preview(&asset, v, page_no))
+                        (media_panel::extras(&asset, v, &presets))
                     }
                 }
                 section aria-labelledby="h-meta" {
@@ -177,6 +180,7 @@ fn new_version_form(a: &Asset, csrf: &str) -> Markup {
 #[derive(Deserialize)]
 pub struct DoneQuery {
     done: Option<String>,
+    page: Option<u32>,
 }
 
 /// `GET /a/{id}`.
@@ -187,5 +191,5 @@ pub async fn show(
     Query(q): Query<DoneQuery>,
 ) -> UiResult {
     let id = path_id(&id, "asset")?;
-    render(&s, &who, id, Notice::done(q.done.as_deref()), StatusCode::OK).await
+    render(&s, &who, id, Notice::done(q.done.as_deref()), StatusCode::OK, q.page.unwrap_or(1)).await
 }

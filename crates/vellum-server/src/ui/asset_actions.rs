@@ -25,7 +25,7 @@ use crate::{
 async fn finish<T>(s: &AppState, who: &Signed, id: Id, done: &str, outcome: Result<T, UiError>) -> UiResult {
     match outcome {
         Ok(_) => Ok(see_other(&format!("/a/{id}?done={done}"))),
-        Err(e) => render(s, who, id, Some(e.notice()), e.status).await,
+        Err(e) => render(s, who, id, Some(e.notice()), e.status, 1).await,
     }
 }
 

@@ -16,13 +16,43 @@ pub fn thumb(a: &Asset) -> Markup {
     }
 }
 
-/// The preview of `v`, or where its processing stands.
-pub fn preview(a: &Asset, v: &Version) -> Markup {
+const VIDEO: [&str; 5] = ["mp4", "quicktime", "webm", "matroska", "avi"];
+const AUDIO: [&str; 5] = ["mp3", "wav", "aac", "ogg", "flac"];
+
+fn media_type(v: &Version) -> &str {
+    v.media.as_ref().and_then(|m| m["media_type"].as_str()).unwrap_or("")
+}
+
+/// The preview of `v` (page `page` of a document, the proxy of a video), or where its
+/// processing stands.
+pub fn preview(a: &Asset, v: &Version, page: u32) -> Markup {
     let poll = format!("/api/v1/assets/{}/versions/{}", a.id, v.number);
     let src = rendition_url(a, v.number, "preview");
+    let kind = media_type(v);
+    let pages = v.media.as_ref().and_then(|m| m["page_count"].as_u64()).unwrap_or(0) as u32;
+    let page = page.clamp(1, pages.max(1));
     html! {
         figure.preview data-poll=[(v.processing == Processing::Pending).then_some(&poll)] data-src=(src) {
             @match v.processing {
+                Processing::Done if VIDEO.contains(&kind) => {
+                    video controls preload="metadata" poster=(rendition_url(a, v.number, "poster"))
+                        src=(rendition_url(a, v.number, "proxy")) { "Your browser cannot play this video." }
+                    img.filmstrip src=(rendition_url(a, v.number, "filmstrip")) alt="Filmstrip";
+                    figcaption.muted.status { "Version " (v.number) }
+                }
+                Processing::Done if AUDIO.contains(&kind) => {
+                    img src=(rendition_url(a, v.number, "waveform")) alt={ "Waveform of version " (v.number) };
+                    audio controls preload="none" src={ "/api/v1/assets/" (a.id) "/versions/" (v.number) "/file" } {}
+                    figcaption.muted.status { "Version " (v.number) }
+                }
+                Processing::Done if pages > 1 => {
+                    img src={ "/api/v1/assets/" (a.id) "/versions/" (v.number) "/pages/" (page) } alt={ "Page " (page) " of version " (v.number) };
+                    nav.pages aria-label="Pages" {
+                        @if page > 1 { a href={ "?page=" (page - 1) } rel="prev" { "‹ Previous" } }
+                        span { "Page " (page) " of " (pages) }
+                        @if page < pages { a href={ "?page=" (page + 1) } rel="next" { "Next ›" } }
+                    }
+                }
                 Processing::Done => {
                     img src=(src) alt={ "Preview of version " (v.number) };
                     figcaption.muted.status { "Version " (v.number) }
@@ -99,6 +129,38 @@ pub fn media_rows(media: &Value) -> Vec<(&'static str, String)> {
         put("GPS", Some(format!("{lat:.5}, {lon:.5}")));
     }
     rows
+}
+
+/// Links to the channel presets of an image version, and look-alikes found in the workspace.
+pub fn extras(a: &Asset, v: &Version, presets: &[vellum_core::presets::PresetView]) -> Markup {
+    let is_image = ["jpeg", "png", "gif", "webp", "tiff"].contains(&media_type(v));
+    let near = v.media.as_ref().and_then(|m| m["near_duplicates"].as_array().cloned()).unwrap_or_default();
+    html! {
+        @if !near.is_empty() {
+            p.notice.info {
+                "This looks like "
+                @for (i, n) in near.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    @let id = n["asset_id"].as_str().unwrap_or("");
+                    a href={ "/a/" (id) } { "asset …" (id.get(id.len().saturating_sub(6)..).unwrap_or(id)) " v" (n["version"]) }
+                }
+                "."
+            }
+        }
+        @if is_image && v.processing == Processing::Done && !presets.is_empty() {
+            details.presets {
+                summary { "Channel crops" }
+                ul {
+                    @for p in presets {
+                        li {
+                            a href=(rendition_url(a, v.number, &p.name)) download { (p.name.replace('_', " ")) }
+                            " " span.muted { (p.width) " × " @if p.height >= 16_384 { "auto" } @else { (p.height) } " " (format!("{:?}", p.fit).to_lowercase()) }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The extracted-metadata table of a processed version.
