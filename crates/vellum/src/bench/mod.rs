@@ -2,9 +2,11 @@
 //! same run on the same machine. Timings are reported, never asserted.
 
 mod decisions;
+mod e2e;
 mod ingest;
 mod memory;
 mod thumbnails;
+mod worker_memory;
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
@@ -41,8 +43,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 24)]
         megapixels: u32,
     },
-    /// Peak memory of rendering one file's preview (run on a 100 MP image).
-    RenderPeak { file: PathBuf },
+    /// From upload accepted to thumbnail served, p50/p99, for a 24 MP JPEG and a 20-page PDF.
+    E2e {
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+    },
+    /// Peak memory of a worker process (and its tools) processing one file.
+    WorkerMemory { file: PathBuf },
     /// Server RSS growth while one large file uploads.
     UploadMemory {
         #[arg(long, default_value_t = 2048)]
@@ -56,7 +65,8 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
         BenchCommand::Decisions { clients, requests, postgres } => decisions::run(clients, requests, postgres).await?,
         BenchCommand::UploadMemory { mib } => memory::run(mib).await?,
         BenchCommand::Thumbnails { count, megapixels } => thumbnails::run(count, megapixels).await?,
-        BenchCommand::RenderPeak { file } => thumbnails::render_peak(&file)?,
+        BenchCommand::E2e { runs, workers } => e2e::run(runs, workers).await?,
+        BenchCommand::WorkerMemory { file } => worker_memory::run(&file).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -103,20 +103,3 @@ pub async fn run(count: usize, megapixels: u32) -> Result<(), String> {
     .map_err(|e| e.to_string())??;
     Ok(())
 }
-
-/// Renders one file to a preview in this process and prints its peak resident memory.
-pub fn render_peak(file: &Path) -> Result<(), String> {
-    let bytes = std::fs::read(file).map_err(|e| e.to_string())?;
-    let limits = PixelLimits::default();
-    let started = Instant::now();
-    let out = render_image(&bytes, &RenditionSpec::preview(), limits).map_err(|e| e.to_string())?;
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let peak = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap_or("VmHWM: ? kB").to_string();
-    println!(
-        "rendered a {} byte preview in {:.2} s; peak memory {}",
-        out.len(),
-        started.elapsed().as_secs_f64(),
-        peak.trim_start_matches("VmHWM:").trim()
-    );
-    Ok(())
-}
