@@ -269,6 +269,7 @@ impl Core {
         access.require(Capability::Upload)?;
         let asset = insert_new_asset(&mut tx, actor, &access, new).await?;
         tx.commit().await?;
+        self.wake.notify_waiters();
         Ok(asset)
     }
 
@@ -308,6 +309,7 @@ impl Core {
             out.push(Ok(ImportOutcome::Created(Box::new(insert_new_asset(&mut tx, actor, &access, new).await?))));
         }
         tx.commit().await?;
+        self.wake.notify_waiters();
         Ok(out)
     }
 
@@ -405,6 +407,7 @@ impl Core {
             record(&mut tx, &actor.origin, Some(&actor.user), e).await?;
         }
         tx.commit().await?;
+        self.wake.notify_waiters();
         Ok(version)
     }
 

@@ -92,6 +92,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         let added = jobs::enqueue(&mut tx, job, Timestamp::now()).await?;
         tx.commit().await?;
+        self.wake.notify_waiters();
         Ok(added)
     }
 
@@ -238,6 +239,7 @@ impl Core {
         .await?;
         let job = jobs::get(&mut tx, id).await?.ok_or_else(|| Error::not_found("job"))?;
         tx.commit().await?;
+        self.wake.notify_waiters();
         Ok(job)
     }
 }

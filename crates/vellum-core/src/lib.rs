@@ -56,6 +56,9 @@ pub struct Core {
     pub store: Store,
     pub blobs: Arc<dyn BlobStore>,
     pub limits: Limits,
+    /// Wakes this process's idle workers when a use case has queued work; workers elsewhere
+    /// find it by polling.
+    pub(crate) wake: Arc<tokio::sync::Notify>,
 }
 
 /// Where a request came from, for the audit trail.
@@ -74,7 +77,7 @@ pub struct Actor {
 
 impl Core {
     pub fn new(store: Store, blobs: Arc<dyn BlobStore>, limits: Limits) -> Self {
-        Core { store, blobs, limits }
+        Core { store, blobs, limits, wake: Arc::new(tokio::sync::Notify::new()) }
     }
 }
 

@@ -41,6 +41,7 @@ pub async fn run_worker(core: Core, name: String, mut shutdown: watch::Receiver<
         }
         tokio::select! {
             _ = tokio::time::sleep(POLL) => {}
+            _ = core.wake.notified() => {}
             _ = shutdown.changed() => {}
         }
     }

@@ -50,20 +50,22 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f).await.map_err(|e| JobFailure::transient(e.to_string()))?
 }
 
-/// Thumbnail, preview and perceptual hash of a still image (decoded here).
+/// Preview, thumbnail and perceptual hash of a still image. Only the preview decodes the
+/// original; the thumbnail and the hash are made from the preview, which is far cheaper than
+/// decoding a large original three times.
 fn stills(bytes: &[u8], limits: PixelLimits) -> Result<(Vec<Output>, Option<u64>), JobFailure> {
-    let mut out = Vec::new();
-    for (name, spec) in [("thumbnail", RenditionSpec::thumbnail()), ("preview", RenditionSpec::preview())] {
-        let b = render::render_image(bytes, &spec, limits)
-            .map_err(|e| JobFailure::permanent(format!("the image could not be decoded: {e}")))?;
-        out.push(Output {
-            name: name.into(),
-            spec: serde_json::to_value(&spec).unwrap_or_default(),
-            content_type: "image/jpeg",
-            data: Data::Bytes(b),
-        });
-    }
-    Ok((out, render::perceptual_hash(bytes, limits).ok()))
+    let decode_failed = |e: render::RenderError| JobFailure::permanent(format!("the image could not be decoded: {e}"));
+    let (preview_spec, thumb_spec) = (RenditionSpec::preview(), RenditionSpec::thumbnail());
+    let preview = render::render_image(bytes, &preview_spec, limits).map_err(decode_failed)?;
+    let thumbnail = render::render_image(&preview, &thumb_spec, limits).map_err(decode_failed)?;
+    let phash = render::perceptual_hash(&thumbnail, limits).ok();
+    let output = |name: &str, spec: &RenditionSpec, data: Vec<u8>| Output {
+        name: name.into(),
+        spec: serde_json::to_value(spec).unwrap_or_default(),
+        content_type: "image/jpeg",
+        data: Data::Bytes(data),
+    };
+    Ok((vec![output("thumbnail", &thumb_spec, thumbnail), output("preview", &preview_spec, preview)], phash))
 }
 
 async fn stills_of_file(

@@ -346,6 +346,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         vellum_store::jobs::enqueue_again(&mut tx, &job, Timestamp::now()).await?;
         tx.commit().await?;
+        self.wake.notify_waiters();
         Ok(RenditionAnswer::Pending)
     }
 }
