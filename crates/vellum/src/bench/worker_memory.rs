@@ -24,8 +24,11 @@ fn tree_rss(pid: u32) -> u64 {
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0);
-        let children = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")).unwrap_or_default();
-        stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+        // Children hang off whichever thread spawned them.
+        for task in std::fs::read_dir(format!("/proc/{p}/task")).into_iter().flatten().flatten() {
+            let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+        }
     }
     total
 }
@@ -76,6 +79,15 @@ pub async fn run(file: &Path) -> Result<(), String> {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
+    // The worker's own high-water mark catches a peak between two samples.
+    let hwm = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    peak = peak.max(hwm);
     let _ = child.kill();
     let _ = child.wait();
     println!(
