@@ -7,6 +7,7 @@ pub mod external;
 pub mod header;
 pub mod metadata;
 pub mod probe;
+pub mod psd;
 pub mod render;
 pub mod sniff;
 pub mod tool;

@@ -120,6 +120,19 @@ pub async fn derive(kind: MediaType, src: &Path, dir: &Path, limits: PixelLimits
             let jpeg = external::heic_to_jpeg(src, dir).await.map_err(tool_failure)?;
             converted(src, kind, jpeg, limits).await
         }
+        MediaType::Psd => {
+            let src = src.to_path_buf();
+            blocking(move || {
+                let bytes = std::fs::read(&src).map_err(|e| JobFailure::transient(e.to_string()))?;
+                let png = vellum_media::psd::composite_png(&bytes, limits)
+                    .map_err(|e| JobFailure::permanent(format!("the Photoshop file could not be flattened: {e}")))?;
+                let mut info = metadata::extract_image(&png, MediaType::Png);
+                info.color_profile = None;
+                let (outputs, phash) = stills(&png, limits)?;
+                Ok(Derived { info, outputs, phash })
+            })
+            .await
+        }
         MediaType::Svg => {
             let png = external::svg_to_png(src, dir, 2048).await.map_err(tool_failure)?;
             let (outputs, phash, raster) = stills_of_file(png, limits).await?;

@@ -313,7 +313,42 @@ async fn look_alikes_are_reported_and_gps_is_kept_only_when_allowed(app: &TestAp
     assert!(v["media"]["near_duplicates"].as_array().unwrap().is_empty(), "a different picture: {v}");
 }
 
+/// A minimal Photoshop file: 3 RGB channels, raw composite of one colour.
+fn psd(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
+    let mut b = b"8BPS".to_vec();
+    b.extend_from_slice(&1u16.to_be_bytes());
+    b.extend_from_slice(&[0; 6]);
+    b.extend_from_slice(&3u16.to_be_bytes());
+    b.extend_from_slice(&height.to_be_bytes());
+    b.extend_from_slice(&width.to_be_bytes());
+    b.extend_from_slice(&8u16.to_be_bytes());
+    b.extend_from_slice(&3u16.to_be_bytes());
+    b.extend_from_slice(&[0; 12]);
+    b.extend_from_slice(&0u16.to_be_bytes());
+    for c in rgb {
+        b.extend(std::iter::repeat_n(c, (width * height) as usize));
+    }
+    b
+}
+
+async fn photoshop_files_are_flattened(app: &TestApp) {
+    let token = setup(app).await;
+    let id = upload(app, &token, "design_source", "layout.psd", &psd(300, 200, [30, 120, 200])).await;
+    process(app).await;
+    let v = version(app, &token, &id).await;
+    assert_eq!((v["media"]["width"].as_u64(), v["media"]["height"].as_u64()), (Some(300), Some(200)), "{v}");
+    let thumb = ok(app, &token, &format!("/api/v1/assets/{id}/versions/1/renditions/thumbnail"), "image/jpeg").await;
+    assert_eq!(vellum_media::header::dimensions(&thumb), Some((300, 200)));
+    let mut bomb = psd(1, 1, [0, 0, 0]);
+    bomb[14..22].copy_from_slice(&[0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0]);
+    let r = app
+        .upload("/api/v1/workspaces/files/assets", &token, &[("kind", "design_source")], Some(("bomb.psd", &bomb)))
+        .await;
+    assert_eq!(r.code(), "image_too_large");
+}
+
 on_both!(
+    photoshop_files_are_flattened,
     look_alikes_are_reported_and_gps_is_kept_only_when_allowed,
     office_documents_become_pdf_pages,
     pdfs_get_a_page_each,
