@@ -92,6 +92,11 @@ pub fn orientation(bytes: &[u8], media_type: MediaType) -> u16 {
 }
 
 /// Removes every location: the GPS record, GPS* EXIF fields and exif:GPS* XMP properties.
+/// The embedded ICC profile of an image, if it carries one (for colour conversion).
+pub(crate) fn icc_profile(bytes: &[u8], media_type: MediaType) -> Option<Vec<u8>> {
+    containers::blocks(bytes, media_type).icc
+}
+
 pub fn strip_gps(info: &mut MediaInfo) {
     info.gps = None;
     if let Some(exif) = info.exif.as_mut() {

@@ -4,6 +4,7 @@
 //! size) → resize the crop (in stored orientation) → apply EXIF orientation to the small
 //! result → encode. Output is 8-bit sRGB without an embedded profile.
 
+mod colour;
 mod decode;
 mod encode;
 mod geometry;
@@ -150,7 +151,17 @@ fn pixels_for(bytes: &[u8], request: Request, limits: PixelLimits) -> Result<Pix
         return Err(RenderError::TooLarge { width, height });
     }
     let orientation = metadata::orientation(bytes, media_type);
-    let decoded = decode::decode(bytes, media_type, |w, h| plan(w, h, orientation, request).ratio().min(1.0), limits)?;
+    let icc = metadata::icc_profile(bytes, media_type);
+    let mut decoded = decode::decode(
+        bytes,
+        media_type,
+        |w, h| plan(w, h, orientation, request).ratio().min(1.0),
+        icc.as_deref(),
+        limits,
+    )?;
+    if let (Some(icc), false) = (&icc, decoded.converted) {
+        colour::rgb_to_srgb(&mut decoded.pixels.data, decoded.pixels.channels, icc);
+    }
     let p = plan(decoded.full_w, decoded.full_h, orientation, request);
     let sx = f64::from(decoded.pixels.width) / f64::from(decoded.full_w.max(1));
     let sy = f64::from(decoded.pixels.height) / f64::from(decoded.full_h.max(1));

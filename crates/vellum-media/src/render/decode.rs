@@ -15,6 +15,8 @@ pub(crate) struct Decoded {
     pub pixels: Pixels,
     pub full_w: u32,
     pub full_h: u32,
+    /// The pixels are already sRGB through the embedded profile (CMYK JPEGs).
+    pub converted: bool,
 }
 
 /// Decodes `bytes`; for JPEG at the smallest DCT scale that keeps at least `min_ratio` of the
@@ -23,10 +25,11 @@ pub(crate) fn decode(
     bytes: &[u8],
     media_type: MediaType,
     min_ratio: impl Fn(u32, u32) -> f64,
+    icc: Option<&[u8]>,
     limits: PixelLimits,
 ) -> Result<Decoded, RenderError> {
     match media_type {
-        MediaType::Jpeg => jpeg(bytes, min_ratio, limits),
+        MediaType::Jpeg => jpeg(bytes, min_ratio, icc, limits),
         MediaType::Png => generic(bytes, ImageFormat::Png, limits),
         MediaType::Gif => generic(bytes, ImageFormat::Gif, limits),
         MediaType::Webp => generic(bytes, ImageFormat::WebP, limits),
@@ -35,7 +38,12 @@ pub(crate) fn decode(
     }
 }
 
-fn jpeg(bytes: &[u8], min_ratio: impl Fn(u32, u32) -> f64, limits: PixelLimits) -> Result<Decoded, RenderError> {
+fn jpeg(
+    bytes: &[u8],
+    min_ratio: impl Fn(u32, u32) -> f64,
+    icc: Option<&[u8]>,
+    limits: PixelLimits,
+) -> Result<Decoded, RenderError> {
     let mut d = Decompressor::new().map_err(jpeg_err)?;
     let header = d.read_header(bytes).map_err(jpeg_err)?;
     let (full_w, full_h) = (header.width as u64, header.height as u64);
@@ -54,11 +62,20 @@ fn jpeg(bytes: &[u8], min_ratio: impl Fn(u32, u32) -> f64, limits: PixelLimits) 
     let image =
         turbojpeg::Image { pixels: data.as_mut_slice(), width: scaled.width, pitch, height: scaled.height, format };
     d.decompress(bytes, image).map_err(jpeg_err)?;
+    let mut converted = false;
     if cmyk {
-        data = cmyk_to_rgb(&data, adobe_inverted(bytes));
+        let inverted = adobe_inverted(bytes);
+        data = match icc.and_then(|p| super::colour::cmyk_to_srgb(&data, p, inverted)) {
+            Some(rgb) => {
+                converted = true;
+                rgb
+            }
+            // No usable profile: a plain conversion is the best guess.
+            None => cmyk_to_rgb(&data, inverted),
+        };
     }
     let pixels = Pixels { width: scaled.width as u32, height: scaled.height as u32, channels: 3, data };
-    Ok(Decoded { pixels, full_w, full_h })
+    Ok(Decoded { pixels, full_w, full_h, converted })
 }
 
 /// The smallest of 1/8, 2/8 … 8/8 that is at least `ratio`.
@@ -119,7 +136,7 @@ fn generic(bytes: &[u8], format: ImageFormat, limits: PixelLimits) -> Result<Dec
     } else {
         Pixels { width: w, height: h, channels: 3, data: to_rgb8(img) }
     };
-    Ok(Decoded { pixels, full_w: w, full_h: h })
+    Ok(Decoded { pixels, full_w: w, full_h: h, converted: false })
 }
 
 fn to_rgb8(img: DynamicImage) -> Vec<u8> {
