@@ -131,6 +131,10 @@ pub async fn run(tool: &Tool) -> Result<Output, ToolError> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    // Its own process group, so a timeout also ends whatever the tool started (LibreOffice
+    // runs its real worker as a child).
+    #[cfg(unix)]
+    cmd.process_group(0);
     let mut child = cmd.spawn()?;
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
@@ -143,6 +147,7 @@ pub async fn run(tool: &Tool) -> Result<Output, ToolError> {
     let ((stdout, stdout_truncated), stderr, status) = match tokio::time::timeout(tool.timeout, work).await {
         Ok(r) => r?,
         Err(_) => {
+            kill_group(child.id());
             // The child is killed when dropped (kill_on_drop); do it now so it is reaped promptly.
             let _ = child.start_kill();
             let _ = child.wait().await;
@@ -154,6 +159,16 @@ pub async fn run(tool: &Tool) -> Result<Output, ToolError> {
         return Err(ToolError::Failed { program: name, status: status.code(), stderr_tail });
     }
     Ok(Output { stdout, stdout_truncated, stderr_tail })
+}
+
+/// Kills the process group led by `pid` (the tool and everything it started).
+fn kill_group(pid: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()).and_then(rustix::process::Pid::from_raw) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
 }
 
 /// Whether `unshare --net --map-root-user` works here; probed once per process.

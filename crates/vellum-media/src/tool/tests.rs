@@ -48,6 +48,21 @@ async fn timeout_kills_the_program() {
 }
 
 #[tokio::test]
+async fn timeout_also_ends_what_the_program_started() {
+    let d = dir();
+    // The shell starts a grandchild, writes its pid, and waits.
+    let tool = Tool::new("sh", d.path())
+        .args(["-c", "sleep 30 & echo $! > grandchild; wait"])
+        .timeout(Duration::from_millis(500));
+    assert!(matches!(run(&tool).await.unwrap_err(), ToolError::TimedOut { .. }));
+    let pid = std::fs::read_to_string(d.path().join("grandchild")).unwrap().trim().to_string();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Gone, or a zombie waiting for init to reap it: either way it no longer runs.
+    assert!(state.is_empty() || state.split_whitespace().nth(2) == Some("Z"), "grandchild still running: {state}");
+}
+
+#[tokio::test]
 async fn failure_keeps_the_stderr_tail() {
     let d = dir();
     let tool = Tool::new("sh", d.path()).args(["-c", "echo boom >&2; exit 3"]);
