@@ -109,7 +109,9 @@ pub async fn run(tool: &Tool) -> Result<Output, ToolError> {
     let program = locate(&tool.program).ok_or_else(|| ToolError::NotInstalled(name.clone()))?;
 
     let mut argv: Vec<OsString> = Vec::new();
-    if network_isolation_works().await {
+    if sandbox_works().await {
+        argv.extend(sandbox_args(&tool.dir));
+    } else if network_isolation_works().await {
         argv.extend(["/usr/bin/unshare", "--net", "--map-root-user", "--"].map(OsString::from));
     }
     if let (Some(limit), Some(prlimit)) = (tool.memory_limit, locate(OsStr::new("prlimit"))) {
@@ -169,6 +171,52 @@ fn kill_group(pid: Option<u32>) {
     }
     #[cfg(not(unix))]
     let _ = pid;
+}
+
+/// Parts of /etc programs need (fonts, the loader cache, alternatives); nothing else of the
+/// host's configuration is visible.
+const ETC: [&str; 6] =
+    ["/etc/fonts", "/etc/ld.so.cache", "/etc/alternatives", "/etc/libreoffice", "/etc/ghostscript", "/etc/localtime"];
+
+/// bubblewrap: a read-only /usr, the job folder as the only writable and the only visible
+/// data, a private /tmp, no network, its own PID namespace, killed with its parent.
+fn sandbox_args(dir: &Path) -> Vec<OsString> {
+    let mut a: Vec<OsString> = ["/usr/bin/bwrap", "--ro-bind", "/usr", "/usr"].map(OsString::from).to_vec();
+    for (link, target) in [("usr/lib", "/lib"), ("usr/lib64", "/lib64"), ("usr/bin", "/bin"), ("usr/sbin", "/sbin")] {
+        a.extend(["--symlink", link, target].map(OsString::from));
+    }
+    for e in ETC {
+        a.extend(["--ro-bind-try", e, e].map(OsString::from));
+    }
+    a.extend(["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"].map(OsString::from));
+    a.extend([OsString::from("--bind"), dir.into(), dir.into(), OsString::from("--chdir"), dir.into()]);
+    a.extend(["--unshare-all", "--die-with-parent", "--new-session", "--"].map(OsString::from));
+    a
+}
+
+/// Whether bubblewrap can build its sandbox here; probed once per process.
+pub async fn sandbox_works() -> bool {
+    static WORKS: OnceCell<bool> = OnceCell::const_new();
+    *WORKS
+        .get_or_init(|| async {
+            if locate(OsStr::new("bwrap")).is_none() {
+                return false;
+            }
+            let dir = std::env::temp_dir();
+            let mut args = sandbox_args(&dir);
+            let program = args.remove(0);
+            args.push("/bin/true".into());
+            let probe = Command::new(program)
+                .args(args)
+                .env_clear()
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .kill_on_drop(true)
+                .status();
+            matches!(tokio::time::timeout(Duration::from_secs(5), probe).await, Ok(Ok(s)) if s.success())
+        })
+        .await
 }
 
 /// Whether `unshare --net --map-root-user` works here; probed once per process.

@@ -31,6 +31,8 @@ pub struct Derived {
     pub info: MediaInfo,
     pub outputs: Vec<Output>,
     pub phash: Option<u64>,
+    /// One perceptual hash per page of a document.
+    pub page_hashes: Vec<u64>,
 }
 
 fn bad(what: &str) -> impl Fn(String) -> JobFailure + '_ {
@@ -95,7 +97,7 @@ pub async fn derive(kind: MediaType, src: &Path, dir: &Path, limits: PixelLimits
                 let bytes = std::fs::read(&src).map_err(|e| JobFailure::transient(e.to_string()))?;
                 let info = metadata::extract_image(&bytes, kind);
                 let (outputs, phash) = stills(&bytes, limits)?;
-                Ok(Derived { info, outputs, phash })
+                Ok(Derived { info, outputs, phash, page_hashes: Vec::new() })
             })
             .await
         }
@@ -114,7 +116,7 @@ pub async fn derive(kind: MediaType, src: &Path, dir: &Path, limits: PixelLimits
             let wave = external::audio_waveform(src, dir).await.map_err(tool_failure)?;
             let (mut outputs, _, _) = stills_of_file(wave.clone(), limits).await?;
             outputs.push(file_output("waveform", json!({"width": 1200, "height": 240}), "image/png", wave));
-            Ok(Derived { info, outputs, phash: None })
+            Ok(Derived { info, outputs, phash: None, page_hashes: Vec::new() })
         }
         MediaType::Heic => {
             let jpeg = external::heic_to_jpeg(src, dir).await.map_err(tool_failure)?;
@@ -129,7 +131,7 @@ pub async fn derive(kind: MediaType, src: &Path, dir: &Path, limits: PixelLimits
                 let mut info = metadata::extract_image(&png, MediaType::Png);
                 info.color_profile = None;
                 let (outputs, phash) = stills(&png, limits)?;
-                Ok(Derived { info, outputs, phash })
+                Ok(Derived { info, outputs, phash, page_hashes: Vec::new() })
             })
             .await
         }
@@ -138,15 +140,15 @@ pub async fn derive(kind: MediaType, src: &Path, dir: &Path, limits: PixelLimits
             let (outputs, phash, raster) = stills_of_file(png, limits).await?;
             // An SVG has no pixel size of its own; report the rasterised one.
             let info = MediaInfo { width: raster.width, height: raster.height, ..MediaInfo::default() };
-            Ok(Derived { info, outputs, phash })
+            Ok(Derived { info, outputs, phash, page_hashes: Vec::new() })
         }
         MediaType::PostScript => {
             let png = external::postscript_to_png(src, dir).await.map_err(tool_failure)?;
             let (outputs, phash, raster) = stills_of_file(png, limits).await?;
             let info = MediaInfo { width: raster.width, height: raster.height, ..MediaInfo::default() };
-            Ok(Derived { info, outputs, phash })
+            Ok(Derived { info, outputs, phash, page_hashes: Vec::new() })
         }
-        _ => Ok(Derived { info: MediaInfo::default(), outputs: Vec::new(), phash: None }),
+        _ => Ok(Derived { info: MediaInfo::default(), outputs: Vec::new(), phash: None, page_hashes: Vec::new() }),
     }
 }
 
@@ -166,7 +168,7 @@ async fn converted(
     .await?;
     info.width = info.width.or(raster.width);
     info.height = info.height.or(raster.height);
-    Ok(Derived { info, outputs, phash })
+    Ok(Derived { info, outputs, phash, page_hashes: Vec::new() })
 }
 
 async fn pdf(src: &Path, dir: &Path, limits: PixelLimits) -> Result<Derived, JobFailure> {
@@ -175,11 +177,20 @@ async fn pdf(src: &Path, dir: &Path, limits: PixelLimits) -> Result<Derived, Job
     let files = external::pdf_pages(src, dir, 1, pages, 2048).await.map_err(tool_failure)?;
     let first = files.first().cloned().ok_or_else(|| JobFailure::permanent("the PDF has no pages"))?;
     let (mut outputs, phash, _) = stills_of_file(first, limits).await?;
+    let paths = files.clone();
+    let page_hashes = blocking(move || {
+        Ok(paths
+            .iter()
+            .filter_map(|p| std::fs::read(p).ok())
+            .filter_map(|b| render::perceptual_hash(&b, limits).ok())
+            .collect::<Vec<u64>>())
+    })
+    .await?;
     for (i, f) in files.into_iter().enumerate() {
         let k = i + 1;
         outputs.push(file_output(&format!("page-{k}"), json!({"page": k, "max_side": 2048}), "image/jpeg", f));
     }
-    Ok(Derived { info, outputs, phash })
+    Ok(Derived { info, outputs, phash, page_hashes })
 }
 
 async fn video(src: &Path, dir: &Path, limits: PixelLimits) -> Result<Derived, JobFailure> {
@@ -203,5 +214,5 @@ async fn video(src: &Path, dir: &Path, limits: PixelLimits) -> Result<Derived, J
             proxy,
         ));
     }
-    Ok(Derived { info, outputs, phash })
+    Ok(Derived { info, outputs, phash, page_hashes: Vec::new() })
 }

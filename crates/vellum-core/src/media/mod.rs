@@ -194,7 +194,8 @@ pub(crate) async fn process_version(core: &Core, job: &Job, _worker: &str) -> st
         return Err(JobFailure::permanent(format!("the image declares {w}×{h} pixels, over this server's limit")));
     }
     let path = stage(core, &key, dir.path()).await?;
-    let derive::Derived { mut info, outputs, phash } = derive::derive(kind, &path, dir.path(), limits).await?;
+    let derive::Derived { mut info, outputs, phash, page_hashes } =
+        derive::derive(kind, &path, dir.path(), limits).await?;
     let mut renditions = Vec::with_capacity(outputs.len());
     for o in outputs {
         renditions.push(store_output(core, &version, o).await?);
@@ -206,6 +207,9 @@ pub(crate) async fn process_version(core: &Core, job: &Job, _worker: &str) -> st
         metadata::strip_gps(&mut info);
     }
     let mut media = serde_json::to_value(&info).map_err(|e| JobFailure::permanent(e.to_string()))?;
+    if !page_hashes.is_empty() {
+        media["page_phashes"] = json!(page_hashes.iter().map(|h| format!("{h:016x}")).collect::<Vec<_>>());
+    }
     if let Some(h) = phash_hex {
         media["phash"] = json!(h);
         if let (Some(hash), Some(ws)) = (phash, workspace) {

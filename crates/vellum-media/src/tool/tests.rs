@@ -13,6 +13,8 @@ async fn runs_with_a_clean_environment_in_the_job_folder() {
     let env = String::from_utf8(out.stdout).unwrap();
     let mut names: Vec<&str> = env.lines().filter_map(|l| l.split('=').next()).collect();
     names.sort_unstable();
+    // bubblewrap's --chdir also sets PWD, to the same folder.
+    names.retain(|n| *n != "PWD");
     assert_eq!(names, ["HOME", "LC_ALL", "PATH"], "{env}");
     assert!(env.contains("PATH=/usr/bin:/bin"));
 
@@ -50,16 +52,39 @@ async fn timeout_kills_the_program() {
 #[tokio::test]
 async fn timeout_also_ends_what_the_program_started() {
     let d = dir();
-    // The shell starts a grandchild, writes its pid, and waits.
-    let tool = Tool::new("sh", d.path())
-        .args(["-c", "sleep 30 & echo $! > grandchild; wait"])
-        .timeout(Duration::from_millis(500));
+    // The shell starts a grandchild with an argument nothing else uses, and waits.
+    let marker = format!("{}.{}", 40 + std::process::id() % 50, std::process::id());
+    let script = format!("sleep {marker} & wait");
+    let tool = Tool::new("sh", d.path()).args(["-c", &script]).timeout(Duration::from_millis(500));
     assert!(matches!(run(&tool).await.unwrap_err(), ToolError::TimedOut { .. }));
-    let pid = std::fs::read_to_string(d.path().join("grandchild")).unwrap().trim().to_string();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Gone, or a zombie waiting for init to reap it: either way it no longer runs.
-    assert!(state.is_empty() || state.split_whitespace().nth(2) == Some("Z"), "grandchild still running: {state}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let running: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&marker) && !c.contains("sh -c"))
+        .collect();
+    assert!(running.is_empty(), "the grandchild outlived the timeout: {running:?}");
+}
+
+#[tokio::test]
+async fn tools_see_only_their_own_folder() {
+    if !sandbox_works().await {
+        assert!(std::env::var("CI").is_err(), "bubblewrap is required in CI");
+        eprintln!("skipping: bubblewrap cannot run here");
+        return;
+    }
+    let job = dir();
+    let other = dir();
+    std::fs::write(other.path().join("secret.txt"), "not yours").unwrap();
+    let peek = Tool::new("cat", job.path()).arg(other.path().join("secret.txt"));
+    assert!(matches!(run(&peek).await.unwrap_err(), ToolError::Failed { .. }), "another folder is invisible");
+    let home = Tool::new("ls", job.path()).arg("/root");
+    assert!(run(&home).await.is_err(), "the host's home is invisible");
+    let write = Tool::new("sh", job.path()).args(["-c", "echo made > out.txt && ! touch /usr/evil 2>/dev/null"]);
+    run(&write).await.unwrap();
+    assert_eq!(std::fs::read_to_string(job.path().join("out.txt")).unwrap(), "made\n");
 }
 
 #[tokio::test]

@@ -86,6 +86,10 @@ async fn pdfs_get_a_page_each(app: &TestApp) {
     process(app).await;
     let v = version(app, &token, &id).await;
     assert_eq!((v["processing"].as_str(), v["media"]["page_count"].as_u64()), (Some("done"), Some(3)), "{v}");
+    let hashes = v["media"]["page_phashes"].as_array().unwrap();
+    assert_eq!(hashes.len(), 3, "a perceptual hash per page");
+    let bits = |h: &serde_json::Value| u64::from_str_radix(h.as_str().unwrap(), 16).unwrap();
+    assert!((bits(&v["media"]["phash"]) ^ bits(&hashes[0])).count_ones() <= 4, "page 1 looks like the document");
     for k in 1..=3 {
         let page = ok(app, &token, &format!("/api/v1/assets/{id}/versions/1/pages/{k}"), "image/jpeg").await;
         let (w, h) = vellum_media::header::dimensions(&page).unwrap();
