@@ -90,11 +90,11 @@ fn decode(r: &AnyRow) -> Result<Job> {
     })
 }
 
-/// Enqueues a job unless one with the same unique key exists. Returns whether it was added.
-pub async fn enqueue(c: &mut AnyConnection, j: &NewJob, now: Timestamp) -> Result<bool> {
+/// Inserts a job; `on_conflict` says what a job with the same unique key means.
+async fn insert(c: &mut AnyConnection, j: &NewJob, now: Timestamp, on_conflict: &str) -> Result<u64> {
     let done = sqlx::query(&format!(
         "INSERT INTO jobs ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, NULL, NULL, NULL, $9, $9, NULL) \
-         ON CONFLICT (unique_key) DO NOTHING"
+         ON CONFLICT (unique_key) {on_conflict}"
     ))
     .bind(new_id().to_string())
     .bind(&j.queue)
@@ -107,29 +107,20 @@ pub async fn enqueue(c: &mut AnyConnection, j: &NewJob, now: Timestamp) -> Resul
     .bind(now.to_string())
     .execute(c)
     .await?;
-    Ok(done.rows_affected() > 0)
+    Ok(done.rows_affected())
+}
+
+/// Enqueues a job unless one with the same unique key exists. Returns whether it was added.
+pub async fn enqueue(c: &mut AnyConnection, j: &NewJob, now: Timestamp) -> Result<bool> {
+    Ok(insert(c, j, now, "DO NOTHING").await? > 0)
 }
 
 /// Enqueues a job, or queues a finished job with the same key to run again (a rendition
 /// whose spec changed back). A failed job stays failed until an admin retries it.
 pub async fn enqueue_again(c: &mut AnyConnection, j: &NewJob, now: Timestamp) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO jobs ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, NULL, NULL, NULL, $9, $9, NULL) \
-         ON CONFLICT (unique_key) DO UPDATE SET state = 'queued', attempts = 0, run_at = excluded.run_at, \
-         claimed_by = NULL, finished_at = NULL, updated_at = excluded.updated_at WHERE jobs.state = 'done'"
-    ))
-    .bind(new_id().to_string())
-    .bind(&j.queue)
-    .bind(&j.kind)
-    .bind(row::to_json(&j.payload)?)
-    .bind(&j.unique_key)
-    .bind(j.workspace_id.map(|w| w.to_string()))
-    .bind(i64::from(j.max_attempts))
-    .bind(j.run_at.to_string())
-    .bind(now.to_string())
-    .execute(c)
-    .await?;
-    Ok(())
+    let again = "DO UPDATE SET state = 'queued', attempts = 0, run_at = excluded.run_at, claimed_by = NULL, \
+                 finished_at = NULL, updated_at = excluded.updated_at WHERE jobs.state = 'done'";
+    insert(c, j, now, again).await.map(|_| ())
 }
 
 /// Claims the next due job of `queue` for `worker`, counting the attempt.
