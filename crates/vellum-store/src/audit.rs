@@ -83,24 +83,8 @@ pub async fn append(c: &mut AnyConnection, e: &NewAuditEvent, at: Timestamp) -> 
     Ok(to_event(chain, fields, prev_hash, hash))
 }
 
-fn to_event(chain: String, f: AuditFields, prev_hash: String, hash: String) -> AuditEvent {
-    AuditEvent {
-        chain,
-        seq: f.seq,
-        id: f.id,
-        at: f.at,
-        actor_id: f.actor_id,
-        action: f.action,
-        object_type: f.object_type,
-        object_id: f.object_id,
-        version: f.version,
-        before: f.before,
-        after: f.after,
-        ip: f.ip,
-        request_id: f.request_id,
-        prev_hash,
-        hash,
-    }
+fn to_event(chain: String, fields: AuditFields, prev_hash: String, hash: String) -> AuditEvent {
+    AuditEvent { chain, fields, prev_hash, hash }
 }
 
 const COLS: &str = "chain, seq, id, at, actor_id, action, object_type, object_id, version, before_json, after_json, ip, request_id, prev_hash, hash";

@@ -171,22 +171,12 @@ pub struct NewAuditEvent {
     pub request_id: Option<String>,
 }
 
-/// An audit event as stored and exported.
+/// An audit event as stored and exported: its chained fields and the links of the chain.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEvent {
     pub chain: String,
-    pub seq: i64,
-    pub id: String,
-    pub at: String,
-    pub actor_id: Option<String>,
-    pub action: String,
-    pub object_type: String,
-    pub object_id: Option<String>,
-    pub version: Option<i64>,
-    pub before: Option<String>,
-    pub after: Option<String>,
-    pub ip: Option<String>,
-    pub request_id: Option<String>,
+    #[serde(flatten)]
+    pub fields: vellum_domain::audit::AuditFields,
     pub prev_hash: String,
     pub hash: String,
 }

@@ -34,21 +34,21 @@ pub fn to_csv(events: &[AuditEvent]) -> String {
         "seq,id,at,actor_id,action,object_type,object_id,version,before,after,ip,request_id,prev_hash,hash\n",
     );
     for e in events {
-        let version = e.version.map(|v| v.to_string()).unwrap_or_default();
-        let seq = e.seq.to_string();
+        let version = e.fields.version.map(|v| v.to_string()).unwrap_or_default();
+        let seq = e.fields.seq.to_string();
         let fields: [&str; 14] = [
             &seq,
-            &e.id,
-            &e.at,
-            e.actor_id.as_deref().unwrap_or(""),
-            &e.action,
-            &e.object_type,
-            e.object_id.as_deref().unwrap_or(""),
+            &e.fields.id,
+            &e.fields.at,
+            e.fields.actor_id.as_deref().unwrap_or(""),
+            &e.fields.action,
+            &e.fields.object_type,
+            e.fields.object_id.as_deref().unwrap_or(""),
             &version,
-            e.before.as_deref().unwrap_or(""),
-            e.after.as_deref().unwrap_or(""),
-            e.ip.as_deref().unwrap_or(""),
-            e.request_id.as_deref().unwrap_or(""),
+            e.fields.before.as_deref().unwrap_or(""),
+            e.fields.after.as_deref().unwrap_or(""),
+            e.fields.ip.as_deref().unwrap_or(""),
+            e.fields.request_id.as_deref().unwrap_or(""),
             &e.prev_hash,
             &e.hash,
         ];

@@ -39,10 +39,10 @@ fn verification(v: &Verification) -> Markup {
 
 fn object(e: &AuditEvent) -> Markup {
     html! {
-        (e.object_type)
-        @if let Some(id) = &e.object_id {
+        (e.fields.object_type)
+        @if let Some(id) = &e.fields.object_id {
             " "
-            @if e.object_type == "asset" {
+            @if e.fields.object_type == "asset" {
                 a href={ "/a/" (id) } title=(id) { code { "…" (short_id(id)) } }
             } @else {
                 code title=(id) { "…" (short_id(id)) }
@@ -53,11 +53,11 @@ fn object(e: &AuditEvent) -> Markup {
 
 fn change(e: &AuditEvent) -> Markup {
     html! {
-        @if e.before.is_some() || e.after.is_some() {
+        @if e.fields.before.is_some() || e.fields.after.is_some() {
             details {
                 summary { "details" }
-                @if let Some(b) = &e.before { p { "before" } pre { (b) } }
-                @if let Some(a) = &e.after { p { "after" } pre { (a) } }
+                @if let Some(b) = &e.fields.before { p { "before" } pre { (b) } }
+                @if let Some(a) = &e.fields.after { p { "after" } pre { (a) } }
             }
         }
     }
@@ -94,12 +94,12 @@ pub async fn show(State(s): State<AppState>, who: Signed, Path(ws): Path<String>
             tbody {
                 @for e in events.iter().rev().take(SHOWN) {
                     tr {
-                        td { (e.seq) }
-                        td { time datetime=(e.at) { (e.at.get(..19).unwrap_or(&e.at).replace('T', " ")) } }
-                        td { (actor(&e.actor_id)) }
-                        td { code { (e.action) } }
+                        td { (e.fields.seq) }
+                        td { time datetime=(e.fields.at) { (e.fields.at.get(..19).unwrap_or(&e.fields.at).replace('T', " ")) } }
+                        td { (actor(&e.fields.actor_id)) }
+                        td { code { (e.fields.action) } }
                         td { (object(e)) }
-                        td { @if let Some(v) = e.version { (v) } }
+                        td { @if let Some(v) = e.fields.version { (v) } }
                         td { (change(e)) }
                     }
                 }

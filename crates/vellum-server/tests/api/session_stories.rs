@@ -42,9 +42,9 @@ async fn sign_in_cookie_me_and_sign_out(app: &TestApp) {
     )
     .await
     .unwrap();
-    let failed: Vec<_> = events.iter().filter(|e| e.action == "session.failed").collect();
+    let failed: Vec<_> = events.iter().filter(|e| e.fields.action == "session.failed").collect();
     assert_eq!(failed.len(), 2);
-    assert!(failed[0].after.as_deref().unwrap().contains("sam@example.com"));
+    assert!(failed[0].fields.after.as_deref().unwrap().contains("sam@example.com"));
 }
 
 async fn tokens_are_shown_once_and_stored_hashed(app: &TestApp) {
