@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{
     layout::{page, Chrome, Section},
-    page::{csrf_field, see_other, Notice, Page, UiError, UiResult},
+    page::{csrf_field, see_other, DoneQuery, Notice, Page, UiError, UiResult},
     session::{Signed, UiForm},
 };
 use crate::AppState;
@@ -67,11 +67,6 @@ pub async fn start(State(s): State<AppState>, who: Signed) -> UiResult {
         Some(w) => Ok(see_other(&format!("/w/{}", w.workspace.slug))),
         None => Ok(render(&chrome, &NewWorkspace::default(), None, StatusCode::OK).into_response()),
     }
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 /// `GET /workspaces`.

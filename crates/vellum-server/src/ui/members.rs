@@ -6,7 +6,6 @@ use axum::{
     response::IntoResponse,
 };
 use maud::{html, Markup};
-use serde::Deserialize;
 use vellum_core::model::{Group, Member, User};
 use vellum_domain::{
     id::parse_id,
@@ -16,7 +15,7 @@ use vellum_domain::{
 
 use super::{
     layout::{page, Chrome, Section},
-    page::{csrf_field, see_other, when, Notice, Page, UiError, UiResult},
+    page::{csrf_field, see_other, when, DoneQuery, Notice, Page, UiError, UiResult},
     session::{field, fields, Signed, UiForm},
 };
 use crate::{error::ApiError, AppState};
@@ -125,11 +124,6 @@ async fn render(s: &AppState, who: &Signed, ws: &str, notice: Option<Notice>, st
         }
     };
     Ok(Page::with_status(status, page("Members", Some(&chrome), notice.as_ref(), body)).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 /// `GET /w/{ws}/members`.

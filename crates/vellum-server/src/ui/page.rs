@@ -49,6 +49,12 @@ pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
 }
 
+/// The `?done=` of a page a form redirected to.
+#[derive(serde::Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
 /// A message at the top of a page.
 pub enum Notice {
     Info(&'static str),

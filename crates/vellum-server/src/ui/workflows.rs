@@ -7,13 +7,12 @@ use axum::{
     response::IntoResponse,
 };
 use maud::{html, Markup};
-use serde::Deserialize;
 use vellum_core::model::{Group, Workflow};
 use vellum_domain::{role::Capability, workflow::ApproverRef, Id};
 
 use super::{
     layout::{page, Chrome, Section},
-    page::{when, Notice, Page, UiError, UiResult},
+    page::{when, DoneQuery, Notice, Page, UiError, UiResult},
     review::{rule_text, start_text},
     session::{Signed, UiForm},
     workflow_form::{editor, Draft, Options},
@@ -100,11 +99,6 @@ async fn render(
         }
     };
     Ok(Page::with_status(status, page("Workflows", Some(&chrome), notice.as_ref(), body)).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 /// `GET /w/{ws}/workflows`.
