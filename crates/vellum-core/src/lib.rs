@@ -6,6 +6,7 @@ pub mod access;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod clock;
 mod error;
 pub mod jobs;
 pub mod media;
@@ -59,6 +60,11 @@ pub struct Core {
     /// Wakes this process's idle workers when a use case has queued work; workers elsewhere
     /// find it by polling.
     pub(crate) wake: Arc<tokio::sync::Notify>,
+    /// Where use cases get the time.
+    pub clock: Arc<dyn clock::Clock>,
+    /// The audit key and checkpoint log (None: events are chained but not tagged, and no
+    /// checkpoints are signed).
+    pub audit: Option<Arc<audit::AuditKeeper>>,
 }
 
 /// Where a request came from, for the audit trail.
@@ -77,7 +83,24 @@ pub struct Actor {
 
 impl Core {
     pub fn new(store: Store, blobs: Arc<dyn BlobStore>, limits: Limits) -> Self {
-        Core { store, blobs, limits, wake: Arc::new(tokio::sync::Notify::new()) }
+        Core {
+            store,
+            blobs,
+            limits,
+            wake: Arc::new(tokio::sync::Notify::new()),
+            clock: Arc::new(clock::SystemClock),
+            audit: None,
+        }
+    }
+
+    /// The same use cases reading time from `clock` (tests move it by hand).
+    pub fn with_clock(mut self, clock: Arc<dyn clock::Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 }
 
@@ -89,9 +112,21 @@ pub(crate) async fn record(
     mut event: NewAuditEvent,
 ) -> Result<()> {
     event.actor_id = actor.map(|u| u.id);
+    // Events about an asset itself belong to its trail without every caller saying so.
+    if event.asset_id.is_none() && event.object_type == "asset" {
+        event.asset_id = event.object_id.as_deref().and_then(vellum_domain::id::parse_id);
+    }
     event.ip = origin.ip.clone();
     event.request_id = origin.request_id.clone();
-    vellum_store::audit::append(tx, &event, Timestamp::now()).await?;
+    let key = tx.audit_key();
+    let appended = vellum_store::audit::append(tx, &event, Timestamp::now(), key.as_deref()).await?;
+    // Every thousandth event of a chain asks for a checkpoint, besides the one a minute.
+    if appended.fields.seq % 1000 == 0 && key.is_some() {
+        let now = Timestamp::now();
+        let mut job = audit::checkpoint_job(now);
+        job.unique_key = format!("audit_checkpoint:{}:{}", appended.chain, appended.fields.seq);
+        vellum_store::jobs::enqueue(tx, &job, now).await?;
+    }
     Ok(())
 }
 

@@ -165,6 +165,7 @@ fn review_event(r: &ReviewRecord, action: &str, after: serde_json::Value) -> New
         action: action.into(),
         object_type: "review".into(),
         object_id: Some(r.id.to_string()),
+        asset_id: Some(r.asset_id),
         version: Some(r.version),
         after: Some(after),
         ..Default::default()
@@ -270,6 +271,7 @@ impl Core {
             action: "review.decide".into(),
             object_type: "review".into(),
             object_id: Some(review_id.to_string()),
+            asset_id: Some(record_.asset_id),
             version: Some(version),
             before: Some(json!({"review_status": was})),
             after: Some(json!({

@@ -33,6 +33,11 @@ impl Timestamp {
         Timestamp(self.0 + time::Duration::hours(i64::from(hours)))
     }
 
+    /// This instant moved by `secs` seconds (negative for earlier).
+    pub fn plus_secs(self, secs: i64) -> Self {
+        Timestamp(self.0.saturating_add(time::Duration::seconds(secs)))
+    }
+
     pub fn unix_seconds(self) -> i64 {
         self.0.unix_timestamp()
     }

@@ -1,9 +1,11 @@
 //! The append-only audit log: one hash chain per workspace (and one for server-wide events),
-//! appended inside the transaction of the change it records.
+//! appended inside the transaction of the change it records; the heads that checkpoints sign;
+//! and the stored checkpoints themselves.
 
+use futures_util::TryStreamExt;
 use sqlx::{any::AnyRow, AnyConnection, Row};
 use vellum_domain::{
-    audit::{event_hash, verify_chain, AuditFields, ChainCheck, StoredEvent, GENESIS},
+    audit::{event_hash, AuditFields, AuditKey, ChainHead, ChainReport, Checkpoints, StoredEvent, GENESIS},
     id::new_id,
     Id, Timestamp,
 };
@@ -24,9 +26,15 @@ fn json_text(v: &Option<serde_json::Value>) -> Result<Option<String>> {
     v.as_ref().map(row::to_json).transpose()
 }
 
-/// Appends an event to its chain. Call it last in a transaction: on PostgreSQL the chain's
-/// head row stays locked until commit, which orders concurrent writers of one workspace.
-pub async fn append(c: &mut AnyConnection, e: &NewAuditEvent, at: Timestamp) -> Result<AuditEvent> {
+/// Appends an event to its chain, tagged with `key` when the server holds one. Call it last in
+/// a transaction: on PostgreSQL the chain's head row stays locked until commit, which orders
+/// concurrent writers of one workspace.
+pub async fn append(
+    c: &mut AnyConnection,
+    e: &NewAuditEvent,
+    at: Timestamp,
+    key: Option<&AuditKey>,
+) -> Result<AuditEvent> {
     let chain = chain_of(e.workspace_id);
     let bump = "UPDATE audit_heads SET seq = seq + 1 WHERE chain = $1 RETURNING seq, hash";
     let head = match sqlx::query(bump).bind(&chain).fetch_optional(&mut *c).await? {
@@ -56,38 +64,35 @@ pub async fn append(c: &mut AnyConnection, e: &NewAuditEvent, at: Timestamp) -> 
         after: json_text(&e.after)?,
         ip: e.ip.clone(),
         request_id: e.request_id.clone(),
+        asset_id: e.asset_id.map(|a| a.to_string()),
     };
     let hash = event_hash(&prev_hash, &fields);
-    sqlx::query(
-        "INSERT INTO audit_events (chain, seq, id, at, actor_id, action, object_type, object_id, version, before_json, after_json, ip, request_id, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(&chain)
-    .bind(seq)
-    .bind(&fields.id)
-    .bind(&fields.at)
-    .bind(fields.actor_id.clone())
-    .bind(&fields.action)
-    .bind(&fields.object_type)
-    .bind(fields.object_id.clone())
-    .bind(fields.version)
-    .bind(fields.before.clone())
-    .bind(fields.after.clone())
-    .bind(fields.ip.clone())
-    .bind(fields.request_id.clone())
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut *c)
-    .await?;
+    let tag = key.map(|k| k.tag(&hash));
+    sqlx::query(&format!("INSERT INTO audit_events ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"))
+        .bind(&chain)
+        .bind(seq)
+        .bind(&fields.id)
+        .bind(&fields.at)
+        .bind(fields.actor_id.clone())
+        .bind(&fields.action)
+        .bind(&fields.object_type)
+        .bind(fields.object_id.clone())
+        .bind(fields.version)
+        .bind(fields.before.clone())
+        .bind(fields.after.clone())
+        .bind(fields.ip.clone())
+        .bind(fields.request_id.clone())
+        .bind(fields.asset_id.clone())
+        .bind(&prev_hash)
+        .bind(&hash)
+        .bind(tag.clone())
+        .execute(&mut *c)
+        .await?;
     sqlx::query("UPDATE audit_heads SET hash = $1 WHERE chain = $2").bind(&hash).bind(&chain).execute(c).await?;
-    Ok(to_event(chain, fields, prev_hash, hash))
+    Ok(AuditEvent { chain, fields, prev_hash, hash, tag })
 }
 
-fn to_event(chain: String, fields: AuditFields, prev_hash: String, hash: String) -> AuditEvent {
-    AuditEvent { chain, fields, prev_hash, hash }
-}
-
-const COLS: &str = "chain, seq, id, at, actor_id, action, object_type, object_id, version, before_json, after_json, ip, request_id, prev_hash, hash";
+const COLS: &str = "chain, seq, id, at, actor_id, action, object_type, object_id, version, before_json, after_json, ip, request_id, asset_id, prev_hash, hash, tag";
 
 fn decode(r: &AnyRow) -> Result<StoredEvent> {
     Ok(StoredEvent {
@@ -104,10 +109,17 @@ fn decode(r: &AnyRow) -> Result<StoredEvent> {
             after: row::opt_text(r, "after_json")?,
             ip: row::opt_text(r, "ip")?,
             request_id: row::opt_text(r, "request_id")?,
+            asset_id: row::opt_text(r, "asset_id")?,
         },
         prev_hash: row::text(r, "prev_hash")?,
         hash: row::text(r, "hash")?,
+        tag: row::opt_text(r, "tag")?,
     })
+}
+
+fn decode_event(r: &AnyRow) -> Result<AuditEvent> {
+    let e = decode(r)?;
+    Ok(AuditEvent { chain: row::text(r, "chain")?, fields: e.fields, prev_hash: e.prev_hash, hash: e.hash, tag: e.tag })
 }
 
 /// What an export asks for.
@@ -115,33 +127,40 @@ fn decode(r: &AnyRow) -> Result<StoredEvent> {
 pub struct AuditFilter {
     pub object_type: Option<String>,
     pub object_id: Option<String>,
+    /// Every event about this asset: the asset, its versions, reviews and decisions.
+    pub asset_id: Option<Id>,
     pub limit: u32,
 }
 
-/// A chain's events in order, optionally only those about one object.
+/// A chain's events in order, optionally only those about one object or asset.
 pub async fn list(c: &mut AnyConnection, chain: &str, f: &AuditFilter) -> Result<Vec<AuditEvent>> {
     let mut sql = format!("SELECT {COLS} FROM audit_events WHERE chain = $1");
     let mut binds = Vec::new();
-    if let Some(t) = &f.object_type {
-        binds.push(t.clone());
-        sql.push_str(&format!(" AND object_type = ${}", binds.len() + 1));
-    }
-    if let Some(o) = &f.object_id {
-        binds.push(o.clone());
-        sql.push_str(&format!(" AND object_id = ${}", binds.len() + 1));
+    for (col, value) in [
+        ("object_type", f.object_type.clone()),
+        ("object_id", f.object_id.clone()),
+        ("asset_id", f.asset_id.map(|a| a.to_string())),
+    ] {
+        if let Some(v) = value {
+            binds.push(v);
+            sql.push_str(&format!(" AND {col} = ${}", binds.len() + 1));
+        }
     }
     sql.push_str(&format!(" ORDER BY seq LIMIT {}", f.limit.clamp(1, 100_000)));
     let mut q = sqlx::query(&sql).bind(chain);
     for b in binds {
         q = q.bind(b);
     }
-    q.fetch_all(c)
+    q.fetch_all(c).await?.iter().map(decode_event).collect()
+}
+
+/// Every chain's recorded head, by chain name.
+pub async fn heads(c: &mut AnyConnection) -> Result<Vec<(String, ChainHead)>> {
+    sqlx::query("SELECT chain, seq, hash FROM audit_heads WHERE seq > 0 ORDER BY chain")
+        .fetch_all(c)
         .await?
         .iter()
-        .map(|r| {
-            let e = decode(r)?;
-            Ok(to_event(row::text(r, "chain")?, e.fields, e.prev_hash, e.hash))
-        })
+        .map(|r| Ok((row::text(r, "chain")?, ChainHead { seq: row::int(r, "seq")?, head_hash: row::text(r, "hash")? })))
         .collect()
 }
 
@@ -155,16 +174,85 @@ pub async fn chains(c: &mut AnyConnection) -> Result<Vec<String>> {
         .collect()
 }
 
-/// Re-walks one chain and names the first event that does not fit.
-pub async fn verify(c: &mut AnyConnection, chain: &str) -> Result<ChainCheck> {
-    let events = sqlx::query(&format!("SELECT {COLS} FROM audit_events WHERE chain = $1 ORDER BY seq"))
-        .bind(chain)
-        .fetch_all(&mut *c)
-        .await?
-        .iter()
-        .map(decode)
-        .collect::<Result<Vec<_>>>()?;
+/// Re-walks one chain against the checkpoints (and, with the key, each event's tag), reading
+/// events as a stream. Run it inside a snapshot (`Store::snapshot`) so concurrent appends are
+/// never mistaken for damage.
+pub async fn verify(
+    c: &mut AnyConnection,
+    chain: &str,
+    checkpoints: &Checkpoints,
+    key: Option<&AuditKey>,
+) -> Result<ChainReport> {
+    let mut v = checkpoints.verifier(chain, key);
+    {
+        let sql = format!("SELECT {COLS} FROM audit_events WHERE chain = $1 ORDER BY seq");
+        let mut rows = sqlx::query(&sql).bind(chain).fetch(&mut *c);
+        while let Some(r) = rows.try_next().await? {
+            v.push(&decode(&r)?);
+        }
+    }
     let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE chain = $1").bind(chain).fetch_optional(c).await?;
     let head = head.map(|h| Ok::<_, Error>((row::int(&h, "seq")?, row::text(&h, "hash")?))).transpose()?;
-    Ok(verify_chain(&events, head.as_ref().map(|(s, h)| (*s, h.as_str()))))
+    Ok(v.finish(head.as_ref().map(|(s, h)| (*s, h.as_str()))))
+}
+
+/// Calls `each` with every event of a chain in order (for exports), streaming.
+pub async fn for_each_event(
+    c: &mut AnyConnection,
+    chain: &str,
+    mut each: impl FnMut(AuditEvent) -> Result<()>,
+) -> Result<()> {
+    let sql = format!("SELECT {COLS} FROM audit_events WHERE chain = $1 ORDER BY seq");
+    let mut rows = sqlx::query(&sql).bind(chain).fetch(c);
+    while let Some(r) = rows.try_next().await? {
+        each(decode_event(&r)?)?;
+    }
+    Ok(())
+}
+
+/// Tags up to `limit` events that have no tag yet (written before the server had a key);
+/// returns how many. Run in the transaction that first records the key.
+pub async fn tag_untagged(c: &mut AnyConnection, key: &AuditKey, limit: u32) -> Result<u64> {
+    let rows = sqlx::query(&format!("SELECT chain, seq, hash FROM audit_events WHERE tag IS NULL LIMIT {limit}"))
+        .fetch_all(&mut *c)
+        .await?;
+    for r in &rows {
+        let tag = key.tag(&row::text(r, "hash")?);
+        sqlx::query("UPDATE audit_events SET tag = $1 WHERE chain = $2 AND seq = $3")
+            .bind(tag)
+            .bind(row::text(r, "chain")?)
+            .bind(row::int(r, "seq")?)
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// Stores a signed checkpoint (its JSON line).
+pub async fn insert_checkpoint(c: &mut AnyConnection, at: Timestamp, line: &str) -> Result<Id> {
+    let id = new_id();
+    sqlx::query("INSERT INTO audit_checkpoints (id, at, line) VALUES ($1, $2, $3)")
+        .bind(id.to_string())
+        .bind(at.to_string())
+        .bind(line)
+        .execute(c)
+        .await?;
+    Ok(id)
+}
+
+/// Every stored checkpoint line, oldest first.
+pub async fn checkpoint_lines(c: &mut AnyConnection) -> Result<Vec<String>> {
+    sqlx::query("SELECT line FROM audit_checkpoints ORDER BY at, id")
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| row::text(r, "line"))
+        .collect()
+}
+
+/// The newest stored checkpoint line, if any.
+pub async fn latest_checkpoint_line(c: &mut AnyConnection) -> Result<Option<String>> {
+    let r =
+        sqlx::query("SELECT line FROM audit_checkpoints ORDER BY at DESC, id DESC LIMIT 1").fetch_optional(c).await?;
+    r.map(|r| row::text(&r, "line")).transpose()
 }

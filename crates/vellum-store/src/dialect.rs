@@ -39,6 +39,17 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// The statement that makes a just-begun transaction read one consistent snapshot. SQLite
+    /// in WAL mode already does: a read transaction sees the database as of its first read.
+    pub fn snapshot_statement(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+        }
+    }
+}
+
 /// The backend behind a live connection.
 pub fn of(conn: &sqlx::AnyConnection) -> Backend {
     if conn.backend_name().eq_ignore_ascii_case("postgresql") {
@@ -61,5 +72,7 @@ mod tests {
         assert_eq!(Backend::Postgres.for_update(), " FOR UPDATE");
         assert_eq!(Backend::Sqlite.skip_locked(), "");
         assert_eq!(Backend::Postgres.skip_locked(), " FOR UPDATE SKIP LOCKED");
+        assert_eq!(Backend::Sqlite.snapshot_statement(), None);
+        assert!(Backend::Postgres.snapshot_statement().is_some_and(|s| s.contains("REPEATABLE READ")));
     }
 }

@@ -24,6 +24,7 @@ use std::{sync::Arc, time::Duration};
 
 use sqlx::{any::AnyPoolOptions, pool::PoolConnection, Any, AnyConnection, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
+use vellum_domain::audit::AuditKey;
 
 pub use dialect::Backend;
 
@@ -65,18 +66,26 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     write_lock: Option<Arc<Mutex<()>>>,
+    /// Tags every appended audit event; held outside the database (see `with_audit_key`).
+    audit_key: Option<Arc<AuditKey>>,
 }
 
 /// A write transaction. Dropping it without `commit` rolls back.
 pub struct Tx {
     tx: Transaction<'static, Any>,
     _guard: Option<OwnedMutexGuard<()>>,
+    audit_key: Option<Arc<AuditKey>>,
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
         Ok(())
+    }
+
+    /// The key that tags audit events appended in this transaction, if the server has one.
+    pub fn audit_key(&self) -> Option<Arc<AuditKey>> {
+        self.audit_key.clone()
     }
 }
 
@@ -88,6 +97,24 @@ impl std::ops::Deref for Tx {
 }
 
 impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
+
+/// A read-only snapshot (see `Store::snapshot`); derefs to a connection.
+pub struct Snapshot {
+    tx: Transaction<'static, Any>,
+}
+
+impl std::ops::Deref for Snapshot {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Snapshot {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.tx
     }
@@ -119,11 +146,18 @@ impl Store {
             }
             Backend::Postgres => options.max_connections(16).connect(url).await?,
         };
-        let store = Store { pool, backend, write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))) };
+        let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let store = Store { pool, backend, write_lock, audit_key: None };
         let mut tx = store.write().await?;
         schema::migrate(&mut tx, backend).await?;
         tx.commit().await?;
         Ok(store)
+    }
+
+    /// The same store, tagging the audit events its transactions append with `key`.
+    pub fn with_audit_key(mut self, key: Arc<AuditKey>) -> Store {
+        self.audit_key = Some(key);
+        self
     }
 
     pub fn backend(&self) -> Backend {
@@ -142,7 +176,17 @@ impl Store {
             None => None,
         };
         let tx = self.pool.begin().await?;
-        Ok(Tx { tx, _guard: guard })
+        Ok(Tx { tx, _guard: guard, audit_key: self.audit_key.clone() })
+    }
+
+    /// A read-only transaction over one consistent snapshot: what it reads belongs together
+    /// even while others write (an audit chain and its head, say). Dropping it ends it.
+    pub async fn snapshot(&self) -> Result<Snapshot> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(statement) = self.backend.snapshot_statement() {
+            tx.execute(statement).await?;
+        }
+        Ok(Snapshot { tx })
     }
 
     pub async fn close(&self) {

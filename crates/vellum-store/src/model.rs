@@ -169,6 +169,8 @@ pub struct NewAuditEvent {
     pub after: Option<serde_json::Value>,
     pub ip: Option<String>,
     pub request_id: Option<String>,
+    /// The asset the event belongs to (set for assets, versions, reviews and decisions).
+    pub asset_id: Option<Id>,
 }
 
 /// An audit event as stored and exported: its chained fields and the links of the chain.
@@ -179,4 +181,6 @@ pub struct AuditEvent {
     pub fields: vellum_domain::audit::AuditFields,
     pub prev_hash: String,
     pub hash: String,
+    /// The keyed tag of `hash` (see `vellum_domain::audit::key`).
+    pub tag: Option<String>,
 }

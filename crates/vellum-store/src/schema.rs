@@ -8,6 +8,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("schema/0001_core.sql")),
     (2, include_str!("schema/0002_jobs_media.sql")),
     (3, include_str!("schema/0003_presets.sql")),
+    (4, include_str!("schema/0004_hardening.sql")),
 ];
 
 /// Applies every migration not yet recorded, inside the caller's transaction.

@@ -5,7 +5,7 @@ use std::{path::PathBuf, sync::Arc};
 
 use clap::Args;
 use vellum_blob::LocalBlobStore;
-use vellum_core::{Core, Limits, Store};
+use vellum_core::{audit::AuditKeeper, Core, Limits, Store};
 
 /// Where Vellum keeps its data.
 #[derive(Args, Clone)]
@@ -16,6 +16,10 @@ pub struct StorageArgs {
     /// Use this database instead of the SQLite file in the data folder (postgres://…).
     #[arg(long, env = "VELLUM_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// The audit signing key (64 hex digits); default: `<data>/audit/signing.key`, made on
+    /// first start. Give every node of a cluster the same key.
+    #[arg(long = "audit-key", env = "VELLUM_AUDIT_KEY", hide_env_values = true, hide = true)]
+    pub audit_key: Option<String>,
 }
 
 impl std::fmt::Debug for StorageArgs {
@@ -23,6 +27,7 @@ impl std::fmt::Debug for StorageArgs {
         f.debug_struct("StorageArgs")
             .field("data", &self.data)
             .field("database_url", &self.database_url.as_deref().map(vellum_store::redact))
+            .field("audit_key", &self.audit_key.as_ref().map(|_| "***"))
             .finish()
     }
 }
@@ -45,6 +50,11 @@ impl StorageArgs {
         let store = self.open_store().await?;
         let blobs = LocalBlobStore::open(&self.data)
             .map_err(|e| format!("cannot open the blob store in {}: {e}", self.data.display()))?;
-        Ok(Core::new(store, Arc::new(blobs), limits))
+        Core::new(store, Arc::new(blobs), limits).with_audit(self.audit_keeper()?).await.map_err(|e| e.to_string())
+    }
+
+    /// The audit key and checkpoint log of this data folder (the key is made on first use).
+    pub fn audit_keeper(&self) -> Result<AuditKeeper, String> {
+        crate::audit::open_keeper(&self.data, self.audit_key.as_deref())
     }
 }

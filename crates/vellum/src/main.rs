@@ -1,5 +1,6 @@
 //! The `vellum` binary: one program with several modes (serve, import, audit verify, bench).
 
+mod audit;
 mod bench;
 mod config;
 mod import;
@@ -38,22 +39,12 @@ enum Command {
     /// Audit trail tools.
     Audit {
         #[command(subcommand)]
-        command: AuditCommand,
+        command: audit::AuditCommand,
     },
     /// Measure Vellum against baselines from the same run.
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum AuditCommand {
-    /// Re-walk every hash chain; exits non-zero and names the first bad event if one was
-    /// edited, deleted, inserted or reordered.
-    Verify {
-        #[command(flatten)]
-        storage: StorageArgs,
     },
 }
 
@@ -77,7 +68,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args).await,
             Command::Import(args) => import::run(args).await,
             Command::Worker { workers, stale_after_secs, storage } => worker(workers, stale_after_secs, storage).await,
-            Command::Audit { command: AuditCommand::Verify { storage } } => audit_verify(storage).await,
+            Command::Audit { command } => audit::run(command).await,
             Command::Bench { command } => bench::run(command).await,
         }
     });
@@ -88,25 +79,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-async fn audit_verify(storage: StorageArgs) -> Result<ExitCode, String> {
-    let store = storage.open_store().await?;
-    let results = vellum_core::audit::verify_all(&store).await.map_err(|e| e.to_string())?;
-    let mut ok = true;
-    for (chain, v) in &results {
-        if v.ok {
-            println!("ok      {chain}: {} events, head {}", v.events, v.head.as_deref().unwrap_or("-"));
-        } else {
-            ok = false;
-            let seq = v.first_bad_seq.map_or("?".to_string(), |s| s.to_string());
-            println!("BROKEN  {chain}: first bad event #{seq}: {}", v.reason.as_deref().unwrap_or(""));
-        }
-    }
-    if results.is_empty() {
-        println!("no audit events yet");
-    }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
 async fn worker(workers: usize, stale_after_secs: u32, storage: StorageArgs) -> Result<ExitCode, String> {

@@ -63,6 +63,9 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
             }
         }
     }
+    if let Some(k) = &core.audit {
+        println!("Audit public key: {}", k.key.public().to_hex());
+    }
     println!("Vellum listening on http://{addr}");
     let (stop_workers, workers) = vellum_core::worker::spawn(&core, args.workers, &node_name());
     let state = AppState { core: core.clone(), http: HttpConfig { secure_cookies: args.secure_cookies } };

@@ -2,13 +2,13 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::header,
+    http::{header, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
 use serde::Deserialize;
 use serde_json::json;
-use vellum_core::model::AuditEvent;
+use vellum_core::audit::{AuditEventView, AuditQuery};
 
 use crate::{
     auth::Authed,
@@ -20,6 +20,7 @@ use crate::{
 pub struct ExportQuery {
     object_type: Option<String>,
     object_id: Option<String>,
+    asset_id: Option<String>,
     format: Option<String>,
 }
 
@@ -29,26 +30,29 @@ fn csv_field(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-pub fn to_csv(events: &[AuditEvent]) -> String {
+pub fn to_csv(events: &[AuditEventView]) -> String {
     let mut out = String::from(
-        "seq,id,at,actor_id,action,object_type,object_id,version,before,after,ip,request_id,prev_hash,hash\n",
+        "seq,id,at,actor_id,action,object_type,object_id,asset_id,version,before,after,ip,request_id,prev_hash,hash\n",
     );
+    let text = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
     for e in events {
-        let version = e.fields.version.map(|v| v.to_string()).unwrap_or_default();
-        let seq = e.fields.seq.to_string();
-        let fields: [&str; 14] = [
+        let version = e.version.map(|v| v.to_string()).unwrap_or_default();
+        let seq = e.seq.to_string();
+        let (before, after) = (text(&e.before), text(&e.after));
+        let fields: [&str; 15] = [
             &seq,
-            &e.fields.id,
-            &e.fields.at,
-            e.fields.actor_id.as_deref().unwrap_or(""),
-            &e.fields.action,
-            &e.fields.object_type,
-            e.fields.object_id.as_deref().unwrap_or(""),
+            &e.id,
+            &e.at,
+            e.actor_id.as_deref().unwrap_or(""),
+            &e.action,
+            &e.object_type,
+            e.object_id.as_deref().unwrap_or(""),
+            e.asset_id.as_deref().unwrap_or(""),
             &version,
-            e.fields.before.as_deref().unwrap_or(""),
-            e.fields.after.as_deref().unwrap_or(""),
-            e.fields.ip.as_deref().unwrap_or(""),
-            e.fields.request_id.as_deref().unwrap_or(""),
+            &before,
+            &after,
+            e.ip.as_deref().unwrap_or(""),
+            e.request_id.as_deref().unwrap_or(""),
             &e.prev_hash,
             &e.hash,
         ];
@@ -64,7 +68,16 @@ pub async fn export(
     Path(ws): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> ApiResult<Response> {
-    let events = s.core.audit(&a.actor, &ws, q.object_type, q.object_id).await?;
+    // An id that cannot exist matches nothing, like any other filter value.
+    let asset_id = match q.asset_id.as_deref() {
+        Some(a) => Some(
+            vellum_domain::id::parse_id(a)
+                .ok_or_else(|| ApiError::invalid("invalid_asset_id", format!("'{a}' is not an asset id")))?,
+        ),
+        None => None,
+    };
+    let query = AuditQuery { object_type: q.object_type, object_id: q.object_id, asset_id };
+    let events = s.core.audit(&a.actor, &ws, query).await?;
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(json!({"events": events})).into_response()),
         "csv" => Ok((
@@ -80,13 +93,12 @@ pub async fn export(
 }
 
 pub async fn verify(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -> ApiResult<Response> {
-    let v = s.core.verify_audit(&a.actor, &ws).await?;
-    let body = if v.ok {
-        json!({"ok": true, "events": v.events, "head": v.head})
-    } else {
-        json!({"ok": false, "first_bad_seq": v.first_bad_seq, "reason": v.reason})
-    };
-    Ok(Json(body).into_response())
+    Ok(Json(s.core.verify_audit(&a.actor, &ws).await?).into_response())
+}
+
+/// `POST /admin/audit/checkpoint`: signs a checkpoint of every chain now (server admins).
+pub async fn checkpoint(State(s): State<AppState>, a: Authed) -> ApiResult<Response> {
+    Ok((StatusCode::CREATED, Json(s.core.checkpoint_by(&a.actor).await?)).into_response())
 }
 
 #[cfg(test)]

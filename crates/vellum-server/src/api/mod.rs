@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/workspaces/{ws}/workflows", post(workflows::create).get(workflows::list))
         .route("/workspaces/{ws}/audit", get(audit::export))
         .route("/workspaces/{ws}/audit/verify", get(audit::verify))
+        .route("/admin/audit/checkpoint", post(audit::checkpoint))
         .route("/assets/{id}", get(assets::get).patch(assets::patch))
         .route("/assets/{id}/versions", post(assets::new_version).get(assets::versions))
         .route("/assets/{id}/versions/{n}", get(assets::version))

@@ -6,7 +6,7 @@ use axum::{
     response::IntoResponse,
 };
 use maud::{html, Markup};
-use vellum_core::{audit::Verification, model::AuditEvent};
+use vellum_core::audit::{AuditEventView, AuditQuery, Verification};
 
 use super::{
     layout::{page, Chrome, Section},
@@ -24,12 +24,14 @@ fn verification(v: &Verification) -> Markup {
             p.notice.info #chain role="status" {
                 "The chain verifies: " (v.events) " events"
                 @if let Some(h) = &v.head { ", head " code title=(h) { (h.chars().take(16).collect::<String>()) "…" } }
+                @if let Some(c) = &v.checkpoint { ", signed up to event " (c.seq) " at " (c.at) }
                 "."
             }
         } @else {
             p.notice.error #chain role="alert" {
                 "The chain does NOT verify"
                 @if let Some(seq) = v.first_bad_seq { " from event " (seq) }
+                @if let Some(m) = &v.missing { ": events " (m.from) " to " (m.to) " are missing" }
                 @if let Some(r) = &v.reason { ": " (r) }
                 "."
             }
@@ -37,12 +39,12 @@ fn verification(v: &Verification) -> Markup {
     }
 }
 
-fn object(e: &AuditEvent) -> Markup {
+fn object(e: &AuditEventView) -> Markup {
     html! {
-        (e.fields.object_type)
-        @if let Some(id) = &e.fields.object_id {
+        (e.object_type)
+        @if let Some(id) = &e.object_id {
             " "
-            @if e.fields.object_type == "asset" {
+            @if e.object_type == "asset" {
                 a href={ "/a/" (id) } title=(id) { code { "…" (short_id(id)) } }
             } @else {
                 code title=(id) { "…" (short_id(id)) }
@@ -51,13 +53,13 @@ fn object(e: &AuditEvent) -> Markup {
     }
 }
 
-fn change(e: &AuditEvent) -> Markup {
+fn change(e: &AuditEventView) -> Markup {
     html! {
-        @if e.fields.before.is_some() || e.fields.after.is_some() {
+        @if e.before.is_some() || e.after.is_some() {
             details {
                 summary { "details" }
-                @if let Some(b) = &e.fields.before { p { "before" } pre { (b) } }
-                @if let Some(a) = &e.fields.after { p { "after" } pre { (a) } }
+                @if let Some(b) = &e.before { p { "before" } pre { (b) } }
+                @if let Some(a) = &e.after { p { "after" } pre { (a) } }
             }
         }
     }
@@ -69,7 +71,7 @@ pub async fn show(State(s): State<AppState>, who: Signed, Path(ws): Path<String>
     let Some(current) = &chrome.current else {
         return Err(ApiError::not_found("workspace").into());
     };
-    let events = s.core.audit(&who.actor, &ws, None, None).await?;
+    let events = s.core.audit(&who.actor, &ws, AuditQuery::default()).await?;
     let verified = s.core.verify_audit(&who.actor, &ws).await?;
     let members = s.core.members(&who.actor, &ws).await?;
     let actor = |id: &Option<String>| match id {
@@ -94,12 +96,12 @@ pub async fn show(State(s): State<AppState>, who: Signed, Path(ws): Path<String>
             tbody {
                 @for e in events.iter().rev().take(SHOWN) {
                     tr {
-                        td { (e.fields.seq) }
-                        td { time datetime=(e.fields.at) { (e.fields.at.get(..19).unwrap_or(&e.fields.at).replace('T', " ")) } }
-                        td { (actor(&e.fields.actor_id)) }
-                        td { code { (e.fields.action) } }
+                        td { (e.seq) }
+                        td { time datetime=(e.at) { (e.at.get(..19).unwrap_or(&e.at).replace('T', " ")) } }
+                        td { (actor(&e.actor_id)) }
+                        td { code { (e.action) } }
                         td { (object(e)) }
-                        td { @if let Some(v) = e.fields.version { (v) } }
+                        td { @if let Some(v) = e.version { (v) } }
                         td { (change(e)) }
                     }
                 }

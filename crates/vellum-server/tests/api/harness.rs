@@ -12,7 +12,7 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 use vellum_blob::{BlobKey, LocalBlobStore};
-use vellum_core::{Core, Limits, Store};
+use vellum_core::{audit::AuditKeeper, Core, Limits, Store};
 use vellum_server::{router, AppState, HttpConfig};
 
 pub const LIMIT: u64 = 1024 * 1024;
@@ -44,11 +44,15 @@ impl Reply {
 impl TestApp {
     async fn with_store(store: Store, dir: tempfile::TempDir) -> TestApp {
         let blobs = LocalBlobStore::open(dir.path().join("data")).unwrap();
+        let keeper = AuditKeeper::open(&dir.path().join("data"), None).unwrap();
         let core = Core::new(
             store,
             Arc::new(blobs),
             Limits { max_upload_bytes: LIMIT, session_hours: 1, ..Limits::default() },
-        );
+        )
+        .with_audit(keeper)
+        .await
+        .unwrap();
         core.bootstrap_admin("admin@example.com", "admin-password-1").await.unwrap();
         let router = router(AppState { core: core.clone(), http: HttpConfig::default() });
         let mut app = TestApp { router, core, admin: String::new(), _dir: dir };
@@ -217,8 +221,10 @@ impl TestApp {
             assert!(self.core.blobs.verify(&key).await.unwrap(), "asset {asset} v{number}: blob missing or altered");
         }
         drop(c);
-        for (chain, v) in vellum_core::audit::verify_all(&self.core.store).await.unwrap() {
-            assert!(v.ok, "audit chain {chain} broken: {:?}", v.reason);
+        let all = self.core.verify_all_chains().await.unwrap();
+        assert!(all.checkpoint_problems.is_empty(), "{:?}", all.checkpoint_problems);
+        for v in all.chains {
+            assert!(v.ok, "audit chain {} broken: {:?}", v.chain, v.reason);
         }
     }
 }

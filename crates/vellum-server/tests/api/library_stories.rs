@@ -156,8 +156,9 @@ async fn edit_metadata_is_audited_with_before_and_after(app: &TestApp) {
     let events =
         app.get(&format!("/api/v1/workspaces/meta/audit?object_type=asset&object_id={id}"), &app.admin).await.json();
     let update = events["events"].as_array().unwrap().iter().find(|e| e["action"] == "asset.update").unwrap().clone();
-    assert!(update["before"].as_str().unwrap().contains("Old title"));
-    assert!(update["after"].as_str().unwrap().contains("New title"));
+    // before and after are JSON objects, not JSON encoded in a string.
+    assert_eq!(update["before"]["title"], "Old title", "{update}");
+    assert_eq!(update["after"]["title"], "New title", "{update}");
     assert_eq!(update["actor_id"], uid);
     assert!(update["request_id"].is_string());
 
