@@ -84,3 +84,8 @@ pub async fn recompute_chain(c: &mut sqlx::AnyConnection, chain: &str) -> crate:
         .await?;
     Ok(())
 }
+
+/// Runs one raw statement (tests that play an attacker with database access).
+pub async fn execute(c: &mut sqlx::AnyConnection, sql: &str) -> crate::Result<u64> {
+    Ok(sqlx::query(sql).execute(c).await?.rows_affected())
+}

@@ -80,6 +80,36 @@ pub fn read_log(path: &Path) -> Result<Vec<String>> {
     }
 }
 
+/// The last checkpoint line of a log file (None if it is absent or empty), read from the end
+/// so a log of years costs no more than a log of minutes.
+pub fn last_line(path: &Path) -> Result<Option<String>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io("cannot read", path, e)),
+    };
+    let len = f.metadata().map_err(|e| io("cannot read", path, e))?.len();
+    let mut tail: Vec<u8> = Vec::new();
+    let mut pos = len;
+    while pos > 0 {
+        let step = pos.min(64 * 1024);
+        pos -= step;
+        let mut chunk = vec![0u8; step as usize];
+        f.seek(SeekFrom::Start(pos)).map_err(|e| io("cannot read", path, e))?;
+        f.read_exact(&mut chunk).map_err(|e| io("cannot read", path, e))?;
+        chunk.extend_from_slice(&tail);
+        tail = chunk;
+        let text = String::from_utf8_lossy(&tail);
+        let trimmed = text.trim_end();
+        if let Some(nl) = trimmed.rfind('\n') {
+            return Ok(Some(trimmed[nl + 1..].trim().to_string()).filter(|l| !l.is_empty()));
+        }
+    }
+    let text = String::from_utf8_lossy(&tail);
+    Ok(Some(text.trim().to_string()).filter(|l| !l.is_empty()))
+}
+
 /// Reads the key file of a data folder without creating one (for verifying).
 pub fn read_key(data: &Path) -> Result<Option<AuditKey>> {
     read_key_file(&audit_dir(data).join(KEY_FILE))
@@ -157,5 +187,21 @@ mod tests {
         let c = AuditKeeper::open(dir.path(), Some(&given.to_hex())).unwrap();
         assert_eq!(c.key.public(), given.public());
         assert!(AuditKeeper::open(dir.path(), Some("nothex")).is_err());
+    }
+
+    #[test]
+    fn the_last_line_is_found_from_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        assert_eq!(last_line(&path).unwrap(), None);
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(last_line(&path).unwrap(), None);
+        std::fs::write(&path, "one\n").unwrap();
+        assert_eq!(last_line(&path).unwrap().as_deref(), Some("one"));
+        let long = "x".repeat(200_000);
+        std::fs::write(&path, format!("one\n{long}\n")).unwrap();
+        assert_eq!(last_line(&path).unwrap().as_deref(), Some(long.as_str()));
+        std::fs::write(&path, format!("{long}\ntwo\n\n")).unwrap();
+        assert_eq!(last_line(&path).unwrap().as_deref(), Some("two"));
     }
 }
