@@ -164,7 +164,7 @@ async fn verification_never_raises_a_false_alarm_while_others_write(app: &TestAp
                 )
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
-            if n % 10 == 0 {
+            if n.is_multiple_of(10) {
                 app.new_asset("busy", &creator.1, &format!("Extra {n}"), format!("bytes {n}").as_bytes()).await;
                 checkpoint(app).await;
             }
