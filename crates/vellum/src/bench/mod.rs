@@ -1,6 +1,7 @@
 //! `vellum bench …`: each benchmark prints our figure next to a baseline measured in the
 //! same run on the same machine. Timings are reported, never asserted.
 
+mod audit;
 mod decisions;
 mod e2e;
 mod ingest;
@@ -52,6 +53,14 @@ pub enum BenchCommand {
     },
     /// Peak memory of a worker process (and its tools) processing one file.
     WorkerMemory { file: PathBuf },
+    /// Events verified per second over a long chain with tags and signed checkpoints, next to
+    /// SHA-256 over the same bytes alone.
+    Audit {
+        #[arg(long, default_value_t = 1_000_000)]
+        events: u64,
+        #[arg(long, default_value_t = 1000)]
+        checkpoint_every: u64,
+    },
     /// Server RSS growth while one large file uploads.
     UploadMemory {
         #[arg(long, default_value_t = 2048)]
@@ -67,6 +76,7 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
         BenchCommand::Thumbnails { count, megapixels } => thumbnails::run(count, megapixels).await?,
         BenchCommand::E2e { runs, workers } => e2e::run(runs, workers).await?,
         BenchCommand::WorkerMemory { file } => worker_memory::run(&file).await?,
+        BenchCommand::Audit { events, checkpoint_every } => audit::run(events, checkpoint_every.max(1)).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
