@@ -61,7 +61,7 @@ pub async fn workspace_by_id(c: &mut Conn, user: &User, id: Id) -> Result<Access
 /// have an approved version.
 pub async fn asset(c: &mut Conn, user: &User, id: Id) -> Result<(Asset, Access)> {
     let asset = assets::get(&mut *c, id).await?.ok_or_else(|| Error::not_found("asset"))?;
-    let access = workspace_by_id(c, user, asset.workspace_id).await.map_err(|_| Error::not_found("asset"))?;
+    let access = workspace_by_id(c, user, asset.workspace_id).await.map_err(|e| e.hidden_as("asset"))?;
     if !access.sees_work_in_progress() && asset.approved_version.is_none() {
         return Err(Error::not_found("asset"));
     }
@@ -71,7 +71,7 @@ pub async fn asset(c: &mut Conn, user: &User, id: Id) -> Result<(Asset, Access)>
 /// Like `asset`, but locks the row on PostgreSQL for a read-modify-write.
 pub async fn asset_for_update(tx: &mut Tx, user: &User, id: Id) -> Result<(Asset, Access)> {
     let asset = assets::get_for_update(&mut *tx, id).await?.ok_or_else(|| Error::not_found("asset"))?;
-    let access = workspace_by_id(&mut *tx, user, asset.workspace_id).await.map_err(|_| Error::not_found("asset"))?;
+    let access = workspace_by_id(&mut *tx, user, asset.workspace_id).await.map_err(|e| e.hidden_as("asset"))?;
     if !access.sees_work_in_progress() && asset.approved_version.is_none() {
         return Err(Error::not_found("asset"));
     }

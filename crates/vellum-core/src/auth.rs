@@ -1,4 +1,4 @@
-//! Users, passwords, sessions, API tokens and the first-run setup.
+//! Users, password hashing and the first-run setup.
 
 use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
@@ -12,29 +12,16 @@ use vellum_domain::{
 };
 use vellum_store::{
     model::{NewAuditEvent, User},
-    users,
+    users, Tx,
 };
 
 use crate::{
     record,
-    secret::{random_token, same, token_hash},
+    secret::{random_token, token_hash},
     Actor, Core, Error, ErrorKind, Origin, Result,
 };
 
 const SETUP_TOKEN: &str = "setup_token_hash";
-
-/// A new sign-in: the cookie value (shown once) and the CSRF secret for its forms.
-pub struct NewSession {
-    pub token: String,
-    pub csrf: String,
-    pub user: User,
-}
-
-/// A session found by its cookie.
-pub struct Session {
-    pub user: User,
-    pub csrf: String,
-}
 
 fn internal(e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Internal, "internal", e.to_string())
@@ -53,7 +40,7 @@ pub async fn hash_password(password: &str) -> Result<String> {
     .map_err(internal)?
 }
 
-async fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_string(), hash.to_string());
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
@@ -63,56 +50,74 @@ async fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// A hash to verify against when the email is unknown, so timing does not reveal accounts.
-const DUMMY_HASH: &str =
+pub(crate) const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Gx4XcqSbyHnquaJFZPkSqxJyqZ4hUOQI9HbEn3ZuY0";
 
-impl Core {
-    /// Creates a user; `by` is the server admin doing it (None during first-run setup).
-    pub async fn create_user(
-        &self,
-        by: Option<&Actor>,
-        email: &str,
-        name: &str,
-        password: &str,
-        is_admin: bool,
-    ) -> Result<User> {
-        if let Some(a) = by {
-            if !a.user.is_admin {
-                return Err(Error::forbidden("only server admins may create users"));
-            }
-        }
+/// A user to create, checked and with the password already hashed.
+struct NewUser {
+    user: User,
+}
+
+impl NewUser {
+    async fn check(email: &str, name: &str, password: &str, is_admin: bool, now: Timestamp) -> Result<Self> {
         let email = Email::parse(email)?;
         let name = Name::parse("the name", name)?;
-        check_password(password)?;
-        let user = User {
-            id: new_id(),
-            email: email.into_inner(),
-            name: name.into_inner(),
-            is_admin,
-            created_at: Timestamp::now(),
-            password_hash: hash_password(password).await?,
-        };
-        let mut tx = self.store.write().await?;
-        users::insert(&mut tx, &user).await.map_err(|e| match e {
+        check_password(password, &[email.as_str(), name.as_str()])?;
+        Ok(NewUser {
+            user: User {
+                id: new_id(),
+                email: email.into_inner(),
+                name: name.into_inner(),
+                is_admin,
+                created_at: now,
+                disabled_at: None,
+                password_hash: hash_password(password).await?,
+            },
+        })
+    }
+
+    /// Inserts the user and records it, inside the caller's transaction.
+    async fn insert(self, tx: &mut Tx, origin: &Origin, by: Option<&User>) -> Result<User> {
+        let user = self.user;
+        users::insert(tx, &user).await.map_err(|e| match e {
             vellum_store::Error::Conflict(_) => {
                 Error::conflict("email_taken", format!("a user with the email {} already exists", user.email))
             }
             e => e.into(),
         })?;
-        let origin = by.map(|a| a.origin.clone()).unwrap_or_default();
         record(
-            &mut tx,
-            &origin,
-            by.map(|a| &a.user),
+            tx,
+            origin,
+            by,
             NewAuditEvent {
                 action: "user.create".into(),
                 object_type: "user".into(),
                 object_id: Some(user.id.to_string()),
-                after: Some(json!({"email": user.email, "name": user.name, "is_admin": is_admin})),
+                after: Some(json!({"email": user.email, "name": user.name, "is_admin": user.is_admin})),
                 ..Default::default()
             },
         )
         .await?;
+        Ok(user)
+    }
+}
+
+impl Core {
+    /// Creates a user; `by` is the server admin doing it.
+    pub async fn create_user(
+        &self,
+        by: &Actor,
+        email: &str,
+        name: &str,
+        password: &str,
+        is_admin: bool,
+    ) -> Result<User> {
+        if !by.user.is_admin {
+            return Err(Error::forbidden("only server admins may create users"));
+        }
+        let new = NewUser::check(email, name, password, is_admin, self.now()).await?;
+        let mut tx = self.store.write().await?;
+        let user = new.insert(&mut tx, &by.origin, Some(&by.user)).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -122,7 +127,16 @@ impl Core {
         if users::count(&mut *self.store.conn().await?).await? > 0 {
             return Ok(None);
         }
-        self.create_user(None, email, "Administrator", password, true).await.map(Some)
+        let new = NewUser::check(email, "Administrator", password, true, self.now()).await?;
+        let mut tx = self.store.write().await?;
+        // Counted again under a lock: two nodes starting together make one admin.
+        users::lock_for_bootstrap(&mut tx).await?;
+        if users::count(&mut tx).await? > 0 {
+            return Ok(None);
+        }
+        let user = new.insert(&mut tx, &Origin::default(), None).await?;
+        tx.commit().await?;
+        Ok(Some(user))
     }
 
     /// With no users, makes a one-time setup secret (stored hashed) and returns it.
@@ -142,114 +156,19 @@ impl Core {
         Ok(users::count(&mut *self.store.conn().await?).await? == 0)
     }
 
-    /// Completes first-run setup with the one-time secret: creates the first admin.
+    /// Completes first-run setup with the one-time secret: creates the first admin. Of several
+    /// simultaneous attempts exactly one succeeds: the secret is taken (deleted only while it
+    /// is still there) in the transaction that creates the admin.
     pub async fn complete_setup(&self, token: &str, email: &str, name: &str, password: &str) -> Result<User> {
-        let stored = users::setting(&mut *self.store.conn().await?, SETUP_TOKEN).await?;
-        let valid = stored.is_some_and(|h| same(&h, &token_hash(token)));
-        if !valid || !self.needs_setup().await? {
+        let new = NewUser::check(email, name, password, true, self.now()).await?;
+        let mut tx = self.store.write().await?;
+        users::lock_for_bootstrap(&mut tx).await?;
+        if !users::take_setting(&mut tx, SETUP_TOKEN, &token_hash(token)).await? || users::count(&mut tx).await? > 0 {
             return Err(Error::not_found("setup link"));
         }
-        let user = self.create_user(None, email, name, password, true).await?;
-        users::delete_setting(&mut *self.store.conn().await?, SETUP_TOKEN).await?;
+        let user = new.insert(&mut tx, &Origin::default(), None).await?;
+        tx.commit().await?;
         Ok(user)
-    }
-
-    /// Signs in with email and password. Failures are audited and say nothing about which
-    /// part was wrong.
-    pub async fn sign_in(&self, origin: &Origin, email: &str, password: &str) -> Result<NewSession> {
-        let normalised = email.trim().to_lowercase();
-        let user = users::by_email(&mut *self.store.conn().await?, &normalised).await?;
-        let ok = match &user {
-            Some(u) => verify_password(password, &u.password_hash).await,
-            None => {
-                verify_password(password, DUMMY_HASH).await;
-                false
-            }
-        };
-        let mut tx = self.store.write().await?;
-        let Some(user) = user.filter(|_| ok) else {
-            record(
-                &mut tx,
-                origin,
-                None,
-                NewAuditEvent {
-                    action: "session.failed".into(),
-                    object_type: "session".into(),
-                    after: Some(json!({"email": normalised.chars().take(254).collect::<String>()})),
-                    ..Default::default()
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            return Err(Error::new(
-                ErrorKind::Unauthenticated,
-                "invalid_credentials",
-                "the email or password is wrong",
-            ));
-        };
-        let token = random_token("vls_")?;
-        let csrf = random_token("")?;
-        let now = Timestamp::now();
-        users::insert_session(
-            &mut tx,
-            &token_hash(&token),
-            user.id,
-            &csrf,
-            now,
-            now.plus_hours(self.limits.session_hours),
-        )
-        .await?;
-        record(
-            &mut tx,
-            origin,
-            Some(&user),
-            NewAuditEvent { action: "session.create".into(), object_type: "session".into(), ..Default::default() },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(NewSession { token, csrf, user })
-    }
-
-    pub async fn sign_out(&self, token: &str) -> Result<()> {
-        let mut tx = self.store.write().await?;
-        users::delete_session(&mut tx, &token_hash(token)).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The user behind a session cookie, if it is valid and unexpired.
-    pub async fn session(&self, token: &str) -> Result<Option<Session>> {
-        let s = users::session(&mut *self.store.conn().await?, &token_hash(token), Timestamp::now()).await?;
-        Ok(s.map(|s| Session { user: s.user, csrf: s.csrf }))
-    }
-
-    /// The user behind an API token.
-    pub async fn token_user(&self, token: &str) -> Result<Option<User>> {
-        Ok(users::user_by_token(&mut *self.store.conn().await?, &token_hash(token)).await?)
-    }
-
-    /// Makes an API token for the actor; the token is returned once and stored hashed.
-    pub async fn create_token(&self, actor: &Actor, name: &str) -> Result<(vellum_domain::Id, String)> {
-        let name = Name::parse("the token name", name)?;
-        let token = random_token("vlm_")?;
-        let id = new_id();
-        let mut tx = self.store.write().await?;
-        users::insert_token(&mut tx, id, actor.user.id, name.as_str(), &token_hash(&token), Timestamp::now()).await?;
-        record(
-            &mut tx,
-            &actor.origin,
-            Some(&actor.user),
-            NewAuditEvent {
-                action: "token.create".into(),
-                object_type: "token".into(),
-                object_id: Some(id.to_string()),
-                after: Some(json!({"name": name.as_str()})),
-                ..Default::default()
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok((id, token))
     }
 
     /// The user a command-line tool acts as: the named user, or else the first owner of the

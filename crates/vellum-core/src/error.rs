@@ -11,6 +11,8 @@ pub enum ErrorKind {
     Invalid,
     Conflict,
     TooLarge,
+    /// Too many attempts: try again after a while (`Error::retry_after_secs`).
+    TooManyRequests,
     Internal,
 }
 
@@ -24,6 +26,8 @@ pub enum Error {
     Store(#[from] vellum_store::Error),
     #[error("blob storage: {0}")]
     Blob(#[from] vellum_blob::Error),
+    #[error("too many failed sign-ins from here or for this account; try again in {retry_after_secs} seconds")]
+    Throttled { retry_after_secs: u64 },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -36,6 +40,16 @@ impl Error {
     /// The object does not exist or the caller may not know it does.
     pub fn not_found(what: &str) -> Self {
         Error::new(ErrorKind::NotFound, "not_found", format!("{what} not found"))
+    }
+
+    /// Reports what the caller may not see as "not found" under another name (a review whose
+    /// asset is hidden is itself not found), and passes every other error — a database fault
+    /// above all — through unchanged, so it is logged and answered 500, never a 404.
+    pub fn hidden_as(self, what: &str) -> Self {
+        match self.kind() {
+            ErrorKind::NotFound | ErrorKind::Forbidden => Error::not_found(what),
+            _ => self,
+        }
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -63,6 +77,7 @@ impl Error {
             Error::Store(vellum_store::Error::NotFound) => ErrorKind::NotFound,
             Error::Store(vellum_store::Error::Conflict(_)) => ErrorKind::Conflict,
             Error::Store(_) | Error::Blob(_) => ErrorKind::Internal,
+            Error::Throttled { .. } => ErrorKind::TooManyRequests,
         }
     }
 
@@ -73,6 +88,15 @@ impl Error {
             Error::Store(vellum_store::Error::NotFound) => "not_found",
             Error::Store(vellum_store::Error::Conflict(_)) => "conflict",
             Error::Store(_) | Error::Blob(_) => "internal",
+            Error::Throttled { .. } => "too_many_attempts",
+        }
+    }
+
+    /// For throttled requests: seconds until another try is accepted.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Error::Throttled { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 

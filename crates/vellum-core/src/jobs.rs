@@ -77,6 +77,19 @@ pub fn expire_sessions(at: Timestamp) -> NewJob {
     }
 }
 
+/// The job that records failed sign-ins whose audit window ended.
+pub fn sign_in_failures(at: Timestamp) -> NewJob {
+    NewJob {
+        queue: SYSTEM_QUEUE.into(),
+        kind: "sign_in_failures".into(),
+        payload: json!({}),
+        unique_key: format!("sign_in_failures:{at}"),
+        workspace_id: None,
+        max_attempts: 3,
+        run_at: at,
+    }
+}
+
 /// What a worker did with one job.
 #[derive(Debug, Clone)]
 pub struct JobRun {
@@ -171,6 +184,7 @@ impl Core {
                 Err(e) if e.code() == "audit_key_missing" => Ok(()),
                 Err(e) => Err(e.into()),
             },
+            "sign_in_failures" => self.record_sign_in_failures().await.map(|_| ()).map_err(Into::into),
             "expire_sessions" => {
                 let mut tx = self.store.write().await?;
                 users::delete_expired_sessions(&mut tx, Timestamp::now()).await?;
@@ -215,8 +229,7 @@ impl Core {
         let job = jobs::get(&mut tx, id).await?.ok_or_else(|| Error::not_found("job"))?;
         match job.workspace_id {
             Some(ws) => {
-                let access =
-                    access::workspace_by_id(&mut tx, &actor.user, ws).await.map_err(|_| Error::not_found("job"))?;
+                let access = access::workspace_by_id(&mut tx, &actor.user, ws).await.map_err(|e| e.hidden_as("job"))?;
                 access.require(Capability::Administer)?;
             }
             None if actor.user.is_admin => {}

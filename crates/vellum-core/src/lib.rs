@@ -3,6 +3,7 @@
 //! what the caller may see.
 
 pub mod access;
+pub mod accounts;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -14,6 +15,7 @@ pub mod members;
 pub mod presets;
 pub mod reviews;
 pub mod secret;
+pub mod session;
 pub mod worker;
 pub mod workflows;
 pub mod workspaces;

@@ -1,6 +1,7 @@
 //! Members, roles and groups of a workspace.
 
 use serde_json::json;
+use vellum_domain::workflow::{ApproverRef, StageSpec};
 use vellum_domain::{
     id::new_id,
     role::{Capability, Role},
@@ -9,7 +10,7 @@ use vellum_domain::{
 };
 use vellum_store::{
     model::{Group, Member, NewAuditEvent},
-    users, workspaces,
+    reviews, users, workflows, workspaces,
 };
 
 use crate::{record, Actor, Core, Error, Result};
@@ -115,4 +116,155 @@ impl Core {
         access.require(Capability::SeeWorkInProgress)?;
         Ok(workspaces::groups(&mut c, access.workspace.id).await?)
     }
+
+    /// Takes a member out of a workspace and its groups (owners and admins; only an owner may
+    /// remove an owner, and never the last one). Their decisions stay on record; open reviews
+    /// show them as having lost access.
+    pub async fn remove_member(&self, actor: &Actor, ws: &str, user_id: Id) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        let access = crate::access::workspace(&mut tx, &actor.user, ws).await?;
+        access.require(Capability::Administer)?;
+        let Some(role) = workspaces::role_of(&mut tx, access.workspace.id, user_id).await? else {
+            return Err(Error::not_found("member"));
+        };
+        if role == Role::Owner {
+            if access.role != Role::Owner {
+                return Err(Error::forbidden("only an owner may remove an owner"));
+            }
+            if workspaces::count_role(&mut tx, access.workspace.id, Role::Owner).await? <= 1 {
+                return Err(Error::conflict("last_owner", "a workspace must keep at least one owner"));
+            }
+        }
+        workspaces::remove_member(&mut tx, access.workspace.id, user_id).await?;
+        record(
+            &mut tx,
+            &actor.origin,
+            Some(&actor.user),
+            NewAuditEvent {
+                workspace_id: Some(access.workspace.id),
+                action: "member.remove".into(),
+                object_type: "member".into(),
+                object_id: Some(user_id.to_string()),
+                before: Some(json!({"role": role})),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Renames a group and adds or removes members (owners and admins of its workspace).
+    pub async fn update_group(&self, actor: &Actor, id: Id, patch: GroupPatch) -> Result<Group> {
+        let mut tx = self.store.write().await?;
+        let (before, access) = group_for_admin(&mut tx, actor, id).await?;
+        if let Some(name) = &patch.name {
+            let name = Name::parse("the group name", name)?;
+            if name.as_str() != before.name {
+                workspaces::rename_group(&mut tx, id, name.as_str()).await.map_err(|e| match e {
+                    vellum_store::Error::Conflict(_) => {
+                        Error::conflict("group_name_taken", format!("a group named '{}' already exists", name.as_str()))
+                    }
+                    e => e.into(),
+                })?;
+            }
+        }
+        for u in &patch.add {
+            if workspaces::role_of(&mut tx, access.workspace.id, *u).await?.is_none() {
+                return Err(Error::invalid("invalid_member", format!("user {u} is not a member of this workspace")));
+            }
+            workspaces::add_group_member(&mut tx, id, *u).await?;
+        }
+        for u in &patch.remove {
+            workspaces::remove_group_member(&mut tx, id, *u).await?;
+        }
+        let after = workspaces::group(&mut tx, id).await?.ok_or_else(|| Error::not_found("group"))?;
+        record(
+            &mut tx,
+            &actor.origin,
+            Some(&actor.user),
+            NewAuditEvent {
+                workspace_id: Some(access.workspace.id),
+                action: "group.update".into(),
+                object_type: "group".into(),
+                object_id: Some(id.to_string()),
+                before: Some(json!({"name": before.name, "members": before.members})),
+                after: Some(json!({"name": after.name, "members": after.members})),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Deletes a group that no workflow names any more (in its current revision, or in one an
+    /// open review would restart with).
+    pub async fn delete_group(&self, actor: &Actor, id: Id) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        let (group, access) = group_for_admin(&mut tx, actor, id).await?;
+        let ws = access.workspace.id;
+        let mut users_of = Vec::new();
+        for wf in workflows::list(&mut tx, ws).await? {
+            if names_group(&wf.stages, id) {
+                users_of.push(wf.name.clone());
+            }
+        }
+        for (wf, revision) in reviews::restartable_revisions(&mut tx, ws).await? {
+            let stages = workflows::revision_stages(&mut tx, wf, revision).await?.unwrap_or_default();
+            if names_group(&stages, id) {
+                let name = workflows::get(&mut tx, wf, false).await?.map(|w| w.name).unwrap_or_default();
+                users_of.push(format!("{name} (revision {revision}, used by an open review)"));
+            }
+        }
+        if !users_of.is_empty() {
+            users_of.dedup();
+            return Err(Error::conflict(
+                "group_in_use",
+                format!("the group '{}' is named by workflows: {}; change them first", group.name, users_of.join(", ")),
+            ));
+        }
+        workspaces::delete_group(&mut tx, id).await?;
+        record(
+            &mut tx,
+            &actor.origin,
+            Some(&actor.user),
+            NewAuditEvent {
+                workspace_id: Some(ws),
+                action: "group.delete".into(),
+                object_type: "group".into(),
+                object_id: Some(id.to_string()),
+                before: Some(json!({"name": group.name, "members": group.members})),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// A change to a group: a new name, members to add and members to remove.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupPatch {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub add: Vec<Id>,
+    #[serde(default)]
+    pub remove: Vec<Id>,
+}
+
+fn names_group(stages: &[StageSpec], group: Id) -> bool {
+    stages.iter().any(|s| s.approvers.contains(&ApproverRef::Group(group)))
+}
+
+/// A group the actor administers; another workspace's group is not found.
+async fn group_for_admin(tx: &mut vellum_store::Tx, actor: &Actor, id: Id) -> Result<(Group, crate::access::Access)> {
+    let group = workspaces::group(&mut *tx, id).await?.ok_or_else(|| Error::not_found("group"))?;
+    let access = crate::access::workspace_by_id(&mut *tx, &actor.user, group.workspace_id)
+        .await
+        .map_err(|e| e.hidden_as("group"))?;
+    access.require(Capability::Administer)?;
+    Ok((group, access))
 }

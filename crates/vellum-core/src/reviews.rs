@@ -31,6 +31,9 @@ pub struct ApproverView {
     pub decided_at: Option<Timestamp>,
     /// The version the decision named.
     pub version: Option<u32>,
+    /// Removed from the workspace or demoted to a role that may not approve since the review
+    /// started: their place stays in the plan, but they can no longer decide.
+    pub lost_access: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -73,7 +76,8 @@ async fn view(c: &mut Conn, r: &ReviewRecord) -> Result<ReviewView> {
 /// The view of a review whose state is already replayed.
 async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<ReviewView> {
     let members = workspaces::members(&mut *c, r.workspace_id).await?;
-    let name_of = |u: Id| members.iter().find(|m| m.user_id == u).map(|m| m.name.clone());
+    let member = |u: Id| members.iter().find(|m| m.user_id == u);
+    let name_of = |u: Id| member(u).map(|m| m.name.clone());
     let stages = review
         .plans
         .iter()
@@ -97,6 +101,7 @@ async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<Revi
                         reason: d.and_then(|d| d.reason.clone()),
                         decided_at: d.map(|d| d.decided_at),
                         version: d.map(|d| d.version),
+                        lost_access: !member(u).is_some_and(|m| m.role.may_approve()),
                     }
                 })
                 .collect(),
@@ -243,10 +248,17 @@ impl Core {
     ) -> Result<ReviewView> {
         let verdict = Verdict::parse(decision)?;
         let mut tx = self.store.write().await?;
+        let found = reviews::get(&mut tx, review_id, false).await?.ok_or_else(|| Error::not_found("review"))?;
+        // Locks in one order everywhere — the asset row first, then the review — so a decision
+        // and a new version of the same asset never wait on each other in a circle.
+        let (mut asset, access) =
+            access::asset_for_update(&mut tx, &actor.user, found.asset_id).await.map_err(|e| e.hidden_as("review"))?;
+        // Membership and role as they are now, inside this transaction: an approver removed or
+        // demoted since the review started cannot decide (and may not even see the review).
+        if !access.sees_work_in_progress() || !access.role.may_approve() {
+            return Err(Error::not_found("review"));
+        }
         let record_ = reviews::get(&mut tx, review_id, true).await?.ok_or_else(|| Error::not_found("review"))?;
-        let (mut asset, _access) = access::asset_for_update(&mut tx, &actor.user, record_.asset_id)
-            .await
-            .map_err(|_| Error::not_found("review"))?;
         let mut review = replay(&mut tx, &record_).await?;
         let was = review.status;
         let now = Timestamp::now();
@@ -296,8 +308,7 @@ impl Core {
     pub async fn review(&self, actor: &Actor, id: Id) -> Result<ReviewView> {
         let mut c = self.store.conn().await?;
         let r = reviews::get(&mut c, id, false).await?.ok_or_else(|| Error::not_found("review"))?;
-        let (_, access) =
-            access::asset(&mut c, &actor.user, r.asset_id).await.map_err(|_| Error::not_found("review"))?;
+        let (_, access) = access::asset(&mut c, &actor.user, r.asset_id).await.map_err(|e| e.hidden_as("review"))?;
         if !access.sees_work_in_progress() {
             return Err(Error::not_found("review"));
         }

@@ -61,7 +61,8 @@ pub fn schedules() -> Vec<Schedule> {
         out.push(Schedule { name: "expire_sessions", cron, job: jobs::expire_sessions });
     }
     if let Ok(cron) = Cron::parse("* * * * *") {
-        out.push(Schedule { name: "audit_checkpoint", cron, job: crate::audit::checkpoint_job });
+        out.push(Schedule { name: "audit_checkpoint", cron: cron.clone(), job: crate::audit::checkpoint_job });
+        out.push(Schedule { name: "sign_in_failures", cron, job: jobs::sign_in_failures });
     }
     out
 }

@@ -93,7 +93,7 @@ impl Core {
         let mut wf = workflows::get(&mut tx, id, true).await?.ok_or_else(|| Error::not_found("workflow"))?;
         let access = crate::access::workspace_by_id(&mut tx, &actor.user, wf.workspace_id)
             .await
-            .map_err(|_| Error::not_found("workflow"))?;
+            .map_err(|e| e.hidden_as("workflow"))?;
         access.require(Capability::Administer)?;
         check_approvers(&mut tx, &access, &spec).await?;
         let before = json!({"name": wf.name, "stages": wf.stages, "revision": wf.revision});
@@ -127,8 +127,8 @@ impl Core {
         let wf = workflows::get(&mut c, id, false).await?.ok_or_else(|| Error::not_found("workflow"))?;
         let access = crate::access::workspace_by_id(&mut c, &actor.user, wf.workspace_id)
             .await
-            .map_err(|_| Error::not_found("workflow"))?;
-        access.require(Capability::SeeWorkInProgress).map_err(|_| Error::not_found("workflow"))?;
+            .map_err(|e| e.hidden_as("workflow"))?;
+        access.require(Capability::SeeWorkInProgress).map_err(|e| e.hidden_as("workflow"))?;
         Ok(wf)
     }
 

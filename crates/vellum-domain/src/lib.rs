@@ -9,6 +9,7 @@ pub mod metadata;
 pub mod review;
 pub mod role;
 pub mod status;
+pub mod throttle;
 pub mod time;
 pub mod validate;
 pub mod workflow;

@@ -294,6 +294,11 @@ impl Review {
         let approving_active = (0..self.plans.len())
             .any(|i| self.stages[i].status == StageStatus::Active && self.plans[i].approvers.contains(&user));
         if !approving_active {
+            // A second click after one's own decision closed the stage is "already decided",
+            // not a claim that one was never an approver.
+            if self.decisions.iter().any(|d| d.user_id == user) {
+                return Err(DomainError::AlreadyDecided);
+            }
             return Err(DomainError::NotAnApprover);
         }
         let open = self.open_stages_for(user);

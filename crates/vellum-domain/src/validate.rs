@@ -103,13 +103,36 @@ impl ChangeNote {
     }
 }
 
-/// A password policy that is long enough to matter and short enough to hash.
-pub fn check_password(s: &str) -> Result<(), DomainError> {
-    if s.chars().count() < 10 {
-        return Err(DomainError::invalid("weak_password", "the password must be at least 10 characters long"));
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// The password policy: at least 12 characters, at most 1024 bytes (it is hashed), and not
+/// trivially guessable — zxcvbn's estimate must be "safely unguessable" (score 3 of 4) or
+/// better, counting the account's own email and name as known to an attacker.
+pub fn check_password(s: &str, known: &[&str]) -> Result<(), DomainError> {
+    if s.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(DomainError::invalid(
+            "weak_password",
+            format!("the password must be at least {MIN_PASSWORD_CHARS} characters long"),
+        ));
     }
     if s.len() > 1024 {
         return Err(DomainError::invalid("invalid_password", "the password must be at most 1024 bytes"));
+    }
+    // The estimator's cost grows with length; what follows the first 100 characters cannot
+    // make a password weaker.
+    let head: String = s.chars().take(100).collect();
+    let estimate = zxcvbn::zxcvbn(&head, known);
+    if u8::from(estimate.score()) < 3 {
+        let hint = estimate
+            .feedback()
+            .and_then(|f| f.warning().map(|w| w.to_string()))
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
+        return Err(DomainError::invalid(
+            "weak_password",
+            format!("the password is too easy to guess{hint}; use a longer phrase of unrelated words"),
+        ));
     }
     Ok(())
 }
@@ -183,7 +206,14 @@ mod tests {
 
     #[test]
     fn passwords_have_a_floor() {
-        assert!(check_password("short").is_err());
-        assert!(check_password("long enough pass").is_ok());
+        assert!(check_password("short", &[]).is_err());
+        assert!(check_password("          ", &[]).is_err(), "ten spaces");
+        assert!(check_password("aaaaaaaaaaaaaaaa", &[]).is_err());
+        assert!(check_password("password12345", &[]).is_err());
+        assert!(check_password("correct horse battery staple", &[]).is_ok());
+        assert!(check_password("admin-password-1", &[]).is_ok());
+        let known = ["ann.lee@example.com", "Ann Lee"];
+        assert!(check_password("ann.lee@example.com", &known).is_err(), "the account's own email");
+        assert!(check_password(&"x".repeat(2000), &[]).is_err());
     }
 }

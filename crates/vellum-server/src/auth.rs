@@ -66,15 +66,34 @@ impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        resolve(parts, state).await?.ok_or_else(|| {
+        let authed = resolve(parts, state).await?.ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
                 "sign in (POST /api/v1/session) or send Authorization: Bearer <token>",
             )
-        })
+        })?;
+        // A browser sends the session cookie with requests other sites make it send; only our
+        // own pages know the CSRF token. Bearer tokens are never sent by a browser on its own.
+        if let Some(csrf) = &authed.csrf {
+            if !parts.method.is_safe() {
+                let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+                if !same_secret(sent, csrf) {
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "csrf_failed",
+                        "a request signed in by cookie must send the session's CSRF token (from POST /api/v1/session) \
+                         in the X-CSRF-Token header",
+                    ));
+                }
+            }
+        }
+        Ok(authed)
     }
 }
+
+/// The header that carries the CSRF token of a cookie-signed-in API request.
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// Compares secrets (CSRF tokens) in constant time.
 pub use vellum_core::secret::same as same_secret;

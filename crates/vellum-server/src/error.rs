@@ -14,6 +14,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Sent as `Retry-After` (throttled requests).
+    pub retry_after_secs: Option<u64>,
 }
 
 pub fn status_of(kind: ErrorKind) -> StatusCode {
@@ -24,13 +26,14 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), retry_after_secs: None }
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -59,13 +62,25 @@ impl From<Error> for ApiError {
         if e.kind() == ErrorKind::Internal {
             tracing::error!(error = %e, "request failed");
         }
-        ApiError { status: status_of(e.kind()), code: e.code(), message: e.public_message() }
+        ApiError {
+            status: status_of(e.kind()),
+            code: e.code(),
+            message: e.public_message(),
+            retry_after_secs: e.retry_after_secs(),
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response()
+        let mut res =
+            (self.status, Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+        }
+        res
     }
 }
 

@@ -21,6 +21,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(AppJson(v)),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is larger than this server accepts for this route",
+            )),
             Err(JsonRejection::JsonDataError(e)) => Err(ApiError::invalid("invalid_request", e.body_text())),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::bad_request(
                 "malformed_json",

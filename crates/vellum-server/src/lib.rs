@@ -16,10 +16,27 @@ use vellum_core::Core;
 pub use error::ApiError;
 
 /// Settings of the HTTP layer.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HttpConfig {
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// The largest request body of any route but uploads (which stream to the blob store
+    /// under their own limit).
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig { secure_cookies: true, max_body_bytes: DEFAULT_MAX_BODY_BYTES }
+    }
+}
+
+/// 1 MiB: far more than any JSON or form this server takes, far less than hurts.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Lifts the body limit for an upload route: uploads stream to disk and enforce their own.
+pub(crate) fn unlimited() -> DefaultBodyLimit {
+    DefaultBodyLimit::disable()
 }
 
 /// What every handler gets.
@@ -31,13 +48,14 @@ pub struct AppState {
 
 /// The whole application: API, UI and health check.
 pub fn router(state: AppState) -> Router {
+    let limit = state.http.max_body_bytes;
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api::routes())
         .merge(ui::routes())
-        // Uploads enforce their own limit while streaming; the framework's 2 MB cap would
-        // refuse legitimate files and answer in the wrong format.
-        .layer(DefaultBodyLimit::disable())
+        // Every body is read only up to the limit (upload routes lift it for themselves), so
+        // a huge request costs the server nothing but the refusal.
+        .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
 

@@ -50,6 +50,21 @@ impl Backend {
     }
 }
 
+/// Keys of the transaction locks below (any distinct numbers).
+pub const LOCK_BOOTSTRAP: i64 = 0x7665_6c6c_0001;
+
+impl Backend {
+    /// A statement taking an exclusive lock on `key` until the transaction ends: an advisory
+    /// lock on PostgreSQL, where there is no row to lock; nothing on SQLite, whose writers are
+    /// serial.
+    pub fn transaction_lock(self, key: i64) -> Option<String> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(format!("SELECT pg_advisory_xact_lock({key})")),
+        }
+    }
+}
+
 /// The backend behind a live connection.
 pub fn of(conn: &sqlx::AnyConnection) -> Backend {
     if conn.backend_name().eq_ignore_ascii_case("postgresql") {
@@ -73,6 +88,8 @@ mod tests {
         assert_eq!(Backend::Sqlite.skip_locked(), "");
         assert_eq!(Backend::Postgres.skip_locked(), " FOR UPDATE SKIP LOCKED");
         assert_eq!(Backend::Sqlite.snapshot_statement(), None);
+        assert_eq!(Backend::Sqlite.transaction_lock(7), None);
+        assert_eq!(Backend::Postgres.transaction_lock(7).as_deref(), Some("SELECT pg_advisory_xact_lock(7)"));
         assert!(Backend::Postgres.snapshot_statement().is_some_and(|s| s.contains("REPEATABLE READ")));
     }
 }

@@ -16,6 +16,7 @@ pub mod reviews;
 mod row;
 mod schema;
 pub mod testing;
+pub mod throttle;
 pub mod users;
 pub mod workflows;
 pub mod workspaces;

@@ -18,6 +18,8 @@ pub struct User {
     pub name: String,
     pub is_admin: bool,
     pub created_at: Timestamp,
+    /// When a server admin disabled the account (None: active).
+    pub disabled_at: Option<Timestamp>,
     #[serde(skip)]
     pub password_hash: String,
 }
@@ -154,6 +156,15 @@ pub struct ReviewRecord {
     pub started_by: Id,
     pub created_at: Timestamp,
     pub closed_at: Option<Timestamp>,
+}
+
+/// An API token as its owner sees it (never the secret).
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiToken {
+    pub id: Id,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
 }
 
 /// An audit event to append; the store numbers and chains it.

@@ -116,3 +116,20 @@ pub async fn decisions(c: &mut AnyConnection, review: Id) -> Result<Vec<Decision
     })
     .collect()
 }
+
+/// The workflow revisions a new version could restart (those of each asset's latest review
+/// when that review is still open or asked for changes).
+pub async fn restartable_revisions(c: &mut AnyConnection, ws: Id) -> Result<Vec<(Id, u32)>> {
+    let sql = format!(
+        "SELECT DISTINCT workflow_id, workflow_revision FROM reviews WHERE workspace_id = $1 AND status IN ('{}', '{}')",
+        ReviewStatus::InProgress.as_str(),
+        ReviewStatus::ChangesRequested.as_str()
+    );
+    sqlx::query(&sql)
+        .bind(ws.to_string())
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| Ok((row::id(r, "workflow_id")?, row::uint(r, "workflow_revision")?)))
+        .collect()
+}

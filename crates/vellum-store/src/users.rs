@@ -3,7 +3,10 @@
 use sqlx::{any::AnyRow, AnyConnection};
 use vellum_domain::{Id, Timestamp};
 
-use crate::{model::User, row, Result};
+use crate::{
+    model::{ApiToken, User},
+    row, Result,
+};
 
 fn user(r: &AnyRow) -> Result<User> {
     Ok(User {
@@ -12,11 +15,12 @@ fn user(r: &AnyRow) -> Result<User> {
         name: row::text(r, "name")?,
         is_admin: row::int(r, "is_admin")? != 0,
         created_at: row::ts(r, "created_at")?,
+        disabled_at: row::opt_ts(r, "disabled_at")?,
         password_hash: row::text(r, "password_hash")?,
     })
 }
 
-const USER_COLS: &str = "u.id, u.email, u.name, u.is_admin, u.created_at, u.password_hash";
+const USER_COLS: &str = "u.id, u.email, u.name, u.is_admin, u.created_at, u.disabled_at, u.password_hash";
 
 pub async fn insert(c: &mut AnyConnection, u: &User) -> Result<()> {
     sqlx::query(
@@ -80,7 +84,8 @@ pub async fn insert_session(
 
 pub async fn session(c: &mut AnyConnection, token_hash: &str, now: Timestamp) -> Result<Option<SessionUser>> {
     let sql = format!(
-        "SELECT {USER_COLS}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+        "SELECT {USER_COLS}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL"
     );
     let r = sqlx::query(&sql).bind(token_hash).bind(now.to_string()).fetch_optional(c).await?;
     r.map(|r| Ok(SessionUser { user: user(&r)?, csrf: row::text(&r, "csrf")? })).transpose()
@@ -97,28 +102,165 @@ pub async fn delete_expired_sessions(c: &mut AnyConnection, now: Timestamp) -> R
     Ok(done.rows_affected())
 }
 
-pub async fn insert_token(
-    c: &mut AnyConnection,
-    id: Id,
-    user_id: Id,
-    name: &str,
-    token_hash: &str,
-    now: Timestamp,
-) -> Result<()> {
-    sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+pub async fn insert_token(c: &mut AnyConnection, user_id: Id, token: &ApiToken, token_hash: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(token.id.to_string())
+    .bind(user_id.to_string())
+    .bind(&token.name)
+    .bind(token_hash)
+    .bind(token.created_at.to_string())
+    .bind(token.expires_at.map(|t| t.to_string()))
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// The active user behind an unexpired token.
+pub async fn user_by_token(c: &mut AnyConnection, token_hash: &str, now: Timestamp) -> Result<Option<User>> {
+    let sql = format!(
+        "SELECT {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL"
+    );
+    sqlx::query(&sql).bind(token_hash).bind(now.to_string()).fetch_optional(c).await?.as_ref().map(user).transpose()
+}
+
+/// A user's tokens, newest first.
+pub async fn tokens_of(c: &mut AnyConnection, user_id: Id) -> Result<Vec<ApiToken>> {
+    sqlx::query(
+        "SELECT id, name, created_at, expires_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
+    )
+    .bind(user_id.to_string())
+    .fetch_all(c)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(ApiToken {
+            id: row::id(r, "id")?,
+            name: row::text(r, "name")?,
+            created_at: row::ts(r, "created_at")?,
+            expires_at: row::opt_ts(r, "expires_at")?,
+        })
+    })
+    .collect()
+}
+
+/// Deletes one of a user's tokens; false if they have no such token.
+pub async fn delete_token(c: &mut AnyConnection, user_id: Id, id: Id) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
         .bind(id.to_string())
         .bind(user_id.to_string())
-        .bind(name)
-        .bind(token_hash)
-        .bind(now.to_string())
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Deletes every token of a user; returns how many.
+pub async fn delete_tokens_of(c: &mut AnyConnection, user_id: Id) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(user_id.to_string()).execute(c).await?;
+    Ok(done.rows_affected())
+}
+
+/// Ends every session of a user but `keep` (a session's token hash); returns how many.
+pub async fn delete_sessions_of(c: &mut AnyConnection, user_id: Id, keep: Option<&str>) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id.to_string())
+        .bind(keep.unwrap_or(""))
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// The user a session belongs to (valid or not), for auditing its end.
+pub async fn session_owner(c: &mut AnyConnection, token_hash: &str) -> Result<Option<Id>> {
+    let r =
+        sqlx::query("SELECT user_id FROM sessions WHERE token_hash = $1").bind(token_hash).fetch_optional(c).await?;
+    r.map(|r| row::id(&r, "user_id")).transpose()
+}
+
+pub async fn set_disabled(c: &mut AnyConnection, id: Id, at: Option<Timestamp>) -> Result<()> {
+    sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+        .bind(at.map(|t| t.to_string()))
+        .bind(id.to_string())
         .execute(c)
         .await?;
     Ok(())
 }
 
-pub async fn user_by_token(c: &mut AnyConnection, token_hash: &str) -> Result<Option<User>> {
-    let sql = format!("SELECT {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1");
-    sqlx::query(&sql).bind(token_hash).fetch_optional(c).await?.as_ref().map(user).transpose()
+pub async fn set_password_hash(c: &mut AnyConnection, id: Id, hash: &str) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id.to_string()).execute(c).await?;
+    Ok(())
+}
+
+/// Server admins whose accounts are active.
+pub async fn count_active_admins(c: &mut AnyConnection) -> Result<i64> {
+    let r =
+        sqlx::query("SELECT COUNT(*) AS n FROM users WHERE is_admin <> 0 AND disabled_at IS NULL").fetch_one(c).await?;
+    row::int(&r, "n")
+}
+
+pub async fn insert_password_reset(
+    c: &mut AnyConnection,
+    token_hash: &str,
+    user_id: Id,
+    by: Id,
+    now: Timestamp,
+    expires: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO password_resets (token_hash, user_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(user_id.to_string())
+    .bind(by.to_string())
+    .bind(now.to_string())
+    .bind(expires.to_string())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Uses a reset link once: the user it was made for, if it is unused and unexpired (and now
+/// used). The conditional update makes two simultaneous uses impossible.
+pub async fn take_password_reset(c: &mut AnyConnection, token_hash: &str, now: Timestamp) -> Result<Option<Id>> {
+    let r = sqlx::query(
+        "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+    )
+    .bind(now.to_string())
+    .bind(token_hash)
+    .fetch_optional(c)
+    .await?;
+    r.map(|r| row::id(&r, "user_id")).transpose()
+}
+
+/// The user a reset link was made for.
+pub async fn password_reset_user(c: &mut AnyConnection, token_hash: &str) -> Result<Option<Id>> {
+    let r = sqlx::query("SELECT user_id FROM password_resets WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(c)
+        .await?;
+    r.map(|r| row::id(&r, "user_id")).transpose()
+}
+
+/// Whether a reset link can still be used (for showing its form).
+pub async fn password_reset_open(c: &mut AnyConnection, token_hash: &str, now: Timestamp) -> Result<bool> {
+    let r = sqlx::query(
+        "SELECT 1 AS one FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now.to_string())
+    .fetch_optional(c)
+    .await?;
+    Ok(r.is_some())
+}
+
+/// Removes a setting only if it still has `value`; true if this call removed it (of several
+/// racing callers, exactly one wins).
+pub async fn take_setting(c: &mut AnyConnection, key: &str, value: &str) -> Result<bool> {
+    let done =
+        sqlx::query("DELETE FROM settings WHERE key = $1 AND value = $2").bind(key).bind(value).execute(c).await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn setting(c: &mut AnyConnection, key: &str) -> Result<Option<String>> {
@@ -139,5 +281,14 @@ pub async fn set_setting(c: &mut AnyConnection, key: &str, value: &str) -> Resul
 
 pub async fn delete_setting(c: &mut AnyConnection, key: &str) -> Result<()> {
     sqlx::query("DELETE FROM settings WHERE key = $1").bind(key).execute(c).await?;
+    Ok(())
+}
+
+/// Holds the lock that serialises creating the first admin until the transaction ends
+/// (PostgreSQL; SQLite's writers are serial already).
+pub async fn lock_for_bootstrap(c: &mut AnyConnection) -> Result<()> {
+    if let Some(statement) = crate::dialect::of(c).transaction_lock(crate::dialect::LOCK_BOOTSTRAP) {
+        sqlx::query(&statement).execute(c).await?;
+    }
     Ok(())
 }

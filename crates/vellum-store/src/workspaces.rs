@@ -212,3 +212,60 @@ pub async fn groups(c: &mut AnyConnection, ws: Id) -> Result<Vec<Group>> {
         })
         .collect()
 }
+
+/// One group with its members.
+pub async fn group(c: &mut AnyConnection, id: Id) -> Result<Option<Group>> {
+    let r = sqlx::query("SELECT workspace_id FROM user_groups WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *c)
+        .await?;
+    let Some(r) = r else { return Ok(None) };
+    let ws = row::id(&r, "workspace_id")?;
+    Ok(groups(c, ws).await?.into_iter().find(|g| g.id == id))
+}
+
+pub async fn rename_group(c: &mut AnyConnection, id: Id, name: &str) -> Result<()> {
+    sqlx::query("UPDATE user_groups SET name = $1 WHERE id = $2").bind(name).bind(id.to_string()).execute(c).await?;
+    Ok(())
+}
+
+pub async fn add_group_member(c: &mut AnyConnection, group: Id, user: Id) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT (group_id, user_id) DO NOTHING",
+    )
+    .bind(group.to_string())
+    .bind(user.to_string())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_group_member(c: &mut AnyConnection, group: Id, user: Id) -> Result<()> {
+    sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+        .bind(group.to_string())
+        .bind(user.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_group(c: &mut AnyConnection, id: Id) -> Result<()> {
+    sqlx::query("DELETE FROM group_members WHERE group_id = $1").bind(id.to_string()).execute(&mut *c).await?;
+    sqlx::query("DELETE FROM user_groups WHERE id = $1").bind(id.to_string()).execute(c).await?;
+    Ok(())
+}
+
+/// Takes a user out of a workspace and out of its groups; false if they were not a member.
+pub async fn remove_member(c: &mut AnyConnection, ws: Id, user: Id) -> Result<bool> {
+    sqlx::query("DELETE FROM group_members WHERE user_id = $1 AND group_id IN (SELECT id FROM user_groups WHERE workspace_id = $2)")
+        .bind(user.to_string())
+        .bind(ws.to_string())
+        .execute(&mut *c)
+        .await?;
+    let done = sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+        .bind(ws.to_string())
+        .bind(user.to_string())
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

@@ -63,6 +63,7 @@ async fn seed(store: &Store) -> (User, Workspace) {
         name: "Ann".into(),
         is_admin: false,
         created_at: now,
+        disabled_at: None,
         password_hash: "x".into(),
     };
     let ws = Workspace {

@@ -24,9 +24,12 @@ pub struct ServeArgs {
     /// Seconds of silence after which another worker takes over a running job.
     #[arg(long, env = "VELLUM_JOB_STALE_SECS", default_value_t = 60)]
     pub stale_after_secs: u32,
-    /// Mark cookies Secure (when served over HTTPS).
-    #[arg(long, env = "VELLUM_SECURE_COOKIES")]
-    pub secure_cookies: bool,
+    /// Mark cookies Secure (default: yes, unless listening on plain HTTP on a loopback address).
+    #[arg(long, env = "VELLUM_SECURE_COOKIES", num_args = 0..=1, default_missing_value = "true", value_name = "true|false")]
+    pub secure_cookies: Option<bool>,
+    /// The largest request body of any route but uploads, in bytes.
+    #[arg(long, env = "VELLUM_MAX_BODY_BYTES", default_value_t = vellum_server::DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
     /// First admin's email, used only when the server has no users.
     #[arg(long, env = "VELLUM_ADMIN_EMAIL")]
     pub admin_email: Option<String>,
@@ -68,7 +71,11 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
     }
     println!("Vellum listening on http://{addr}");
     let (stop_workers, workers) = vellum_core::worker::spawn(&core, args.workers, &node_name());
-    let state = AppState { core: core.clone(), http: HttpConfig { secure_cookies: args.secure_cookies } };
+    // Browsers send Secure cookies only over HTTPS — and to http://localhost — so plain HTTP on
+    // loopback (a laptop, a test) keeps working while anything else defaults to Secure.
+    let secure_cookies = args.secure_cookies.unwrap_or(!addr.ip().is_loopback());
+    let http = HttpConfig { secure_cookies, max_body_bytes: args.max_body_bytes.max(1024) };
+    let state = AppState { core: core.clone(), http };
     serve(listener, state, shutdown()).await.map_err(|e| e.to_string())?;
     let _ = stop_workers.send(true);
     for w in workers {

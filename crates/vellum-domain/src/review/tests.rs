@@ -278,3 +278,20 @@ fn property_random_decision_sequences_keep_the_invariants() {
         assert_eq!(replayed, r);
     }
 }
+
+#[test]
+fn deciding_again_after_closing_ones_own_stage_is_already_decided() {
+    // One approver, rule any: their approval completes the stage and the next one starts.
+    let mut r = Review::start(
+        1,
+        vec![
+            plan("brand", &[1], Rule::Any, StartMode::AfterPrevious),
+            plan("legal", &[2], Rule::All, StartMode::AfterPrevious),
+        ],
+        t(0),
+    )
+    .unwrap();
+    r.decide(user(1), 1, Verdict::Approve, None, t(1)).unwrap();
+    assert_eq!(r.decide(user(1), 1, Verdict::Approve, None, t(2)), Err(DomainError::AlreadyDecided));
+    assert_eq!(r.decide(user(3), 1, Verdict::Approve, None, t(2)), Err(DomainError::NotAnApprover));
+}

@@ -1,7 +1,9 @@
 //! The JSON API, `/api/v1`. Handlers are thin: extract, call one use case, map the result.
 
+mod accounts;
 mod assets;
 mod audit;
+mod groups;
 mod jobs;
 mod openapi;
 mod presets;
@@ -12,31 +14,39 @@ mod workflows;
 mod workspaces;
 
 use axum::{
-    routing::{get, post, put},
+    routing::{delete, get, patch, post, put},
     Router,
 };
 
-use crate::{error::ApiError, AppState};
+use crate::{error::ApiError, unlimited, AppState};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi::document))
         .route("/session", post(session::sign_in).delete(session::sign_out))
+        .route("/sessions", delete(session::sign_out_everywhere))
         .route("/me", get(session::me))
-        .route("/tokens", post(session::create_token))
-        .route("/users", post(session::create_user).get(session::list_users))
+        .route("/me/password", put(session::change_password))
+        .route("/password-reset", post(session::reset_password))
+        .route("/tokens", post(accounts::create_token).get(accounts::list_tokens))
+        .route("/tokens/{id}", delete(accounts::revoke_token))
+        .route("/users", post(accounts::create_user).get(accounts::list_users))
+        .route("/users/{id}/disable", post(accounts::disable_user))
+        .route("/users/{id}/enable", post(accounts::enable_user))
+        .route("/users/{id}/password-reset", post(accounts::password_reset_link))
+        .route("/groups/{id}", patch(groups::update).delete(groups::delete))
         .route("/workspaces", post(workspaces::create).get(workspaces::list))
         .route("/workspaces/{ws}", get(workspaces::get).patch(workspaces::patch))
         .route("/workspaces/{ws}/members", get(workspaces::members))
-        .route("/workspaces/{ws}/members/{user_id}", put(workspaces::set_member))
+        .route("/workspaces/{ws}/members/{user_id}", put(workspaces::set_member).delete(workspaces::remove_member))
         .route("/workspaces/{ws}/groups", post(workspaces::create_group).get(workspaces::groups))
-        .route("/workspaces/{ws}/assets", post(assets::upload).get(assets::list))
+        .route("/workspaces/{ws}/assets", post(assets::upload).layer(unlimited()).get(assets::list))
         .route("/workspaces/{ws}/workflows", post(workflows::create).get(workflows::list))
         .route("/workspaces/{ws}/audit", get(audit::export))
         .route("/workspaces/{ws}/audit/verify", get(audit::verify))
         .route("/admin/audit/checkpoint", post(audit::checkpoint))
         .route("/assets/{id}", get(assets::get).patch(assets::patch))
-        .route("/assets/{id}/versions", post(assets::new_version).get(assets::versions))
+        .route("/assets/{id}/versions", post(assets::new_version).layer(unlimited()).get(assets::versions))
         .route("/assets/{id}/versions/{n}", get(assets::version))
         .route("/assets/{id}/versions/{n}/file", get(assets::download))
         .route("/assets/{id}/versions/{n}/restore", post(assets::restore))

@@ -1,4 +1,4 @@
-//! Sign-in, sign-out, the current user, API tokens and user administration.
+//! Sign-in, sign-out (here or everywhere), the current user and their password.
 
 use axum::{
     extract::State,
@@ -8,6 +8,7 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
+use vellum_core::session::NewSession;
 
 use crate::{
     auth::{clear_cookie, cookie, session_cookie, Authed, SESSION_COOKIE},
@@ -17,9 +18,16 @@ use crate::{
 };
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Credentials {
     email: String,
     password: String,
+}
+
+fn signed_in(s: &AppState, session: NewSession) -> Response {
+    let max_age = u64::from(s.core.limits.session_hours) * 3600;
+    let set = session_cookie(&session.token, max_age, s.http.secure_cookies);
+    ([(header::SET_COOKIE, set)], Json(json!({"user": session.user, "csrf_token": session.csrf}))).into_response()
 }
 
 pub async fn sign_in(
@@ -28,15 +36,24 @@ pub async fn sign_in(
     AppJson(c): AppJson<Credentials>,
 ) -> ApiResult<Response> {
     let session = s.core.sign_in(&origin, &c.email, &c.password).await?;
-    let max_age = u64::from(s.core.limits.session_hours) * 3600;
-    let set = session_cookie(&session.token, max_age, s.http.secure_cookies);
-    Ok(([(header::SET_COOKIE, set)], Json(json!({"user": session.user, "csrf_token": session.csrf}))).into_response())
+    Ok(signed_in(&s, session))
 }
 
-pub async fn sign_out(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        s.core.sign_out(&token).await?;
+pub async fn sign_out(
+    State(s): State<AppState>,
+    RequestOrigin(origin): RequestOrigin,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
+        s.core.sign_out(&token, &origin).await?;
     }
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_cookie(s.http.secure_cookies))]).into_response())
+}
+
+/// `DELETE /sessions`: ends every browser session of the caller (API tokens are revoked one by
+/// one through `/tokens`).
+pub async fn sign_out_everywhere(State(s): State<AppState>, a: Authed) -> ApiResult<Response> {
+    s.core.sign_out_everywhere(&a.actor).await?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_cookie(s.http.secure_cookies))]).into_response())
 }
 
@@ -46,29 +63,37 @@ pub async fn me(State(s): State<AppState>, a: Authed) -> ApiResult<Json<serde_js
 }
 
 #[derive(Deserialize)]
-pub struct NewToken {
-    name: String,
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    current: String,
+    new: String,
 }
 
-pub async fn create_token(State(s): State<AppState>, a: Authed, AppJson(t): AppJson<NewToken>) -> ApiResult<Response> {
-    let (id, token) = s.core.create_token(&a.actor, &t.name).await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id, "name": t.name.trim(), "token": token}))).into_response())
+/// `PUT /me/password`: other sessions of the caller end; this one stays.
+pub async fn change_password(
+    State(s): State<AppState>,
+    a: Authed,
+    headers: HeaderMap,
+    AppJson(p): AppJson<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    let keep = cookie(&headers, SESSION_COOKIE).map(|t| vellum_core::Core::session_key(&t));
+    s.core.change_password(&a.actor, &p.current, &p.new, keep.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]
-pub struct NewUser {
-    email: String,
-    name: String,
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    token: String,
     password: String,
-    #[serde(default)]
-    is_admin: bool,
 }
 
-pub async fn create_user(State(s): State<AppState>, a: Authed, AppJson(u): AppJson<NewUser>) -> ApiResult<Response> {
-    let user = s.core.create_user(Some(&a.actor), &u.email, &u.name, &u.password, u.is_admin).await?;
-    Ok((StatusCode::CREATED, Json(user)).into_response())
-}
-
-pub async fn list_users(State(s): State<AppState>, a: Authed) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(json!({"users": s.core.users(&a.actor).await?})))
+/// `POST /password-reset`: sets a new password with a one-time link's secret.
+pub async fn reset_password(
+    State(s): State<AppState>,
+    RequestOrigin(origin): RequestOrigin,
+    AppJson(r): AppJson<PasswordReset>,
+) -> ApiResult<StatusCode> {
+    s.core.reset_password(&origin, &r.token, &r.password).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

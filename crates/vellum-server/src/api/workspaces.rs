@@ -70,6 +70,15 @@ pub async fn set_member(
     Ok(Json(s.core.set_member_role(&a.actor, &ws, user, &b.role).await?))
 }
 
+pub async fn remove_member(
+    State(s): State<AppState>,
+    a: Authed,
+    Path((ws, user)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    s.core.remove_member(&a.actor, &ws, path_id(&user, "member")?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Deserialize)]
 pub struct NewGroup {
     name: String,

@@ -141,7 +141,7 @@ pub async fn logout(
 ) -> UiResult {
     who.check(&f.csrf)?;
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        s.core.sign_out(&token).await?;
+        s.core.sign_out(&token, &who.actor.origin).await?;
     }
     let mut res = see_other("/login?done=signed_out");
     if let Ok(v) = clear_cookie(s.http.secure_cookies).parse() {

@@ -50,6 +50,8 @@ fn asset_file(content_type: &'static str, body: &'static str) -> impl IntoRespon
     )
 }
 
+use crate::unlimited;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::start))
@@ -58,7 +60,7 @@ pub fn routes() -> Router<AppState> {
         .route("/setup", get(login::setup).post(login::complete_setup))
         .route("/workspaces", get(home::list).post(home::create))
         .route("/w/{ws}", get(library::library))
-        .route("/w/{ws}/upload", get(library::upload_form_page).post(library::upload))
+        .route("/w/{ws}/upload", get(library::upload_form_page).post(library::upload).layer(unlimited()))
         .route("/w/{ws}/workflows", get(workflows::show).post(workflows::create))
         .route("/w/{ws}/workflows/{id}", post(workflows::update))
         .route("/w/{ws}/members", get(members::show).post(members::set_role))
@@ -68,7 +70,7 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{ws}/jobs/{id}/retry", post(jobs::retry))
         .route("/a/{id}", get(asset::show))
         .route("/a/{id}/edit", post(asset_actions::edit))
-        .route("/a/{id}/versions", post(asset_actions::new_version))
+        .route("/a/{id}/versions", post(asset_actions::new_version).layer(unlimited()))
         .route("/a/{id}/versions/{n}/restore", post(asset_actions::restore))
         .route("/a/{id}/reviews", post(asset_actions::start_review))
         .route("/a/{id}/reviews/{review}/decision", post(asset_actions::decide))

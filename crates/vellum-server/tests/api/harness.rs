@@ -12,7 +12,7 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 use vellum_blob::{BlobKey, LocalBlobStore};
-use vellum_core::{audit::AuditKeeper, Core, Limits, Store};
+use vellum_core::{audit::AuditKeeper, clock::ManualClock, Core, Limits, Store};
 use vellum_server::{router, AppState, HttpConfig};
 
 pub const LIMIT: u64 = 1024 * 1024;
@@ -20,6 +20,8 @@ pub const LIMIT: u64 = 1024 * 1024;
 pub struct TestApp {
     pub router: Router,
     pub core: Core,
+    /// The time the use cases see; tests move it by hand.
+    pub clock: ManualClock,
     pub admin: String,
     _dir: tempfile::TempDir,
 }
@@ -53,15 +55,20 @@ impl TestApp {
         .with_audit(keeper)
         .await
         .unwrap();
+        let clock = ManualClock::starting_at(vellum_domain::Timestamp::now());
+        let core = core.with_clock(Arc::new(clock.clone()));
         core.bootstrap_admin("admin@example.com", "admin-password-1").await.unwrap();
         let router = router(AppState { core: core.clone(), http: HttpConfig::default() });
-        let mut app = TestApp { router, core, admin: String::new(), _dir: dir };
+        let mut app = TestApp { router, core, clock, admin: String::new(), _dir: dir };
         let s = app
             .post("/api/v1/session", None, json!({"email": "admin@example.com", "password": "admin-password-1"}))
             .await;
         assert_eq!(s.status, StatusCode::OK);
         let cookie = s.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
-        let t = app.send(Method::POST, "/api/v1/tokens", Auth::Cookie(&cookie), Some(json!({"name": "tests"}))).await;
+        let csrf = s.json()["csrf_token"].as_str().unwrap().to_string();
+        let t = app
+            .send(Method::POST, "/api/v1/tokens", Auth::Session(&cookie, &csrf), Some(json!({"name": "tests"})))
+            .await;
         assert_eq!(t.status, StatusCode::CREATED, "{:?}", t.json());
         app.admin = t.json()["token"].as_str().unwrap().to_string();
         app
@@ -123,15 +130,18 @@ impl TestApp {
     /// Creates a user and returns (id, API token).
     pub async fn user(&self, name: &str) -> (String, String) {
         let email = format!("{}@example.com", name.to_lowercase());
-        let password = format!("{name}-password-1");
+        let password = password_of(name);
         let u = self
             .post("/api/v1/users", Some(&self.admin), json!({"email": email, "name": name, "password": password}))
             .await;
         assert_eq!(u.status, StatusCode::CREATED, "{:?}", u.json());
         let id = u.json()["id"].as_str().unwrap().to_string();
         let s = self.post("/api/v1/session", None, json!({"email": email, "password": password})).await;
+        assert_eq!(s.status, StatusCode::OK, "{:?}", s.json());
         let cookie = s.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
-        let t = self.send(Method::POST, "/api/v1/tokens", Auth::Cookie(&cookie), Some(json!({"name": "t"}))).await;
+        let csrf = s.json()["csrf_token"].as_str().unwrap().to_string();
+        let t =
+            self.send(Method::POST, "/api/v1/tokens", Auth::Session(&cookie, &csrf), Some(json!({"name": "t"}))).await;
         (id, t.json()["token"].as_str().unwrap().to_string())
     }
 
@@ -229,10 +239,18 @@ impl TestApp {
     }
 }
 
+/// The password `TestApp::user` gives a user.
+pub fn password_of(name: &str) -> String {
+    format!("{name} paints seven quiet harbours")
+}
+
 pub enum Auth<'a> {
     None,
     Bearer(&'a str),
+    /// A session cookie alone (what a foreign site can make a browser send).
     Cookie(&'a str),
+    /// A session cookie with its CSRF token (what our own pages send).
+    Session(&'a str, &'a str),
 }
 
 impl Auth<'_> {
@@ -241,6 +259,7 @@ impl Auth<'_> {
             Auth::None => req,
             Auth::Bearer(t) => req.header(header::AUTHORIZATION, format!("Bearer {t}")),
             Auth::Cookie(c) => req.header(header::COOKIE, *c),
+            Auth::Session(c, csrf) => req.header(header::COOKIE, *c).header("x-csrf-token", *csrf),
         }
     }
 }

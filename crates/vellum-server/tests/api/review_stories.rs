@@ -280,8 +280,8 @@ async fn decision_errors(app: &TestApp) {
     assert_eq!((bad.status, bad.code().as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_decision"));
     app.decide(&rid, &t.brand.1, 1, "approve", None).await;
     let again = app.decide(&rid, &t.brand.1, 1, "approve", None).await;
-    // Brand's stage is done and they approve nothing else that is active.
-    assert_eq!((again.status, again.code().as_str()), (StatusCode::FORBIDDEN, "not_an_approver"));
+    // Brand's stage is done: a second click is "already decided", not "not an approver".
+    assert_eq!((again.status, again.code().as_str()), (StatusCode::CONFLICT, "already_decided"));
     app.decide(&rid, &t.legal1.1, 1, "approve", None).await;
     let dup = app.decide(&rid, &t.legal1.1, 1, "approve", None).await;
     assert_eq!((dup.status, dup.code().as_str()), (StatusCode::CONFLICT, "already_decided"));

@@ -17,7 +17,13 @@ async fn sign_in_cookie_me_and_sign_out(app: &TestApp) {
         app.post("/api/v1/session", None, json!({"email": "nobody@example.com", "password": "nope nope nope"})).await;
     assert_eq!(unknown.json(), wrong.json(), "an unknown email looks the same as a wrong password");
 
-    let ok = app.post("/api/v1/session", None, json!({"email": "SAM@example.com", "password": "Sam-password-1"})).await;
+    let ok = app
+        .post(
+            "/api/v1/session",
+            None,
+            json!({"email": "SAM@example.com", "password": &crate::harness::password_of("Sam")}),
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::OK);
     let set = ok.headers[header::SET_COOKIE].to_str().unwrap().to_string();
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
@@ -33,7 +39,10 @@ async fn sign_in_cookie_me_and_sign_out(app: &TestApp) {
     let bogus = app.get("/api/v1/me", "vlm_not-a-token").await;
     assert_eq!(bogus.status, StatusCode::UNAUTHORIZED);
 
-    // Failed sign-ins are audited on the server chain, with the address tried.
+    // Failed sign-ins are audited on the server chain, one event per account and address per
+    // window: Sam's when Sam signed in, the unknown account's when its window ended.
+    app.clock.advance_secs(vellum_domain::throttle::AUDIT_WINDOW_SECS);
+    assert_eq!(app.core.record_sign_in_failures().await.unwrap(), 1);
     let mut c = app.core.store.conn().await.unwrap();
     let events = vellum_store::audit::list(
         &mut c,
@@ -45,6 +54,8 @@ async fn sign_in_cookie_me_and_sign_out(app: &TestApp) {
     let failed: Vec<_> = events.iter().filter(|e| e.fields.action == "session.failed").collect();
     assert_eq!(failed.len(), 2);
     assert!(failed[0].fields.after.as_deref().unwrap().contains("sam@example.com"));
+    assert!(failed[0].fields.after.as_deref().unwrap().contains("\"count\":1"));
+    assert!(failed[1].fields.after.as_deref().unwrap().contains("nobody@example.com"));
 }
 
 async fn tokens_are_shown_once_and_stored_hashed(app: &TestApp) {
@@ -55,7 +66,7 @@ async fn tokens_are_shown_once_and_stored_hashed(app: &TestApp) {
     assert_eq!(app.get("/api/v1/me", &plain).await.json()["user"]["email"], "tina@example.com");
     let mut c = app.core.store.conn().await.unwrap();
     assert!(
-        vellum_store::users::user_by_token(&mut c, &plain).await.unwrap().is_none(),
+        vellum_store::users::user_by_token(&mut c, &plain, vellum_domain::Timestamp::now()).await.unwrap().is_none(),
         "the plain token is not stored"
     );
     let bad = app.post("/api/v1/tokens", Some(&token), json!({"name": ""})).await;

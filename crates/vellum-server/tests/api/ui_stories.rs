@@ -191,7 +191,7 @@ async fn forms_check_csrf_escape_and_keep_tenants_apart(app: &TestApp) {
 
     // Another tenant sees neither the workspace nor the asset.
     let (_, _) = app.user("Olga").await;
-    let olga = Browser::sign_in(app, "olga@example.com", "Olga-password-1").await;
+    let olga = Browser::sign_in(app, "olga@example.com", &crate::harness::password_of("Olga")).await;
     assert_eq!(olga.get(app, "/w/acme").await.status, StatusCode::NOT_FOUND);
     assert_eq!(olga.get(app, &asset_path).await.status, StatusCode::NOT_FOUND);
     let edit = olga.post(app, &format!("{asset_path}/edit"), &[("title", "Mine now")]).await;
@@ -230,7 +230,7 @@ async fn review_through_the_forms(app: &TestApp) {
         "the draft is shown again"
     );
 
-    let ann = Browser::sign_in(app, "ann@example.com", "Ann-password-1").await;
+    let ann = Browser::sign_in(app, "ann@example.com", &crate::harness::password_of("Ann")).await;
     let up =
         ann.upload(app, "/w/brand/upload", &[("csrf", &ann.csrf), ("kind", "visual")], ("banner.png", b"v1")).await;
     let asset = location(&up).split('?').next().unwrap().to_string();
@@ -240,7 +240,7 @@ async fn review_through_the_forms(app: &TestApp) {
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", html(&started));
     assert!(!html(&ann.get(app, &asset).await).contains("Submit decision"), "Ann is not an approver");
 
-    let ben = Browser::sign_in(app, "ben@example.com", "Ben-password-1").await;
+    let ben = Browser::sign_in(app, "ben@example.com", &crate::harness::password_of("Ben")).await;
     let page = html(&ben.get(app, &asset).await);
     let action =
         page.split("action=\"").find(|s| s.contains("/decision\"")).unwrap().split('"').next().unwrap().to_string();

@@ -45,8 +45,7 @@ pub async fn run(events: u64, checkpoint_every: u64) -> Result<(), String> {
                 ip: Some("203.0.113.7".into()),
                 request_id: Some(format!("req-{n}")),
             };
-            let appended =
-                audit::append(&mut tx, &e, Timestamp::now(), Some(&key)).await.map_err(|e| e.to_string())?;
+            let appended = audit::append(&mut tx, &e, Timestamp::now(), Some(&key)).await.map_err(|e| e.to_string())?;
             if n % checkpoint_every == 0 {
                 let mut chains = std::collections::BTreeMap::new();
                 chains.insert(

@@ -113,9 +113,10 @@ async fn one_backend(
     let blobs = LocalBlobStore::open(data).map_err(|e| e.to_string())?;
     let core = Core::new(store.clone(), Arc::new(blobs), Limits::default());
     let admin = core
-        .create_user(None, "bench@example.com", "Bench", "bench-password-1", true)
+        .bootstrap_admin("bench@example.com", "bench-password-1")
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .ok_or("the bench database already has users")?;
     let actor = Actor { user: admin.clone(), origin: Default::default() };
     core.create_workspace(&actor, "Bench", "bench").await.map_err(|e| e.to_string())?;
     let wf = core
@@ -148,7 +149,7 @@ async fn one_backend(
         reviews.push(core.start_review(&actor, asset.id, wf.id).await.map_err(|e| e.to_string())?.id);
     }
     println!(" {:.1} s", t.elapsed().as_secs_f64());
-    let (_, token) = core.create_token(&actor, "bench").await.map_err(|e| e.to_string())?;
+    let token = core.create_token(&actor, "bench", None).await.map_err(|e| e.to_string())?.secret;
 
     let state = AppState { core: core.clone(), http: HttpConfig::default() };
     let (addr, stop) = spawn_server(|l, rx| async move {

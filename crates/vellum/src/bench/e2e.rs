@@ -127,12 +127,13 @@ pub async fn run(runs: usize, workers: usize) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let core = Core::new(store, Arc::new(LocalBlobStore::open(&data).map_err(|e| e.to_string())?), Limits::default());
     let admin = core
-        .create_user(None, "bench@example.com", "Bench", "bench-password-1", true)
+        .bootstrap_admin("bench@example.com", "bench-password-1")
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .ok_or("the bench database already has users")?;
     let actor = Actor { user: admin, origin: Default::default() };
     core.create_workspace(&actor, "Bench", "bench").await.map_err(|e| e.to_string())?;
-    let (_, token) = core.create_token(&actor, "bench").await.map_err(|e| e.to_string())?;
+    let token = core.create_token(&actor, "bench", None).await.map_err(|e| e.to_string())?.secret;
     let (stop_workers, handles) = vellum_core::worker::spawn(&core, workers, "bench");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?.to_string();

@@ -71,9 +71,10 @@ pub async fn run(dir: Option<PathBuf>, files: usize, total_mib: u64) -> Result<(
     let blobs = LocalBlobStore::open(&data).map_err(|e| e.to_string())?;
     let core = Core::new(store, Arc::new(blobs), Limits::default());
     let admin = core
-        .create_user(None, "bench@example.com", "Bench", "bench-password-1", true)
+        .bootstrap_admin("bench@example.com", "bench-password-1")
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .ok_or("the bench database already has users")?;
     let actor = vellum_core::Actor { user: admin, origin: Default::default() };
     core.create_workspace(&actor, "Bench", "bench").await.map_err(|e| e.to_string())?;
     let t = Instant::now();

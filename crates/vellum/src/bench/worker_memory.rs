@@ -41,9 +41,10 @@ pub async fn run(file: &Path) -> Result<(), String> {
     let store = Store::connect(&url).await.map_err(|e| e.to_string())?;
     let core = Core::new(store, Arc::new(LocalBlobStore::open(&data).map_err(|e| e.to_string())?), Limits::default());
     let admin = core
-        .create_user(None, "bench@example.com", "Bench", "bench-password-1", true)
+        .bootstrap_admin("bench@example.com", "bench-password-1")
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .ok_or("the bench database already has users")?;
     let actor = Actor { user: admin, origin: Default::default() };
     core.create_workspace(&actor, "Bench", "bench").await.map_err(|e| e.to_string())?;
     let mut w = core.begin_blob().await.map_err(|e| e.to_string())?;

@@ -165,11 +165,12 @@ pub fn admin_token(addr: &str) -> String {
         .expect("sign in");
     assert_eq!(r.status, 200, "sign in: {:?}", r.json());
     let cookie = r.header("set-cookie").expect("cookie").split(';').next().expect("cookie value").to_string();
+    let csrf = r.json()["csrf_token"].as_str().expect("csrf token").to_string();
     let t = request(
         addr,
         "POST",
         "/api/v1/tokens",
-        &[("Cookie", cookie), ("Content-Type", "application/json".into())],
+        &[("Cookie", cookie), ("X-CSRF-Token", csrf), ("Content-Type", "application/json".into())],
         br#"{"name":"test"}"#,
     )
     .expect("token");

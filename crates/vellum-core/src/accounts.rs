@@ -1,0 +1,222 @@
+//! Account lifecycle: disabling and enabling users, changing and resetting passwords, and API
+//! tokens (listed, revoked, optionally expiring). Every change is audited on the server chain.
+
+use serde::Serialize;
+use serde_json::json;
+use vellum_domain::{
+    id::new_id,
+    validate::{check_password, Name},
+    Id, Timestamp,
+};
+use vellum_store::{
+    model::{ApiToken, NewAuditEvent, User},
+    users, Tx,
+};
+
+use crate::{
+    auth::{hash_password, verify_password},
+    record,
+    secret::{random_token, token_hash},
+    Actor, Core, Error, Result,
+};
+
+/// How long a password-reset link works.
+pub const RESET_HOURS: u32 = 24;
+
+/// A one-time link that lets a user choose a new password.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResetLink {
+    /// The path to open (prefix it with the server's address); holds the one-time secret.
+    pub link: String,
+    pub expires_at: Timestamp,
+}
+
+/// A new API token: the secret is shown once.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewToken {
+    #[serde(flatten)]
+    pub token: ApiToken,
+    pub secret: String,
+}
+
+fn user_event(action: &str, user: Id, after: serde_json::Value) -> NewAuditEvent {
+    NewAuditEvent {
+        action: action.into(),
+        object_type: "user".into(),
+        object_id: Some(user.to_string()),
+        after: Some(after),
+        ..Default::default()
+    }
+}
+
+fn admins_only(actor: &Actor, what: &str) -> Result<()> {
+    if actor.user.is_admin {
+        Ok(())
+    } else {
+        Err(Error::forbidden(format!("only server admins may {what}")))
+    }
+}
+
+async fn user_for_admin(tx: &mut Tx, id: Id) -> Result<User> {
+    users::by_id(tx, id).await?.ok_or_else(|| Error::not_found("user"))
+}
+
+impl Core {
+    /// Disables an account (server admins): its sessions end and its tokens are revoked at
+    /// once, and it cannot sign in until enabled. Not oneself, and not the last active admin.
+    pub async fn disable_user(&self, actor: &Actor, id: Id) -> Result<User> {
+        admins_only(actor, "disable users")?;
+        if id == actor.user.id {
+            return Err(Error::conflict("cannot_disable_self", "you cannot disable your own account"));
+        }
+        let mut tx = self.store.write().await?;
+        let mut user = user_for_admin(&mut tx, id).await?;
+        if user.disabled_at.is_some() {
+            return Ok(user);
+        }
+        if user.is_admin && users::count_active_admins(&mut tx).await? <= 1 {
+            return Err(Error::conflict("last_admin", "the server must keep at least one active admin"));
+        }
+        let now = self.now();
+        users::set_disabled(&mut tx, id, Some(now)).await?;
+        let sessions = users::delete_sessions_of(&mut tx, id, None).await?;
+        let tokens = users::delete_tokens_of(&mut tx, id).await?;
+        let event = user_event("user.disable", id, json!({"sessions_ended": sessions, "tokens_revoked": tokens}));
+        record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
+        tx.commit().await?;
+        user.disabled_at = Some(now);
+        Ok(user)
+    }
+
+    /// Enables a disabled account again (server admins). Its old tokens stay revoked.
+    pub async fn enable_user(&self, actor: &Actor, id: Id) -> Result<User> {
+        admins_only(actor, "enable users")?;
+        let mut tx = self.store.write().await?;
+        let mut user = user_for_admin(&mut tx, id).await?;
+        if user.disabled_at.is_none() {
+            return Ok(user);
+        }
+        users::set_disabled(&mut tx, id, None).await?;
+        record(&mut tx, &actor.origin, Some(&actor.user), user_event("user.enable", id, json!({}))).await?;
+        tx.commit().await?;
+        user.disabled_at = None;
+        Ok(user)
+    }
+
+    /// Changes the actor's own password after checking the current one. Every other browser
+    /// session of theirs ends (`keep` is the hashed session to keep, when signed in by cookie).
+    pub async fn change_password(&self, actor: &Actor, current: &str, new: &str, keep: Option<&str>) -> Result<()> {
+        if !verify_password(current, &actor.user.password_hash).await {
+            return Err(Error::invalid("wrong_password", "the current password is wrong"));
+        }
+        check_password(new, &[&actor.user.email, &actor.user.name])?;
+        let hash = hash_password(new).await?;
+        let mut tx = self.store.write().await?;
+        users::set_password_hash(&mut tx, actor.user.id, &hash).await?;
+        let ended = users::delete_sessions_of(&mut tx, actor.user.id, keep).await?;
+        let event = user_event("user.password_change", actor.user.id, json!({"other_sessions_ended": ended}));
+        record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Makes a one-time password-reset link for a user (server admins), valid for a day.
+    pub async fn password_reset_link(&self, actor: &Actor, id: Id) -> Result<ResetLink> {
+        admins_only(actor, "make password-reset links")?;
+        let token = random_token("reset_")?;
+        let now = self.now();
+        let expires_at = now.plus_hours(RESET_HOURS);
+        let mut tx = self.store.write().await?;
+        let user = user_for_admin(&mut tx, id).await?;
+        users::insert_password_reset(&mut tx, &token_hash(&token), user.id, actor.user.id, now, expires_at).await?;
+        let event = user_event("user.password_reset_link", user.id, json!({"expires_at": expires_at}));
+        record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
+        tx.commit().await?;
+        Ok(ResetLink { link: format!("/reset-password?token={token}"), expires_at })
+    }
+
+    /// Whether a reset link can still be used.
+    pub async fn reset_link_open(&self, token: &str) -> Result<bool> {
+        Ok(users::password_reset_open(&mut *self.store.conn().await?, &token_hash(token), self.now()).await?)
+    }
+
+    /// Sets a new password through a reset link (once, before it expires); every session of
+    /// the user ends.
+    pub async fn reset_password(&self, origin: &crate::Origin, token: &str, new: &str) -> Result<()> {
+        let gone = || Error::not_found("password-reset link (it may have been used or have expired)");
+        let pending = {
+            let mut c = self.store.conn().await?;
+            if !users::password_reset_open(&mut c, &token_hash(token), self.now()).await? {
+                return Err(gone());
+            }
+            users::password_reset_user(&mut c, &token_hash(token)).await?.ok_or_else(gone)?
+        };
+        let user = users::by_id(&mut *self.store.conn().await?, pending).await?.ok_or_else(gone)?;
+        check_password(new, &[&user.email, &user.name])?;
+        let hash = hash_password(new).await?;
+        let mut tx = self.store.write().await?;
+        let id = users::take_password_reset(&mut tx, &token_hash(token), self.now()).await?.ok_or_else(gone)?;
+        users::set_password_hash(&mut tx, id, &hash).await?;
+        let ended = users::delete_sessions_of(&mut tx, id, None).await?;
+        record(&mut tx, origin, Some(&user), user_event("user.password_reset", id, json!({"sessions_ended": ended})))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Makes an API token for the actor, optionally expiring; the secret is returned once and
+    /// stored hashed.
+    pub async fn create_token(&self, actor: &Actor, name: &str, expires_at: Option<Timestamp>) -> Result<NewToken> {
+        let name = Name::parse("the token name", name)?;
+        let now = self.now();
+        if expires_at.is_some_and(|t| t <= now) {
+            return Err(Error::invalid("invalid_expiry", "expires_at must be in the future"));
+        }
+        let secret = random_token("vlm_")?;
+        let token = ApiToken { id: new_id(), name: name.into_inner(), created_at: now, expires_at };
+        let mut tx = self.store.write().await?;
+        users::insert_token(&mut tx, actor.user.id, &token, &token_hash(&secret)).await?;
+        record(
+            &mut tx,
+            &actor.origin,
+            Some(&actor.user),
+            NewAuditEvent {
+                action: "token.create".into(),
+                object_type: "token".into(),
+                object_id: Some(token.id.to_string()),
+                after: Some(json!({"name": token.name, "expires_at": token.expires_at})),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(NewToken { token, secret })
+    }
+
+    /// The actor's API tokens, newest first (never their secrets).
+    pub async fn tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>> {
+        Ok(users::tokens_of(&mut *self.store.conn().await?, actor.user.id).await?)
+    }
+
+    /// Revokes one of the actor's tokens; another user's token is not found.
+    pub async fn revoke_token(&self, actor: &Actor, id: Id) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        if !users::delete_token(&mut tx, actor.user.id, id).await? {
+            return Err(Error::not_found("token"));
+        }
+        record(
+            &mut tx,
+            &actor.origin,
+            Some(&actor.user),
+            NewAuditEvent {
+                action: "token.revoke".into(),
+                object_type: "token".into(),
+                object_id: Some(id.to_string()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
