@@ -35,7 +35,7 @@ pub async fn run(events: u64, checkpoint_every: u64) -> Result<(), String> {
             let e = NewAuditEvent {
                 workspace_id: Some(ws),
                 actor_id: Some(ws),
-                action: if n % 3 == 0 { "review.decide".into() } else { "asset.update".into() },
+                action: if n.is_multiple_of(3) { "review.decide".into() } else { "asset.update".into() },
                 object_type: "asset".into(),
                 object_id: Some(format!("asset-{}", n % 5000)),
                 asset_id: Some(ws),
@@ -46,7 +46,7 @@ pub async fn run(events: u64, checkpoint_every: u64) -> Result<(), String> {
                 request_id: Some(format!("req-{n}")),
             };
             let appended = audit::append(&mut tx, &e, Timestamp::now(), Some(&key)).await.map_err(|e| e.to_string())?;
-            if n % checkpoint_every == 0 {
+            if n.is_multiple_of(checkpoint_every) {
                 let mut chains = std::collections::BTreeMap::new();
                 chains.insert(
                     chain.clone(),
