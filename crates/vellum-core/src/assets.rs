@@ -359,6 +359,31 @@ impl Core {
         blob: StoredBlob,
         restored_from: Option<u32>,
     ) -> Result<Version> {
+        self.retrying("add_version", || {
+            self.append_version_once(
+                actor,
+                asset_id,
+                note.clone(),
+                filename.clone(),
+                content_type.clone(),
+                blob.clone(),
+                restored_from,
+            )
+        })
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn append_version_once(
+        &self,
+        actor: &Actor,
+        asset_id: Id,
+        note: ChangeNote,
+        filename: String,
+        content_type: String,
+        blob: StoredBlob,
+        restored_from: Option<u32>,
+    ) -> Result<Version> {
         let mut tx = self.store.write().await?;
         let (mut asset, access) = access::asset_for_update(&mut tx, &actor.user, asset_id).await?;
         access.require(Capability::Upload)?;
@@ -486,7 +511,12 @@ impl Core {
         let mut c = self.store.conn().await?;
         let (a, access) = access::asset(&mut c, &actor.user, asset).await?;
         let all = assets::versions(&mut c, asset).await?;
-        Ok(all.into_iter().filter(|v| access::may_see_version(&access, &a, v.number)).collect())
+        let mut seen: Vec<Version> =
+            all.into_iter().filter(|v| access::may_see_version(&access, &a, v.number)).collect();
+        for v in &mut seen {
+            hide_unseen_look_alikes(&mut c, &access, v).await?;
+        }
+        Ok(seen)
     }
 
     /// One version the actor may see.
@@ -496,7 +526,32 @@ impl Core {
         if !access::may_see_version(&access, &a, number) {
             return Err(Error::not_found("version"));
         }
-        assets::version(&mut c, asset, number).await?.ok_or_else(|| Error::not_found("version"))
+        let mut v = assets::version(&mut c, asset, number).await?.ok_or_else(|| Error::not_found("version"))?;
+        hide_unseen_look_alikes(&mut c, &access, &mut v).await?;
+        Ok(v)
+    }
+
+    /// Records that the actor downloaded a version's file (the original, not a rendition).
+    pub async fn record_download(&self, actor: &Actor, v: &Version) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        let asset = assets::get(&mut tx, v.asset_id).await?.ok_or_else(|| Error::not_found("asset"))?;
+        record(
+            &mut tx,
+            &actor.origin,
+            Some(&actor.user),
+            NewAuditEvent {
+                workspace_id: Some(asset.workspace_id),
+                action: "version.download".into(),
+                object_type: "asset".into(),
+                object_id: Some(asset.id.to_string()),
+                version: Some(v.number),
+                after: Some(json!({"sha256": v.sha256, "size": v.size, "filename": v.filename})),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Opens stored bytes by content hash, all of them or `len` bytes from `offset`. Callers
@@ -535,4 +590,29 @@ mod tests {
         assert_eq!(content_type_for(Some("text/html\r\nX-Evil: 1"), "x.jpg"), "image/jpeg");
         assert_eq!(content_type_for(None, "x.unknown"), "application/octet-stream");
     }
+}
+
+/// Look-alikes found when a version was processed name other assets; a caller who sees only
+/// approved work (a viewer) is shown only those whose named version is the approved one, so
+/// the list never reveals a draft's existence.
+async fn hide_unseen_look_alikes(c: &mut vellum_store::Conn, access: &access::Access, v: &mut Version) -> Result<()> {
+    if access.sees_work_in_progress() {
+        return Ok(());
+    }
+    let Some(list) = v.media.as_mut().and_then(|m| m.get_mut("near_duplicates")).and_then(|n| n.as_array_mut()) else {
+        return Ok(());
+    };
+    let mut kept = Vec::with_capacity(list.len());
+    for entry in list.drain(..) {
+        let id = entry["asset_id"].as_str().and_then(vellum_domain::id::parse_id);
+        let number = entry["version"].as_u64();
+        if let (Some(id), Some(number)) = (id, number) {
+            let approved = assets::get(&mut *c, id).await?.and_then(|a| a.approved_version);
+            if approved.is_some_and(|n| u64::from(n) == number) {
+                kept.push(entry);
+            }
+        }
+    }
+    *list = kept;
+    Ok(())
 }

@@ -92,6 +92,11 @@ impl Error {
         }
     }
 
+    /// Whether running the same use case again may succeed (the database broke a deadlock).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Store(vellum_store::Error::Busy(_)))
+    }
+
     /// For throttled requests: seconds until another try is accepted.
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {

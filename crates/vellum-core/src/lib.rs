@@ -104,6 +104,27 @@ impl Core {
     pub fn now(&self) -> Timestamp {
         self.clock.now()
     }
+
+    /// Runs a write use case again, a few times, when PostgreSQL aborted it to break a
+    /// deadlock or a serialization conflict: each try is its own transaction, so a retry
+    /// starts from what is committed.
+    pub(crate) async fn retrying<T, F, Fut>(&self, what: &str, mut attempt: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        const TRIES: u32 = 4;
+        let mut tries = 1;
+        loop {
+            match attempt().await {
+                Err(e) if e.is_retryable() && tries < TRIES => {
+                    tracing::warn!(use_case = what, attempt = tries, error = %e, "retrying after a database conflict");
+                    tries += 1;
+                }
+                other => return other,
+            }
+        }
+    }
 }
 
 /// Appends an audit event stamped with the actor and origin; the last write of a transaction.

@@ -246,6 +246,17 @@ impl Core {
         decision: &str,
         reason: Option<&str>,
     ) -> Result<ReviewView> {
+        self.retrying("decide", || self.decide_once(actor, review_id, version, decision, reason)).await
+    }
+
+    async fn decide_once(
+        &self,
+        actor: &Actor,
+        review_id: Id,
+        version: u32,
+        decision: &str,
+        reason: Option<&str>,
+    ) -> Result<ReviewView> {
         let verdict = Verdict::parse(decision)?;
         let mut tx = self.store.write().await?;
         let found = reviews::get(&mut tx, review_id, false).await?.ok_or_else(|| Error::not_found("review"))?;

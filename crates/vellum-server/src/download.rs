@@ -63,6 +63,25 @@ fn content_disposition(filename: Option<&str>) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
+/// Whether a request for a version's file will send its bytes from the start — what the audit
+/// trail counts as a download. Revalidations (304), refusals (416) and the later ranges a
+/// player or resuming client asks for are not counted again.
+pub fn starts_a_download(headers: &HeaderMap, version: &Version) -> bool {
+    let tag = format!("\"{}\"", version.sha256);
+    let revalidation = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    if revalidation {
+        return false;
+    }
+    match parse_range(headers.get(header::RANGE).and_then(|v| v.to_str().ok()), version.size) {
+        RangeAsk::Whole => true,
+        RangeAsk::Part(offset, _) => offset == 0,
+        RangeAsk::Unsatisfiable => false,
+    }
+}
+
 /// Answers a download of `version`, honouring If-None-Match and Range.
 pub async fn serve(core: &Core, version: &Version, headers: &HeaderMap) -> ApiResult<Response> {
     let stored = Stored {

@@ -68,16 +68,19 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestOrigin {
 
 pub fn origin_of(parts: &Parts) -> Origin {
     let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-    let request_id = parts
-        .headers
+    let request_id = sane_request_id(&parts.headers).unwrap_or_else(|| vellum_domain::id::new_id().to_string());
+    Origin { ip, request_id: Some(request_id) }
+}
+
+/// The client's `X-Request-Id`, if it is short and plain enough to log and store.
+pub fn sane_request_id(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .filter(|v| {
             !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
         })
         .map(str::to_string)
-        .unwrap_or_else(|| vellum_domain::id::new_id().to_string());
-    Origin { ip, request_id: Some(request_id) }
 }
 
 /// Parses an id from a path segment; one that cannot exist is simply not found.

@@ -56,7 +56,24 @@ pub fn router(state: AppState) -> Router {
         // Every body is read only up to the limit (upload routes lift it for themselves), so
         // a huge request costs the server nothing but the refusal.
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(request_id))
         .with_state(state)
+}
+
+/// Gives every request an id (the client's sane `X-Request-Id`, or a new one): the audit
+/// trail records it, every log line of the request carries it, and the response echoes it, so
+/// a 500 seen by a user can be found in the logs.
+async fn request_id(mut req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use tracing::Instrument;
+    let id = extract::sane_request_id(req.headers()).unwrap_or_else(|| vellum_domain::id::new_id().to_string());
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+        req.headers_mut().insert("x-request-id", v.clone());
+        let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+        let mut res = next.run(req).instrument(span).await;
+        res.headers_mut().insert("x-request-id", v);
+        return res;
+    }
+    next.run(req).await
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then drains requests.

@@ -43,6 +43,10 @@ pub enum Error {
     Conflict(String),
     #[error("stored data is not what the schema promises: {0}")]
     Corrupt(String),
+    /// PostgreSQL aborted the transaction to break a deadlock or a serialization conflict;
+    /// running it again is safe and usually succeeds.
+    #[error("database busy: {0}")]
+    Busy(sqlx::Error),
     #[error("database: {0}")]
     Db(sqlx::Error),
 }
@@ -54,6 +58,8 @@ impl From<sqlx::Error> for Error {
             sqlx::Error::Database(d) if d.is_unique_violation() => {
                 Error::Conflict(d.constraint().map(str::to_string).unwrap_or_else(|| d.message().to_string()))
             }
+            // deadlock_detected, serialization_failure
+            sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40P01" | "40001")) => Error::Busy(e),
             _ => Error::Db(e),
         }
     }

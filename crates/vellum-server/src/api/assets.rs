@@ -104,6 +104,9 @@ pub async fn download(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let v = s.core.version(&a.actor, path_id(&id, "asset")?, path_version(&n)?).await?;
+    if download::starts_a_download(&headers, &v) {
+        s.core.record_download(&a.actor, &v).await?;
+    }
     download::serve(&s.core, &v, &headers).await
 }
 

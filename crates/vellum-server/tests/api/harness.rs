@@ -74,6 +74,11 @@ impl TestApp {
         app
     }
 
+    /// The time the use cases see now.
+    pub fn clock_now(&self) -> vellum_domain::Timestamp {
+        vellum_core::clock::Clock::now(&self.clock)
+    }
+
     pub async fn sqlite() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("vellum.db").display());
