@@ -571,27 +571,6 @@ impl Core {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn client_file_names_never_become_paths() {
-        assert_eq!(clean_filename("../../etc/passwd"), "passwd");
-        assert_eq!(clean_filename("C:\\Users\\ann\\logo.png"), "logo.png");
-        assert_eq!(clean_filename(".."), "file");
-        assert_eq!(clean_filename("a\u{0}b\".png"), "ab.png");
-    }
-
-    #[test]
-    fn content_types_come_from_the_client_or_the_extension() {
-        assert_eq!(content_type_for(Some("image/png"), "x.bin"), "image/png");
-        assert_eq!(content_type_for(Some("application/octet-stream"), "x.pdf"), "application/pdf");
-        assert_eq!(content_type_for(Some("text/html\r\nX-Evil: 1"), "x.jpg"), "image/jpeg");
-        assert_eq!(content_type_for(None, "x.unknown"), "application/octet-stream");
-    }
-}
-
 /// Look-alikes found when a version was processed name other assets; a caller who sees only
 /// approved work (a viewer) is shown only those whose named version is the approved one, so
 /// the list never reveals a draft's existence.
@@ -616,3 +595,25 @@ async fn hide_unseen_look_alikes(c: &mut vellum_store::Conn, access: &access::Ac
     *list = kept;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_file_names_never_become_paths() {
+        assert_eq!(clean_filename("../../etc/passwd"), "passwd");
+        assert_eq!(clean_filename("C:\\Users\\ann\\logo.png"), "logo.png");
+        assert_eq!(clean_filename(".."), "file");
+        assert_eq!(clean_filename("a\u{0}b\".png"), "ab.png");
+    }
+
+    #[test]
+    fn content_types_come_from_the_client_or_the_extension() {
+        assert_eq!(content_type_for(Some("image/png"), "x.bin"), "image/png");
+        assert_eq!(content_type_for(Some("application/octet-stream"), "x.pdf"), "application/pdf");
+        assert_eq!(content_type_for(Some("text/html\r\nX-Evil: 1"), "x.jpg"), "image/jpeg");
+        assert_eq!(content_type_for(None, "x.unknown"), "application/octet-stream");
+    }
+}
+

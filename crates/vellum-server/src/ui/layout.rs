@@ -20,11 +20,15 @@ pub enum Section {
     Members,
     Audit,
     Jobs,
+    Account,
+    Users,
 }
 
 /// What the header of a signed-in page shows.
 pub struct Chrome {
     pub name: String,
+    /// Whether the user is a server admin (the header links to user administration).
+    pub admin: bool,
     pub csrf: String,
     pub workspaces: Vec<WorkspaceView>,
     /// The workspace the page is about, if the user belongs to it.
@@ -44,7 +48,14 @@ impl Chrome {
         let current = current.and_then(|r| {
             workspaces.iter().find(|w| w.workspace.slug == r || w.workspace.id.to_string() == r).cloned()
         });
-        Ok(Chrome { name: who.actor.user.name.clone(), csrf: who.csrf.clone(), workspaces, current, section })
+        Ok(Chrome {
+            name: who.actor.user.name.clone(),
+            admin: who.actor.user.is_admin,
+            csrf: who.csrf.clone(),
+            workspaces,
+            current,
+            section,
+        })
     }
 
     /// Whether the user's role in the current workspace allows `cap`.
@@ -91,7 +102,8 @@ impl Chrome {
                     }
                 }
                 div.me {
-                    span.user { (self.name) }
+                    @if self.admin { (link(Section::Users, "/admin/users".to_string(), "Users")) }
+                    (link(Section::Account, "/account".to_string(), &self.name))
                     form.inline method="post" action="/logout" {
                         (csrf_field(&self.csrf))
                         button.link type="submit" { "Sign out" }

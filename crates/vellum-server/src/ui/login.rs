@@ -175,9 +175,9 @@ fn setup_page(f: &SetupForm, notice: Option<Notice>, status: StatusCode) -> Page
             label for="email" { "Email" }
             input #email type="email" name="email" value=(f.email) required autocomplete="username";
             label for="password" { "Password" }
-            input #password type="password" name="password" required minlength="10" autocomplete="new-password";
+            input #password type="password" name="password" required minlength="12" autocomplete="new-password";
             label for="confirm" { "Repeat the password" }
-            input #confirm type="password" name="confirm" required minlength="10" autocomplete="new-password";
+            input #confirm type="password" name="confirm" required minlength="12" autocomplete="new-password";
             button.primary type="submit" { "Create the admin account" }
         }
     };

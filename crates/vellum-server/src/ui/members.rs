@@ -89,12 +89,23 @@ async fn render(s: &AppState, who: &Signed, ws: &str, notice: Option<Notice>, st
     let body = html! {
         h1 { "Members" }
         table {
-            thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Since" } th scope="col" { "User id" } } }
+            thead { tr {
+                th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Since" } th scope="col" { "User id" }
+                @if admin { th scope="col" { span.visually-hidden { "Remove" } } }
+            } }
             tbody {
                 @for m in &members {
                     tr {
                         td { (m.name) } td { (m.email) } td { (m.role.as_str()) } td { (when(m.since)) }
                         td { code { (m.user_id) } }
+                        @if admin {
+                            td {
+                                form.inline method="post" action={ (base) "/members/" (m.user_id) "/remove" } {
+                                    (csrf_field(&chrome.csrf))
+                                    button.danger type="submit" aria-label={ "Remove " (m.name) } { "Remove" }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -107,12 +118,13 @@ async fn render(s: &AppState, who: &Signed, ws: &str, notice: Option<Notice>, st
         @if groups.is_empty() { p.empty { "No groups yet." } }
         @else {
             table {
-                thead { tr { th scope="col" { "Group" } th scope="col" { "Members" } } }
+                thead { tr { th scope="col" { "Group" } th scope="col" { "Members" } @if admin { th scope="col" { span.visually-hidden { "Edit" } } } } }
                 tbody {
                     @for g in &groups {
                         tr {
                             td { (g.name) }
                             td { (g.members.iter().map(|&u| name_of(&members, u)).collect::<Vec<_>>().join(", ")) }
+                            @if admin { td { (super::groups::edit_form(&chrome.csrf, &base, g, &members)) } }
                         }
                     }
                 }
@@ -124,6 +136,26 @@ async fn render(s: &AppState, who: &Signed, ws: &str, notice: Option<Notice>, st
         }
     };
     Ok(Page::with_status(status, page("Members", Some(&chrome), notice.as_ref(), body)).into_response())
+}
+
+/// The members page again with an error from one of its forms.
+pub async fn render_error(s: &AppState, who: &Signed, ws: &str, e: UiError) -> UiResult {
+    render(s, who, ws, Some(e.notice()), e.status).await
+}
+
+/// `POST /w/{ws}/members/{user}/remove`.
+pub async fn remove(
+    State(s): State<AppState>,
+    who: Signed,
+    Path((ws, user)): Path<(String, String)>,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
+    who.check_pairs(&f)?;
+    let user = parse_id(&user).ok_or_else(|| UiError::new(StatusCode::NOT_FOUND, "That member does not exist."))?;
+    match s.core.remove_member(&who.actor, &ws, user).await {
+        Ok(()) => Ok(see_other(&format!("/w/{ws}/members?done=member_removed"))),
+        Err(e) => render_error(&s, &who, &ws, e.into()).await,
+    }
 }
 
 /// `GET /w/{ws}/members`.

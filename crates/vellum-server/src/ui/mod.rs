@@ -5,9 +5,11 @@
 //! field (the sign-in form uses a double-submit cookie instead); uploads put it first so it
 //! is checked before the file is read.
 
+mod account;
 mod asset;
 mod asset_actions;
 mod audit;
+mod groups;
 mod home;
 mod jobs;
 mod layout;
@@ -17,8 +19,10 @@ mod media_panel;
 mod members;
 mod metadata_form;
 mod page;
+mod reset;
 mod review;
 mod session;
+mod users;
 mod workflow_form;
 mod workflows;
 
@@ -65,6 +69,18 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{ws}/workflows/{id}", post(workflows::update))
         .route("/w/{ws}/members", get(members::show).post(members::set_role))
         .route("/w/{ws}/groups", post(members::create_group))
+        .route("/w/{ws}/groups/{id}", post(groups::update))
+        .route("/w/{ws}/groups/{id}/delete", post(groups::delete))
+        .route("/w/{ws}/members/{user}/remove", post(members::remove))
+        .route("/account", get(account::show))
+        .route("/account/password", post(account::change_password))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/account/sign-out-everywhere", post(account::sign_out_everywhere))
+        .route("/admin/users", get(users::show).post(users::create))
+        .route("/admin/users/{id}/reset-link", post(users::reset_link))
+        .route("/admin/users/{id}/{action}", post(users::set_enabled))
+        .route("/reset-password", get(reset::show).post(reset::submit))
         .route("/w/{ws}/audit", get(audit::show))
         .route("/w/{ws}/jobs", get(jobs::show))
         .route("/w/{ws}/jobs/{id}/retry", post(jobs::retry))

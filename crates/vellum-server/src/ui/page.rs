@@ -78,6 +78,16 @@ impl Notice {
             "workspace_created" => "The workspace was created.",
             "setup" => "Setup is complete. Sign in with the account you just created.",
             "signed_out" => "You are signed out.",
+            "signed_out_everywhere" => "You are signed out in every browser.",
+            "password_changed" => "Your password was changed; your other sessions were signed out.",
+            "password_reset" => "Your new password is set. Sign in with it.",
+            "token_revoked" => "The token was revoked.",
+            "user_created" => "The user was created.",
+            "user_disabled" => "The user was disabled: their sessions ended and their tokens were revoked.",
+            "user_enabled" => "The user can sign in again.",
+            "member_removed" => "The member was removed from the workspace and its groups.",
+            "group_saved" => "The group was saved.",
+            "group_deleted" => "The group was deleted.",
             _ => return None,
         };
         Some(Notice::Info(text))

@@ -253,4 +253,102 @@ async fn review_through_the_forms(app: &TestApp) {
     assert!(done.contains("Your decision was recorded.") && done.contains("id=\"approved-version\">1<"), "{done}");
 }
 
-on_both!(sign_in_form_and_the_sign_in_wall, forms_check_csrf_escape_and_keep_tenants_apart, review_through_the_forms);
+/// Account lifecycle through the pages: tokens made and revoked, the password changed, users
+/// disabled and given a reset link, members removed, groups edited and deleted.
+async fn accounts_members_and_groups_through_the_pages(app: &TestApp) {
+    let (uid, _) = app.user("Una").await;
+    let una = Browser::sign_in(app, "una@example.com", &crate::harness::password_of("Una")).await;
+    let page = una.get(app, "/account").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(html(&page).contains("Your account") && html(&page).contains("API tokens"));
+    let made = una.post(app, "/account/tokens", &[("name", "Script <b>"), ("expires", "2099-12-31")]).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", html(&made));
+    let text = html(&made);
+    assert!(text.contains("Script &lt;b&gt;") && text.contains("vlm_"), "the secret is shown once, escaped name");
+    let secret = text.split("vlm_").nth(1).unwrap().chars().take(64).collect::<String>();
+    assert_eq!(app.get("/api/v1/me", &format!("vlm_{secret}")).await.status, StatusCode::OK);
+    let listed = html(&una.get(app, "/account").await);
+    assert!(!listed.contains(&secret), "never listed again");
+    let token_id = listed.split("/account/tokens/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let revoked = una.post(app, &format!("/account/tokens/{token_id}/revoke"), &[]).await;
+    assert_eq!(location(&revoked), "/account?done=token_revoked");
+    assert_eq!(app.get("/api/v1/me", &format!("vlm_{secret}")).await.status, StatusCode::UNAUTHORIZED);
+    let forged = una.post_raw(app, "/account/tokens", &[("csrf", "nope"), ("name", "x")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let weak =
+        una.post(app, "/account/password", &[("current", &crate::harness::password_of("Una")), ("new", "short")]).await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&weak).contains("at least 12 characters"));
+    let changed = una
+        .post(
+            app,
+            "/account/password",
+            &[("current", &crate::harness::password_of("Una")), ("new", "an orchard of silver pears")],
+        )
+        .await;
+    assert_eq!(location(&changed), "/account?done=password_changed");
+    assert_eq!(una.get(app, "/account").await.status, StatusCode::OK, "this session stays");
+
+    // Server admins manage users.
+    let admin = Browser::sign_in(app, "admin@example.com", "admin-password-1").await;
+    assert_eq!(una.get(app, "/admin/users").await.status, StatusCode::FORBIDDEN);
+    let users = html(&admin.get(app, "/admin/users").await);
+    assert!(users.contains("una@example.com"));
+    let link = admin.post(app, &format!("/admin/users/{uid}/reset-link"), &[]).await;
+    assert_eq!(link.status, StatusCode::CREATED);
+    let path = html(&link).split("/reset-password?token=").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let form = app.raw(Request::get(format!("/reset-password?token={path}")).body(Body::empty()).unwrap()).await;
+    assert!(html(&form).contains("Choose a new password"));
+    let off = admin.post(app, &format!("/admin/users/{uid}/disable"), &[]).await;
+    assert_eq!(location(&off), "/admin/users?done=user_disabled");
+    assert_eq!(una.get(app, "/account").await.status, StatusCode::SEE_OTHER, "signed out at once");
+    let reset = app
+        .raw(
+            Request::post("/reset-password")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form_body(&[
+                    ("token", &path),
+                    ("password", "a lighthouse keeper's long night"),
+                    ("confirm", "a lighthouse keeper's long night"),
+                ])))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(location(&reset), "/login?done=password_reset");
+    let on = admin.post(app, &format!("/admin/users/{uid}/enable"), &[]).await;
+    assert_eq!(location(&on), "/admin/users?done=user_enabled");
+    let back = app
+        .post(
+            "/api/v1/session",
+            None,
+            json!({"email": "una@example.com", "password": "a lighthouse keeper's long night"}),
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::OK);
+
+    // Members and groups.
+    app.workspace("pages", &[(&uid, "creator")]).await;
+    let made = admin.post(app, "/w/pages/groups", &[("name", "Reviewers"), ("members", &uid)]).await;
+    assert_eq!(location(&made), "/w/pages/members?done=group_created");
+    let members = html(&admin.get(app, "/w/pages/members").await);
+    let group = members.split("/w/pages/groups/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let saved = admin.post(app, &format!("/w/pages/groups/{group}"), &[("name", "Final reviewers")]).await;
+    assert_eq!(location(&saved), "/w/pages/members?done=group_saved");
+    let members = html(&admin.get(app, "/w/pages/members").await);
+    assert!(members.contains("Final reviewers") && members.contains("<td>una@example.com</td>"));
+    let removed = admin.post(app, &format!("/w/pages/members/{uid}/remove"), &[]).await;
+    assert_eq!(location(&removed), "/w/pages/members?done=member_removed");
+    assert!(!html(&admin.get(app, "/w/pages/members").await).contains("<td>una@example.com</td>"));
+    let deleted = admin.post(app, &format!("/w/pages/groups/{group}/delete"), &[]).await;
+    assert_eq!(location(&deleted), "/w/pages/members?done=group_deleted");
+    let everywhere = admin.post(app, "/account/sign-out-everywhere", &[]).await;
+    assert_eq!(location(&everywhere), "/login?done=signed_out_everywhere");
+    assert_eq!(admin.get(app, "/account").await.status, StatusCode::SEE_OTHER);
+}
+
+on_both!(
+    accounts_members_and_groups_through_the_pages,
+    sign_in_form_and_the_sign_in_wall,
+    forms_check_csrf_escape_and_keep_tenants_apart,
+    review_through_the_forms
+);

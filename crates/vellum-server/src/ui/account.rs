@@ -1,0 +1,183 @@
+//! "Your account": change the password, make and revoke API tokens, sign out everywhere.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{header, HeaderMap, StatusCode},
+    response::IntoResponse,
+};
+use maud::html;
+use vellum_domain::{id::parse_id, Timestamp};
+
+use super::{
+    layout::{page, Chrome, Section},
+    page::{csrf_field, see_other, when, DoneQuery, Notice, Page, UiError, UiResult},
+    session::{field, Signed, UiForm},
+};
+use crate::{
+    auth::{clear_cookie, cookie, SESSION_COOKIE},
+    AppState,
+};
+
+/// What the page shows besides its forms: a notice, and a token secret made just now.
+#[derive(Default)]
+struct Shown {
+    notice: Option<Notice>,
+    new_token: Option<(String, String)>,
+}
+
+async fn render(s: &AppState, who: &Signed, shown: Shown, status: StatusCode) -> UiResult {
+    let chrome = Chrome::load(s, who, None, Section::Account).await?;
+    let tokens = s.core.tokens(&who.actor).await?;
+    let user = &who.actor.user;
+    let body = html! {
+        h1 { "Your account" }
+        p { (user.name) " · " (user.email) @if user.is_admin { " · server admin" } }
+        @if let Some((name, secret)) = &shown.new_token {
+            div.notice.info role="status" {
+                p { "Your new token “" (name) "”. Copy it now: it is shown only once." }
+                p { code.secret { (secret) } }
+            }
+        }
+        h2 { "Password" }
+        form.card method="post" action="/account/password" {
+            (csrf_field(&chrome.csrf))
+            label for="p-current" { "Current password" }
+            input #p-current type="password" name="current" required autocomplete="current-password";
+            label for="p-new" { "New password" }
+            input #p-new type="password" name="new" required minlength="12" autocomplete="new-password" aria-describedby="p-hint";
+            p.hint #p-hint { "At least 12 characters and hard to guess: a phrase of unrelated words works well. Your other sessions will be signed out." }
+            button.primary type="submit" { "Change password" }
+        }
+        h2 { "API tokens" }
+        @if tokens.is_empty() { p.empty { "No tokens. Make one for a script or an integration below." } }
+        @else {
+            table {
+                thead { tr { th scope="col" { "Name" } th scope="col" { "Made" } th scope="col" { "Expires" } th scope="col" { span.visually-hidden { "Revoke" } } } }
+                tbody {
+                    @for t in &tokens {
+                        tr {
+                            td { (t.name) }
+                            td { (when(t.created_at)) }
+                            td { @if let Some(e) = t.expires_at { (when(e)) } @else { "never" } }
+                            td {
+                                form.inline method="post" action={ "/account/tokens/" (t.id) "/revoke" } {
+                                    (csrf_field(&chrome.csrf))
+                                    button.danger type="submit" aria-label={ "Revoke " (t.name) } { "Revoke" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        form.card method="post" action="/account/tokens" {
+            (csrf_field(&chrome.csrf))
+            div.grid2 {
+                div {
+                    label for="t-name" { "Token name" }
+                    input #t-name name="name" required maxlength="200" placeholder="CI upload";
+                }
+                div {
+                    label for="t-expires" { "Expires on (optional)" }
+                    input #t-expires type="date" name="expires";
+                }
+            }
+            button.primary type="submit" { "Make token" }
+        }
+        h2 { "Sessions" }
+        form.card method="post" action="/account/sign-out-everywhere" {
+            (csrf_field(&chrome.csrf))
+            p { "Sign out of Vellum in every browser, this one included. API tokens keep working until you revoke them." }
+            button.danger type="submit" { "Sign out everywhere" }
+        }
+    };
+    Ok(Page::with_status(status, page("Your account", Some(&chrome), shown.notice.as_ref(), body)).into_response())
+}
+
+fn failed(e: UiError) -> (Shown, StatusCode) {
+    (Shown { notice: Some(e.notice()), new_token: None }, e.status)
+}
+
+/// `GET /account`.
+pub async fn show(State(s): State<AppState>, who: Signed, Query(q): Query<DoneQuery>) -> UiResult {
+    render(&s, &who, Shown { notice: Notice::done(q.done.as_deref()), new_token: None }, StatusCode::OK).await
+}
+
+/// `POST /account/password`.
+pub async fn change_password(
+    State(s): State<AppState>,
+    who: Signed,
+    headers: HeaderMap,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
+    who.check_pairs(&f)?;
+    let keep = cookie(&headers, SESSION_COOKIE).map(|t| vellum_core::Core::session_key(&t));
+    match s.core.change_password(&who.actor, field(&f, "current"), field(&f, "new"), keep.as_deref()).await {
+        Ok(()) => Ok(see_other("/account?done=password_changed")),
+        Err(e) => {
+            let (shown, status) = failed(e.into());
+            render(&s, &who, shown, status).await
+        }
+    }
+}
+
+/// The end of the day a date input names, as the token's expiry.
+fn expiry(date: &str) -> Result<Option<Timestamp>, UiError> {
+    if date.trim().is_empty() {
+        return Ok(None);
+    }
+    Timestamp::parse(&format!("{}T23:59:59Z", date.trim()))
+        .map(Some)
+        .ok_or_else(|| UiError::invalid("The expiry date could not be read; use the date picker."))
+}
+
+/// `POST /account/tokens`: shows the new secret once, on the page itself.
+pub async fn create_token(
+    State(s): State<AppState>,
+    who: Signed,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
+    who.check_pairs(&f)?;
+    let made = match expiry(field(&f, "expires")) {
+        Ok(expires) => s.core.create_token(&who.actor, field(&f, "name"), expires).await.map_err(UiError::from),
+        Err(e) => Err(e),
+    };
+    match made {
+        Ok(t) => {
+            let shown = Shown { notice: None, new_token: Some((t.token.name, t.secret)) };
+            render(&s, &who, shown, StatusCode::CREATED).await
+        }
+        Err(e) => {
+            let (shown, status) = failed(e);
+            render(&s, &who, shown, status).await
+        }
+    }
+}
+
+/// `POST /account/tokens/{id}/revoke`.
+pub async fn revoke_token(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(id): Path<String>,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
+    who.check_pairs(&f)?;
+    let id = parse_id(&id).ok_or_else(|| UiError::new(StatusCode::NOT_FOUND, "That token does not exist."))?;
+    s.core.revoke_token(&who.actor, id).await?;
+    Ok(see_other("/account?done=token_revoked"))
+}
+
+/// `POST /account/sign-out-everywhere`.
+pub async fn sign_out_everywhere(
+    State(s): State<AppState>,
+    who: Signed,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
+    who.check_pairs(&f)?;
+    s.core.sign_out_everywhere(&who.actor).await?;
+    let mut res = see_other("/login?done=signed_out_everywhere");
+    if let Ok(v) = clear_cookie(s.http.secure_cookies).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
