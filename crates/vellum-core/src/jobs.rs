@@ -187,7 +187,9 @@ impl Core {
             "sign_in_failures" => self.record_sign_in_failures().await.map(|_| ()).map_err(Into::into),
             "expire_sessions" => {
                 let mut tx = self.store.write().await?;
-                users::delete_expired_sessions(&mut tx, Timestamp::now()).await?;
+                users::delete_expired_sessions(&mut tx, self.now()).await?;
+                // Housekeeping runs every minute; a week of its record is enough.
+                jobs::delete_done_before(&mut tx, SYSTEM_QUEUE, self.now().plus_secs(-7 * 24 * 3600)).await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -207,6 +207,17 @@ pub async fn fail(
     Ok(done.rows_affected() > 0)
 }
 
+/// Deletes finished jobs of `queue` older than `before` (the scheduler's housekeeping runs
+/// every minute; its record need not be kept for ever). Returns how many.
+pub async fn delete_done_before(c: &mut AnyConnection, queue: &str, before: Timestamp) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM jobs WHERE queue = $1 AND state = 'done' AND finished_at < $2")
+        .bind(queue)
+        .bind(before.to_string())
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Puts back running jobs whose heartbeat is older than `stale_before` (their worker died).
 pub async fn requeue_stale(c: &mut AnyConnection, stale_before: Timestamp, now: Timestamp) -> Result<u64> {
     let done = sqlx::query(

@@ -147,7 +147,10 @@ fn stage(s: &StageView) -> Markup {
             tbody {
                 @for a in &s.approvers {
                     tr {
-                        td { @if let Some(n) = &a.name { (n) } @else { code { (a.user_id) } } }
+                        td {
+                            @if let Some(n) = &a.name { (n) } @else { code { (a.user_id) } }
+                            @if a.lost_access { " " small.muted { "(no longer has access)" } }
+                        }
                         td { @if let Some(d) = a.decision { (badge(d.as_str())) } @else { span.muted { "waiting" } } }
                         td { @if let Some(r) = &a.reason { (r) } }
                         td { @if let Some(t) = a.decided_at { (when(t)) } }
