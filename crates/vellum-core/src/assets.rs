@@ -616,4 +616,3 @@ mod tests {
         assert_eq!(content_type_for(None, "x.unknown"), "application/octet-stream");
     }
 }
-

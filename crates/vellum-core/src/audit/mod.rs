@@ -254,7 +254,8 @@ impl Core {
         let latest =
             latest.and_then(|l| SignedCheckpoint::parse_line(&l).ok()).filter(|cp| cp.verifies(&keeper.key.public()));
         let heads: BTreeMap<_, _> = heads.into_iter().collect();
-        if latest.is_some_and(|cp| cp.checkpoint.chains == heads) {
+        let signed = latest.map(|cp| cp.checkpoint.chains).unwrap_or_default();
+        if signed == heads {
             return Ok(None);
         }
         self.checkpoint().await.map(Some)
@@ -302,4 +303,60 @@ pub struct AuditQuery {
     pub object_type: Option<String>,
     pub object_id: Option<String>,
     pub asset_id: Option<Id>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use vellum_store::{jobs as stored_jobs, model::NewAuditEvent};
+
+    use super::*;
+    use crate::{record, Origin};
+
+    async fn core(dir: &std::path::Path) -> Core {
+        let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let blobs = vellum_blob::LocalBlobStore::open(dir.join("blobs")).unwrap();
+        let keeper = AuditKeeper::open(dir, None).unwrap();
+        Core::new(store, Arc::new(blobs), crate::Limits::default()).with_audit(keeper).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn every_thousandth_event_asks_for_a_checkpoint_and_quiet_minutes_sign_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = core(dir.path()).await;
+        assert!(core.checkpoint_if_moved().await.unwrap().is_none(), "nothing happened yet");
+        let mut tx = core.store.write().await.unwrap();
+        for i in 0..1000 {
+            let e = NewAuditEvent { action: format!("test.{i}"), object_type: "thing".into(), ..Default::default() };
+            record(&mut tx, &Origin::default(), None, e).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let mut c = core.store.conn().await.unwrap();
+        let job = stored_jobs::by_key(&mut c, "audit_checkpoint:server:1000").await.unwrap();
+        drop(c);
+        assert!(job.is_some(), "the thousandth event queued a checkpoint");
+        let run = core.run_one_job("test", &[jobs::SYSTEM_QUEUE]).await.unwrap().unwrap();
+        assert!(run.outcome.is_ok());
+        let log = keeper::read_log(&keeper::audit_dir(dir.path()).join(keeper::LOG_FILE)).unwrap();
+        assert_eq!(log.len(), 1);
+        let cp = SignedCheckpoint::parse_line(&log[0]).unwrap();
+        assert_eq!(cp.checkpoint.chains["server"].seq, 1000);
+        assert!(cp.verifies(&core.audit.as_ref().unwrap().key.public()));
+        assert!(core.checkpoint_if_moved().await.unwrap().is_none(), "no activity since");
+        let all = core.verify_all_chains().await.unwrap();
+        assert!(all.ok() && all.chains[0].checkpoint.as_ref().map(|c| c.seq) == Some(1000));
+    }
+
+    #[tokio::test]
+    async fn a_node_with_another_key_refuses_to_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = core(dir.path()).await;
+        let other = AuditKeeper::in_memory(AuditKey::from_seed([9; 32]), None);
+        match core.clone().with_audit(other).await {
+            Err(e) => assert_eq!(e.code(), "audit_key_mismatch"),
+            Ok(_) => panic!("a second key was accepted"),
+        }
+    }
 }
