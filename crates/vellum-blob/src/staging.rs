@@ -72,8 +72,9 @@ impl Staging {
             // Gone meanwhile: its owner finished with it.
             let Ok(meta) = entry.metadata() else { continue };
             if meta.is_dir() {
+                // Each process is judged by its own limit; ours stands in for a missing lease.
                 let declared = read_lease(&path);
-                let max = declared.map_or(self.max, |d| d.max(self.max));
+                let max = declared.unwrap_or(self.max);
                 let left = self.sweep_folder(&path, max, now, dry_run, &mut stale)?;
                 if left == 0 && !dry_run && path != self.dir && lease_older_than(&path, max, now) {
                     remove_idle_folder(&path, declared)?;
