@@ -8,6 +8,7 @@
 
 pub mod assets;
 pub mod audit;
+pub mod blobs;
 mod dialect;
 pub mod jobs;
 pub mod model;
