@@ -165,6 +165,7 @@ impl Core {
         match job.kind.as_str() {
             "process_version" => crate::media::process_version(self, job, worker).await,
             "render_rendition" => crate::media::render_rendition(self, job).await,
+            "collect_garbage" => crate::blobs::gc::run_job(self, job).await,
             "expire_sessions" => {
                 let mut tx = self.store.write().await?;
                 users::delete_expired_sessions(&mut tx, Timestamp::now()).await?;

@@ -6,6 +6,7 @@ pub mod access;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod blobs;
 mod error;
 pub mod jobs;
 pub mod media;
@@ -37,6 +38,9 @@ pub struct Limits {
     pub pixels: vellum_media::header::PixelLimits,
     /// A running job whose worker has been silent this long is handed to another worker.
     pub stale_job_secs: u32,
+    /// The longest one upload may take. Staged bytes older than this are abandoned, which is
+    /// how another process sharing the data folder may tell (see vellum-blob's staging).
+    pub max_upload_secs: u64,
 }
 
 impl Default for Limits {
@@ -46,6 +50,7 @@ impl Default for Limits {
             session_hours: 24 * 14,
             pixels: Default::default(),
             stale_job_secs: 60,
+            max_upload_secs: vellum_blob::DEFAULT_MAX_STAGING.as_secs(),
         }
     }
 }

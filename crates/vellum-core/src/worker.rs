@@ -60,6 +60,9 @@ pub fn schedules() -> Vec<Schedule> {
     if let Ok(cron) = Cron::parse("17 * * * *") {
         out.push(Schedule { name: "expire_sessions", cron, job: jobs::expire_sessions });
     }
+    if let Ok(cron) = Cron::parse("41 3 * * *") {
+        out.push(Schedule { name: "collect_garbage", cron, job: crate::blobs::gc::job });
+    }
     out
 }
 

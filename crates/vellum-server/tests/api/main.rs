@@ -1,6 +1,7 @@
 //! HTTP stories through the public API, each run on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod blob_stories;
 mod errors_and_isolation;
 mod harness;
 mod library_stories;
