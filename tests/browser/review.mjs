@@ -18,7 +18,7 @@ if (!base || !adminEmail || !adminPassword) {
 }
 const outDir = fileURLToPath(new URL("../../target/browser/", import.meta.url));
 const run = Date.now().toString(36);
-const password = "browser-test-password-1";
+const password = "browser test walks past nine lanterns";
 
 class Failure extends Error {}
 function check(ok, message) {
@@ -27,10 +27,11 @@ function check(ok, message) {
 
 // ---- JSON API -------------------------------------------------------------------------
 
-async function api(method, path, { token, cookie, body } = {}) {
+async function api(method, path, { token, cookie, csrf, body } = {}) {
   const headers = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (cookie) headers.cookie = cookie;
+  if (csrf) headers["x-csrf-token"] = csrf;
   if (body !== undefined) headers["content-type"] = "application/json";
   const res = await fetch(base + path, {
     method,
@@ -57,7 +58,10 @@ async function setUp() {
   check(session.status === 200, `the admin could not sign in through the API (${session.status}): ${session.text}`);
   const cookie = (session.headers.get("set-cookie") ?? "").split(";")[0];
   check(cookie.startsWith("vellum_session="), "POST /api/v1/session set no session cookie");
-  const { token } = await must(201, "POST", "/api/v1/tokens", { cookie, body: { name: "browser test" } });
+  const csrf = session.json?.csrf_token;
+  const refused = await api("POST", "/api/v1/tokens", { cookie, body: { name: "no csrf" } });
+  check(refused.status === 403, `a cookie write without the CSRF token was not refused (${refused.status})`);
+  const { token } = await must(201, "POST", "/api/v1/tokens", { cookie, csrf, body: { name: "browser test" } });
 
   const person = async (key, name) => {
     const email = `${key}-${run}@example.com`;

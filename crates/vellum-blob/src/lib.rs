@@ -3,13 +3,16 @@
 //! crate knows where or how bytes live.
 
 mod local;
+mod staging;
 
-use std::pin::Pin;
+use std::{pin::Pin, time::SystemTime};
 
 use async_trait::async_trait;
+use futures_util::stream::BoxStream;
 use tokio::io::AsyncRead;
 
 pub use local::LocalBlobStore;
+pub use staging::DEFAULT_MAX_STAGING;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -51,6 +54,26 @@ pub struct StoredBlob {
 
 pub type BlobRead = Pin<Box<dyn AsyncRead + Send>>;
 
+/// A stored blob as a listing sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobEntry {
+    pub key: BlobKey,
+    pub size: u64,
+    /// When its bytes were stored, or last offered again as equal content; garbage collection
+    /// measures a blob's age from here.
+    pub modified: SystemTime,
+}
+
+/// A staged write whose writer is gone: it has not been touched for longer than any write
+/// may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleWrite {
+    /// Where it is, for people reading a report.
+    pub name: String,
+    pub size: u64,
+    pub modified: SystemTime,
+}
+
 /// A blob whose bytes are written but not yet durable or visible; `commit_pending` makes a
 /// batch of them durable at once (one flush instead of one per blob). Dropped uncommitted,
 /// its bytes are discarded.
@@ -82,6 +105,17 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn verify(&self, key: &BlobKey) -> Result<bool>;
     /// Makes a batch of pending blobs durable and visible, in one flush.
     async fn commit_pending(&self, pending: Vec<PendingBlob>) -> Result<Vec<StoredBlob>>;
+    /// Every stored blob, in no particular order; a stream, so a large store is never held
+    /// in memory at once.
+    fn list(&self) -> BoxStream<'static, Result<BlobEntry>>;
+    /// One stored blob's entry, or None if it is absent.
+    async fn stat(&self, key: &BlobKey) -> Result<Option<BlobEntry>>;
+    /// Removes a stored blob; returns whether it was there. The store does not know rows:
+    /// callers make sure none points at the blob (vellum-core's `blobs` module does).
+    async fn remove(&self, key: &BlobKey) -> Result<bool>;
+    /// Removes staged writes whose writer is gone (with `dry_run`, only names them). A write
+    /// still in progress, in this process or another one sharing the store, is never touched.
+    async fn sweep_staging(&self, dry_run: bool) -> Result<Vec<StaleWrite>>;
 }
 
 /// An unfinished blob. Dropping it without `finish` discards what was written.

@@ -1,16 +1,23 @@
-//! The local-folder blob store: `blobs/ab/<sha256>` with writes staged in `tmp/`.
+//! The local-folder blob store: `blobs/ab/<sha256>`, with writes staged in this process's own
+//! folder under `tmp/` (see `staging`).
 
 use std::{
     fs::File,
     io::Write,
     path::{Path, PathBuf},
+    sync::Arc,
+    time::{Duration, SystemTime},
 };
 
 use async_trait::async_trait;
+use futures_util::stream::{self, BoxStream, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use crate::{BlobKey, BlobRead, BlobStore, BlobWriter, Error, PendingBlob, Result, StoredBlob};
+use crate::{
+    staging::{Staging, DEFAULT_MAX_STAGING},
+    BlobEntry, BlobKey, BlobRead, BlobStore, BlobWriter, Error, PendingBlob, Result, StaleWrite, StoredBlob,
+};
 
 /// Writes are buffered to this size and then hashed and written on a blocking thread.
 const CHUNK: usize = 1 << 20;
@@ -18,19 +25,25 @@ const CHUNK: usize = 1 << 20;
 #[derive(Debug, Clone)]
 pub struct LocalBlobStore {
     root: PathBuf,
+    staging: Arc<Staging>,
 }
 
 impl LocalBlobStore {
-    /// Opens (creating if needed) a store under `root`, clearing writes a crash left behind.
+    /// Opens (creating if needed) a store under `root` whose writes take at most
+    /// `DEFAULT_MAX_STAGING`.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
+        Self::open_with(root, DEFAULT_MAX_STAGING)
+    }
+
+    /// Opens (creating if needed) a store under `root` with its own staging folder, promising
+    /// that no write stays staged longer than `max_staging` (the longest upload allowed).
+    /// Nothing another process staged is touched here: `sweep_staging` removes only what is
+    /// abandoned.
+    pub fn open_with(root: impl Into<PathBuf>, max_staging: Duration) -> Result<Self> {
         let root = root.into();
         std::fs::create_dir_all(root.join("blobs"))?;
-        let tmp = root.join("tmp");
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp)?;
-        }
-        std::fs::create_dir_all(&tmp)?;
-        Ok(LocalBlobStore { root })
+        let staging = Staging::create(&root.join("tmp"), max_staging)?;
+        Ok(LocalBlobStore { root, staging: Arc::new(staging) })
     }
 
     fn path_of(&self, key: &BlobKey) -> PathBuf {
@@ -60,12 +73,78 @@ fn join<T>(r: std::result::Result<std::io::Result<T>, tokio::task::JoinError>) -
     r.map_err(|e| Error::Io(std::io::Error::other(e)))?.map_err(Error::Io)
 }
 
+/// Marks stored bytes as just offered again (equal content is stored once), so garbage
+/// collection, which measures age from the last write, leaves them alone while the new
+/// upload commits its row. Best effort: the commit's own presence check is what guarantees
+/// no row ever points at missing bytes.
+fn touch(path: &Path) {
+    if let Ok(f) = File::options().write(true).open(path) {
+        let _ = f.set_modified(SystemTime::now());
+    }
+}
+
+fn entry_of(key: BlobKey, meta: &std::fs::Metadata) -> BlobEntry {
+    BlobEntry { key, size: meta.len(), modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH) }
+}
+
+/// The fan-out folders (`blobs/ab`), in order.
+fn fan_out(blobs: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut dirs = Vec::new();
+    for e in std::fs::read_dir(blobs)? {
+        let e = e?;
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.len() == 2 && e.file_type()?.is_dir() {
+            dirs.push(e.path());
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
+}
+
+/// The blobs in one fan-out folder; anything not named like a blob is not one.
+fn blobs_in(dir: &Path) -> std::io::Result<Vec<BlobEntry>> {
+    let mut out = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e),
+    };
+    for e in entries {
+        let e = e?;
+        let Ok(key) = BlobKey::parse(&e.file_name().to_string_lossy()) else { continue };
+        // Removed between the listing and now: no longer a blob.
+        let Ok(meta) = e.metadata() else { continue };
+        if meta.is_file() {
+            out.push(entry_of(key, &meta));
+        }
+    }
+    Ok(out)
+}
+
+/// Where a listing is: the fan-out folders still to read and the entries of the current one.
+struct Walk {
+    blobs: PathBuf,
+    dirs: Option<std::vec::IntoIter<PathBuf>>,
+    batch: std::vec::IntoIter<BlobEntry>,
+}
+
 #[async_trait]
 impl BlobStore for LocalBlobStore {
     async fn begin(&self) -> Result<Box<dyn BlobWriter>> {
-        let tmp = self.root.join("tmp").join(uuid::Uuid::now_v7().to_string());
-        let path = tmp.clone();
-        let file = join(tokio::task::spawn_blocking(move || File::create_new(&path)).await)?;
+        let tmp = self.staging.dir().join(uuid::Uuid::now_v7().to_string());
+        let (path, staging) = (tmp.clone(), self.staging.clone());
+        let file = join(
+            tokio::task::spawn_blocking(move || match File::create_new(&path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    // Another process's sweep took our folder while it stood empty.
+                    staging.restore()?;
+                    File::create_new(&path)
+                }
+                other => other,
+            })
+            .await,
+        )?;
         Ok(Box::new(LocalWriter {
             store: self.clone(),
             tmp,
@@ -113,6 +192,7 @@ impl BlobStore for LocalBlobStore {
                     let staged = std::mem::take(&mut p.staged);
                     if dest.exists() {
                         std::fs::remove_file(&staged)?;
+                        touch(&dest);
                     } else {
                         if let Some(dir) = dest.parent() {
                             std::fs::create_dir_all(dir)?;
@@ -127,6 +207,51 @@ impl BlobStore for LocalBlobStore {
             })
             .await,
         )
+    }
+
+    fn list(&self) -> BoxStream<'static, Result<BlobEntry>> {
+        let walk = Walk { blobs: self.root.join("blobs"), dirs: None, batch: Vec::new().into_iter() };
+        // One fan-out folder at a time, each read on a blocking thread.
+        stream::try_unfold(walk, |mut w| async move {
+            loop {
+                if let Some(e) = w.batch.next() {
+                    return Ok(Some((e, w)));
+                }
+                let dirs = match w.dirs.as_mut() {
+                    Some(d) => d,
+                    None => {
+                        let blobs = w.blobs.clone();
+                        w.dirs.insert(join(tokio::task::spawn_blocking(move || fan_out(&blobs)).await)?.into_iter())
+                    }
+                };
+                let Some(dir) = dirs.next() else { return Ok(None) };
+                w.batch = join(tokio::task::spawn_blocking(move || blobs_in(&dir)).await)?.into_iter();
+            }
+        })
+        .boxed()
+    }
+
+    async fn stat(&self, key: &BlobKey) -> Result<Option<BlobEntry>> {
+        match tokio::fs::metadata(self.path_of(key)).await {
+            Ok(m) => Ok(Some(entry_of(key.clone(), &m))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn remove(&self, key: &BlobKey) -> Result<bool> {
+        // Not made durable: if a crash brings the name back, it is an orphan again and the
+        // next collection takes it.
+        match tokio::fs::remove_file(self.path_of(key)).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn sweep_staging(&self, dry_run: bool) -> Result<Vec<StaleWrite>> {
+        let staging = self.staging.clone();
+        join(tokio::task::spawn_blocking(move || staging.sweep(dry_run)).await)
     }
 
     async fn verify(&self, key: &BlobKey) -> Result<bool> {
@@ -214,6 +339,7 @@ impl BlobWriter for LocalWriter {
                     // Equal content is already stored (and was made durable when it was).
                     drop(file);
                     std::fs::remove_file(&tmp)?;
+                    touch(&dest);
                     return Ok(());
                 }
                 file.sync_all()?;
@@ -257,81 +383,4 @@ impl Drop for LocalWriter {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    async fn put(store: &LocalBlobStore, parts: &[&[u8]]) -> StoredBlob {
-        let mut w = store.begin().await.unwrap();
-        for p in parts {
-            w.write(p).await.unwrap();
-        }
-        w.finish().await.unwrap()
-    }
-
-    async fn read_all(store: &LocalBlobStore, key: &BlobKey, range: Option<(u64, u64)>) -> Vec<u8> {
-        let mut r = store.open(key, range).await.unwrap();
-        let mut v = Vec::new();
-        r.read_to_end(&mut v).await.unwrap();
-        v
-    }
-
-    #[tokio::test]
-    async fn bytes_come_back_exactly_under_their_hash() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalBlobStore::open(dir.path()).unwrap();
-        let big: Vec<u8> = (0..(3 * CHUNK + 17)).map(|i| (i % 251) as u8).collect();
-        let b = put(&store, &[&big[..10], &big[10..]]).await;
-        assert_eq!(b.size, big.len() as u64);
-        assert_eq!(b.key.as_str(), hex::encode(Sha256::digest(&big)));
-        assert_eq!(read_all(&store, &b.key, None).await, big);
-        assert_eq!(read_all(&store, &b.key, Some((5, 10))).await, big[5..15].to_vec());
-        assert!(store.verify(&b.key).await.unwrap());
-        assert_eq!(store.size(&b.key).await.unwrap(), Some(big.len() as u64));
-    }
-
-    #[tokio::test]
-    async fn equal_content_is_stored_once_and_temp_files_do_not_linger() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalBlobStore::open(dir.path()).unwrap();
-        let a = put(&store, &[b"hello"]).await;
-        let b = put(&store, &[b"hel", b"lo"]).await;
-        assert_eq!(a, b);
-        let abandoned = {
-            let mut w = store.begin().await.unwrap();
-            w.write(b"half").await.unwrap();
-            w
-        };
-        drop(abandoned);
-        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
-    }
-
-    #[tokio::test]
-    async fn pending_blobs_appear_only_when_committed() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalBlobStore::open(dir.path()).unwrap();
-        let mut pending = Vec::new();
-        for content in [&b"one"[..], b"two", b"one"] {
-            let mut w = store.begin().await.unwrap();
-            w.write(content).await.unwrap();
-            pending.push(w.finish_pending().await.unwrap());
-        }
-        let key = pending[0].key.clone();
-        assert_eq!(store.size(&key).await.unwrap(), None, "not visible before commit");
-        let dropped = pending.pop().unwrap();
-        drop(dropped);
-        let stored = store.commit_pending(pending).await.unwrap();
-        assert_eq!(stored.len(), 2);
-        assert_eq!(read_all(&store, &key, None).await, b"one");
-        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
-    }
-
-    #[tokio::test]
-    async fn missing_blobs_and_bad_keys_are_errors() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalBlobStore::open(dir.path()).unwrap();
-        let key = BlobKey::parse(&"a".repeat(64)).unwrap();
-        assert!(matches!(store.open(&key, None).await, Err(Error::NotFound(_))));
-        assert!(BlobKey::parse("../../etc/passwd").is_err());
-        assert!(BlobKey::parse(&"A".repeat(64)).is_err());
-    }
-}
+mod tests;

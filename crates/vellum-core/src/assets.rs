@@ -191,7 +191,7 @@ impl NewAsset {
 }
 
 /// Writes the asset, its first version, its blob row and the audit event.
-async fn insert_new_asset(tx: &mut Tx, actor: &Actor, access: &Access, new: NewAsset) -> Result<Asset> {
+async fn insert_new_asset(core: &Core, tx: &mut Tx, actor: &Actor, access: &Access, new: NewAsset) -> Result<Asset> {
     let now = Timestamp::now();
     let asset = Asset {
         id: new_id(),
@@ -222,7 +222,7 @@ async fn insert_new_asset(tx: &mut Tx, actor: &Actor, access: &Access, new: NewA
         media: None,
         focal_point: None,
     };
-    assets::insert_blob(&mut *tx, &version.sha256, version.size, now).await?;
+    crate::blobs::record(tx, core.blobs.as_ref(), &version.sha256, version.size, now).await?;
     assets::insert(&mut *tx, &asset).await?;
     assets::insert_version(&mut *tx, asset.workspace_id, &version).await?;
     vellum_store::jobs::enqueue(&mut *tx, &crate::jobs::process_version(asset.workspace_id, asset.id, 1), now).await?;
@@ -260,14 +260,20 @@ impl Core {
         Ok(access)
     }
 
-    /// Creates an asset with its first version from a blob already made durable.
+    /// Creates an asset with its first version from a blob already made durable. If that
+    /// fails, the blob is removed again unless a row points at it.
     pub async fn create_asset(&self, actor: &Actor, ws: &str, fields: UploadFields, blob: StoredBlob) -> Result<Asset> {
+        let loose = self.loose_blob(blob.clone());
+        loose.settle(self.insert_asset(actor, ws, fields, blob).await).await
+    }
+
+    async fn insert_asset(&self, actor: &Actor, ws: &str, fields: UploadFields, blob: StoredBlob) -> Result<Asset> {
         let new = NewAsset::from_upload(fields, blob)?;
         self.check_upload(&new.blob).await?;
         let mut tx = self.store.write().await?;
         let access = access::workspace(&mut tx, &actor.user, ws).await?;
         access.require(Capability::Upload)?;
-        let asset = insert_new_asset(&mut tx, actor, &access, new).await?;
+        let asset = insert_new_asset(self, &mut tx, actor, &access, new).await?;
         tx.commit().await?;
         self.wake.notify_waiters();
         Ok(asset)
@@ -275,8 +281,29 @@ impl Core {
 
     /// Imports a batch of files in one transaction. Content the workspace already holds is
     /// skipped and named, so an import can be re-run after an interruption without duplicating
-    /// anything; a file whose fields are invalid fails alone.
+    /// anything; a file whose fields are invalid fails alone. The blobs of files that did not
+    /// become a version are removed again unless a row points at them.
     pub async fn import_assets(
+        &self,
+        actor: &Actor,
+        ws: &str,
+        items: Vec<(UploadFields, StoredBlob)>,
+    ) -> Result<Vec<Result<ImportOutcome>>> {
+        let blobs: Vec<StoredBlob> = items.iter().map(|(_, b)| b.clone()).collect();
+        let outcomes = self.import_batch(actor, ws, items).await;
+        for (i, blob) in blobs.iter().enumerate() {
+            let failed = match &outcomes {
+                Ok(o) => o.get(i).is_none_or(Result::is_err),
+                Err(_) => true,
+            };
+            if failed {
+                self.discard_blob(blob).await;
+            }
+        }
+        outcomes
+    }
+
+    async fn import_batch(
         &self,
         actor: &Actor,
         ws: &str,
@@ -306,7 +333,7 @@ impl Core {
                 out.push(Ok(ImportOutcome::Duplicate { asset_id, version }));
                 continue;
             }
-            out.push(Ok(ImportOutcome::Created(Box::new(insert_new_asset(&mut tx, actor, &access, new).await?))));
+            out.push(Ok(ImportOutcome::Created(Box::new(insert_new_asset(self, &mut tx, actor, &access, new).await?))));
         }
         tx.commit().await?;
         self.wake.notify_waiters();
@@ -314,8 +341,20 @@ impl Core {
     }
 
     /// Adds a version from a blob already made durable. An open review is superseded and,
-    /// like one that asked for changes, restarted on the new version.
+    /// like one that asked for changes, restarted on the new version. If that fails, the blob
+    /// is removed again unless a row points at it.
     pub async fn add_version(
+        &self,
+        actor: &Actor,
+        asset: Id,
+        fields: UploadFields,
+        blob: StoredBlob,
+    ) -> Result<Version> {
+        let loose = self.loose_blob(blob.clone());
+        loose.settle(self.insert_version(actor, asset, fields, blob).await).await
+    }
+
+    async fn insert_version(
         &self,
         actor: &Actor,
         asset: Id,
@@ -404,7 +443,7 @@ impl Core {
             media: None,
             focal_point: None,
         };
-        assets::insert_blob(&mut tx, &version.sha256, blob.size, now).await?;
+        crate::blobs::record(&mut tx, self.blobs.as_ref(), &version.sha256, blob.size, now).await?;
         assets::insert_version(&mut tx, asset.workspace_id, &version).await?;
         let job = crate::jobs::process_version(asset.workspace_id, asset.id, version.number);
         vellum_store::jobs::enqueue(&mut tx, &job, now).await?;

@@ -185,6 +185,7 @@ impl Core {
                 Err(e) => Err(e.into()),
             },
             "sign_in_failures" => self.record_sign_in_failures().await.map(|_| ()).map_err(Into::into),
+            "collect_garbage" => crate::blobs::gc::run_job(self, job).await,
             "expire_sessions" => {
                 let mut tx = self.store.write().await?;
                 users::delete_expired_sessions(&mut tx, self.now()).await?;

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod blobs;
 pub mod clock;
 mod error;
 pub mod jobs;
@@ -40,6 +41,9 @@ pub struct Limits {
     pub pixels: vellum_media::header::PixelLimits,
     /// A running job whose worker has been silent this long is handed to another worker.
     pub stale_job_secs: u32,
+    /// The longest one upload may take. Staged bytes older than this are abandoned, which is
+    /// how another process sharing the data folder may tell (see vellum-blob's staging).
+    pub max_upload_secs: u64,
 }
 
 impl Default for Limits {
@@ -49,6 +53,7 @@ impl Default for Limits {
             session_hours: 24 * 14,
             pixels: Default::default(),
             stale_job_secs: 60,
+            max_upload_secs: vellum_blob::DEFAULT_MAX_STAGING.as_secs(),
         }
     }
 }

@@ -64,6 +64,9 @@ pub fn schedules() -> Vec<Schedule> {
         out.push(Schedule { name: "audit_checkpoint", cron: cron.clone(), job: crate::audit::checkpoint_job });
         out.push(Schedule { name: "sign_in_failures", cron, job: jobs::sign_in_failures });
     }
+    if let Ok(cron) = Cron::parse("41 3 * * *") {
+        out.push(Schedule { name: "collect_garbage", cron, job: crate::blobs::gc::job });
+    }
     out
 }
 

@@ -1,11 +1,13 @@
-//! Streaming multipart uploads into the blob store, within the size limit, never holding a
-//! whole file in memory.
+//! Streaming multipart uploads into the blob store, within the size and time limits, never
+//! holding a whole file in memory; a refused form leaves no bytes behind.
+
+use std::time::Duration;
 
 use axum::{
     extract::{multipart::Field, Multipart},
-    http::{header, HeaderMap},
+    http::{header, HeaderMap, StatusCode},
 };
-use vellum_core::{assets::UploadFields, Core, StoredBlob};
+use vellum_core::{assets::UploadFields, blobs::LooseBlob, Core, StoredBlob};
 
 use crate::error::ApiError;
 
@@ -52,16 +54,63 @@ pub async fn receive(
 
 /// Like `receive`, and also returns the text parts named in `keep` (an HTML form's own
 /// fields, such as its separate metadata inputs), in the order they came.
+///
+/// The whole form must arrive within `Limits::max_upload_secs`: other processes sharing the
+/// data folder rely on that bound to tell an abandoned staged write from one in flight.
 pub async fn receive_keeping(
+    core: &Core,
+    form: Multipart,
+    expect_csrf: Option<&str>,
+    keep: &[&str],
+) -> Result<(UploadFields, StoredBlob, Vec<(String, String)>), ApiError> {
+    let secs = core.limits.max_upload_secs;
+    tokio::time::timeout(Duration::from_secs(secs), read_form(core, form, expect_csrf, keep)).await.unwrap_or_else(
+        |_| {
+            Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "upload_timeout",
+                format!("the upload took longer than this server allows ({secs} s); try again on a faster connection"),
+            ))
+        },
+    )
+}
+
+async fn read_form(
     core: &Core,
     mut form: Multipart,
     expect_csrf: Option<&str>,
     keep: &[&str],
 ) -> Result<(UploadFields, StoredBlob, Vec<(String, String)>), ApiError> {
     let mut kept = Vec::new();
-    let limit = core.limits.max_upload_bytes;
     let mut fields = UploadFields::default();
     let mut blob = None;
+    let read = read_parts(core, &mut form, expect_csrf, keep, &mut fields, &mut blob, &mut kept).await;
+    match (read, blob) {
+        (Ok(()), Some(blob)) => Ok((fields, blob.keep(), kept)),
+        (Ok(()), None) => {
+            Err(ApiError::invalid("missing_file", "the form has no part named 'file' with the file to upload"))
+        }
+        // The file arrived but the form around it was refused: its bytes go again.
+        (Err(e), Some(blob)) => {
+            blob.discard().await;
+            Err(e)
+        }
+        (Err(e), None) => Err(e),
+    }
+}
+
+/// Reads every part; the file lands in `blob` as soon as it is stored, so the caller can
+/// remove it if a later part is refused.
+async fn read_parts(
+    core: &Core,
+    form: &mut Multipart,
+    expect_csrf: Option<&str>,
+    keep: &[&str],
+    fields: &mut UploadFields,
+    blob: &mut Option<LooseBlob>,
+    kept: &mut Vec<(String, String)>,
+) -> Result<(), ApiError> {
+    let limit = core.limits.max_upload_bytes;
     if let Some(expected) = expect_csrf {
         let first = form.next_field().await.map_err(multipart_error)?;
         let ok = match first {
@@ -70,7 +119,7 @@ pub async fn receive_keeping(
         };
         if !ok {
             return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
+                StatusCode::FORBIDDEN,
                 "csrf_failed",
                 "the form expired or did not come from this site; reload the page and try again",
             ));
@@ -91,7 +140,8 @@ pub async fn receive_keeping(
                     }
                     writer.write(&chunk).await.map_err(vellum_core::Error::from)?;
                 }
-                blob = Some(writer.finish().await.map_err(vellum_core::Error::from)?);
+                let stored = writer.finish().await.map_err(vellum_core::Error::from)?;
+                *blob = Some(core.loose_blob(stored));
             }
             "title" => fields.title = Some(text(field).await?),
             "kind" => fields.kind = Some(text(field).await?),
@@ -105,8 +155,5 @@ pub async fn receive_keeping(
             _ => drop(text(field).await),
         }
     }
-    let blob = blob.ok_or_else(|| {
-        ApiError::invalid("missing_file", "the form has no part named 'file' with the file to upload")
-    })?;
-    Ok((fields, blob, kept))
+    Ok(())
 }

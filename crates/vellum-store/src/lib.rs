@@ -8,6 +8,7 @@
 
 pub mod assets;
 pub mod audit;
+pub mod blobs;
 mod dialect;
 pub mod jobs;
 pub mod model;
@@ -182,7 +183,14 @@ impl Store {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        let tx = self.pool.begin().await?;
+        let tx = match self.backend {
+            // Other processes may write the same file (`vellum worker` or `import` beside
+            // `serve`). A deferred transaction that reads first could not upgrade to a write
+            // once another process committed meanwhile ("database is locked" at once, the
+            // busy timeout never consulted); taking the write lock up front waits instead.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(Tx { tx, _guard: guard, audit_key: self.audit_key.clone() })
     }
 

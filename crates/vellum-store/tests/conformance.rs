@@ -15,7 +15,7 @@ use vellum_domain::{
     Id, Timestamp,
 };
 use vellum_store::{
-    assets, audit,
+    assets, audit, blobs,
     model::{Asset, NewAuditEvent, ReviewRecord, User, Version, Workflow, Workspace},
     reviews, users, workflows, workspaces, Error, Store,
 };
@@ -396,6 +396,57 @@ async fn concurrent_writers_take_turns(store: &Store) {
     assert!(ok_with(&check(store, ws.id).await, 32));
 }
 
+/// Removing a blob's bytes is claimed through its row: refused while a committed row exists,
+/// and a transaction recording the blob meanwhile waits for the claim to end.
+async fn blob_removal_claims_serialise_with_recording(store: &Store) {
+    let (kept, loose) = ("a".repeat(64), "b".repeat(64));
+    let now = Timestamp::now();
+    let mut tx = store.write().await.unwrap();
+    assets::insert_blob(&mut tx, &kept, 7, now).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut claim = store.write().await.unwrap();
+    assert!(!blobs::claim_unreferenced(&mut claim, &kept, now).await.unwrap(), "a row points at it");
+    assert!(blobs::claim_unreferenced(&mut claim, &loose, now).await.unwrap());
+    let recording = {
+        let store = store.clone();
+        let loose = loose.clone();
+        tokio::spawn(async move {
+            let mut tx = store.write().await?;
+            assets::insert_blob(&mut tx, &loose, 9, Timestamp::now()).await?;
+            tx.commit().await
+        })
+    };
+    if store.backend() == vellum_store::Backend::Postgres {
+        // Wait until the recording transaction is blocked on the claimed key.
+        let mut waiting = false;
+        for _ in 0..200 {
+            let mut c = store.conn().await.unwrap();
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+            if n > 0 {
+                waiting = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(waiting, "the recording waits for the claim");
+    }
+    assert!(!recording.is_finished());
+    blobs::release_claim(&mut claim, &loose).await.unwrap();
+    claim.commit().await.unwrap();
+    recording.await.unwrap().unwrap();
+    let mut c = store.conn().await.unwrap();
+    let all = assets::all_blobs(&mut c).await.unwrap();
+    assert!(all.contains(&(kept.clone(), 7)) && all.contains(&(loose.clone(), 9)), "{all:?}");
+    let referenced = blobs::referenced(&mut c).await.unwrap();
+    assert!(referenced.contains(&kept) && referenced.contains(&loose));
+}
+
 /// Migrations run once: opening the same database again applies nothing twice.
 #[tokio::test]
 async fn reopening_a_database_keeps_its_data() {
@@ -416,5 +467,6 @@ on_both!(
     recomputed_chains_are_caught,
     conflicts_and_rollback,
     records_round_trip,
-    concurrent_writers_take_turns
+    concurrent_writers_take_turns,
+    blob_removal_claims_serialise_with_recording
 );

@@ -1,10 +1,10 @@
 //! Configuration: defaults, then `VELLUM_*` environment variables, then flags (clap reads
 //! both). Where the data lives and how to open it.
 
-use std::{path::PathBuf, sync::Arc};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use clap::Args;
-use vellum_blob::LocalBlobStore;
+use vellum_blob::{BlobStore, LocalBlobStore};
 use vellum_core::{audit::AuditKeeper, Core, Limits, Store};
 
 /// Where Vellum keeps its data.
@@ -46,10 +46,23 @@ impl StorageArgs {
         Store::connect(&url).await.map_err(|e| format!("cannot open the database {}: {e}", vellum_store::redact(&url)))
     }
 
+    /// The local blob store in the data folder, promising other processes on the same
+    /// folder that no write of ours stays staged longer than the longest upload.
+    pub fn open_blobs(&self, limits: &Limits) -> Result<LocalBlobStore, String> {
+        LocalBlobStore::open_with(&self.data, Duration::from_secs(limits.max_upload_secs))
+            .map_err(|e| format!("cannot open the blob store in {}: {e}", self.data.display()))
+    }
+
+    /// Opens database and blob store, and clears staged writes a crash left behind (only
+    /// those: other processes may be uploading into the same folder right now).
     pub async fn open_core(&self, limits: Limits) -> Result<Core, String> {
         let store = self.open_store().await?;
-        let blobs = LocalBlobStore::open(&self.data)
-            .map_err(|e| format!("cannot open the blob store in {}: {e}", self.data.display()))?;
+        let blobs = self.open_blobs(&limits)?;
+        match blobs.sweep_staging(false).await {
+            Ok(swept) if !swept.is_empty() => tracing::info!(count = swept.len(), "removed abandoned staged writes"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not sweep abandoned staged writes"),
+        }
         Core::new(store, Arc::new(blobs), limits).with_audit(self.audit_keeper()?).await.map_err(|e| e.to_string())
     }
 

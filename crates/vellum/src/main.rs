@@ -1,8 +1,9 @@
-//! The `vellum` binary: one program with several modes (serve, import, audit verify, bench).
+//! The `vellum` binary: one program with several modes (serve, worker, import, gc, audit verify, bench).
 
 mod audit;
 mod bench;
 mod config;
+mod gc;
 mod import;
 mod serve;
 
@@ -36,6 +37,8 @@ enum Command {
     },
     /// Import a folder tree: one asset per file, duplicates by content skipped.
     Import(import::ImportArgs),
+    /// Remove stored files no row points at (older than --grace) and abandoned staged writes.
+    Gc(gc::GcArgs),
     /// Audit trail tools.
     Audit {
         #[command(subcommand)]
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Import(args) => import::run(args).await,
+            Command::Gc(args) => gc::run(args).await,
             Command::Worker { workers, stale_after_secs, storage } => worker(workers, stale_after_secs, storage).await,
             Command::Audit { command } => audit::run(command).await,
             Command::Bench { command } => bench::run(command).await,

@@ -18,6 +18,9 @@ pub struct ServeArgs {
     /// The largest upload accepted, in bytes.
     #[arg(long, env = "VELLUM_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024 * 1024)]
     pub max_upload_bytes: u64,
+    /// The longest one upload may take, in seconds; its staged bytes count as abandoned after.
+    #[arg(long, env = "VELLUM_MAX_UPLOAD_SECS", default_value_t = vellum_blob::DEFAULT_MAX_STAGING.as_secs())]
+    pub max_upload_secs: u64,
     /// Background workers in this process (0 when `vellum worker` runs them elsewhere).
     #[arg(long, env = "VELLUM_WORKERS", default_value_t = 2)]
     pub workers: usize,
@@ -41,6 +44,7 @@ pub struct ServeArgs {
 pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
     let limits = Limits {
         max_upload_bytes: args.max_upload_bytes,
+        max_upload_secs: args.max_upload_secs.max(1),
         stale_job_secs: args.stale_after_secs.max(1),
         ..Limits::default()
     };

@@ -80,7 +80,7 @@ pub(crate) async fn render_rendition(core: &Core, job: &Job) -> std::result::Res
         .map_err(|e| JobFailure::permanent(format!("the image could not be rendered: {e}")))?;
     let r = store_rendition(core, &version, &name, &spec, out).await?;
     let mut tx = core.store.write().await?;
-    assets::insert_blob(&mut tx, &r.sha256, r.size, r.created_at).await?;
+    crate::blobs::record(&mut tx, core.blobs.as_ref(), &r.sha256, r.size, r.created_at).await?;
     assets::insert_rendition(&mut tx, &r).await?;
     tx.commit().await?;
     Ok(())
@@ -218,7 +218,7 @@ pub(crate) async fn process_version(core: &Core, job: &Job, _worker: &str) -> st
     }
     let mut tx = core.store.write().await?;
     for r in &renditions {
-        assets::insert_blob(&mut tx, &r.sha256, r.size, r.created_at).await?;
+        crate::blobs::record(&mut tx, core.blobs.as_ref(), &r.sha256, r.size, r.created_at).await?;
         assets::insert_rendition(&mut tx, r).await?;
     }
     assets::set_processing(&mut tx, asset_id, number, Processing::Done, None, Some(&media)).await?;
@@ -267,7 +267,10 @@ impl Core {
     /// Refuses an upload whose header declares an image over the pixel limits, before any row
     /// points at it.
     pub async fn check_upload(&self, blob: &StoredBlob) -> Result<()> {
-        let head = read_head(self, &blob.key).await?;
+        let head = read_head(self, &blob.key).await.map_err(|e| match e {
+            Error::Blob(vellum_blob::Error::NotFound(_)) => crate::blobs::vanished(),
+            other => other,
+        })?;
         match header::check(&head, self.limits.pixels) {
             Ok(()) => Ok(()),
             Err((w, h)) => Err(Error::invalid(

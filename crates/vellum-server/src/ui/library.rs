@@ -252,7 +252,10 @@ pub async fn upload(
     };
     match draft.meta.to_json() {
         Ok(json) => fields.metadata = Some(json.to_string()),
-        Err(m) => return failed(&s, &who, &ws, &draft, UiError::invalid(m)).await,
+        Err(m) => {
+            s.core.discard_blob(&blob).await;
+            return failed(&s, &who, &ws, &draft, UiError::invalid(m)).await;
+        }
     }
     match s.core.create_asset(&who.actor, &ws, fields, blob).await {
         Ok(asset) => Ok(see_other(&format!("/a/{}?done=uploaded", asset.id))),

@@ -227,8 +227,40 @@ impl TestApp {
             .map_or(0, Vec::len)
     }
 
+    /// The data folder of the local blob store.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("data")
+    }
+
+    /// The blob files on disk and the content hashes rows point at.
+    pub async fn blob_files_and_rows(
+        &self,
+    ) -> (std::collections::BTreeSet<String>, std::collections::BTreeSet<String>) {
+        use futures_util::StreamExt;
+        let files = self.core.blobs.list().map(|e| e.unwrap().key.as_str().to_string()).collect().await;
+        let mut c = self.core.store.conn().await.unwrap();
+        let rows = vellum_store::blobs::referenced(&mut c).await.unwrap().into_iter().collect();
+        (files, rows)
+    }
+
+    /// Staged writes left in the staging folders (their lease files aside).
+    pub fn staged_files(&self) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for dir in std::fs::read_dir(self.data_dir().join("tmp")).unwrap() {
+            let dir = dir.unwrap().path();
+            for f in std::fs::read_dir(&dir).unwrap() {
+                let f = f.unwrap();
+                if f.file_name() != "max-staging-secs" {
+                    out.push(f.path());
+                }
+            }
+        }
+        out
+    }
+
     /// Invariants after every story: each blob the database names exists with the right
-    /// bytes, and every audit chain verifies.
+    /// bytes, each blob file has a row (no orphans), no staged write is left behind, and
+    /// every audit chain verifies.
     pub async fn check_invariants(&self) {
         let mut c = self.core.store.conn().await.unwrap();
         for (asset, number, sha) in vellum_store::assets::all_version_blobs(&mut c).await.unwrap() {
@@ -236,6 +268,10 @@ impl TestApp {
             assert!(self.core.blobs.verify(&key).await.unwrap(), "asset {asset} v{number}: blob missing or altered");
         }
         drop(c);
+        let (files, rows) = self.blob_files_and_rows().await;
+        let orphans: Vec<&String> = files.difference(&rows).collect();
+        assert!(orphans.is_empty(), "blob files no row points at: {orphans:?}");
+        assert_eq!(self.staged_files(), Vec::<std::path::PathBuf>::new(), "staged writes left behind");
         let all = self.core.verify_all_chains().await.unwrap();
         assert!(all.checkpoint_problems.is_empty(), "{:?}", all.checkpoint_problems);
         for v in all.chains {

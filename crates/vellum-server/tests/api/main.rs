@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod audit_stories;
+mod blob_stories;
 mod errors_and_isolation;
 mod hardening_stories;
 mod harness;
