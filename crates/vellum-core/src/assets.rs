@@ -449,7 +449,7 @@ impl Core {
         vellum_store::jobs::enqueue(&mut tx, &job, now).await?;
         asset.current_version = version.number;
         let review_events =
-            crate::reviews::restart_on_new_version(&mut tx, &actor.user, &asset, version.number).await?;
+            crate::reviews::restart_on_new_version(&mut tx, &actor.user, &asset, version.number, now).await?;
         store_state(&mut tx, &mut asset).await?;
         let action = if restored_from.is_some() { "version.restore" } else { "version.create" };
         record(

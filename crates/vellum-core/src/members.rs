@@ -6,7 +6,7 @@ use vellum_domain::{
     id::new_id,
     role::{Capability, Role},
     validate::Name,
-    Id, Timestamp,
+    Id,
 };
 use vellum_store::{
     model::{Group, Member, NewAuditEvent},
@@ -35,7 +35,7 @@ impl Core {
         {
             return Err(Error::conflict("last_owner", "a workspace must keep at least one owner"));
         }
-        let now = Timestamp::now();
+        let now = self.now();
         workspaces::set_role(&mut tx, access.workspace.id, user_id, role, now).await?;
         record(
             &mut tx,
@@ -84,7 +84,7 @@ impl Core {
             workspace_id: access.workspace.id,
             name: name.into_inner(),
             members: distinct,
-            created_at: Timestamp::now(),
+            created_at: self.now(),
         };
         workspaces::insert_group(&mut tx, &group).await.map_err(|e| match e {
             vellum_store::Error::Conflict(_) => {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use vellum_domain::{role::Capability, Id, Timestamp};
+use vellum_domain::{role::Capability, Id};
 use vellum_media::render::{Fit, Format, RenditionSpec};
 use vellum_store::{
     assets,
@@ -168,7 +168,7 @@ impl Core {
         let access = access::workspace(&mut tx, &actor.user, ws).await?;
         access.require(Capability::Administer)?;
         let value = serde_json::to_value(&spec).map_err(|e| Error::invalid("invalid_preset", e.to_string()))?;
-        let before = assets::put_preset(&mut tx, access.workspace.id, name, &value, Timestamp::now()).await?;
+        let before = assets::put_preset(&mut tx, access.workspace.id, name, &value, self.now()).await?;
         record(
             &mut tx,
             &actor.origin,

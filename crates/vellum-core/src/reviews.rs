@@ -131,6 +131,7 @@ async fn open_review(
     workflow_id: Id,
     revision: u32,
     stages: &[StageSpec],
+    now: Timestamp,
 ) -> Result<ReviewRecord> {
     let groups = workspaces::groups(&mut *tx, asset.workspace_id).await?;
     let mut plan = resolve_plan(stages, |g| groups.iter().find(|x| x.id == g).map(|x| x.members.clone()))?;
@@ -139,7 +140,6 @@ async fn open_review(
     for p in &mut plan {
         p.approvers.retain(|u| members.iter().any(|m| m.user_id == *u && m.role.may_approve()));
     }
-    let now = Timestamp::now();
     let review = Review::start(version, plan.clone(), now)?;
     if review.plans.iter().any(|p| p.approvers.is_empty()) {
         return Err(Error::invalid(
@@ -184,6 +184,7 @@ pub(crate) async fn restart_on_new_version(
     by: &User,
     asset: &Asset,
     version: u32,
+    now: Timestamp,
 ) -> Result<Vec<NewAuditEvent>> {
     let Some(latest) = reviews::latest_for_asset(&mut *tx, asset.id).await? else {
         return Ok(Vec::new());
@@ -193,13 +194,13 @@ pub(crate) async fn restart_on_new_version(
     }
     let mut events = Vec::new();
     if latest.status == ReviewStatus::InProgress {
-        reviews::set_status(&mut *tx, latest.id, ReviewStatus::Superseded, Some(Timestamp::now())).await?;
+        reviews::set_status(&mut *tx, latest.id, ReviewStatus::Superseded, Some(now)).await?;
         events.push(review_event(&latest, "review.supersede", json!({"status": "superseded", "by_version": version})));
     }
     let stages = workflows::revision_stages(&mut *tx, latest.workflow_id, latest.workflow_revision)
         .await?
         .ok_or_else(|| Error::not_found("workflow revision"))?;
-    let fresh = open_review(tx, by, asset, version, latest.workflow_id, latest.workflow_revision, &stages).await?;
+    let fresh = open_review(tx, by, asset, version, latest.workflow_id, latest.workflow_revision, &stages, now).await?;
     events.push(review_event(
         &fresh,
         "review.start",
@@ -227,8 +228,17 @@ impl Core {
                 ));
             }
         }
-        let r =
-            open_review(&mut tx, &actor.user, &asset, asset.current_version, wf.id, wf.revision, &wf.stages).await?;
+        let r = open_review(
+            &mut tx,
+            &actor.user,
+            &asset,
+            asset.current_version,
+            wf.id,
+            wf.revision,
+            &wf.stages,
+            self.now(),
+        )
+        .await?;
         store_state(&mut tx, &mut asset).await?;
         let event = review_event(&r, "review.start", json!({"workflow_id": wf.id, "workflow_revision": wf.revision}));
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
@@ -272,7 +282,7 @@ impl Core {
         let record_ = reviews::get(&mut tx, review_id, true).await?.ok_or_else(|| Error::not_found("review"))?;
         let mut review = replay(&mut tx, &record_).await?;
         let was = review.status;
-        let now = Timestamp::now();
+        let now = self.now();
         let decided = review.decide(actor.user.id, version, verdict, reason, now)?;
         for d in &decided {
             reviews::insert_decision(&mut tx, review_id, d).await.map_err(|e| match e {

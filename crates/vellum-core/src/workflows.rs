@@ -5,7 +5,7 @@ use vellum_domain::{
     id::new_id,
     role::Capability,
     workflow::{ApproverRef, WorkflowSpec},
-    Id, Timestamp,
+    Id,
 };
 use vellum_store::{
     model::{NewAuditEvent, Workflow},
@@ -56,7 +56,7 @@ impl Core {
         let access = crate::access::workspace(&mut tx, &actor.user, ws).await?;
         access.require(Capability::Administer)?;
         check_approvers(&mut tx, &access, &spec).await?;
-        let now = Timestamp::now();
+        let now = self.now();
         let wf = Workflow {
             id: new_id(),
             workspace_id: access.workspace.id,
@@ -100,7 +100,7 @@ impl Core {
         wf.name = spec.name;
         wf.stages = spec.stages;
         wf.revision += 1;
-        wf.updated_at = Timestamp::now();
+        wf.updated_at = self.now();
         workflows::insert_next_revision(&mut tx, &wf, actor.user.id).await?;
         record(
             &mut tx,

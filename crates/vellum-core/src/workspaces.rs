@@ -6,7 +6,6 @@ use vellum_domain::{
     id::new_id,
     role::Role,
     validate::{Name, Slug},
-    Timestamp,
 };
 use vellum_store::{
     model::{NewAuditEvent, Workspace},
@@ -36,7 +35,7 @@ impl Core {
     pub async fn create_workspace(&self, actor: &Actor, name: &str, slug: &str) -> Result<WorkspaceView> {
         let name = Name::parse("the workspace name", name)?;
         let slug = Slug::parse(slug)?;
-        let now = Timestamp::now();
+        let now = self.now();
         let ws = Workspace {
             id: new_id(),
             name: name.into_inner(),
