@@ -122,17 +122,23 @@ async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<Revi
     })
 }
 
+/// The workflow revision a review follows.
+struct Revision<'a> {
+    workflow_id: Id,
+    revision: u32,
+    stages: &'a [StageSpec],
+}
+
 /// Resolves a revision's approvers and creates the review row (no audit: the caller records).
 async fn open_review(
     tx: &mut Tx,
     by: &User,
     asset: &Asset,
     version: u32,
-    workflow_id: Id,
-    revision: u32,
-    stages: &[StageSpec],
+    wf: Revision<'_>,
     now: Timestamp,
 ) -> Result<ReviewRecord> {
+    let Revision { workflow_id, revision, stages } = wf;
     let groups = workspaces::groups(&mut *tx, asset.workspace_id).await?;
     let mut plan = resolve_plan(stages, |g| groups.iter().find(|x| x.id == g).map(|x| x.members.clone()))?;
     // Members removed or demoted to viewer since the workflow was saved cannot approve.
@@ -200,7 +206,8 @@ pub(crate) async fn restart_on_new_version(
     let stages = workflows::revision_stages(&mut *tx, latest.workflow_id, latest.workflow_revision)
         .await?
         .ok_or_else(|| Error::not_found("workflow revision"))?;
-    let fresh = open_review(tx, by, asset, version, latest.workflow_id, latest.workflow_revision, &stages, now).await?;
+    let wf = Revision { workflow_id: latest.workflow_id, revision: latest.workflow_revision, stages: &stages };
+    let fresh = open_review(tx, by, asset, version, wf, now).await?;
     events.push(review_event(
         &fresh,
         "review.start",
@@ -228,17 +235,8 @@ impl Core {
                 ));
             }
         }
-        let r = open_review(
-            &mut tx,
-            &actor.user,
-            &asset,
-            asset.current_version,
-            wf.id,
-            wf.revision,
-            &wf.stages,
-            self.now(),
-        )
-        .await?;
+        let revision = Revision { workflow_id: wf.id, revision: wf.revision, stages: &wf.stages };
+        let r = open_review(&mut tx, &actor.user, &asset, asset.current_version, revision, self.now()).await?;
         store_state(&mut tx, &mut asset).await?;
         let event = review_event(&r, "review.start", json!({"workflow_id": wf.id, "workflow_revision": wf.revision}));
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
