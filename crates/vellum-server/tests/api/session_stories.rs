@@ -97,6 +97,18 @@ async fn openapi_describes_every_route(app: &TestApp) {
         ("get", "/workspaces/{ws}/audit/verify"),
         ("get", "/assets/{id}/versions/{n}/file"),
         ("put", "/workflows/{id}"),
+        ("delete", "/workspaces/{ws}/members/{user_id}"),
+        ("post", "/users/{id}/disable"),
+        ("post", "/users/{id}/enable"),
+        ("post", "/users/{id}/password-reset"),
+        ("post", "/password-reset"),
+        ("put", "/me/password"),
+        ("get", "/tokens"),
+        ("delete", "/tokens/{id}"),
+        ("delete", "/sessions"),
+        ("patch", "/groups/{id}"),
+        ("delete", "/groups/{id}"),
+        ("post", "/admin/audit/checkpoint"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} missing");
     }
