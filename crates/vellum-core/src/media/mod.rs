@@ -273,8 +273,10 @@ impl Core {
             Err((w, h)) => Err(Error::invalid(
                 "image_too_large",
                 format!(
-                    "the image declares {w}×{h} pixels; this server accepts at most {} pixels and {} pixels a side",
-                    self.limits.pixels.max_pixels, self.limits.pixels.max_side
+                    "the image declares {w}×{h} pixels; this server accepts at most {} pixels of this kind of image \
+                     and {} pixels a side",
+                    self.limits.pixels.max_pixels_for(header::holding(&head)),
+                    self.limits.pixels.max_side
                 ),
             )),
         }
