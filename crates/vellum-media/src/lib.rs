@@ -13,7 +13,7 @@ pub mod sniff;
 pub mod tool;
 
 pub use header::{check, dimensions, PixelLimits};
-pub use metadata::{extract_image, strip_gps, Gps, MediaInfo};
+pub use metadata::{extract_file, extract_image, strip_gps, Gps, MediaInfo};
 pub use probe::{probe_pdf, probe_video, ProbeError};
 pub use render::{hamming, perceptual_hash, render_image, Fit, Format, RenderError, RenditionSpec};
 pub use sniff::{sniff, MediaType};
