@@ -5,6 +5,11 @@
 
 mod support;
 
+#[path = "media/large.rs"]
+mod large;
+#[path = "media/streaming.rs"]
+mod streaming;
+
 use serde_json::Value;
 use support::*;
 use vellum_media::{
