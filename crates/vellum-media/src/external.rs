@@ -4,13 +4,15 @@
 //! proxies and audio waveforms (ffmpeg, file protocol only), HEIC (heif-convert), SVG
 //! (rsvg-convert), EPS/AI (Ghostscript with -dSAFER) and large WebP scaled by libwebp (vips).
 
+mod office;
+
 use std::{
-    ffi::OsString,
     path::{Path, PathBuf},
     time::Duration,
 };
 
 use crate::tool::{run, Tool, ToolError};
+pub use office::office_to_pdf;
 
 const GIB: u64 = 1 << 30;
 
@@ -63,28 +65,6 @@ pub async fn pdf_pages(
         return Err(ToolError::Failed { program: "pdftoppm".into(), status: Some(0), stderr_tail: "no pages".into() });
     }
     Ok(pages)
-}
-
-/// Converts a word-processing, spreadsheet or presentation file to PDF with LibreOffice.
-pub async fn office_to_pdf(src: &Path, dir: &Path) -> Result<PathBuf, ToolError> {
-    let out = dir.join("office");
-    std::fs::create_dir_all(&out)?;
-    let profile: OsString = format!("-env:UserInstallation=file://{}", dir.join("lo-profile").display()).into();
-    let tool = Tool::new("soffice", dir)
-        .arg(profile)
-        .args(["--headless", "--norestore", "--nolockcheck", "--convert-to", "pdf", "--outdir"])
-        .arg(out.as_os_str())
-        .arg(src.as_os_str())
-        .timeout(Duration::from_secs(180))
-        // LibreOffice maps much more than it uses.
-        .memory_limit(Some(8 * GIB));
-    run(&tool).await?;
-    let pdf = outputs(&out, "")?.into_iter().find(|p| p.extension().is_some_and(|e| e == "pdf"));
-    pdf.ok_or_else(|| ToolError::Failed {
-        program: "soffice".into(),
-        status: Some(0),
-        stderr_tail: "no PDF written".into(),
-    })
 }
 
 /// One frame at `at` seconds, scaled to fit `max_side`.

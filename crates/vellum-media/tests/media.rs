@@ -7,6 +7,8 @@ mod support;
 
 #[path = "media/large.rs"]
 mod large;
+#[path = "media/office.rs"]
+mod office;
 #[path = "media/streaming.rs"]
 mod streaming;
 
