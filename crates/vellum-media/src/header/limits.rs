@@ -16,7 +16,8 @@ pub struct PixelLimits {
     pub max_lossless_webp_pixels: u64,
     /// Progressive JPEG with three full-resolution components (4:4:4): libjpeg keeps every DCT
     /// coefficient until the last scan, 2 bytes each. Fewer coefficients a pixel (4:2:0
-    /// chroma, grayscale) allow proportionally more pixels, more (CMYK) fewer.
+    /// chroma, grayscale) allow proportionally more pixels, more (CMYK) fewer. Lossless JPEG,
+    /// which cannot be decoded at a reduced size, counts the same.
     pub max_progressive_jpeg_pixels: u64,
 }
 
@@ -37,8 +38,8 @@ impl Default for PixelLimits {
 pub enum Holding {
     /// Read piece by piece into a reduced copy: baseline JPEG, PNG, TIFF, GIF, PSD, lossy WebP.
     Reduced,
-    /// Every DCT coefficient of a progressive JPEG; `sixths` is coefficients a pixel × 6
-    /// (18 at 4:4:4, 9 at 4:2:0, 6 for grayscale, 24 for CMYK).
+    /// Every DCT coefficient of a progressive JPEG (or every pixel of a lossless one); `sixths`
+    /// is coefficients a pixel × 6 (18 at 4:4:4, 9 at 4:2:0, 6 for grayscale, 24 for CMYK).
     ProgressiveJpeg { sixths: u64 },
     /// The whole picture of a lossless or animated WebP (or one whose kind lies past the head).
     WholeWebp,
@@ -81,8 +82,9 @@ pub fn holding(head: &[u8]) -> Holding {
     }
 }
 
-/// For a progressive JPEG (SOF2, SOF6, SOF10, SOF14), its coefficients a pixel × 6 from the
-/// components' sampling factors. `None` for other JPEGs or when the frame header is not in `b`.
+/// For a progressive (SOF2, SOF6, SOF10, SOF14) or lossless (SOF3, SOF7, SOF11, SOF15) JPEG,
+/// its coefficients a pixel × 6 from the components' sampling factors. `None` for baseline
+/// JPEGs or when the frame header is not in `b`.
 fn progressive_jpeg(b: &[u8]) -> Option<u64> {
     let mut pos = 2;
     loop {
@@ -102,7 +104,7 @@ fn progressive_jpeg(b: &[u8]) -> Option<u64> {
         }
         let len = usize::from(be16(b, pos)?);
         if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            if !matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE) {
+            if !matches!(marker, 0xC2 | 0xC3 | 0xC6 | 0xC7 | 0xCA | 0xCB | 0xCE | 0xCF) {
                 return None;
             }
             let n = usize::from(*b.get(pos + 7)?);

@@ -146,6 +146,7 @@ fn progressive_jpeg_limit_follows_its_coefficients() {
     assert_eq!(at(0xC2, &[0x22, 0x11, 0x11]), 128_000_000, "4:2:0, one and a half");
     assert_eq!(at(0xC2, &[0x11]), 192_000_000, "grayscale, one");
     assert_eq!(at(0xC2, &[0x11, 0x11, 0x11, 0x11]), 48_000_000, "CMYK, four");
+    assert_eq!(at(0xC3, &[0x11, 0x11, 0x11]), 64_000_000, "lossless: never decoded at a reduced size");
     // 8000×8000 progressive 4:4:4 is at the limit; one row more is over it.
     assert_eq!(check(&jpeg_frame(0xC2, &[0x11, 0x11, 0x11]), limits), Ok(()));
     let mut taller = jpeg_frame(0xC2, &[0x11, 0x11, 0x11]);

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::geometry::{plan, Request};
 use super::input::{io, Input};
-use super::{decode, render, RenderError, RenditionSpec};
+use super::{decode, reduce, render, RenderError, RenditionSpec};
 use crate::header::{self, PixelLimits};
 use crate::sniff::{sniff, MediaType};
 use crate::{external, metadata};
@@ -52,7 +52,9 @@ async fn webp_scale(src: &Path, spec: &RenditionSpec, limits: PixelLimits) -> Re
         let focal = spec.focal.map_or((0.5, 0.5), |(x, y)| (f64::from(x), f64::from(y)));
         let request = Request::Fit { width: spec.width, height: spec.height, fit: spec.fit, focal };
         let ratio = plan(w as u32, h as u32, orientation, request).ratio();
-        Ok(Some(ratio.min(1.0)))
+        // The copy keeps within the ceiling of a reduced copy (RGBA), however large the rendition.
+        let ceiling = (reduce::CEILING as f64 / (w as f64 * h as f64 * 4.0)).sqrt();
+        Ok(Some(ratio.min(ceiling).min(1.0)))
     })
     .await
     .map_err(|e| RenderError::Decode(format!("the decoder stopped: {e}")))??;

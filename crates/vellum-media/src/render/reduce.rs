@@ -5,8 +5,12 @@
 
 use super::{Pixels, RenderError};
 
-/// Bytes the reduced image (and its running sums) may take; the factor grows until it fits.
+/// Bytes the reduced image (and its running sums) should take; the factor grows until it fits,
+/// as long as the copy stays as large as the rendition.
 const BUDGET: u64 = 96 << 20;
+/// Bytes it may never exceed: a rendition nearly as large as a huge image is made from a
+/// smaller copy (slightly upscaled) rather than from a full-size one.
+pub(crate) const CEILING: u64 = 192 << 20;
 /// The largest factor: keeps every cell's sums inside a `u32` (64² × 255 × 255).
 const MAX_FACTOR: u32 = 64;
 
@@ -21,8 +25,9 @@ pub(crate) enum Order {
 }
 
 /// The reduction factor for a `w`×`h` image of `channels` that will be scaled by `ratio`.
-/// The reduced image stays at least as large as the output, at least twice as large where
-/// the budget allows (the final resize then has real pixels to filter), and within the budget.
+/// The reduced image is at least twice the output where the budget allows (the final resize
+/// then has real pixels to filter), at least as large as the output within the ceiling, and
+/// never over the ceiling.
 pub(crate) fn factor(w: u32, h: u32, channels: u8, ratio: f64, order: Order) -> u32 {
     let ratio = ratio.clamp(1e-6, 1.0);
     let fits_output = (1.0 / ratio).floor().max(1.0) as u32;
@@ -30,11 +35,16 @@ pub(crate) fn factor(w: u32, h: u32, channels: u8, ratio: f64, order: Order) -> 
     // Bytes per reduced pixel: the 8-bit result, plus running sums for rows held at once.
     let per_cell = u64::from(channels) * if order == Order::Any { 5 } else { 1 };
     let full = u64::from(w) * u64::from(h) * per_cell;
+    let bytes = |k: u32| full / (u64::from(k) * u64::from(k));
     let mut k = quality;
-    while k < fits_output && full / (u64::from(k) * u64::from(k)) > BUDGET {
+    while k < fits_output && bytes(k) > BUDGET {
         k += 1;
     }
-    k.min(fits_output).clamp(1, MAX_FACTOR)
+    k = k.min(fits_output);
+    while k < MAX_FACTOR && bytes(k) > CEILING {
+        k += 1;
+    }
+    k.clamp(1, MAX_FACTOR)
 }
 
 /// Running sums of k×k cells over a window of cell rows; finished rows become 8-bit pixels.

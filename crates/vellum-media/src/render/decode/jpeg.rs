@@ -6,6 +6,7 @@ use turbojpeg::{Colorspace, Decompressor, PixelFormat, ScalingFactor};
 
 use super::Decoded;
 use crate::header::PixelLimits;
+use crate::render::reduce::CEILING;
 use crate::render::{Pixels, RenderError};
 
 pub(crate) fn decode(
@@ -22,7 +23,7 @@ pub(crate) fn decode(
     }
     let (full_w, full_h) = (full_w as u32, full_h as u32);
     let ratio = min_ratio(full_w, full_h);
-    let factor = if header.is_lossless { ScalingFactor::ONE } else { scaling_for(ratio) };
+    let factor = if header.is_lossless { ScalingFactor::ONE } else { scaling_for(ratio, full_w, full_h) };
     d.set_scaling_factor(factor).map_err(jpeg_err)?;
     let scaled = header.scaled(factor);
     let cmyk = matches!(header.colorspace, Colorspace::CMYK | Colorspace::YCCK);
@@ -48,12 +49,13 @@ pub(crate) fn decode(
     Ok(Decoded { pixels, full_w, full_h, converted })
 }
 
-/// The smallest of 1/8, 2/8 … 8/8 that is at least `ratio`.
-fn scaling_for(ratio: f64) -> ScalingFactor {
-    (1..=8)
-        .map(|n| ScalingFactor::new(n, 8))
-        .find(|f| f.num() as f64 / f.denom() as f64 >= ratio - 1e-9)
-        .unwrap_or(ScalingFactor::ONE)
+/// The smallest of 1/8, 2/8 … 8/8 that is at least `ratio`, or the largest below it that fits
+/// within the memory ceiling of a reduced copy (4 bytes a pixel covers CMYK).
+fn scaling_for(ratio: f64, w: u32, h: u32) -> ScalingFactor {
+    let fits = |n: usize| (u64::from(w) * n as u64 / 8) * (u64::from(h) * n as u64 / 8) * 4 <= CEILING;
+    let n = (1..=8).find(|&n| n as f64 / 8.0 >= ratio - 1e-9).unwrap_or(8);
+    let n = (1..=n).rev().find(|&n| fits(n)).unwrap_or(1);
+    ScalingFactor::new(n, 8)
 }
 
 /// Whether an Adobe APP14 segment precedes the scan.
@@ -84,11 +86,14 @@ mod tests {
 
     #[test]
     fn scaling_picks_the_smallest_sufficient_eighth() {
-        assert_eq!(scaling_for(0.05), ScalingFactor::new(1, 8));
-        assert_eq!(scaling_for(0.125), ScalingFactor::new(1, 8));
-        assert_eq!(scaling_for(0.2), ScalingFactor::new(2, 8));
-        assert_eq!(scaling_for(0.34), ScalingFactor::new(3, 8));
-        assert_eq!(scaling_for(0.9), ScalingFactor::ONE);
-        assert_eq!(scaling_for(3.0), ScalingFactor::ONE);
+        let photo = |ratio| scaling_for(ratio, 6000, 4000);
+        assert_eq!(photo(0.05), ScalingFactor::new(1, 8));
+        assert_eq!(photo(0.125), ScalingFactor::new(1, 8));
+        assert_eq!(photo(0.2), ScalingFactor::new(2, 8));
+        assert_eq!(photo(0.34), ScalingFactor::new(3, 8));
+        assert_eq!(photo(0.9), ScalingFactor::ONE);
+        assert_eq!(photo(3.0), ScalingFactor::ONE);
+        // A rendition nearly as large as a 196 MP photo is decoded at 4/8 (147 MB), not whole.
+        assert_eq!(scaling_for(0.9, 14_000, 14_000), ScalingFactor::new(4, 8));
     }
 }

@@ -99,9 +99,13 @@ fn the_factor_keeps_the_output_size_and_the_budget() {
     assert_eq!(factor(14_000, 14_000, 3, preview, Order::Banded { rows: 1 }), 3);
     // In any order every cell's sums are kept too: the factor grows, never past the output size.
     assert_eq!(factor(14_000, 14_000, 4, preview, Order::Any), 6);
-    // Small images are not reduced; a rendition as large as the image neither.
+    // Small images are not reduced; a rendition as large as a mid-sized image neither.
     assert_eq!(factor(640, 480, 3, 400.0 / 640.0, Order::Banded { rows: 1 }), 1);
-    assert_eq!(factor(14_000, 14_000, 3, 1.0, Order::Banded { rows: 1 }), 1);
+    assert_eq!(factor(6_000, 4_000, 3, 1.0, Order::Banded { rows: 1 }), 1);
+    // A rendition nearly as large as a 196 MP image comes from a copy within the ceiling
+    // (7,000 px a side, 147 MB), never the full-size 588 MB.
+    assert_eq!(factor(14_000, 14_000, 3, 1.0, Order::Banded { rows: 1 }), 2);
+    assert_eq!(factor(14_000, 14_000, 3, 8192.0 / 14_000.0, Order::Banded { rows: 1 }), 2);
     // Tiny outputs stop at the largest factor the sums allow.
     assert_eq!(factor(50_000, 4_000, 3, 9.0 / 50_000.0, Order::Banded { rows: 1 }), MAX_FACTOR);
 }
