@@ -103,9 +103,8 @@ pub(crate) struct Pixels {
 }
 
 /// Renders `bytes` (JPEG, PNG incl. 16-bit, GIF first frame, TIFF, PSD composite, WebP up to
-/// 16 MP) to `spec`. Over-limit images are refused from their
-/// header, before any decoding. Files are better given to [`render_file`], which never holds
-/// them whole.
+/// 16 MP) to `spec`. Over-limit images are refused from their header, before any decoding.
+/// Files are better given to [`render_file`], which never holds them whole.
 pub fn render_image(bytes: &[u8], spec: &RenditionSpec, limits: PixelLimits) -> Result<Vec<u8>, RenderError> {
     render(Input::Bytes(bytes), None, spec, limits)
 }
