@@ -2,15 +2,17 @@
 //! `tool::run` (no shell, cleared environment, timeout, memory limit, no network): PDF pages
 //! (pdftoppm), office documents to PDF (LibreOffice), video posters, filmstrips and H.264/AAC
 //! proxies and audio waveforms (ffmpeg, file protocol only), HEIC (heif-convert), SVG
-//! (rsvg-convert) and EPS/AI (Ghostscript with -dSAFER).
+//! (rsvg-convert), EPS/AI (Ghostscript with -dSAFER) and large WebP scaled by libwebp (vips).
+
+mod office;
 
 use std::{
-    ffi::OsString,
     path::{Path, PathBuf},
     time::Duration,
 };
 
 use crate::tool::{run, Tool, ToolError};
+pub use office::office_to_pdf;
 
 const GIB: u64 = 1 << 30;
 
@@ -63,28 +65,6 @@ pub async fn pdf_pages(
         return Err(ToolError::Failed { program: "pdftoppm".into(), status: Some(0), stderr_tail: "no pages".into() });
     }
     Ok(pages)
-}
-
-/// Converts a word-processing, spreadsheet or presentation file to PDF with LibreOffice.
-pub async fn office_to_pdf(src: &Path, dir: &Path) -> Result<PathBuf, ToolError> {
-    let out = dir.join("office");
-    std::fs::create_dir_all(&out)?;
-    let profile: OsString = format!("-env:UserInstallation=file://{}", dir.join("lo-profile").display()).into();
-    let tool = Tool::new("soffice", dir)
-        .arg(profile)
-        .args(["--headless", "--norestore", "--nolockcheck", "--convert-to", "pdf", "--outdir"])
-        .arg(out.as_os_str())
-        .arg(src.as_os_str())
-        .timeout(Duration::from_secs(180))
-        // LibreOffice maps much more than it uses.
-        .memory_limit(Some(8 * GIB));
-    run(&tool).await?;
-    let pdf = outputs(&out, "")?.into_iter().find(|p| p.extension().is_some_and(|e| e == "pdf"));
-    pdf.ok_or_else(|| ToolError::Failed {
-        program: "soffice".into(),
-        status: Some(0),
-        stderr_tail: "no PDF written".into(),
-    })
 }
 
 /// One frame at `at` seconds, scaled to fit `max_side`.
@@ -153,6 +133,24 @@ pub async fn heic_to_jpeg(src: &Path, dir: &Path) -> Result<PathBuf, ToolError> 
     run(&tool).await?;
     // heif-convert names extra images out-1.jpg…; the primary is `out`.
     expect_file(out, "heif-convert")
+}
+
+/// A WebP decoded by libwebp straight at `scale` (0–1] of its size, as a PNG in `dir`. libwebp
+/// scales lossy pictures row by row while decoding, so a 200 MP photo needs no full-size copy;
+/// lossless ones it holds whole, which their lower pixel limit accounts for.
+pub async fn webp_scaled(src: &Path, dir: &Path, scale: f64) -> Result<PathBuf, ToolError> {
+    let out = dir.join("webp-scaled.png");
+    let tool = Tool::new("vips", dir)
+        // One worker thread: the work is one sequential decode, and fewer threads map less.
+        .args(["--vips-concurrency=1", "webpload"])
+        .arg(src.as_os_str())
+        .arg(format!("{}[compression=1]", out.display()))
+        .args(["--scale", &format!("{:.6}", scale.clamp(1e-4, 1.0)), "--access", "sequential"])
+        // Address space, not memory: libvips reserves far more than it touches.
+        .memory_limit(Some(2 * GIB))
+        .timeout(Duration::from_secs(120));
+    run(&tool).await?;
+    expect_file(out, "vips")
 }
 
 /// An SVG rasterised to PNG at most `max_side` wide; librsvg loads no remote resources.

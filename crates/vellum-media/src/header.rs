@@ -1,7 +1,10 @@
 //! Declared pixel dimensions read from image headers without decoding, and the pixel-bomb
 //! check every decoder runs first.
 
+mod limits;
 pub(crate) mod tiff;
+
+pub use limits::{holding, Holding, PixelLimits};
 
 /// Declared pixel size of an image from its header: JPEG (SOFn), PNG (IHDR), GIF, WebP
 /// (VP8/VP8L/VP8X), TIFF (first IFD), PSD, BMP and HEIC (largest `ispe` box).
@@ -33,47 +36,28 @@ pub fn dimensions(head: &[u8]) -> Option<(u64, u64)> {
     (dims.0 > 0 && dims.1 > 0).then_some(dims)
 }
 
-/// Limits on the declared size of an image we are willing to decode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PixelLimits {
-    pub max_pixels: u64,
-    pub max_side: u64,
-}
-
-impl Default for PixelLimits {
-    fn default() -> Self {
-        Self { max_pixels: 200_000_000, max_side: 50_000 }
-    }
-}
-
-impl PixelLimits {
-    /// Whether `(w, h)` fits.
-    pub fn allows(&self, w: u64, h: u64) -> bool {
-        w <= self.max_side && h <= self.max_side && w.saturating_mul(h) <= self.max_pixels
-    }
-}
-
-/// `Err((w, h))` when the header declares more than the limits. Unknown/unparseable => `Ok(())`.
+/// `Err((w, h))` when the header declares more than the limits allow for its format.
+/// Unknown/unparseable => `Ok(())`.
 pub fn check(head: &[u8], limits: PixelLimits) -> Result<(), (u64, u64)> {
     match dimensions(head) {
-        Some((w, h)) if !limits.allows(w, h) => Err((w, h)),
+        Some((w, h)) if !limits.allows_image(head, w, h) => Err((w, h)),
         _ => Ok(()),
     }
 }
 
-fn be16(b: &[u8], at: usize) -> Option<u16> {
+pub(crate) fn be16(b: &[u8], at: usize) -> Option<u16> {
     b.get(at..at + 2).map(|s| u16::from_be_bytes([s[0], s[1]]))
 }
 
-fn le16(b: &[u8], at: usize) -> Option<u16> {
+pub(crate) fn le16(b: &[u8], at: usize) -> Option<u16> {
     b.get(at..at + 2).map(|s| u16::from_le_bytes([s[0], s[1]]))
 }
 
-fn be32(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn be32(b: &[u8], at: usize) -> Option<u32> {
     b.get(at..at + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
 }
 
-fn le32(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn le32(b: &[u8], at: usize) -> Option<u32> {
     b.get(at..at + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 

@@ -7,14 +7,14 @@ pub mod external;
 pub mod header;
 pub mod metadata;
 pub mod probe;
-pub mod psd;
+mod psd;
 pub mod render;
 pub mod sniff;
 pub mod tool;
 
 pub use header::{check, dimensions, PixelLimits};
-pub use metadata::{extract_image, strip_gps, Gps, MediaInfo};
+pub use metadata::{extract_file, extract_image, strip_gps, Gps, MediaInfo};
 pub use probe::{probe_pdf, probe_video, ProbeError};
-pub use render::{hamming, perceptual_hash, render_image, Fit, Format, RenderError, RenditionSpec};
+pub use render::{hamming, perceptual_hash, render_file, render_image, Fit, Format, RenderError, RenditionSpec};
 pub use sniff::{sniff, MediaType};
 pub use tool::{run, Output, Tool, ToolError};

@@ -6,6 +6,8 @@ mod containers;
 mod exif_data;
 mod icc;
 mod iptc;
+mod tiff_copy;
+mod view;
 mod xmp;
 
 use serde::{Deserialize, Serialize};
@@ -13,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::header;
 use crate::sniff::MediaType;
+pub use view::file_view;
 
 /// What we know about a file; every field is optional because each kind of file fills a subset.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -83,6 +86,12 @@ pub fn extract_image(bytes: &[u8], media_type: MediaType) -> MediaInfo {
         xmp: blocks.xmp.as_deref().and_then(xmp::parse).filter(|m| !m.is_empty()),
         ..Default::default()
     }
+}
+
+/// Metadata of an image file, read from its bounded [`file_view`] (never the whole of a large
+/// file). What cannot be read is left out.
+pub fn extract_file(path: &std::path::Path, media_type: MediaType) -> std::io::Result<MediaInfo> {
+    Ok(extract_image(&file_view(path, media_type)?, media_type))
 }
 
 /// The EXIF orientation (1–8) of an image, 1 when absent or unreadable.

@@ -1,44 +1,37 @@
 //! Photoshop files flattened without any tool: the composite image every PSD carries after
-//! its layers (raw or PackBits, 8-bit RGB, grayscale or CMYK), turned into PNG bytes the
-//! ordinary renderer can take.
+//! its layers (raw or PackBits, 8-bit RGB, grayscale or CMYK), read a row at a time — one
+//! reader per channel plane, each moving forward only — and box-reduced as rows arrive.
 
-use crate::{
-    header::{self, PixelLimits},
-    render::RenderError,
-};
+use std::io::{Read, Seek, SeekFrom};
+
+use crate::header::PixelLimits;
+use crate::render::colour::CmykToSrgb;
+use crate::render::decode::{reducer, Decoded};
+use crate::render::input::{io, Input, Source};
+use crate::render::reduce::Order;
+use crate::render::RenderError;
 
 fn err(msg: &str) -> RenderError {
     RenderError::Decode(format!("PSD: {msg}"))
 }
 
-struct Reader<'a> {
-    b: &'a [u8],
-    at: usize,
+fn u16_at(r: &mut dyn Source) -> Result<u16, RenderError> {
+    let mut b = [0; 2];
+    r.read_exact(&mut b).map_err(|_| err("truncated"))?;
+    Ok(u16::from_be_bytes(b))
 }
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], RenderError> {
-        let end = self.at.checked_add(n).filter(|e| *e <= self.b.len()).ok_or_else(|| err("truncated"))?;
-        let s = &self.b[self.at..end];
-        self.at = end;
-        Ok(s)
-    }
+fn u32_at(r: &mut dyn Source) -> Result<u32, RenderError> {
+    let mut b = [0; 4];
+    r.read_exact(&mut b).map_err(|_| err("truncated"))?;
+    Ok(u32::from_be_bytes(b))
+}
 
-    fn u16(&mut self) -> Result<u16, RenderError> {
-        let s = self.take(2)?;
-        Ok(u16::from_be_bytes([s[0], s[1]]))
-    }
-
-    fn u32(&mut self) -> Result<u32, RenderError> {
-        let s = self.take(4)?;
-        Ok(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-    }
-
-    /// Skips a section that starts with its 32-bit length.
-    fn skip_section(&mut self) -> Result<(), RenderError> {
-        let n = self.u32()? as usize;
-        self.take(n).map(|_| ())
-    }
+/// Skips a section that starts with its 32-bit length.
+fn skip_section(r: &mut dyn Source) -> Result<(), RenderError> {
+    let n = u32_at(r)?;
+    r.seek(SeekFrom::Current(i64::from(n))).map_err(io)?;
+    Ok(())
 }
 
 /// Decodes one PackBits row into `out` (exactly `out.len()` bytes).
@@ -65,22 +58,51 @@ fn unpack_bits(mut src: &[u8], out: &mut [u8]) -> Result<(), RenderError> {
     Ok(())
 }
 
-/// The flattened composite as PNG bytes; the declared size is checked before any allocation.
-pub fn composite_png(bytes: &[u8], limits: PixelLimits) -> Result<Vec<u8>, RenderError> {
-    header::check(bytes, limits).map_err(|(width, height)| RenderError::TooLarge { width, height })?;
-    let mut r = Reader { b: bytes, at: 0 };
-    if r.take(4)? != b"8BPS" {
+/// One channel plane of the composite, read forward a row at a time.
+struct Plane<'a> {
+    r: Box<dyn Source + 'a>,
+    /// Compressed length of each row (PackBits), or None for raw rows.
+    counts: Option<Vec<u16>>,
+    packed: Vec<u8>,
+}
+
+impl Plane<'_> {
+    fn row(&mut self, y: usize, out: &mut [u8]) -> Result<(), RenderError> {
+        match &self.counts {
+            None => self.r.read_exact(out).map_err(|_| err("truncated")),
+            Some(counts) => {
+                let n = usize::from(counts[y]);
+                self.packed.resize(n, 0);
+                self.r.read_exact(&mut self.packed).map_err(|_| err("truncated"))?;
+                unpack_bits(&self.packed, out)
+            }
+        }
+    }
+}
+
+/// The flattened composite, reduced for `min_ratio`; the declared size is checked before any
+/// allocation. CMYK goes through the file's CMYK profile (`icc`) when it has one.
+pub(crate) fn decode(
+    input: Input<'_>,
+    min_ratio: &dyn Fn(u32, u32) -> f64,
+    icc: Option<&[u8]>,
+    limits: PixelLimits,
+) -> Result<Decoded, RenderError> {
+    let mut r = input.reader()?;
+    let mut sig = [0; 4];
+    r.read_exact(&mut sig).map_err(|_| err("truncated"))?;
+    if &sig != b"8BPS" {
         return Err(err("not a Photoshop file"));
     }
-    if r.u16()? != 1 {
+    if u16_at(&mut *r)? != 1 {
         return Err(RenderError::Unsupported("large-document (PSB) files"));
     }
-    r.take(6)?;
-    let channels = r.u16()? as usize;
-    let height = r.u32()? as usize;
-    let width = r.u32()? as usize;
-    let depth = r.u16()?;
-    let mode = r.u16()?;
+    r.seek(SeekFrom::Current(6)).map_err(io)?;
+    let channels = usize::from(u16_at(&mut *r)?);
+    let height = u32_at(&mut *r)?;
+    let width = u32_at(&mut *r)?;
+    let depth = u16_at(&mut *r)?;
+    let mode = u16_at(&mut *r)?;
     if depth != 8 {
         return Err(RenderError::Unsupported("PSD files of other than 8 bits per channel"));
     }
@@ -93,112 +115,66 @@ pub fn composite_png(bytes: &[u8], limits: PixelLimits) -> Result<Vec<u8>, Rende
     if channels < used || width == 0 || height == 0 {
         return Err(err("impossible header"));
     }
-    r.skip_section()?; // colour mode data
-    r.skip_section()?; // image resources
-    r.skip_section()?; // layers and masks
-    let compression = r.u16()?;
-    let plane = width * height;
-    let mut planes = vec![0u8; plane * used];
+    let mut reducer = reducer(width, height, false, min_ratio, Order::Banded { rows: 1 }, limits)?;
+    skip_section(&mut *r)?; // colour mode data
+    skip_section(&mut *r)?; // image resources
+    skip_section(&mut *r)?; // layers and masks
+    let compression = u16_at(&mut *r)?;
+    let data_at = r.stream_position().map_err(io)?;
+    let (w, h) = (width as usize, height as usize);
+    let mut planes = Vec::with_capacity(used);
     match compression {
         0 => {
-            let data = r.take(plane * used)?;
-            planes.copy_from_slice(data);
+            let plane = (w as u64) * (h as u64);
+            for c in 0..used as u64 {
+                let mut p = input.reader()?;
+                p.seek(SeekFrom::Start(data_at + c * plane)).map_err(io)?;
+                planes.push(Plane { r: p, counts: None, packed: Vec::new() });
+            }
         }
         1 => {
-            let mut counts = Vec::with_capacity(channels * height);
-            for _ in 0..channels * height {
-                counts.push(r.u16()? as usize);
-            }
+            // Every row's compressed length, for every channel, then the rows in that order.
+            let mut table = vec![0u8; channels * h * 2];
+            r.read_exact(&mut table).map_err(|_| err("truncated"))?;
+            let counts: Vec<u16> = table.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+            let mut at = data_at + table.len() as u64;
             for c in 0..used {
-                for y in 0..height {
-                    let row = r.take(counts[c * height + y])?;
-                    let start = c * plane + y * width;
-                    unpack_bits(row, &mut planes[start..start + width])?;
-                }
+                let rows = counts[c * h..(c + 1) * h].to_vec();
+                let mut p = input.reader()?;
+                p.seek(SeekFrom::Start(at)).map_err(io)?;
+                at += rows.iter().map(|&n| u64::from(n)).sum::<u64>();
+                planes.push(Plane { r: p, counts: Some(rows), packed: Vec::new() });
             }
         }
         _ => return Err(RenderError::Unsupported("ZIP-compressed PSD composites")),
     }
-    let mut rgb = Vec::with_capacity(plane * 3);
-    for i in 0..plane {
+    drop(r);
+    let profile = if used == 4 { icc.and_then(|p| CmykToSrgb::new(p, true)) } else { None };
+    let mut rows = vec![vec![0u8; w]; used];
+    let mut interleaved = Vec::with_capacity(w * used);
+    let mut rgb = Vec::with_capacity(w * 3);
+    for y in 0..h {
+        for (plane, row) in planes.iter_mut().zip(rows.iter_mut()) {
+            plane.row(y, row)?;
+        }
+        rgb.clear();
         match used {
-            1 => rgb.extend_from_slice(&[planes[i]; 3]),
-            3 => rgb.extend_from_slice(&[planes[i], planes[plane + i], planes[2 * plane + i]]),
+            1 => rgb.extend(rows[0].iter().flat_map(|&g| [g; 3])),
+            3 => rgb.extend((0..w).flat_map(|x| [rows[0][x], rows[1][x], rows[2][x]])),
             _ => {
-                // Photoshop stores CMYK inverted (0 = full ink); a plain conversion without profiles.
-                let k = u16::from(planes[3 * plane + i]);
-                for c in 0..3 {
-                    rgb.push(((u16::from(planes[c * plane + i]) * k) / 255) as u8);
+                interleaved.clear();
+                interleaved.extend((0..w).flat_map(|x| [rows[0][x], rows[1][x], rows[2][x], rows[3][x]]));
+                match &profile {
+                    Some(t) => t.convert(&interleaved, &mut rgb),
+                    // Photoshop stores CMYK inverted (0 = full ink); a plain conversion.
+                    None => rgb = crate::render::colour::cmyk_to_rgb(&interleaved, true),
                 }
             }
         }
+        reducer.add(y as u32, 0, 1, &rgb)?;
     }
-    let img = image::RgbImage::from_raw(width as u32, height as u32, rgb).ok_or_else(|| err("pixel buffer"))?;
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).map_err(|e| RenderError::Encode(e.to_string()))?;
-    Ok(out.into_inner())
+    Ok(Decoded { pixels: reducer.finish(), full_w: width, full_h: height, converted: profile.is_some() })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A PSD with the composite stored raw or PackBits-compressed.
-    pub fn psd(width: u32, height: u32, rgb: [u8; 3], packbits: bool) -> Vec<u8> {
-        let mut b = b"8BPS".to_vec();
-        b.extend_from_slice(&1u16.to_be_bytes());
-        b.extend_from_slice(&[0; 6]);
-        b.extend_from_slice(&3u16.to_be_bytes());
-        b.extend_from_slice(&height.to_be_bytes());
-        b.extend_from_slice(&width.to_be_bytes());
-        b.extend_from_slice(&8u16.to_be_bytes());
-        b.extend_from_slice(&3u16.to_be_bytes());
-        for _ in 0..3 {
-            b.extend_from_slice(&0u32.to_be_bytes());
-        }
-        if packbits {
-            b.extend_from_slice(&1u16.to_be_bytes());
-            // Each row: one repeat run of `width` bytes (width ≤ 128).
-            for _ in 0..3 * height {
-                b.extend_from_slice(&2u16.to_be_bytes());
-            }
-            for c in rgb {
-                for _ in 0..height {
-                    b.push((1i16 - width as i16) as i8 as u8);
-                    b.push(c);
-                }
-            }
-        } else {
-            b.extend_from_slice(&0u16.to_be_bytes());
-            for c in rgb {
-                b.extend(std::iter::repeat_n(c, (width * height) as usize));
-            }
-        }
-        b
-    }
-
-    fn pixel(png: &[u8]) -> (u32, u32, [u8; 3]) {
-        let img = image::load_from_memory(png).unwrap().to_rgb8();
-        (img.width(), img.height(), img.get_pixel(1, 1).0)
-    }
-
-    #[test]
-    fn raw_and_packbits_composites_flatten() {
-        let limits = PixelLimits::default();
-        assert_eq!(pixel(&composite_png(&psd(20, 10, [200, 30, 40], false), limits).unwrap()), (20, 10, [200, 30, 40]));
-        assert_eq!(pixel(&composite_png(&psd(16, 8, [10, 220, 90], true), limits).unwrap()), (16, 8, [10, 220, 90]));
-    }
-
-    #[test]
-    fn hostile_files_fail_cleanly() {
-        let limits = PixelLimits::default();
-        let mut truncated = psd(20, 10, [1, 2, 3], false);
-        truncated.truncate(60);
-        assert!(composite_png(&truncated, limits).is_err());
-        let mut bomb = psd(1, 1, [1, 2, 3], false);
-        bomb[14..18].copy_from_slice(&100_000u32.to_be_bytes());
-        bomb[18..22].copy_from_slice(&100_000u32.to_be_bytes());
-        assert!(matches!(composite_png(&bomb, limits), Err(RenderError::TooLarge { .. })));
-        assert!(composite_png(b"not a psd at all", limits).is_err());
-    }
-}
+mod tests;

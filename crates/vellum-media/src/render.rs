@@ -1,22 +1,32 @@
 //! Image renditions (thumbnails, previews, presets) and perceptual hashes, in process.
 //!
-//! Pipeline: sniff → refuse over-limit headers without decoding → decode (JPEG at a DCT-scaled
-//! size) → resize the crop (in stored orientation) → apply EXIF orientation to the small
-//! result → encode. Output is 8-bit sRGB without an embedded profile.
+//! Pipeline: sniff → refuse over-limit headers without decoding → decode at no more than the
+//! size needed (JPEG scaled in the DCT domain; PNG, TIFF, GIF and PSD box-reduced while read a
+//! row at a time; large WebP scaled by libwebp in a sandboxed `vips`) → resize the crop (in
+//! stored orientation) → apply EXIF orientation to the small result → encode. Output is 8-bit
+//! sRGB without an embedded profile. Memory stays within a job's goal for every accepted size.
 
-mod colour;
-mod decode;
+pub(crate) mod colour;
+pub(crate) mod decode;
 mod encode;
+mod file;
 mod geometry;
+pub(crate) mod input;
 mod orient;
+pub(crate) mod reduce;
 mod resize;
+
+use std::borrow::Cow;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::header::{self, PixelLimits};
 use crate::metadata;
 use crate::sniff::{sniff, MediaType};
+pub use file::render_file;
 use geometry::{plan, Request};
+use input::Input;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -79,6 +89,8 @@ pub enum RenderError {
     Resize(String),
     #[error("encode failed: {0}")]
     Encode(String),
+    #[error(transparent)]
+    Tool(#[from] crate::tool::ToolError),
 }
 
 /// Decoded 8-bit pixels, RGB (3 channels) or RGBA (4), rows packed.
@@ -90,9 +102,21 @@ pub(crate) struct Pixels {
     pub data: Vec<u8>,
 }
 
-/// Renders `bytes` (JPEG, PNG incl. 16-bit, GIF first frame, WebP, TIFF) to `spec`.
-/// Over-limit images are refused from their header, before any decoding.
+/// Renders `bytes` (JPEG, PNG incl. 16-bit, GIF first frame, TIFF, PSD composite, WebP up to
+/// 16 MP) to `spec`. Over-limit images are refused from their header, before any decoding.
+/// Files are better given to [`render_file`], which never holds them whole.
 pub fn render_image(bytes: &[u8], spec: &RenditionSpec, limits: PixelLimits) -> Result<Vec<u8>, RenderError> {
+    render(Input::Bytes(bytes), None, spec, limits)
+}
+
+/// Renders `input` to `spec`; `scaled` is a smaller copy of its pixels made by a tool, decoded
+/// in its place (the original still gives size, orientation and colour profile).
+fn render(
+    input: Input<'_>,
+    scaled: Option<&Path>,
+    spec: &RenditionSpec,
+    limits: PixelLimits,
+) -> Result<Vec<u8>, RenderError> {
     if !(1..=RenditionSpec::MAX_SIDE).contains(&spec.width) || !(1..=RenditionSpec::MAX_SIDE).contains(&spec.height) {
         return Err(RenderError::InvalidSpec(format!("size {}×{}", spec.width, spec.height)));
     }
@@ -101,7 +125,7 @@ pub fn render_image(bytes: &[u8], spec: &RenditionSpec, limits: PixelLimits) -> 
         return Err(RenderError::InvalidSpec("focal point outside 0..1".into()));
     }
     let request = Request::Fit { width: spec.width, height: spec.height, fit: spec.fit, focal };
-    let pixels = pixels_for(bytes, request, limits)?;
+    let pixels = pixels_for(input, scaled, request, limits)?;
     let pixels = if spec.format == Format::Jpeg && pixels.channels == 4 {
         Pixels { channels: 3, data: encode::flatten_on_white(&pixels.data), ..pixels }
     } else {
@@ -113,7 +137,7 @@ pub fn render_image(bytes: &[u8], spec: &RenditionSpec, limits: PixelLimits) -> 
 /// 64-bit difference hash: the image (as displayed) shrunk to 9×8 gray, one bit per
 /// horizontally adjacent pair, set when the left pixel is brighter.
 pub fn perceptual_hash(bytes: &[u8], limits: PixelLimits) -> Result<u64, RenderError> {
-    let p = pixels_for(bytes, Request::Stretch { width: 9, height: 8 }, limits)?;
+    let p = pixels_for(Input::Bytes(bytes), None, Request::Stretch { width: 9, height: 8 }, limits)?;
     let c = usize::from(p.channels);
     let luma: Vec<u32> = p
         .data
@@ -145,20 +169,36 @@ pub fn hamming(a: u64, b: u64) -> u32 {
 }
 
 /// The oriented output pixels for `request`.
-fn pixels_for(bytes: &[u8], request: Request, limits: PixelLimits) -> Result<Pixels, RenderError> {
-    let media_type = sniff(&bytes[..bytes.len().min(64 * 1024)]);
-    if let Err((width, height)) = header::check(bytes, limits) {
+fn pixels_for(
+    input: Input<'_>,
+    scaled: Option<&Path>,
+    request: Request,
+    limits: PixelLimits,
+) -> Result<Pixels, RenderError> {
+    let media_type = sniff(&input.head()?);
+    // Size, orientation and profile: from the bytes, or from a bounded view of a file.
+    let meta: Cow<'_, [u8]> = match input {
+        Input::Bytes(b) => Cow::Borrowed(b),
+        Input::File(p) => Cow::Owned(metadata::file_view(p, media_type).map_err(input::io)?),
+    };
+    if let Err((width, height)) = header::check(&meta, limits) {
         return Err(RenderError::TooLarge { width, height });
     }
-    let orientation = metadata::orientation(bytes, media_type);
-    let icc = metadata::icc_profile(bytes, media_type);
-    let mut decoded = decode::decode(
-        bytes,
-        media_type,
-        |w, h| plan(w, h, orientation, request).ratio().min(1.0),
-        icc.as_deref(),
-        limits,
-    )?;
+    let orientation = metadata::orientation(&meta, media_type);
+    let icc = metadata::icc_profile(&meta, media_type);
+    let declared = header::dimensions(&meta);
+    drop(meta);
+    let min_ratio = |w: u32, h: u32| plan(w, h, orientation, request).ratio().min(1.0);
+    let mut decoded = match (scaled, declared) {
+        (Some(copy), Some((w, h))) => {
+            let (w, h) = (u32::try_from(w).unwrap_or(u32::MAX), u32::try_from(h).unwrap_or(u32::MAX));
+            // The copy stands for the full-size image, like a DCT-scaled JPEG decode.
+            let ratio = |cw: u32, _: u32| (min_ratio(w, h) * f64::from(w) / f64::from(cw.max(1))).min(1.0);
+            let copy = decode::decode(Input::File(copy), MediaType::Png, &ratio, None, limits)?;
+            decode::Decoded { full_w: w, full_h: h, ..copy }
+        }
+        _ => decode::decode(input, media_type, &min_ratio, icc.as_deref(), limits)?,
+    };
     if let (Some(icc), false) = (&icc, decoded.converted) {
         colour::rgb_to_srgb(&mut decoded.pixels.data, decoded.pixels.channels, icc);
     }
@@ -172,7 +212,10 @@ fn pixels_for(bytes: &[u8], request: Request, limits: PixelLimits) -> Result<Pix
 
 /// Whether `render_image` can handle this type in process.
 pub fn can_render(media_type: MediaType) -> bool {
-    matches!(media_type, MediaType::Jpeg | MediaType::Png | MediaType::Gif | MediaType::Webp | MediaType::Tiff)
+    matches!(
+        media_type,
+        MediaType::Jpeg | MediaType::Png | MediaType::Gif | MediaType::Webp | MediaType::Tiff | MediaType::Psd
+    )
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! What a version's file yields, by type: its metadata and the renditions made from it.
-//! Images are decoded in process; everything else goes through the external tools of
+//! Images are decoded in process from the staged file, a piece at a time (large WebP are first
+//! scaled by a tool); everything else goes through the external tools of
 //! `vellum_media::external`, in the job's own folder.
 
 use std::path::{Path, PathBuf};
@@ -52,15 +53,20 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f).await.map_err(|e| JobFailure::transient(e.to_string()))?
 }
 
-/// Preview, thumbnail and perceptual hash of a still image. Only the preview decodes the
-/// original; the thumbnail and the hash are made from the preview, which is far cheaper than
-/// decoding a large original three times.
-fn stills(bytes: &[u8], limits: PixelLimits) -> Result<(Vec<Output>, Option<u64>), JobFailure> {
-    let decode_failed = |e: render::RenderError| JobFailure::permanent(format!("the image could not be decoded: {e}"));
+/// Preview, thumbnail and perceptual hash of a still image file in the job folder `dir`. Only
+/// the preview decodes the original (read piece by piece, never whole); the thumbnail and the
+/// hash are made from the preview, which is far cheaper than decoding a large original three
+/// times.
+async fn stills(src: &Path, dir: &Path, limits: PixelLimits) -> Result<(Vec<Output>, Option<u64>), JobFailure> {
     let (preview_spec, thumb_spec) = (RenditionSpec::preview(), RenditionSpec::thumbnail());
-    let preview = render::render_image(bytes, &preview_spec, limits).map_err(decode_failed)?;
-    let thumbnail = render::render_image(&preview, &thumb_spec, limits).map_err(decode_failed)?;
-    let phash = render::perceptual_hash(&thumbnail, limits).ok();
+    let preview = render::render_file(src, dir, &preview_spec, limits).await.map_err(decode_failed)?;
+    let thumb = thumb_spec.clone();
+    let (thumbnail, preview, phash) = blocking(move || {
+        let thumbnail = render::render_image(&preview, &thumb, limits).map_err(decode_failed)?;
+        let phash = render::perceptual_hash(&thumbnail, limits).ok();
+        Ok((thumbnail, preview, phash))
+    })
+    .await?;
     let output = |name: &str, spec: &RenditionSpec, data: Vec<u8>| Output {
         name: name.into(),
         spec: serde_json::to_value(spec).unwrap_or_default(),
@@ -70,18 +76,35 @@ fn stills(bytes: &[u8], limits: PixelLimits) -> Result<(Vec<Output>, Option<u64>
     Ok((vec![output("thumbnail", &thumb_spec, thumbnail), output("preview", &preview_spec, preview)], phash))
 }
 
-async fn stills_of_file(
-    path: PathBuf,
-    limits: PixelLimits,
-) -> Result<(Vec<Output>, Option<u64>, MediaInfo), JobFailure> {
+/// Why an image could not be rendered, for the uploader: a missing or failing tool, or the file.
+pub(super) fn decode_failed(e: render::RenderError) -> JobFailure {
+    match e {
+        render::RenderError::Tool(t) => tool_failure(t),
+        other => JobFailure::permanent(format!("the image could not be decoded: {other}")),
+    }
+}
+
+/// Metadata of an image file, from a bounded view of it.
+async fn image_info(path: &Path) -> Result<MediaInfo, JobFailure> {
+    let path = path.to_path_buf();
     blocking(move || {
-        let bytes = std::fs::read(&path).map_err(|e| JobFailure::transient(e.to_string()))?;
-        let kind = vellum_media::sniff(&bytes);
-        let info = metadata::extract_image(&bytes, kind);
-        let (outputs, phash) = stills(&bytes, limits)?;
-        Ok((outputs, phash, info))
+        use std::io::Read;
+        let io = |e: std::io::Error| JobFailure::transient(e.to_string());
+        let mut head = Vec::new();
+        std::fs::File::open(&path).map_err(io)?.take(64 * 1024).read_to_end(&mut head).map_err(io)?;
+        metadata::extract_file(&path, vellum_media::sniff(&head)).map_err(io)
     })
     .await
+}
+
+async fn stills_of_file(
+    path: PathBuf,
+    dir: &Path,
+    limits: PixelLimits,
+) -> Result<(Vec<Output>, Option<u64>, MediaInfo), JobFailure> {
+    let info = image_info(&path).await?;
+    let (outputs, phash) = stills(&path, dir, limits).await?;
+    Ok((outputs, phash, info))
 }
 
 fn file_output(name: &str, spec: serde_json::Value, content_type: &'static str, path: PathBuf) -> Output {
@@ -91,15 +114,9 @@ fn file_output(name: &str, spec: serde_json::Value, content_type: &'static str, 
 /// Derives metadata and renditions for a file of type `kind` staged at `src` in `dir`.
 pub async fn derive(kind: MediaType, src: &Path, dir: &Path, limits: PixelLimits) -> Result<Derived, JobFailure> {
     match kind {
-        MediaType::Jpeg | MediaType::Png | MediaType::Gif | MediaType::Webp | MediaType::Tiff => {
-            let src = src.to_path_buf();
-            blocking(move || {
-                let bytes = std::fs::read(&src).map_err(|e| JobFailure::transient(e.to_string()))?;
-                let info = metadata::extract_image(&bytes, kind);
-                let (outputs, phash) = stills(&bytes, limits)?;
-                Ok(Derived { info, outputs, phash, page_hashes: Vec::new() })
-            })
-            .await
+        MediaType::Jpeg | MediaType::Png | MediaType::Gif | MediaType::Webp | MediaType::Tiff | MediaType::Psd => {
+            let (outputs, phash, info) = stills_of_file(src.to_path_buf(), dir, limits).await?;
+            Ok(Derived { info, outputs, phash, page_hashes: Vec::new() })
         }
         MediaType::Pdf => pdf(src, dir, limits).await,
         MediaType::OfficeDocument | MediaType::LegacyOffice => {
@@ -114,37 +131,24 @@ pub async fn derive(kind: MediaType, src: &Path, dir: &Path, limits: PixelLimits
         MediaType::Mp3 | MediaType::Wav | MediaType::Aac | MediaType::Ogg | MediaType::Flac => {
             let info = probe::probe_video(src, dir).await.map_err(|e| bad("audio file")(e.to_string()))?;
             let wave = external::audio_waveform(src, dir).await.map_err(tool_failure)?;
-            let (mut outputs, _, _) = stills_of_file(wave.clone(), limits).await?;
+            let (mut outputs, _, _) = stills_of_file(wave.clone(), dir, limits).await?;
             outputs.push(file_output("waveform", json!({"width": 1200, "height": 240}), "image/png", wave));
             Ok(Derived { info, outputs, phash: None, page_hashes: Vec::new() })
         }
         MediaType::Heic => {
             let jpeg = external::heic_to_jpeg(src, dir).await.map_err(tool_failure)?;
-            converted(src, kind, jpeg, limits).await
-        }
-        MediaType::Psd => {
-            let src = src.to_path_buf();
-            blocking(move || {
-                let bytes = std::fs::read(&src).map_err(|e| JobFailure::transient(e.to_string()))?;
-                let png = vellum_media::psd::composite_png(&bytes, limits)
-                    .map_err(|e| JobFailure::permanent(format!("the Photoshop file could not be flattened: {e}")))?;
-                let mut info = metadata::extract_image(&png, MediaType::Png);
-                info.color_profile = None;
-                let (outputs, phash) = stills(&png, limits)?;
-                Ok(Derived { info, outputs, phash, page_hashes: Vec::new() })
-            })
-            .await
+            converted(src, kind, jpeg, dir, limits).await
         }
         MediaType::Svg => {
             let png = external::svg_to_png(src, dir, 2048).await.map_err(tool_failure)?;
-            let (outputs, phash, raster) = stills_of_file(png, limits).await?;
+            let (outputs, phash, raster) = stills_of_file(png, dir, limits).await?;
             // An SVG has no pixel size of its own; report the rasterised one.
             let info = MediaInfo { width: raster.width, height: raster.height, ..MediaInfo::default() };
             Ok(Derived { info, outputs, phash, page_hashes: Vec::new() })
         }
         MediaType::PostScript => {
             let png = external::postscript_to_png(src, dir).await.map_err(tool_failure)?;
-            let (outputs, phash, raster) = stills_of_file(png, limits).await?;
+            let (outputs, phash, raster) = stills_of_file(png, dir, limits).await?;
             let info = MediaInfo { width: raster.width, height: raster.height, ..MediaInfo::default() };
             Ok(Derived { info, outputs, phash, page_hashes: Vec::new() })
         }
@@ -157,15 +161,14 @@ async fn converted(
     original: &Path,
     kind: MediaType,
     jpeg: PathBuf,
+    dir: &Path,
     limits: PixelLimits,
 ) -> Result<Derived, JobFailure> {
-    let (outputs, phash, raster) = stills_of_file(jpeg, limits).await?;
+    let (outputs, phash, raster) = stills_of_file(jpeg, dir, limits).await?;
     let original = original.to_path_buf();
-    let mut info = blocking(move || {
-        let bytes = std::fs::read(&original).map_err(|e| JobFailure::transient(e.to_string()))?;
-        Ok(metadata::extract_image(&bytes, kind))
-    })
-    .await?;
+    let mut info =
+        blocking(move || metadata::extract_file(&original, kind).map_err(|e| JobFailure::transient(e.to_string())))
+            .await?;
     info.width = info.width.or(raster.width);
     info.height = info.height.or(raster.height);
     Ok(Derived { info, outputs, phash, page_hashes: Vec::new() })
@@ -176,7 +179,7 @@ async fn pdf(src: &Path, dir: &Path, limits: PixelLimits) -> Result<Derived, Job
     let pages = info.page_count.unwrap_or(1).clamp(1, MAX_PAGES);
     let files = external::pdf_pages(src, dir, 1, pages, 2048).await.map_err(tool_failure)?;
     let first = files.first().cloned().ok_or_else(|| JobFailure::permanent("the PDF has no pages"))?;
-    let (mut outputs, phash, _) = stills_of_file(first, limits).await?;
+    let (mut outputs, phash, _) = stills_of_file(first, dir, limits).await?;
     let paths = files.clone();
     let page_hashes = blocking(move || {
         Ok(paths
@@ -200,7 +203,7 @@ async fn video(src: &Path, dir: &Path, limits: PixelLimits) -> Result<Derived, J
     let mut phash = None;
     if info.codec.is_some() && info.width.is_some() {
         let poster = external::video_poster(src, dir, (duration / 2.0).min(1.0), 2048).await.map_err(tool_failure)?;
-        let (stills, hash, _) = stills_of_file(poster.clone(), limits).await?;
+        let (stills, hash, _) = stills_of_file(poster.clone(), dir, limits).await?;
         outputs.extend(stills);
         phash = hash;
         outputs.push(file_output("poster", json!({"at": (duration / 2.0).min(1.0)}), "image/jpeg", poster));

@@ -71,13 +71,7 @@ pub(crate) async fn render_rendition(core: &Core, job: &Job) -> std::result::Res
         .tempdir()
         .map_err(|e| JobFailure::transient(format!("no job folder: {e}")))?;
     let path = stage(core, &key, dir.path()).await?;
-    let bytes = tokio::fs::read(&path).await.map_err(|e| JobFailure::transient(e.to_string()))?;
-    let limits = core.limits.pixels;
-    let render_spec = spec.clone();
-    let out = tokio::task::spawn_blocking(move || render::render_image(&bytes, &render_spec, limits))
-        .await
-        .map_err(|e| JobFailure::transient(e.to_string()))?
-        .map_err(|e| JobFailure::permanent(format!("the image could not be rendered: {e}")))?;
+    let out = render::render_file(&path, dir.path(), &spec, core.limits.pixels).await.map_err(derive::decode_failed)?;
     let r = store_rendition(core, &version, &name, &spec, out).await?;
     let mut tx = core.store.write().await?;
     crate::blobs::record(&mut tx, core.blobs.as_ref(), &r.sha256, r.size, r.created_at).await?;
@@ -276,8 +270,10 @@ impl Core {
             Err((w, h)) => Err(Error::invalid(
                 "image_too_large",
                 format!(
-                    "the image declares {w}×{h} pixels; this server accepts at most {} pixels and {} pixels a side",
-                    self.limits.pixels.max_pixels, self.limits.pixels.max_side
+                    "the image declares {w}×{h} pixels; this server accepts at most {} pixels of this kind of image \
+                     and {} pixels a side",
+                    self.limits.pixels.max_pixels_for(header::holding(&head)),
+                    self.limits.pixels.max_side
                 ),
             )),
         }

@@ -125,3 +125,57 @@ fn garbage_never_panics() {
         }
     }
 }
+
+/// A JPEG head up to a frame header of `marker` with the given sampling factors.
+fn jpeg_frame(marker: u8, sampling: &[u8]) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8, 0xFF, marker];
+    b.extend_from_slice(&(8 + 3 * sampling.len() as u16).to_be_bytes());
+    b.extend_from_slice(&[8, 0x1F, 0x40, 0x1F, 0x40, sampling.len() as u8]); // 8000×8000
+    for (i, s) in sampling.iter().enumerate() {
+        b.extend_from_slice(&[i as u8 + 1, *s, 0]);
+    }
+    b
+}
+
+#[test]
+fn progressive_jpeg_limit_follows_its_coefficients() {
+    let limits = PixelLimits::default();
+    let at = |marker, sampling: &[u8]| limits.max_pixels_for(holding(&jpeg_frame(marker, sampling)));
+    assert_eq!(holding(&jpeg_frame(0xC0, &[0x22, 0x11, 0x11])), Holding::Reduced);
+    assert_eq!(at(0xC2, &[0x11, 0x11, 0x11]), 64_000_000, "4:4:4, three coefficients a pixel");
+    assert_eq!(at(0xC2, &[0x22, 0x11, 0x11]), 128_000_000, "4:2:0, one and a half");
+    assert_eq!(at(0xC2, &[0x11]), 192_000_000, "grayscale, one");
+    assert_eq!(at(0xC2, &[0x11, 0x11, 0x11, 0x11]), 48_000_000, "CMYK, four");
+    assert_eq!(at(0xC3, &[0x11, 0x11, 0x11]), 64_000_000, "lossless: never decoded at a reduced size");
+    // 8000×8000 progressive 4:4:4 is at the limit; one row more is over it.
+    assert_eq!(check(&jpeg_frame(0xC2, &[0x11, 0x11, 0x11]), limits), Ok(()));
+    let mut taller = jpeg_frame(0xC2, &[0x11, 0x11, 0x11]);
+    taller[7..9].copy_from_slice(&8001u16.to_be_bytes());
+    assert_eq!(check(&taller, limits), Err((8000, 8001)));
+}
+
+#[test]
+fn webp_and_heic_limits_follow_their_decoders() {
+    let limits = PixelLimits::default();
+    let mut lossy = b"RIFF\0\0\0\0WEBPVP8 \x0a\0\0\0\0\0\0\x9d\x01\x2a".to_vec();
+    lossy.extend_from_slice(&[0x3F, 0x01, 0xEF, 0x00]);
+    assert_eq!(holding(&lossy), Holding::Reduced);
+    let lossless = b"RIFF\0\0\0\0WEBPVP8L\x05\0\0\0\x2f\0\0\0\0".to_vec();
+    assert_eq!(holding(&lossless), Holding::WholeWebp);
+    // Extended: the flags announce an animation; otherwise the picture chunk tells.
+    let vp8x = |flags: u8, then: &[u8]| {
+        let mut b = b"RIFF\0\0\0\0WEBPVP8X\x0a\0\0\0".to_vec();
+        b.extend_from_slice(&[flags, 0, 0, 0, 0x3F, 0x01, 0x00, 0xEF, 0x00, 0x00]);
+        b.extend_from_slice(then);
+        b
+    };
+    assert_eq!(holding(&vp8x(0x02, b"ANIM")), Holding::WholeWebp);
+    assert_eq!(holding(&vp8x(0x20, b"ICCP\x02\0\0\0abVP8 \0\0\0\0")), Holding::Reduced);
+    assert_eq!(holding(&vp8x(0x00, b"VP8L\0\0\0\0")), Holding::WholeWebp);
+    assert_eq!(holding(&vp8x(0x00, b"")), Holding::WholeWebp, "unknown until the picture chunk");
+    assert_eq!(limits.max_pixels_for(Holding::WholeWebp), 64_000_000);
+    let heic = bmff_box(b"ftyp", b"heic\0\0\0\0mif1heic");
+    assert_eq!(holding(&heic), Holding::Heic);
+    assert_eq!(limits.max_pixels_for(Holding::Heic), 80_000_000);
+    assert_eq!(limits.max_pixels_for(Holding::Reduced), 200_000_000);
+}

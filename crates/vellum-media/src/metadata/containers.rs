@@ -143,12 +143,21 @@ fn png(b: &[u8]) -> Blocks<'_> {
     out
 }
 
+/// WebP chunks: ICCP, EXIF and XMP anywhere in the RIFF structure.
 fn webp(b: &[u8]) -> Blocks<'_> {
     let mut out = Blocks::default();
-    if let Ok(mut d) = image::codecs::webp::WebPDecoder::new(Cursor::new(b)) {
-        out.icc = d.icc_profile().ok().flatten();
-        out.exif = d.exif_metadata().ok().flatten().map(strip_exif_prefix).map(Cow::Owned);
-        out.xmp = d.xmp_metadata().ok().flatten().map(Cow::Owned);
+    let mut pos = 12usize;
+    while let (Some(kind), Some(size)) =
+        (b.get(pos..pos + 4), b.get(pos + 4..pos + 8).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize))
+    {
+        let Some(body) = pos.checked_add(8 + size).and_then(|end| b.get(pos + 8..end)) else { break };
+        match kind {
+            b"ICCP" => out.icc = Some(body.to_vec()),
+            b"EXIF" => out.exif = Some(Cow::Owned(strip_exif_prefix(body.to_vec()))),
+            b"XMP " => out.xmp = Some(Cow::Borrowed(body)),
+            _ => {}
+        }
+        pos += 8 + size + (size & 1);
     }
     out
 }

@@ -41,7 +41,7 @@ fn contain_and_cover() {
 #[test]
 fn refuses_over_limit_and_bad_specs() {
     let src = png(600, 300);
-    let tight = PixelLimits { max_pixels: 1000, max_side: 50_000 };
+    let tight = PixelLimits { max_pixels: 1000, ..PixelLimits::default() };
     assert!(matches!(
         render_image(&src, &RenditionSpec::thumbnail(), tight),
         Err(RenderError::TooLarge { width: 600, height: 300 })

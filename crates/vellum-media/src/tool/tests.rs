@@ -39,33 +39,58 @@ async fn missing_program_is_not_installed() {
     assert!(matches!(err, ToolError::NotInstalled(_)), "{err}");
 }
 
+/// Command lines of running processes that contain `marker` (the shell that started them aside).
+fn running_with(marker: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(marker) && !c.contains("sh -c"))
+        .collect()
+}
+
+/// Waits until no process carries `marker` (a killed process may take a moment to be reaped);
+/// what still runs after a generous while is returned, for the assertion to show.
+async fn survivors(marker: &str) -> Vec<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let running = running_with(marker);
+        if running.is_empty() || std::time::Instant::now() > deadline {
+            return running;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// An argument for `sleep` that no other process has: 40–89 seconds with this process's id
+/// as the decimals.
+fn marker() -> String {
+    format!("{}.{}", 40 + std::process::id() % 50, std::process::id())
+}
+
 #[tokio::test]
 async fn timeout_kills_the_program() {
     let d = dir();
-    let started = std::time::Instant::now();
-    let tool = Tool::new("sleep", d.path()).arg("30").timeout(Duration::from_millis(300));
+    let marker = format!("{}1", marker());
+    let tool = Tool::new("sleep", d.path()).arg(&marker).timeout(Duration::from_millis(300));
+    // Had run waited for sleep to finish, it would have succeeded.
     let err = run(&tool).await.unwrap_err();
     assert!(matches!(err, ToolError::TimedOut { .. }), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(10));
+    let left = survivors(&marker).await;
+    assert!(left.is_empty(), "the program outlived its timeout: {left:?}");
 }
 
 #[tokio::test]
 async fn timeout_also_ends_what_the_program_started() {
     let d = dir();
     // The shell starts a grandchild with an argument nothing else uses, and waits.
-    let marker = format!("{}.{}", 40 + std::process::id() % 50, std::process::id());
+    let marker = format!("{}2", marker());
     let script = format!("sleep {marker} & wait");
     let tool = Tool::new("sh", d.path()).args(["-c", &script]).timeout(Duration::from_millis(500));
     assert!(matches!(run(&tool).await.unwrap_err(), ToolError::TimedOut { .. }));
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let running: Vec<String> = std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| c.contains(&marker) && !c.contains("sh -c"))
-        .collect();
-    assert!(running.is_empty(), "the grandchild outlived the timeout: {running:?}");
+    let left = survivors(&marker).await;
+    assert!(left.is_empty(), "the grandchild outlived the timeout: {left:?}");
 }
 
 #[tokio::test]

@@ -20,6 +20,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("gs", "ghostscript"),
     ("pdfinfo", "poppler-utils"),
     ("pdftotext", "poppler-utils"),
+    ("soffice", "libreoffice-writer-nogui"),
 ];
 
 /// Whether `name` is installed. Missing: fails under CI=true, otherwise skips with a note.
