@@ -12,7 +12,7 @@ use std::{
 };
 
 use crate::tool::{run, Tool, ToolError};
-pub use office::office_to_pdf;
+pub use office::{office_convert, office_to_pdf};
 
 const GIB: u64 = 1 << 30;
 

@@ -18,31 +18,39 @@ fn lock_path() -> PathBuf {
 
 /// Converts a word-processing, spreadsheet or presentation file to PDF with LibreOffice.
 pub async fn office_to_pdf(src: &Path, dir: &Path) -> Result<PathBuf, ToolError> {
+    office_convert(src, dir, "pdf", "pdf").await
+}
+
+/// Converts `src` with LibreOffice to `target` (a `--convert-to` filter such as `pdf` or
+/// `docx:MS Word 2007 XML`), writing a file with the extension `ext` — one conversion at a time
+/// on this host and tried again once on a crash. Tests that make office fixtures use it too,
+/// so they never start LibreOffice beside a worker's conversion.
+pub async fn office_convert(src: &Path, dir: &Path, target: &str, ext: &str) -> Result<PathBuf, ToolError> {
     let _turn = host_turn().await;
-    match convert(src, dir, "lo-profile").await {
-        Err(e) if crashed(&e) => convert(src, dir, "lo-profile-retry").await,
+    match convert(src, dir, "lo-profile", target, ext).await {
+        Err(e) if crashed(&e) => convert(src, dir, "lo-profile-retry", target, ext).await,
         other => other,
     }
 }
 
-async fn convert(src: &Path, dir: &Path, profile: &str) -> Result<PathBuf, ToolError> {
+async fn convert(src: &Path, dir: &Path, profile: &str, target: &str, ext: &str) -> Result<PathBuf, ToolError> {
     let out = dir.join("office");
     std::fs::create_dir_all(&out)?;
     let profile: OsString = format!("-env:UserInstallation=file://{}", dir.join(profile).display()).into();
     let tool = Tool::new("soffice", dir)
         .arg(profile)
-        .args(["--headless", "--norestore", "--nolockcheck", "--convert-to", "pdf", "--outdir"])
+        .args(["--headless", "--norestore", "--nolockcheck", "--convert-to", target, "--outdir"])
         .arg(out.as_os_str())
         .arg(src.as_os_str())
         .timeout(Duration::from_secs(180))
         // LibreOffice maps much more than it uses.
         .memory_limit(Some(8 * GIB));
     run(&tool).await?;
-    let pdf = outputs(&out, "")?.into_iter().find(|p| p.extension().is_some_and(|e| e == "pdf"));
-    pdf.ok_or_else(|| ToolError::Failed {
+    let made = outputs(&out, "")?.into_iter().find(|p| p.extension().is_some_and(|e| e == ext));
+    made.ok_or_else(|| ToolError::Failed {
         program: "soffice".into(),
         status: Some(0),
-        stderr_tail: "no PDF written".into(),
+        stderr_tail: format!("no .{ext} file written"),
     })
 }
 

@@ -233,12 +233,17 @@ async fn office_documents_become_pdf_pages(app: &TestApp) {
     let token = setup(app).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("brief.html"), "<h1>Spring brief</h1><p>Audience: savers.</p>").unwrap();
-    run(Command::new("soffice")
-        .arg(format!("-env:UserInstallation=file://{}/profile", dir.path().display()))
-        .args(["--headless", "--convert-to", "docx:MS Word 2007 XML", "--outdir"])
-        .arg(dir.path())
-        .arg(dir.path().join("brief.html")));
-    let docx = std::fs::read(dir.path().join("brief.docx")).unwrap();
+    // Made the way workers convert (one LibreOffice at a time on this host, retried on a
+    // crash): two LibreOffices starting at once on fresh profiles is what once failed CI here.
+    let made = vellum_media::external::office_convert(
+        &dir.path().join("brief.html"),
+        dir.path(),
+        "docx:MS Word 2007 XML",
+        "docx",
+    )
+    .await
+    .unwrap();
+    let docx = std::fs::read(made).unwrap();
     let id = upload(app, &token, "written", "brief.docx", &docx).await;
     process(app).await;
     let v = version(app, &token, &id).await;
