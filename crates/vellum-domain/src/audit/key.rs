@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 #[derive(Clone)]
 pub struct AuditKey {
     signing: SigningKey,
-    tag_key: [u8; 32],
+    /// The HMAC already keyed with the tag key: each tag clones it instead of keying anew.
+    tagger: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for AuditKey {
@@ -28,7 +29,10 @@ impl AuditKey {
     pub fn from_seed(seed: [u8; 32]) -> Self {
         // A separate key for tags, so a tag never doubles as anything a signature means.
         let tag_key: [u8; 32] = Sha256::new().chain_update(b"vellum-audit-tag/1").chain_update(seed).finalize().into();
-        AuditKey { signing: SigningKey::from_bytes(&seed), tag_key }
+        // An HMAC takes keys of any length, so keying cannot fail; the fallback is unreachable.
+        let tagger =
+            Hmac::<Sha256>::new_from_slice(&tag_key).unwrap_or_else(|_| Hmac::<Sha256>::new(&Default::default()));
+        AuditKey { signing: SigningKey::from_bytes(&seed), tagger }
     }
 
     /// Parses the stored form: the seed as 64 hex digits (surrounding white space ignored).
@@ -55,26 +59,17 @@ impl AuditKey {
 
     /// The tag of an event hash: HMAC-SHA256 under the tag key, hex.
     pub fn tag(&self, event_hash: &str) -> String {
-        // An HMAC accepts keys of any length, so this cannot fail.
-        match Hmac::<Sha256>::new_from_slice(&self.tag_key) {
-            Ok(mut mac) => {
-                mac.update(event_hash.as_bytes());
-                hex::encode(mac.finalize().into_bytes())
-            }
-            Err(_) => String::new(),
-        }
+        let mut mac = self.tagger.clone();
+        mac.update(event_hash.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 
     /// Whether `tag` is this key's tag of `event_hash` (constant time).
     pub fn tag_matches(&self, event_hash: &str, tag: &str) -> bool {
         let Ok(bytes) = hex::decode(tag) else { return false };
-        match Hmac::<Sha256>::new_from_slice(&self.tag_key) {
-            Ok(mut mac) => {
-                mac.update(event_hash.as_bytes());
-                mac.verify_slice(&bytes).is_ok()
-            }
-            Err(_) => false,
-        }
+        let mut mac = self.tagger.clone();
+        mac.update(event_hash.as_bytes());
+        mac.verify_slice(&bytes).is_ok()
     }
 }
 
