@@ -23,17 +23,19 @@ use vellum_store::{
 struct Db {
     store: Store,
     _dir: Option<tempfile::TempDir>,
+    /// Dropped after `store` (fields drop in order): the database goes when the test ends.
+    _pg: Option<vellum_store::testing::TempPostgres>,
 }
 
 async fn sqlite() -> Db {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-    Db { store: Store::connect(&url).await.unwrap(), _dir: Some(dir) }
+    Db { store: Store::connect(&url).await.unwrap(), _dir: Some(dir), _pg: None }
 }
 
 async fn postgres() -> Option<Db> {
-    match vellum_store::testing::fresh_postgres().await {
-        Ok(url) => Some(Db { store: Store::connect(&url).await.unwrap(), _dir: None }),
+    match vellum_store::testing::TempPostgres::fresh().await {
+        Ok(pg) => Some(Db { store: Store::connect(pg.url()).await.unwrap(), _dir: None, _pg: Some(pg) }),
         Err(e) if !vellum_store::testing::in_ci() => {
             eprintln!("skipping the PostgreSQL run: {e}");
             None
