@@ -17,6 +17,7 @@ mod row;
 mod schema;
 pub mod testing;
 pub mod users;
+mod values;
 pub mod workflows;
 pub mod workspaces;
 
