@@ -9,6 +9,7 @@
 pub mod assets;
 pub mod audit;
 mod dialect;
+pub mod import_index;
 pub mod jobs;
 pub mod model;
 pub mod probe;
