@@ -32,6 +32,9 @@ pub enum ImportOutcome {
 pub struct ImportItem {
     pub fields: UploadFields,
     pub blob: StoredBlob,
+    /// The file's first `media::UPLOAD_HEAD_BYTES` (all of a shorter file) if the importer
+    /// kept them; otherwise they are read back from the blob store.
+    pub head: Option<Vec<u8>>,
     pub source: Option<ImportSource>,
 }
 
@@ -70,7 +73,11 @@ impl Core {
                     continue;
                 }
             };
-            checked.push(self.check_upload(&new.blob).await.map(|()| (new, item.source)));
+            let head_ok = match &item.head {
+                Some(head) => self.check_upload_head(head),
+                None => self.check_upload(&new.blob).await,
+            };
+            checked.push(head_ok.map(|()| (new, item.source)));
         }
         let mut tx = self.store.write().await?;
         let access = access::workspace(&mut tx, &actor.user, ws).await?;

@@ -25,6 +25,8 @@ use crate::{jobs::JobFailure, Actor, Core, Error, ErrorKind, Result, StoredBlob}
 
 /// How much of a file is read to recognise it and check its declared size.
 const HEAD: usize = 64 * 1024;
+/// How many leading bytes `Core::check_upload_head` wants (the whole file if it is shorter).
+pub const UPLOAD_HEAD_BYTES: usize = HEAD;
 
 /// Whether `name` is a rendition the processing job makes (for the types that have it):
 /// thumbnail, preview, poster, filmstrip, proxy, waveform, pdf (office documents) and page-N.
@@ -267,8 +269,13 @@ impl Core {
     /// Refuses an upload whose header declares an image over the pixel limits, before any row
     /// points at it.
     pub async fn check_upload(&self, blob: &StoredBlob) -> Result<()> {
-        let head = read_head(self, &blob.key).await?;
-        match header::check(&head, self.limits.pixels) {
+        self.check_upload_head(&read_head(self, &blob.key).await?)
+    }
+
+    /// `check_upload` on the file's first `UPLOAD_HEAD_BYTES` (or all of a shorter file),
+    /// for a caller that has them in hand and need not read the blob again (imports).
+    pub fn check_upload_head(&self, head: &[u8]) -> Result<()> {
+        match header::check(head, self.limits.pixels) {
             Ok(()) => Ok(()),
             Err((w, h)) => Err(Error::invalid(
                 "image_too_large",

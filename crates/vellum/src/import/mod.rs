@@ -24,17 +24,18 @@ pub struct ImportArgs {
     /// Act as this user (default: the workspace's first owner).
     #[arg(long = "as")]
     pub as_user: Option<String>,
-    /// Files read and hashed at once (default: one per core).
+    /// Files read and hashed at once (default: two per core).
     #[arg(long)]
     pub jobs: Option<usize>,
     #[command(flatten)]
     pub storage: StorageArgs,
 }
 
-/// One file read and hashed per core: hashing is the CPU work, and reads that wait on the
-/// disk are covered by the other stagers.
+/// Two files read and hashed per core: a stager's reading and its hashing and writing take
+/// turns (on two threads), so one per core leaves cores idle; measured on 2 cores and tmpfs,
+/// 2 stagers took 1.15–1.48 s, 3 took 1.11–1.26 s and 4 took 0.74–1.06 s for 1 GiB.
 pub fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
+    2 * std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// Counts of what an import did.

@@ -1,4 +1,4 @@
-//! The import pipeline: several tasks read, hash and stage files at once (one per core), while
+//! The import pipeline: several tasks read, hash and stage files at once (two per core), while
 //! one committer makes whatever is staged durable with one flush and records it in one
 //! transaction. Hashing the next files overlaps the flushes and commits of the last ones, and
 //! the slower the flushes, the larger the batches grow.
@@ -21,6 +21,7 @@ use tokio::{
 };
 use vellum_core::{
     assets::{ImportItem, ImportOutcome, ImportSource, UploadFields},
+    media::UPLOAD_HEAD_BYTES,
     Actor, Core, PendingBlob,
 };
 
@@ -49,7 +50,8 @@ pub struct Plan<'a> {
 /// A file read into a pending blob, with whether its size and time may be recorded for it.
 struct Staged {
     index: usize,
-    blob: Result<PendingBlob, String>,
+    /// The pending blob and the file's first bytes.
+    blob: Result<(PendingBlob, Vec<u8>), String>,
     vouched: bool,
     budget: OwnedSemaphorePermit,
 }
@@ -68,14 +70,18 @@ fn fill(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-/// Streams one file into a pending blob (hashed, not yet durable). Runs on a blocking
-/// thread: reads are plain reads into a buffer reused from file to file, and only the blob
-/// writer's own work is handed to the runtime.
-fn stage(rt: &Handle, core: &Core, path: &Path, buf: &mut [u8]) -> Result<PendingBlob, String> {
+/// Streams one file into a pending blob (hashed, not yet durable), keeping its first bytes
+/// for the upload check so the committer need not read them back. Runs on a blocking thread:
+/// reads are plain reads into a buffer reused from file to file, and only the blob writer's
+/// own work is handed to the runtime.
+fn stage(rt: &Handle, core: &Core, path: &Path, buf: &mut [u8]) -> Result<(PendingBlob, Vec<u8>), String> {
     let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut writer = rt.block_on(core.begin_blob()).map_err(|e| e.to_string())?;
+    let mut head = None;
     loop {
         let n = fill(&mut file, buf).map_err(|e| e.to_string())?;
+        // The first read is at least UPLOAD_HEAD_BYTES long unless the file is shorter.
+        head.get_or_insert_with(|| buf[..n.min(UPLOAD_HEAD_BYTES)].to_vec());
         if n == 0 {
             break;
         }
@@ -84,7 +90,8 @@ fn stage(rt: &Handle, core: &Core, path: &Path, buf: &mut [u8]) -> Result<Pendin
         }
         rt.block_on(writer.write(&buf[..n])).map_err(|e| e.to_string())?;
     }
-    rt.block_on(writer.finish_pending()).map_err(|e| e.to_string())
+    let blob = rt.block_on(writer.finish_pending()).map_err(|e| e.to_string())?;
+    Ok((blob, head.unwrap_or_default()))
 }
 
 fn fields_for(path: &Path) -> UploadFields {
@@ -100,8 +107,10 @@ fn mib(bytes: u64) -> u32 {
     u32::try_from(bytes.div_ceil(1 << 20)).unwrap_or(u32::MAX).clamp(1, STAGED_MIB)
 }
 
-/// Bytes read at a time: the blob writer's chunk, so each read becomes one write.
+/// Bytes read at a time: the blob writer's chunk, so each read becomes one write (and more
+/// than the upload check's head).
 const READ_CHUNK: usize = 1 << 20;
+const _: () = assert!(READ_CHUNK >= UPLOAD_HEAD_BYTES);
 
 /// Starts `jobs` stagers over `files`, each a blocking thread that takes the next file until
 /// none are left; their results arrive on the returned channel in the order they finish.
@@ -140,12 +149,12 @@ fn start_stagers(
 /// Waits for at least one staged file, then takes whatever else is ready, up to a batch.
 async fn next_batch(rx: &mut mpsc::Receiver<Staged>) -> Option<Vec<Staged>> {
     let first = rx.recv().await?;
-    let mut bytes = first.blob.as_ref().map_or(0, |b| b.size);
+    let mut bytes = first.blob.as_ref().map_or(0, |(b, _)| b.size);
     let mut batch = vec![first];
     while batch.len() < BATCH_FILES && bytes < BATCH_BYTES {
         match rx.try_recv() {
             Ok(s) => {
-                bytes += s.blob.as_ref().map_or(0, |b| b.size);
+                bytes += s.blob.as_ref().map_or(0, |(b, _)| b.size);
                 batch.push(s);
             }
             Err(_) => break,
@@ -174,18 +183,20 @@ pub async fn import_files(
         for Staged { index, blob, vouched, budget } in batch {
             held.push(budget);
             match blob {
-                Ok(p) => {
+                Ok((p, head)) => {
                     pending.push(p);
-                    order.push((index, vouched));
+                    order.push((index, vouched, head));
                 }
                 Err(e) => report(&files[index], Err(e)),
             }
         }
         let stored = plan.core.commit_blobs(pending).await.map_err(|e| e.to_string())?;
+        let mut indexes = Vec::with_capacity(order.len());
         let items = order
-            .iter()
+            .into_iter()
             .zip(stored)
-            .map(|(&(index, vouched), blob)| {
+            .map(|((index, vouched, head), blob)| {
+                indexes.push(index);
                 let file = &files[index];
                 let source = match (&plan.root, &file.rel, file.mtime_ns, vouched) {
                     (Some(root), Some(rel), Some(mtime_ns), true) => {
@@ -193,11 +204,11 @@ pub async fn import_files(
                     }
                     _ => None,
                 };
-                ImportItem { fields: fields_for(&file.path), blob, source }
+                ImportItem { fields: fields_for(&file.path), blob, head: Some(head), source }
             })
             .collect();
         let outcomes = plan.core.import_assets(plan.actor, plan.ws, items).await.map_err(|e| e.to_string())?;
-        for (&(index, _), outcome) in order.iter().zip(outcomes) {
+        for (index, outcome) in indexes.into_iter().zip(outcomes) {
             report(&files[index], outcome.map_err(|e| e.to_string()));
         }
         drop(held);
