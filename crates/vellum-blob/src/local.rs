@@ -236,6 +236,37 @@ impl BlobWriter for LocalWriter {
         self.tmp = PathBuf::new();
         Ok(StoredBlob { key, size })
     }
+
+    fn append_file(&mut self, file: &mut File, buf: &mut [u8], max: u64) -> Result<u64> {
+        use std::io::Read;
+        // Taken for the duration: after an error the writer is unusable and Drop cleans up.
+        let (mut out, mut hasher) =
+            self.state.take().ok_or_else(|| Error::Io(std::io::Error::other("blob writer used after an error")))?;
+        // What `write` buffered comes first.
+        hasher.update(&self.buf);
+        out.write_all(&self.buf)?;
+        self.buf.clear();
+        let mut appended = 0;
+        loop {
+            let n = match file.read(buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if self.written + n as u64 > max {
+                return Err(crate::too_large(max));
+            }
+            // Hashed and written on this thread while the chunk is still in cache: no copy
+            // into `self.buf` and no hand-off per chunk.
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n])?;
+            self.written += n as u64;
+            appended += n as u64;
+        }
+        self.state = Some((out, hasher));
+        Ok(appended)
+    }
 }
 
 impl LocalWriter {
@@ -323,6 +354,39 @@ mod tests {
         assert_eq!(stored.len(), 2);
         assert_eq!(read_all(&store, &key, None).await, b"one");
         assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn appending_a_file_hashes_the_same_bytes_as_writing_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalBlobStore::open(dir.path()).unwrap();
+        let bytes: Vec<u8> = (0..(2 * CHUNK + 999)).map(|i| (i % 241) as u8).collect();
+        let source = dir.path().join("source");
+        std::fs::write(&source, &bytes).unwrap();
+        let written = put(&store, &[&bytes]).await;
+        let (store2, source2) = (store.clone(), source.clone());
+        let appended = tokio::task::spawn_blocking(move || {
+            let rt = tokio::runtime::Handle::current();
+            let mut file = File::open(&source2).unwrap();
+            let mut head = [0u8; 100];
+            std::io::Read::read_exact(&mut file, &mut head).unwrap();
+            let mut w = rt.block_on(store2.begin()).unwrap();
+            rt.block_on(w.write(&head)).unwrap();
+            let n = w.append_file(&mut file, &mut vec![0u8; 4096], u64::MAX).unwrap();
+            assert_eq!(n, bytes.len() as u64 - 100);
+            rt.block_on(w.finish_pending()).unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!((appended.key.clone(), appended.size), (written.key, written.size));
+        let too_small = tokio::task::spawn_blocking(move || {
+            let rt = tokio::runtime::Handle::current();
+            let mut w = rt.block_on(store.begin()).unwrap();
+            w.append_file(&mut File::open(&source).unwrap(), &mut vec![0u8; 4096], 1000).map(|_| ())
+        })
+        .await
+        .unwrap();
+        assert!(matches!(too_small, Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::FileTooLarge));
     }
 
     #[tokio::test]

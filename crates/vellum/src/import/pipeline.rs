@@ -19,6 +19,7 @@ use tokio::{
     sync::{mpsc, OwnedSemaphorePermit, Semaphore},
     task::JoinSet,
 };
+use vellum_blob::Error as BlobError;
 use vellum_core::{
     assets::{ImportItem, ImportOutcome, ImportSource, UploadFields},
     media::UPLOAD_HEAD_BYTES,
@@ -72,26 +73,27 @@ fn fill(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
 
 /// Streams one file into a pending blob (hashed, not yet durable), keeping its first bytes
 /// for the upload check so the committer need not read them back. Runs on a blocking thread:
-/// reads are plain reads into a buffer reused from file to file, and only the blob writer's
-/// own work is handed to the runtime.
+/// the head goes through the writer's buffer, the rest is read, hashed and written chunk by
+/// chunk on this thread (`append_file`), with `buf` reused from file to file.
 fn stage(rt: &Handle, core: &Core, path: &Path, buf: &mut [u8]) -> Result<(PendingBlob, Vec<u8>), String> {
+    let max = core.limits.max_upload_bytes;
+    let too_large = || format!("larger than the upload limit of {max} bytes");
     let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut writer = rt.block_on(core.begin_blob()).map_err(|e| e.to_string())?;
-    let mut head = None;
-    loop {
-        let n = fill(&mut file, buf).map_err(|e| e.to_string())?;
-        // The first read is at least UPLOAD_HEAD_BYTES long unless the file is shorter.
-        head.get_or_insert_with(|| buf[..n.min(UPLOAD_HEAD_BYTES)].to_vec());
-        if n == 0 {
-            break;
-        }
-        if writer.written() + n as u64 > core.limits.max_upload_bytes {
-            return Err(format!("larger than the upload limit of {} bytes", core.limits.max_upload_bytes));
-        }
-        rt.block_on(writer.write(&buf[..n])).map_err(|e| e.to_string())?;
+    let n = fill(&mut file, &mut buf[..UPLOAD_HEAD_BYTES]).map_err(|e| e.to_string())?;
+    if n as u64 > max {
+        return Err(too_large());
+    }
+    let head = buf[..n].to_vec();
+    rt.block_on(writer.write(&head)).map_err(|e| e.to_string())?;
+    if n == UPLOAD_HEAD_BYTES {
+        writer.append_file(&mut file, buf, max).map_err(|e| match e {
+            BlobError::Io(e) if e.kind() == std::io::ErrorKind::FileTooLarge => too_large(),
+            e => e.to_string(),
+        })?;
     }
     let blob = rt.block_on(writer.finish_pending()).map_err(|e| e.to_string())?;
-    Ok((blob, head.unwrap_or_default()))
+    Ok((blob, head))
 }
 
 fn fields_for(path: &Path) -> UploadFields {
@@ -107,9 +109,9 @@ fn mib(bytes: u64) -> u32 {
     u32::try_from(bytes.div_ceil(1 << 20)).unwrap_or(u32::MAX).clamp(1, STAGED_MIB)
 }
 
-/// Bytes read at a time: the blob writer's chunk, so each read becomes one write (and more
-/// than the upload check's head).
-const READ_CHUNK: usize = 1 << 20;
+/// Bytes read, hashed and written at a time: small enough to stay in a core's cache between
+/// the three, and at least the upload check's head.
+const READ_CHUNK: usize = 256 << 10;
 const _: () = assert!(READ_CHUNK >= UPLOAD_HEAD_BYTES);
 
 /// Starts `jobs` stagers over `files`, each a blocking thread that takes the next file until
