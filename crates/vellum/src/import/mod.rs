@@ -31,9 +31,9 @@ pub struct ImportArgs {
     pub storage: StorageArgs,
 }
 
-/// Two files read and hashed per core: a stager's reading and its hashing and writing take
-/// turns (on two threads), so one per core leaves cores idle; measured on 2 cores and tmpfs,
-/// 2 stagers took 1.15–1.48 s, 3 took 1.11–1.26 s and 4 took 0.74–1.06 s for 1 GiB.
+/// Two files read and hashed per core: a stager also waits (creating its staged file through
+/// the runtime, reading from a slow disk), and another one covers the wait. Measured on 2
+/// cores and tmpfs, 1 GiB: 2 stagers took 0.92-1.64 s, 4 took 0.93-1.00 s.
 pub fn default_jobs() -> usize {
     2 * std::thread::available_parallelism().map_or(2, |n| n.get())
 }
