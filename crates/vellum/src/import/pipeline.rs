@@ -86,12 +86,12 @@ fn stage(rt: &Handle, core: &Core, path: &Path, buf: &mut [u8]) -> Result<(Pendi
     }
     let head = buf[..n].to_vec();
     rt.block_on(writer.write(&head)).map_err(|e| e.to_string())?;
-    if n == UPLOAD_HEAD_BYTES {
-        writer.append_file(&mut file, buf, max).map_err(|e| match e {
-            BlobError::Io(e) if e.kind() == std::io::ErrorKind::FileTooLarge => too_large(),
-            e => e.to_string(),
-        })?;
-    }
+    // Also for a short file (whose next read finds the end): it writes the buffered head here,
+    // where finishing would hand that to another thread.
+    writer.append_file(&mut file, buf, max).map_err(|e| match e {
+        BlobError::Io(e) if e.kind() == std::io::ErrorKind::FileTooLarge => too_large(),
+        e => e.to_string(),
+    })?;
     let blob = rt.block_on(writer.finish_pending()).map_err(|e| e.to_string())?;
     Ok((blob, head))
 }
