@@ -29,11 +29,14 @@ pub async fn fresh_postgres_at(admin: &str) -> Result<String, String> {
 /// any sessions still open on it, such as a pool the test forgot to close), also when the
 /// test panics.
 ///
-/// ```ignore
-/// let db = TempPostgres::fresh().await?;   // Err: no server (skip outside CI, fail in CI)
-/// let store = Store::connect(db.url()).await?;
+/// ```no_run
+/// # async fn a_test() -> Result<(), String> {
+/// use vellum_store::{testing::TempPostgres, Store};
+/// let db = TempPostgres::fresh().await?; // Err: no server (skip outside CI, fail in CI)
+/// let store = Store::connect(db.url()).await.map_err(|e| e.to_string())?;
 /// // … the test …
-/// // `db` goes out of scope: DROP DATABASE … WITH (FORCE)
+/// # Ok(())
+/// # } // `db` goes out of scope here: DROP DATABASE … WITH (FORCE)
 /// ```
 #[derive(Debug)]
 pub struct TempPostgres {
