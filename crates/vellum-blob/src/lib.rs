@@ -128,4 +128,32 @@ pub trait BlobWriter: Send {
     async fn finish(self: Box<Self>) -> Result<StoredBlob>;
     /// Completes the bytes but leaves making them durable to `BlobStore::commit_pending`.
     async fn finish_pending(self: Box<Self>) -> Result<PendingBlob>;
+    /// Appends what is left of `file` (from its position), reading through `buf`, and returns
+    /// how many bytes that was; a blob that would grow past `max` bytes fails with
+    /// `FileTooLarge`. It blocks: call it from a blocking thread, never from async code. This
+    /// default hands each chunk to `write`; a store on local disk hashes and writes each chunk
+    /// on the calling thread while it is still in the CPU's cache (imports).
+    fn append_file(&mut self, file: &mut std::fs::File, buf: &mut [u8], max: u64) -> Result<u64> {
+        use std::io::Read;
+        let rt = tokio::runtime::Handle::current();
+        let mut appended = 0;
+        loop {
+            let n = match file.read(buf) {
+                Ok(0) => return Ok(appended),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if self.written() + n as u64 > max {
+                return Err(too_large(max));
+            }
+            rt.block_on(self.write(&buf[..n]))?;
+            appended += n as u64;
+        }
+    }
+}
+
+/// The error `append_file` gives for a blob over its limit.
+fn too_large(max: u64) -> Error {
+    Error::Io(std::io::Error::new(std::io::ErrorKind::FileTooLarge, format!("larger than {max} bytes")))
 }

@@ -362,6 +362,37 @@ impl BlobWriter for LocalWriter {
         self.tmp = PathBuf::new();
         Ok(StoredBlob { key, size })
     }
+
+    fn append_file(&mut self, file: &mut File, buf: &mut [u8], max: u64) -> Result<u64> {
+        use std::io::Read;
+        // Taken for the duration: after an error the writer is unusable and Drop cleans up.
+        let (mut out, mut hasher) =
+            self.state.take().ok_or_else(|| Error::Io(std::io::Error::other("blob writer used after an error")))?;
+        // What `write` buffered comes first.
+        hasher.update(&self.buf);
+        out.write_all(&self.buf)?;
+        self.buf.clear();
+        let mut appended = 0;
+        loop {
+            let n = match file.read(buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if self.written + n as u64 > max {
+                return Err(crate::too_large(max));
+            }
+            // Hashed and written on this thread while the chunk is still in cache: no copy
+            // into `self.buf` and no hand-off per chunk.
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n])?;
+            self.written += n as u64;
+            appended += n as u64;
+        }
+        self.state = Some((out, hasher));
+        Ok(appended)
+    }
 }
 
 impl LocalWriter {

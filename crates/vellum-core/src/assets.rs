@@ -1,5 +1,7 @@
 //! Assets and their versions: upload, new version, restore, edit, list and download.
 
+mod import;
+
 use serde::Deserialize;
 use serde_json::json;
 use vellum_blob::{BlobKey, BlobRead};
@@ -14,8 +16,10 @@ use vellum_domain::{
 use vellum_store::{
     assets::{self, AssetFilter},
     model::{Asset, NewAuditEvent, Processing, Version},
-    reviews, workspaces, Tx,
+    reviews, Tx,
 };
+
+pub use import::{ImportItem, ImportOutcome, ImportSource};
 
 use crate::{access, access::Access, record, Actor, Core, Error, Result, StoredBlob};
 
@@ -30,17 +34,6 @@ pub struct UploadFields {
     pub filename: Option<String>,
     /// The media type the client declared.
     pub content_type: Option<String>,
-}
-
-/// What an import did with one file.
-#[derive(Debug, Clone)]
-pub enum ImportOutcome {
-    Created(Box<Asset>),
-    /// The workspace already holds this content, as this asset's version.
-    Duplicate {
-        asset_id: Id,
-        version: u32,
-    },
 }
 
 /// An edit of an asset's details.
@@ -190,9 +183,8 @@ impl NewAsset {
     }
 }
 
-/// Writes the asset, its first version, its blob row and the audit event.
-async fn insert_new_asset(core: &Core, tx: &mut Tx, actor: &Actor, access: &Access, new: NewAsset) -> Result<Asset> {
-    let now = Timestamp::now();
+/// The rows a new asset starts as: the asset and its first version.
+fn first_rows(actor: &Actor, access: &Access, new: NewAsset, now: Timestamp) -> (Asset, Version) {
     let asset = Asset {
         id: new_id(),
         workspace_id: access.workspace.id,
@@ -222,27 +214,45 @@ async fn insert_new_asset(core: &Core, tx: &mut Tx, actor: &Actor, access: &Acce
         media: None,
         focal_point: None,
     };
-    crate::blobs::record(tx, core.blobs.as_ref(), &version.sha256, version.size, now).await?;
-    assets::insert(&mut *tx, &asset).await?;
-    assets::insert_version(&mut *tx, asset.workspace_id, &version).await?;
-    vellum_store::jobs::enqueue(&mut *tx, &crate::jobs::process_version(asset.workspace_id, asset.id, 1), now).await?;
-    let after = json!({"title": asset.title, "kind": asset.kind, "metadata": asset.metadata, "version": version_json(&version)});
-    record(
-        tx,
-        &actor.origin,
-        Some(&actor.user),
-        NewAuditEvent {
-            workspace_id: Some(asset.workspace_id),
-            action: "asset.create".into(),
-            object_type: "asset".into(),
-            object_id: Some(asset.id.to_string()),
-            version: Some(1),
-            after: Some(after),
-            ..Default::default()
-        },
-    )
-    .await?;
-    Ok(asset)
+    (asset, version)
+}
+
+/// Writes new assets with their first versions, blob rows and processing jobs: a few
+/// statements for the whole list, not a few per asset. The blob rows come first and their
+/// bytes are checked after (see `crate::blobs::record_many`).
+async fn insert_first_rows(core: &Core, tx: &mut Tx, ws: Id, list: &[(Asset, Version)], now: Timestamp) -> Result<()> {
+    let blobs: Vec<(&str, u64)> = list.iter().map(|(_, v)| (v.sha256.as_str(), v.size)).collect();
+    crate::blobs::record_many(tx, core.blobs.as_ref(), &blobs, now).await?;
+    let created: Vec<Asset> = list.iter().map(|(a, _)| a.clone()).collect();
+    assets::insert_many(&mut *tx, &created).await?;
+    let versions: Vec<Version> = list.iter().map(|(_, v)| v.clone()).collect();
+    assets::insert_versions(&mut *tx, ws, &versions).await?;
+    let jobs: Vec<_> = list.iter().map(|(a, _)| crate::jobs::process_version(ws, a.id, 1)).collect();
+    vellum_store::jobs::enqueue_many(&mut *tx, &jobs, now).await?;
+    Ok(())
+}
+
+/// Records each new asset's creation in the audit log; the last writes of the transaction.
+async fn audit_created(tx: &mut Tx, actor: &Actor, list: &[(Asset, Version)]) -> Result<()> {
+    for (asset, version) in list {
+        let after = json!({"title": asset.title, "kind": asset.kind, "metadata": asset.metadata, "version": version_json(version)});
+        record(
+            tx,
+            &actor.origin,
+            Some(&actor.user),
+            NewAuditEvent {
+                workspace_id: Some(asset.workspace_id),
+                action: "asset.create".into(),
+                object_type: "asset".into(),
+                object_id: Some(asset.id.to_string()),
+                version: Some(1),
+                after: Some(after),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 impl Core {
@@ -273,71 +283,14 @@ impl Core {
         let mut tx = self.store.write().await?;
         let access = access::workspace(&mut tx, &actor.user, ws).await?;
         access.require(Capability::Upload)?;
-        let asset = insert_new_asset(self, &mut tx, actor, &access, new).await?;
+        let rows = [first_rows(actor, &access, new, Timestamp::now())];
+        let now = rows[0].0.created_at;
+        insert_first_rows(self, &mut tx, access.workspace.id, &rows, now).await?;
+        audit_created(&mut tx, actor, &rows).await?;
         tx.commit().await?;
         self.wake.notify_waiters();
+        let [(asset, _)] = rows;
         Ok(asset)
-    }
-
-    /// Imports a batch of files in one transaction. Content the workspace already holds is
-    /// skipped and named, so an import can be re-run after an interruption without duplicating
-    /// anything; a file whose fields are invalid fails alone. The blobs of files that did not
-    /// become a version are removed again unless a row points at them.
-    pub async fn import_assets(
-        &self,
-        actor: &Actor,
-        ws: &str,
-        items: Vec<(UploadFields, StoredBlob)>,
-    ) -> Result<Vec<Result<ImportOutcome>>> {
-        let blobs: Vec<StoredBlob> = items.iter().map(|(_, b)| b.clone()).collect();
-        let outcomes = self.import_batch(actor, ws, items).await;
-        for (i, blob) in blobs.iter().enumerate() {
-            let failed = match &outcomes {
-                Ok(o) => o.get(i).is_none_or(Result::is_err),
-                Err(_) => true,
-            };
-            if failed {
-                self.discard_blob(blob).await;
-            }
-        }
-        outcomes
-    }
-
-    async fn import_batch(
-        &self,
-        actor: &Actor,
-        ws: &str,
-        items: Vec<(UploadFields, StoredBlob)>,
-    ) -> Result<Vec<Result<ImportOutcome>>> {
-        let mut tx = self.store.write().await?;
-        let access = access::workspace(&mut tx, &actor.user, ws).await?;
-        access.require(Capability::Upload)?;
-        // Two imports of equal content must not both pass the duplicate check.
-        workspaces::lock(&mut tx, access.workspace.id).await?;
-        let mut out = Vec::with_capacity(items.len());
-        for (fields, blob) in items {
-            let new = match NewAsset::from_upload(fields, blob) {
-                Ok(n) => n,
-                Err(e) => {
-                    out.push(Err(e));
-                    continue;
-                }
-            };
-            if let Err(e) = self.check_upload(&new.blob).await {
-                out.push(Err(e));
-                continue;
-            }
-            if let Some((asset_id, version)) =
-                assets::find_content(&mut tx, access.workspace.id, new.blob.key.as_str()).await?
-            {
-                out.push(Ok(ImportOutcome::Duplicate { asset_id, version }));
-                continue;
-            }
-            out.push(Ok(ImportOutcome::Created(Box::new(insert_new_asset(self, &mut tx, actor, &access, new).await?))));
-        }
-        tx.commit().await?;
-        self.wake.notify_waiters();
-        Ok(out)
     }
 
     /// Adds a version from a blob already made durable. An open review is superseded and,

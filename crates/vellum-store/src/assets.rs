@@ -1,12 +1,14 @@
 //! Assets, their immutable versions and the content-addressed blobs they point at.
 
+use std::collections::HashMap;
+
 use sqlx::{any::AnyRow, AnyConnection, Row};
 use vellum_domain::{metadata::AssetMetadata, status::AssetStatus, validate::AssetKind, Id, Timestamp};
 
 use crate::{
     dialect,
     model::{Asset, FocalPoint, Processing, Rendition, Version},
-    row, Error, Result,
+    row, values, Error, Result,
 };
 
 const ASSET_COLS: &str =
@@ -56,20 +58,33 @@ fn decode_version(r: &AnyRow) -> Result<Version> {
 }
 
 pub async fn insert(c: &mut AnyConnection, a: &Asset) -> Result<()> {
-    sqlx::query(&format!("INSERT INTO assets ({ASSET_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
-        .bind(a.id.to_string())
-        .bind(a.workspace_id.to_string())
-        .bind(&a.title)
-        .bind(a.kind.as_str())
-        .bind(row::to_json(&a.metadata)?)
-        .bind(a.status.as_str())
-        .bind(i64::from(a.current_version))
-        .bind(a.approved_version.map(i64::from))
-        .bind(a.created_by.to_string())
-        .bind(a.created_at.to_string())
-        .bind(a.updated_at.to_string())
-        .execute(c)
-        .await?;
+    insert_many(c, std::slice::from_ref(a)).await
+}
+
+/// Inserts assets, many rows per statement (imports).
+pub async fn insert_many(c: &mut AnyConnection, list: &[Asset]) -> Result<()> {
+    for chunk in list.chunks(values::rows_per_statement(11)) {
+        let sql = format!(
+            "INSERT INTO assets ({ASSET_COLS}) VALUES {}",
+            values::numbered("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for a in chunk {
+            q = q
+                .bind(a.id.to_string())
+                .bind(a.workspace_id.to_string())
+                .bind(&a.title)
+                .bind(a.kind.as_str())
+                .bind(row::to_json(&a.metadata)?)
+                .bind(a.status.as_str())
+                .bind(i64::from(a.current_version))
+                .bind(a.approved_version.map(i64::from))
+                .bind(a.created_by.to_string())
+                .bind(a.created_at.to_string())
+                .bind(a.updated_at.to_string());
+        }
+        q.execute(&mut *c).await?;
+    }
     Ok(())
 }
 
@@ -149,12 +164,26 @@ pub async fn update_state(c: &mut AnyConnection, a: &Asset) -> Result<()> {
 
 /// Records a blob the blob store has made durable (idempotent).
 pub async fn insert_blob(c: &mut AnyConnection, sha256: &str, size: u64, now: Timestamp) -> Result<()> {
-    sqlx::query("INSERT INTO blobs (sha256, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
-        .bind(sha256)
-        .bind(size as i64)
-        .bind(now.to_string())
-        .execute(c)
-        .await?;
+    insert_blobs(c, &[(sha256, size)], now).await
+}
+
+/// Records blobs the blob store has made durable (idempotent), many rows per statement.
+pub async fn insert_blobs(c: &mut AnyConnection, blobs: &[(&str, u64)], now: Timestamp) -> Result<()> {
+    // A key twice in one statement is refused by PostgreSQL even with DO NOTHING.
+    let mut seen = std::collections::HashSet::new();
+    let blobs: Vec<_> = blobs.iter().filter(|(sha, _)| seen.insert(*sha)).collect();
+    for chunk in blobs.chunks(values::rows_per_statement(3)) {
+        let sql = format!(
+            "INSERT INTO blobs (sha256, size, created_at) VALUES {} ON CONFLICT (sha256) DO NOTHING",
+            values::numbered("(?, ?, ?)", chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for (sha, size) in chunk {
+            q = q.bind(*sha).bind(i64::try_from(*size).map_err(|_| Error::Corrupt("size out of range".into()))?);
+            q = q.bind(now.to_string());
+        }
+        q.execute(&mut *c).await?;
+    }
     Ok(())
 }
 
@@ -169,27 +198,38 @@ pub async fn all_blobs(c: &mut AnyConnection) -> Result<Vec<(String, u64)>> {
 }
 
 pub async fn insert_version(c: &mut AnyConnection, workspace: Id, v: &Version) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO versions ({VERSION_COLS}, workspace_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-    ))
-    .bind(v.asset_id.to_string())
-    .bind(i64::from(v.number))
-    .bind(&v.sha256)
-    .bind(v.size as i64)
-    .bind(&v.content_type)
-    .bind(&v.filename)
-    .bind(&v.note)
-    .bind(v.restored_from.map(i64::from))
-    .bind(v.created_by.to_string())
-    .bind(v.created_at.to_string())
-    .bind(v.processing.as_str())
-    .bind(v.processing_reason.clone())
-    .bind(v.media.as_ref().map(row::to_json).transpose()?)
-    .bind(v.focal_point.map(|f| f.x))
-    .bind(v.focal_point.map(|f| f.y))
-    .bind(workspace.to_string())
-    .execute(c)
-    .await?;
+    insert_versions(c, workspace, std::slice::from_ref(v)).await
+}
+
+/// Inserts versions of one workspace's assets, many rows per statement (imports).
+pub async fn insert_versions(c: &mut AnyConnection, workspace: Id, list: &[Version]) -> Result<()> {
+    for chunk in list.chunks(values::rows_per_statement(16)) {
+        let sql = format!(
+            "INSERT INTO versions ({VERSION_COLS}, workspace_id) VALUES {}",
+            values::numbered("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for v in chunk {
+            q = q
+                .bind(v.asset_id.to_string())
+                .bind(i64::from(v.number))
+                .bind(&v.sha256)
+                .bind(v.size as i64)
+                .bind(&v.content_type)
+                .bind(&v.filename)
+                .bind(&v.note)
+                .bind(v.restored_from.map(i64::from))
+                .bind(v.created_by.to_string())
+                .bind(v.created_at.to_string())
+                .bind(v.processing.as_str())
+                .bind(v.processing_reason.clone())
+                .bind(v.media.as_ref().map(row::to_json).transpose()?)
+                .bind(v.focal_point.map(|f| f.x))
+                .bind(v.focal_point.map(|f| f.y))
+                .bind(workspace.to_string());
+        }
+        q.execute(&mut *c).await?;
+    }
     Ok(())
 }
 
@@ -220,6 +260,35 @@ pub async fn find_content(c: &mut AnyConnection, ws: Id, sha256: &str) -> Result
     .fetch_optional(c)
     .await?;
     r.map(|r| Ok((row::id(&r, "asset_id")?, row::uint(&r, "number")?))).transpose()
+}
+
+/// For each of `shas` the workspace holds, its first version (as `find_content`), with one
+/// query per few hundred hashes instead of one per hash (imports).
+pub async fn find_contents(c: &mut AnyConnection, ws: Id, shas: &[&str]) -> Result<HashMap<String, (Id, u32)>> {
+    let mut first: HashMap<String, (String, Id, u32)> = HashMap::new();
+    for chunk in shas.chunks(values::rows_per_statement(1)) {
+        // $1 is the workspace; the hashes follow.
+        let list = values::numbered_after(1, "?", chunk.len());
+        let sql = format!(
+            "SELECT asset_id, number, sha256, created_at FROM versions WHERE workspace_id = $1 AND sha256 IN ({list})"
+        );
+        let mut q = sqlx::query(&sql).bind(ws.to_string());
+        for sha in chunk {
+            q = q.bind(*sha);
+        }
+        for r in q.fetch_all(&mut *c).await? {
+            let (sha, at) = (row::text(&r, "sha256")?, row::text(&r, "created_at")?);
+            let found = (at, row::id(&r, "asset_id")?, row::uint(&r, "number")?);
+            // Timestamps are fixed-width UTC text: their order is their text's order.
+            match first.get(&sha) {
+                Some((earliest, _, _)) if *earliest <= found.0 => {}
+                _ => {
+                    first.insert(sha, found);
+                }
+            }
+        }
+    }
+    Ok(first.into_iter().map(|(sha, (_, id, n))| (sha, (id, n))).collect())
 }
 
 /// Every (asset, version, sha256) pair, for integrity checks after a crash.

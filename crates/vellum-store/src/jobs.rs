@@ -5,7 +5,7 @@
 use sqlx::{any::AnyRow, AnyConnection};
 use vellum_domain::{id::new_id, Id, Timestamp};
 
-use crate::{dialect, row, Error, Result};
+use crate::{dialect, row, values, Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -92,22 +92,41 @@ fn decode(r: &AnyRow) -> Result<Job> {
 
 /// Inserts a job; `on_conflict` says what a job with the same unique key means.
 async fn insert(c: &mut AnyConnection, j: &NewJob, now: Timestamp, on_conflict: &str) -> Result<u64> {
-    let done = sqlx::query(&format!(
-        "INSERT INTO jobs ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, NULL, NULL, NULL, $9, $9, NULL) \
-         ON CONFLICT (unique_key) {on_conflict}"
-    ))
-    .bind(new_id().to_string())
-    .bind(&j.queue)
-    .bind(&j.kind)
-    .bind(row::to_json(&j.payload)?)
-    .bind(&j.unique_key)
-    .bind(j.workspace_id.map(|w| w.to_string()))
-    .bind(i64::from(j.max_attempts))
-    .bind(j.run_at.to_string())
-    .bind(now.to_string())
-    .execute(c)
-    .await?;
-    Ok(done.rows_affected())
+    insert_many(c, std::slice::from_ref(j), now, on_conflict).await
+}
+
+/// Inserts jobs, many rows per statement; returns how many rows it wrote.
+async fn insert_many(c: &mut AnyConnection, list: &[NewJob], now: Timestamp, on_conflict: &str) -> Result<u64> {
+    // A key twice in one statement is refused by PostgreSQL: the first one stands.
+    let mut seen = std::collections::HashSet::new();
+    let list: Vec<&NewJob> = list.iter().filter(|j| seen.insert(j.unique_key.as_str())).collect();
+    let mut added = 0;
+    for chunk in list.chunks(values::rows_per_statement(10)) {
+        let rows = values::numbered("(?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, NULL, NULL, NULL, ?, ?, NULL)", chunk.len());
+        let sql = format!("INSERT INTO jobs ({COLS}) VALUES {rows} ON CONFLICT (unique_key) {on_conflict}");
+        let mut q = sqlx::query(&sql);
+        for j in chunk {
+            q = q
+                .bind(new_id().to_string())
+                .bind(&j.queue)
+                .bind(&j.kind)
+                .bind(row::to_json(&j.payload)?)
+                .bind(&j.unique_key)
+                .bind(j.workspace_id.map(|w| w.to_string()))
+                .bind(i64::from(j.max_attempts))
+                .bind(j.run_at.to_string())
+                .bind(now.to_string())
+                .bind(now.to_string());
+        }
+        added += q.execute(&mut *c).await?.rows_affected();
+    }
+    Ok(added)
+}
+
+/// Enqueues jobs unless one with the same unique key exists, many per statement (imports).
+/// Returns how many were added.
+pub async fn enqueue_many(c: &mut AnyConnection, list: &[NewJob], now: Timestamp) -> Result<u64> {
+    insert_many(c, list, now, "DO NOTHING").await
 }
 
 /// Enqueues a job unless one with the same unique key exists. Returns whether it was added.

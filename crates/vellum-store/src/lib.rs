@@ -10,6 +10,7 @@ pub mod assets;
 pub mod audit;
 pub mod blobs;
 mod dialect;
+pub mod import_index;
 pub mod jobs;
 pub mod model;
 pub mod probe;
@@ -19,6 +20,7 @@ mod schema;
 pub mod testing;
 pub mod throttle;
 pub mod users;
+mod values;
 pub mod workflows;
 pub mod workspaces;
 

@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("schema/0002_jobs_media.sql")),
     (3, include_str!("schema/0003_presets.sql")),
     (4, include_str!("schema/0004_hardening.sql")),
+    (5, include_str!("schema/0005_import_index.sql")),
 ];
 
 /// Applies every migration not yet recorded, inside the caller's transaction.

@@ -1,4 +1,7 @@
-//! Databases for tests: a fresh PostgreSQL database per test, or a reason there is none.
+//! Databases for tests: a fresh PostgreSQL database per test, dropped again when the test
+//! ends, or a reason there is none.
+
+use std::time::Duration;
 
 use sqlx::{Connection, Executor};
 
@@ -9,6 +12,7 @@ pub fn postgres_admin_url() -> String {
 
 /// Creates an empty database with a random name and returns its URL. `Err` says why it could
 /// not; callers skip outside CI and fail in CI (`CI=true`), where nothing may be skipped.
+/// Nothing drops it: prefer [`TempPostgres`], which does.
 pub async fn fresh_postgres() -> Result<String, String> {
     fresh_postgres_at(&postgres_admin_url()).await
 }
@@ -16,13 +20,118 @@ pub async fn fresh_postgres() -> Result<String, String> {
 /// Creates an empty database with a random name on the server behind `admin` (a URL whose
 /// user may create databases) and returns its URL.
 pub async fn fresh_postgres_at(admin: &str) -> Result<String, String> {
-    sqlx::any::install_default_drivers();
-    let admin = admin.to_string();
-    let mut conn = sqlx::AnyConnection::connect(&admin).await.map_err(|e| format!("PostgreSQL at {admin}: {e}"))?;
     let name = format!("vellum_test_{}", uuid_simple());
+    create(admin, &name).await?;
+    Ok(database_url(admin, &name))
+}
+
+/// A PostgreSQL database made for one test. Dropping the value drops the database (closing
+/// any sessions still open on it, such as a pool the test forgot to close), also when the
+/// test panics.
+///
+/// ```no_run
+/// # async fn a_test() -> Result<(), String> {
+/// use vellum_store::{testing::TempPostgres, Store};
+/// let db = TempPostgres::fresh().await?; // Err: no server (skip outside CI, fail in CI)
+/// let store = Store::connect(db.url()).await.map_err(|e| e.to_string())?;
+/// // … the test …
+/// # Ok(())
+/// # } // `db` goes out of scope here: DROP DATABASE … WITH (FORCE)
+/// ```
+#[derive(Debug)]
+pub struct TempPostgres {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl TempPostgres {
+    /// A new empty database on the test server ([`postgres_admin_url`]).
+    pub async fn fresh() -> Result<TempPostgres, String> {
+        TempPostgres::fresh_at(&postgres_admin_url()).await
+    }
+
+    /// A new empty database on the server behind `admin`.
+    pub async fn fresh_at(admin: &str) -> Result<TempPostgres, String> {
+        let name = format!("vellum_test_{}", uuid_simple());
+        create(admin, &name).await?;
+        Ok(TempPostgres { url: database_url(admin, &name), admin: admin.to_string(), name })
+    }
+
+    /// The database's URL, for `Store::connect` or a `--database-url` flag.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Drops the database now and says whether that worked (dropping the value does the same,
+    /// but can only log a failure).
+    pub async fn drop_now(mut self) -> Result<(), String> {
+        let name = std::mem::take(&mut self.name);
+        drop_database_at(&self.admin, &name).await
+    }
+}
+
+impl Drop for TempPostgres {
+    fn drop(&mut self) {
+        if self.name.is_empty() {
+            return;
+        }
+        let (admin, name) = (self.admin.clone(), std::mem::take(&mut self.name));
+        // Drop may run inside a test's runtime, where blocking on a future is not allowed: a
+        // thread of its own with its own small runtime works everywhere.
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            rt.block_on(drop_database_at(&admin, &name))
+        })
+        .join();
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("could not drop the test database: {e}"),
+            Err(_) => eprintln!("could not drop the test database: the dropping thread panicked"),
+        }
+    }
+}
+
+/// Drops database `name` on the server behind `admin`, ending its open sessions first
+/// (`WITH (FORCE)`, PostgreSQL 13 and later). A database that is already gone is fine.
+pub async fn drop_database_at(admin: &str, name: &str) -> Result<(), String> {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        return Err(format!("'{name}' is not a test database name"));
+    }
+    let work = async {
+        let mut conn = connect(admin).await?;
+        conn.execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
+            .await
+            .map_err(|e| format!("DROP DATABASE {name}: {e}"))?;
+        let _ = conn.close().await;
+        Ok(())
+    };
+    tokio::time::timeout(Duration::from_secs(30), work)
+        .await
+        .map_err(|_| format!("DROP DATABASE {name} did not finish within 30 s"))?
+}
+
+async fn connect(admin: &str) -> Result<sqlx::AnyConnection, String> {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(admin).await.map_err(|e| format!("PostgreSQL at {}: {e}", crate::redact(admin)))
+}
+
+async fn create(admin: &str, name: &str) -> Result<(), String> {
+    let mut conn = connect(admin).await?;
     conn.execute(format!("CREATE DATABASE {name}").as_str()).await.map_err(|e| e.to_string())?;
-    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
-    Ok(format!("{base}/{name}"))
+    let _ = conn.close().await;
+    Ok(())
+}
+
+/// The URL of database `name` on the server behind `admin`.
+fn database_url(admin: &str, name: &str) -> String {
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin);
+    format!("{base}/{name}")
 }
 
 fn uuid_simple() -> String {

@@ -9,13 +9,25 @@ mod support;
 use std::{
     io::Write,
     net::TcpStream,
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
     time::Duration,
 };
 
 use serde_json::json;
-use support::{admin_token, json_request, upload, vellum, Server, BOUNDARY};
+use support::{admin_token, json_request, upload, vellum, wait_until, Server, BOUNDARY, PATIENCE};
 use vellum_blob::{BlobKey, BlobStore, LocalBlobStore};
+use vellum_store::Store;
+
+/// Closes a store, failing loudly instead of hanging if a pooled connection is still held
+/// (the pool waits for every connection to come back).
+async fn close(store: Store) {
+    tokio::time::timeout(Duration::from_secs(30), store.close())
+        .await
+        .expect("store.close() hung: a pooled connection was never returned");
+}
 
 /// Starts an upload that declares 64 MB, sends part of it and then just waits.
 fn half_upload(addr: &str, token: &str) -> Option<TcpStream> {
@@ -94,8 +106,14 @@ fn kill_9_mid_upload_and_decision_loses_nothing() {
             reviews.push(rv.json()["id"].as_str().unwrap().to_string());
         }
 
+        // Progress this round, to decide when to kill: after a few acknowledged uploads and
+        // at least one decision, at a count that differs per round, so the kill lands with
+        // work in flight without the test depending on where exactly it lands.
+        let uploaded = Arc::new(AtomicUsize::new(0));
+        let decided = Arc::new(AtomicUsize::new(0));
+        let killed = Arc::new(AtomicBool::new(false));
         let uploads = {
-            let (addr, token, acked) = (addr.clone(), token.clone(), acked_assets.clone());
+            let (addr, token, acked, uploaded) = (addr.clone(), token.clone(), acked_assets.clone(), uploaded.clone());
             std::thread::spawn(move || {
                 for i in 0..1000 {
                     let bytes: Vec<u8> = (0..200_000u32).map(|b| (b as u64 * 31 + i + round * 7919) as u8).collect();
@@ -108,7 +126,8 @@ fn kill_9_mid_upload_and_decision_loses_nothing() {
                         &bytes,
                     ) {
                         Some(r) if r.status == 201 => {
-                            acked.lock().unwrap().push(r.json()["id"].as_str().unwrap().to_string())
+                            acked.lock().unwrap().push(r.json()["id"].as_str().unwrap().to_string());
+                            uploaded.fetch_add(1, Ordering::SeqCst);
                         }
                         _ => return,
                     }
@@ -117,20 +136,35 @@ fn kill_9_mid_upload_and_decision_loses_nothing() {
         };
         let decisions = {
             let (addr, token, acked) = (addr.clone(), token.clone(), acked_decisions.clone());
+            let (uploaded, decided, killed) = (uploaded.clone(), decided.clone(), killed.clone());
             std::thread::spawn(move || {
-                for rid in reviews {
+                for (n, rid) in reviews.into_iter().enumerate() {
+                    // One decision per acknowledged upload, so decisions stay in flight
+                    // alongside the uploads until the kill.
+                    while uploaded.load(Ordering::SeqCst) <= n {
+                        if killed.load(Ordering::SeqCst) {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
                     let body = json!({"version": 1, "decision": "approve"});
                     match json_request(&addr, "POST", &format!("/api/v1/reviews/{rid}/decisions"), &token, body) {
-                        Some(r) if r.status == 201 => acked.lock().unwrap().push(rid),
+                        Some(r) if r.status == 201 => {
+                            acked.lock().unwrap().push(rid);
+                            decided.fetch_add(1, Ordering::SeqCst);
+                        }
                         _ => return,
                     }
-                    std::thread::sleep(Duration::from_millis(20));
                 }
             })
         };
         let half = half_upload(&addr, &token);
-        std::thread::sleep(Duration::from_millis(150 + round * 70));
+        let kill_after = 2 + (round as usize * 3) % 4;
+        wait_until("uploads and decisions to be acknowledged before the kill", PATIENCE, || {
+            uploaded.load(Ordering::SeqCst) >= kill_after && decided.load(Ordering::SeqCst) >= 1
+        });
         server.kill_9();
+        killed.store(true, Ordering::SeqCst);
         drop(half);
         uploads.join().unwrap();
         decisions.join().unwrap();
@@ -159,7 +193,7 @@ fn kill_9_mid_upload_and_decision_loses_nothing() {
             }
         }
     }
-    assert!(acked_assets.lock().unwrap().len() > 18, "the uploads ran");
+    assert!(acked_assets.lock().unwrap().len() >= 18 + 3 * 2, "the uploads ran");
     assert!(!acked_decisions.lock().unwrap().is_empty(), "the decisions ran");
     server.kill_9();
 
@@ -167,14 +201,17 @@ fn kill_9_mid_upload_and_decision_loses_nothing() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let url = format!("sqlite://{}?mode=rwc", data.join("vellum.db").display());
     rt.block_on(async {
-        let store = vellum_store::Store::connect(&url).await.unwrap();
+        let store = Store::connect(&url).await.unwrap();
         let blobs = LocalBlobStore::open(&data).unwrap();
-        let rows = vellum_store::assets::all_version_blobs(&mut store.conn().await.unwrap()).await.unwrap();
+        let rows = {
+            let mut c = store.conn().await.unwrap();
+            vellum_store::assets::all_version_blobs(&mut c).await.unwrap()
+        };
         assert!(rows.len() >= acked_assets.lock().unwrap().len());
         for (asset, n, sha) in rows {
             assert!(blobs.verify(&BlobKey::parse(&sha).unwrap()).await.unwrap(), "asset {asset} v{n} lost its bytes");
         }
-        store.close().await;
+        close(store).await;
     });
 
     // The CLI verifies every chain, then catches an edited row.
@@ -183,15 +220,17 @@ fn kill_9_mid_upload_and_decision_loses_nothing() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ok"), "{out}");
     rt.block_on(async {
-        let store = vellum_store::Store::connect(&url).await.unwrap();
-        let mut c = store.conn().await.unwrap();
-        sqlx::Executor::execute(
-            &mut *c,
-            "UPDATE audit_events SET action = 'review.forged' WHERE seq = 5 AND chain <> 'server'",
-        )
-        .await
-        .unwrap();
-        store.close().await;
+        let store = Store::connect(&url).await.unwrap();
+        {
+            let mut c = store.conn().await.unwrap();
+            sqlx::Executor::execute(
+                &mut *c,
+                "UPDATE audit_events SET action = 'review.forged' WHERE seq = 5 AND chain <> 'server'",
+            )
+            .await
+            .unwrap();
+        } // The connection goes back to the pool here; close() waits for every one.
+        close(store).await;
     });
     let (code, out) = vellum(&["audit", "verify", "--data", data_arg]);
     assert_ne!(code, 0, "tampering must fail the verification: {out}");

@@ -4,27 +4,40 @@
 
 mod support;
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::process::{Command, Stdio};
 
 use serde_json::json;
-use support::{admin_token, json_request, upload, Server};
+use support::{admin_token, await_line, json_request, upload, wait_for, wait_until, KillOnDrop, Server, PATIENCE};
+use vellum_domain::Timestamp;
 
-fn worker(data: &std::path::Path) -> Child {
+/// Seconds of silence after which a running job's claim is taken back (the workers' flag).
+const STALE_AFTER_SECS: i64 = 1;
+
+fn worker(data: &std::path::Path) -> KillOnDrop {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
-        .args(["worker", "--workers", "1", "--stale-after-secs", "1", "--data"])
+        .args(["worker", "--workers", "1", "--stale-after-secs", &STALE_AFTER_SECS.to_string(), "--data"])
         .arg(data)
         .env("VELLUM_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    assert!(lines.next().unwrap().unwrap().contains("worker running"));
-    std::thread::spawn(move || for _ in lines {});
-    child
+    await_line(&mut child, PATIENCE, |line| line.contains("worker running").then_some(()));
+    KillOnDrop(child)
+}
+
+/// The workspace's only job, as the API shows it.
+fn the_job(addr: &str, token: &str) -> serde_json::Value {
+    let jobs = json_request(addr, "GET", "/api/v1/workspaces/wk/jobs", token, json!(null)).unwrap().json();
+    assert_eq!(jobs["jobs"].as_array().map(Vec::len), Some(1), "one job, never duplicated: {jobs}");
+    jobs["jobs"][0].clone()
+}
+
+/// Whether a sweep now would take the job's claim back: the same rule as the workers'
+/// (a heartbeat older than whole seconds now minus the limit).
+fn claim_is_stale(job: &serde_json::Value) -> bool {
+    let heartbeat = job["heartbeat_at"].as_str().and_then(Timestamp::parse).expect("a running job has a heartbeat");
+    let now = Timestamp::now().unix_seconds();
+    Timestamp::from_unix(now - STALE_AFTER_SECS).is_some_and(|limit| heartbeat < limit)
 }
 
 fn big_jpeg(dir: &std::path::Path) -> Option<Vec<u8>> {
@@ -54,31 +67,23 @@ fn a_killed_worker_s_job_completes_exactly_once() {
     assert_eq!(r.status, 201, "{:?}", r.json());
     let id = r.json()["id"].as_str().unwrap().to_string();
 
-    // The first worker starts on the 24 MP image and is killed before it can finish.
+    // The first worker claims the job for the 24 MP image and is killed as soon as it has
+    // (long before it can finish).
     let mut first = worker(&data);
-    std::thread::sleep(Duration::from_millis(300));
-    first.kill().unwrap();
-    first.wait().unwrap();
-    let jobs = json_request(&server.addr, "GET", "/api/v1/workspaces/wk/jobs", &token, json!(null)).unwrap().json();
-    assert_eq!(jobs["jobs"][0]["state"], "running", "killed mid-job: {jobs}");
+    wait_until("the first worker to claim the job", PATIENCE, || the_job(&server.addr, &token)["state"] == "running");
+    first.kill_9();
+    let job = the_job(&server.addr, &token);
+    assert_eq!(job["state"], "running", "killed mid-job: {job}");
 
-    // Past the stale limit, a new worker takes the job over.
-    std::thread::sleep(Duration::from_millis(1500));
+    // Once the claim is stale, a new worker's first sweep takes the job over.
+    wait_until("the killed worker's claim to go stale", PATIENCE, || claim_is_stale(&the_job(&server.addr, &token)));
     let mut second = worker(&data);
-    let mut done = None;
-    for _ in 0..240 {
-        let jobs = json_request(&server.addr, "GET", "/api/v1/workspaces/wk/jobs", &token, json!(null)).unwrap().json();
-        if jobs["jobs"][0]["state"] == "done" {
-            done = Some(jobs);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    second.kill().unwrap();
-    second.wait().unwrap();
-    let jobs = done.expect("the job completed after the takeover");
-    assert_eq!(jobs["jobs"].as_array().unwrap().len(), 1, "one job, never duplicated");
-    assert_eq!(jobs["jobs"][0]["attempts"], 2);
+    let job = wait_for("the job to complete after the takeover", PATIENCE, || {
+        let job = the_job(&server.addr, &token);
+        (job["state"] == "done").then_some(job)
+    });
+    second.kill_9();
+    assert_eq!(job["attempts"], 2);
     let v = json_request(&server.addr, "GET", &format!("/api/v1/assets/{id}/versions/1"), &token, json!(null))
         .unwrap()
         .json();

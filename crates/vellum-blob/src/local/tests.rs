@@ -199,3 +199,36 @@ async fn equal_content_offered_again_counts_as_new_for_its_age() {
     store.commit_pending(vec![p]).await.unwrap();
     assert!(store.stat(&a.key).await.unwrap().unwrap().modified > old);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn appending_a_file_hashes_the_same_bytes_as_writing_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalBlobStore::open(dir.path()).unwrap();
+    let bytes: Vec<u8> = (0..(2 * CHUNK + 999)).map(|i| (i % 241) as u8).collect();
+    let source = dir.path().join("source");
+    std::fs::write(&source, &bytes).unwrap();
+    let written = put(&store, &[&bytes]).await;
+    let (store2, source2) = (store.clone(), source.clone());
+    let appended = tokio::task::spawn_blocking(move || {
+        let rt = tokio::runtime::Handle::current();
+        let mut file = File::open(&source2).unwrap();
+        let mut head = [0u8; 100];
+        std::io::Read::read_exact(&mut file, &mut head).unwrap();
+        let mut w = rt.block_on(store2.begin()).unwrap();
+        rt.block_on(w.write(&head)).unwrap();
+        let n = w.append_file(&mut file, &mut vec![0u8; 4096], u64::MAX).unwrap();
+        assert_eq!(n, bytes.len() as u64 - 100);
+        rt.block_on(w.finish_pending()).unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!((appended.key.clone(), appended.size), (written.key, written.size));
+    let too_small = tokio::task::spawn_blocking(move || {
+        let rt = tokio::runtime::Handle::current();
+        let mut w = rt.block_on(store.begin()).unwrap();
+        w.append_file(&mut File::open(&source).unwrap(), &mut vec![0u8; 4096], 1000).map(|_| ())
+    })
+    .await
+    .unwrap();
+    assert!(matches!(too_small, Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::FileTooLarge));
+}

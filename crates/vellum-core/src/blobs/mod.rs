@@ -46,6 +46,22 @@ pub(crate) async fn record(tx: &mut Tx, blobs: &dyn BlobStore, sha256: &str, siz
     Ok(())
 }
 
+/// `record` for many blobs at once: one multi-row insert, then each file's presence.
+pub(crate) async fn record_many(
+    tx: &mut Tx,
+    blobs: &dyn BlobStore,
+    list: &[(&str, u64)],
+    now: Timestamp,
+) -> Result<()> {
+    vellum_store::assets::insert_blobs(&mut *tx, list, now).await?;
+    for (sha256, _) in list {
+        if blobs.size(&BlobKey::parse(sha256)?).await?.is_none() {
+            return Err(vanished());
+        }
+    }
+    Ok(())
+}
+
 /// The answer for an upload whose stored bytes were removed before its row could commit.
 pub(crate) fn vanished() -> Error {
     Error::conflict(

@@ -25,6 +25,8 @@ use crate::{jobs::JobFailure, Actor, Core, Error, ErrorKind, Result, StoredBlob}
 
 /// How much of a file is read to recognise it and check its declared size.
 const HEAD: usize = 64 * 1024;
+/// How many leading bytes `Core::check_upload_head` wants (the whole file if it is shorter).
+pub const UPLOAD_HEAD_BYTES: usize = HEAD;
 
 /// Whether `name` is a rendition the processing job makes (for the types that have it):
 /// thumbnail, preview, poster, filmstrip, proxy, waveform, pdf (office documents) and page-N.
@@ -265,14 +267,20 @@ impl Core {
             Error::Blob(vellum_blob::Error::NotFound(_)) => crate::blobs::vanished(),
             other => other,
         })?;
-        match header::check(&head, self.limits.pixels) {
+        self.check_upload_head(&head)
+    }
+
+    /// `check_upload` on the file's first `UPLOAD_HEAD_BYTES` (or all of a shorter file),
+    /// for a caller that has them in hand and need not read the blob again (imports).
+    pub fn check_upload_head(&self, head: &[u8]) -> Result<()> {
+        match header::check(head, self.limits.pixels) {
             Ok(()) => Ok(()),
             Err((w, h)) => Err(Error::invalid(
                 "image_too_large",
                 format!(
                     "the image declares {w}×{h} pixels; this server accepts at most {} pixels of this kind of image \
                      and {} pixels a side",
-                    self.limits.pixels.max_pixels_for(header::holding(&head)),
+                    self.limits.pixels.max_pixels_for(header::holding(head)),
                     self.limits.pixels.max_side
                 ),
             )),

@@ -15,11 +15,21 @@ use clap::Subcommand;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
-    /// `vellum import` of a generated tree against `cp -r` + `sync` of the same tree.
+    /// `vellum import` of a generated tree against `cp -r` + `sync` of the same tree, on the
+    /// disk and on tmpfs.
     Ingest {
-        /// Scratch folder (on the disk to measure); a temporary one by default.
+        /// Scratch folder on the disk to measure (a temporary folder is made in it); default ".".
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Scratch folder on tmpfs, measured too when it exists.
+        #[arg(long, default_value = "/dev/shm")]
+        tmpfs: Option<PathBuf>,
+        /// Files read and hashed at once (default: two per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Runs per medium; the best and the median are reported.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
         #[arg(long, default_value_t = 2000)]
         files: usize,
         /// Approximate total size of the tree in MiB.
@@ -70,7 +80,9 @@ pub enum BenchCommand {
 
 pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
     match command {
-        BenchCommand::Ingest { dir, files, total_mib } => ingest::run(dir, files, total_mib).await?,
+        BenchCommand::Ingest { dir, tmpfs, files, total_mib, jobs, runs } => {
+            ingest::run(dir, tmpfs, files, total_mib, jobs, runs).await?
+        }
         BenchCommand::Decisions { clients, requests, postgres } => decisions::run(clients, requests, postgres).await?,
         BenchCommand::UploadMemory { mib } => memory::run(mib).await?,
         BenchCommand::Thumbnails { count, megapixels } => thumbnails::run(count, megapixels).await?,

@@ -7,11 +7,87 @@ use std::{
     net::TcpStream,
     path::Path,
     process::{Child, Command, Stdio},
-    time::Duration,
+    sync::mpsc,
+    time::{Duration, Instant},
 };
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
+/// How long a test waits for something it expects before failing loudly.
+pub const PATIENCE: Duration = Duration::from_secs(120);
+
+/// Polls `probe` until it yields a value, failing after `limit`. Tests wait on something
+/// they can observe (a row, a state, a file, a printed line), never on a fixed sleep; the
+/// short pause between probes only keeps the loop from spinning.
+pub fn wait_for<T>(what: &str, limit: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = probe() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "gave up after {limit:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Polls `cond` until it holds, failing after `limit` (see `wait_for`).
+pub fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+    wait_for(what, limit, || cond().then_some(()))
+}
+
+/// Reads `child`'s stdout on a thread of its own until a line satisfies `pick`, then keeps
+/// draining it so the child never blocks on a full pipe. Fails if the child ends or stays
+/// silent for `limit` first.
+pub fn await_line<T: Send + 'static>(
+    child: &mut Child,
+    limit: Duration,
+    pick: impl Fn(&str) -> Option<T> + Send + 'static,
+) -> T {
+    let stdout = child.stdout.take().expect("the child's stdout is piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(v) = tx.as_ref().and_then(|_| pick(&line)) {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(v);
+                }
+            }
+        }
+    });
+    match rx.recv_timeout(limit) {
+        Ok(v) => v,
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the process printed nothing expected within {limit:?}")
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+            panic!("the process exited ({status}) before printing the expected line")
+        }
+    }
+}
+
+/// A child process that is killed when the test lets go of it, also when the test fails
+/// half-way, so no process outlives its test.
+pub struct KillOnDrop(pub Child);
+
+impl KillOnDrop {
+    /// SIGKILL now, and reap it.
+    pub fn kill_9(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        self.kill_9();
+    }
+}
 
 /// A running server process.
 pub struct Server {
@@ -33,16 +109,9 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start vellum serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = loop {
-            let line = lines.next().expect("server exited before listening").expect("read stdout");
-            if let Some(a) = line.strip_prefix("Vellum listening on http://") {
-                break a.trim().to_string();
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let addr = await_line(&mut child, PATIENCE, |line| {
+            line.strip_prefix("Vellum listening on http://").map(|a| a.trim().to_string())
+        });
         Server { child, addr }
     }
 
