@@ -141,10 +141,10 @@ async fn audit_cli_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_cli_on_postgres() {
-    match vellum_store::testing::fresh_postgres().await {
-        Ok(url) => {
+    match vellum_store::testing::TempPostgres::fresh().await {
+        Ok(db) => {
             let dir = tempfile::tempdir().unwrap();
-            story(dir.path(), Some(url)).await;
+            story(dir.path(), Some(db.url().to_string())).await;
         }
         Err(e) if !vellum_store::testing::in_ci() => eprintln!("skipping the PostgreSQL run: {e}"),
         Err(e) => panic!("PostgreSQL is required in CI: {e}"),

@@ -562,8 +562,8 @@ async fn setup_race_creates_one_admin_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn setup_race_creates_one_admin_on_postgres() {
-    match vellum_store::testing::fresh_postgres().await {
-        Ok(url) => setup_race_creates_one_admin(vellum_core::Store::connect(&url).await.unwrap()).await,
+    match vellum_store::testing::TempPostgres::fresh().await {
+        Ok(db) => setup_race_creates_one_admin(vellum_core::Store::connect(db.url()).await.unwrap()).await,
         Err(e) if !vellum_store::testing::in_ci() => eprintln!("skipping the PostgreSQL run: {e}"),
         Err(e) => panic!("PostgreSQL is required in CI: {e}"),
     }

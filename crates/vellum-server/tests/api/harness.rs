@@ -24,6 +24,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub admin: String,
     _dir: tempfile::TempDir,
+    /// The test's own PostgreSQL database, dropped when the test ends.
+    _pg: Option<vellum_store::testing::TempPostgres>,
 }
 
 pub struct Reply {
@@ -59,7 +61,7 @@ impl TestApp {
         let core = core.with_clock(Arc::new(clock.clone()));
         core.bootstrap_admin("admin@example.com", "admin-password-1").await.unwrap();
         let router = router(AppState { core: core.clone(), http: HttpConfig::default() });
-        let mut app = TestApp { router, core, clock, admin: String::new(), _dir: dir };
+        let mut app = TestApp { router, core, clock, admin: String::new(), _dir: dir, _pg: None };
         let s = app
             .post("/api/v1/session", None, json!({"email": "admin@example.com", "password": "admin-password-1"}))
             .await;
@@ -88,10 +90,12 @@ impl TestApp {
 
     /// None (skipped) when PostgreSQL is unreachable outside CI; in CI that is a failure.
     pub async fn postgres() -> Option<TestApp> {
-        match vellum_store::testing::fresh_postgres().await {
-            Ok(url) => {
-                let store = Store::connect(&url).await.unwrap();
-                Some(TestApp::with_store(store, tempfile::tempdir().unwrap()).await)
+        match vellum_store::testing::TempPostgres::fresh().await {
+            Ok(db) => {
+                let store = Store::connect(db.url()).await.unwrap();
+                let mut app = TestApp::with_store(store, tempfile::tempdir().unwrap()).await;
+                app._pg = Some(db);
+                Some(app)
             }
             Err(e) if !vellum_store::testing::in_ci() => {
                 eprintln!("skipping the PostgreSQL run: {e}");

@@ -203,8 +203,9 @@ pub async fn run(clients: usize, requests: usize, postgres: Option<String>) -> R
     let sqlite = format!("sqlite://{}?mode=rwc", scratch.path().join("vellum.db").display());
     one_backend("SQLite (synchronous=FULL)", &sqlite, &scratch.path().join("blobs-sqlite"), clients, requests).await?;
     if let Some(admin_url) = postgres {
-        let url = vellum_store::testing::fresh_postgres_at(&admin_url).await?;
-        one_backend("PostgreSQL", &url, &scratch.path().join("blobs-pg"), clients, requests).await?;
+        let db = vellum_store::testing::TempPostgres::fresh_at(&admin_url).await?;
+        one_backend("PostgreSQL", db.url(), &scratch.path().join("blobs-pg"), clients, requests).await?;
+        db.drop_now().await?;
     }
     Ok(())
 }
