@@ -234,25 +234,21 @@ async fn insert_first_rows(core: &Core, tx: &mut Tx, ws: Id, list: &[(Asset, Ver
 
 /// Records each new asset's creation in the audit log; the last writes of the transaction.
 async fn audit_created(tx: &mut Tx, actor: &Actor, list: &[(Asset, Version)]) -> Result<()> {
-    for (asset, version) in list {
-        let after = json!({"title": asset.title, "kind": asset.kind, "metadata": asset.metadata, "version": version_json(version)});
-        record(
-            tx,
-            &actor.origin,
-            Some(&actor.user),
-            NewAuditEvent {
-                workspace_id: Some(asset.workspace_id),
-                action: "asset.create".into(),
-                object_type: "asset".into(),
-                object_id: Some(asset.id.to_string()),
-                version: Some(1),
-                after: Some(after),
-                ..Default::default()
-            },
-        )
-        .await?;
-    }
-    Ok(())
+    let events = list
+        .iter()
+        .map(|(asset, version)| NewAuditEvent {
+            workspace_id: Some(asset.workspace_id),
+            action: "asset.create".into(),
+            object_type: "asset".into(),
+            object_id: Some(asset.id.to_string()),
+            version: Some(1),
+            after: Some(json!({
+                "title": asset.title, "kind": asset.kind, "metadata": asset.metadata, "version": version_json(version),
+            })),
+            ..Default::default()
+        })
+        .collect();
+    crate::record_many(tx, &actor.origin, Some(&actor.user), events).await
 }
 
 impl Core {

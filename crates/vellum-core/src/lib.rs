@@ -137,22 +137,34 @@ pub(crate) async fn record(
     tx: &mut Tx,
     origin: &Origin,
     actor: Option<&model::User>,
-    mut event: NewAuditEvent,
+    event: NewAuditEvent,
 ) -> Result<()> {
-    event.actor_id = actor.map(|u| u.id);
-    // Events about an asset itself belong to its trail without every caller saying so.
-    if event.asset_id.is_none() && event.object_type == "asset" {
-        event.asset_id = event.object_id.as_deref().and_then(vellum_domain::id::parse_id);
+    record_many(tx, origin, actor, vec![event]).await
+}
+
+/// `record` for many events at once (a few statements for the lot), in order.
+pub(crate) async fn record_many(
+    tx: &mut Tx,
+    origin: &Origin,
+    actor: Option<&model::User>,
+    mut events: Vec<NewAuditEvent>,
+) -> Result<()> {
+    for event in &mut events {
+        event.actor_id = actor.map(|u| u.id);
+        // Events about an asset itself belong to its trail without every caller saying so.
+        if event.asset_id.is_none() && event.object_type == "asset" {
+            event.asset_id = event.object_id.as_deref().and_then(vellum_domain::id::parse_id);
+        }
+        event.ip = origin.ip.clone();
+        event.request_id = origin.request_id.clone();
     }
-    event.ip = origin.ip.clone();
-    event.request_id = origin.request_id.clone();
     let key = tx.audit_key();
-    let appended = vellum_store::audit::append(tx, &event, Timestamp::now(), key.as_deref()).await?;
+    let now = Timestamp::now();
+    let appended = vellum_store::audit::append_many(tx, &events, now, key.as_deref()).await?;
     // Every thousandth event of a chain asks for a checkpoint, besides the one a minute.
-    if appended.fields.seq % 1000 == 0 && key.is_some() {
-        let now = Timestamp::now();
+    for e in appended.iter().filter(|e| e.fields.seq % 1000 == 0 && key.is_some()) {
         let mut job = audit::checkpoint_job(now);
-        job.unique_key = format!("audit_checkpoint:{}:{}", appended.chain, appended.fields.seq);
+        job.unique_key = format!("audit_checkpoint:{}:{}", e.chain, e.fields.seq);
         vellum_store::jobs::enqueue(tx, &job, now).await?;
     }
     Ok(())

@@ -35,23 +35,71 @@ pub async fn append(
     at: Timestamp,
     key: Option<&AuditKey>,
 ) -> Result<AuditEvent> {
-    let chain = chain_of(e.workspace_id);
-    let bump = "UPDATE audit_heads SET seq = seq + 1 WHERE chain = $1 RETURNING seq, hash";
-    let head = match sqlx::query(bump).bind(&chain).fetch_optional(&mut *c).await? {
+    let mut appended = append_many(c, std::slice::from_ref(e), at, key).await?;
+    appended.pop().ok_or_else(|| Error::Corrupt("an append returned no event".into()))
+}
+
+/// Takes `n` sequence numbers of a chain at once, creating its head on first use; returns the
+/// first number and the hash the first new event links to. The head row stays locked until
+/// the transaction ends (PostgreSQL), which orders concurrent writers of one chain.
+async fn reserve(c: &mut AnyConnection, chain: &str, n: i64) -> Result<(i64, String)> {
+    let bump = "UPDATE audit_heads SET seq = seq + $1 WHERE chain = $2 RETURNING seq, hash";
+    let head = match sqlx::query(bump).bind(n).bind(chain).fetch_optional(&mut *c).await? {
         Some(head) => head,
         None => {
-            // The chain's first event: create its head, then take the first number.
+            // The chain's first event: create its head, then take the numbers.
             sqlx::query("INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING")
-                .bind(&chain)
+                .bind(chain)
                 .bind(GENESIS)
                 .execute(&mut *c)
                 .await?;
-            sqlx::query(bump).bind(&chain).fetch_one(&mut *c).await?
+            sqlx::query(bump).bind(n).bind(chain).fetch_one(&mut *c).await?
         }
     };
-    let seq = row::int(&head, "seq")?;
-    let prev_hash = row::text(&head, "hash")?;
-    let fields = AuditFields {
+    Ok((row::int(&head, "seq")? - n + 1, row::text(&head, "hash")?))
+}
+
+/// Appends events in order, a few statements for the lot (imports record thousands). Events
+/// of several chains are appended chain by chain, each in its given order.
+pub async fn append_many(
+    c: &mut AnyConnection,
+    events: &[NewAuditEvent],
+    at: Timestamp,
+    key: Option<&AuditKey>,
+) -> Result<Vec<AuditEvent>> {
+    let mut chains: Vec<String> = events.iter().map(|e| chain_of(e.workspace_id)).collect();
+    chains.dedup();
+    let mut out = Vec::with_capacity(events.len());
+    let mut done = std::collections::HashSet::new();
+    for chain in chains {
+        if !done.insert(chain.clone()) {
+            continue;
+        }
+        let mine: Vec<&NewAuditEvent> = events.iter().filter(|e| chain_of(e.workspace_id) == chain).collect();
+        let (first, mut prev_hash) = reserve(c, &chain, mine.len() as i64).await?;
+        let mut made = Vec::with_capacity(mine.len());
+        for (i, e) in mine.into_iter().enumerate() {
+            let fields = fields_of(e, first + i as i64, at)?;
+            let hash = event_hash(&prev_hash, &fields);
+            let tag = key.map(|k| k.tag(&hash));
+            let event =
+                AuditEvent { chain: chain.clone(), fields, prev_hash: prev_hash.clone(), hash: hash.clone(), tag };
+            prev_hash = hash;
+            made.push(event);
+        }
+        insert_events(c, &made).await?;
+        sqlx::query("UPDATE audit_heads SET hash = $1 WHERE chain = $2")
+            .bind(&prev_hash)
+            .bind(&chain)
+            .execute(&mut *c)
+            .await?;
+        out.extend(made);
+    }
+    Ok(out)
+}
+
+fn fields_of(e: &NewAuditEvent, seq: i64, at: Timestamp) -> Result<AuditFields> {
+    Ok(AuditFields {
         seq,
         id: new_id().to_string(),
         at: at.to_string(),
@@ -65,31 +113,41 @@ pub async fn append(
         ip: e.ip.clone(),
         request_id: e.request_id.clone(),
         asset_id: e.asset_id.map(|a| a.to_string()),
-    };
-    let hash = event_hash(&prev_hash, &fields);
-    let tag = key.map(|k| k.tag(&hash));
-    sqlx::query(&format!("INSERT INTO audit_events ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"))
-        .bind(&chain)
-        .bind(seq)
-        .bind(&fields.id)
-        .bind(&fields.at)
-        .bind(fields.actor_id.clone())
-        .bind(&fields.action)
-        .bind(&fields.object_type)
-        .bind(fields.object_id.clone())
-        .bind(fields.version)
-        .bind(fields.before.clone())
-        .bind(fields.after.clone())
-        .bind(fields.ip.clone())
-        .bind(fields.request_id.clone())
-        .bind(fields.asset_id.clone())
-        .bind(&prev_hash)
-        .bind(&hash)
-        .bind(tag.clone())
-        .execute(&mut *c)
-        .await?;
-    sqlx::query("UPDATE audit_heads SET hash = $1 WHERE chain = $2").bind(&hash).bind(&chain).execute(c).await?;
-    Ok(AuditEvent { chain, fields, prev_hash, hash, tag })
+    })
+}
+
+/// Multi-row inserts of built events.
+async fn insert_events(c: &mut AnyConnection, events: &[AuditEvent]) -> Result<()> {
+    const COLUMNS: usize = 17;
+    for chunk in events.chunks(crate::values::rows_per_statement(COLUMNS)) {
+        let template = format!("({})", vec!["?"; COLUMNS].join(", "));
+        let sql =
+            format!("INSERT INTO audit_events ({COLS}) VALUES {}", crate::values::numbered(&template, chunk.len()));
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            let f = &e.fields;
+            q = q
+                .bind(&e.chain)
+                .bind(f.seq)
+                .bind(&f.id)
+                .bind(&f.at)
+                .bind(f.actor_id.clone())
+                .bind(&f.action)
+                .bind(&f.object_type)
+                .bind(f.object_id.clone())
+                .bind(f.version)
+                .bind(f.before.clone())
+                .bind(f.after.clone())
+                .bind(f.ip.clone())
+                .bind(f.request_id.clone())
+                .bind(f.asset_id.clone())
+                .bind(&e.prev_hash)
+                .bind(&e.hash)
+                .bind(e.tag.clone());
+        }
+        q.execute(&mut *c).await?;
+    }
+    Ok(())
 }
 
 const COLS: &str = "chain, seq, id, at, actor_id, action, object_type, object_id, version, before_json, after_json, ip, request_id, asset_id, prev_hash, hash, tag";

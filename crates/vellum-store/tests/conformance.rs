@@ -208,6 +208,38 @@ async fn recomputed_chains_are_caught(store: &Store) {
     );
 }
 
+/// Events appended many at a time chain exactly like events appended one by one, on
+/// several chains at once and between single appends.
+async fn batched_appends_chain_like_single_ones(store: &Store) {
+    let key = AuditKey::from_seed([7; 32]);
+    let keyed = store.clone().with_audit_key(std::sync::Arc::new(key.clone()));
+    let (_, a) = seed(store).await;
+    let (_, b) = seed(store).await;
+    append(&keyed, a.id, 3).await;
+    let event = |ws: Id, i: usize| NewAuditEvent {
+        workspace_id: Some(ws),
+        action: format!("batch.{i}"),
+        object_type: "thing".into(),
+        after: Some(serde_json::json!({"i": i})),
+        ..Default::default()
+    };
+    let events: Vec<NewAuditEvent> = (0..40).map(|i| event(if i % 3 == 0 { b.id } else { a.id }, i)).collect();
+    let mut tx = keyed.write().await.unwrap();
+    let made = audit::append_many(&mut tx, &events, Timestamp::now(), Some(&key)).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(made.len(), 40);
+    append(&keyed, a.id, 2).await;
+    let mut snap = store.snapshot().await.unwrap();
+    let ra = audit::verify(&mut snap, &a.id.to_string(), &Checkpoints::default(), Some(&key)).await.unwrap();
+    let rb = audit::verify(&mut snap, &b.id.to_string(), &Checkpoints::default(), Some(&key)).await.unwrap();
+    assert!(ra.ok() && ra.events == 3 + 26 + 2, "{ra:?}");
+    assert!(rb.ok() && rb.events == 14, "{rb:?}");
+    let filter = audit::AuditFilter { limit: 100, ..Default::default() };
+    let listed = audit::list(&mut snap, &a.id.to_string(), &filter).await.unwrap();
+    let actions: Vec<String> = listed.into_iter().map(|e| e.fields.action).collect();
+    assert_eq!(actions[3], "batch.1", "batched events keep their order after earlier ones");
+}
+
 /// Unique constraints surface as `Conflict`, and a failed transaction leaves nothing behind.
 async fn conflicts_and_rollback(store: &Store) {
     let (_, ws) = seed(store).await;
@@ -618,6 +650,7 @@ on_both!(
     batch_writes_round_trip,
     audit_tampering_is_detected,
     recomputed_chains_are_caught,
+    batched_appends_chain_like_single_ones,
     conflicts_and_rollback,
     records_round_trip,
     concurrent_writers_take_turns,
