@@ -61,8 +61,9 @@ pub(crate) fn le32(b: &[u8], at: usize) -> Option<u32> {
     b.get(at..at + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
-/// Walks JPEG marker segments up to the first SOFn.
-fn jpeg(b: &[u8]) -> Option<(u64, u64)> {
+/// Walks JPEG marker segments up to the first frame header (SOFn): its marker and the
+/// position of its length field. None when the scan or the end comes first, or `b` ends.
+pub(crate) fn jpeg_frame(b: &[u8]) -> Option<(u8, usize)> {
     let mut pos = 2;
     loop {
         while *b.get(pos)? != 0xFF {
@@ -79,14 +80,19 @@ fn jpeg(b: &[u8]) -> Option<(u64, u64)> {
         if matches!(marker, 0xD9 | 0xDA) {
             return None;
         }
-        let len = usize::from(be16(b, pos)?);
         if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            let h = be16(b, pos + 3)?;
-            let w = be16(b, pos + 5)?;
-            return Some((u64::from(w), u64::from(h)));
+            return Some((marker, pos));
         }
-        pos += len;
+        pos += usize::from(be16(b, pos)?);
     }
+}
+
+/// A JPEG's declared size, from its frame header.
+fn jpeg(b: &[u8]) -> Option<(u64, u64)> {
+    let (_, pos) = jpeg_frame(b)?;
+    let h = be16(b, pos + 3)?;
+    let w = be16(b, pos + 5)?;
+    Some((u64::from(w), u64::from(h)))
 }
 
 fn webp(b: &[u8]) -> Option<(u64, u64)> {

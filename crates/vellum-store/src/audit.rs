@@ -117,7 +117,7 @@ fn fields_of(e: &NewAuditEvent, seq: i64, at: Timestamp) -> Result<AuditFields> 
 }
 
 /// Multi-row inserts of built events.
-async fn insert_events(c: &mut AnyConnection, events: &[AuditEvent]) -> Result<()> {
+pub(crate) async fn insert_events(c: &mut AnyConnection, events: &[AuditEvent]) -> Result<()> {
     const COLUMNS: usize = 17;
     for chunk in events.chunks(crate::values::rows_per_statement(COLUMNS)) {
         let template = format!("({})", vec!["?"; COLUMNS].join(", "));

@@ -153,36 +153,14 @@ pub async fn recompute_chain(c: &mut sqlx::AnyConnection, chain: &str) -> crate:
         crate::audit::list(&mut *c, chain, &crate::audit::AuditFilter { limit: 100_000, ..Default::default() }).await?;
     sqlx::query("DELETE FROM audit_events WHERE chain = $1").bind(chain).execute(&mut *c).await?;
     let mut prev = GENESIS.to_string();
-    for (i, e) in events.into_iter().enumerate() {
-        let mut f = e.fields;
-        f.seq = i as i64 + 1;
-        let hash = event_hash(&prev, &f);
-        sqlx::query(
-            "INSERT INTO audit_events (chain, seq, id, at, actor_id, action, object_type, object_id, version, \
-             before_json, after_json, ip, request_id, asset_id, prev_hash, hash, tag) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-        )
-        .bind(chain)
-        .bind(f.seq)
-        .bind(&f.id)
-        .bind(&f.at)
-        .bind(f.actor_id.clone())
-        .bind(&f.action)
-        .bind(&f.object_type)
-        .bind(f.object_id.clone())
-        .bind(f.version)
-        .bind(f.before.clone())
-        .bind(f.after.clone())
-        .bind(f.ip.clone())
-        .bind(f.request_id.clone())
-        .bind(f.asset_id.clone())
-        .bind(&prev)
-        .bind(&hash)
-        .bind(e.tag)
-        .execute(&mut *c)
-        .await?;
-        prev = hash;
+    let mut rewritten = Vec::with_capacity(events.len());
+    for (i, mut e) in events.into_iter().enumerate() {
+        e.fields.seq = i as i64 + 1;
+        e.hash = event_hash(&prev, &e.fields);
+        e.prev_hash = std::mem::replace(&mut prev, e.hash.clone());
+        rewritten.push(e);
     }
+    crate::audit::insert_events(&mut *c, &rewritten).await?;
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE chain = $1").bind(chain).fetch_one(&mut *c).await?;
     sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE chain = $3")

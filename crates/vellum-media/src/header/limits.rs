@@ -2,7 +2,7 @@
 //! their limit is the general one; a few have only decoders that hold the whole image (or all
 //! of its coefficients) at once, and get a lower limit that keeps a job within its memory goal.
 
-use super::{be16, le32};
+use super::le32;
 use crate::sniff::{sniff, MediaType};
 
 /// Limits on the declared size of an image we are willing to decode.
@@ -86,38 +86,18 @@ pub fn holding(head: &[u8]) -> Holding {
 /// its coefficients a pixel × 6 from the components' sampling factors. `None` for baseline
 /// JPEGs or when the frame header is not in `b`.
 fn progressive_jpeg(b: &[u8]) -> Option<u64> {
-    let mut pos = 2;
-    loop {
-        while *b.get(pos)? != 0xFF {
-            pos += 1;
-        }
-        while *b.get(pos)? == 0xFF {
-            pos += 1;
-        }
-        let marker = *b.get(pos)?;
-        pos += 1;
-        if matches!(marker, 0x01 | 0xD0..=0xD7) {
-            continue;
-        }
-        if matches!(marker, 0xD9 | 0xDA) {
-            return None;
-        }
-        let len = usize::from(be16(b, pos)?);
-        if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            if !matches!(marker, 0xC2 | 0xC3 | 0xC6 | 0xC7 | 0xCA | 0xCB | 0xCE | 0xCF) {
-                return None;
-            }
-            let n = usize::from(*b.get(pos + 7)?);
-            let sampling: Vec<(u64, u64)> = (0..n)
-                .map(|i| b.get(pos + 9 + 3 * i).map(|s| (u64::from(s >> 4).max(1), u64::from(s & 15).max(1))))
-                .collect::<Option<_>>()?;
-            let h_max = sampling.iter().map(|s| s.0).max()?;
-            let v_max = sampling.iter().map(|s| s.1).max()?;
-            let units: u64 = sampling.iter().map(|(h, v)| h * v).sum();
-            return Some((units * 6).div_ceil(h_max * v_max));
-        }
-        pos += len;
+    let (marker, pos) = super::jpeg_frame(b)?;
+    if !matches!(marker, 0xC2 | 0xC3 | 0xC6 | 0xC7 | 0xCA | 0xCB | 0xCE | 0xCF) {
+        return None;
     }
+    let n = usize::from(*b.get(pos + 7)?);
+    let sampling: Vec<(u64, u64)> = (0..n)
+        .map(|i| b.get(pos + 9 + 3 * i).map(|s| (u64::from(s >> 4).max(1), u64::from(s & 15).max(1))))
+        .collect::<Option<_>>()?;
+    let h_max = sampling.iter().map(|s| s.0).max()?;
+    let v_max = sampling.iter().map(|s| s.1).max()?;
+    let units: u64 = sampling.iter().map(|(h, v)| h * v).sum();
+    Some((units * 6).div_ceil(h_max * v_max))
 }
 
 /// Whether a WebP's picture is a single lossy (VP8) frame, found within `b`.
