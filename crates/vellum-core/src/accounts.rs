@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use serde_json::json;
+use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,
     validate::{check_password, Name},
@@ -67,7 +68,7 @@ impl Core {
     pub async fn disable_user(&self, actor: &Actor, id: Id) -> Result<User> {
         admins_only(actor, "disable users")?;
         if id == actor.user.id {
-            return Err(Error::conflict("cannot_disable_self", "you cannot disable your own account"));
+            return Err(Error::new(ErrorCode::CannotDisableSelf, "you cannot disable your own account"));
         }
         let mut tx = self.store.write().await?;
         let mut user = user_for_admin(&mut tx, id).await?;
@@ -75,7 +76,7 @@ impl Core {
             return Ok(user);
         }
         if user.is_admin && users::count_active_admins(&mut tx).await? <= 1 {
-            return Err(Error::conflict("last_admin", "the server must keep at least one active admin"));
+            return Err(Error::new(ErrorCode::LastAdmin, "the server must keep at least one active admin"));
         }
         let now = self.now();
         users::set_disabled(&mut tx, id, Some(now)).await?;
@@ -107,7 +108,7 @@ impl Core {
     /// session of theirs ends (`keep` is the hashed session to keep, when signed in by cookie).
     pub async fn change_password(&self, actor: &Actor, current: &str, new: &str, keep: Option<&str>) -> Result<()> {
         if !verify_password(current, &actor.user.password_hash).await {
-            return Err(Error::invalid("wrong_password", "the current password is wrong"));
+            return Err(Error::new(ErrorCode::WrongPassword, "the current password is wrong"));
         }
         check_password(new, &[&actor.user.email, &actor.user.name])?;
         let hash = hash_password(new).await?;
@@ -170,7 +171,7 @@ impl Core {
         let name = Name::parse("the token name", name)?;
         let now = self.now();
         if expires_at.is_some_and(|t| t <= now) {
-            return Err(Error::invalid("invalid_expiry", "expires_at must be in the future"));
+            return Err(Error::new(ErrorCode::InvalidExpiry, "expires_at must be in the future"));
         }
         let secret = random_token("vlm_")?;
         let token = ApiToken { id: new_id(), name: name.into_inner(), created_at: now, expires_at };

@@ -5,6 +5,7 @@ mod import;
 use serde::Deserialize;
 use serde_json::json;
 use vellum_blob::{BlobKey, BlobRead};
+use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,
     metadata::AssetMetadata,
@@ -165,8 +166,8 @@ impl NewAsset {
         let kind = match fields.kind.as_deref() {
             Some(k) => AssetKind::parse(k.trim())?,
             None => {
-                return Err(Error::invalid(
-                    "invalid_kind",
+                return Err(Error::new(
+                    ErrorCode::InvalidKind,
                     "choose a kind: visual, video, written, design_source or campaign_ready",
                 ))
             }
@@ -430,8 +431,8 @@ impl Core {
         let access = access::workspace(&mut c, &actor.user, ws).await?;
         let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
             Some(s) => Some(AssetStatus::parse(s).ok_or_else(|| {
-                Error::invalid(
-                    "invalid_status",
+                Error::new(
+                    ErrorCode::InvalidStatus,
                     format!("'{s}' is not a status; use draft, in_review, changes_requested, rejected or approved"),
                 )
             })?),

@@ -5,6 +5,7 @@ use argon2::{
     Argon2,
 };
 use serde_json::json;
+use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,
     validate::{check_password, Email, Name},
@@ -18,13 +19,13 @@ use vellum_store::{
 use crate::{
     record,
     secret::{random_token, token_hash},
-    Actor, Core, Error, ErrorKind, Origin, Result,
+    Actor, Core, Error, Origin, Result,
 };
 
 const SETUP_TOKEN: &str = "setup_token_hash";
 
 fn internal(e: impl std::fmt::Display) -> Error {
-    Error::new(ErrorKind::Internal, "internal", e.to_string())
+    Error::new(ErrorCode::Internal, e.to_string())
 }
 
 /// Hashes a password with argon2id on a blocking thread (it is deliberately slow).
@@ -81,7 +82,7 @@ impl NewUser {
         let user = self.user;
         users::insert(tx, &user).await.map_err(|e| match e {
             vellum_store::Error::Conflict(_) => {
-                Error::conflict("email_taken", format!("a user with the email {} already exists", user.email))
+                Error::new(ErrorCode::EmailTaken, format!("a user with the email {} already exists", user.email))
             }
             e => e.into(),
         })?;

@@ -1,8 +1,10 @@
-//! The use cases' error: a kind the HTTP layer maps to a status, a stable code, a message.
+//! The use cases' error: a stable code from the one table (`vellum_domain::ErrorCode`, which
+//! also gives its HTTP status) and a message a person can act on.
 
-use vellum_domain::DomainError;
+use vellum_domain::{DomainError, ErrorCode};
 
-/// How an error should be answered, independent of the transport.
+/// The broad class of an error, from its code's status: what callers branch on when they only
+/// care whether something was missing, refused or broken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     Unauthenticated,
@@ -19,7 +21,7 @@ pub enum ErrorKind {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{message}")]
-    Rule { kind: ErrorKind, code: &'static str, message: String },
+    Rule { code: ErrorCode, message: String },
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("storage: {0}")]
@@ -33,13 +35,13 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
-        Error::Rule { kind, code, message: message.into() }
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error::Rule { code, message: message.into() }
     }
 
     /// The object does not exist or the caller may not know it does.
     pub fn not_found(what: &str) -> Self {
-        Error::new(ErrorKind::NotFound, "not_found", format!("{what} not found"))
+        Error::new(ErrorCode::NotFound, format!("{what} not found"))
     }
 
     /// Reports what the caller may not see as "not found" under another name (a review whose
@@ -53,42 +55,30 @@ impl Error {
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Error::new(ErrorKind::Forbidden, "forbidden", message)
-    }
-
-    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
-        Error::new(ErrorKind::Invalid, code, message)
-    }
-
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Error::new(ErrorKind::Conflict, code, message)
+        Error::new(ErrorCode::Forbidden, message)
     }
 
     pub fn kind(&self) -> ErrorKind {
-        match self {
-            Error::Rule { kind, .. } => *kind,
-            Error::Domain(d) => match d {
-                DomainError::Invalid { .. } | DomainError::ReasonRequired { .. } => ErrorKind::Invalid,
-                DomainError::VersionMismatch { .. }
-                | DomainError::ReviewClosed { .. }
-                | DomainError::AlreadyDecided => ErrorKind::Conflict,
-                DomainError::NotAnApprover => ErrorKind::Forbidden,
-            },
-            Error::Store(vellum_store::Error::NotFound) => ErrorKind::NotFound,
-            Error::Store(vellum_store::Error::Conflict(_)) => ErrorKind::Conflict,
-            Error::Store(_) | Error::Blob(_) => ErrorKind::Internal,
-            Error::Throttled { .. } => ErrorKind::TooManyRequests,
+        match self.code().status() {
+            401 => ErrorKind::Unauthenticated,
+            403 => ErrorKind::Forbidden,
+            404 => ErrorKind::NotFound,
+            409 => ErrorKind::Conflict,
+            413 => ErrorKind::TooLarge,
+            429 => ErrorKind::TooManyRequests,
+            500..=599 => ErrorKind::Internal,
+            _ => ErrorKind::Invalid,
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Rule { code, .. } => code,
+            Error::Rule { code, .. } => *code,
             Error::Domain(d) => d.code(),
-            Error::Store(vellum_store::Error::NotFound) => "not_found",
-            Error::Store(vellum_store::Error::Conflict(_)) => "conflict",
-            Error::Store(_) | Error::Blob(_) => "internal",
-            Error::Throttled { .. } => "too_many_attempts",
+            Error::Store(vellum_store::Error::NotFound) => ErrorCode::NotFound,
+            Error::Store(vellum_store::Error::Conflict(_)) => ErrorCode::Conflict,
+            Error::Store(_) | Error::Blob(_) => ErrorCode::Internal,
+            Error::Throttled { .. } => ErrorCode::TooManyAttempts,
         }
     }
 

@@ -2,6 +2,7 @@
 //! one claimed job with a heartbeat, retry with backoff, and the admin view of the queue.
 
 use serde_json::json;
+use vellum_domain::ErrorCode;
 use vellum_domain::{role::Capability, Id, Timestamp};
 pub use vellum_store::jobs::{Job, JobState, NewJob};
 use vellum_store::{jobs, model::NewAuditEvent, users};
@@ -181,7 +182,7 @@ impl Core {
             "audit_checkpoint" => match self.checkpoint_if_moved().await {
                 Ok(_) => Ok(()),
                 // A server without a key has nothing to sign: not a failure to retry.
-                Err(e) if e.code() == "audit_key_missing" => Ok(()),
+                Err(e) if e.code() == ErrorCode::AuditKeyMissing => Ok(()),
                 Err(e) => Err(e.into()),
             },
             "sign_in_failures" => self.record_sign_in_failures().await.map(|_| ()).map_err(Into::into),
@@ -212,8 +213,8 @@ impl Core {
             .filter(|s| !s.is_empty())
             .map(|s| {
                 JobState::parse(s).ok_or_else(|| {
-                    Error::invalid(
-                        "invalid_state",
+                    Error::new(
+                        ErrorCode::InvalidState,
                         format!("'{s}' is not a job state; use queued, running, done or failed"),
                     )
                 })
@@ -239,7 +240,7 @@ impl Core {
             None => return Err(Error::not_found("job")),
         }
         if !jobs::retry(&mut tx, id, Timestamp::now()).await? {
-            return Err(Error::conflict("job_not_failed", format!("the job is {}, not failed", job.state.as_str())));
+            return Err(Error::new(ErrorCode::JobNotFailed, format!("the job is {}, not failed", job.state.as_str())));
         }
         if job.kind == "process_version" {
             crate::media::mark_pending(&mut tx, &job).await?;

@@ -2,6 +2,7 @@
 
 use serde_json::json;
 use vellum_domain::workflow::{ApproverRef, StageSpec};
+use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,
     role::{Capability, Role},
@@ -33,7 +34,7 @@ impl Core {
             && role != Role::Owner
             && workspaces::count_role(&mut tx, access.workspace.id, Role::Owner).await? <= 1
         {
-            return Err(Error::conflict("last_owner", "a workspace must keep at least one owner"));
+            return Err(Error::new(ErrorCode::LastOwner, "a workspace must keep at least one owner"));
         }
         let now = self.now();
         workspaces::set_role(&mut tx, access.workspace.id, user_id, role, now).await?;
@@ -73,7 +74,10 @@ impl Core {
         let mut distinct: Vec<Id> = Vec::new();
         for m in members {
             if workspaces::role_of(&mut tx, access.workspace.id, *m).await?.is_none() {
-                return Err(Error::invalid("invalid_member", format!("user {m} is not a member of this workspace")));
+                return Err(Error::new(
+                    ErrorCode::InvalidMember,
+                    format!("user {m} is not a member of this workspace"),
+                ));
             }
             if !distinct.contains(m) {
                 distinct.push(*m);
@@ -88,7 +92,7 @@ impl Core {
         };
         workspaces::insert_group(&mut tx, &group).await.map_err(|e| match e {
             vellum_store::Error::Conflict(_) => {
-                Error::conflict("group_name_taken", format!("a group named '{}' already exists", group.name))
+                Error::new(ErrorCode::GroupNameTaken, format!("a group named '{}' already exists", group.name))
             }
             e => e.into(),
         })?;
@@ -132,7 +136,7 @@ impl Core {
                 return Err(Error::forbidden("only an owner may remove an owner"));
             }
             if workspaces::count_role(&mut tx, access.workspace.id, Role::Owner).await? <= 1 {
-                return Err(Error::conflict("last_owner", "a workspace must keep at least one owner"));
+                return Err(Error::new(ErrorCode::LastOwner, "a workspace must keep at least one owner"));
             }
         }
         workspaces::remove_member(&mut tx, access.workspace.id, user_id).await?;
@@ -162,16 +166,20 @@ impl Core {
             let name = Name::parse("the group name", name)?;
             if name.as_str() != before.name {
                 workspaces::rename_group(&mut tx, id, name.as_str()).await.map_err(|e| match e {
-                    vellum_store::Error::Conflict(_) => {
-                        Error::conflict("group_name_taken", format!("a group named '{}' already exists", name.as_str()))
-                    }
+                    vellum_store::Error::Conflict(_) => Error::new(
+                        ErrorCode::GroupNameTaken,
+                        format!("a group named '{}' already exists", name.as_str()),
+                    ),
                     e => e.into(),
                 })?;
             }
         }
         for u in &patch.add {
             if workspaces::role_of(&mut tx, access.workspace.id, *u).await?.is_none() {
-                return Err(Error::invalid("invalid_member", format!("user {u} is not a member of this workspace")));
+                return Err(Error::new(
+                    ErrorCode::InvalidMember,
+                    format!("user {u} is not a member of this workspace"),
+                ));
             }
             workspaces::add_group_member(&mut tx, id, *u).await?;
         }
@@ -219,8 +227,8 @@ impl Core {
         }
         if !users_of.is_empty() {
             users_of.dedup();
-            return Err(Error::conflict(
-                "group_in_use",
+            return Err(Error::new(
+                ErrorCode::GroupInUse,
                 format!("the group '{}' is named by workflows: {}; change them first", group.name, users_of.join(", ")),
             ));
         }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use vellum_domain::ErrorCode;
 use vellum_domain::{role::Capability, Id};
 use vellum_media::render::{Fit, Format, RenditionSpec};
 use vellum_store::{
@@ -64,13 +65,13 @@ pub fn check_name(name: &str) -> Result<()> {
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
     if !ok {
-        return Err(Error::invalid(
-            "invalid_preset",
+        return Err(Error::new(
+            ErrorCode::InvalidPreset,
             format!("'{name}' is not a preset name: use 2–48 lower-case letters, digits, '_' or '-'"),
         ));
     }
     if RESERVED.contains(&name) {
-        return Err(Error::invalid("invalid_preset", format!("'{name}' is a built-in rendition, not a preset")));
+        return Err(Error::new(ErrorCode::InvalidPreset, format!("'{name}' is a built-in rendition, not a preset")));
     }
     Ok(())
 }
@@ -80,13 +81,13 @@ pub fn spec_of(body: &PresetBody) -> Result<RenditionSpec> {
     let height = body.height.unwrap_or(RenditionSpec::MAX_SIDE);
     let side = 1..=RenditionSpec::MAX_SIDE;
     if !side.contains(&body.width) || !side.contains(&height) {
-        return Err(Error::invalid(
-            "invalid_preset",
+        return Err(Error::new(
+            ErrorCode::InvalidPreset,
             format!("width and height must be 1–{} pixels", RenditionSpec::MAX_SIDE),
         ));
     }
     if !(1..=100).contains(&body.quality) {
-        return Err(Error::invalid("invalid_preset", "quality must be 1–100"));
+        return Err(Error::new(ErrorCode::InvalidPreset, "quality must be 1–100"));
     }
     Ok(RenditionSpec {
         width: body.width,
@@ -124,8 +125,8 @@ fn built_in(name: &str) -> Option<RenditionSpec> {
 /// The spec a workspace uses for `name`: its own, else the built-in one.
 pub(crate) async fn resolve(c: &mut vellum_store::Conn, ws: Id, name: &str) -> Result<Option<(RenditionSpec, bool)>> {
     if let Some(v) = assets::preset(c, ws, name).await? {
-        let spec: RenditionSpec = serde_json::from_value(v)
-            .map_err(|e| Error::new(crate::ErrorKind::Internal, "internal", format!("stored preset: {e}")))?;
+        let spec: RenditionSpec =
+            serde_json::from_value(v).map_err(|e| Error::new(ErrorCode::Internal, format!("stored preset: {e}")))?;
         return Ok(Some((spec, false)));
     }
     Ok(built_in(name).map(|s| (s, true)))
@@ -167,7 +168,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         let access = access::workspace(&mut tx, &actor.user, ws).await?;
         access.require(Capability::Administer)?;
-        let value = serde_json::to_value(&spec).map_err(|e| Error::invalid("invalid_preset", e.to_string()))?;
+        let value = serde_json::to_value(&spec).map_err(|e| Error::new(ErrorCode::InvalidPreset, e.to_string()))?;
         let before = assets::put_preset(&mut tx, access.workspace.id, name, &value, self.now()).await?;
         record(
             &mut tx,
@@ -191,8 +192,8 @@ impl Core {
     /// Sets where the subject of a version is (uploaders); crops made afterwards keep it.
     pub async fn set_focal_point(&self, actor: &Actor, asset: Id, number: u32, x: f64, y: f64) -> Result<Version> {
         if !(0.0..=1.0).contains(&x) || !(0.0..=1.0).contains(&y) {
-            return Err(Error::invalid(
-                "invalid_focal_point",
+            return Err(Error::new(
+                ErrorCode::InvalidFocalPoint,
                 "x and y must be between 0 and 1 (fractions of width and height)",
             ));
         }

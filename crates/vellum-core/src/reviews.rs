@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use serde_json::json;
+use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,
     review::{resolve_plan, restarts_on_new_version, Review, ReviewStatus, StageStatus, Verdict},
@@ -148,8 +149,8 @@ async fn open_review(
     }
     let review = Review::start(version, plan.clone(), now)?;
     if review.plans.iter().any(|p| p.approvers.is_empty()) {
-        return Err(Error::invalid(
-            "invalid_workflow",
+        return Err(Error::new(
+            ErrorCode::InvalidWorkflow,
             "a stage of this workflow has no approver who is still a member",
         ));
     }
@@ -226,8 +227,8 @@ impl Core {
         let wf = wf.filter(|w| w.workspace_id == asset.workspace_id).ok_or_else(|| Error::not_found("workflow"))?;
         if let Some(open) = reviews::latest_for_asset(&mut tx, asset.id).await? {
             if open.status == ReviewStatus::InProgress {
-                return Err(Error::conflict(
-                    "review_in_progress",
+                return Err(Error::new(
+                    ErrorCode::ReviewInProgress,
                     format!(
                         "version {} is already in review ({}); upload a new version to restart it",
                         open.version, open.id

@@ -1,14 +1,14 @@
 //! Random secrets and their stored form (tokens are kept only as SHA-256 hashes).
 
 use sha2::{Digest, Sha256};
+use vellum_domain::ErrorCode;
 
-use crate::{Error, ErrorKind, Result};
+use crate::{Error, Result};
 
 /// 32 random bytes as hex, with a prefix that says what the secret is.
 pub fn random_token(prefix: &str) -> Result<String> {
     let mut bytes = [0u8; 32];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|e| Error::new(ErrorKind::Internal, "internal", format!("no randomness: {e}")))?;
+    getrandom::getrandom(&mut bytes).map_err(|e| Error::new(ErrorCode::Internal, format!("no randomness: {e}")))?;
     Ok(format!("{prefix}{}", hex::encode(bytes)))
 }
 

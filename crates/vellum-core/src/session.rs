@@ -3,6 +3,7 @@
 //! so an anonymous caller cannot grow the audit chain without bound.
 
 use serde_json::json;
+use vellum_domain::ErrorCode;
 use vellum_domain::{
     throttle::{self, Attempts, Policy, Window},
     Timestamp,
@@ -17,7 +18,7 @@ use crate::{
     auth::{verify_password, DUMMY_HASH},
     record,
     secret::{random_token, token_hash},
-    Actor, Core, Error, ErrorKind, Origin, Result,
+    Actor, Core, Error, Origin, Result,
 };
 
 /// A new sign-in: the cookie value (shown once) and the CSRF secret for its forms.
@@ -72,7 +73,7 @@ fn failures_event(email: &str, ip: Option<String>, w: &Window) -> NewAuditEvent 
 }
 
 fn invalid_credentials() -> Error {
-    Error::new(ErrorKind::Unauthenticated, "invalid_credentials", "the email or password is wrong")
+    Error::new(ErrorCode::InvalidCredentials, "the email or password is wrong")
 }
 
 impl Core {
@@ -112,8 +113,7 @@ impl Core {
         if user.disabled_at.is_some() {
             tx.commit().await?;
             return Err(Error::new(
-                ErrorKind::Forbidden,
-                "account_disabled",
+                ErrorCode::AccountDisabled,
                 "this account is disabled; ask a server admin to enable it",
             ));
         }

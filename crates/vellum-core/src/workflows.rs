@@ -1,6 +1,7 @@
 //! Workflow templates: create, revise (each edit is a new revision) and read.
 
 use serde_json::json;
+use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,
     role::Capability,
@@ -23,22 +24,22 @@ async fn check_approvers(tx: &mut Tx, access: &Access, spec: &WorkflowSpec) -> R
                 ApproverRef::User(u) => match workspaces::role_of(&mut *tx, access.workspace.id, u).await? {
                     Some(role) if role.may_approve() => {}
                     Some(_) => {
-                        return Err(Error::invalid(
-                            "invalid_approver",
+                        return Err(Error::new(
+                            ErrorCode::InvalidApprover,
                             format!("stage '{}': user {u} is a viewer and cannot approve", stage.name),
                         ))
                     }
                     None => {
-                        return Err(Error::invalid(
-                            "invalid_approver",
+                        return Err(Error::new(
+                            ErrorCode::InvalidApprover,
                             format!("stage '{}': user {u} is not a member of this workspace", stage.name),
                         ))
                     }
                 },
                 ApproverRef::Group(g) => {
                     if !groups.iter().any(|x| x.id == g) {
-                        return Err(Error::invalid(
-                            "invalid_approver",
+                        return Err(Error::new(
+                            ErrorCode::InvalidApprover,
                             format!("stage '{}': group {g} does not exist in this workspace", stage.name),
                         ));
                     }

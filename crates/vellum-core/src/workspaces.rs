@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use serde_json::json;
+use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,
     role::Role,
@@ -46,7 +47,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         workspaces::insert(&mut tx, &ws).await.map_err(|e| match e {
             vellum_store::Error::Conflict(_) => {
-                Error::conflict("slug_taken", format!("the slug '{}' is already used by another workspace", ws.slug))
+                Error::new(ErrorCode::SlugTaken, format!("the slug '{}' is already used by another workspace", ws.slug))
             }
             e => e.into(),
         })?;

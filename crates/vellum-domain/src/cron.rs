@@ -1,6 +1,7 @@
 //! Cron expressions (`minute hour day-of-month month day-of-week`, UTC) for the periodic
 //! scheduler: lists, ranges, steps and `*`, as in crontab(5).
 
+use crate::ErrorCode;
 use crate::{DomainError, Timestamp};
 
 /// A parsed five-field cron expression.
@@ -16,7 +17,8 @@ pub struct Cron {
 }
 
 fn field(text: &str, min: u32, max: u32, what: &str) -> Result<(u64, bool), DomainError> {
-    let bad = || DomainError::invalid("invalid_cron", format!("'{text}' is not a valid {what} field ({min}–{max})"));
+    let bad =
+        || DomainError::invalid(ErrorCode::InvalidCron, format!("'{text}' is not a valid {what} field ({min}–{max})"));
     let mut bits = 0u64;
     for part in text.split(',') {
         let (range, step) = match part.split_once('/') {
@@ -48,7 +50,7 @@ impl Cron {
         let parts: Vec<&str> = expr.split_whitespace().collect();
         let [m, h, dom, mon, dow] = parts[..] else {
             return Err(DomainError::invalid(
-                "invalid_cron",
+                ErrorCode::InvalidCron,
                 format!("'{expr}' needs five fields: minute hour day month weekday"),
             ));
         };

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod cron;
 pub mod error;
+pub mod error_code;
 pub mod id;
 pub mod metadata;
 pub mod review;
@@ -15,5 +16,6 @@ pub mod validate;
 pub mod workflow;
 
 pub use error::{DomainError, Result};
+pub use error_code::ErrorCode;
 pub use id::Id;
 pub use time::Timestamp;

@@ -1,5 +1,6 @@
 //! Asset metadata: language, locale, channels, a distribution window and free custom fields.
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -39,7 +40,7 @@ struct Raw {
 const MAX_CUSTOM_BYTES: usize = 16 * 1024;
 
 fn invalid(message: impl Into<String>) -> DomainError {
-    DomainError::invalid("invalid_metadata", message)
+    DomainError::invalid(ErrorCode::InvalidMetadata, message)
 }
 
 fn is_alpha(s: &str, lens: std::ops::RangeInclusive<usize>) -> bool {

@@ -3,6 +3,7 @@
 //! A review's state is never stored as such: it is replayed from its plan and the decisions
 //! recorded so far, so the database holds only facts and the rules live here.
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -93,7 +94,7 @@ impl Verdict {
             .find(|v| v.as_str() == s)
             .ok_or_else(|| {
                 DomainError::invalid(
-                    "invalid_decision",
+                    ErrorCode::InvalidDecision,
                     format!("'{s}' is not a decision; use approve, approve_with_changes, changes_requested or reject"),
                 )
             })
@@ -160,7 +161,7 @@ pub fn resolve_plan(
                     ApproverRef::User(u) => vec![u],
                     ApproverRef::Group(g) => group_members(g).ok_or_else(|| {
                         DomainError::invalid(
-                            "invalid_workflow",
+                            ErrorCode::InvalidWorkflow,
                             format!("stage '{}' names a group that no longer exists", s.name),
                         )
                     })?,
@@ -177,7 +178,7 @@ pub fn resolve_plan(
             };
             if approvers.len() < needed.max(1) {
                 return Err(DomainError::invalid(
-                    "invalid_workflow",
+                    ErrorCode::InvalidWorkflow,
                     format!(
                         "stage '{}' has {} approver(s) but needs at least {}; add members to its groups",
                         s.name,
@@ -216,7 +217,7 @@ impl Review {
     /// Starts a review of `version`: the first step's stages become active.
     pub fn start(version: u32, plans: Vec<StagePlan>, at: Timestamp) -> Result<Review, DomainError> {
         if plans.is_empty() {
-            return Err(DomainError::invalid("invalid_workflow", "a review needs at least one stage"));
+            return Err(DomainError::invalid(ErrorCode::InvalidWorkflow, "a review needs at least one stage"));
         }
         let stages = plans.iter().map(|_| StageState { status: StageStatus::Pending, activated_at: None }).collect();
         let mut review = Review { version, plans, stages, status: ReviewStatus::InProgress, decisions: Vec::new() };
@@ -310,7 +311,7 @@ impl Review {
             return Err(DomainError::ReasonRequired { decision: verdict.as_str() });
         }
         if reason.is_some_and(|r| r.chars().count() > 4000) {
-            return Err(DomainError::invalid("invalid_reason", "a reason must be at most 4000 characters"));
+            return Err(DomainError::invalid(ErrorCode::InvalidReason, "a reason must be at most 4000 characters"));
         }
         let records: Vec<DecisionRecord> = open
             .into_iter()

@@ -1,5 +1,6 @@
 //! Workspace roles and what each may do. One table, so every route asks the same question.
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
@@ -47,8 +48,7 @@ impl Role {
 
     pub fn parse(s: &str) -> Result<Role, DomainError> {
         Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
-            DomainError::invalid(
-                "invalid_role",
+            DomainError::invalid(ErrorCode::InvalidRole,
                 format!(
                     "'{s}' is not a role; use one of owner, admin, manager, creator, reviewer, collaborator, external, viewer"
                 ),

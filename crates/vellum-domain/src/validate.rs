@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::DomainError;
+use crate::{DomainError, ErrorCode};
 
 macro_rules! text_newtype {
     ($name:ident) => {
@@ -34,7 +34,7 @@ text_newtype!(Slug);
 text_newtype!(Name);
 text_newtype!(ChangeNote);
 
-fn bounded(code: &'static str, what: &str, s: &str, max: usize) -> Result<String, DomainError> {
+fn bounded(code: ErrorCode, what: &str, s: &str, max: usize) -> Result<String, DomainError> {
     let t = s.trim();
     if t.is_empty() {
         return Err(DomainError::invalid(code, format!("{what} must not be empty")));
@@ -63,7 +63,7 @@ impl Email {
         if ok {
             Ok(Email(t))
         } else {
-            Err(DomainError::invalid("invalid_email", format!("'{}' is not an email address", s.trim())))
+            Err(DomainError::invalid(ErrorCode::InvalidEmail, format!("'{}' is not an email address", s.trim())))
         }
     }
 }
@@ -80,7 +80,7 @@ impl Slug {
             Ok(Slug(s.to_string()))
         } else {
             Err(DomainError::invalid(
-                "invalid_slug",
+                ErrorCode::InvalidSlug,
                 format!(
                     "'{s}' is not a valid slug: use 2–48 lower-case letters, digits and dashes, starting with a letter"
                 ),
@@ -92,14 +92,14 @@ impl Slug {
 impl Name {
     /// A human-facing name or title (workspace, group, workflow, asset title, stage).
     pub fn parse(what: &str, s: &str) -> Result<Self, DomainError> {
-        bounded("invalid_name", what, s, 200).map(Name)
+        bounded(ErrorCode::InvalidName, what, s, 200).map(Name)
     }
 }
 
 impl ChangeNote {
     /// Every version says what changed; an empty note is refused.
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        bounded("invalid_note", "the change note", s, 4000).map(ChangeNote)
+        bounded(ErrorCode::InvalidNote, "the change note", s, 4000).map(ChangeNote)
     }
 }
 
@@ -112,12 +112,12 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 pub fn check_password(s: &str, known: &[&str]) -> Result<(), DomainError> {
     if s.chars().count() < MIN_PASSWORD_CHARS {
         return Err(DomainError::invalid(
-            "weak_password",
+            ErrorCode::WeakPassword,
             format!("the password must be at least {MIN_PASSWORD_CHARS} characters long"),
         ));
     }
     if s.len() > 1024 {
-        return Err(DomainError::invalid("invalid_password", "the password must be at most 1024 bytes"));
+        return Err(DomainError::invalid(ErrorCode::InvalidPassword, "the password must be at most 1024 bytes"));
     }
     // The estimator's cost grows with length; what follows the first 100 characters cannot
     // make a password weaker.
@@ -130,7 +130,7 @@ pub fn check_password(s: &str, known: &[&str]) -> Result<(), DomainError> {
             .map(|w| format!(" ({w})"))
             .unwrap_or_default();
         return Err(DomainError::invalid(
-            "weak_password",
+            ErrorCode::WeakPassword,
             format!("the password is too easy to guess{hint}; use a longer phrase of unrelated words"),
         ));
     }
@@ -165,7 +165,7 @@ impl AssetKind {
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         AssetKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
             DomainError::invalid(
-                "invalid_kind",
+                ErrorCode::InvalidKind,
                 format!("'{s}' is not an asset kind; use one of visual, video, written, design_source, campaign_ready"),
             )
         })

@@ -1,5 +1,6 @@
 //! Workflow templates: ordered stages with approvers, a completion rule and a start mode.
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use crate::{validate::Name, DomainError, Id};
@@ -54,7 +55,7 @@ pub const MAX_STAGES: usize = 20;
 pub const MAX_APPROVERS: usize = 100;
 
 fn invalid(message: impl Into<String>) -> DomainError {
-    DomainError::invalid("invalid_workflow", message)
+    DomainError::invalid(ErrorCode::InvalidWorkflow, message)
 }
 
 impl WorkflowSpec {

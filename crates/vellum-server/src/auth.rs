@@ -2,9 +2,10 @@
 
 use axum::{
     extract::FromRequestParts,
-    http::{header, request::Parts, HeaderMap, StatusCode},
+    http::{header, request::Parts, HeaderMap},
 };
 use vellum_core::Actor;
+use vellum_domain::ErrorCode;
 
 use crate::{error::ApiError, extract::origin_of, AppState};
 
@@ -68,8 +69,7 @@ impl FromRequestParts<AppState> for Authed {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let authed = resolve(parts, state).await?.ok_or_else(|| {
             ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
+                ErrorCode::Unauthenticated,
                 "sign in (POST /api/v1/session) or send Authorization: Bearer <token>",
             )
         })?;
@@ -80,8 +80,7 @@ impl FromRequestParts<AppState> for Authed {
                 let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
                 if !same_secret(sent, csrf) {
                     return Err(ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        "csrf_failed",
+                        ErrorCode::CsrfFailed,
                         "a request signed in by cookie must send the session's CSRF token (from POST /api/v1/session) \
                          in the X-CSRF-Token header",
                     ));

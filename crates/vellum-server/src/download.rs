@@ -8,6 +8,7 @@ use axum::{
 };
 use tokio_util::io::ReaderStream;
 use vellum_core::{model::Version, Core};
+use vellum_domain::ErrorCode;
 
 use crate::error::{ApiError, ApiResult};
 
@@ -123,11 +124,7 @@ pub async fn serve_stored(core: &Core, stored: &Stored<'_>, headers: &HeaderMap)
     match ask {
         RangeAsk::Unsatisfiable => {
             out.insert(header::CONTENT_RANGE, h(&format!("bytes */{size}")));
-            let body = ApiError::new(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                "range_not_satisfiable",
-                format!("the file is {size} bytes long"),
-            );
+            let body = ApiError::new(ErrorCode::RangeNotSatisfiable, format!("the file is {size} bytes long"));
             Ok((out, body).into_response())
         }
         RangeAsk::Whole => {

@@ -1,4 +1,5 @@
-//! The one table from error kinds to HTTP statuses; errors answer `{"error": {"code", "message"}}`.
+//! Errors on their way to API clients: always `{"error": {"code", "message", …}}`, the status
+//! from the code's row of the one table (`vellum_domain::ErrorCode`).
 
 use axum::{
     http::StatusCode,
@@ -7,51 +8,50 @@ use axum::{
 };
 use serde_json::json;
 use vellum_core::{Error, ErrorKind};
+use vellum_domain::ErrorCode;
 
-/// An error on its way to an API client.
+/// An error on its way to an API client: a code from the one table, which also gives the
+/// status, a message, and any detail under fixed names inside `error`.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     /// Sent as `Retry-After` (throttled requests).
     pub retry_after_secs: Option<u64>,
+    /// Extra members of the `error` object (`path`, `position`, `fields`, `details`).
+    pub detail: serde_json::Map<String, serde_json::Value>,
 }
 
-pub fn status_of(kind: ErrorKind) -> StatusCode {
-    match kind {
-        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
-        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
-        ErrorKind::NotFound => StatusCode::NOT_FOUND,
-        ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorKind::Conflict => StatusCode::CONFLICT,
-        ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+/// The status of a code, from the table.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), retry_after_secs: None }
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status: status_of(code),
+            code,
+            message: message.into(),
+            retry_after_secs: None,
+            detail: serde_json::Map::new(),
+        }
+    }
+
+    /// Adds a detail member to the `error` object.
+    pub fn with(mut self, key: &str, value: serde_json::Value) -> Self {
+        self.detail.insert(key.to_string(), value);
+        self
     }
 
     pub fn not_found(what: &str) -> Self {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
-    }
-
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
-    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+        ApiError::new(ErrorCode::NotFound, format!("{what} not found"))
     }
 
     pub fn too_large(limit: u64) -> Self {
         ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("the upload is larger than this server's limit of {limit} bytes"),
         )
     }
@@ -62,19 +62,18 @@ impl From<Error> for ApiError {
         if e.kind() == ErrorKind::Internal {
             tracing::error!(error = %e, "request failed");
         }
-        ApiError {
-            status: status_of(e.kind()),
-            code: e.code(),
-            message: e.public_message(),
-            retry_after_secs: e.retry_after_secs(),
-        }
+        let mut out = ApiError::new(e.code(), e.public_message());
+        out.retry_after_secs = e.retry_after_secs();
+        out
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut res =
-            (self.status, Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response();
+        let mut error = self.detail;
+        error.insert("code".into(), json!(self.code.as_str()));
+        error.insert("message".into(), json!(self.message));
+        let mut res = (self.status, Json(json!({ "error": error }))).into_response();
         if let Some(secs) = self.retry_after_secs {
             if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
                 res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);

@@ -1,10 +1,11 @@
 //! Extractors that answer malformed input in our error format, and the request's origin.
 
 use std::net::SocketAddr;
+use vellum_domain::ErrorCode;
 
 use axum::{
-    extract::{rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Request},
-    http::request::Parts,
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Request},
+    http::{request::Parts, StatusCode},
 };
 use serde::de::DeserializeOwned;
 use vellum_core::Origin;
@@ -12,42 +13,106 @@ use vellum_domain::{id::parse_id, Id};
 
 use crate::error::ApiError;
 
-/// `Json<T>` whose rejections are `malformed_json` / `invalid_request` in our format.
+/// A JSON body read in our terms: no JSON Content-Type is `415 unsupported_media_type`,
+/// broken JSON `400 malformed_json` (with where), JSON of the wrong shape — a wrong type,
+/// a missing or an unknown field — `422 invalid_body` with the `path` of the offending value,
+/// and a body over the route's limit `413 payload_too_large`.
 pub struct AppJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(AppJson(v)),
-            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body is larger than this server accepts for this route",
-            )),
-            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::invalid("invalid_request", e.body_text())),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::bad_request(
-                "malformed_json",
+        if !is_json(req.headers()) {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json",
-            )),
-            Err(e) => {
-                Err(ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {}", e.body_text())))
-            }
+            ));
         }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(ErrorCode::PayloadTooLarge, "the request body is larger than this route accepts")
+            } else {
+                ApiError::new(ErrorCode::MalformedJson, format!("the body could not be read: {}", e.body_text()))
+            }
+        })?;
+        parse_json(&bytes).map(AppJson)
     }
 }
 
-/// `Multipart` whose rejection (wrong content type, bad boundary) is in our format.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(ct) = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// Parses a JSON body, naming where it fails. Every body this API takes is an object: an
+/// array is refused rather than read field by field in order, as serde would otherwise do.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}"))
+            .with("details", serde_json::json!({"line": e.line(), "column": e.column()}))
+    })?;
+    if !value.is_object() {
+        return Err(ApiError::new(ErrorCode::InvalidBody, "the body must be a JSON object")
+            .with("path", serde_json::json!(".")));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let at = if path == "." { "the body".to_string() } else { format!("'{path}'") };
+        ApiError::new(ErrorCode::InvalidBody, format!("{at}: {}", e.into_inner())).with("path", serde_json::json!(path))
+    })
+}
+
+/// Query parameters read in our terms: one that cannot be read is `400 invalid_query`, naming
+/// the parameter (`position` is where it starts in the query string).
+pub struct AppQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AppQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(AppQuery).map_err(|e| {
+            let name = e.path().to_string();
+            let position = query.find(&format!("{name}=")).filter(|_| name != ".");
+            let what = if name == "." { "the query string".to_string() } else { format!("the parameter '{name}'") };
+            let mut err =
+                ApiError::new(ErrorCode::InvalidQuery, format!("{what} could not be read: {}", e.into_inner()));
+            if let Some(p) = position {
+                err =
+                    err.with("position", serde_json::json!(p)).with("details", serde_json::json!({"parameter": name}));
+            }
+            err
+        })
+    }
+}
+
+/// `Multipart` whose rejection is in our format: not multipart at all is `415`, a broken
+/// body `400 malformed_multipart`.
 pub struct Form(pub axum::extract::Multipart);
 
 impl<S: Send + Sync> FromRequest<S> for Form {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let multipart = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+        if !multipart {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "send the upload as multipart/form-data with a 'file' part",
+            ));
+        }
         axum::extract::Multipart::from_request(req, state).await.map(Form).map_err(|e| {
-            ApiError::bad_request(
-                "malformed_multipart",
+            ApiError::new(
+                ErrorCode::MalformedMultipart,
                 format!("send the upload as multipart/form-data with a 'file' part ({})", e.body_text()),
             )
         })

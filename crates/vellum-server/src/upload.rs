@@ -2,10 +2,11 @@
 //! holding a whole file in memory; a refused form leaves no bytes behind.
 
 use std::time::Duration;
+use vellum_domain::ErrorCode;
 
 use axum::{
     extract::{multipart::Field, Multipart},
-    http::{header, HeaderMap, StatusCode},
+    http::{header, HeaderMap},
 };
 use vellum_core::{assets::UploadFields, blobs::LooseBlob, Core, StoredBlob};
 
@@ -26,18 +27,18 @@ pub fn check_declared_length(headers: &HeaderMap, limit: u64) -> Result<(), ApiE
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
-    ApiError::bad_request("malformed_multipart", format!("the multipart body could not be read: {}", e.body_text()))
+    ApiError::new(ErrorCode::MalformedMultipart, format!("the multipart body could not be read: {}", e.body_text()))
 }
 
 async fn text(mut field: Field<'_>) -> Result<String, ApiError> {
     let mut buf = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
         if buf.len() + chunk.len() > MAX_TEXT_FIELD {
-            return Err(ApiError::invalid("field_too_long", "a form field is longer than 64 KiB"));
+            return Err(ApiError::new(ErrorCode::FieldTooLong, "a form field is longer than 64 KiB"));
         }
         buf.extend_from_slice(&chunk);
     }
-    String::from_utf8(buf).map_err(|_| ApiError::invalid("invalid_request", "form fields must be UTF-8 text"))
+    String::from_utf8(buf).map_err(|_| ApiError::new(ErrorCode::InvalidBody, "form fields must be UTF-8 text"))
 }
 
 /// Reads the form: text fields into `UploadFields`, the `file` part streamed to a new blob.
@@ -67,8 +68,7 @@ pub async fn receive_keeping(
     tokio::time::timeout(Duration::from_secs(secs), read_form(core, form, expect_csrf, keep)).await.unwrap_or_else(
         |_| {
             Err(ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "upload_timeout",
+                ErrorCode::UploadTimeout,
                 format!("the upload took longer than this server allows ({secs} s); try again on a faster connection"),
             ))
         },
@@ -88,7 +88,7 @@ async fn read_form(
     match (read, blob) {
         (Ok(()), Some(blob)) => Ok((fields, blob.keep(), kept)),
         (Ok(()), None) => {
-            Err(ApiError::invalid("missing_file", "the form has no part named 'file' with the file to upload"))
+            Err(ApiError::new(ErrorCode::MissingFile, "the form has no part named 'file' with the file to upload"))
         }
         // The file arrived but the form around it was refused: its bytes go again.
         (Err(e), Some(blob)) => {
@@ -119,8 +119,7 @@ async fn read_parts(
         };
         if !ok {
             return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "csrf_failed",
+                ErrorCode::CsrfFailed,
                 "the form expired or did not come from this site; reload the page and try again",
             ));
         }
@@ -129,7 +128,7 @@ async fn read_parts(
         match field.name().unwrap_or("") {
             "file" => {
                 if blob.is_some() {
-                    return Err(ApiError::invalid("too_many_files", "send exactly one part named 'file'"));
+                    return Err(ApiError::new(ErrorCode::TooManyFiles, "send exactly one part named 'file'"));
                 }
                 fields.filename = field.file_name().map(str::to_string);
                 fields.content_type = field.content_type().map(str::to_string);

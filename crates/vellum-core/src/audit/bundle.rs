@@ -12,13 +12,14 @@ use std::{
     collections::{BTreeMap, BTreeSet},
     io::{BufRead, Write},
 };
+use vellum_domain::ErrorCode;
 
 use serde::{Deserialize, Serialize};
 use vellum_domain::audit::{AuditFields, ChainHead, PublicKey, StoredEvent};
 use vellum_store::{audit, Store};
 
 use super::{CheckpointSet, Verification};
-use crate::{Error, ErrorKind, Result};
+use crate::{Error, Result};
 
 pub const FORMAT: &str = "vellum-audit-bundle/1";
 
@@ -55,7 +56,7 @@ enum Line {
 }
 
 fn io(e: std::io::Error) -> Error {
-    Error::new(ErrorKind::Internal, "internal", format!("cannot write the bundle: {e}"))
+    Error::new(ErrorCode::Internal, format!("cannot write the bundle: {e}"))
 }
 
 fn line(out: &mut impl Write, v: &impl Serialize) -> Result<()> {
@@ -126,7 +127,7 @@ impl BundleReport {
 }
 
 fn bad(msg: String) -> Error {
-    Error::invalid("invalid_bundle", msg)
+    Error::new(ErrorCode::InvalidBundle, msg)
 }
 
 /// Checks a bundle read from `input`, trusting `pinned` (or, without it, the bundle's own key).

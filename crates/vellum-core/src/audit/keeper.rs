@@ -8,10 +8,11 @@ use std::{
     path::{Path, PathBuf},
     sync::Arc,
 };
+use vellum_domain::ErrorCode;
 
 use vellum_domain::audit::{AuditKey, SignedCheckpoint};
 
-use crate::{Error, ErrorKind, Result};
+use crate::{Error, Result};
 
 pub const KEY_FILE: &str = "signing.key";
 pub const LOG_FILE: &str = "checkpoints.log";
@@ -25,7 +26,7 @@ pub struct AuditKeeper {
 }
 
 fn io(what: &str, path: &Path, e: std::io::Error) -> Error {
-    Error::new(ErrorKind::Internal, "internal", format!("{what} {}: {e}", path.display()))
+    Error::new(ErrorCode::Internal, format!("{what} {}: {e}", path.display()))
 }
 
 /// The `audit` folder of a data folder.
@@ -46,7 +47,7 @@ impl AuditKeeper {
         create_private_dir(&dir)?;
         let key = match env_key.map(str::trim).filter(|k| !k.is_empty()) {
             Some(hex) => AuditKey::from_hex(hex)
-                .map_err(|e| Error::invalid("invalid_audit_key", format!("VELLUM_AUDIT_KEY: {e}")))?,
+                .map_err(|e| Error::new(ErrorCode::InvalidAuditKey, format!("VELLUM_AUDIT_KEY: {e}")))?,
             None => load_or_create(&dir.join(KEY_FILE))?,
         };
         Ok(AuditKeeper { key: Arc::new(key), log: Some(dir.join(LOG_FILE)) })
@@ -67,7 +68,7 @@ impl AuditKeeper {
             f.sync_data().map_err(|e| io("cannot flush", &path, e))
         })
         .await
-        .map_err(|e| Error::new(ErrorKind::Internal, "internal", e.to_string()))?
+        .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?
     }
 }
 
@@ -119,7 +120,7 @@ fn read_key_file(path: &Path) -> Result<Option<AuditKey>> {
     match std::fs::read_to_string(path) {
         Ok(s) => AuditKey::from_hex(&s)
             .map(Some)
-            .map_err(|e| Error::invalid("invalid_audit_key", format!("{}: {e}", path.display()))),
+            .map_err(|e| Error::new(ErrorCode::InvalidAuditKey, format!("{}: {e}", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io("cannot read", path, e)),
     }
@@ -138,8 +139,7 @@ fn load_or_create(path: &Path) -> Result<AuditKey> {
         return Ok(key);
     }
     let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed)
-        .map_err(|e| Error::new(ErrorKind::Internal, "internal", format!("no randomness: {e}")))?;
+    getrandom::getrandom(&mut seed).map_err(|e| Error::new(ErrorCode::Internal, format!("no randomness: {e}")))?;
     let key = AuditKey::from_seed(seed);
     // Written under a temporary name and linked into place, so a crash never leaves half a
     // key, and created 0600 from the start, so it is never readable by others even briefly.

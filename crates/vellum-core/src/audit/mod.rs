@@ -6,6 +6,7 @@ pub mod keeper;
 mod view;
 
 use std::collections::BTreeMap;
+use vellum_domain::ErrorCode;
 
 use serde::Serialize;
 use vellum_domain::{
@@ -22,7 +23,7 @@ use vellum_store::{
 pub use keeper::AuditKeeper;
 pub use view::AuditEventView;
 
-use crate::{access, jobs, Actor, Core, Error, ErrorKind, Result};
+use crate::{access, jobs, Actor, Core, Error, Result};
 
 /// Where the public key of the audit trail is recorded, so a node started with another key
 /// refuses instead of writing a trail nobody can verify.
@@ -180,11 +181,7 @@ impl Core {
     /// The keeper, or an error saying the server has no audit key.
     fn keeper(&self) -> Result<&AuditKeeper> {
         self.audit.as_deref().ok_or_else(|| {
-            Error::new(
-                ErrorKind::Conflict,
-                "audit_key_missing",
-                "this server has no audit key to sign checkpoints with",
-            )
+            Error::new(ErrorCode::AuditKeyMissing, "this server has no audit key to sign checkpoints with")
         })
     }
 
@@ -276,8 +273,8 @@ impl Core {
         let mut tx = self.store.write().await?;
         match users::setting(&mut tx, PUBLIC_KEY_SETTING).await? {
             Some(recorded) if recorded != public => {
-                return Err(Error::invalid(
-                    "audit_key_mismatch",
+                return Err(Error::new(
+                    ErrorCode::AuditKeyMismatch,
                     format!(
                         "this database's audit trail is signed by key {recorded}, but this node holds key {public}; \
                          give every node the same key (VELLUM_AUDIT_KEY or <data>/audit/signing.key)"

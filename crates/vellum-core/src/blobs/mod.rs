@@ -15,6 +15,7 @@
 pub mod gc;
 
 use std::time::SystemTime;
+use vellum_domain::ErrorCode;
 
 use vellum_blob::{BlobKey, BlobStore};
 use vellum_domain::Timestamp;
@@ -64,8 +65,8 @@ pub(crate) async fn record_many(
 
 /// The answer for an upload whose stored bytes were removed before its row could commit.
 pub(crate) fn vanished() -> Error {
-    Error::conflict(
-        "upload_raced",
+    Error::new(
+        ErrorCode::UploadRaced,
         "the file was removed while this change was being saved (an upload of the same file failed at that moment); \
          send it again",
     )

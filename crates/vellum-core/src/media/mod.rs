@@ -4,6 +4,7 @@
 mod derive;
 
 use std::path::Path;
+use vellum_domain::ErrorCode;
 
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
@@ -21,7 +22,7 @@ use vellum_store::{
     Tx,
 };
 
-use crate::{jobs::JobFailure, Actor, Core, Error, ErrorKind, Result, StoredBlob};
+use crate::{jobs::JobFailure, Actor, Core, Error, Result, StoredBlob};
 
 /// How much of a file is read to recognise it and check its declared size.
 const HEAD: usize = 64 * 1024;
@@ -100,7 +101,7 @@ async fn read_head(core: &Core, key: &BlobKey) -> Result<Vec<u8>> {
     use tokio::io::AsyncReadExt;
     let mut r = core.blobs.open(key, Some((0, HEAD as u64))).await?;
     let mut head = Vec::with_capacity(HEAD);
-    r.read_to_end(&mut head).await.map_err(|e| Error::new(ErrorKind::Internal, "internal", e.to_string()))?;
+    r.read_to_end(&mut head).await.map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
     Ok(head)
 }
 
@@ -137,7 +138,7 @@ async fn store_output(core: &Core, version: &Version, o: derive::Output) -> Resu
         derive::Data::Bytes(b) => w.write(&b).await?,
         derive::Data::File(path) => {
             use tokio::io::AsyncReadExt;
-            let io = |e: std::io::Error| Error::new(ErrorKind::Internal, "internal", e.to_string());
+            let io = |e: std::io::Error| Error::new(ErrorCode::Internal, e.to_string());
             let mut f = tokio::fs::File::open(&path).await.map_err(io)?;
             let mut buf = vec![0u8; 1 << 20];
             loop {
@@ -275,8 +276,8 @@ impl Core {
     pub fn check_upload_head(&self, head: &[u8]) -> Result<()> {
         match header::check(head, self.limits.pixels) {
             Ok(()) => Ok(()),
-            Err((w, h)) => Err(Error::invalid(
-                "image_too_large",
+            Err((w, h)) => Err(Error::new(
+                ErrorCode::ImageTooLarge,
                 format!(
                     "the image declares {w}×{h} pixels; this server accepts at most {} pixels of this kind of image \
                      and {} pixels a side",
@@ -293,7 +294,7 @@ impl Core {
         let (a, _) = self.asset(actor, asset).await?;
         let version = self.version(actor, asset, number).await?;
         let mut c = self.store.conn().await?;
-        let unavailable = |why: String| Error::new(ErrorKind::NotFound, "rendition_not_available", why);
+        let unavailable = |why: String| Error::new(ErrorCode::RenditionNotAvailable, why);
         if !built_in(name) {
             let Some((mut spec, _)) = crate::presets::resolve(&mut c, a.workspace_id, name).await? else {
                 return Err(unavailable(format!("there is no rendition or preset named '{name}'")));
@@ -322,7 +323,7 @@ impl Core {
         name: &str,
         spec: RenditionSpec,
     ) -> Result<RenditionAnswer> {
-        let unavailable = |why: String| Error::new(ErrorKind::NotFound, "rendition_not_available", why);
+        let unavailable = |why: String| Error::new(ErrorCode::RenditionNotAvailable, why);
         match v.processing {
             Processing::Pending => return Ok(RenditionAnswer::Pending),
             Processing::Failed => {

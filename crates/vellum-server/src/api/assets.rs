@@ -1,7 +1,7 @@
 //! Assets and versions: multipart uploads, listing, details, downloads and restore.
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     Json,
@@ -17,7 +17,7 @@ use crate::{
     auth::Authed,
     download,
     error::ApiResult,
-    extract::{path_id, path_version, AppJson, Form},
+    extract::{path_id, path_version, AppJson, AppQuery, Form},
     upload, AppState,
 };
 
@@ -36,6 +36,7 @@ pub async fn upload(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     status: Option<String>,
     kind: Option<String>,
@@ -46,7 +47,7 @@ pub async fn list(
     State(s): State<AppState>,
     a: Authed,
     Path(ws): Path<String>,
-    Query(q): Query<ListQuery>,
+    AppQuery(q): AppQuery<ListQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let q = LibraryQuery { status: q.status, kind: q.kind, limit: q.limit };
     Ok(Json(json!({"assets": s.core.library(&a.actor, &ws, &q).await?})))
@@ -111,6 +112,7 @@ pub async fn download(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct RestoreBody {
     note: Option<String>,
 }
@@ -125,11 +127,7 @@ pub async fn restore(
     let note = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        serde_json::from_slice::<RestoreBody>(&body)
-            .map_err(|e| {
-                crate::error::ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
-            })?
-            .note
+        crate::extract::parse_json::<RestoreBody>(&body)?.note
     };
     let v = s.core.restore_version(&a.actor, path_id(&id, "asset")?, path_version(&n)?, note.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())

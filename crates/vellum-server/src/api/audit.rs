@@ -1,7 +1,8 @@
 //! Audit export (JSON or CSV) and chain verification.
 
+use crate::extract::AppQuery;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
     Json,
@@ -9,6 +10,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 use vellum_core::audit::{AuditEventView, AuditQuery};
+use vellum_domain::ErrorCode;
 
 use crate::{
     auth::Authed,
@@ -17,6 +19,7 @@ use crate::{
 };
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     object_type: Option<String>,
     object_id: Option<String>,
@@ -66,13 +69,13 @@ pub async fn export(
     State(s): State<AppState>,
     a: Authed,
     Path(ws): Path<String>,
-    Query(q): Query<ExportQuery>,
+    AppQuery(q): AppQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     // An id that cannot exist matches nothing, like any other filter value.
     let asset_id = match q.asset_id.as_deref() {
         Some(a) => Some(
             vellum_domain::id::parse_id(a)
-                .ok_or_else(|| ApiError::invalid("invalid_asset_id", format!("'{a}' is not an asset id")))?,
+                .ok_or_else(|| ApiError::new(ErrorCode::InvalidAssetId, format!("'{a}' is not an asset id")))?,
         ),
         None => None,
     };
@@ -88,7 +91,7 @@ pub async fn export(
             to_csv(&events),
         )
             .into_response()),
-        other => Err(ApiError::invalid("invalid_format", format!("'{other}' is not a format; use json or csv"))),
+        other => Err(ApiError::new(ErrorCode::InvalidFormat, format!("'{other}' is not a format; use json or csv"))),
     }
 }
 

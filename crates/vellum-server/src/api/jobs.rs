@@ -1,7 +1,8 @@
 //! The job queue for admins: list a workspace's jobs and retry failed ones.
 
+use crate::extract::AppQuery;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     Json,
 };
 use serde::Deserialize;
@@ -10,6 +11,7 @@ use serde_json::json;
 use crate::{auth::Authed, error::ApiResult, extract::path_id, AppState};
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct JobQuery {
     state: Option<String>,
 }
@@ -18,7 +20,7 @@ pub async fn list(
     State(s): State<AppState>,
     a: Authed,
     Path(ws): Path<String>,
-    Query(q): Query<JobQuery>,
+    AppQuery(q): AppQuery<JobQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
     Ok(Json(json!({"jobs": s.core.jobs(&a.actor, &ws, q.state.as_deref()).await?})))
 }

@@ -18,6 +18,8 @@ use axum::{
     Router,
 };
 
+use vellum_domain::ErrorCode;
+
 use crate::{error::ApiError, unlimited, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -62,4 +64,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{id}", get(reviews::get))
         .route("/reviews/{id}/decisions", post(reviews::decide))
         .fallback(|| async { ApiError::not_found("endpoint") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(ErrorCode::MethodNotAllowed, "this path does not take that method; see /api/v1/openapi.json")
+        })
 }

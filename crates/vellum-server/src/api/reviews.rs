@@ -19,6 +19,7 @@ use crate::{
 };
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StartBody {
     workflow_id: Id,
 }
@@ -42,6 +43,7 @@ pub async fn get(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     version: u32,
     decision: String,

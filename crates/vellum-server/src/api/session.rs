@@ -9,10 +9,11 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 use vellum_core::session::NewSession;
+use vellum_domain::ErrorCode;
 
 use crate::{
     auth::{clear_cookie, cookie, session_cookie, Authed, SESSION_COOKIE},
-    error::ApiResult,
+    error::{ApiError, ApiResult},
     extract::{AppJson, RequestOrigin},
     AppState,
 };
@@ -39,13 +40,22 @@ pub async fn sign_in(
     Ok(signed_in(&s, session))
 }
 
+/// `DELETE /session`: ends the session behind the cookie. Without a valid session there is
+/// nothing to end: 401, like every route that needs one.
 pub async fn sign_out(
     State(s): State<AppState>,
+    a: Authed,
     RequestOrigin(origin): RequestOrigin,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
-        s.core.sign_out(&token, &origin).await?;
+    match cookie(&headers, SESSION_COOKIE).filter(|t| !t.is_empty() && a.csrf.is_some()) {
+        Some(token) => s.core.sign_out(&token, &origin).await?,
+        None => {
+            return Err(ApiError::new(
+                ErrorCode::Unauthenticated,
+                "DELETE /session ends a browser session; API tokens are revoked with DELETE /tokens/{id}",
+            ))
+        }
     }
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_cookie(s.http.secure_cookies))]).into_response())
 }

@@ -19,6 +19,7 @@ use crate::{
 };
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewWorkspace {
     name: String,
     slug: String,
@@ -56,6 +57,7 @@ pub async fn members(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RoleBody {
     role: String,
 }
@@ -80,6 +82,7 @@ pub async fn remove_member(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewGroup {
     name: String,
     #[serde(default)]

@@ -140,7 +140,7 @@ async fn rejected_uploads_leave_no_orphan_blobs(app: &TestApp) {
             assets.into(),
             form(&[("file", Some("a.png"), &f7), ("title", None, b"\xff\xfe")]),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_request",
+            "invalid_body",
         ),
         (
             "an empty title",

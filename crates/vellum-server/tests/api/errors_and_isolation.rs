@@ -35,7 +35,7 @@ async fn bad_input_is_refused_and_changes_nothing(app: &TestApp) {
     let missing_field = app.post("/api/v1/workspaces", Some(&app.admin), json!({"name": "No slug"})).await;
     assert_eq!(
         (missing_field.status, missing_field.code().as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body")
     );
 
     let no_file = app.upload(assets_url, &creator, &[("title", "t"), ("kind", "visual")], None).await;
@@ -47,7 +47,10 @@ async fn bad_input_is_refused_and_changes_nothing(app: &TestApp) {
         app.upload(assets_url, &creator, &[("kind", "visual"), ("metadata", "{oops")], Some(("x.png", b"x"))).await;
     assert_eq!(bad_meta.code(), "invalid_metadata");
     let not_multipart = app.post(assets_url, Some(&creator), json!({"title": "x"})).await;
-    assert_eq!((not_multipart.status, not_multipart.code().as_str()), (StatusCode::BAD_REQUEST, "malformed_multipart"));
+    assert_eq!(
+        (not_multipart.status, not_multipart.code().as_str()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+    );
     let big = vec![7u8; LIMIT as usize + 1];
     let too_big = app.upload(assets_url, &creator, &[("kind", "visual")], Some(("big.bin", &big))).await;
     assert_eq!((too_big.status, too_big.code().as_str()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));

@@ -76,7 +76,8 @@ async fn the_asset_trail_has_reviews_decisions_and_downloads(app: &TestApp) {
     let s =
         app.post("/api/v1/session", None, json!({"email": "admin@example.com", "password": "admin-password-1"})).await;
     let cookie = s.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
-    let out = app.send(Method::DELETE, "/api/v1/session", Auth::Cookie(&cookie), None).await;
+    let csrf = s.json()["csrf_token"].as_str().unwrap().to_string();
+    let out = app.send(Method::DELETE, "/api/v1/session", Auth::Session(&cookie, &csrf), None).await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
     assert_eq!(server_actions(app).await.last().map(String::as_str), Some("session.delete"));
 }

@@ -32,8 +32,13 @@ async fn sign_in_cookie_me_and_sign_out(app: &TestApp) {
     assert_eq!(me.json()["user"]["email"], "sam@example.com");
     assert!(me.json()["user"].get("password_hash").is_none());
 
-    let out = app.send(Method::DELETE, "/api/v1/session", Auth::Cookie(&cookie), None).await;
+    let csrf = ok.json()["csrf_token"].as_str().unwrap().to_string();
+    let forged = app.send(Method::DELETE, "/api/v1/session", Auth::Cookie(&cookie), None).await;
+    assert_eq!(forged.code(), "csrf_failed", "a foreign page cannot sign the user out");
+    let out = app.send(Method::DELETE, "/api/v1/session", Auth::Session(&cookie, &csrf), None).await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
+    let nobody = app.send(Method::DELETE, "/api/v1/session", Auth::None, None).await;
+    assert_eq!((nobody.status, nobody.code().as_str()), (StatusCode::UNAUTHORIZED, "unauthenticated"));
     let after = app.send(Method::GET, "/api/v1/me", Auth::Cookie(&cookie), None).await;
     assert_eq!((after.status, after.code().as_str()), (StatusCode::UNAUTHORIZED, "unauthenticated"));
     let bogus = app.get("/api/v1/me", "vlm_not-a-token").await;

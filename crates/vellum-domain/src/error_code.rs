@@ -1,0 +1,173 @@
+//! The one table of error codes: every error the API can answer has a stable snake_case code,
+//! an HTTP status and a one-line description. Clients branch on the code; the status and the
+//! OpenAPI document and `docs/errors.md` come from this table and nowhere else.
+
+macro_rules! error_codes {
+    ($($variant:ident = $code:literal, $status:literal, $description:literal;)*) => {
+        /// A stable error code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ErrorCode {
+            $($variant),*
+        }
+
+        impl ErrorCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The code clients see.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code),*
+                }
+            }
+
+            /// The HTTP status it is answered with.
+            pub fn status(self) -> u16 {
+                match self {
+                    $(ErrorCode::$variant => $status),*
+                }
+            }
+
+            /// What it means, in one line.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $description),*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    MalformedJson = "malformed_json", 400, "The body is not valid JSON.";
+    MalformedMultipart = "malformed_multipart", 400, "The body is not readable multipart/form-data.";
+    InvalidQuery = "invalid_query", 400, "A query-string parameter could not be read.";
+    Unauthenticated = "unauthenticated", 401, "The request carries no valid session or token.";
+    InvalidCredentials = "invalid_credentials", 401, "The email or password is wrong.";
+    Forbidden = "forbidden", 403, "Your role does not allow this in this workspace.";
+    CsrfFailed = "csrf_failed", 403, "A cookie-authenticated write lacks the session's CSRF token.";
+    AccountDisabled = "account_disabled", 403, "The account is disabled.";
+    NotAnApprover = "not_an_approver", 403, "You approve no active stage of this review.";
+    NotFound = "not_found", 404, "It does not exist, or you may not see it.";
+    RenditionNotAvailable = "rendition_not_available", 404, "This rendition cannot exist for this version.";
+    MethodNotAllowed = "method_not_allowed", 405, "The path exists but not with this method.";
+    UploadTimeout = "upload_timeout", 408, "The upload took longer than the server allows.";
+    Conflict = "conflict", 409, "It clashes with something that already exists.";
+    EmailTaken = "email_taken", 409, "A user with this email already exists.";
+    SlugTaken = "slug_taken", 409, "Another workspace uses this slug.";
+    GroupNameTaken = "group_name_taken", 409, "The workspace has a group with this name.";
+    GroupInUse = "group_in_use", 409, "A workflow still names the group.";
+    LastOwner = "last_owner", 409, "A workspace must keep at least one owner.";
+    LastAdmin = "last_admin", 409, "The server must keep at least one active admin.";
+    CannotDisableSelf = "cannot_disable_self", 409, "You cannot disable your own account.";
+    ReviewInProgress = "review_in_progress", 409, "The asset is already in review.";
+    ReviewClosed = "review_closed", 409, "The review is closed; no more decisions can be recorded.";
+    AlreadyDecided = "already_decided", 409, "You have already decided on every stage you approve.";
+    VersionMismatch = "version_mismatch", 409, "The version named is not the version under review.";
+    JobNotFailed = "job_not_failed", 409, "Only a failed job can be retried.";
+    UploadRaced = "upload_raced", 409, "The file was removed while the change was saved; send it again.";
+    AuditKeyMissing = "audit_key_missing", 409, "The server has no audit key to sign checkpoints with.";
+    PayloadTooLarge = "payload_too_large", 413, "The body is larger than this route accepts.";
+    UnsupportedMediaType = "unsupported_media_type", 415, "The body's Content-Type is not what this route takes.";
+    RangeNotSatisfiable = "range_not_satisfiable", 416, "The requested byte range is outside the file.";
+    InvalidBody = "invalid_body", 422, "The body is JSON but not of the expected shape.";
+    InvalidCursor = "invalid_cursor", 422, "The cursor is not one this list gave out.";
+    InvalidLimit = "invalid_limit", 422, "The limit is outside the allowed range.";
+    WeakPassword = "weak_password", 422, "The password is too short or too easy to guess.";
+    InvalidPassword = "invalid_password", 422, "The password is too long.";
+    WrongPassword = "wrong_password", 422, "The current password is wrong.";
+    InvalidEmail = "invalid_email", 422, "That is not an email address.";
+    InvalidName = "invalid_name", 422, "A name is empty or too long.";
+    InvalidSlug = "invalid_slug", 422, "A slug must be 2–64 lower-case letters, digits and dashes.";
+    InvalidNote = "invalid_note", 422, "A change note is required and at most 4,000 characters.";
+    InvalidRole = "invalid_role", 422, "That is not a role.";
+    InvalidKind = "invalid_kind", 422, "That is not an asset kind.";
+    InvalidMetadata = "invalid_metadata", 422, "A metadata field is invalid (see fields).";
+    InvalidFolder = "invalid_folder", 422, "A folder must be a relative path of plain segments.";
+    InvalidDecision = "invalid_decision", 422, "That is not a decision.";
+    ReasonRequired = "reason_required", 422, "This decision needs a reason.";
+    InvalidReason = "invalid_reason", 422, "A reason is at most 4,000 characters.";
+    InvalidWorkflow = "invalid_workflow", 422, "The workflow's stages are not valid.";
+    InvalidApprover = "invalid_approver", 422, "An approver is not a member who may approve.";
+    InvalidCron = "invalid_cron", 422, "That is not a five-field cron expression.";
+    InvalidStatus = "invalid_status", 422, "That is not an asset status.";
+    InvalidState = "invalid_state", 422, "That is not a job state.";
+    InvalidFormat = "invalid_format", 422, "That is not an export format.";
+    InvalidFocalPoint = "invalid_focal_point", 422, "A focal point needs x and y between 0 and 1.";
+    InvalidPreset = "invalid_preset", 422, "The channel preset is not valid.";
+    InvalidExpiry = "invalid_expiry", 422, "An expiry must be in the future.";
+    InvalidAssetId = "invalid_asset_id", 422, "That is not an asset id.";
+    InvalidMember = "invalid_member", 422, "That user is not a member of this workspace.";
+    ImageTooLarge = "image_too_large", 422, "The image declares more pixels than the server decodes.";
+    MissingFile = "missing_file", 422, "The upload has no file part.";
+    TooManyFiles = "too_many_files", 422, "The upload has more than one file part.";
+    FieldTooLong = "field_too_long", 422, "A form field is longer than allowed.";
+    InvalidAuditKey = "invalid_audit_key", 422, "The audit key is not 64 hex digits.";
+    AuditKeyMismatch = "audit_key_mismatch", 422, "The audit key is not the one this database's trail is signed with.";
+    InvalidBundle = "invalid_bundle", 422, "The file is not an audit bundle.";
+    TooManyAttempts = "too_many_attempts", 429, "Too many failed sign-ins; wait for Retry-After.";
+    Internal = "internal", 500, "Something failed on the server; the change was not made.";
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The table as Markdown (`docs/errors.md` is this, checked by a test).
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "# Error codes\n\nEvery error the API answers is `{\"error\": {\"code\", \"message\"}}`, with any \
+         detail inside `error` (`fields: [{key, message}]`, `path`, `position`, `details`). Clients branch \
+         on `code`; this table is generated from the code (`vellum-domain/src/error_code.rs`).\n\n\
+         | code | status | meaning |\n|---|---|---|\n",
+    );
+    for c in ErrorCode::ALL {
+        out.push_str(&format!("| `{}` | {} | {} |\n", c.as_str(), c.status(), c.description()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_with_error_statuses() {
+        let mut seen = std::collections::HashSet::new();
+        for c in ErrorCode::ALL {
+            assert!(seen.insert(c.as_str()), "{c} twice");
+            assert!(c.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{c}");
+            assert!((400..600).contains(&c.status()), "{c}");
+            assert!(!c.description().is_empty());
+        }
+    }
+
+    /// `VELLUM_BLESS=1 cargo test -p vellum-domain` rewrites the file from the table.
+    #[test]
+    fn the_published_table_is_the_code_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errors.md");
+        if std::env::var("VELLUM_BLESS").is_ok_and(|v| v == "1") {
+            std::fs::write(path, markdown_table()).unwrap();
+        }
+        let published = std::fs::read_to_string(path).unwrap_or_default();
+        assert_eq!(
+            published,
+            markdown_table(),
+            "docs/errors.md is stale: run VELLUM_BLESS=1 cargo test -p vellum-domain"
+        );
+    }
+}
