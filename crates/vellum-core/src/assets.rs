@@ -9,6 +9,7 @@ use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,
     metadata::AssetMetadata,
+    page::{Page, PageRequest},
     role::Capability,
     status::{derive_status, AssetStatus},
     validate::{AssetKind, ChangeNote, Name},
@@ -50,7 +51,9 @@ pub struct AssetPatch {
 pub struct LibraryQuery {
     pub status: Option<String>,
     pub kind: Option<String>,
-    pub limit: Option<u32>,
+    /// Only assets that have an approved version (whatever a newer version is doing).
+    pub approved: Option<bool>,
+    pub page: PageRequest,
 }
 
 /// Keeps only the last path segment, without control characters, so a client-given name can
@@ -426,7 +429,7 @@ impl Core {
     }
 
     /// The assets of a workspace the actor may see, newest first.
-    pub async fn library(&self, actor: &Actor, ws: &str, q: &LibraryQuery) -> Result<Vec<Asset>> {
+    pub async fn library(&self, actor: &Actor, ws: &str, q: &LibraryQuery) -> Result<Page<Asset>> {
         let mut c = self.store.conn().await?;
         let access = access::workspace(&mut c, &actor.user, ws).await?;
         let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
@@ -444,14 +447,17 @@ impl Core {
             // Viewers see every listed asset as approved, so other statuses match nothing.
             status: if viewer { None } else { status },
             kind,
-            approved_only: viewer,
-            limit: q.limit.unwrap_or(200),
+            approved_only: viewer || q.approved == Some(true),
+            never_approved: q.approved == Some(false),
+            before: q.page.cursor_id()?,
+            limit: q.page.fetch(),
         };
-        if viewer && status.is_some_and(|s| s != AssetStatus::Approved) {
-            return Ok(Vec::new());
+        if (viewer && status.is_some_and(|s| s != AssetStatus::Approved)) || (viewer && q.approved == Some(false)) {
+            return Ok(Page { items: Vec::new(), next_cursor: None });
         }
         let list = assets::list(&mut c, access.workspace.id, &filter).await?;
-        Ok(list.into_iter().map(|a| as_seen_by(&access, a)).collect())
+        let page = Page::from_fetched(list, &q.page, |a| a.id.to_string());
+        Ok(page.map(|a| as_seen_by(&access, a)))
     }
 
     /// One asset, as the actor may see it.

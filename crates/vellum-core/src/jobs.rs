@@ -3,7 +3,11 @@
 
 use serde_json::json;
 use vellum_domain::ErrorCode;
-use vellum_domain::{role::Capability, Id, Timestamp};
+use vellum_domain::{
+    page::{Page, PageRequest},
+    role::Capability,
+    Id, Timestamp,
+};
 pub use vellum_store::jobs::{Job, JobState, NewJob};
 use vellum_store::{jobs, model::NewAuditEvent, users};
 
@@ -208,7 +212,7 @@ impl Core {
     }
 
     /// A workspace's jobs (owners and admins), newest first, optionally in one state.
-    pub async fn jobs(&self, actor: &Actor, ws: &str, state: Option<&str>) -> Result<Vec<Job>> {
+    pub async fn jobs(&self, actor: &Actor, ws: &str, state: Option<&str>, page: &PageRequest) -> Result<Page<Job>> {
         let state = state
             .filter(|s| !s.is_empty())
             .map(|s| {
@@ -223,7 +227,8 @@ impl Core {
         let mut c = self.store.conn().await?;
         let access = access::workspace(&mut c, &actor.user, ws).await?;
         access.require(Capability::Administer)?;
-        Ok(jobs::list(&mut c, access.workspace.id, state, 200).await?)
+        let list = jobs::list(&mut c, access.workspace.id, state, page.cursor_id()?, page.fetch()).await?;
+        Ok(Page::from_fetched(list, page, |j| j.id.to_string()))
     }
 
     /// Sends a failed job back to the queue (admins of its workspace; server admins for

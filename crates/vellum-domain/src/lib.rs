@@ -7,6 +7,7 @@ pub mod error;
 pub mod error_code;
 pub mod id;
 pub mod metadata;
+pub mod page;
 pub mod review;
 pub mod role;
 pub mod status;

@@ -106,8 +106,13 @@ pub async fn get_for_update(c: &mut AnyConnection, id: Id) -> Result<Option<Asse
 pub struct AssetFilter {
     pub status: Option<AssetStatus>,
     pub kind: Option<AssetKind>,
-    /// Only assets with an approved version (what viewers may see).
+    /// Only assets with an approved version (what viewers may see, and `?approved=true`).
     pub approved_only: bool,
+    /// Only assets never approved (`?approved=false`).
+    pub never_approved: bool,
+    /// Only assets created before this one (the page cursor: ids are UUIDv7, so newest first
+    /// by id is creation order and never shifts as rows change).
+    pub before: Option<Id>,
     pub limit: u32,
 }
 
@@ -128,7 +133,16 @@ pub async fn list(c: &mut AnyConnection, ws: Id, f: &AssetFilter) -> Result<Vec<
     if f.approved_only {
         sql.push_str(" AND approved_version IS NOT NULL");
     }
-    sql.push_str(&format!(" ORDER BY updated_at DESC, id DESC LIMIT {}", f.limit.clamp(1, 1000)));
+    if f.never_approved {
+        sql.push_str(" AND approved_version IS NULL");
+    }
+    let before = f.before.map(|b| b.to_string());
+    if let Some(b) = &before {
+        n += 1;
+        sql.push_str(&format!(" AND id < ${n}"));
+        binds.push(b);
+    }
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", f.limit.clamp(1, 1001)));
     let mut q = sqlx::query(&sql).bind(ws.to_string());
     for b in binds {
         q = q.bind(b);

@@ -187,6 +187,8 @@ pub struct AuditFilter {
     pub object_id: Option<String>,
     /// Every event about this asset: the asset, its versions, reviews and decisions.
     pub asset_id: Option<Id>,
+    /// Only events after this sequence number (the page cursor).
+    pub after_seq: Option<i64>,
     pub limit: u32,
 }
 
@@ -203,6 +205,9 @@ pub async fn list(c: &mut AnyConnection, chain: &str, f: &AuditFilter) -> Result
             binds.push(v);
             sql.push_str(&format!(" AND {col} = ${}", binds.len() + 1));
         }
+    }
+    if let Some(after) = f.after_seq {
+        sql.push_str(&format!(" AND seq > {after}"));
     }
     sql.push_str(&format!(" ORDER BY seq LIMIT {}", f.limit.clamp(1, 100_000)));
     let mut q = sqlx::query(&sql).bind(chain);

@@ -271,15 +271,29 @@ pub async fn by_key(c: &mut AnyConnection, unique_key: &str) -> Result<Option<Jo
 }
 
 /// A workspace's jobs, newest first, optionally in one state.
-pub async fn list(c: &mut AnyConnection, workspace: Id, state: Option<JobState>, limit: u32) -> Result<Vec<Job>> {
-    let filter = if state.is_some() { " AND state = $2" } else { "" };
-    let sql = format!(
-        "SELECT {COLS} FROM jobs WHERE workspace_id = $1{filter} ORDER BY created_at DESC, id DESC LIMIT {}",
-        limit.clamp(1, 1000)
-    );
-    let mut q = sqlx::query(&sql).bind(workspace.to_string());
+/// A workspace's jobs, newest first (by id: UUIDv7), optionally in one state and only those
+/// older than `before` (the page cursor).
+pub async fn list(
+    c: &mut AnyConnection,
+    workspace: Id,
+    state: Option<JobState>,
+    before: Option<Id>,
+    limit: u32,
+) -> Result<Vec<Job>> {
+    let mut sql = format!("SELECT {COLS} FROM jobs WHERE workspace_id = $1");
+    let mut binds = Vec::new();
     if let Some(s) = state {
-        q = q.bind(s.as_str());
+        binds.push(s.as_str().to_string());
+        sql.push_str(&format!(" AND state = ${}", binds.len() + 1));
+    }
+    if let Some(b) = before {
+        binds.push(b.to_string());
+        sql.push_str(&format!(" AND id < ${}", binds.len() + 1));
+    }
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", limit.clamp(1, 1001)));
+    let mut q = sqlx::query(&sql).bind(workspace.to_string());
+    for b in binds {
+        q = q.bind(b);
     }
     q.fetch_all(c).await?.iter().map(decode).collect()
 }

@@ -11,6 +11,7 @@ use vellum_domain::ErrorCode;
 use serde::Serialize;
 use vellum_domain::{
     audit::{verify::Range, AuditKey, ChainReport, Checkpoint, Checkpoints, Problem, PublicKey, SignedCheckpoint},
+    page::{Page, PageRequest},
     role::Capability,
     Id, Timestamp,
 };
@@ -164,7 +165,13 @@ pub fn checkpoint_job(at: Timestamp) -> NewJob {
 impl Core {
     /// A workspace's audit events, optionally about one object or one asset (owners, admins,
     /// managers).
-    pub async fn audit(&self, actor: &Actor, ws: &str, filter: AuditQuery) -> Result<Vec<AuditEventView>> {
+    pub async fn audit(
+        &self,
+        actor: &Actor,
+        ws: &str,
+        filter: AuditQuery,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEventView>> {
         let mut c = self.store.conn().await?;
         let access = access::workspace(&mut c, &actor.user, ws).await?;
         access.require(Capability::ReadAudit)?;
@@ -172,10 +179,12 @@ impl Core {
             object_type: filter.object_type,
             object_id: filter.object_id,
             asset_id: filter.asset_id,
-            limit: 100_000,
+            after_seq: page.cursor_number()?,
+            limit: page.fetch(),
         };
         let events = audit::list(&mut c, &access.workspace.id.to_string(), &filter).await?;
-        Ok(events.into_iter().map(AuditEventView::from).collect())
+        let page = Page::from_fetched(events, page, |e| e.fields.seq.to_string());
+        Ok(page.map(AuditEventView::from))
     }
 
     /// The keeper, or an error saying the server has no audit key.

@@ -12,6 +12,8 @@ use serde_json::json;
 use vellum_core::model::User;
 use vellum_domain::Timestamp;
 
+use super::paging::{listed, page_of, PageQuery};
+use crate::extract::AppQuery;
 use crate::{
     auth::Authed,
     error::ApiResult,
@@ -33,8 +35,13 @@ pub async fn create_token(State(s): State<AppState>, a: Authed, AppJson(t): AppJ
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-pub async fn list_tokens(State(s): State<AppState>, a: Authed) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(json!({"tokens": s.core.tokens(&a.actor).await?})))
+pub async fn list_tokens(
+    State(s): State<AppState>,
+    a: Authed,
+    AppQuery(q): AppQuery<PageQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let page = q.request()?;
+    Ok(listed("tokens", page_of(s.core.tokens(&a.actor).await?, &page, |t| t.id.to_string())))
 }
 
 pub async fn revoke_token(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<StatusCode> {
@@ -57,8 +64,13 @@ pub async fn create_user(State(s): State<AppState>, a: Authed, AppJson(u): AppJs
     Ok((StatusCode::CREATED, Json(user)).into_response())
 }
 
-pub async fn list_users(State(s): State<AppState>, a: Authed) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(json!({"users": s.core.users(&a.actor).await?})))
+pub async fn list_users(
+    State(s): State<AppState>,
+    a: Authed,
+    AppQuery(q): AppQuery<PageQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let page = q.request()?;
+    Ok(listed("users", page_of(s.core.users(&a.actor).await?, &page, |u| u.id.to_string())))
 }
 
 pub async fn disable_user(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<User>> {

@@ -7,12 +7,12 @@ use axum::{
     Json,
 };
 use serde::Deserialize;
-use serde_json::json;
 use vellum_core::{
     assets::{AssetPatch, LibraryQuery},
     model::{Asset, Version},
 };
 
+use super::paging::{listed, page_of, page_request, PageQuery};
 use crate::{
     auth::Authed,
     download,
@@ -40,7 +40,9 @@ pub async fn upload(
 pub struct ListQuery {
     status: Option<String>,
     kind: Option<String>,
+    approved: Option<bool>,
     limit: Option<u32>,
+    cursor: Option<String>,
 }
 
 pub async fn list(
@@ -49,8 +51,9 @@ pub async fn list(
     Path(ws): Path<String>,
     AppQuery(q): AppQuery<ListQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let q = LibraryQuery { status: q.status, kind: q.kind, limit: q.limit };
-    Ok(Json(json!({"assets": s.core.library(&a.actor, &ws, &q).await?})))
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let q = LibraryQuery { status: q.status, kind: q.kind, approved: q.approved, page };
+    Ok(listed("assets", s.core.library(&a.actor, &ws, &q).await?))
 }
 
 pub async fn get(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<Asset>> {
@@ -86,8 +89,13 @@ pub async fn versions(
     State(s): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
+    AppQuery(q): AppQuery<PageQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(json!({"versions": s.core.versions(&a.actor, path_id(&id, "asset")?).await?})))
+    let page = q.request()?;
+    let versions = s.core.versions(&a.actor, path_id(&id, "asset")?).await?;
+    // Newest first, as before: the key sorts descending by version number.
+    let page = page_of(versions, &page, |v| format!("{:010}", u32::MAX - v.number));
+    Ok(listed("versions", page))
 }
 
 pub async fn version(

@@ -8,10 +8,10 @@ use axum::{
     Json,
 };
 use serde::Deserialize;
-use serde_json::json;
 use vellum_core::audit::{AuditEventView, AuditQuery};
 use vellum_domain::ErrorCode;
 
+use super::paging::{listed, page_request};
 use crate::{
     auth::Authed,
     error::{ApiError, ApiResult},
@@ -25,6 +25,8 @@ pub struct ExportQuery {
     object_id: Option<String>,
     asset_id: Option<String>,
     format: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
 }
 
 fn csv_field(s: &str) -> String {
@@ -80,19 +82,28 @@ pub async fn export(
         None => None,
     };
     let query = AuditQuery { object_type: q.object_type, object_id: q.object_id, asset_id };
-    let events = s.core.audit(&a.actor, &ws, query).await?;
-    match q.format.as_deref().unwrap_or("json") {
-        "json" => Ok(Json(json!({"events": events})).into_response()),
-        "csv" => Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"audit.csv\""),
-            ],
-            to_csv(&events),
-        )
-            .into_response()),
-        other => Err(ApiError::new(ErrorCode::InvalidFormat, format!("'{other}' is not a format; use json or csv"))),
+    let format = q.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "csv") {
+        return Err(ApiError::new(ErrorCode::InvalidFormat, format!("'{format}' is not a format; use json or csv")));
     }
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let events = s.core.audit(&a.actor, &ws, query, &page).await?;
+    if format == "json" {
+        return Ok(listed("events", events).into_response());
+    }
+    // A CSV page names the next one in a header, so a script can fetch them all.
+    let mut res = (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"audit.csv\""),
+        ],
+        to_csv(&events.items),
+    )
+        .into_response();
+    if let Some(next) = events.next_cursor.and_then(|c| axum::http::HeaderValue::from_str(&c).ok()) {
+        res.headers_mut().insert("x-next-cursor", next);
+    }
+    Ok(res)
 }
 
 pub async fn verify(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -> ApiResult<Response> {

@@ -6,14 +6,16 @@ use axum::{
     Json,
 };
 use serde::Deserialize;
-use serde_json::json;
 
+use super::paging::{listed, page_request};
 use crate::{auth::Authed, error::ApiResult, extract::path_id, AppState};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JobQuery {
     state: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
 }
 
 pub async fn list(
@@ -22,7 +24,8 @@ pub async fn list(
     Path(ws): Path<String>,
     AppQuery(q): AppQuery<JobQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(json!({"jobs": s.core.jobs(&a.actor, &ws, q.state.as_deref()).await?})))
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    Ok(listed("jobs", s.core.jobs(&a.actor, &ws, q.state.as_deref(), &page).await?))
 }
 
 pub async fn retry(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {

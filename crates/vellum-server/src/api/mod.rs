@@ -6,6 +6,7 @@ mod audit;
 mod groups;
 mod jobs;
 mod openapi;
+mod paging;
 mod presets;
 mod renditions;
 mod reviews;

@@ -7,10 +7,11 @@ use axum::{
     Json,
 };
 use serde::Deserialize;
-use serde_json::json;
 use vellum_core::reviews::ReviewView;
 use vellum_domain::Id;
 
+use super::paging::{listed, page_of, PageQuery};
+use crate::extract::AppQuery;
 use crate::{
     auth::Authed,
     error::ApiResult,
@@ -34,8 +35,22 @@ pub async fn start(
     Ok((StatusCode::CREATED, Json(review)).into_response())
 }
 
-pub async fn list(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(json!({"reviews": s.core.reviews_of(&a.actor, path_id(&id, "asset")?).await?})))
+pub async fn list(
+    State(s): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    AppQuery(q): AppQuery<PageQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let page = q.request()?;
+    let reviews = s.core.reviews_of(&a.actor, path_id(&id, "asset")?).await?;
+    // Newest first: UUIDv7 ids sort by creation, so the key inverts them.
+    Ok(listed("reviews", page_of(reviews, &page, |r| newest_first_key(r.id))))
+}
+
+/// A sort key that puts later UUIDv7 ids first.
+fn newest_first_key(id: vellum_domain::Id) -> String {
+    let inverted: Vec<u8> = id.as_bytes().iter().map(|b| 255 - b).collect();
+    hex::encode(inverted)
 }
 
 pub async fn get(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<ReviewView>> {

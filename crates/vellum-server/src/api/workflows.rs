@@ -6,10 +6,11 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::json;
 use vellum_core::model::Workflow;
 use vellum_domain::workflow::WorkflowSpec;
 
+use super::paging::{listed, page_of, PageQuery};
+use crate::extract::AppQuery;
 use crate::{
     auth::Authed,
     error::ApiResult,
@@ -27,8 +28,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(wf)).into_response())
 }
 
-pub async fn list(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(json!({"workflows": s.core.workflows(&a.actor, &ws).await?})))
+pub async fn list(
+    State(s): State<AppState>,
+    a: Authed,
+    Path(ws): Path<String>,
+    AppQuery(q): AppQuery<PageQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let page = q.request()?;
+    Ok(listed("workflows", page_of(s.core.workflows(&a.actor, &ws).await?, &page, |w| w.id.to_string())))
 }
 
 pub async fn get(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<Workflow>> {

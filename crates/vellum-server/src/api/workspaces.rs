@@ -7,10 +7,11 @@ use axum::{
     Json,
 };
 use serde::Deserialize;
-use serde_json::json;
 use vellum_core::workspaces::WorkspaceView;
 use vellum_domain::Id;
 
+use super::paging::{listed, page_of, PageQuery};
+use crate::extract::AppQuery;
 use crate::{
     auth::Authed,
     error::ApiResult,
@@ -30,8 +31,13 @@ pub async fn create(State(s): State<AppState>, a: Authed, AppJson(w): AppJson<Ne
     Ok((StatusCode::CREATED, Json(ws)).into_response())
 }
 
-pub async fn list(State(s): State<AppState>, a: Authed) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(json!({"workspaces": s.core.my_workspaces(&a.actor).await?})))
+pub async fn list(
+    State(s): State<AppState>,
+    a: Authed,
+    AppQuery(q): AppQuery<PageQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let page = q.request()?;
+    Ok(listed("workspaces", page_of(s.core.my_workspaces(&a.actor).await?, &page, |w| w.workspace.id.to_string())))
 }
 
 pub async fn get(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -> ApiResult<Json<WorkspaceView>> {
@@ -52,8 +58,10 @@ pub async fn members(
     State(s): State<AppState>,
     a: Authed,
     Path(ws): Path<String>,
+    AppQuery(q): AppQuery<PageQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(json!({"members": s.core.members(&a.actor, &ws).await?})))
+    let page = q.request()?;
+    Ok(listed("members", page_of(s.core.members(&a.actor, &ws).await?, &page, |m| m.user_id.to_string())))
 }
 
 #[derive(Deserialize)]
@@ -103,6 +111,8 @@ pub async fn groups(
     State(s): State<AppState>,
     a: Authed,
     Path(ws): Path<String>,
+    AppQuery(q): AppQuery<PageQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(json!({"groups": s.core.groups(&a.actor, &ws).await?})))
+    let page = q.request()?;
+    Ok(listed("groups", page_of(s.core.groups(&a.actor, &ws).await?, &page, |g| g.id.to_string())))
 }

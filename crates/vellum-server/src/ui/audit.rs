@@ -71,7 +71,8 @@ pub async fn show(State(s): State<AppState>, who: Signed, Path(ws): Path<String>
     let Some(current) = &chrome.current else {
         return Err(ApiError::not_found("workspace").into());
     };
-    let events = s.core.audit(&who.actor, &ws, AuditQuery::default()).await?;
+    let first = vellum_domain::page::PageRequest { limit: vellum_domain::page::MAX_LIMIT, cursor: None };
+    let events = s.core.audit(&who.actor, &ws, AuditQuery::default(), &first).await?.items;
     let verified = s.core.verify_audit(&who.actor, &ws).await?;
     let members = s.core.members(&who.actor, &ws).await?;
     let actor = |id: &Option<String>| match id {

@@ -34,7 +34,8 @@ pub async fn show(
     let Some(current) = &chrome.current else {
         return Err(ApiError::not_found("workspace").into());
     };
-    let jobs = s.core.jobs(&who.actor, &ws, Some(&q.state)).await?;
+    let first = vellum_domain::page::PageRequest { limit: 200, cursor: None };
+    let jobs = s.core.jobs(&who.actor, &ws, Some(&q.state), &first).await?.items;
     let slug = current.workspace.slug.clone();
     let body = html! {
         h1 { "Background jobs" }

@@ -123,10 +123,11 @@ pub async fn library(
     let query = LibraryQuery {
         status: Some(q.status.clone()).filter(|s| !s.is_empty()),
         kind: Some(q.kind.clone()).filter(|k| !k.is_empty()),
-        limit: Some(200),
+        approved: None,
+        page: vellum_domain::page::PageRequest { limit: 200, cursor: None },
     };
     let (assets, notice) = match s.core.library(&who.actor, &ws, &query).await {
-        Ok(a) => (a, Notice::done(q.done.as_deref())),
+        Ok(a) => (a.items, Notice::done(q.done.as_deref())),
         Err(e) => (Vec::new(), Some(UiError::from(e).notice())),
     };
     let base = format!("/w/{}", current.workspace.slug);

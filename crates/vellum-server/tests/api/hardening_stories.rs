@@ -225,7 +225,7 @@ async fn tokens_are_listed_revoked_and_expire(app: &TestApp) {
     let (id, secret) = (t.json()["id"].as_str().unwrap().to_string(), t.json()["token"].as_str().unwrap().to_string());
     let list = app.get("/api/v1/tokens", &token).await.json();
     let names: Vec<&str> = list["tokens"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["ci", "t"]);
+    assert_eq!(names, ["t", "ci"], "oldest first, by id");
     assert!(!list.to_string().contains(&secret), "secrets are never listed");
     let past = app.post("/api/v1/tokens", Some(&token), json!({"name": "old", "expires_at": "2001-01-01T00:00:00Z"}));
     assert_eq!(past.await.code(), "invalid_expiry");
