@@ -452,7 +452,8 @@ impl Core {
             before: q.page.cursor_id()?,
             limit: q.page.fetch(),
         };
-        if (viewer && status.is_some_and(|s| s != AssetStatus::Approved)) || (viewer && q.approved == Some(false)) {
+        // A viewer sees only approved assets: asking for anything else finds nothing.
+        if viewer && (status.is_some_and(|s| s != AssetStatus::Approved) || q.approved == Some(false)) {
             return Ok(Page { items: Vec::new(), next_cursor: None });
         }
         let list = assets::list(&mut c, access.workspace.id, &filter).await?;
