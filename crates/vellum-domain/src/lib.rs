@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod cron;
 pub mod error;
+pub mod folder;
 pub mod id;
 pub mod metadata;
 pub mod review;
