@@ -123,6 +123,7 @@ pub async fn library(
     let query = LibraryQuery {
         status: Some(q.status.clone()).filter(|s| !s.is_empty()),
         kind: Some(q.kind.clone()).filter(|k| !k.is_empty()),
+        folder: None,
         limit: Some(200),
     };
     let (assets, notice) = match s.core.library(&who.actor, &ws, &query).await {
