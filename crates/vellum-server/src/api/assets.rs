@@ -39,6 +39,8 @@ pub async fn upload(
 pub struct ListQuery {
     status: Option<String>,
     kind: Option<String>,
+    /// A folder: matches it and every folder below it (`a` matches `a` and `a/b`).
+    folder: Option<String>,
     limit: Option<u32>,
 }
 
@@ -48,7 +50,7 @@ pub async fn list(
     Path(ws): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let q = LibraryQuery { status: q.status, kind: q.kind, limit: q.limit };
+    let q = LibraryQuery { status: q.status, kind: q.kind, folder: q.folder, limit: q.limit };
     Ok(Json(json!({"assets": s.core.library(&a.actor, &ws, &q).await?})))
 }
 
