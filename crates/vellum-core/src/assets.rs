@@ -7,6 +7,7 @@ use serde_json::json;
 use vellum_blob::{BlobKey, BlobRead};
 use vellum_domain::ErrorCode;
 use vellum_domain::{
+    folder::Folder,
     id::new_id,
     metadata::AssetMetadata,
     page::{Page, PageRequest},
@@ -36,6 +37,8 @@ pub struct UploadFields {
     pub filename: Option<String>,
     /// The media type the client declared.
     pub content_type: Option<String>,
+    /// The library folder to file the new asset in (`a/b`); empty means none.
+    pub folder: Option<String>,
 }
 
 /// An edit of an asset's details.
@@ -53,6 +56,8 @@ pub struct LibraryQuery {
     pub kind: Option<String>,
     /// Only assets that have an approved version (whatever a newer version is doing).
     pub approved: Option<bool>,
+    /// Only assets in this folder or below it (`a` matches `a` and `a/b`); empty means all.
+    pub folder: Option<String>,
     pub page: PageRequest,
 }
 
@@ -156,6 +161,7 @@ struct NewAsset {
     title: Name,
     kind: AssetKind,
     metadata: AssetMetadata,
+    folder: Option<Folder>,
     note: ChangeNote,
     filename: String,
     content_type: String,
@@ -179,6 +185,7 @@ impl NewAsset {
             title,
             kind,
             metadata: AssetMetadata::from_json_text(fields.metadata.as_deref().unwrap_or(""))?,
+            folder: fields.folder.as_deref().map(Folder::parse_optional).transpose()?.flatten(),
             note: ChangeNote::parse(fields.note.as_deref().unwrap_or("First version"))?,
             content_type: content_type_for(fields.content_type.as_deref(), &filename),
             filename,
@@ -195,6 +202,7 @@ fn first_rows(actor: &Actor, access: &Access, new: NewAsset, now: Timestamp) -> 
         title: new.title.into_inner(),
         kind: new.kind,
         metadata: new.metadata,
+        folder: new.folder,
         status: AssetStatus::Draft,
         current_version: 1,
         approved_version: None,
@@ -247,7 +255,8 @@ async fn audit_created(tx: &mut Tx, actor: &Actor, list: &[(Asset, Version)]) ->
             object_id: Some(asset.id.to_string()),
             version: Some(1),
             after: Some(json!({
-                "title": asset.title, "kind": asset.kind, "metadata": asset.metadata, "version": version_json(version),
+                "title": asset.title, "kind": asset.kind, "metadata": asset.metadata, "folder": asset.folder,
+                "version": version_json(version),
             })),
             ..Default::default()
         })
@@ -442,11 +451,13 @@ impl Core {
             None => None,
         };
         let kind = q.kind.as_deref().filter(|k| !k.is_empty()).map(AssetKind::parse).transpose()?;
+        let folder = q.folder.as_deref().map(Folder::parse_optional).transpose()?.flatten();
         let viewer = !access.sees_work_in_progress();
         let filter = AssetFilter {
             // Viewers see every listed asset as approved, so other statuses match nothing.
             status: if viewer { None } else { status },
             kind,
+            folder,
             approved_only: viewer || q.approved == Some(true),
             never_approved: q.approved == Some(false),
             before: q.page.cursor_id()?,

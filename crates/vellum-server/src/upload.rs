@@ -146,6 +146,7 @@ async fn read_parts(
             "kind" => fields.kind = Some(text(field).await?),
             "metadata" => fields.metadata = Some(text(field).await?),
             "note" => fields.note = Some(text(field).await?),
+            "folder" => fields.folder = Some(text(field).await?),
             name if keep.contains(&name) && kept.len() < 64 => {
                 let name = name.to_string();
                 kept.push((name, text(field).await?));

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use sqlx::{any::AnyRow, AnyConnection, Row};
-use vellum_domain::{metadata::AssetMetadata, status::AssetStatus, validate::AssetKind, Id, Timestamp};
+use vellum_domain::{folder::Folder, metadata::AssetMetadata, status::AssetStatus, validate::AssetKind, Id, Timestamp};
 
 use crate::{
     dialect,
@@ -11,8 +11,8 @@ use crate::{
     row, values, Error, Result,
 };
 
-const ASSET_COLS: &str =
-    "id, workspace_id, title, kind, metadata, status, current_version, approved_version, created_by, created_at, updated_at";
+const ASSET_COLS: &str = "id, workspace_id, title, kind, metadata, folder, status, current_version, approved_version, \
+                          created_by, created_at, updated_at";
 
 fn decode_asset(r: &AnyRow) -> Result<Asset> {
     Ok(Asset {
@@ -21,6 +21,9 @@ fn decode_asset(r: &AnyRow) -> Result<Asset> {
         title: row::text(r, "title")?,
         kind: row::parsed(r, "kind", |s| AssetKind::parse(s).ok())?,
         metadata: row::json::<AssetMetadata>(r, "metadata")?,
+        folder: row::opt_text(r, "folder")?
+            .map(|f| Folder::parse(&f).map_err(|e| Error::Corrupt(format!("folder: {e}"))))
+            .transpose()?,
         status: row::parsed(r, "status", AssetStatus::parse)?,
         current_version: row::uint(r, "current_version")?,
         approved_version: row::opt_uint(r, "approved_version")?,
@@ -63,10 +66,10 @@ pub async fn insert(c: &mut AnyConnection, a: &Asset) -> Result<()> {
 
 /// Inserts assets, many rows per statement (imports).
 pub async fn insert_many(c: &mut AnyConnection, list: &[Asset]) -> Result<()> {
-    for chunk in list.chunks(values::rows_per_statement(11)) {
+    for chunk in list.chunks(values::rows_per_statement(12)) {
         let sql = format!(
             "INSERT INTO assets ({ASSET_COLS}) VALUES {}",
-            values::numbered("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
+            values::numbered("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
         );
         let mut q = sqlx::query(&sql);
         for a in chunk {
@@ -76,6 +79,7 @@ pub async fn insert_many(c: &mut AnyConnection, list: &[Asset]) -> Result<()> {
                 .bind(&a.title)
                 .bind(a.kind.as_str())
                 .bind(row::to_json(&a.metadata)?)
+                .bind(a.folder.as_ref().map(|f| f.as_str().to_string()))
                 .bind(a.status.as_str())
                 .bind(i64::from(a.current_version))
                 .bind(a.approved_version.map(i64::from))
@@ -106,6 +110,9 @@ pub async fn get_for_update(c: &mut AnyConnection, id: Id) -> Result<Option<Asse
 pub struct AssetFilter {
     pub status: Option<AssetStatus>,
     pub kind: Option<AssetKind>,
+    /// Only assets in this folder or below it, by whole segments (`a` matches `a` and `a/b`,
+    /// not `ab`).
+    pub folder: Option<Folder>,
     /// Only assets with an approved version (what viewers may see, and `?approved=true`).
     pub approved_only: bool,
     /// Only assets never approved (`?approved=false`).
@@ -118,17 +125,27 @@ pub struct AssetFilter {
 
 pub async fn list(c: &mut AnyConnection, ws: Id, f: &AssetFilter) -> Result<Vec<Asset>> {
     let mut sql = format!("SELECT {ASSET_COLS} FROM assets WHERE workspace_id = $1");
-    let mut n = 1;
     let mut binds: Vec<&str> = Vec::new();
+    // The placeholder of the next bound value: $1 is the workspace.
+    let next = |binds: &Vec<&str>| format!("${}", binds.len() + 2);
     if let Some(s) = f.status {
-        n += 1;
-        sql.push_str(&format!(" AND status = ${n}"));
+        sql.push_str(&format!(" AND status = {}", next(&binds)));
         binds.push(s.as_str());
     }
     if let Some(k) = f.kind {
-        n += 1;
-        sql.push_str(&format!(" AND kind = ${n}"));
+        sql.push_str(&format!(" AND kind = {}", next(&binds)));
         binds.push(k.as_str());
+    }
+    let below = f.folder.as_ref().map(Folder::below_prefix);
+    if let (Some(folder), Some(below)) = (&f.folder, &below) {
+        // A prefix compared with substr, not LIKE: SQLite's LIKE ignores ASCII case where
+        // PostgreSQL's does not, and a '%' or '_' in a folder's name would need escaping.
+        // Both count characters in substr and length alike.
+        let at = next(&binds);
+        binds.push(folder.as_str());
+        let below_at = next(&binds);
+        binds.push(below);
+        sql.push_str(&format!(" AND (folder = {at} OR substr(folder, 1, length({below_at})) = {below_at})"));
     }
     if f.approved_only {
         sql.push_str(" AND approved_version IS NOT NULL");
@@ -138,8 +155,7 @@ pub async fn list(c: &mut AnyConnection, ws: Id, f: &AssetFilter) -> Result<Vec<
     }
     let before = f.before.map(|b| b.to_string());
     if let Some(b) = &before {
-        n += 1;
-        sql.push_str(&format!(" AND id < ${n}"));
+        sql.push_str(&format!(" AND id < {}", next(&binds)));
         binds.push(b);
     }
     sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", f.limit.clamp(1, 1001)));
@@ -276,15 +292,25 @@ pub async fn find_content(c: &mut AnyConnection, ws: Id, sha256: &str) -> Result
     r.map(|r| Ok((row::id(&r, "asset_id")?, row::uint(&r, "number")?))).transpose()
 }
 
+/// A workspace's first version with some content, and its asset's title (imports name
+/// duplicates by it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldContent {
+    pub asset_id: Id,
+    pub version: u32,
+    pub title: String,
+}
+
 /// For each of `shas` the workspace holds, its first version (as `find_content`), with one
 /// query per few hundred hashes instead of one per hash (imports).
-pub async fn find_contents(c: &mut AnyConnection, ws: Id, shas: &[&str]) -> Result<HashMap<String, (Id, u32)>> {
-    let mut first: HashMap<String, (String, Id, u32)> = HashMap::new();
+pub async fn find_contents(c: &mut AnyConnection, ws: Id, shas: &[&str]) -> Result<HashMap<String, HeldContent>> {
+    let mut first: HashMap<String, (String, HeldContent)> = HashMap::new();
     for chunk in shas.chunks(values::rows_per_statement(1)) {
         // $1 is the workspace; the hashes follow.
         let list = values::numbered_after(1, "?", chunk.len());
         let sql = format!(
-            "SELECT asset_id, number, sha256, created_at FROM versions WHERE workspace_id = $1 AND sha256 IN ({list})"
+            "SELECT v.asset_id, v.number, v.sha256, v.created_at, a.title FROM versions v \
+             JOIN assets a ON a.id = v.asset_id WHERE v.workspace_id = $1 AND v.sha256 IN ({list})"
         );
         let mut q = sqlx::query(&sql).bind(ws.to_string());
         for sha in chunk {
@@ -292,17 +318,21 @@ pub async fn find_contents(c: &mut AnyConnection, ws: Id, shas: &[&str]) -> Resu
         }
         for r in q.fetch_all(&mut *c).await? {
             let (sha, at) = (row::text(&r, "sha256")?, row::text(&r, "created_at")?);
-            let found = (at, row::id(&r, "asset_id")?, row::uint(&r, "number")?);
+            let held = HeldContent {
+                asset_id: row::id(&r, "asset_id")?,
+                version: row::uint(&r, "number")?,
+                title: row::text(&r, "title")?,
+            };
             // Timestamps are fixed-width UTC text: their order is their text's order.
             match first.get(&sha) {
-                Some((earliest, _, _)) if *earliest <= found.0 => {}
+                Some((earliest, _)) if *earliest <= at => {}
                 _ => {
-                    first.insert(sha, found);
+                    first.insert(sha, (at, held));
                 }
             }
         }
     }
-    Ok(first.into_iter().map(|(sha, (_, id, n))| (sha, (id, n))).collect())
+    Ok(first.into_iter().map(|(sha, (_, held))| (sha, held)).collect())
 }
 
 /// Every (asset, version, sha256) pair, for integrity checks after a crash.

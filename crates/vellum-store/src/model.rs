@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use vellum_domain::{
+    folder::Folder,
     metadata::AssetMetadata,
     review::{ReviewStatus, StagePlan},
     role::Role,
@@ -59,6 +60,8 @@ pub struct Asset {
     pub title: String,
     pub kind: AssetKind,
     pub metadata: AssetMetadata,
+    /// Where the asset sits in the workspace's folder tree (None: at the top).
+    pub folder: Option<Folder>,
     pub status: AssetStatus,
     pub current_version: u32,
     pub approved_version: Option<u32>,

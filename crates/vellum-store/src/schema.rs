@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("schema/0003_presets.sql")),
     (4, include_str!("schema/0004_hardening.sql")),
     (5, include_str!("schema/0005_import_index.sql")),
+    (6, include_str!("schema/0006_asset_folder.sql")),
 ];
 
 /// Applies every migration not yet recorded, inside the caller's transaction.

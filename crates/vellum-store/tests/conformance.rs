@@ -5,6 +5,7 @@
 use sqlx::Executor;
 use vellum_domain::{
     audit::{AuditKey, ChainHead, ChainReport, Checkpoint, Checkpoints, Problem},
+    folder::Folder,
     id::new_id,
     metadata::AssetMetadata,
     review::{DecisionRecord, ReviewStatus, StagePlan, Verdict},
@@ -300,6 +301,7 @@ async fn records_round_trip(store: &Store) {
         title: "Katalog".into(),
         kind: AssetKind::Written,
         metadata: meta.clone(),
+        folder: None,
         status: AssetStatus::Draft,
         current_version: 1,
         approved_version: None,
@@ -511,6 +513,7 @@ async fn import_index_round_trip(store: &Store) {
         title: "Photo".into(),
         kind: AssetKind::Visual,
         metadata: AssetMetadata::default(),
+        folder: None,
         status: AssetStatus::Draft,
         current_version: 1,
         approved_version: None,
@@ -583,6 +586,7 @@ async fn batch_writes_round_trip(store: &Store) {
             title: format!("Asset {i}"),
             kind: AssetKind::Visual,
             metadata: AssetMetadata::default(),
+            folder: None,
             status: AssetStatus::Draft,
             current_version: 1,
             approved_version: None,
@@ -641,9 +645,63 @@ async fn batch_writes_round_trip(store: &Store) {
     let wanted: Vec<&str> = shas.iter().chain([&unknown]).map(String::as_str).collect();
     let found = assets::find_contents(&mut c, ws.id, &wanted).await.unwrap();
     assert_eq!(found.len(), n - 1, "every stored hash, once; the unknown one not at all");
-    assert_eq!(found[&shas[0]], (list[0].id, 1));
-    assert_eq!(found[&shas[5]], (list[5].id, 1));
+    let held = |i: usize| assets::HeldContent { asset_id: list[i].id, version: 1, title: format!("Asset {i}") };
+    assert_eq!(found[&shas[0]], held(0));
+    assert_eq!(found[&shas[5]], held(5));
     assert_eq!(assets::find_content(&mut c, ws.id, &shas[0]).await.unwrap(), Some((list[0].id, 1)));
+}
+
+/// Folders round-trip, and the folder filter matches a folder and everything below it by
+/// whole segments, case and all, with characters LIKE would treat as wildcards taken literally.
+async fn folders_filter_by_whole_segments(store: &Store) {
+    let (user, ws) = seed(store).await;
+    let now = Timestamp::now();
+    let folders = [None, Some("a"), Some("a/b"), Some("a/b/c"), Some("ab"), Some("A/b"), Some("a_b/x"), Some("a%/y")];
+    let list: Vec<Asset> = folders
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Asset {
+            id: new_id(),
+            workspace_id: ws.id,
+            title: format!("In {}", f.unwrap_or("(top)")),
+            kind: AssetKind::Visual,
+            metadata: AssetMetadata::default(),
+            folder: f.map(|f| Folder::parse(f).unwrap()),
+            status: AssetStatus::Draft,
+            current_version: 1,
+            approved_version: None,
+            created_by: user.id,
+            // Distinct times: the listing's order is fixed.
+            created_at: Timestamp::from_unix(now.unix_seconds() + i as i64).unwrap(),
+            updated_at: Timestamp::from_unix(now.unix_seconds() + i as i64).unwrap(),
+        })
+        .collect();
+    let mut tx = store.write().await.unwrap();
+    assets::insert_many(&mut tx, &list).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut c = store.conn().await.unwrap();
+    assert_eq!(assets::get(&mut c, list[2].id).await.unwrap().unwrap().folder, list[2].folder);
+    assert_eq!(assets::get(&mut c, list[0].id).await.unwrap().unwrap().folder, None);
+    for wanted in ["a", "a/b", "a/b/c", "ab", "A", "a_b", "a%", "a_", "b", "a/b/c/d"] {
+        let folder = Folder::parse(wanted).unwrap();
+        let filter = assets::AssetFilter { folder: Some(folder.clone()), limit: 100, ..Default::default() };
+        let mut got: Vec<String> = assets::list(&mut c, ws.id, &filter)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.folder.unwrap().into_inner())
+            .collect();
+        got.sort();
+        let mut expected: Vec<String> =
+            folders.iter().flatten().filter(|f| folder.holds(f)).map(|f| f.to_string()).collect();
+        expected.sort();
+        assert_eq!(got, expected, "folder={wanted}");
+    }
+    let a = assets::AssetFilter { folder: Some(Folder::parse("a").unwrap()), limit: 100, ..Default::default() };
+    assert_eq!(assets::list(&mut c, ws.id, &a).await.unwrap().len(), 3, "a, a/b and a/b/c");
+    let (_, other) = seed(store).await;
+    assert!(assets::list(&mut c, other.id, &a).await.unwrap().is_empty(), "folders stay in their workspace");
 }
 
 on_both!(
@@ -655,5 +713,6 @@ on_both!(
     records_round_trip,
     concurrent_writers_take_turns,
     blob_removal_claims_serialise_with_recording,
-    import_index_round_trip
+    import_index_round_trip,
+    folders_filter_by_whole_segments
 );

@@ -1,17 +1,24 @@
 //! Configuration: defaults, then `VELLUM_*` environment variables, then flags (clap reads
 //! both). Where the data lives and how to open it.
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
 
 use clap::Args;
 use vellum_blob::{BlobStore, LocalBlobStore};
 use vellum_core::{audit::AuditKeeper, Core, Limits, Store};
 
+/// The data folder when neither `--data` nor `VELLUM_DATA` names one.
+pub const DEFAULT_DATA: &str = "./vellum-data";
+
 /// Where Vellum keeps its data.
 #[derive(Args, Clone)]
 pub struct StorageArgs {
     /// The data folder: SQLite database and local blob store.
-    #[arg(long = "data", env = "VELLUM_DATA", default_value = "./vellum-data")]
+    #[arg(long = "data", env = "VELLUM_DATA", default_value = DEFAULT_DATA)]
     pub data: PathBuf,
     /// Use this database instead of the SQLite file in the data folder (postgres://…).
     #[arg(long, env = "VELLUM_DATABASE_URL", hide_env_values = true)]
@@ -37,6 +44,44 @@ impl StorageArgs {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.data.join("vellum.db").display()))
+    }
+
+    /// Refuses, before anything is created, a data folder that holds no Vellum data: a command
+    /// that works on existing data (an import) must not start an empty database and blob
+    /// folder beside the server's real ones, to fail later with "workspace not found".
+    /// The data folder must hold the blob store (`blobs/`), and the SQLite database unless a
+    /// database URL is given.
+    pub fn require_existing_data(&self) -> Result<(), String> {
+        let data = self.data.display();
+        let defaulted = self.data == Path::new(DEFAULT_DATA);
+        let has_blobs = self.data.join("blobs").is_dir();
+        let has_db = self.database_url.is_some() || self.data.join("vellum.db").is_file();
+        if has_blobs && has_db {
+            return Ok(());
+        }
+        let pass = "pass --data DIR with the data folder your `vellum serve` uses (and --database-url URL if it \
+                    runs on PostgreSQL)";
+        Err(if defaulted && !self.data.exists() {
+            format!("no data folder given, and there is none at {data}: {pass}; nothing was created")
+        } else if !has_blobs {
+            format!(
+                "{data} holds no Vellum data (no blobs/ folder): {pass}, or start `vellum serve --data {data}` once \
+                 to create it; nothing was created"
+            )
+        } else {
+            format!(
+                "{data} has no vellum.db: if your server runs on PostgreSQL, pass its --database-url too; \
+                 nothing was created"
+            )
+        })
+    }
+
+    /// Where the data is, for messages: the data folder, and the database if it is elsewhere.
+    pub fn describe(&self) -> String {
+        match &self.database_url {
+            Some(url) => format!("{} ({})", self.data.display(), vellum_store::redact(url)),
+            None => self.data.display().to_string(),
+        }
     }
 
     pub async fn open_store(&self) -> Result<Store, String> {

@@ -35,7 +35,8 @@ enum Command {
         #[command(flatten)]
         storage: StorageArgs,
     },
-    /// Import a folder tree: one asset per file, duplicates by content skipped.
+    /// Import a folder tree into existing data: one asset per file, sub-folders kept as library
+    /// folders; duplicates, hidden, system, empty, linked and unreadable files skipped and listed.
     Import(import::ImportArgs),
     /// Remove stored files no row points at (older than --grace) and abandoned staged writes.
     Gc(gc::GcArgs),

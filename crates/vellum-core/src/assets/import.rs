@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use vellum_domain::{role::Capability, Id, Timestamp};
 use vellum_store::{
-    assets,
+    assets::{self, HeldContent},
     import_index::{self, ImportedFile},
     model::Asset,
     workspaces,
@@ -19,10 +19,12 @@ use crate::{access, Actor, Core, Result, StoredBlob};
 #[derive(Debug, Clone)]
 pub enum ImportOutcome {
     Created(Box<Asset>),
-    /// The workspace already holds this content, as this asset's version.
+    /// The workspace already holds this content, as this asset's version; `title` names the
+    /// asset as people know it.
     Duplicate {
         asset_id: Id,
         version: u32,
+        title: String,
     },
 }
 
@@ -123,11 +125,14 @@ impl Core {
             };
             let (sha256, size) = (new.blob.key.as_str().to_string(), new.blob.size);
             let outcome = match held.get(&sha256) {
-                Some(&(asset_id, version)) => ImportOutcome::Duplicate { asset_id, version },
+                Some(h) => {
+                    ImportOutcome::Duplicate { asset_id: h.asset_id, version: h.version, title: h.title.clone() }
+                }
                 None => {
                     let (asset, version) = first_rows(actor, &access, new, now);
                     // Equal content later in this batch is a duplicate of this one.
-                    held.insert(sha256.clone(), (asset.id, 1));
+                    let first = HeldContent { asset_id: asset.id, version: 1, title: asset.title.clone() };
+                    held.insert(sha256.clone(), first);
                     let outcome = ImportOutcome::Created(Box::new(asset.clone()));
                     rows.push((asset, version));
                     outcome
@@ -137,7 +142,7 @@ impl Core {
             if let Some(src) = source.filter(|src| src.size == size) {
                 let (asset_id, version) = match &outcome {
                     ImportOutcome::Created(a) => (a.id, a.current_version),
-                    ImportOutcome::Duplicate { asset_id, version } => (*asset_id, *version),
+                    ImportOutcome::Duplicate { asset_id, version, .. } => (*asset_id, *version),
                 };
                 let file = ImportedFile { path: src.path, size, mtime_ns: src.mtime_ns, sha256, asset_id, version };
                 indexed.push((src.root, file));

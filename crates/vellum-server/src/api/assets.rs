@@ -41,6 +41,8 @@ pub struct ListQuery {
     status: Option<String>,
     kind: Option<String>,
     approved: Option<bool>,
+    /// A folder: matches it and every folder below it (`a` matches `a` and `a/b`).
+    folder: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
 }
@@ -52,7 +54,7 @@ pub async fn list(
     AppQuery(q): AppQuery<ListQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let page = page_request(q.limit, q.cursor.as_deref())?;
-    let q = LibraryQuery { status: q.status, kind: q.kind, approved: q.approved, page };
+    let q = LibraryQuery { status: q.status, kind: q.kind, approved: q.approved, folder: q.folder, page };
     Ok(listed("assets", s.core.library(&a.actor, &ws, &q).await?))
 }
 

@@ -124,6 +124,7 @@ pub async fn library(
         status: Some(q.status.clone()).filter(|s| !s.is_empty()),
         kind: Some(q.kind.clone()).filter(|k| !k.is_empty()),
         approved: None,
+        folder: None,
         page: vellum_domain::page::PageRequest { limit: 200, cursor: None },
     };
     let (assets, notice) = match s.core.library(&who.actor, &ws, &query).await {

@@ -201,8 +201,66 @@ async fn library_filters_by_status_and_kind(app: &TestApp) {
     assert_eq!(bad.code(), "invalid_kind");
 }
 
+/// The titles a listing returns, sorted.
+async fn listed_titles(app: &TestApp, token: &str, path: String) -> Vec<String> {
+    let mut t: Vec<String> = app.get(&path, token).await.json()["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap().to_string())
+        .collect();
+    t.sort();
+    t
+}
+
+/// Uploads may file an asset in a folder; the library filters by folder, matching it and
+/// every folder below it by whole segments; a malformed folder is refused with a reason.
+async fn library_filters_by_folder(app: &TestApp) {
+    let (uid, creator) = app.user("Fold").await;
+    app.workspace("fold", &[(&uid, "creator")]).await;
+    for (title, folder, bytes) in [
+        ("Top", "", b"t" as &[u8]),
+        ("Spring", "campaigns/spring", b"s"),
+        ("Hero", "campaigns/spring/hero", b"h"),
+        ("Springtime", "campaigns/springtime", b"x"),
+    ] {
+        let r = app
+            .upload(
+                "/api/v1/workspaces/fold/assets",
+                &creator,
+                &[("title", title), ("kind", "visual"), ("folder", folder)],
+                Some(("a.jpg", bytes)),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
+        let expected = if folder.is_empty() { json!(null) } else { json!(folder) };
+        assert_eq!(r.json()["folder"], expected, "{title}");
+    }
+    let titles = |q: &str| listed_titles(app, &creator, format!("/api/v1/workspaces/fold/assets{q}"));
+    assert_eq!(titles("?folder=campaigns/spring").await, ["Hero", "Spring"]);
+    assert_eq!(titles("?folder=campaigns%2Fspring%2Fhero").await, ["Hero"]);
+    assert_eq!(titles("?folder=campaigns").await, ["Hero", "Spring", "Springtime"]);
+    assert_eq!(titles("?folder=").await.len(), 4, "an empty folder filters nothing");
+    assert!(titles("?folder=nowhere").await.is_empty());
+    for bad in ["/campaigns", "campaigns/", "a/../b", "a//b"] {
+        let r = app.get(&format!("/api/v1/workspaces/fold/assets?folder={bad}"), &creator).await;
+        assert_eq!((r.status, r.code().as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_folder"), "{bad}");
+    }
+    let r = app
+        .upload(
+            "/api/v1/workspaces/fold/assets",
+            &creator,
+            &[("kind", "visual"), ("folder", "../outside")],
+            Some(("b.jpg", b"b")),
+        )
+        .await;
+    assert_eq!((r.status, r.code().as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_folder"));
+    assert_eq!(titles("").await.len(), 4, "the refused upload made nothing");
+}
+
 on_both!(
     upload_versions_download_and_restore,
     edit_metadata_is_audited_with_before_and_after,
-    library_filters_by_status_and_kind
+    library_filters_by_status_and_kind,
+    library_filters_by_folder
 );

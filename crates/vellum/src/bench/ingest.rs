@@ -14,7 +14,7 @@ use vellum_blob::LocalBlobStore;
 use vellum_core::{Core, Limits, Store};
 
 use super::XorShift;
-use crate::import::{default_jobs, import_tree, ImportReport};
+use crate::import::{default_jobs, import_tree, ImportReport, Show};
 
 /// Writes `files` files of 20 KB–5 MB (skewed small) totalling about `total` bytes, dated an
 /// hour ago like a folder that has been sitting on a share (a file changed moments before an
@@ -144,11 +144,11 @@ async fn import_once(
     let actor = vellum_core::Actor { user: admin, origin: Default::default() };
     core.create_workspace(&actor, "Bench", "bench").await.map_err(|e| e.to_string())?;
     let (t, cpu) = (Instant::now(), cpu_time());
-    let first = import_tree(&core, &actor, "bench", tree, jobs, false).await?;
+    let first = import_tree(&core, &actor, "bench", tree, jobs, Show::Nothing).await?;
     let import = t.elapsed().as_secs_f64();
     let import_cpu = cpu.zip(cpu_time()).map(|(a, b)| (b - a).as_secs_f64());
     let t = Instant::now();
-    let again = import_tree(&core, &actor, "bench", tree, jobs, false).await?;
+    let again = import_tree(&core, &actor, "bench", tree, jobs, Show::Nothing).await?;
     let rerun = t.elapsed().as_secs_f64();
     core.store.close().await;
     Ok(((import, import_cpu, first), (rerun, again)))

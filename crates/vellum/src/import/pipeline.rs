@@ -26,7 +26,10 @@ use vellum_core::{
     Actor, Core, PendingBlob,
 };
 
-use super::walk::{kind_for, SourceFile};
+use super::{
+    skip::{NotImported, Reason},
+    walk::{kind_for, SourceFile},
+};
 
 /// At most this many files, or bytes, per flush and transaction: bounds what an interruption
 /// throws away and how long the database's writer lock is held.
@@ -52,7 +55,7 @@ pub struct Plan<'a> {
 struct Staged {
     index: usize,
     /// The pending blob and the file's first bytes.
-    blob: Result<(PendingBlob, Vec<u8>), String>,
+    blob: Result<(PendingBlob, Vec<u8>), NotImported>,
     vouched: bool,
     budget: OwnedSemaphorePermit,
 }
@@ -75,32 +78,49 @@ fn fill(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
 /// for the upload check so the committer need not read them back. Runs on a blocking thread:
 /// the head goes through the writer's buffer, the rest is read, hashed and written chunk by
 /// chunk on this thread (`append_file`), with `buf` reused from file to file.
-fn stage(rt: &Handle, core: &Core, path: &Path, buf: &mut [u8]) -> Result<(PendingBlob, Vec<u8>), String> {
+///
+/// A file found empty, too large or locked on reading (changed since the walk) is skipped as
+/// the walk would have skipped it; the head is read before anything is staged, so an empty
+/// file leaves nothing behind.
+fn stage(rt: &Handle, core: &Core, path: &Path, buf: &mut [u8]) -> Result<(PendingBlob, Vec<u8>), NotImported> {
     let max = core.limits.max_upload_bytes;
-    let too_large = || format!("larger than the upload limit of {max} bytes");
-    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut writer = rt.block_on(core.begin_blob()).map_err(|e| e.to_string())?;
-    let n = fill(&mut file, &mut buf[..UPLOAD_HEAD_BYTES]).map_err(|e| e.to_string())?;
+    let failed = |e: &dyn std::fmt::Display| NotImported::Failed(e.to_string());
+    let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => NotImported::Skipped(Reason::unreadable(&e)),
+        _ => failed(&e),
+    })?;
+    let n = fill(&mut file, &mut buf[..UPLOAD_HEAD_BYTES]).map_err(|e| failed(&e))?;
+    if n == 0 {
+        return Err(NotImported::Skipped(Reason::empty()));
+    }
     if n as u64 > max {
-        return Err(too_large());
+        return Err(NotImported::Skipped(Reason::too_large(max)));
     }
     let head = buf[..n].to_vec();
-    rt.block_on(writer.write(&head)).map_err(|e| e.to_string())?;
+    let mut writer = rt.block_on(core.begin_blob()).map_err(|e| failed(&e))?;
+    rt.block_on(writer.write(&head)).map_err(|e| failed(&e))?;
     // Also for a short file (whose next read finds the end): it writes the buffered head here,
     // where finishing would hand that to another thread.
     writer.append_file(&mut file, buf, max).map_err(|e| match e {
-        BlobError::Io(e) if e.kind() == std::io::ErrorKind::FileTooLarge => too_large(),
-        e => e.to_string(),
+        BlobError::Io(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+            NotImported::Skipped(Reason::too_large(max))
+        }
+        e => failed(&e),
     })?;
-    let blob = rt.block_on(writer.finish_pending()).map_err(|e| e.to_string())?;
+    let blob = rt.block_on(writer.finish_pending()).map_err(|e| failed(&e))?;
     Ok((blob, head))
 }
 
-fn fields_for(path: &Path) -> UploadFields {
+/// The fields of the asset a file becomes: kind from its extension, folder and version note
+/// from its path relative to the imported folder. Relative, so the note stays true wherever
+/// the folder is mounted next and does not publish the importer's own folder layout.
+fn fields_for(file: &SourceFile) -> UploadFields {
     UploadFields {
-        kind: Some(kind_for(path).to_string()),
-        note: Some(format!("Imported from {}", path.display())),
-        filename: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        kind: Some(kind_for(&file.path).to_string()),
+        note: Some(format!("Imported from {}", file.shown)),
+        filename: file.path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        // Validated by the core with every other field: a folder it refuses fails that file.
+        folder: file.shown.rsplit_once('/').map(|(folder, _)| folder.to_string()),
         ..Default::default()
     }
 }
@@ -172,7 +192,7 @@ pub async fn import_files(
     plan: Plan<'_>,
     files: Vec<SourceFile>,
     bar: &ProgressBar,
-    mut report: impl FnMut(&SourceFile, Result<ImportOutcome, String>),
+    mut report: impl FnMut(&SourceFile, Result<ImportOutcome, NotImported>),
 ) -> Result<(), String> {
     let files = Arc::new(files);
     // Dropping the set (on an error below) stops the stagers; their staged files go with them.
@@ -206,12 +226,12 @@ pub async fn import_files(
                     }
                     _ => None,
                 };
-                ImportItem { fields: fields_for(&file.path), blob, head: Some(head), source }
+                ImportItem { fields: fields_for(file), blob, head: Some(head), source }
             })
             .collect();
         let outcomes = plan.core.import_assets(plan.actor, plan.ws, items).await.map_err(|e| e.to_string())?;
         for (index, outcome) in indexes.into_iter().zip(outcomes) {
-            report(&files[index], outcome.map_err(|e| e.to_string()));
+            report(&files[index], outcome.map_err(|e| NotImported::Failed(e.to_string())));
         }
         drop(held);
     }

@@ -1,0 +1,2 @@
+ALTER TABLE assets ADD COLUMN folder TEXT;
+CREATE INDEX assets_by_folder ON assets (workspace_id, folder)
