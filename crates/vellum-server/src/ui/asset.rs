@@ -21,15 +21,26 @@ use super::{
 };
 use crate::{extract::path_id, AppState};
 
-/// Loads everything the asset page shows and renders it with `notice` and `status`.
-pub async fn render(
-    s: &AppState,
-    who: &Signed,
-    id: Id,
-    notice: Option<Notice>,
-    status: StatusCode,
-    page_no: u32,
-) -> UiResult<Response> {
+/// How the asset page is shown: after a redirect, or again after a refused form.
+pub struct Shown<'a> {
+    pub notice: Option<Notice>,
+    pub status: StatusCode,
+    /// The document page to preview.
+    pub page_no: u32,
+    /// A refused decision, so the form keeps what the reviewer chose and wrote.
+    pub draft: Option<&'a review::DecisionDraft>,
+}
+
+impl Shown<'_> {
+    /// The page again with an error's message and status.
+    pub fn error(e: &super::page::UiError) -> Shown<'static> {
+        Shown { notice: Some(e.notice()), status: e.status, page_no: 1, draft: None }
+    }
+}
+
+/// Loads everything the asset page shows and renders it as `shown` says.
+pub async fn render(s: &AppState, who: &Signed, id: Id, shown: Shown<'_>) -> UiResult<Response> {
+    let Shown { notice, status, page_no, draft } = shown;
     let (asset, access) = s.core.asset(&who.actor, id).await?;
     let versions = s.core.versions(&who.actor, id).await?;
     let reviews = s.core.reviews_of(&who.actor, id).await?;
@@ -48,6 +59,7 @@ pub async fn render(
         me: who.actor.user.id,
         csrf: &who.csrf,
         can_start: access.role.can(Capability::StartReview),
+        draft,
     };
     let body = html! {
         p.crumbs { a href={ "/w/" (access.workspace.slug) } { (access.workspace.name) } " › Library" }
@@ -191,5 +203,11 @@ pub async fn show(
     Query(q): Query<DoneQuery>,
 ) -> UiResult {
     let id = path_id(&id, "asset")?;
-    render(&s, &who, id, Notice::done(q.done.as_deref()), StatusCode::OK, q.page.unwrap_or(1)).await
+    let shown = Shown {
+        notice: Notice::done(q.done.as_deref()),
+        status: StatusCode::OK,
+        page_no: q.page.unwrap_or(1),
+        draft: None,
+    };
+    render(&s, &who, id, shown).await
 }

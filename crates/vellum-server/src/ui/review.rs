@@ -24,6 +24,28 @@ pub struct Panel<'a> {
     pub me: Id,
     pub csrf: &'a str,
     pub can_start: bool,
+    /// What the approver chose and typed in a submission that was refused, shown again.
+    pub draft: Option<&'a DecisionDraft>,
+}
+
+/// A decision form as it was submitted.
+#[derive(Debug, Clone, Default)]
+pub struct DecisionDraft {
+    pub decision: String,
+    pub reason: String,
+}
+
+/// The decisions in the order the form offers them, with the words on their buttons.
+pub const CHOICES: [(&str, &str); 4] = [
+    ("approve", "Approve"),
+    ("approve_with_changes", "Approve with changes"),
+    ("changes_requested", "Request changes"),
+    ("reject", "Reject"),
+];
+
+/// The words on the button of a decision code, so messages never show the code itself.
+pub fn choice_label(code: &str) -> Option<&'static str> {
+    CHOICES.iter().find(|(c, _)| *c == code).map(|(_, label)| *label)
 }
 
 pub fn rule_text(rule: Rule) -> String {
@@ -65,28 +87,26 @@ impl Panel<'_> {
     }
 
     fn decision_form(&self, r: &ReviewView) -> Markup {
-        const CHOICES: [(&str, &str); 4] = [
-            ("approve", "Approve"),
-            ("approve_with_changes", "Approve with changes"),
-            ("changes_requested", "Request changes"),
-            ("reject", "Reject"),
-        ];
+        // Nothing is chosen in advance: a reviewer who only types a reason must not approve
+        // by default. A refused submission comes back with its choice and reason intact.
+        let chosen = self.draft.map_or("", |d| d.decision.as_str());
+        let reason = self.draft.map_or("", |d| d.reason.as_str());
         html! {
             form.card.decide method="post" action={ "/a/" (self.asset.id) "/reviews/" (r.id) "/decision" } {
                 (csrf_field(self.csrf))
                 input type="hidden" name="version" value=(r.version);
                 fieldset {
                     legend { "Your decision on version " (r.version) }
-                    @for (i, (value, label)) in CHOICES.iter().enumerate() {
+                    @for (value, label) in CHOICES {
                         div.choice {
-                            input type="radio" name="decision" id={ "d-" (value) } value=(value) required checked[i == 0];
+                            input type="radio" name="decision" id={ "d-" (value) } value=(value) required checked[chosen == value];
                             label for={ "d-" (value) } { (label) }
                         }
                     }
                 }
                 label for="d-reason" { "Reason" }
-                textarea #d-reason name="reason" rows="3" maxlength="4000" aria-describedby="d-reason-hint" {}
-                p.hint #d-reason-hint { "Required when you request changes or reject." }
+                textarea #d-reason name="reason" rows="3" maxlength="4000" aria-describedby="d-reason-hint" { (reason) }
+                p.hint #d-reason-hint { "Required for “Request changes” and “Reject”." }
                 button.primary type="submit" { "Submit decision" }
             }
         }

@@ -244,9 +244,20 @@ async fn review_through_the_forms(app: &TestApp) {
     let page = html(&ben.get(app, &asset).await);
     let action =
         page.split("action=\"").find(|s| s.contains("/decision\"")).unwrap().split('"').next().unwrap().to_string();
-    let refused = ben.post(app, &action, &[("version", "1"), ("decision", "reject"), ("reason", "")]).await;
+    assert!(!page.contains("checked"), "no decision is chosen in advance");
+    let refused = ben.post(app, &action, &[("version", "1"), ("decision", "changes_requested"), ("reason", " ")]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html(&refused).contains("A reason is required"));
+    let again = html(&refused);
+    assert!(again.contains("required when you choose “Request changes”"), "{again}");
+    assert!(!again.contains("'changes_requested'"), "the message uses the button's words");
+    assert_eq!(again.matches("checked").count(), 1, "only the chosen decision stays chosen");
+    assert!(again.contains("value=\"changes_requested\" required checked"), "the choice is kept");
+    let typed = ben.post(app, &action, &[("version", "1"), ("decision", ""), ("reason", "Logo <too> small")]).await;
+    assert_eq!(typed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let again = html(&typed);
+    assert!(again.contains("Choose “Approve”, “Approve with changes”, “Request changes” or “Reject”."), "{again}");
+    assert!(again.contains(">Logo &lt;too&gt; small</textarea>"), "the typed reason is kept");
+    assert!(!again.contains("checked"), "still nothing chosen");
     let ok = ben.post(app, &action, &[("version", "1"), ("decision", "approve"), ("reason", "")]).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", html(&ok));
     let done = html(&ben.get(app, &format!("{asset}?done=decided")).await);
