@@ -3,6 +3,7 @@
 
 pub mod bundle;
 pub mod keeper;
+mod page;
 mod view;
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ use vellum_store::{
 };
 
 pub use keeper::AuditKeeper;
+pub use page::{AuditPage, AuditSearch};
 pub use view::AuditEventView;
 
 use crate::{access, jobs, Actor, Core, Error, ErrorKind, Result};
@@ -172,6 +174,7 @@ impl Core {
             object_id: filter.object_id,
             asset_id: filter.asset_id,
             limit: 100_000,
+            ..AuditFilter::default()
         };
         let events = audit::list(&mut c, &access.workspace.id.to_string(), &filter).await?;
         Ok(events.into_iter().map(AuditEventView::from).collect())
