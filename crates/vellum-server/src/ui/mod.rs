@@ -9,6 +9,7 @@ mod account;
 mod asset;
 mod asset_actions;
 mod audit;
+mod audit_changes;
 mod groups;
 mod home;
 mod jobs;

@@ -11,4 +11,5 @@ mod media_files;
 mod media_stories;
 mod review_stories;
 mod session_stories;
+mod ui_audit_stories;
 mod ui_stories;

@@ -24,36 +24,36 @@ fn enc(s: &str) -> String {
         .collect()
 }
 
-fn form_body(fields: &[(&str, &str)]) -> String {
+pub(crate) fn form_body(fields: &[(&str, &str)]) -> String {
     fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
 }
 
 /// A browser session: its cookie and CSRF secret.
-struct Browser {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Browser {
+    pub cookie: String,
+    pub csrf: String,
 }
 
 impl Browser {
-    async fn sign_in(app: &TestApp, email: &str, password: &str) -> Browser {
+    pub(crate) async fn sign_in(app: &TestApp, email: &str, password: &str) -> Browser {
         let s = app.post("/api/v1/session", None, json!({"email": email, "password": password})).await;
         assert_eq!(s.status, StatusCode::OK);
         let cookie = s.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
         Browser { cookie, csrf: s.json()["csrf_token"].as_str().unwrap().to_string() }
     }
 
-    async fn get(&self, app: &TestApp, path: &str) -> Reply {
+    pub(crate) async fn get(&self, app: &TestApp, path: &str) -> Reply {
         app.raw(Request::get(path).header(header::COOKIE, &self.cookie).body(Body::empty()).unwrap()).await
     }
 
     /// Posts a form with this session's CSRF secret first.
-    async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Reply {
         let mut all = vec![("csrf", self.csrf.as_str())];
         all.extend_from_slice(fields);
         self.post_raw(app, path, &all).await
     }
 
-    async fn post_raw(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post_raw(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Reply {
         let req = Request::builder()
             .method(Method::POST)
             .uri(path)
@@ -65,7 +65,13 @@ impl Browser {
     }
 
     /// A multipart form in this order, with the file last.
-    async fn upload(&self, app: &TestApp, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Reply {
+    pub(crate) async fn upload(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &[u8]),
+    ) -> Reply {
         let boundary = "uiboundary1234567890";
         let mut body = Vec::new();
         for (k, v) in fields {
@@ -90,11 +96,11 @@ impl Browser {
     }
 }
 
-fn location(r: &Reply) -> &str {
+pub(crate) fn location(r: &Reply) -> &str {
     r.headers.get(header::LOCATION).map_or("", |v| v.to_str().unwrap())
 }
 
-fn html(r: &Reply) -> String {
+pub(crate) fn html(r: &Reply) -> String {
     String::from_utf8_lossy(&r.body).into_owned()
 }
 
