@@ -17,6 +17,7 @@ mod layout;
 mod library;
 mod login;
 mod media_panel;
+mod media_text;
 mod members;
 mod metadata_form;
 mod page;
