@@ -10,6 +10,7 @@ mod asset;
 mod asset_actions;
 mod audit;
 mod audit_changes;
+mod custom_fields;
 mod groups;
 mod home;
 mod jobs;

@@ -180,7 +180,9 @@ async fn forms_check_csrf_escape_and_keep_tenants_apart(app: &TestApp) {
                 ("title", evil),
                 ("kind", "visual"),
                 ("channels", "web, print"),
-                ("custom", r#"{"x": "<b>"}"#),
+                ("custom_key", "x"),
+                ("custom_value", "<b>"),
+                ("custom_kind", "text"),
             ],
             ("a.png", b"png bytes"),
         )

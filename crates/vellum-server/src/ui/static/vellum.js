@@ -130,3 +130,28 @@ document.querySelectorAll("figure.preview[data-poll]").forEach((figure) => {
   };
   setTimeout(poll, delay);
 });
+
+// Custom metadata rows: "Add a field" makes another empty row (the page offers two).
+document.querySelectorAll("fieldset.custom-fields[data-rows]").forEach((set) => {
+  const rows = set.querySelector(".kv-rows");
+  if (!rows) return;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "add-field";
+  button.textContent = "Add a field";
+  button.addEventListener("click", () => {
+    const last = rows.querySelector(".kv-row:last-child");
+    if (!last) return;
+    const row = last.cloneNode(true);
+    const n = rows.children.length + 1;
+    row.querySelectorAll("input").forEach((input) => {
+      input.value = input.type === "hidden" ? "text" : "";
+      if (input.id) input.id = input.id.replace(/-\d+$/, `-${n - 1}`);
+      const label = input.getAttribute("aria-label");
+      if (label) input.setAttribute("aria-label", label.replace(/\d+$/, String(n)));
+    });
+    rows.append(row);
+    row.querySelector("input")?.focus();
+  });
+  set.append(button);
+});
