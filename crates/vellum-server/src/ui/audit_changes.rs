@@ -21,7 +21,11 @@ fn words(path: &[String]) -> String {
     path.iter().map(|p| p.replace('_', " ")).collect::<Vec<_>>().join(" › ")
 }
 
-/// A leaf value as text: names for ids, the button words for decisions, "none" for null.
+/// Fields whose values are codes (`in_progress`, `after_previous`), shown as words.
+const CODED: [&str; 6] = ["status", "review_status", "role", "rule", "start", "kind"];
+
+/// A leaf value as text: names for ids, the button words for decisions, codes as words,
+/// "none" for null.
 fn scalar(key: &str, v: &Value, names: &Names) -> Option<String> {
     Some(match v {
         Value::Null => "none".to_string(),
@@ -31,6 +35,7 @@ fn scalar(key: &str, v: &Value, names: &Names) -> Option<String> {
         Value::String(s) if key == "decision" || key == "verdict" => {
             super::review::choice_label(s).map_or_else(|| s.replace('_', " "), str::to_string)
         }
+        Value::String(s) if CODED.contains(&key) => s.replace('_', " "),
         Value::String(s) => names.get(s).cloned().unwrap_or_else(|| s.clone()),
         // `{"user": id}` and `{"group": id}` are one person or group (workflow approvers).
         Value::Object(o) if o.len() == 1 => {
@@ -96,7 +101,11 @@ fn leaves(v: Option<&Value>, names: &Names) -> Vec<(String, String)> {
 /// The fields that differ between `before` and `after`: those of `after` (fields of an object
 /// in name order, array items in order), then those only `before` had (removals).
 pub fn changes(before: Option<&Value>, after: Option<&Value>, names: &Names) -> Vec<Change> {
-    let (b, a) = (leaves(before, names), leaves(after, names));
+    let (b, mut a) = (leaves(before, names), leaves(after, names));
+    if before.is_none() {
+        // Something new: its empty fields say nothing.
+        a.retain(|(_, v)| v != "none");
+    }
     let old: BTreeMap<&str, &str> = b.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let new: BTreeMap<&str, &str> = a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut out: Vec<Change> = a
@@ -131,7 +140,8 @@ mod tests {
 
     #[test]
     fn only_changed_fields_are_listed_with_names_and_words() {
-        let before = json!({"title": "Banner", "metadata": {"channels": ["web"], "language": "en"}, "role": "viewer"});
+        let before =
+            json!({"title": "Banner", "metadata": {"channels": ["web"], "language": "en"}, "role": "in_review"});
         let after = json!({"title": "Spring banner", "metadata": {"channels": ["web", "social"], "language": "en"},
                            "approved_version": null, "owner": "u1"});
         assert_eq!(
@@ -141,14 +151,14 @@ mod tests {
                 change("metadata › channels", Some("web"), Some("web, social")),
                 change("owner", None, Some("Ann Lee")),
                 change("title", Some("Banner"), Some("Spring banner")),
-                change("role", Some("viewer"), None),
+                change("role", Some("in review"), None),
             ]
         );
     }
 
     #[test]
     fn decisions_read_as_buttons_and_approvers_as_people() {
-        let after = json!({"decision": "changes_requested", "stages": [{"name": "Brand",
+        let after = json!({"decision": "changes_requested", "custom": {}, "reason": null, "stages": [{"name": "Brand",
             "approvers": [{"user": "u1"}, {"group": "g1"}]}]});
         assert_eq!(
             changes(None, Some(&after), &names()),
