@@ -80,7 +80,11 @@ impl Panel<'_> {
             // An approved current version needs no new review; a new version restarts one.
             @if open.is_none() && self.can_start && self.asset.status != AssetStatus::Approved { (self.start_form()) }
             @if self.reviews.is_empty() {
-                p.empty { "No review yet." }
+                p.empty {
+                    @if self.can_start && !self.workflows.is_empty() { "No review yet. Choose a workflow above to send this version to its approvers." }
+                    @else if self.can_start { "No review yet." }
+                    @else { "No review yet. A creator or manager can start one." }
+                }
             }
             @for r in self.reviews { (self.review(r)) }
         }
@@ -115,7 +119,7 @@ impl Panel<'_> {
     fn start_form(&self) -> Markup {
         html! {
             @if self.workflows.is_empty() {
-                p.hint { "There is no workflow in this workspace yet; an admin can create one under Workflows." }
+                p.hint { "There is no workflow in this workspace yet, so no review can start. An admin creates one under Workflows." }
             } @else {
                 form.card.start method="post" action={ "/a/" (self.asset.id) "/reviews" } {
                     (csrf_field(self.csrf))
