@@ -69,15 +69,15 @@ pub async fn render(s: &AppState, who: &Signed, id: Id, shown: Shown<'_>) -> UiR
         }
         (summary(&asset))
         div.columns {
-            div {
+            div.main-col {
                 @if let Some(v) = versions.iter().find(|v| v.number == asset.current_version) {
-                    section aria-labelledby="h-preview" {
+                    section.preview-section aria-labelledby="h-preview" {
                         h2 #h-preview.visually-hidden { "Preview" }
                         (media_panel::preview(&asset, v, page_no))
                         (media_panel::extras(&asset, v, &presets))
                     }
                 }
-                section aria-labelledby="h-meta" {
+                section.meta-section aria-labelledby="h-meta" {
                     h2 #h-meta { "Metadata" }
                     (metadata_form::table(&asset.metadata))
                     @if let Some(v) = versions.iter().find(|v| v.number == asset.current_version) {
@@ -85,7 +85,7 @@ pub async fn render(s: &AppState, who: &Signed, id: Id, shown: Shown<'_>) -> UiR
                     }
                     @if can_upload { (edit_form(&asset, &who.csrf)) }
                 }
-                section aria-labelledby="h-versions" {
+                section.versions-section aria-labelledby="h-versions" {
                     h2 #h-versions { "Versions" }
                     (history(&asset, &versions, &members, can_upload, &who.csrf))
                     @if can_upload { (new_version_form(&asset, &who.csrf)) }
@@ -138,22 +138,22 @@ fn author(members: &[Member], id: Id) -> String {
 
 fn history(a: &Asset, versions: &[Version], members: &[Member], can_restore: bool, csrf: &str) -> Markup {
     html! {
-        div.scroll { table.versions {
+        div.scroll { table.versions.stack {
             thead { tr {
-                th scope="col" { "#" } th scope="col" { "Note" } th scope="col" { "By" }
+                th scope="col" { "Version" } th scope="col" { "Note" } th scope="col" { "By" }
                 th scope="col" { "Size" } th scope="col" { "SHA-256" } th scope="col" { span.visually-hidden { "Actions" } }
             } }
             tbody {
                 @for v in versions {
                     tr id={ "v" (v.number) } {
-                        td { (v.number)
+                        td.title-cell { "Version " (v.number)
                             @if v.number == a.current_version { " " span.tag { "current" } }
                             @if Some(v.number) == a.approved_version { " " span.tag.ok { "approved" } }
                         }
-                        td { (v.note) @if let Some(r) = v.restored_from { " " span.muted { "(restored from v" (r) ")" } } }
-                        td { (author(members, v.created_by)) br; span.muted { (when(v.created_at)) } }
-                        td.num { (size(v.size)) }
-                        td { code title=(v.sha256) { (v.sha256.chars().take(10).collect::<String>()) "…" } }
+                        td data-label="Note" { (v.note) @if let Some(r) = v.restored_from { " " span.muted { "(restored from v" (r) ")" } } }
+                        td data-label="By" { (author(members, v.created_by)) br; span.muted { (when(v.created_at)) } }
+                        td.num data-label="Size" { (size(v.size)) }
+                        td data-label="SHA-256" { code title=(v.sha256) { (v.sha256.chars().take(10).collect::<String>()) "…" } }
                         td.actions {
                             a href={ "/api/v1/assets/" (a.id) "/versions/" (v.number) "/file" } download=(v.filename)
                                 aria-label={ "Download version " (v.number) " (" (v.filename) ")" } { "Download" }

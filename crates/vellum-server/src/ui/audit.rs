@@ -310,7 +310,7 @@ pub async fn show(
                 @else { "Nothing has happened in this workspace yet. Uploads, reviews, decisions and changes to members and workflows will be listed here." }
             }
         } @else {
-            table.audit {
+            table.audit.stack {
                 thead { tr {
                     th scope="col" { "When (UTC)" } th scope="col" { "Who" } th scope="col" { "What" }
                     th scope="col" { "About" } th scope="col" { "Changes" }

@@ -166,18 +166,18 @@ fn stage(s: &StageView) -> Markup {
             "Needs " (rule_text(s.rule)) "; starts " (start_text(s.start))
             @if let Some(d) = s.due_at { " · due " (when(d)) }
         }
-        div.scroll { table.approvers {
+        div.scroll { table.approvers.stack {
             thead { tr { th scope="col" { "Approver" } th scope="col" { "Decision" } th scope="col" { "Reason" } th scope="col" { "When" } } }
             tbody {
                 @for a in &s.approvers {
                     tr {
-                        td {
+                        td.title-cell {
                             @if let Some(n) = &a.name { (n) } @else { code { (a.user_id) } }
                             @if a.lost_access { " " small.muted { "(no longer has access)" } }
                         }
-                        td { @if let Some(d) = a.decision { (badge(d.as_str())) } @else { span.muted { "waiting" } } }
-                        td { @if let Some(r) = &a.reason { (r) } }
-                        td { @if let Some(t) = a.decided_at { (when(t)) } }
+                        td data-label="Decision" { @if let Some(d) = a.decision { (badge(d.as_str())) } @else { span.muted { "waiting" } } }
+                        td data-label="Reason" { @if let Some(r) = &a.reason { (r) } @else { span.muted { "—" } } }
+                        td data-label="When" { @if let Some(t) = a.decided_at { (when(t)) } }
                     }
                 }
             }
