@@ -295,13 +295,17 @@ function setUpUploader(form) {
       return;
     }
     if (landed.length > 0 && form.dataset.uploader === "stay") {
-      const done = document.createElement("li");
-      done.className = "upload-note";
+      // One note for everything this page uploaded, batches and drops alike.
+      list.querySelectorAll(".upload-note").forEach((n) => n.remove());
+      const done = list.querySelectorAll("li.upload.done").length;
+      const failed = list.querySelectorAll("li.upload.failed").length;
+      const note = document.createElement("li");
+      note.className = "upload-note";
       const again = document.createElement("a");
       again.href = window.location.pathname + window.location.search;
       again.textContent = "Show them in the library";
-      done.append(`${landed.length} of ${files.length} uploaded. `, again);
-      list.append(done);
+      note.append(`${done} uploaded${failed ? `, ${failed} failed` : ""}. `, again);
+      list.append(note);
     }
   };
 
