@@ -284,6 +284,7 @@ async function uploadSeveral(page, s) {
   const drop = quick.locator("li.upload", { hasText: "winter-banner.png" });
   await drop.locator(".state a").waitFor({ timeout: 30_000 });
   check((await drop.innerText()).includes("visual"), `the dropped file's row reads: ${await drop.innerText()}`);
+  await shoot(page, "uploads.png");
 
   await quick.getByRole("link", { name: "Show them in the library" }).click();
   await page.waitForURL((u) => u.pathname === `/w/${s.slug}`);
@@ -378,9 +379,12 @@ async function narrowPages(browser, s, admin, paths) {
   };
   try {
     await measure("/login");
+    await measure("/setup");
     await measure(s.resetLink);
+    await measure("/reset-password?token=used-up");
     await signIn(page, admin);
     for (const path of paths) await measure(path);
+    await measure("/no/such/page");
     for (const [name, path] of [["library", paths[2]], ["asset", paths[5]], ["audit", paths[10]]]) {
       await page.goto(base + path);
       await shoot(page, `${name}-390.png`);
