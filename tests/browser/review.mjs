@@ -3,12 +3,18 @@
 //   node tests/browser/review.mjs URL ADMIN_EMAIL ADMIN_PASSWORD
 //
 // Sets up people and a workspace through the JSON API, then in the browser: the admin builds
-// a two-stage workflow in the editor, a creator uploads an asset and starts a review, two
-// approvers approve in turn, and the asset page ends up approved at version 1. Leaves a
-// screenshot in target/browser/. Exits non-zero with a message on the first failure.
+// a two-stage workflow in the editor, a creator uploads an asset and starts a review, uploads
+// several more files at once (one dropped on the library) with a progress bar each, and starts
+// a review of one of them; the first approver finds both on the home page, approves one and
+// asks for changes on the other (the form keeps the choice when the reason is missing); the
+// second approver approves, and the first asset ends up approved at version 1. Then every
+// page is checked at a 390 px wide viewport for sideways scrolling. Leaves screenshots in
+// target/browser/. Exits non-zero with a message on the first failure.
 
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { deflateSync } from "node:zlib";
 import { chromium } from "playwright-core";
 
 const [base, adminEmail, adminPassword] = process.argv.slice(2);
@@ -77,7 +83,8 @@ async function setUp() {
   for (const [user, role] of [[creator, "creator"], [brand, "reviewer"], [legal, "reviewer"]]) {
     await must(200, "PUT", `/api/v1/workspaces/${slug}/members/${user.id}`, { token, body: { role } });
   }
-  return { cookie, slug, creator, brand, legal };
+  const reset = await must(201, "POST", `/api/v1/users/${creator.id}/password-reset`, { token });
+  return { cookie, token, slug, creator, brand, legal, resetLink: reset.link };
 }
 
 /// The forms refuse requests without the right secrets.
@@ -149,14 +156,55 @@ async function buildWorkflow(page, s) {
   check(text.includes("Brand") && text.includes("Legal") && text.includes("Lena Legal"), `the saved workflow reads: ${text}`);
 }
 
-// A 1×1 PNG.
-const PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
-  "base64",
-);
+// ---- Images ---------------------------------------------------------------------------
+
+function crc32(bytes) {
+  let crc = ~0;
+  for (const b of bytes) {
+    crc ^= b;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+}
+
+function pngChunk(type, data) {
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([head, body, crc]);
+}
+
+/// An RGB PNG; `noise` fills it with random pixels (which do not compress: a big file).
+function png(width, height, [r, g, b], noise = false) {
+  const stride = width * 3 + 1;
+  const raw = noise ? randomBytes(stride * height) : Buffer.alloc(stride * height);
+  for (let y = 0; y < height; y++) {
+    raw[y * stride] = 0;
+    if (noise) continue;
+    for (let x = 0; x < width; x++) raw.set([r, g, b], y * stride + 1 + x * 3);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk("IHDR", ihdr),
+    pngChunk("IDAT", deflateSync(raw, { level: 1 })),
+    pngChunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+const PNG = png(4, 3, [200, 40, 40]);
 
 async function uploadAndStart(page, s) {
+  // Home lists the workspaces; the library is one click away.
+  await page.waitForURL((u) => u.pathname === "/");
+  await page.locator("main").getByRole("link", { name: `Spring campaign ${run}` }).click();
   await page.waitForURL((u) => u.pathname === `/w/${s.slug}`);
+  check(await page.locator("#library-empty").isVisible(), "the empty library says nothing about what to do");
   await page.getByRole("link", { name: "Upload an asset" }).click();
   await page.getByLabel("File").setInputFiles({ name: "spring-banner.png", mimeType: "image/png", buffer: PNG });
   await page.getByLabel("Title").fill("Spring banner");
@@ -178,21 +226,173 @@ async function uploadAndStart(page, s) {
   return assetPath;
 }
 
-async function approve(page, who, assetPath, { tryWithoutReason = false } = {}) {
-  await signIn(page, who, assetPath); // The sign-in page returns to the asset.
-  check(new URL(page.url()).pathname === assetPath, `after sign-in expected ${assetPath}, got ${page.url()}`);
-  const form = page.locator("form.decide");
-  check(await form.isVisible(), `${who.email} sees no decision form`);
-  if (tryWithoutReason) {
-    await form.getByLabel("Request changes").check();
-    await form.getByRole("button", { name: "Submit decision" }).click();
-    await notice(page, "reason");
+/// Several files at once from the library (progress per file, page usable meanwhile), one
+/// more dropped on the page; a review starts on one of them. Returns that asset's path.
+async function uploadSeveral(page, s) {
+  await page.goto(`${base}/w/${s.slug}`);
+  const quick = page.locator("#quick-upload");
+  if (!(await quick.evaluate((d) => d.open))) await quick.locator("summary").click();
+  const form = quick.locator("form");
+  const files = [
+    { name: "summer-flyer.png", mimeType: "image/png", buffer: png(6, 4, [240, 200, 20]) },
+    { name: "autumn-flyer.png", mimeType: "image/png", buffer: png(6, 4, [200, 90, 20]) },
+    { name: "big-poster.png", mimeType: "image/png", buffer: png(1400, 1000, [0, 0, 0], true) },
+  ];
+  await form.getByLabel("Files").setInputFiles(files);
+  await form.getByLabel("Kind").selectOption("visual");
+  // A slow line, so the big file's progress can be seen between nothing and everything.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: 1_000_000,
+  });
+  await form.getByRole("button", { name: "Upload", exact: true }).click();
+  const rows = quick.locator("li.upload");
+  await rows.nth(2).waitFor();
+  check((await rows.count()) === 3, `expected a row per file, got ${await rows.count()}`);
+  const big = rows.filter({ hasText: "big-poster.png" }).locator("progress");
+  let midway = false;
+  for (let i = 0; i < 200 && !midway; i++) {
+    const [value, max] = await big.evaluate((p) => [p.value, p.max]);
+    midway = value > 0 && value < max;
+    if (!midway) await page.waitForTimeout(50);
   }
-  await page.locator("form.decide").getByLabel("Approve", { exact: true }).check();
-  await page.locator("form.decide").getByRole("button", { name: "Submit decision" }).click();
+  check(midway, "the big file's progress bar never showed a part uploaded");
+  // The page stays usable while files upload.
+  await page.locator("#f-status").selectOption("draft");
+  check((await page.locator("#f-status").inputValue()) === "draft", "the library's filters did not respond during uploads");
+  await quick.locator("li.upload.done").nth(2).waitFor({ timeout: 60_000 });
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  for (let i = 0; i < 3; i++) {
+    const [value, max] = await rows.nth(i).locator("progress").evaluate((p) => [p.value, p.max]);
+    check(value === max, `upload ${i + 1} ended with its bar at ${value} of ${max}`);
+  }
+  check((await quick.locator("li.upload.failed").count()) === 0, "an upload failed");
+
+  // Files dropped anywhere on the page upload too, with a kind from their type.
+  await form.getByLabel("Kind").selectOption("");
+  const dropped = await page.evaluateHandle((bytes) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(bytes)], "winter-banner.png", { type: "image/png" }));
+    return transfer;
+  }, [...png(5, 5, [20, 60, 200])]);
+  await page.locator("main").dispatchEvent("dragenter", { dataTransfer: dropped });
+  await page.locator("main").dispatchEvent("drop", { dataTransfer: dropped });
+  const drop = quick.locator("li.upload", { hasText: "winter-banner.png" });
+  await drop.locator(".state a").waitFor({ timeout: 30_000 });
+  check((await drop.innerText()).includes("visual"), `the dropped file's row reads: ${await drop.innerText()}`);
+  await shoot(page, "uploads.png");
+
+  await quick.getByRole("link", { name: "Show them in the library" }).click();
+  await page.waitForURL((u) => u.pathname === `/w/${s.slug}`);
+  const titles = await page.locator("table.assets td.title-cell").allInnerTexts();
+  for (const t of ["Spring banner", "summer-flyer", "autumn-flyer", "big-poster", "winter-banner"]) {
+    check(titles.includes(t), `the library lacks ${t}: ${titles.join(", ")}`);
+  }
+  await page.getByRole("link", { name: "summer-flyer" }).click();
+  await page.waitForURL((u) => u.pathname.startsWith("/a/"));
+  const flyerPath = new URL(page.url()).pathname;
+  await page.getByLabel(/Start a review of version 1/).selectOption({ label: "Brand then legal (revision 1)" });
+  await page.getByRole("button", { name: "Start review" }).click();
+  await notice(page, "The review has started.");
+  return flyerPath;
+}
+
+/// After sign-in the home page lists the decisions waiting for this person, first.
+async function waitingFor(page, who, titles) {
+  await signIn(page, who);
+  check(new URL(page.url()).pathname === "/", `after sign-in expected the home page, got ${page.url()}`);
+  check((await page.locator("h1").first().innerText()) === "Waiting for you", "home does not start with what waits");
+  const listed = await page.locator("ul.waiting li a.title").allInnerTexts();
+  check(
+    listed.length === titles.length && titles.every((t) => listed.includes(t)),
+    `${who.email} is waiting for [${listed.join(", ")}], expected [${titles.join(", ")}]`,
+  );
+}
+
+async function approve(page, assetPath) {
+  await page.goto(base + assetPath);
+  const form = page.locator("form.decide");
+  check(await form.isVisible(), `no decision form on ${assetPath}`);
+  await form.getByLabel("Approve", { exact: true }).check();
+  await form.getByRole("button", { name: "Submit decision" }).click();
   await notice(page, "Your decision was recorded.");
   check((await page.locator("form.decide").count()) === 0, "the decision form is still offered after deciding");
-  await signOut(page);
+}
+
+/// The decision-form story: nothing chosen in advance; "Request changes" without a reason is
+/// refused and comes back still chosen; with a reason it is recorded.
+async function requestChanges(page, s, assetPath) {
+  await page.goto(base + assetPath);
+  const form = page.locator("form.decide");
+  check(await form.isVisible(), `no decision form on ${assetPath}`);
+  check((await form.locator("input[type=radio]:checked").count()) === 0, "a decision is chosen in advance");
+  await form.getByLabel("Request changes").check();
+  await form.getByRole("button", { name: "Submit decision" }).click();
+  await notice(page, "“Request changes”");
+  const said = await page.locator(".notice.error").innerText();
+  check(!said.includes("changes_requested"), `the message names the internal code: ${said}`);
+  const again = page.locator("form.decide");
+  check(await again.getByLabel("Request changes").isChecked(), "the refused form lost the chosen decision");
+  check((await again.locator("input[type=radio]:checked").count()) === 1, "more than one decision is chosen");
+  await again.getByLabel("Reason").fill("The logo is too small on mobile.");
+  await again.getByRole("button", { name: "Submit decision" }).click();
+  await notice(page, "Your decision was recorded.");
+  const id = assetPath.split("/").pop();
+  const reviews = await must(200, "GET", `/api/v1/assets/${id}/reviews`, { token: s.token });
+  const list = Array.isArray(reviews) ? reviews : (reviews.reviews ?? reviews.items ?? []);
+  check(list[0]?.status === "changes_requested", `the review is ${list[0]?.status}, not changes_requested`);
+}
+
+/// Every page at a 390 px wide viewport: nothing scrolls sideways, with every fold opened too.
+async function narrowPages(browser, s, admin, paths) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const wide = [];
+  const measure = async (path) => {
+    await page.goto(base + path);
+    for (const open of [false, true]) {
+      if (open) await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > 390) {
+        // The elements reaching past the edge that no scrolling box holds, innermost last.
+        const culprits = await page.evaluate(() => {
+          const scrolls = (e) => ["auto", "scroll", "hidden"].includes(getComputedStyle(e).overflowX);
+          const loose = (e) => {
+            for (let a = e.parentElement; a; a = a.parentElement) if (scrolls(a)) return false;
+            return true;
+          };
+          const name = (e) => `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}${[...e.classList].map((c) => "." + c).join("")}`;
+          return [...document.querySelectorAll("body *")]
+            // A positioned element escapes a scrolling box that is not its containing block.
+            .filter((e) => e.getBoundingClientRect().right > 391 && (loose(e) || getComputedStyle(e).position === "absolute"))
+            .slice(-4)
+            .map((e) => `${name(e)} in ${name(e.parentElement)}`);
+        });
+        wide.push(`${path}${open ? " (folds open)" : ""}: ${width} px wide (${culprits.join(", ")})`);
+      }
+    }
+  };
+  try {
+    await measure("/login");
+    await measure("/setup");
+    await measure(s.resetLink);
+    await measure("/reset-password?token=used-up");
+    await signIn(page, admin);
+    for (const path of paths) await measure(path);
+    await measure("/no/such/page");
+    for (const [name, path] of [["library", paths[2]], ["asset", paths[5]], ["audit", paths[10]]]) {
+      await page.goto(base + path);
+      await shoot(page, `${name}-390.png`);
+    }
+  } finally {
+    await context.close();
+  }
+  check(wide.length === 0, `pages scroll sideways at 390 px:\n  ${wide.join("\n  ")}`);
 }
 
 async function main() {
@@ -231,10 +431,16 @@ async function main() {
 
     await signIn(page, s.creator);
     const assetPath = await uploadAndStart(page, s);
+    const flyerPath = await uploadSeveral(page, s);
     await signOut(page);
 
-    await approve(page, s.brand, assetPath, { tryWithoutReason: true });
-    await approve(page, s.legal, assetPath);
+    await waitingFor(page, s.brand, ["Spring banner", "summer-flyer"]);
+    await approve(page, assetPath);
+    await requestChanges(page, s, flyerPath);
+    await signOut(page);
+    await waitingFor(page, s.legal, ["Spring banner"]);
+    await approve(page, assetPath);
+    await signOut(page);
 
     await signIn(page, s.creator, assetPath);
     const status = (await page.locator(".titlebar .badge").innerText()).toLowerCase();
@@ -246,9 +452,20 @@ async function main() {
     check(problems.length === 0, `the pages reported problems:\n  ${problems.join("\n  ")}`);
 
     await shoot(page, "approved.png");
-    await page.goto(`${base}/w/${s.slug}?view=grid`);
+    await signOut(page);
+
+    await signIn(page, admin);
+    const w = `/w/${s.slug}`;
+    const pages = ["/", "/workspaces", w, `${w}?view=grid`, `${w}/upload`, assetPath, flyerPath, `${w}/workflows`,
+      `${w}/members`, `${w}/jobs`, `${w}/audit`, "/account", "/admin/users"];
+    for (const [name, path] of [["library", w], ["asset", assetPath], ["audit", `${w}/audit`]]) {
+      await page.goto(base + path);
+      await shoot(page, `${name}-1280.png`);
+    }
+    await page.goto(`${base}${w}?view=grid`);
     await shoot(page, "library.png");
-    console.log(`ok: ${assetPath} approved at version 1; screenshot in ${outDir}approved.png`);
+    await narrowPages(browser, s, admin, pages);
+    console.log(`ok: ${assetPath} approved at version 1; screenshots in ${outDir}`);
   } catch (e) {
     mkdirSync(outDir, { recursive: true });
     await page.screenshot({ path: `${outDir}failure.png`, fullPage: true }).catch(() => {});

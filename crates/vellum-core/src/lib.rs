@@ -10,6 +10,7 @@ pub mod auth;
 pub mod blobs;
 pub mod clock;
 mod error;
+pub mod inbox;
 pub mod jobs;
 pub mod media;
 pub mod members;

@@ -97,6 +97,7 @@ error_codes! {
     InvalidPreset = "invalid_preset", 422, "The channel preset is not valid.";
     InvalidExpiry = "invalid_expiry", 422, "An expiry must be in the future.";
     InvalidAssetId = "invalid_asset_id", 422, "That is not an asset id.";
+    InvalidDate = "invalid_date", 422, "That is not a date like 2026-05-01.";
     InvalidMember = "invalid_member", 422, "That user is not a member of this workspace.";
     ImageTooLarge = "image_too_large", 422, "The image declares more pixels than the server decodes.";
     MissingFile = "missing_file", 422, "The upload has no file part.";

@@ -27,8 +27,12 @@ pub struct MediaInfo {
     pub height: Option<u64>,
     /// EXIF orientation 1–8.
     pub orientation: Option<u16>,
-    /// The ICC profile's description when there is one, else the colour space ("sRGB", "CMYK", "Gray").
+    /// The embedded ICC profile's description; None when the file embeds no profile (viewers
+    /// then usually assume sRGB, but the file does not say so).
     pub color_profile: Option<String>,
+    /// The colour model ("RGB", "CMYK", "Gray", "Lab"), from the ICC profile or else the
+    /// pixel layout.
+    pub color_space: Option<String>,
     /// EXIF fields under exiftool's tag names; numbers as exiftool's `-n` prints them.
     pub exif: Option<Map<String, Value>>,
     pub gps: Option<Gps>,
@@ -47,6 +51,7 @@ pub struct MediaInfo {
     pub codec: Option<String>,
     pub audio_codec: Option<String>,
     pub audio_channels: Option<u32>,
+    /// Bits per channel (or per audio sample).
     pub bit_depth: Option<u32>,
 }
 
@@ -67,7 +72,9 @@ pub fn extract_image(bytes: &[u8], media_type: MediaType) -> MediaInfo {
         // HEIF keeps EXIF in an item; the exif crate knows how to find it.
         (media_type == MediaType::Heic).then(|| exif_data::parse_container(bytes)).flatten()
     });
-    let icc_name = blocks.icc.as_deref().and_then(icc::description);
+    // A profile without a readable name is still a profile, and is reported as one.
+    let icc_name =
+        blocks.icc.as_deref().map(|p| icc::description(p).unwrap_or_else(|| "unnamed ICC profile".to_owned()));
     let colour = blocks.icc.as_deref().and_then(icc::colour_space).or(blocks.colour);
     let (exif_map, gps, orientation) = match exif {
         Some(e) => (Some(e.fields).filter(|m| !m.is_empty()), e.gps, e.orientation),
@@ -79,7 +86,9 @@ pub fn extract_image(bytes: &[u8], media_type: MediaType) -> MediaInfo {
         width: w,
         height: h,
         orientation,
-        color_profile: icc_name.or_else(|| colour.map(str::to_owned)),
+        color_profile: icc_name,
+        color_space: colour.map(str::to_owned),
+        bit_depth: blocks.bit_depth,
         exif: exif_map,
         gps,
         iptc: blocks.iptc.as_deref().map(iptc::parse).filter(|m| !m.is_empty()),

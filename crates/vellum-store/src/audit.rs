@@ -180,41 +180,86 @@ fn decode_event(r: &AnyRow) -> Result<AuditEvent> {
     Ok(AuditEvent { chain: row::text(r, "chain")?, fields: e.fields, prev_hash: e.prev_hash, hash: e.hash, tag: e.tag })
 }
 
-/// What an export asks for.
+/// What an export (or a page of the audit view) asks for.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub object_type: Option<String>,
     pub object_id: Option<String>,
     /// Every event about this asset: the asset, its versions, reviews and decisions.
     pub asset_id: Option<Id>,
-    /// Only events after this sequence number (the page cursor).
+    pub actor: Option<ActorIs>,
+    pub action: Option<String>,
+    /// Events at or after this instant.
+    pub at_from: Option<Timestamp>,
+    /// Events strictly before this instant.
+    pub at_before: Option<Timestamp>,
+    /// Keyset cursors: only events with a smaller (or larger) sequence number.
+    pub before_seq: Option<i64>,
     pub after_seq: Option<i64>,
+    /// Newest first instead of chain order.
+    pub newest_first: bool,
     pub limit: u32,
 }
 
-/// A chain's events in order, optionally only those about one object or asset.
+/// Who did it: a user, or the server itself (events with no actor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActorIs {
+    User(String),
+    System,
+}
+
+/// A chain's events in order (or newest first), filtered as `f` says.
 pub async fn list(c: &mut AnyConnection, chain: &str, f: &AuditFilter) -> Result<Vec<AuditEvent>> {
     let mut sql = format!("SELECT {COLS} FROM audit_events WHERE chain = $1");
     let mut binds = Vec::new();
-    for (col, value) in [
-        ("object_type", f.object_type.clone()),
-        ("object_id", f.object_id.clone()),
-        ("asset_id", f.asset_id.map(|a| a.to_string())),
+    let actor = match &f.actor {
+        Some(ActorIs::User(id)) => Some(id.clone()),
+        Some(ActorIs::System) => {
+            sql.push_str(" AND actor_id IS NULL");
+            None
+        }
+        None => None,
+    };
+    for (cond, value) in [
+        ("object_type =", f.object_type.clone()),
+        ("object_id =", f.object_id.clone()),
+        ("asset_id =", f.asset_id.map(|a| a.to_string())),
+        ("actor_id =", actor),
+        ("action =", f.action.clone()),
+        // Instants are stored in one fixed text form, so they compare as text.
+        ("at >=", f.at_from.map(|t| t.to_string())),
+        ("at <", f.at_before.map(|t| t.to_string())),
     ] {
         if let Some(v) = value {
             binds.push(v);
-            sql.push_str(&format!(" AND {col} = ${}", binds.len() + 1));
+            sql.push_str(&format!(" AND {cond} ${}", binds.len() + 1));
         }
     }
-    if let Some(after) = f.after_seq {
-        sql.push_str(&format!(" AND seq > {after}"));
+    // Integers are written into the statement: they cannot carry SQL.
+    if let Some(seq) = f.before_seq {
+        sql.push_str(&format!(" AND seq < {seq}"));
     }
-    sql.push_str(&format!(" ORDER BY seq LIMIT {}", f.limit.clamp(1, 100_000)));
+    if let Some(seq) = f.after_seq {
+        sql.push_str(&format!(" AND seq > {seq}"));
+    }
+    let order = if f.newest_first { "DESC" } else { "ASC" };
+    sql.push_str(&format!(" ORDER BY seq {order} LIMIT {}", f.limit.clamp(1, 100_000)));
     let mut q = sqlx::query(&sql).bind(chain);
     for b in binds {
         q = q.bind(b);
     }
     q.fetch_all(c).await?.iter().map(decode_event).collect()
+}
+
+/// The distinct (action, object type) pairs of a chain, for the audit view's filter choices.
+pub async fn facets(c: &mut AnyConnection, chain: &str) -> Result<Vec<(String, String)>> {
+    sqlx::query("SELECT DISTINCT action, object_type FROM audit_events WHERE chain = $1 ORDER BY action, object_type")
+        .bind(chain)
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| Ok((row::text(r, "action")?, row::text(r, "object_type")?)))
+        .collect()
 }
 
 /// Every chain's recorded head, by chain name.

@@ -133,3 +133,22 @@ pub async fn restartable_revisions(c: &mut AnyConnection, ws: Id) -> Result<Vec<
         .map(|r| Ok((row::id(r, "workflow_id")?, row::uint(r, "workflow_revision")?)))
         .collect()
 }
+
+/// Open reviews whose frozen plan names `user`, in the workspaces `user` belongs to, oldest
+/// first. The plan is text in both databases, so the id match is a cheap first sieve; the
+/// caller replays each review to see which stage waits for whom.
+pub async fn open_naming(c: &mut AnyConnection, user: Id) -> Result<Vec<ReviewRecord>> {
+    let sql = format!(
+        "SELECT {COLS} FROM reviews WHERE status = $1 AND plan LIKE $2 \
+         AND workspace_id IN (SELECT workspace_id FROM memberships WHERE user_id = $3) ORDER BY created_at, id"
+    );
+    sqlx::query(&sql)
+        .bind(ReviewStatus::InProgress.as_str())
+        .bind(format!("%{user}%"))
+        .bind(user.to_string())
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(decode)
+        .collect()
+}

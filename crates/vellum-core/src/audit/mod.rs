@@ -3,6 +3,7 @@
 
 pub mod bundle;
 pub mod keeper;
+mod page;
 mod view;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use vellum_store::{
 };
 
 pub use keeper::AuditKeeper;
+pub use page::{AuditPage, AuditSearch};
 pub use view::AuditEventView;
 
 use crate::{access, jobs, Actor, Core, Error, Result};
@@ -181,6 +183,7 @@ impl Core {
             asset_id: filter.asset_id,
             after_seq: page.cursor_number()?,
             limit: page.fetch(),
+            ..AuditFilter::default()
         };
         let events = audit::list(&mut c, &access.workspace.id.to_string(), &filter).await?;
         let page = Page::from_fetched(events, page, |e| e.fields.seq.to_string());

@@ -67,6 +67,24 @@ impl<'a> Tiff<'a> {
         }
     }
 
+    /// The first element of a SHORT or LONG entry, inline or (a longer array) at its offset.
+    pub fn first_uint(&self, e: &Entry) -> Option<u64> {
+        let size: u64 = match e.kind {
+            3 => 2,
+            4 => 4,
+            _ => return None,
+        };
+        if size * u64::from(e.count) <= 4 {
+            return self.uint(e);
+        }
+        let off = (if self.little { u32::from_le_bytes(e.raw) } else { u32::from_be_bytes(e.raw) }) as usize;
+        if e.kind == 3 {
+            self.u16_at(off).map(u64::from)
+        } else {
+            self.u32_at(off).map(u64::from)
+        }
+    }
+
     /// The value bytes of a BYTE / ASCII / UNDEFINED / LONG-array entry.
     pub fn bytes(&self, e: &Entry) -> Option<&'a [u8]> {
         let unit = match e.kind {

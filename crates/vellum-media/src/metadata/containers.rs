@@ -18,8 +18,11 @@ pub(super) struct Blocks<'a> {
     /// IPTC IIM records (0x1C …).
     pub iptc: Option<Cow<'a, [u8]>>,
     pub icc: Option<Vec<u8>>,
-    /// Colour space from the pixel layout when there is no ICC profile.
+    /// Colour model from the pixel layout ("RGB", "CMYK", "Gray", "Lab"), for files whose ICC
+    /// profile does not say.
     pub colour: Option<&'static str>,
+    /// Bits per channel (per sample), as the header declares.
+    pub bit_depth: Option<u32>,
 }
 
 pub(super) fn blocks(bytes: &[u8], t: MediaType) -> Blocks<'_> {
@@ -29,15 +32,15 @@ pub(super) fn blocks(bytes: &[u8], t: MediaType) -> Blocks<'_> {
         MediaType::Webp => webp(bytes),
         MediaType::Tiff => tiff(bytes),
         MediaType::Psd => psd(bytes),
-        MediaType::Gif | MediaType::Heic => Blocks::default(),
+        // GIF palettes hold 8-bit RGB entries.
+        MediaType::Gif => Blocks { colour: Some("RGB"), bit_depth: Some(8), ..Blocks::default() },
+        MediaType::Heic => Blocks::default(),
         _ => return Blocks::default(),
     };
     if b.xmp.is_none() && matches!(t, MediaType::Gif | MediaType::Heic | MediaType::Png) {
         b.xmp = scan_xmp(bytes).map(Cow::Borrowed);
     }
-    if b.colour.is_none() {
-        b.colour = Some("sRGB");
-    }
+    // No default colour: a file without a profile is not "sRGB" just because most are.
     b
 }
 
@@ -60,6 +63,7 @@ fn jpeg(b: &[u8]) -> Blocks<'_> {
     let mut icc_chunks: Vec<(u8, &[u8])> = Vec::new();
     let mut adobe = false;
     let mut components = None;
+    let mut precision = None;
     let mut pos = 2usize;
     while let Some(&byte) = b.get(pos) {
         if byte != 0xFF {
@@ -92,7 +96,10 @@ fn jpeg(b: &[u8]) -> Blocks<'_> {
                 }
             }
             0xEE if body.starts_with(b"Adobe") => adobe = true,
-            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => components = body.get(5).copied(),
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+                precision = body.first().copied();
+                components = body.get(5).copied();
+            }
             _ => {}
         }
         pos += len;
@@ -103,10 +110,13 @@ fn jpeg(b: &[u8]) -> Blocks<'_> {
     }
     out.colour = match components {
         Some(1) => Some("Gray"),
+        // YCbCr (or plain RGB with an Adobe marker) decodes to RGB.
+        Some(3) => Some("RGB"),
         Some(4) if adobe => Some("CMYK"), // Adobe APP14: stored inverted, as Photoshop writes it
         Some(4) => Some("CMYK"),
         _ => None,
     };
+    out.bit_depth = precision.filter(|p| *p > 0).map(u32::from);
     out
 }
 
@@ -135,9 +145,16 @@ fn png(b: &[u8]) -> Blocks<'_> {
         out.xmp = d.xmp_metadata().ok().flatten().map(Cow::Owned);
         out.iptc = d.iptc_metadata().ok().flatten().map(Cow::Owned);
     }
-    // IHDR colour type: 0 gray, 4 gray + alpha.
+    // IHDR colour type: 0 gray, 4 gray + alpha, 2 RGB, 6 RGBA, 3 palette.
     out.colour = match b.get(25) {
         Some(0 | 4) => Some("Gray"),
+        Some(2 | 3 | 6) => Some("RGB"),
+        _ => None,
+    };
+    // The IHDR bit depth; a palette's entries are 8-bit whatever the index size.
+    out.bit_depth = match (b.get(24), b.get(25)) {
+        (Some(_), Some(3)) => Some(8),
+        (Some(&d), Some(_)) if d > 0 => Some(u32::from(d)),
         _ => None,
     };
     out
@@ -145,7 +162,8 @@ fn png(b: &[u8]) -> Blocks<'_> {
 
 /// WebP chunks: ICCP, EXIF and XMP anywhere in the RIFF structure.
 fn webp(b: &[u8]) -> Blocks<'_> {
-    let mut out = Blocks::default();
+    // WebP is always 8-bit RGB (with or without alpha).
+    let mut out = Blocks { colour: Some("RGB"), bit_depth: Some(8), ..Blocks::default() };
     let mut pos = 12usize;
     while let (Some(kind), Some(size)) =
         (b.get(pos..pos + 4), b.get(pos + 4..pos + 8).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize))
@@ -178,21 +196,27 @@ fn tiff(b: &[u8]) -> Blocks<'_> {
     out.icc = t.find(34675).and_then(|e| t.bytes(&e)).map(<[u8]>::to_vec);
     out.colour = match t.find(262).and_then(|e| t.uint(&e)) {
         Some(0 | 1) => Some("Gray"),
+        Some(2 | 3 | 6) => Some("RGB"),
         Some(5) => Some("CMYK"),
         Some(8..=10) => Some("Lab"),
         _ => None,
     };
+    // BitsPerSample holds one value per channel; they are equal in practice.
+    out.bit_depth = t.find(258).and_then(|e| t.first_uint(&e)).and_then(|d| u32::try_from(d).ok()).filter(|d| *d > 0);
     out
 }
 
 fn psd(b: &[u8]) -> Blocks<'_> {
+    // Colour mode: 1 gray, 2 indexed, 3 RGB, 4 CMYK, 9 Lab; depth per channel at 22.
     let colour = match b.get(24..26) {
         Some([0, 1]) => Some("Gray"),
+        Some([0, 2 | 3]) => Some("RGB"),
         Some([0, 4]) => Some("CMYK"),
         Some([0, 9]) => Some("Lab"),
         _ => None,
     };
-    let mut out = Blocks { colour, ..Default::default() };
+    let bit_depth = b.get(22..24).map(|d| u32::from(u16::from_be_bytes([d[0], d[1]]))).filter(|d| *d > 0);
+    let mut out = Blocks { colour, bit_depth, ..Default::default() };
     let be32 = |at: usize| b.get(at..at + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]) as usize);
     let Some(mode_len) = be32(26) else { return out };
     let res_at = 30 + mode_len;

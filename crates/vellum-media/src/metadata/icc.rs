@@ -40,10 +40,10 @@ pub(super) fn description(p: &[u8]) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-/// The profile's data colour space.
+/// The profile's data colour space (a model: an RGB profile need not be sRGB).
 pub(super) fn colour_space(p: &[u8]) -> Option<&'static str> {
     match p.get(16..20)? {
-        b"RGB " => Some("sRGB"),
+        b"RGB " => Some("RGB"),
         b"CMYK" => Some("CMYK"),
         b"GRAY" => Some("Gray"),
         b"Lab " => Some("Lab"),

@@ -113,10 +113,50 @@ fn jpeg_segments_give_iptc_xmp_icc_and_cmyk() {
     assert_eq!(info.xmp.unwrap()["dc:creator"], json!(["Jane Doe", "John Roe"]));
     assert_eq!(info.mime.as_deref(), Some("image/jpeg"));
 
-    // Without the ICC profile, the component count tells the colour space.
+    assert_eq!((info.color_space.as_deref(), info.bit_depth), (Some("CMYK"), Some(8)));
+
+    // Without the ICC profile, the component count tells the colour model, and no profile is
+    // claimed.
     let mut bare = vec![0xFF, 0xD8];
     bare.extend(segment(0xC0, &[8, 0, 20, 0, 30, 4, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0]));
-    assert_eq!(extract_image(&bare, MediaType::Jpeg).color_profile.as_deref(), Some("CMYK"));
+    let info = extract_image(&bare, MediaType::Jpeg);
+    assert_eq!((info.color_profile, info.color_space.as_deref()), (None, Some("CMYK")));
+    let mut rgb = vec![0xFF, 0xD8];
+    rgb.extend(segment(0xC0, &[8, 0, 20, 0, 30, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]));
+    let info = extract_image(&rgb, MediaType::Jpeg);
+    assert_eq!((info.color_profile, info.color_space.as_deref(), info.bit_depth), (None, Some("RGB"), Some(8)));
+    let mut twelve = vec![0xFF, 0xD8];
+    twelve.extend(segment(0xC1, &[12, 0, 20, 0, 30, 1, 1, 0x11, 0]));
+    let info = extract_image(&twelve, MediaType::Jpeg);
+    assert_eq!((info.color_space.as_deref(), info.bit_depth), (Some("Gray"), Some(12)));
+}
+
+#[test]
+fn png_and_tiff_headers_give_the_bit_depth() {
+    let png = |depth: u8, colour: u8| {
+        let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x04\0\0\0\x03".to_vec();
+        b.extend([depth, colour, 0, 0, 0]);
+        extract_image(&b, MediaType::Png)
+    };
+    assert_eq!((png(16, 6).bit_depth, png(16, 6).color_space.as_deref()), (Some(16), Some("RGB")));
+    assert_eq!((png(2, 3).bit_depth, png(1, 0).color_space.as_deref()), (Some(8), Some("Gray")));
+    assert_eq!(png(8, 2).color_profile, None);
+
+    // A little-endian TIFF whose BitsPerSample (16, 16, 16) lies outside the entry.
+    let mut t = b"II*\0\x08\0\0\0".to_vec();
+    let entries: [(u16, u16, u32, u32); 4] = [(256, 3, 1, 4), (257, 3, 1, 3), (258, 3, 3, 62), (262, 3, 1, 2)];
+    t.extend((entries.len() as u16).to_le_bytes());
+    for (tag, kind, count, value) in entries {
+        t.extend(tag.to_le_bytes());
+        t.extend(kind.to_le_bytes());
+        t.extend(count.to_le_bytes());
+        t.extend(value.to_le_bytes());
+    }
+    t.extend(0u32.to_le_bytes());
+    assert_eq!(t.len(), 62);
+    t.extend([16, 0, 16, 0, 16, 0]);
+    let info = extract_image(&t, MediaType::Tiff);
+    assert_eq!((info.bit_depth, info.color_space.as_deref(), info.color_profile), (Some(16), Some("RGB"), None));
 }
 
 #[test]

@@ -51,7 +51,7 @@ async fn render(s: &AppState, who: &Signed, shown: Shown, status: StatusCode) ->
         h2 { "API tokens" }
         @if tokens.is_empty() { p.empty { "No tokens. Make one for a script or an integration below." } }
         @else {
-            table {
+            div.scroll { table {
                 thead { tr { th scope="col" { "Name" } th scope="col" { "Made" } th scope="col" { "Expires" } th scope="col" { span.visually-hidden { "Revoke" } } } }
                 tbody {
                     @for t in &tokens {
@@ -68,7 +68,7 @@ async fn render(s: &AppState, who: &Signed, shown: Shown, status: StatusCode) ->
                         }
                     }
                 }
-            }
+            } }
         }
         form.card method="post" action="/account/tokens" {
             (csrf_field(&chrome.csrf))

@@ -21,15 +21,26 @@ use super::{
 };
 use crate::{extract::path_id, AppState};
 
-/// Loads everything the asset page shows and renders it with `notice` and `status`.
-pub async fn render(
-    s: &AppState,
-    who: &Signed,
-    id: Id,
-    notice: Option<Notice>,
-    status: StatusCode,
-    page_no: u32,
-) -> UiResult<Response> {
+/// How the asset page is shown: after a redirect, or again after a refused form.
+pub struct Shown<'a> {
+    pub notice: Option<Notice>,
+    pub status: StatusCode,
+    /// The document page to preview.
+    pub page_no: u32,
+    /// A refused decision, so the form keeps what the reviewer chose and wrote.
+    pub draft: Option<&'a review::DecisionDraft>,
+}
+
+impl Shown<'_> {
+    /// The page again with an error's message and status.
+    pub fn error(e: &super::page::UiError) -> Shown<'static> {
+        Shown { notice: Some(e.notice()), status: e.status, page_no: 1, draft: None }
+    }
+}
+
+/// Loads everything the asset page shows and renders it as `shown` says.
+pub async fn render(s: &AppState, who: &Signed, id: Id, shown: Shown<'_>) -> UiResult<Response> {
+    let Shown { notice, status, page_no, draft } = shown;
     let (asset, access) = s.core.asset(&who.actor, id).await?;
     let versions = s.core.versions(&who.actor, id).await?;
     let reviews = s.core.reviews_of(&who.actor, id).await?;
@@ -48,6 +59,7 @@ pub async fn render(
         me: who.actor.user.id,
         csrf: &who.csrf,
         can_start: access.role.can(Capability::StartReview),
+        draft,
     };
     let body = html! {
         p.crumbs { a href={ "/w/" (access.workspace.slug) } { (access.workspace.name) } " › Library" }
@@ -57,15 +69,15 @@ pub async fn render(
         }
         (summary(&asset))
         div.columns {
-            div {
+            div.main-col {
                 @if let Some(v) = versions.iter().find(|v| v.number == asset.current_version) {
-                    section aria-labelledby="h-preview" {
+                    section.preview-section aria-labelledby="h-preview" {
                         h2 #h-preview.visually-hidden { "Preview" }
                         (media_panel::preview(&asset, v, page_no))
                         (media_panel::extras(&asset, v, &presets))
                     }
                 }
-                section aria-labelledby="h-meta" {
+                section.meta-section aria-labelledby="h-meta" {
                     h2 #h-meta { "Metadata" }
                     (metadata_form::table(&asset.metadata))
                     @if let Some(v) = versions.iter().find(|v| v.number == asset.current_version) {
@@ -73,7 +85,7 @@ pub async fn render(
                     }
                     @if can_upload { (edit_form(&asset, &who.csrf)) }
                 }
-                section aria-labelledby="h-versions" {
+                section.versions-section aria-labelledby="h-versions" {
                     h2 #h-versions { "Versions" }
                     (history(&asset, &versions, &members, can_upload, &who.csrf))
                     @if can_upload { (new_version_form(&asset, &who.csrf)) }
@@ -126,22 +138,22 @@ fn author(members: &[Member], id: Id) -> String {
 
 fn history(a: &Asset, versions: &[Version], members: &[Member], can_restore: bool, csrf: &str) -> Markup {
     html! {
-        div.scroll { table.versions {
+        div.scroll { table.versions.stack {
             thead { tr {
-                th scope="col" { "#" } th scope="col" { "Note" } th scope="col" { "By" }
+                th scope="col" { "Version" } th scope="col" { "Note" } th scope="col" { "By" }
                 th scope="col" { "Size" } th scope="col" { "SHA-256" } th scope="col" { span.visually-hidden { "Actions" } }
             } }
             tbody {
                 @for v in versions {
                     tr id={ "v" (v.number) } {
-                        td { (v.number)
+                        td.title-cell { "Version " (v.number)
                             @if v.number == a.current_version { " " span.tag { "current" } }
                             @if Some(v.number) == a.approved_version { " " span.tag.ok { "approved" } }
                         }
-                        td { (v.note) @if let Some(r) = v.restored_from { " " span.muted { "(restored from v" (r) ")" } } }
-                        td { (author(members, v.created_by)) br; span.muted { (when(v.created_at)) } }
-                        td.num { (size(v.size)) }
-                        td { code title=(v.sha256) { (v.sha256.chars().take(10).collect::<String>()) "…" } }
+                        td data-label="Note" { (v.note) @if let Some(r) = v.restored_from { " " span.muted { "(restored from v" (r) ")" } } }
+                        td data-label="By" { (author(members, v.created_by)) br; span.muted { (when(v.created_at)) } }
+                        td.num data-label="Size" { (size(v.size)) }
+                        td data-label="SHA-256" { code title=(v.sha256) { (v.sha256.chars().take(10).collect::<String>()) "…" } }
                         td.actions {
                             a href={ "/api/v1/assets/" (a.id) "/versions/" (v.number) "/file" } download=(v.filename)
                                 aria-label={ "Download version " (v.number) " (" (v.filename) ")" } { "Download" }
@@ -191,5 +203,11 @@ pub async fn show(
     Query(q): Query<DoneQuery>,
 ) -> UiResult {
     let id = path_id(&id, "asset")?;
-    render(&s, &who, id, Notice::done(q.done.as_deref()), StatusCode::OK, q.page.unwrap_or(1)).await
+    let shown = Shown {
+        notice: Notice::done(q.done.as_deref()),
+        status: StatusCode::OK,
+        page_no: q.page.unwrap_or(1),
+        draft: None,
+    };
+    render(&s, &who, id, shown).await
 }

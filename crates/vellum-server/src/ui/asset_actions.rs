@@ -11,9 +11,10 @@ use vellum_core::assets::AssetPatch;
 use vellum_domain::{id::parse_id, Id};
 
 use super::{
-    asset::render,
+    asset::{render, Shown},
     metadata_form::MetaForm,
     page::{see_other, UiError, UiResult},
+    review::{choice_label, DecisionDraft, CHOICES},
     session::{field, Signed, UiForm},
 };
 use crate::{
@@ -25,7 +26,7 @@ use crate::{
 async fn finish<T>(s: &AppState, who: &Signed, id: Id, done: &str, outcome: Result<T, UiError>) -> UiResult {
     match outcome {
         Ok(_) => Ok(see_other(&format!("/a/{id}?done={done}"))),
-        Err(e) => render(s, who, id, Some(e.notice()), e.status, 1).await,
+        Err(e) => render(s, who, id, Shown::error(&e)).await,
     }
 }
 
@@ -138,9 +139,42 @@ pub async fn decide(
     let review = path_id(&review, "review")?;
     who.check(&f.csrf)?;
     let reason = Some(f.reason.trim()).filter(|r| !r.is_empty());
-    let outcome = match f.version.parse::<u32>() {
-        Ok(v) => s.core.decide(&who.actor, review, v, &f.decision, reason).await.map_err(UiError::from),
-        Err(_) => Err(UiError::invalid("The form names no version; reload the page and decide again.")),
+    let outcome = match (f.version.parse::<u32>(), choice_label(&f.decision)) {
+        (Err(_), _) => Err(UiError::invalid("The form names no version; reload the page and decide again.")),
+        (_, None) => Err(UiError::invalid(format!("Choose {}.", choices_text()))),
+        (Ok(v), Some(label)) => {
+            s.core.decide(&who.actor, review, v, &f.decision, reason).await.map_err(|e| decision_error(e, label))
+        }
     };
-    finish(&s, &who, id, "decided", outcome).await
+    match outcome {
+        Ok(_) => Ok(see_other(&format!("/a/{id}?done=decided"))),
+        Err(e) => {
+            // The form comes back as it was sent, so fixing it is one step, not a re-choice.
+            let draft = DecisionDraft { decision: f.decision, reason: f.reason };
+            render(&s, &who, id, Shown { draft: Some(&draft), ..Shown::error(&e) }).await
+        }
+    }
+}
+
+/// "Approve, Approve with changes, Request changes or Reject", as the buttons say it.
+fn choices_text() -> String {
+    let labels: Vec<String> = CHOICES.iter().map(|(_, l)| format!("“{l}”")).collect();
+    match labels.split_last() {
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// The core's refusal in the words of the form (the core names decisions by their codes).
+fn decision_error(e: vellum_core::Error, label: &str) -> UiError {
+    match e.code() {
+        vellum_domain::ErrorCode::ReasonRequired => {
+            UiError::invalid(format!("Write a reason: it is required when you choose “{label}”."))
+        }
+        vellum_domain::ErrorCode::ReviewClosed => UiError::new(
+            StatusCode::CONFLICT,
+            "This review is already closed, so no decision can be added. Reload the page to see how it ended.",
+        ),
+        _ => UiError::from(e),
+    }
 }

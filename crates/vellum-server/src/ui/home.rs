@@ -1,17 +1,19 @@
-//! The start page: straight to the first workspace's library, or the list of workspaces
-//! with a form to create one.
+//! The start page after sign-in: the decisions waiting for the person first, then their
+//! workspaces; and the workspace list with the form to create one.
 
 use axum::{
     extract::{Query, State},
     http::StatusCode,
     response::IntoResponse,
 };
-use maud::html;
+use maud::{html, Markup};
 use serde::Deserialize;
+use vellum_core::inbox::Waiting;
+use vellum_domain::Timestamp;
 
 use super::{
     layout::{page, Chrome, Section},
-    page::{csrf_field, see_other, DoneQuery, Notice, Page, UiError, UiResult},
+    page::{csrf_field, see_other, when, DoneQuery, Notice, Page, UiError, UiResult},
     session::{Signed, UiForm},
 };
 use crate::AppState;
@@ -32,7 +34,7 @@ fn render(chrome: &Chrome, draft: &NewWorkspace, notice: Option<Notice>, status:
         @if chrome.workspaces.is_empty() {
             p { "You are not a member of any workspace yet. Create one, or ask a workspace admin to add you." }
         } @else {
-            table {
+            div.scroll { table {
                 thead { tr { th scope="col" { "Workspace" } th scope="col" { "Address" } th scope="col" { "Your role" } } }
                 tbody {
                     @for w in &chrome.workspaces {
@@ -43,7 +45,7 @@ fn render(chrome: &Chrome, draft: &NewWorkspace, notice: Option<Notice>, status:
                         }
                     }
                 }
-            }
+            } }
         }
         h2 #new { "New workspace" }
         form.card method="post" action="/workspaces" {
@@ -60,13 +62,51 @@ fn render(chrome: &Chrome, draft: &NewWorkspace, notice: Option<Notice>, status:
     Page::with_status(status, page("Workspaces", Some(chrome), notice.as_ref(), body))
 }
 
-/// `GET /`: the first workspace's library, else the workspace page.
+fn waiting_list(waiting: &[Waiting], now: Timestamp) -> Markup {
+    html! {
+        @if waiting.is_empty() {
+            p.empty #waiting-empty { "Nothing waits for your decision. When a review reaches a stage you approve, it appears here." }
+        } @else {
+            ul.waiting {
+                @for w in waiting {
+                    li.card {
+                        a.title href={ "/a/" (w.asset_id) "#h-review" } { (w.asset_title) }
+                        p.muted {
+                            "Version " (w.version) " · " (w.stages.join(", ")) " · " (w.workspace_name)
+                        }
+                        p {
+                            @match w.due_at {
+                                Some(d) if d < now => { strong.overdue { "Overdue" } " since " (when(d)) }
+                                Some(d) => { "Due " (when(d)) }
+                                None => { @if let Some(t) = w.since { "Waiting since " (when(t)) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /`: what waits for the person, then their workspaces (or how to get one).
 pub async fn start(State(s): State<AppState>, who: Signed) -> UiResult {
     let chrome = Chrome::load(&s, &who, None, Section::None).await?;
-    match chrome.workspaces.first() {
-        Some(w) => Ok(see_other(&format!("/w/{}", w.workspace.slug))),
-        None => Ok(render(&chrome, &NewWorkspace::default(), None, StatusCode::OK).into_response()),
+    if chrome.workspaces.is_empty() {
+        return Ok(render(&chrome, &NewWorkspace::default(), None, StatusCode::OK).into_response());
     }
+    let waiting = s.core.waiting_for(&who.actor).await?;
+    let body = html! {
+        h1 { "Waiting for you" }
+        (waiting_list(&waiting, s.core.now()))
+        h2 { "Your workspaces" }
+        ul.workspaces {
+            @for w in &chrome.workspaces {
+                li { a href={ "/w/" (w.workspace.slug) } { (w.workspace.name) } " " span.muted { "(" (w.role.as_str()) ")" } }
+            }
+        }
+        p { a href="/workspaces#new" { "Create a workspace" } }
+    };
+    Ok(Page::ok(page("Home", Some(&chrome), None, body)).into_response())
 }
 
 /// `GET /workspaces`.

@@ -49,9 +49,9 @@ pub async fn show(
             button type="submit" { "Show" }
         }
         @if jobs.is_empty() {
-            p.muted { "No jobs." }
+            p.empty { "No jobs in this state. Jobs appear when files are processed (previews, metadata) and when reminders are due." }
         } @else {
-            table.jobs {
+            div.scroll { table.jobs {
                 thead { tr {
                     th scope="col" { "Job" } th scope="col" { "State" } th scope="col" { "Attempts" }
                     th scope="col" { "Created" } th scope="col" { "Last error" } th scope="col" { span.visually-hidden { "Actions" } }
@@ -80,7 +80,7 @@ pub async fn show(
                         }
                     }
                 }
-            }
+            } }
         }
     };
     Ok(Page::ok(page("Jobs", Some(&chrome), Notice::done(q.done.as_deref()).as_ref(), body)).into_response())

@@ -1,4 +1,5 @@
-//! A workspace's library (list or grid, filtered by status and kind) and the upload form.
+//! A workspace's library (list or grid, filtered by status and kind) with a quick upload
+//! form that takes dropped files, and the full upload form.
 
 use axum::{
     extract::{Path, Query, State},
@@ -73,7 +74,7 @@ fn versions(a: &Asset) -> Markup {
 
 fn list(assets: &[Asset]) -> Markup {
     html! {
-        table.assets {
+        table.assets.stack {
             thead { tr {
                 th scope="col" { "Title" } th scope="col" { "Kind" } th scope="col" { "Status" }
                 th scope="col" { "Version" } th scope="col" { "Updated" }
@@ -81,14 +82,57 @@ fn list(assets: &[Asset]) -> Markup {
             tbody {
                 @for a in assets {
                     tr {
-                        td { a href={ "/a/" (a.id) } { (a.title) } }
-                        td { (a.kind.as_str().replace('_', " ")) }
-                        td { (badge(a.status.as_str())) }
-                        td { (versions(a)) }
-                        td { (when(a.updated_at)) }
+                        td.title-cell { a href={ "/a/" (a.id) } { (a.title) } }
+                        td data-label="Kind" { (a.kind.as_str().replace('_', " ")) }
+                        td data-label="Status" { (badge(a.status.as_str())) }
+                        td data-label="Version" { (versions(a)) }
+                        td data-label="Updated" { (when(a.updated_at)) }
                     }
                 }
             }
+        }
+    }
+}
+
+/// The kind choices of an upload form.
+fn kind_select(id: &str, chosen: &str) -> Markup {
+    html! {
+        select #(id) name="kind" required {
+            option value="" { "Choose…" }
+            @for k in AssetKind::ALL {
+                option value=(k.as_str()) selected[chosen == k.as_str()] { (k.as_str().replace('_', " ")) }
+            }
+        }
+    }
+}
+
+/// The library's own upload form: files and a kind. Without the script it uploads one file
+/// and opens it; with it, several files upload side by side, each with its progress, files
+/// dropped anywhere on the page join it, and the page stays usable meanwhile.
+fn quick_upload(chrome: &Chrome, base: &str, open: bool) -> Markup {
+    html! {
+        details.form.quick-upload #quick-upload open[open] {
+            summary { "Upload files here" span.js-only { " — or drop them anywhere on this page" } }
+            form.card method="post" action={ (base) "/upload" } enctype="multipart/form-data"
+                data-uploader="stay" data-drop {
+                // The secret comes first: the server checks it before reading the file.
+                (csrf_field(&chrome.csrf))
+                div.grid2 {
+                    div {
+                        label for="qu-file" { "Files" }
+                        input #qu-file type="file" name="file" required;
+                    }
+                    div {
+                        label for="qu-kind" { "Kind" }
+                        (kind_select("qu-kind", ""))
+                        p.hint.js-only { "Dropped files without a chosen kind get one from their type." }
+                    }
+                }
+                p.hint { "Each file becomes an asset titled by its file name. "
+                    a href={ (base) "/upload" } { "Upload with a title and metadata" } " instead." }
+                button.primary type="submit" { "Upload" }
+            }
+            ol.uploads aria-live="polite" {}
         }
     }
 }
@@ -133,14 +177,22 @@ pub async fn library(
     };
     let base = format!("/w/{}", current.workspace.slug);
     let grid_view = q.view == "grid";
+    let can_upload = chrome.can(Capability::Upload);
+    let filtered = !q.status.is_empty() || !q.kind.is_empty();
     let body = html! {
         div.titlebar {
             h1 { (current.workspace.name) " — Library" }
-            @if chrome.can(Capability::Upload) { a.button.primary href={ (base) "/upload" } { "Upload an asset" } }
+            @if can_upload { a.button.primary href={ (base) "/upload" } { "Upload an asset" } }
         }
+        @if can_upload { (quick_upload(&chrome, &base, assets.is_empty() && !filtered)) }
         (filters(&base, &q, grid_view))
         @if assets.is_empty() {
-            p.empty { "No assets match." }
+            p.empty #library-empty {
+                @if filtered { "No assets match these filters. " a href=(base) { "Show every asset" } "." }
+                @else if can_upload { "This library is empty. Upload the first files above — or drop them on this page — and they will be listed here." }
+                @else if !chrome.can(Capability::SeeWorkInProgress) { "Nothing has been approved for this library yet. Approved assets will appear here." }
+                @else { "This library is empty. Creators upload assets; they will be listed here." }
+            }
         } @else if grid_view {
             (grid(&assets))
         } @else {
@@ -163,7 +215,8 @@ struct UploadDraft {
 fn upload_form(chrome: &Chrome, ws_slug: &str, d: &UploadDraft) -> Markup {
     html! {
         h1 { "Upload an asset" }
-        form.card method="post" action={ "/w/" (ws_slug) "/upload" } enctype="multipart/form-data" {
+        form.card method="post" action={ "/w/" (ws_slug) "/upload" } enctype="multipart/form-data"
+            data-uploader="open" data-drop {
             // The secret comes first: the server checks it before reading the file.
             (csrf_field(&chrome.csrf))
             label for="up-file" { "File" }
@@ -172,16 +225,11 @@ fn upload_form(chrome: &Chrome, ws_slug: &str, d: &UploadDraft) -> Markup {
                 div {
                     label for="up-title" { "Title" }
                     input #up-title name="title" value=(d.title) maxlength="200" aria-describedby="up-title-hint";
-                    p.hint #up-title-hint { "Leave empty to use the file name." }
+                    p.hint #up-title-hint { "Leave empty to use the file name (always so when you upload several files)." }
                 }
                 div {
                     label for="up-kind" { "Kind" }
-                    select #up-kind name="kind" required {
-                        option value="" { "Choose…" }
-                        @for k in AssetKind::ALL {
-                            option value=(k.as_str()) selected[d.kind == k.as_str()] { (k.as_str().replace('_', " ")) }
-                        }
-                    }
+                    (kind_select("up-kind", &d.kind))
                 }
             }
             (d.meta.inputs("up"))
@@ -189,6 +237,7 @@ fn upload_form(chrome: &Chrome, ws_slug: &str, d: &UploadDraft) -> Markup {
             input #up-note name="note" value=(d.note) placeholder="First version" maxlength="4000";
             button.primary type="submit" { "Upload" }
         }
+        ol.uploads aria-live="polite" {}
     }
 }
 

@@ -88,7 +88,7 @@ async fn render(s: &AppState, who: &Signed, ws: &str, notice: Option<Notice>, st
     let base = format!("/w/{}", current.workspace.slug);
     let body = html! {
         h1 { "Members" }
-        table {
+        div.scroll { table {
             thead { tr {
                 th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Since" } th scope="col" { "User id" }
                 @if admin { th scope="col" { span.visually-hidden { "Remove" } } }
@@ -109,15 +109,20 @@ async fn render(s: &AppState, who: &Signed, ws: &str, notice: Option<Notice>, st
                     }
                 }
             }
-        }
+        } }
         @if admin {
             h2 { "Add a member or change a role" }
             (role_form(&chrome, &format!("{base}/members"), &members, users.as_deref()))
         }
         h2 { "Groups" }
-        @if groups.is_empty() { p.empty { "No groups yet." } }
+        @if groups.is_empty() {
+            p.empty {
+                "No groups yet. A group (such as Legal) can approve a workflow stage as one."
+                @if admin { " Create one below." }
+            }
+        }
         @else {
-            table {
+            div.scroll { table {
                 thead { tr { th scope="col" { "Group" } th scope="col" { "Members" } @if admin { th scope="col" { span.visually-hidden { "Edit" } } } } }
                 tbody {
                     @for g in &groups {
@@ -128,7 +133,7 @@ async fn render(s: &AppState, who: &Signed, ws: &str, notice: Option<Notice>, st
                         }
                     }
                 }
-            }
+            } }
         }
         @if admin {
             h2 { "New group" }

@@ -1,14 +1,14 @@
 //! Asset metadata as form fields (language, locale, channels, distribution dates, custom
-//! JSON) and back into the JSON the core validates.
+//! name/value rows) and back into the JSON the core validates.
 
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 use vellum_domain::metadata::AssetMetadata;
 
-use super::session::field;
+use super::{custom_fields::CustomRows, session::field};
 
 /// The names of the metadata inputs, for reading them out of a multipart upload.
-pub const NAMES: [&str; 8] = [
+pub const NAMES: [&str; 10] = [
     "language",
     "locale",
     "channels",
@@ -16,7 +16,9 @@ pub const NAMES: [&str; 8] = [
     "distribution_end",
     "distribution_start_was",
     "distribution_end_was",
-    "custom",
+    super::custom_fields::NAMES[0],
+    super::custom_fields::NAMES[1],
+    super::custom_fields::NAMES[2],
 ];
 
 /// The metadata inputs as typed. Dates are `YYYY-MM-DD`; `*_was` hold the stored instant so
@@ -30,7 +32,7 @@ pub struct MetaForm {
     pub distribution_end: String,
     pub distribution_start_was: String,
     pub distribution_end_was: String,
-    pub custom: String,
+    pub custom: CustomRows,
 }
 
 fn date_of(instant: &str) -> &str {
@@ -61,7 +63,7 @@ impl MetaForm {
             distribution_end: f("distribution_end"),
             distribution_start_was: f("distribution_start_was"),
             distribution_end_was: f("distribution_end_was"),
-            custom: f("custom"),
+            custom: CustomRows::from_pairs(pairs),
         }
     }
 
@@ -74,11 +76,7 @@ impl MetaForm {
             channels: m.channels.join(", "),
             distribution_start: date_of(&start).to_string(),
             distribution_end: date_of(&end).to_string(),
-            custom: if m.custom.is_empty() {
-                String::new()
-            } else {
-                serde_json::to_string_pretty(&m.custom).unwrap_or_default()
-            },
+            custom: CustomRows::from_map(&m.custom),
             distribution_start_was: start,
             distribution_end_was: end,
         }
@@ -110,14 +108,9 @@ impl MetaForm {
         if !channels.is_empty() {
             m.insert("channels".into(), Value::Array(channels));
         }
-        if !self.custom.trim().is_empty() {
-            match serde_json::from_str::<Value>(&self.custom) {
-                Ok(v @ Value::Object(_)) => {
-                    m.insert("custom".into(), v);
-                }
-                Ok(_) => return Err("Custom fields must be a JSON object, such as {\"campaign\": \"spring\"}.".into()),
-                Err(e) => return Err(format!("Custom fields are not valid JSON: {e}.")),
-            }
+        let custom = self.custom.to_map()?;
+        if !custom.is_empty() {
+            m.insert("custom".into(), Value::Object(custom));
         }
         Ok(Value::Object(m))
     }
@@ -153,11 +146,8 @@ impl MetaForm {
                         input id={ (id) "-end" } type="date" name="distribution_end" value=(self.distribution_end);
                         input type="hidden" name="distribution_end_was" value=(self.distribution_end_was);
                     }
-                    div.wide {
-                        label for={ (id) "-custom" } { "Custom fields (JSON object)" }
-                        textarea id={ (id) "-custom" } name="custom" rows="3" placeholder="{\"campaign\": \"spring-2026\"}" { (self.custom) }
-                    }
                 }
+                (self.custom.inputs(id))
             }
         }
     }
@@ -201,7 +191,7 @@ mod tests {
             channels: "web, , social".into(),
             distribution_start: "2026-05-01".into(),
             distribution_end: "2026-05-31".into(),
-            custom: "{\"a\": 1}".into(),
+            custom: CustomRows::from_map(json!({"a": 1}).as_object().unwrap()),
             ..MetaForm::default()
         };
         assert_eq!(
@@ -210,7 +200,6 @@ mod tests {
                    "distribution_end": "2026-05-31T23:59:59Z", "custom": {"a": 1}})
         );
         assert_eq!(MetaForm::default().to_json().unwrap(), json!({}));
-        assert!(MetaForm { custom: "[1]".into(), ..MetaForm::default() }.to_json().is_err());
     }
 
     #[test]

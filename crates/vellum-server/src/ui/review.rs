@@ -24,6 +24,28 @@ pub struct Panel<'a> {
     pub me: Id,
     pub csrf: &'a str,
     pub can_start: bool,
+    /// What the approver chose and typed in a submission that was refused, shown again.
+    pub draft: Option<&'a DecisionDraft>,
+}
+
+/// A decision form as it was submitted.
+#[derive(Debug, Clone, Default)]
+pub struct DecisionDraft {
+    pub decision: String,
+    pub reason: String,
+}
+
+/// The decisions in the order the form offers them, with the words on their buttons.
+pub const CHOICES: [(&str, &str); 4] = [
+    ("approve", "Approve"),
+    ("approve_with_changes", "Approve with changes"),
+    ("changes_requested", "Request changes"),
+    ("reject", "Reject"),
+];
+
+/// The words on the button of a decision code, so messages never show the code itself.
+pub fn choice_label(code: &str) -> Option<&'static str> {
+    CHOICES.iter().find(|(c, _)| *c == code).map(|(_, label)| *label)
 }
 
 pub fn rule_text(rule: Rule) -> String {
@@ -58,35 +80,37 @@ impl Panel<'_> {
             // An approved current version needs no new review; a new version restarts one.
             @if open.is_none() && self.can_start && self.asset.status != AssetStatus::Approved { (self.start_form()) }
             @if self.reviews.is_empty() {
-                p.empty { "No review yet." }
+                p.empty {
+                    @if self.can_start && !self.workflows.is_empty() { "No review yet. Choose a workflow above to send this version to its approvers." }
+                    @else if self.can_start { "No review yet." }
+                    @else { "No review yet. A creator or manager can start one." }
+                }
             }
             @for r in self.reviews { (self.review(r)) }
         }
     }
 
     fn decision_form(&self, r: &ReviewView) -> Markup {
-        const CHOICES: [(&str, &str); 4] = [
-            ("approve", "Approve"),
-            ("approve_with_changes", "Approve with changes"),
-            ("changes_requested", "Request changes"),
-            ("reject", "Reject"),
-        ];
+        // Nothing is chosen in advance: a reviewer who only types a reason must not approve
+        // by default. A refused submission comes back with its choice and reason intact.
+        let chosen = self.draft.map_or("", |d| d.decision.as_str());
+        let reason = self.draft.map_or("", |d| d.reason.as_str());
         html! {
             form.card.decide method="post" action={ "/a/" (self.asset.id) "/reviews/" (r.id) "/decision" } {
                 (csrf_field(self.csrf))
                 input type="hidden" name="version" value=(r.version);
                 fieldset {
                     legend { "Your decision on version " (r.version) }
-                    @for (i, (value, label)) in CHOICES.iter().enumerate() {
+                    @for (value, label) in CHOICES {
                         div.choice {
-                            input type="radio" name="decision" id={ "d-" (value) } value=(value) required checked[i == 0];
+                            input type="radio" name="decision" id={ "d-" (value) } value=(value) required checked[chosen == value];
                             label for={ "d-" (value) } { (label) }
                         }
                     }
                 }
                 label for="d-reason" { "Reason" }
-                textarea #d-reason name="reason" rows="3" maxlength="4000" aria-describedby="d-reason-hint" {}
-                p.hint #d-reason-hint { "Required when you request changes or reject." }
+                textarea #d-reason name="reason" rows="3" maxlength="4000" aria-describedby="d-reason-hint" { (reason) }
+                p.hint #d-reason-hint { "Required for “Request changes” and “Reject”." }
                 button.primary type="submit" { "Submit decision" }
             }
         }
@@ -95,7 +119,7 @@ impl Panel<'_> {
     fn start_form(&self) -> Markup {
         html! {
             @if self.workflows.is_empty() {
-                p.hint { "There is no workflow in this workspace yet; an admin can create one under Workflows." }
+                p.hint { "There is no workflow in this workspace yet, so no review can start. An admin creates one under Workflows." }
             } @else {
                 form.card.start method="post" action={ "/a/" (self.asset.id) "/reviews" } {
                     (csrf_field(self.csrf))
@@ -142,18 +166,18 @@ fn stage(s: &StageView) -> Markup {
             "Needs " (rule_text(s.rule)) "; starts " (start_text(s.start))
             @if let Some(d) = s.due_at { " · due " (when(d)) }
         }
-        div.scroll { table.approvers {
+        div.scroll { table.approvers.stack {
             thead { tr { th scope="col" { "Approver" } th scope="col" { "Decision" } th scope="col" { "Reason" } th scope="col" { "When" } } }
             tbody {
                 @for a in &s.approvers {
                     tr {
-                        td {
+                        td.title-cell {
                             @if let Some(n) = &a.name { (n) } @else { code { (a.user_id) } }
                             @if a.lost_access { " " small.muted { "(no longer has access)" } }
                         }
-                        td { @if let Some(d) = a.decision { (badge(d.as_str())) } @else { span.muted { "waiting" } } }
-                        td { @if let Some(r) = &a.reason { (r) } }
-                        td { @if let Some(t) = a.decided_at { (when(t)) } }
+                        td data-label="Decision" { @if let Some(d) = a.decision { (badge(d.as_str())) } @else { span.muted { "waiting" } } }
+                        td data-label="Reason" { @if let Some(r) = &a.reason { (r) } @else { span.muted { "—" } } }
+                        td data-label="When" { @if let Some(t) = a.decided_at { (when(t)) } }
                     }
                 }
             }

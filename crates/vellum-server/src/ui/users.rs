@@ -34,7 +34,7 @@ async fn render(
                 p { code.secret { (l.link) } }
             }
         }
-        table {
+        div.scroll { table {
             thead { tr {
                 th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Status" } th scope="col" { "Since" }
                 th scope="col" { span.visually-hidden { "Actions" } }
@@ -65,7 +65,7 @@ async fn render(
                     }
                 }
             }
-        }
+        } }
         h2 { "New user" }
         form.card method="post" action="/admin/users" {
             (csrf_field(&chrome.csrf))

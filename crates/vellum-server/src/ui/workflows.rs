@@ -71,7 +71,13 @@ async fn render(
     let failed_for = |id: Option<Id>| failed.as_ref().filter(|(f, _)| *f == id).map(|(_, d)| d);
     let body = html! {
         h1 { "Workflows" }
-        @if workflows.is_empty() { p.empty { "No workflows yet." } }
+        @if workflows.is_empty() {
+            p.empty {
+                "No workflows yet. A workflow is the chain of approvers an asset goes through: "
+                @if admin { "create the first one below, then start a review from an asset's page." }
+                @else { "ask a workspace admin to create one." }
+            }
+        }
         @for w in &workflows {
             article.workflow id={ "wf-" (w.id) } {
                 header {

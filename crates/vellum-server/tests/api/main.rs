@@ -13,4 +13,6 @@ mod media_stories;
 mod pagination_stories;
 mod review_stories;
 mod session_stories;
+mod ui_audit_stories;
+mod ui_home_stories;
 mod ui_stories;

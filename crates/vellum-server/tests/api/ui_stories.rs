@@ -24,36 +24,36 @@ fn enc(s: &str) -> String {
         .collect()
 }
 
-fn form_body(fields: &[(&str, &str)]) -> String {
+pub(crate) fn form_body(fields: &[(&str, &str)]) -> String {
     fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
 }
 
 /// A browser session: its cookie and CSRF secret.
-struct Browser {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Browser {
+    pub cookie: String,
+    pub csrf: String,
 }
 
 impl Browser {
-    async fn sign_in(app: &TestApp, email: &str, password: &str) -> Browser {
+    pub(crate) async fn sign_in(app: &TestApp, email: &str, password: &str) -> Browser {
         let s = app.post("/api/v1/session", None, json!({"email": email, "password": password})).await;
         assert_eq!(s.status, StatusCode::OK);
         let cookie = s.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
         Browser { cookie, csrf: s.json()["csrf_token"].as_str().unwrap().to_string() }
     }
 
-    async fn get(&self, app: &TestApp, path: &str) -> Reply {
+    pub(crate) async fn get(&self, app: &TestApp, path: &str) -> Reply {
         app.raw(Request::get(path).header(header::COOKIE, &self.cookie).body(Body::empty()).unwrap()).await
     }
 
     /// Posts a form with this session's CSRF secret first.
-    async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Reply {
         let mut all = vec![("csrf", self.csrf.as_str())];
         all.extend_from_slice(fields);
         self.post_raw(app, path, &all).await
     }
 
-    async fn post_raw(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post_raw(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Reply {
         let req = Request::builder()
             .method(Method::POST)
             .uri(path)
@@ -65,7 +65,13 @@ impl Browser {
     }
 
     /// A multipart form in this order, with the file last.
-    async fn upload(&self, app: &TestApp, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Reply {
+    pub(crate) async fn upload(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &[u8]),
+    ) -> Reply {
         let boundary = "uiboundary1234567890";
         let mut body = Vec::new();
         for (k, v) in fields {
@@ -90,11 +96,11 @@ impl Browser {
     }
 }
 
-fn location(r: &Reply) -> &str {
+pub(crate) fn location(r: &Reply) -> &str {
     r.headers.get(header::LOCATION).map_or("", |v| v.to_str().unwrap())
 }
 
-fn html(r: &Reply) -> String {
+pub(crate) fn html(r: &Reply) -> String {
     String::from_utf8_lossy(&r.body).into_owned()
 }
 
@@ -174,7 +180,9 @@ async fn forms_check_csrf_escape_and_keep_tenants_apart(app: &TestApp) {
                 ("title", evil),
                 ("kind", "visual"),
                 ("channels", "web, print"),
-                ("custom", r#"{"x": "<b>"}"#),
+                ("custom_key", "x"),
+                ("custom_value", "<b>"),
+                ("custom_kind", "text"),
             ],
             ("a.png", b"png bytes"),
         )
@@ -244,9 +252,20 @@ async fn review_through_the_forms(app: &TestApp) {
     let page = html(&ben.get(app, &asset).await);
     let action =
         page.split("action=\"").find(|s| s.contains("/decision\"")).unwrap().split('"').next().unwrap().to_string();
-    let refused = ben.post(app, &action, &[("version", "1"), ("decision", "reject"), ("reason", "")]).await;
+    assert!(!page.contains("checked"), "no decision is chosen in advance");
+    let refused = ben.post(app, &action, &[("version", "1"), ("decision", "changes_requested"), ("reason", " ")]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html(&refused).contains("A reason is required"));
+    let again = html(&refused);
+    assert!(again.contains("required when you choose “Request changes”"), "{again}");
+    assert!(!again.contains("'changes_requested'"), "the message uses the button's words");
+    assert_eq!(again.matches("checked").count(), 1, "only the chosen decision stays chosen");
+    assert!(again.contains("value=\"changes_requested\" required checked"), "the choice is kept");
+    let typed = ben.post(app, &action, &[("version", "1"), ("decision", ""), ("reason", "Logo <too> small")]).await;
+    assert_eq!(typed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let again = html(&typed);
+    assert!(again.contains("Choose “Approve”, “Approve with changes”, “Request changes” or “Reject”."), "{again}");
+    assert!(again.contains(">Logo &lt;too&gt; small</textarea>"), "the typed reason is kept");
+    assert!(!again.contains("checked"), "still nothing chosen");
     let ok = ben.post(app, &action, &[("version", "1"), ("decision", "approve"), ("reason", "")]).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", html(&ok));
     let done = html(&ben.get(app, &format!("{asset}?done=decided")).await);

@@ -1,6 +1,7 @@
 // Vellum's one ES module. Everything works without it; it only makes forms nicer:
 // adding and removing workflow stages, showing the quorum field when it matters,
-// confirming restores, and suggesting a workspace slug from its name.
+// confirming restores, suggesting a workspace slug from its name, adding custom-field rows,
+// and uploading several (or dropped) files with a progress bar each.
 
 document.documentElement.classList.add("js");
 
@@ -130,3 +131,219 @@ document.querySelectorAll("figure.preview[data-poll]").forEach((figure) => {
   };
   setTimeout(poll, delay);
 });
+
+// Custom metadata rows: "Add a field" makes another empty row (the page offers two).
+document.querySelectorAll("fieldset.custom-fields[data-rows]").forEach((set) => {
+  const rows = set.querySelector(".kv-rows");
+  if (!rows) return;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "add-field";
+  button.textContent = "Add a field";
+  button.addEventListener("click", () => {
+    const last = rows.querySelector(".kv-row:last-child");
+    if (!last) return;
+    const row = last.cloneNode(true);
+    const n = rows.children.length + 1;
+    row.querySelectorAll("input").forEach((input) => {
+      input.value = input.type === "hidden" ? "text" : "";
+      if (input.id) input.id = input.id.replace(/-\d+$/, `-${n - 1}`);
+      const label = input.getAttribute("aria-label");
+      if (label) input.setAttribute("aria-label", label.replace(/\d+$/, String(n)));
+    });
+    rows.append(row);
+    row.querySelector("input")?.focus();
+  });
+  set.append(button);
+});
+
+// ---- Uploads ------------------------------------------------------------------------------
+// A form[data-uploader] sends each chosen file as its own request to the same form route, two
+// at a time, with a progress bar per file, so the page stays usable. "open" forms go to the
+// asset when a single file was sent (as without the script); "stay" forms list links instead.
+// Files dropped anywhere on a page join its form[data-drop].
+
+const DESIGN_EXTENSIONS = ["psd", "psb", "ai", "indd", "idml", "sketch", "fig", "xd", "eps", "afdesign"];
+const WRITTEN_EXTENSIONS = ["pdf", "doc", "docx", "odt", "rtf", "txt", "md", "pages"];
+
+/// The kind a file most likely is, or "" when its type does not tell.
+function guessKind(file) {
+  const ext = file.name.includes(".") ? file.name.split(".").pop().toLowerCase() : "";
+  if (DESIGN_EXTENSIONS.includes(ext)) return "design_source";
+  if (file.type.startsWith("image/")) return "visual";
+  if (file.type.startsWith("video/")) return "video";
+  if (file.type === "application/pdf" || file.type.startsWith("text/") || WRITTEN_EXTENSIONS.includes(ext)) {
+    return "written";
+  }
+  return "";
+}
+
+let uploadsRunning = 0;
+window.addEventListener("beforeunload", (event) => {
+  if (uploadsRunning > 0) event.preventDefault();
+});
+
+/// Sends one file; resolves with the asset's address, or rejects with the server's message.
+function sendFile(form, fields, file, row) {
+  return new Promise((resolve, reject) => {
+    const body = new FormData();
+    for (const [name, value] of fields) body.append(name, value);
+    body.append("file", file, file.name);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    // Success redirects to the asset page; a refusal is the form page with its message.
+    xhr.responseType = "document";
+    const bar = row.querySelector("progress");
+    xhr.upload.addEventListener("progress", (event) => {
+      if (!event.lengthComputable || !bar) return;
+      bar.max = event.total;
+      bar.value = event.loaded;
+    });
+    xhr.addEventListener("load", () => {
+      const landed = xhr.responseURL ? new URL(xhr.responseURL) : null;
+      if (xhr.status < 400 && landed?.pathname.startsWith("/a/")) {
+        resolve(landed.pathname);
+        return;
+      }
+      const said = xhr.response?.querySelector?.(".notice.error")?.textContent?.trim();
+      reject(new Error((said || `The upload failed (${xhr.status}).`).replace(/\s*Choose the file again\.$/, "")));
+    });
+    xhr.addEventListener("error", () => reject(new Error("The connection broke off; try this file again.")));
+    xhr.send(body);
+  });
+}
+
+function uploadRow(list, file, kind) {
+  const row = document.createElement("li");
+  row.className = "upload";
+  const name = document.createElement("span");
+  name.className = "name";
+  name.textContent = kind ? `${file.name} · ${kind.replace("_", " ")}` : file.name;
+  const bar = document.createElement("progress");
+  bar.max = Math.max(file.size, 1);
+  bar.value = 0;
+  bar.setAttribute("aria-label", `Upload of ${file.name}`);
+  const state = document.createElement("span");
+  state.className = "state";
+  state.textContent = "Waiting…";
+  row.append(name, bar, state);
+  list.append(row);
+  return row;
+}
+
+function setUpUploader(form) {
+  const input = form.querySelector('input[type="file"][name="file"]');
+  const kind = form.querySelector('select[name="kind"]');
+  const list = form.parentElement?.querySelector("ol.uploads");
+  if (!input || !list) return;
+  input.multiple = true;
+  const fileLabel = form.querySelector(`label[for="${input.id}"]`);
+  if (fileLabel && form.dataset.uploader === "open") fileLabel.textContent = "Files";
+
+  const start = async (files) => {
+    const chosen = kind?.value ?? "";
+    const kinds = files.map((f) => chosen || guessKind(f));
+    if (kinds.some((k) => !k)) {
+      kind?.focus();
+      const note = document.createElement("li");
+      note.className = "upload-note";
+      note.textContent = `Choose a kind for ${files.length === 1 ? "this file" : "these files"}, then press Upload.`;
+      list.append(note);
+      return;
+    }
+    list.querySelectorAll(".upload-note").forEach((n) => n.remove());
+    const fields = [...new FormData(form)].filter(
+      ([name]) => name !== "file" && name !== "kind" && !(name === "title" && files.length > 1),
+    );
+    const rows = files.map((f, i) => uploadRow(list, f, kinds[i]));
+    input.value = "";
+    input.required = false;
+    const landed = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const i = next++;
+        const row = rows[i];
+        row.querySelector(".state").textContent = "Uploading…";
+        uploadsRunning++;
+        try {
+          // The CSRF field comes first in the form, so it stays first here.
+          const path = await sendFile(form, [...fields, ["kind", kinds[i]]], files[i], row);
+          const bar = row.querySelector("progress");
+          bar.value = bar.max;
+          row.classList.add("done");
+          const state = row.querySelector(".state");
+          state.textContent = "";
+          const link = document.createElement("a");
+          link.href = path;
+          link.textContent = "Uploaded — open";
+          state.append(link);
+          landed.push(path);
+        } catch (e) {
+          row.classList.add("failed");
+          row.querySelector(".state").textContent = e.message;
+        } finally {
+          uploadsRunning--;
+        }
+      }
+    };
+    // Two at a time: enough to keep the line busy without starving the page's own requests.
+    await Promise.all([worker(), worker()]);
+    input.required = true;
+    if (form.dataset.uploader === "open" && files.length === 1 && landed.length === 1) {
+      window.location.assign(`${landed[0]}?done=uploaded`);
+      return;
+    }
+    if (landed.length > 0 && form.dataset.uploader === "stay") {
+      // One note for everything this page uploaded, batches and drops alike.
+      list.querySelectorAll(".upload-note").forEach((n) => n.remove());
+      const done = list.querySelectorAll("li.upload.done").length;
+      const failed = list.querySelectorAll("li.upload.failed").length;
+      const note = document.createElement("li");
+      note.className = "upload-note";
+      const again = document.createElement("a");
+      again.href = window.location.pathname + window.location.search;
+      again.textContent = "Show them in the library";
+      note.append(`${done} uploaded${failed ? `, ${failed} failed` : ""}. `, again);
+      list.append(note);
+    }
+  };
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const files = [...(input.files ?? [])];
+    if (files.length > 0) start(files);
+  });
+  form.uploadFiles = start;
+}
+
+document.querySelectorAll("form[data-uploader]").forEach(setUpUploader);
+
+const dropForm = document.querySelector("form[data-drop]");
+if (dropForm) {
+  const hasFiles = (event) => [...(event.dataTransfer?.types ?? [])].includes("Files");
+  let depth = 0;
+  document.addEventListener("dragenter", (event) => {
+    if (!hasFiles(event)) return;
+    depth++;
+    document.body.classList.add("dropping");
+  });
+  document.addEventListener("dragleave", () => {
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) document.body.classList.remove("dropping");
+  });
+  document.addEventListener("dragover", (event) => {
+    if (hasFiles(event)) event.preventDefault();
+  });
+  document.addEventListener("drop", (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    document.body.classList.remove("dropping");
+    const files = [...(event.dataTransfer?.files ?? [])];
+    if (files.length === 0) return;
+    const details = dropForm.closest("details");
+    if (details) details.open = true;
+    dropForm.uploadFiles?.(files);
+  });
+}
