@@ -9,6 +9,7 @@ use crate::{DomainError, Timestamp};
 /// Validated asset metadata. Unknown top-level keys are refused so typos surface;
 /// anything free-form goes under `custom`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssetMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,

@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::review::ReviewStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssetStatus {
     Draft,

@@ -139,6 +139,7 @@ pub fn check_password(s: &str, known: &[&str]) -> Result<(), DomainError> {
 
 /// The kind of an asset, which decides how it is previewed and routed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssetKind {
     Visual,

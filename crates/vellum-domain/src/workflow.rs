@@ -13,8 +13,30 @@ pub enum ApproverRef {
     Group(Id),
 }
 
+/// `{"user": id}` or `{"group": id}`.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ApproverRef {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+        let one = |key: &str| {
+            let id = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
+            ObjectBuilder::new()
+                .property(key, id)
+                .required(key)
+                .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)))
+        };
+        OneOfBuilder::new().item(one("user")).item(one("group")).into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ApproverRef {}
+
 /// When a stage is complete: every approver, any one approver, or at least `n`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     All,
@@ -24,6 +46,7 @@ pub enum Rule {
 
 /// Whether a stage waits for the stage before it or runs beside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StartMode {
     #[default]
@@ -32,6 +55,7 @@ pub enum StartMode {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StageSpec {
     pub name: String,
@@ -45,6 +69,7 @@ pub struct StageSpec {
 
 /// A workflow as submitted: a name and its stages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WorkflowSpec {
     pub name: String,

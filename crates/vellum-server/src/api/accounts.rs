@@ -8,80 +8,110 @@ use axum::{
     Json,
 };
 use serde::Deserialize;
-use serde_json::json;
-use vellum_core::model::User;
+use utoipa::ToSchema;
 use vellum_domain::Timestamp;
 
-use super::paging::{listed, page_of, PageQuery};
-use crate::extract::AppQuery;
+use super::{
+    paging::{page_of, PageQuery},
+    views::{ResetLinkView, TokenCreated, TokenPage, UserPage, UserView},
+};
 use crate::{
     auth::Authed,
     error::ApiResult,
-    extract::{path_id, AppJson},
+    extract::{path_id, AppJson, AppQuery},
     AppState,
 };
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
+    #[schema(min_length = 1, max_length = 200, example = "CI upload")]
     name: String,
+    /// When the token stops working (must be in the future); null or absent: never.
     expires_at: Option<Timestamp>,
 }
 
+/// Makes an API token for the caller; the secret is answered this once and stored hashed.
+#[utoipa::path(post, path = "/tokens", tag = "tokens", operation_id = "create_token", request_body = NewToken,
+    responses((status = 201, description = "Created", body = TokenCreated)))]
 pub async fn create_token(State(s): State<AppState>, a: Authed, AppJson(t): AppJson<NewToken>) -> ApiResult<Response> {
     let made = s.core.create_token(&a.actor, &t.name, t.expires_at).await?;
-    let mut body = serde_json::to_value(&made.token).unwrap_or_default();
-    body["token"] = json!(made.secret);
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok((StatusCode::CREATED, Json(TokenCreated::from(made))).into_response())
 }
 
+/// The caller's API tokens, oldest first (never their secrets).
+#[utoipa::path(get, path = "/tokens", tag = "tokens", operation_id = "list_tokens", params(PageQuery),
+    responses((status = 200, description = "A page of tokens", body = TokenPage)))]
 pub async fn list_tokens(
     State(s): State<AppState>,
     a: Authed,
     AppQuery(q): AppQuery<PageQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<TokenPage>> {
     let page = q.request()?;
-    Ok(listed("tokens", page_of(s.core.tokens(&a.actor).await?, &page, |t| t.id.to_string())))
+    Ok(Json(page_of(s.core.tokens(&a.actor).await?, &page, |t| t.id.to_string()).into()))
 }
 
+/// Revokes one of the caller's tokens at once.
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "tokens", operation_id = "revoke_token",
+    params(("id" = Uuid, Path, description = "The token's id")), responses((status = 204, description = "Revoked")))]
 pub async fn revoke_token(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<StatusCode> {
     s.core.revoke_token(&a.actor, path_id(&id, "token")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(example = "ann@example.com", max_length = 320)]
     email: String,
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
+    /// At least 12 characters and hard to guess.
+    #[schema(min_length = 12, max_length = 1024)]
     password: String,
     #[serde(default)]
     is_admin: bool,
 }
 
+/// Creates a user (server admins).
+#[utoipa::path(post, path = "/users", tag = "users", operation_id = "create_user", request_body = NewUser,
+    responses((status = 201, description = "Created", body = UserView)))]
 pub async fn create_user(State(s): State<AppState>, a: Authed, AppJson(u): AppJson<NewUser>) -> ApiResult<Response> {
     let user = s.core.create_user(&a.actor, &u.email, &u.name, &u.password, u.is_admin).await?;
-    Ok((StatusCode::CREATED, Json(user)).into_response())
+    Ok((StatusCode::CREATED, Json(UserView::from(user))).into_response())
 }
 
+/// Every user (server admins), oldest first.
+#[utoipa::path(get, path = "/users", tag = "users", operation_id = "list_users", params(PageQuery),
+    responses((status = 200, description = "A page of users", body = UserPage)))]
 pub async fn list_users(
     State(s): State<AppState>,
     a: Authed,
     AppQuery(q): AppQuery<PageQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<UserPage>> {
     let page = q.request()?;
-    Ok(listed("users", page_of(s.core.users(&a.actor).await?, &page, |u| u.id.to_string())))
+    Ok(Json(page_of(s.core.users(&a.actor).await?, &page, |u| u.id.to_string()).into()))
 }
 
-pub async fn disable_user(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<User>> {
-    Ok(Json(s.core.disable_user(&a.actor, path_id(&id, "user")?).await?))
+/// Disables a user: their sessions end and tokens are revoked at once (server admins).
+#[utoipa::path(post, path = "/users/{id}/disable", tag = "users", operation_id = "disable_user",
+    params(("id" = Uuid, Path, description = "The user's id")), responses((status = 200, description = "Disabled", body = UserView)))]
+pub async fn disable_user(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<UserView>> {
+    Ok(Json(s.core.disable_user(&a.actor, path_id(&id, "user")?).await?.into()))
 }
 
-pub async fn enable_user(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<User>> {
-    Ok(Json(s.core.enable_user(&a.actor, path_id(&id, "user")?).await?))
+/// Enables a disabled user (server admins); their old tokens stay revoked.
+#[utoipa::path(post, path = "/users/{id}/enable", tag = "users", operation_id = "enable_user",
+    params(("id" = Uuid, Path, description = "The user's id")), responses((status = 200, description = "Enabled", body = UserView)))]
+pub async fn enable_user(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<UserView>> {
+    Ok(Json(s.core.enable_user(&a.actor, path_id(&id, "user")?).await?.into()))
 }
 
+/// A one-time password-reset link for a user, valid a day (server admins).
+#[utoipa::path(post, path = "/users/{id}/password-reset", tag = "users", operation_id = "password_reset_link",
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses((status = 201, description = "The link, shown once", body = ResetLinkView)))]
 pub async fn password_reset_link(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Response> {
     let link = s.core.password_reset_link(&a.actor, path_id(&id, "user")?).await?;
-    Ok((StatusCode::CREATED, Json(link)).into_response())
+    Ok((StatusCode::CREATED, Json(ResetLinkView::from(link))).into_response())
 }

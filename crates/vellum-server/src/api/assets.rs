@@ -7,12 +7,14 @@ use axum::{
     Json,
 };
 use serde::Deserialize;
-use vellum_core::{
-    assets::{AssetPatch, LibraryQuery},
-    model::{Asset, Version},
-};
+use utoipa::{IntoParams, ToSchema};
+use vellum_core::assets::{AssetPatch, LibraryQuery};
+use vellum_domain::{metadata::AssetMetadata, status::AssetStatus, validate::AssetKind};
 
-use super::paging::{listed, page_of, page_request, PageQuery};
+use super::{
+    paging::{page_of, page_request, PageQuery},
+    views::{AssetPage, AssetView, BinaryFile, VersionPage, VersionView},
+};
 use crate::{
     auth::Authed,
     download,
@@ -21,6 +23,45 @@ use crate::{
     upload, AppState,
 };
 
+/// A new asset: its file and fields, as `multipart/form-data`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The file (exactly one).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// Default: the file's name.
+    #[schema(max_length = 200)]
+    title: Option<String>,
+    kind: AssetKind,
+    /// Metadata as a JSON object (`language`, `locale`, `channels`, `distribution_start`,
+    /// `distribution_end`, `custom`).
+    metadata: Option<String>,
+    /// The change note of version 1 (default "First version").
+    #[schema(max_length = 4000)]
+    note: Option<String>,
+    /// Where it sits in the library's folder tree (`campaigns/spring`).
+    #[schema(max_length = 512)]
+    folder: Option<String>,
+}
+
+/// A new version: its file and change note, as `multipart/form-data`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct VersionForm {
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// What changed (required).
+    #[schema(min_length = 1, max_length = 4000)]
+    note: String,
+}
+
+/// Uploads a new asset: the file streams to storage while it is hashed; processing
+/// (metadata, renditions) follows in the background.
+#[utoipa::path(post, path = "/workspaces/{ws}/assets", tag = "assets", operation_id = "upload_asset",
+    params(("ws" = String, Path, description = "Workspace id or slug")),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Created", body = AssetView)))]
 pub async fn upload(
     State(s): State<AppState>,
     a: Authed,
@@ -32,46 +73,83 @@ pub async fn upload(
     s.core.upload_access(&a.actor, &ws).await?;
     let (fields, blob) = upload::receive(&s.core, form, None).await?;
     let asset = s.core.create_asset(&a.actor, &ws, fields, blob).await?;
-    Ok((StatusCode::CREATED, Json(asset)).into_response())
+    Ok((StatusCode::CREATED, Json(AssetView::from(asset))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Where the current version stands.
+    #[param(value_type = Option<AssetStatus>)]
     status: Option<String>,
+    #[param(value_type = Option<AssetKind>)]
     kind: Option<String>,
+    /// `true`: only assets with an approved version (whatever a newer one is doing);
+    /// `false`: only assets never approved.
     approved: Option<bool>,
     /// A folder: matches it and every folder below it (`a` matches `a` and `a/b`).
+    #[param(max_length = 512)]
     folder: Option<String>,
+    /// Items per page (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[param(max_length = 64, pattern = "^[A-Za-z0-9-]*$")]
     cursor: Option<String>,
 }
 
+/// The library: the assets the caller may see, newest first.
+#[utoipa::path(get, path = "/workspaces/{ws}/assets", tag = "assets", operation_id = "list_assets",
+    params(("ws" = String, Path, description = "Workspace id or slug"), ListQuery),
+    responses((status = 200, description = "A page of the library", body = AssetPage)))]
 pub async fn list(
     State(s): State<AppState>,
     a: Authed,
     Path(ws): Path<String>,
     AppQuery(q): AppQuery<ListQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<AssetPage>> {
     let page = page_request(q.limit, q.cursor.as_deref())?;
     let q = LibraryQuery { status: q.status, kind: q.kind, approved: q.approved, folder: q.folder, page };
-    Ok(listed("assets", s.core.library(&a.actor, &ws, &q).await?))
+    Ok(Json(s.core.library(&a.actor, &ws, &q).await?.into()))
 }
 
-pub async fn get(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<Asset>> {
+/// One asset.
+#[utoipa::path(get, path = "/assets/{id}", tag = "assets", operation_id = "get_asset",
+    params(("id" = Uuid, Path, description = "The asset")), responses((status = 200, description = "The asset", body = AssetView)))]
+pub async fn get(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<AssetView>> {
     let (asset, _) = s.core.asset(&a.actor, path_id(&id, "asset")?).await?;
-    Ok(Json(asset))
+    Ok(Json(asset.into()))
 }
 
+/// An edit of an asset: its title and metadata.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AssetPatchBody {
+    #[schema(min_length = 1, max_length = 200)]
+    title: Option<String>,
+    metadata: Option<AssetMetadata>,
+}
+
+/// Edits title or metadata (creators and up); the audit trail keeps before and after.
+#[utoipa::path(patch, path = "/assets/{id}", tag = "assets", operation_id = "update_asset",
+    params(("id" = Uuid, Path, description = "The asset")), request_body = AssetPatchBody,
+    responses((status = 200, description = "Updated", body = AssetView)))]
 pub async fn patch(
     State(s): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
     AppJson(p): AppJson<AssetPatch>,
-) -> ApiResult<Json<Asset>> {
-    Ok(Json(s.core.update_asset(&a.actor, path_id(&id, "asset")?, p).await?))
+) -> ApiResult<Json<AssetView>> {
+    // Read as the core's patch, which validates the metadata; `AssetPatchBody` documents it.
+    Ok(Json(s.core.update_asset(&a.actor, path_id(&id, "asset")?, p).await?.into()))
 }
 
+/// Uploads a new version: an open review is superseded and restarted on it.
+#[utoipa::path(post, path = "/assets/{id}/versions", tag = "assets", operation_id = "upload_version",
+    params(("id" = Uuid, Path, description = "The asset")),
+    request_body(content = VersionForm, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Created", body = VersionView)))]
 pub async fn new_version(
     State(s): State<AppState>,
     a: Authed,
@@ -84,30 +162,45 @@ pub async fn new_version(
     s.core.version_upload_access(&a.actor, id).await?;
     let (fields, blob) = upload::receive(&s.core, form, None).await?;
     let version = s.core.add_version(&a.actor, id, fields, blob).await?;
-    Ok((StatusCode::CREATED, Json(version)).into_response())
+    Ok((StatusCode::CREATED, Json(VersionView::from(version))).into_response())
 }
 
+/// The versions the caller may see, newest first.
+#[utoipa::path(get, path = "/assets/{id}/versions", tag = "assets", operation_id = "list_versions",
+    params(("id" = Uuid, Path, description = "The asset"), PageQuery),
+    responses((status = 200, description = "A page of versions", body = VersionPage)))]
 pub async fn versions(
     State(s): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
     AppQuery(q): AppQuery<PageQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<VersionPage>> {
     let page = q.request()?;
     let versions = s.core.versions(&a.actor, path_id(&id, "asset")?).await?;
-    // Newest first, as before: the key sorts descending by version number.
-    let page = page_of(versions, &page, |v| format!("{:010}", u32::MAX - v.number));
-    Ok(listed("versions", page))
+    // Newest first: the key sorts descending by version number.
+    Ok(Json(page_of(versions, &page, |v| format!("{:010}", u32::MAX - v.number)).into()))
 }
 
+/// One version.
+#[utoipa::path(get, path = "/assets/{id}/versions/{n}", tag = "assets", operation_id = "get_version",
+    params(("id" = Uuid, Path, description = "The asset"), ("n" = u32, Path, minimum = 1, description = "The version number")),
+    responses((status = 200, description = "The version", body = VersionView)))]
 pub async fn version(
     State(s): State<AppState>,
     a: Authed,
     Path((id, n)): Path<(String, String)>,
-) -> ApiResult<Json<Version>> {
-    Ok(Json(s.core.version(&a.actor, path_id(&id, "asset")?, path_version(&n)?).await?))
+) -> ApiResult<Json<VersionView>> {
+    Ok(Json(s.core.version(&a.actor, path_id(&id, "asset")?, path_version(&n)?).await?.into()))
 }
 
+/// The exact bytes of a version (ETag is the SHA-256; Range and If-None-Match work).
+#[utoipa::path(get, path = "/assets/{id}/versions/{n}/file", tag = "assets", operation_id = "download_version",
+    params(("id" = Uuid, Path, description = "The asset"), ("n" = u32, Path, minimum = 1, description = "The version number")),
+    responses(
+        (status = 200, description = "The file", content((inline(BinaryFile) = "application/octet-stream"), (inline(BinaryFile) = "*/*"))),
+        (status = 206, description = "Part of the file (Range)", content((inline(BinaryFile) = "application/octet-stream"), (inline(BinaryFile) = "*/*"))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+    ))]
 pub async fn download(
     State(s): State<AppState>,
     a: Authed,
@@ -121,12 +214,19 @@ pub async fn download(
     download::serve(&s.core, &v, &headers).await
 }
 
-#[derive(Deserialize, Default)]
+/// An optional note for a restore.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RestoreBody {
+    #[schema(max_length = 3900)]
     note: Option<String>,
 }
 
+/// Restores a version: a new version with its content (the body is optional).
+#[utoipa::path(post, path = "/assets/{id}/versions/{n}/restore", tag = "assets", operation_id = "restore_version",
+    params(("id" = Uuid, Path, description = "The asset"), ("n" = u32, Path, minimum = 1, description = "The version to restore")),
+    request_body(content = Option<RestoreBody>, content_type = "application/json"),
+    responses((status = 201, description = "The new version", body = VersionView)))]
 pub async fn restore(
     State(s): State<AppState>,
     a: Authed,
@@ -140,5 +240,5 @@ pub async fn restore(
         crate::extract::parse_json::<RestoreBody>(&body)?.note
     };
     let v = s.core.restore_version(&a.actor, path_id(&id, "asset")?, path_version(&n)?, note.as_deref()).await?;
-    Ok((StatusCode::CREATED, Json(v)).into_response())
+    Ok((StatusCode::CREATED, Json(VersionView::from(v))).into_response())
 }

@@ -1,6 +1,5 @@
 //! Audit export (JSON or CSV) and chain verification.
 
-use crate::extract::AppQuery;
 use axum::{
     extract::{Path, State},
     http::{header, StatusCode},
@@ -8,24 +7,40 @@ use axum::{
     Json,
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
 use vellum_core::audit::{AuditEventView, AuditQuery};
 use vellum_domain::ErrorCode;
 
-use super::paging::{listed, page_request};
+use super::{
+    paging::page_request,
+    views::{AuditEventPage, CheckpointView, VerificationView},
+};
 use crate::{
     auth::Authed,
     error::{ApiError, ApiResult},
+    extract::AppQuery,
     AppState,
 };
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
+    /// Only events about objects of this type (`asset`, `review`, `member`…).
     object_type: Option<String>,
+    /// Only events about this object.
     object_id: Option<String>,
+    /// Every event about this asset: its versions, reviews, decisions and downloads.
+    #[param(value_type = Option<Uuid>)]
     asset_id: Option<String>,
+    /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
+    /// Items per page (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[param(max_length = 64, pattern = "^[A-Za-z0-9-]*$")]
     cursor: Option<String>,
 }
 
@@ -67,6 +82,12 @@ pub fn to_csv(events: &[AuditEventView]) -> String {
     out
 }
 
+/// The workspace's audit events in chain order (owners, admins, managers), as JSON pages or
+/// CSV (the next page's cursor in `X-Next-Cursor`).
+#[utoipa::path(get, path = "/workspaces/{ws}/audit", tag = "audit", operation_id = "list_audit_events",
+    params(("ws" = String, Path, description = "Workspace id or slug"), ExportQuery),
+    responses((status = 200, description = "A page of events",
+        content((AuditEventPage = "application/json"), (String = "text/csv")))))]
 pub async fn export(
     State(s): State<AppState>,
     a: Authed,
@@ -89,7 +110,7 @@ pub async fn export(
     let page = page_request(q.limit, q.cursor.as_deref())?;
     let events = s.core.audit(&a.actor, &ws, query, &page).await?;
     if format == "json" {
-        return Ok(listed("events", events).into_response());
+        return Ok(Json(AuditEventPage::from(events)).into_response());
     }
     // A CSV page names the next one in a header, so a script can fetch them all.
     let mut res = (
@@ -106,13 +127,19 @@ pub async fn export(
     Ok(res)
 }
 
-pub async fn verify(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -> ApiResult<Response> {
-    Ok(Json(s.core.verify_audit(&a.actor, &ws).await?).into_response())
+/// Re-walks the workspace's chain against its tags and the signed checkpoints, in one snapshot.
+#[utoipa::path(get, path = "/workspaces/{ws}/audit/verify", tag = "audit", operation_id = "verify_audit",
+    params(("ws" = String, Path, description = "Workspace id or slug")),
+    responses((status = 200, description = "The verdict", body = VerificationView)))]
+pub async fn verify(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -> ApiResult<Json<VerificationView>> {
+    Ok(Json(s.core.verify_audit(&a.actor, &ws).await?.into()))
 }
 
-/// `POST /admin/audit/checkpoint`: signs a checkpoint of every chain now (server admins).
+/// Signs a checkpoint of every chain now (server admins).
+#[utoipa::path(post, path = "/admin/audit/checkpoint", tag = "audit", operation_id = "audit_checkpoint",
+    responses((status = 201, description = "Signed", body = CheckpointView)))]
 pub async fn checkpoint(State(s): State<AppState>, a: Authed) -> ApiResult<Response> {
-    Ok((StatusCode::CREATED, Json(s.core.checkpoint_by(&a.actor).await?)).into_response())
+    Ok((StatusCode::CREATED, Json(CheckpointView::from(s.core.checkpoint_by(&a.actor).await?))).into_response())
 }
 
 #[cfg(test)]

@@ -1,69 +1,76 @@
 //! The JSON API, `/api/v1`. Handlers are thin: extract, call one use case, map the result.
+//! Every route is registered together with its `#[utoipa::path]` description, so the
+//! OpenAPI document is generated from the same list the router is built from.
 
 mod accounts;
 mod assets;
 mod audit;
 mod groups;
 mod jobs;
-mod openapi;
+pub mod openapi;
 mod paging;
 mod presets;
 mod renditions;
 mod reviews;
 mod session;
+mod views;
 mod workflows;
 mod workspaces;
 
-use axum::{
-    routing::{delete, get, patch, post, put},
-    Router,
-};
-
+use axum::Router;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use vellum_domain::ErrorCode;
 
 use crate::{error::ApiError, unlimited, AppState};
 
+/// The routes of `/api/v1`, among them `GET /openapi.json`: the document generated from them.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi::document))
-        .route("/session", post(session::sign_in).delete(session::sign_out))
-        .route("/sessions", delete(session::sign_out_everywhere))
-        .route("/me", get(session::me))
-        .route("/me/password", put(session::change_password))
-        .route("/password-reset", post(session::reset_password))
-        .route("/tokens", post(accounts::create_token).get(accounts::list_tokens))
-        .route("/tokens/{id}", delete(accounts::revoke_token))
-        .route("/users", post(accounts::create_user).get(accounts::list_users))
-        .route("/users/{id}/disable", post(accounts::disable_user))
-        .route("/users/{id}/enable", post(accounts::enable_user))
-        .route("/users/{id}/password-reset", post(accounts::password_reset_link))
-        .route("/groups/{id}", patch(groups::update).delete(groups::delete))
-        .route("/workspaces", post(workspaces::create).get(workspaces::list))
-        .route("/workspaces/{ws}", get(workspaces::get).patch(workspaces::patch))
-        .route("/workspaces/{ws}/members", get(workspaces::members))
-        .route("/workspaces/{ws}/members/{user_id}", put(workspaces::set_member).delete(workspaces::remove_member))
-        .route("/workspaces/{ws}/groups", post(workspaces::create_group).get(workspaces::groups))
-        .route("/workspaces/{ws}/assets", post(assets::upload).layer(unlimited()).get(assets::list))
-        .route("/workspaces/{ws}/workflows", post(workflows::create).get(workflows::list))
-        .route("/workspaces/{ws}/audit", get(audit::export))
-        .route("/workspaces/{ws}/audit/verify", get(audit::verify))
-        .route("/admin/audit/checkpoint", post(audit::checkpoint))
-        .route("/assets/{id}", get(assets::get).patch(assets::patch))
-        .route("/assets/{id}/versions", post(assets::new_version).layer(unlimited()).get(assets::versions))
-        .route("/assets/{id}/versions/{n}", get(assets::version))
-        .route("/assets/{id}/versions/{n}/file", get(assets::download))
-        .route("/assets/{id}/versions/{n}/restore", post(assets::restore))
-        .route("/assets/{id}/versions/{n}/renditions/{name}", get(renditions::get))
-        .route("/assets/{id}/versions/{n}/pages/{k}", get(renditions::page))
-        .route("/workspaces/{ws}/jobs", get(jobs::list))
-        .route("/workspaces/{ws}/presets", get(presets::list))
-        .route("/workspaces/{ws}/presets/{name}", get(presets::get).put(presets::put))
-        .route("/assets/{id}/versions/{n}/focal-point", put(presets::focal_point))
-        .route("/jobs/{id}/retry", post(jobs::retry))
-        .route("/assets/{id}/reviews", post(reviews::start).get(reviews::list))
-        .route("/workflows/{id}", get(workflows::get).put(workflows::update))
-        .route("/reviews/{id}", get(reviews::get))
-        .route("/reviews/{id}/decisions", post(reviews::decide))
+    let (schemas, paths, uploads) = routes!(assets::upload, assets::list);
+    let (v_schemas, v_paths, version_uploads) = routes!(assets::new_version, assets::versions);
+    let (router, doc) = OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(session::sign_in, session::sign_out))
+        .routes(routes!(session::sign_out_everywhere))
+        .routes(routes!(session::me))
+        .routes(routes!(session::change_password))
+        .routes(routes!(session::reset_password))
+        .routes(routes!(accounts::create_token, accounts::list_tokens))
+        .routes(routes!(accounts::revoke_token))
+        .routes(routes!(accounts::create_user, accounts::list_users))
+        .routes(routes!(accounts::disable_user))
+        .routes(routes!(accounts::enable_user))
+        .routes(routes!(accounts::password_reset_link))
+        .routes(routes!(groups::update, groups::delete))
+        .routes(routes!(workspaces::create, workspaces::list))
+        .routes(routes!(workspaces::get, workspaces::patch))
+        .routes(routes!(workspaces::members))
+        .routes(routes!(workspaces::set_member, workspaces::remove_member))
+        .routes(routes!(workspaces::create_group, workspaces::groups))
+        // Uploads stream to storage under their own limit.
+        .routes((schemas, paths, uploads.layer(unlimited())))
+        .routes(routes!(workflows::create, workflows::list))
+        .routes(routes!(audit::export))
+        .routes(routes!(audit::verify))
+        .routes(routes!(audit::checkpoint))
+        .routes(routes!(assets::get, assets::patch))
+        .routes((v_schemas, v_paths, version_uploads.layer(unlimited())))
+        .routes(routes!(assets::version))
+        .routes(routes!(assets::download))
+        .routes(routes!(assets::restore))
+        .routes(routes!(renditions::get))
+        .routes(routes!(renditions::page))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::retry))
+        .routes(routes!(presets::list))
+        .routes(routes!(presets::get, presets::put))
+        .routes(routes!(presets::focal_point))
+        .routes(routes!(reviews::start, reviews::list))
+        .routes(routes!(workflows::get, workflows::update))
+        .routes(routes!(reviews::get))
+        .routes(routes!(reviews::decide))
+        .split_for_parts();
+    let doc = std::sync::Arc::new(openapi::document(doc));
+    router
+        .route("/openapi.json", axum::routing::get(openapi::serve(doc)))
         .fallback(|| async { ApiError::not_found("endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(ErrorCode::MethodNotAllowed, "this path does not take that method; see /api/v1/openapi.json")

@@ -1,17 +1,21 @@
 //! Pages of lists in the API: `?limit=&cursor=` in, `{<items>: […], next_cursor}` out.
 
-use axum::Json;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use vellum_domain::page::{Page, PageRequest};
 
 use crate::error::ApiError;
 
 /// The query of a list that takes nothing but paging.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Items per page (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[param(max_length = 64, pattern = "^[A-Za-z0-9-]*$")]
     pub cursor: Option<String>,
 }
 
@@ -23,11 +27,6 @@ impl PageQuery {
 
 pub fn page_request(limit: Option<u32>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
     Ok(PageRequest::parse(limit, cursor).map_err(vellum_core::Error::from)?)
-}
-
-/// A page as the API answers it: the items under the list's own key, and `next_cursor`.
-pub fn listed<T: Serialize>(key: &str, page: Page<T>) -> Json<Value> {
-    Json(json!({ key: page.items, "next_cursor": page.next_cursor }))
 }
 
 /// A page of a list the use case answers whole (lists that stay small: a user's tokens, a

@@ -8,9 +8,9 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::json;
 use vellum_core::media::RenditionAnswer;
 
+use super::views::{BinaryFile, Pending};
 use crate::{
     auth::Authed,
     download::{serve_stored, Stored},
@@ -25,7 +25,10 @@ const INLINE: [&str; 4] = ["image/jpeg", "image/png", "image/webp", "video/mp4"]
 async fn answer(s: &AppState, a: &Authed, id: &str, n: &str, name: &str, headers: &HeaderMap) -> ApiResult<Response> {
     let r = match s.core.rendition(&a.actor, path_id(id, "asset")?, path_version(n)?, name).await? {
         RenditionAnswer::Pending => {
-            let body = Json(json!({"status": "pending", "message": "the rendition is being made; try again shortly"}));
+            let body = Json(Pending {
+                status: "pending".into(),
+                message: "the rendition is being made; try again shortly".into(),
+            });
             return Ok((StatusCode::ACCEPTED, [(header::RETRY_AFTER, "2")], body).into_response());
         }
         RenditionAnswer::Ready(r) => r,
@@ -41,6 +44,19 @@ async fn answer(s: &AppState, a: &Authed, id: &str, n: &str, name: &str, headers
     serve_stored(&s.core, &stored, headers).await
 }
 
+/// A rendition of a version (`thumbnail`, `preview`, `poster`, `filmstrip`, `proxy`,
+/// `waveform`, `pdf`, a channel preset's name…): 200 with the bytes when ready (Range works),
+/// 202 with `Retry-After` while the version is processing, 404 `rendition_not_available` when
+/// it cannot exist.
+#[utoipa::path(get, path = "/assets/{id}/versions/{n}/renditions/{name}", tag = "renditions", operation_id = "get_rendition",
+    params(("id" = Uuid, Path, description = "The asset"), ("n" = u32, Path, minimum = 1, description = "The version number"),
+        ("name" = String, Path, description = "The rendition")),
+    responses(
+        (status = 200, description = "The rendition", content((inline(BinaryFile) = "application/octet-stream"), (inline(BinaryFile) = "*/*"))),
+        (status = 202, description = "Being made; try again after Retry-After seconds", body = Pending),
+        (status = 206, description = "Part of it (Range)", content((inline(BinaryFile) = "application/octet-stream"), (inline(BinaryFile) = "*/*"))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+    ))]
 pub async fn get(
     State(s): State<AppState>,
     a: Authed,
@@ -50,6 +66,15 @@ pub async fn get(
     answer(&s, &a, &id, &n, &name, &headers).await
 }
 
+/// Page `k` (from 1) of a PDF or office document, as an image; 202 while processing.
+#[utoipa::path(get, path = "/assets/{id}/versions/{n}/pages/{k}", tag = "renditions", operation_id = "get_page",
+    params(("id" = Uuid, Path, description = "The asset"), ("n" = u32, Path, minimum = 1, description = "The version number"),
+        ("k" = u32, Path, minimum = 1, description = "The page, from 1")),
+    responses(
+        (status = 200, description = "The page", content((inline(BinaryFile) = "image/jpeg"), (inline(BinaryFile) = "*/*"))),
+        (status = 202, description = "Being made; try again after Retry-After seconds", body = Pending),
+        (status = 304, description = "Not modified (If-None-Match)"),
+    ))]
 pub async fn page(
     State(s): State<AppState>,
     a: Authed,

@@ -7,24 +7,31 @@ use axum::{
     Json,
 };
 use serde::Deserialize;
-use vellum_core::reviews::ReviewView;
-use vellum_domain::Id;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use vellum_domain::{review::Verdict, Id};
 
-use super::paging::{listed, page_of, PageQuery};
-use crate::extract::AppQuery;
+use super::{
+    paging::{page_of, PageQuery},
+    views::{ReviewPage, ReviewView},
+};
 use crate::{
     auth::Authed,
     error::ApiResult,
-    extract::{path_id, AppJson},
+    extract::{path_id, AppJson, AppQuery},
     AppState,
 };
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartBody {
-    workflow_id: Id,
+    workflow_id: Uuid,
 }
 
+/// Starts a review of the asset's current version with a workflow's latest revision.
+#[utoipa::path(post, path = "/assets/{id}/reviews", tag = "reviews", operation_id = "start_review",
+    params(("id" = Uuid, Path, description = "The asset")), request_body = StartBody,
+    responses((status = 201, description = "Started", body = ReviewView)))]
 pub async fn start(
     State(s): State<AppState>,
     a: Authed,
@@ -32,39 +39,56 @@ pub async fn start(
     AppJson(b): AppJson<StartBody>,
 ) -> ApiResult<Response> {
     let review = s.core.start_review(&a.actor, path_id(&id, "asset")?, b.workflow_id).await?;
-    Ok((StatusCode::CREATED, Json(review)).into_response())
+    Ok((StatusCode::CREATED, Json(ReviewView::from(review))).into_response())
 }
 
+/// The reviews of an asset, newest first.
+#[utoipa::path(get, path = "/assets/{id}/reviews", tag = "reviews", operation_id = "list_reviews",
+    params(("id" = Uuid, Path, description = "The asset"), PageQuery),
+    responses((status = 200, description = "A page of reviews", body = ReviewPage)))]
 pub async fn list(
     State(s): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
     AppQuery(q): AppQuery<PageQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<ReviewPage>> {
     let page = q.request()?;
     let reviews = s.core.reviews_of(&a.actor, path_id(&id, "asset")?).await?;
     // Newest first: UUIDv7 ids sort by creation, so the key inverts them.
-    Ok(listed("reviews", page_of(reviews, &page, |r| newest_first_key(r.id))))
+    Ok(Json(page_of(reviews, &page, |r| newest_first_key(r.id)).into()))
 }
 
 /// A sort key that puts later UUIDv7 ids first.
-fn newest_first_key(id: vellum_domain::Id) -> String {
+fn newest_first_key(id: Id) -> String {
     let inverted: Vec<u8> = id.as_bytes().iter().map(|b| 255 - b).collect();
     hex::encode(inverted)
 }
 
+/// One review: its stages, approvers and decisions.
+#[utoipa::path(get, path = "/reviews/{id}", tag = "reviews", operation_id = "get_review",
+    params(("id" = Uuid, Path, description = "The review")), responses((status = 200, description = "The review", body = ReviewView)))]
 pub async fn get(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<ReviewView>> {
-    Ok(Json(s.core.review(&a.actor, path_id(&id, "review")?).await?))
+    Ok(Json(s.core.review(&a.actor, path_id(&id, "review")?).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
+    /// The version under review: a decision is bound to it.
+    #[schema(minimum = 1)]
     version: u32,
+    /// Read as text so an unknown decision is `invalid_decision`.
+    #[schema(value_type = Verdict)]
     decision: String,
+    /// Required for `changes_requested` and `reject`.
+    #[schema(max_length = 4000)]
     reason: Option<String>,
 }
 
+/// Decides on the version under review, for every active stage the caller approves.
+#[utoipa::path(post, path = "/reviews/{id}/decisions", tag = "reviews", operation_id = "decide",
+    params(("id" = Uuid, Path, description = "The review")), request_body = DecisionBody,
+    responses((status = 201, description = "Recorded; the review as it now stands", body = ReviewView)))]
 pub async fn decide(
     State(s): State<AppState>,
     a: Authed,
@@ -72,5 +96,5 @@ pub async fn decide(
     AppJson(b): AppJson<DecisionBody>,
 ) -> ApiResult<Response> {
     let review = s.core.decide(&a.actor, path_id(&id, "review")?, b.version, &b.decision, b.reason.as_deref()).await?;
-    Ok((StatusCode::CREATED, Json(review)).into_response())
+    Ok((StatusCode::CREATED, Json(ReviewView::from(review))).into_response())
 }

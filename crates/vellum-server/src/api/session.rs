@@ -7,10 +7,10 @@ use axum::{
     Json,
 };
 use serde::Deserialize;
-use serde_json::json;
-use vellum_core::session::NewSession;
+use utoipa::ToSchema;
 use vellum_domain::ErrorCode;
 
+use super::views::{MeView, SessionCreated, UserView, WorkspaceView};
 use crate::{
     auth::{clear_cookie, cookie, session_cookie, Authed, SESSION_COOKIE},
     error::{ApiError, ApiResult},
@@ -18,30 +18,35 @@ use crate::{
     AppState,
 };
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
+    #[schema(example = "ops@example.com", max_length = 320)]
     email: String,
+    #[schema(max_length = 1024)]
     password: String,
 }
 
-fn signed_in(s: &AppState, session: NewSession) -> Response {
-    let max_age = u64::from(s.core.limits.session_hours) * 3600;
-    let set = session_cookie(&session.token, max_age, s.http.secure_cookies);
-    ([(header::SET_COOKIE, set)], Json(json!({"user": session.user, "csrf_token": session.csrf}))).into_response()
-}
-
+/// Signs in: sets the HttpOnly session cookie and answers the user and the CSRF token that
+/// cookie-authenticated writes must send as `X-CSRF-Token`. Failed sign-ins are throttled
+/// (429 with `Retry-After`).
+#[utoipa::path(post, path = "/session", tag = "session", operation_id = "sign_in", request_body = Credentials,
+    responses((status = 200, description = "Signed in", body = SessionCreated)), security(()))]
 pub async fn sign_in(
     State(s): State<AppState>,
     RequestOrigin(origin): RequestOrigin,
     AppJson(c): AppJson<Credentials>,
 ) -> ApiResult<Response> {
     let session = s.core.sign_in(&origin, &c.email, &c.password).await?;
-    Ok(signed_in(&s, session))
+    let max_age = u64::from(s.core.limits.session_hours) * 3600;
+    let set = session_cookie(&session.token, max_age, s.http.secure_cookies);
+    let body = SessionCreated { user: session.user.into(), csrf_token: session.csrf };
+    Ok(([(header::SET_COOKIE, set)], Json(body)).into_response())
 }
 
-/// `DELETE /session`: ends the session behind the cookie. Without a valid session there is
-/// nothing to end: 401, like every route that needs one.
+/// Ends the browser session behind the cookie (API tokens are revoked with `DELETE /tokens/{id}`).
+#[utoipa::path(delete, path = "/session", tag = "session", operation_id = "sign_out",
+    responses((status = 204, description = "Signed out; the cookie is cleared")))]
 pub async fn sign_out(
     State(s): State<AppState>,
     a: Authed,
@@ -60,26 +65,38 @@ pub async fn sign_out(
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_cookie(s.http.secure_cookies))]).into_response())
 }
 
-/// `DELETE /sessions`: ends every browser session of the caller (API tokens are revoked one by
-/// one through `/tokens`).
+/// Sign out everywhere: ends every browser session of the caller.
+#[utoipa::path(delete, path = "/sessions", tag = "session", operation_id = "sign_out_everywhere",
+    responses((status = 204, description = "Every session ended")))]
 pub async fn sign_out_everywhere(State(s): State<AppState>, a: Authed) -> ApiResult<Response> {
     s.core.sign_out_everywhere(&a.actor).await?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_cookie(s.http.secure_cookies))]).into_response())
 }
 
-pub async fn me(State(s): State<AppState>, a: Authed) -> ApiResult<Json<serde_json::Value>> {
+/// The signed-in user and their workspaces.
+#[utoipa::path(get, path = "/me", tag = "session", operation_id = "me",
+    responses((status = 200, description = "Who is calling", body = MeView)))]
+pub async fn me(State(s): State<AppState>, a: Authed) -> ApiResult<Json<MeView>> {
     let workspaces = s.core.my_workspaces(&a.actor).await?;
-    Ok(Json(json!({"user": a.actor.user, "workspaces": workspaces})))
+    Ok(Json(MeView {
+        user: UserView::from(a.actor.user),
+        workspaces: workspaces.into_iter().map(WorkspaceView::from).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
+    #[schema(max_length = 1024)]
     current: String,
+    /// At least 12 characters and hard to guess.
+    #[schema(min_length = 12, max_length = 1024)]
     new: String,
 }
 
-/// `PUT /me/password`: other sessions of the caller end; this one stays.
+/// Changes the caller's password; their other sessions end, this one stays.
+#[utoipa::path(put, path = "/me/password", tag = "session", operation_id = "change_password",
+    request_body = PasswordChange, responses((status = 204, description = "Changed")))]
 pub async fn change_password(
     State(s): State<AppState>,
     a: Authed,
@@ -91,14 +108,18 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
+    /// The secret of a one-time link from `POST /users/{id}/password-reset`.
     token: String,
+    #[schema(min_length = 12, max_length = 1024)]
     password: String,
 }
 
-/// `POST /password-reset`: sets a new password with a one-time link's secret.
+/// Sets a new password with a one-time reset link's secret; every session of the user ends.
+#[utoipa::path(post, path = "/password-reset", tag = "session", operation_id = "reset_password",
+    request_body = PasswordReset, responses((status = 204, description = "The new password is set")), security(()))]
 pub async fn reset_password(
     State(s): State<AppState>,
     RequestOrigin(origin): RequestOrigin,

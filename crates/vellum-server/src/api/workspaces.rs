@@ -7,79 +7,124 @@ use axum::{
     Json,
 };
 use serde::Deserialize;
-use vellum_core::workspaces::WorkspaceView;
-use vellum_domain::Id;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use vellum_core::workspaces::{WorkspacePatch, WorkspaceView as CoreWorkspace};
+use vellum_domain::role::Role;
 
-use super::paging::{listed, page_of, PageQuery};
-use crate::extract::AppQuery;
+use super::{
+    paging::{page_of, PageQuery},
+    views::{GroupPage, GroupView, MemberPage, MemberView, WorkspacePage, WorkspaceView},
+};
 use crate::{
     auth::Authed,
     error::ApiResult,
-    extract::{path_id, AppJson},
+    extract::{path_id, AppJson, AppQuery},
     AppState,
 };
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWorkspace {
+    #[schema(min_length = 1, max_length = 200, example = "Acme Bank")]
     name: String,
+    /// 2–64 lower-case letters, digits and dashes.
+    #[schema(min_length = 2, max_length = 64, pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$", example = "acme-bank")]
     slug: String,
 }
 
+/// Creates a workspace; the caller becomes its owner.
+#[utoipa::path(post, path = "/workspaces", tag = "workspaces", operation_id = "create_workspace",
+    request_body = NewWorkspace, responses((status = 201, description = "Created", body = WorkspaceView)))]
 pub async fn create(State(s): State<AppState>, a: Authed, AppJson(w): AppJson<NewWorkspace>) -> ApiResult<Response> {
     let ws = s.core.create_workspace(&a.actor, &w.name, &w.slug).await?;
-    Ok((StatusCode::CREATED, Json(ws)).into_response())
+    Ok((StatusCode::CREATED, Json(WorkspaceView::from(ws))).into_response())
 }
 
+/// The caller's workspaces.
+#[utoipa::path(get, path = "/workspaces", tag = "workspaces", operation_id = "list_workspaces", params(PageQuery),
+    responses((status = 200, description = "A page of workspaces", body = WorkspacePage)))]
 pub async fn list(
     State(s): State<AppState>,
     a: Authed,
     AppQuery(q): AppQuery<PageQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<WorkspacePage>> {
     let page = q.request()?;
-    Ok(listed("workspaces", page_of(s.core.my_workspaces(&a.actor).await?, &page, |w| w.workspace.id.to_string())))
+    Ok(Json(page_of(s.core.my_workspaces(&a.actor).await?, &page, |w| w.workspace.id.to_string()).into()))
 }
 
+/// One workspace, by id or slug.
+#[utoipa::path(get, path = "/workspaces/{ws}", tag = "workspaces", operation_id = "get_workspace",
+    params(("ws" = String, Path, description = "Workspace id or slug")),
+    responses((status = 200, description = "The workspace", body = WorkspaceView)))]
 pub async fn get(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -> ApiResult<Json<WorkspaceView>> {
     let access = s.core.workspace(&a.actor, &ws).await?;
-    Ok(Json(WorkspaceView { workspace: access.workspace, role: access.role }))
+    Ok(Json(CoreWorkspace { workspace: access.workspace, role: access.role }.into()))
 }
 
+/// An edit of a workspace: its name, and whether GPS positions in files are kept.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspacePatchBody {
+    #[schema(min_length = 1, max_length = 200)]
+    name: Option<String>,
+    keep_gps: Option<bool>,
+}
+
+/// Renames a workspace or sets `keep_gps` (owners and admins).
+#[utoipa::path(patch, path = "/workspaces/{ws}", tag = "workspaces", operation_id = "update_workspace",
+    params(("ws" = String, Path, description = "Workspace id or slug")), request_body = WorkspacePatchBody,
+    responses((status = 200, description = "Updated", body = WorkspaceView)))]
 pub async fn patch(
     State(s): State<AppState>,
     a: Authed,
     Path(ws): Path<String>,
-    AppJson(p): AppJson<vellum_core::workspaces::WorkspacePatch>,
+    AppJson(p): AppJson<WorkspacePatchBody>,
 ) -> ApiResult<Json<WorkspaceView>> {
-    Ok(Json(s.core.update_workspace(&a.actor, &ws, p).await?))
+    let patch = WorkspacePatch { name: p.name, keep_gps: p.keep_gps };
+    Ok(Json(s.core.update_workspace(&a.actor, &ws, patch).await?.into()))
 }
 
+/// Members and their roles.
+#[utoipa::path(get, path = "/workspaces/{ws}/members", tag = "workspaces", operation_id = "list_members",
+    params(("ws" = String, Path, description = "Workspace id or slug"), PageQuery),
+    responses((status = 200, description = "A page of members", body = MemberPage)))]
 pub async fn members(
     State(s): State<AppState>,
     a: Authed,
     Path(ws): Path<String>,
     AppQuery(q): AppQuery<PageQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<MemberPage>> {
     let page = q.request()?;
-    Ok(listed("members", page_of(s.core.members(&a.actor, &ws).await?, &page, |m| m.user_id.to_string())))
+    Ok(Json(page_of(s.core.members(&a.actor, &ws).await?, &page, |m| m.user_id.to_string()).into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleBody {
+    /// Read as text so an unknown role is `invalid_role`, not a shape error.
+    #[schema(value_type = Role)]
     role: String,
 }
 
+/// Adds a member or changes their role (owners and admins; only an owner makes owners).
+#[utoipa::path(put, path = "/workspaces/{ws}/members/{user_id}", tag = "workspaces", operation_id = "set_member",
+    params(("ws" = String, Path, description = "Workspace id or slug"), ("user_id" = Uuid, Path, description = "The user")),
+    request_body = RoleBody, responses((status = 200, description = "The member", body = MemberView)))]
 pub async fn set_member(
     State(s): State<AppState>,
     a: Authed,
     Path((ws, user)): Path<(String, String)>,
     AppJson(b): AppJson<RoleBody>,
-) -> ApiResult<Json<vellum_core::model::Member>> {
+) -> ApiResult<Json<MemberView>> {
     let user = path_id(&user, "user")?;
-    Ok(Json(s.core.set_member_role(&a.actor, &ws, user, &b.role).await?))
+    Ok(Json(s.core.set_member_role(&a.actor, &ws, user, &b.role).await?.into()))
 }
 
+/// Removes a member from the workspace and its groups (never the last owner).
+#[utoipa::path(delete, path = "/workspaces/{ws}/members/{user_id}", tag = "workspaces", operation_id = "remove_member",
+    params(("ws" = String, Path, description = "Workspace id or slug"), ("user_id" = Uuid, Path, description = "The member")),
+    responses((status = 204, description = "Removed")))]
 pub async fn remove_member(
     State(s): State<AppState>,
     a: Authed,
@@ -89,14 +134,19 @@ pub async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewGroup {
+    #[schema(min_length = 1, max_length = 200, example = "Legal")]
     name: String,
     #[serde(default)]
-    members: Vec<Id>,
+    members: Vec<Uuid>,
 }
 
+/// Creates a group of members (owners and admins).
+#[utoipa::path(post, path = "/workspaces/{ws}/groups", tag = "workspaces", operation_id = "create_group",
+    params(("ws" = String, Path, description = "Workspace id or slug")), request_body = NewGroup,
+    responses((status = 201, description = "Created", body = GroupView)))]
 pub async fn create_group(
     State(s): State<AppState>,
     a: Authed,
@@ -104,15 +154,19 @@ pub async fn create_group(
     AppJson(g): AppJson<NewGroup>,
 ) -> ApiResult<Response> {
     let group = s.core.create_group(&a.actor, &ws, &g.name, &g.members).await?;
-    Ok((StatusCode::CREATED, Json(group)).into_response())
+    Ok((StatusCode::CREATED, Json(GroupView::from(group))).into_response())
 }
 
+/// The workspace's groups.
+#[utoipa::path(get, path = "/workspaces/{ws}/groups", tag = "workspaces", operation_id = "list_groups",
+    params(("ws" = String, Path, description = "Workspace id or slug"), PageQuery),
+    responses((status = 200, description = "A page of groups", body = GroupPage)))]
 pub async fn groups(
     State(s): State<AppState>,
     a: Authed,
     Path(ws): Path<String>,
     AppQuery(q): AppQuery<PageQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<GroupPage>> {
     let page = q.request()?;
-    Ok(listed("groups", page_of(s.core.groups(&a.actor, &ws).await?, &page, |g| g.id.to_string())))
+    Ok(Json(page_of(s.core.groups(&a.actor, &ws).await?, &page, |g| g.id.to_string()).into()))
 }

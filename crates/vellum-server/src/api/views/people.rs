@@ -1,0 +1,165 @@
+//! Users, sessions, tokens, workspaces, members and groups as the API shows them.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use vellum_core::{accounts, model, workspaces};
+use vellum_domain::{role::Role, Timestamp};
+
+use super::page;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub is_admin: bool,
+    pub created_at: Timestamp,
+    /// When a server admin disabled the account; null while it is active.
+    pub disabled_at: Option<Timestamp>,
+}
+
+impl From<model::User> for UserView {
+    fn from(u: model::User) -> Self {
+        UserView {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            is_admin: u.is_admin,
+            created_at: u.created_at,
+            disabled_at: u.disabled_at,
+        }
+    }
+}
+
+page!(UserPage, "users", UserView);
+
+/// A new sign-in: the user, and the CSRF token cookie-authenticated writes must send as
+/// `X-CSRF-Token`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionCreated {
+    pub user: UserView,
+    pub csrf_token: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    pub user: UserView,
+    pub workspaces: Vec<WorkspaceView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: Timestamp,
+    /// Null: never expires.
+    pub expires_at: Option<Timestamp>,
+}
+
+impl From<model::ApiToken> for TokenView {
+    fn from(t: model::ApiToken) -> Self {
+        TokenView { id: t.id, name: t.name, created_at: t.created_at, expires_at: t.expires_at }
+    }
+}
+
+page!(TokenPage, "tokens", TokenView);
+
+/// A new token: the secret, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenCreated {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    /// Send as `Authorization: Bearer <token>`. It is stored only as a hash.
+    pub token: String,
+}
+
+impl From<accounts::NewToken> for TokenCreated {
+    fn from(t: accounts::NewToken) -> Self {
+        TokenCreated {
+            id: t.token.id,
+            name: t.token.name,
+            created_at: t.token.created_at,
+            expires_at: t.token.expires_at,
+            token: t.secret,
+        }
+    }
+}
+
+/// A one-time password-reset link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResetLinkView {
+    /// A path on this server holding the one-time secret.
+    pub link: String,
+    pub expires_at: Timestamp,
+}
+
+impl From<accounts::ResetLink> for ResetLinkView {
+    fn from(l: accounts::ResetLink) -> Self {
+        ResetLinkView { link: l.link, expires_at: l.expires_at }
+    }
+}
+
+/// A workspace, with the caller's role in it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkspaceView {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub created_at: Timestamp,
+    /// Whether GPS positions found in uploaded files are kept.
+    pub keep_gps: bool,
+    pub role: Role,
+}
+
+impl From<workspaces::WorkspaceView> for WorkspaceView {
+    fn from(w: workspaces::WorkspaceView) -> Self {
+        let ws = w.workspace;
+        WorkspaceView {
+            id: ws.id,
+            name: ws.name,
+            slug: ws.slug,
+            created_at: ws.created_at,
+            keep_gps: ws.keep_gps,
+            role: w.role,
+        }
+    }
+}
+
+page!(WorkspacePage, "workspaces", WorkspaceView);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub since: Timestamp,
+}
+
+impl From<model::Member> for MemberView {
+    fn from(m: model::Member) -> Self {
+        MemberView { user_id: m.user_id, email: m.email, name: m.name, role: m.role, since: m.since }
+    }
+}
+
+page!(MemberPage, "members", MemberView);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupView {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub name: String,
+    pub members: Vec<Uuid>,
+    pub created_at: Timestamp,
+}
+
+impl From<model::Group> for GroupView {
+    fn from(g: model::Group) -> Self {
+        GroupView { id: g.id, workspace_id: g.workspace_id, name: g.name, members: g.members, created_at: g.created_at }
+    }
+}
+
+page!(GroupPage, "groups", GroupView);

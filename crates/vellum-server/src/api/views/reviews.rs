@@ -1,0 +1,125 @@
+//! Workflows and reviews as the API shows them.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use vellum_core::{model, reviews};
+use vellum_domain::{
+    review::{ReviewStatus, StageStatus, Verdict},
+    workflow::{Rule, StageSpec, StartMode},
+    Timestamp,
+};
+
+use super::page;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkflowView {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub name: String,
+    /// Each save makes a new revision; reviews keep the one they started with.
+    pub revision: u32,
+    pub stages: Vec<StageSpec>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<model::Workflow> for WorkflowView {
+    fn from(w: model::Workflow) -> Self {
+        WorkflowView {
+            id: w.id,
+            workspace_id: w.workspace_id,
+            name: w.name,
+            revision: w.revision,
+            stages: w.stages,
+            created_at: w.created_at,
+            updated_at: w.updated_at,
+        }
+    }
+}
+
+page!(WorkflowPage, "workflows", WorkflowView);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApproverView {
+    pub user_id: Uuid,
+    pub name: Option<String>,
+    pub decision: Option<Verdict>,
+    pub reason: Option<String>,
+    pub decided_at: Option<Timestamp>,
+    /// The version the decision named.
+    pub version: Option<u32>,
+    /// Removed from the workspace or no longer allowed to approve since the review started.
+    pub lost_access: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StageView {
+    pub name: String,
+    pub status: StageStatus,
+    pub rule: Rule,
+    pub start: StartMode,
+    pub activated_at: Option<Timestamp>,
+    pub due_at: Option<Timestamp>,
+    pub approvers: Vec<ApproverView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewView {
+    pub id: Uuid,
+    pub asset_id: Uuid,
+    pub workspace_id: Uuid,
+    /// The one version this review decides on.
+    pub version: u32,
+    pub status: ReviewStatus,
+    pub workflow_id: Uuid,
+    pub workflow_revision: u32,
+    pub started_by: Uuid,
+    pub created_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+    pub stages: Vec<StageView>,
+}
+
+impl From<reviews::ReviewView> for ReviewView {
+    fn from(r: reviews::ReviewView) -> Self {
+        ReviewView {
+            id: r.id,
+            asset_id: r.asset_id,
+            workspace_id: r.workspace_id,
+            version: r.version,
+            status: r.status,
+            workflow_id: r.workflow_id,
+            workflow_revision: r.workflow_revision,
+            started_by: r.started_by,
+            created_at: r.created_at,
+            closed_at: r.closed_at,
+            stages: r
+                .stages
+                .into_iter()
+                .map(|s| StageView {
+                    name: s.name,
+                    status: s.status,
+                    rule: s.rule,
+                    start: s.start,
+                    activated_at: s.activated_at,
+                    due_at: s.due_at,
+                    approvers: s
+                        .approvers
+                        .into_iter()
+                        .map(|a| ApproverView {
+                            user_id: a.user_id,
+                            name: a.name,
+                            decision: a.decision,
+                            reason: a.reason,
+                            decided_at: a.decided_at,
+                            version: a.version,
+                            lost_access: a.lost_access,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+page!(ReviewPage, "reviews", ReviewView);
