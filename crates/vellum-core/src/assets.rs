@@ -13,7 +13,7 @@ use vellum_domain::{
     page::{Page, PageRequest},
     role::Capability,
     status::{derive_status, AssetStatus},
-    validate::{AssetKind, ChangeNote, Name},
+    validate::{AssetKind, ChangeNote, Name, RESTORE_NOTE_MAX_CHARS},
     Id, Timestamp,
 };
 use vellum_store::{
@@ -168,10 +168,16 @@ struct NewAsset {
     blob: StoredBlob,
 }
 
+/// A form field as given, if it says anything: a blank one is an empty form input and means
+/// the default (control characters are not blank: they are refused where they are read).
+fn given(field: &Option<String>) -> Option<&str> {
+    field.as_deref().filter(|t| !t.trim().is_empty() || t.chars().any(char::is_control))
+}
+
 impl NewAsset {
     fn from_upload(fields: UploadFields, blob: StoredBlob) -> Result<Self> {
         let filename = clean_filename(fields.filename.as_deref().unwrap_or("file"));
-        let title = Name::parse("the title", fields.title.as_deref().unwrap_or(&title_from(&filename)))?;
+        let title = Name::parse("the title", given(&fields.title).unwrap_or(&title_from(&filename)))?;
         let kind = match fields.kind.as_deref() {
             Some(k) => AssetKind::parse(k.trim())?,
             None => {
@@ -186,7 +192,7 @@ impl NewAsset {
             kind,
             metadata: AssetMetadata::from_json_text(fields.metadata.as_deref().unwrap_or(""))?,
             folder: fields.folder.as_deref().map(Folder::parse_optional).transpose()?.flatten(),
-            note: ChangeNote::parse(fields.note.as_deref().unwrap_or("First version"))?,
+            note: ChangeNote::parse(given(&fields.note).unwrap_or("First version"))?,
             content_type: content_type_for(fields.content_type.as_deref(), &filename),
             filename,
             blob,
@@ -340,6 +346,14 @@ impl Core {
             }
             assets::version(&mut c, asset, number).await?.ok_or_else(|| Error::not_found("version"))?
         };
+        if note.is_some_and(|n| n.chars().count() > RESTORE_NOTE_MAX_CHARS || n.chars().any(char::is_control)) {
+            return Err(Error::new(
+                ErrorCode::InvalidNote,
+                format!(
+                    "the restore note must be at most {RESTORE_NOTE_MAX_CHARS} characters, without control characters"
+                ),
+            ));
+        }
         let note = match note.map(str::trim).filter(|n| !n.is_empty()) {
             Some(n) => ChangeNote::parse(&format!("Restored version {number}: {n}"))?,
             None => ChangeNote::parse(&format!("Restored version {number}"))?,

@@ -34,19 +34,15 @@ pub struct PresetBody {
     #[serde(default)]
     pub height: Option<u32>,
     pub fit: Fit,
-    #[serde(default = "jpeg")]
-    pub format: Format,
-    #[serde(default = "quality")]
-    pub quality: u8,
+    /// Absent or null: JPEG.
+    #[serde(default)]
+    pub format: Option<Format>,
+    /// Absent or null: 85.
+    #[serde(default)]
+    pub quality: Option<u8>,
 }
 
-fn jpeg() -> Format {
-    Format::Jpeg
-}
-
-fn quality() -> u8 {
-    85
-}
+const DEFAULT_QUALITY: u8 = 85;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PresetView {
@@ -86,15 +82,16 @@ pub fn spec_of(body: &PresetBody) -> Result<RenditionSpec> {
             format!("width and height must be 1–{} pixels", RenditionSpec::MAX_SIDE),
         ));
     }
-    if !(1..=100).contains(&body.quality) {
+    let quality = body.quality.unwrap_or(DEFAULT_QUALITY);
+    if !(1..=100).contains(&quality) {
         return Err(Error::new(ErrorCode::InvalidPreset, "quality must be 1–100"));
     }
     Ok(RenditionSpec {
         width: body.width,
         height,
         fit: body.fit,
-        format: body.format,
-        quality: body.quality,
+        format: body.format.unwrap_or(Format::Jpeg),
+        quality,
         focal: None,
     })
 }
@@ -117,7 +114,7 @@ fn built_in(name: &str) -> Option<RenditionSpec> {
         height: *height,
         fit: *fit,
         format: Format::Jpeg,
-        quality: 85,
+        quality: DEFAULT_QUALITY,
         focal: None,
     })
 }
@@ -235,7 +232,7 @@ mod tests {
         for bad in ["x", "Instagram", "a b", "thumbnail", "9lives"] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
-        let body = |w, h, q| PresetBody { width: w, height: h, fit: Fit::Cover, format: Format::Jpeg, quality: q };
+        let body = |w, h, q| PresetBody { width: w, height: h, fit: Fit::Cover, format: None, quality: Some(q) };
         assert!(spec_of(&body(1080, Some(1080), 85)).is_ok());
         assert_eq!(spec_of(&body(600, None, 85)).unwrap().height, RenditionSpec::MAX_SIDE);
         assert!(spec_of(&body(0, Some(10), 85)).is_err());

@@ -11,6 +11,15 @@ use crate::{DomainError, ErrorCode};
 /// The longest folder path, in characters.
 pub const MAX_FOLDER_CHARS: usize = 512;
 
+/// What a folder field accepts, as a regular expression for the API document: blank (no
+/// folder), or `/`-separated parts, each with something besides dots and white space, and no
+/// backslash or control character anywhere.
+pub const FOLDER_PATTERN: &str = concat!(
+    r"^([\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*|",
+    r"[^/\\\u0000-\u001F\u007F-\u009F]*[^/\\.\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^/\\\u0000-\u001F\u007F-\u009F]*",
+    r"(/[^/\\\u0000-\u001F\u007F-\u009F]*[^/\\.\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^/\\\u0000-\u001F\u007F-\u009F]*)*)$"
+);
+
 /// A validated folder path such as `campaigns/spring/hero`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
@@ -45,8 +54,8 @@ impl Folder {
             if segment.trim().is_empty() {
                 return Err(invalid(format!("the folder '{s}' has an empty part (a '//' or a '/' at the end)")));
             }
-            if segment == "." || segment == ".." {
-                return Err(invalid(format!("the folder '{s}' must not contain '.' or '..' parts")));
+            if segment.chars().all(|c| c == '.' || c.is_whitespace()) {
+                return Err(invalid(format!("the folder '{s}' must not contain parts of only dots, such as '..'")));
             }
         }
         Ok(Folder(s.to_string()))
@@ -54,7 +63,7 @@ impl Folder {
 
     /// Like `parse`, with empty or blank text meaning "no folder" (form fields, query strings).
     pub fn parse_optional(s: &str) -> Result<Option<Self>, DomainError> {
-        if s.trim().is_empty() {
+        if s.chars().all(|c| c.is_whitespace() && !c.is_control()) {
             Ok(None)
         } else {
             Self::parse(s).map(Some)
@@ -102,7 +111,7 @@ mod tests {
 
     #[test]
     fn relative_slash_separated_paths_are_folders() {
-        for ok in ["a", "campaigns/spring 2026/hero", "été/ünïcode", "a.b/c..d", " padded /x"] {
+        for ok in ["a", "campaigns/spring 2026/hero", "été/ünïcode", "a.b/c..d", " padded /x", ".hidden"] {
             assert_eq!(Folder::parse(ok).unwrap().as_str(), ok);
         }
         assert_eq!(Folder::parse(&"x".repeat(MAX_FOLDER_CHARS)).unwrap().as_str().len(), MAX_FOLDER_CHARS);
@@ -111,14 +120,27 @@ mod tests {
     #[test]
     fn bad_folders_are_refused_with_a_reason() {
         let too_long = "x".repeat(MAX_FOLDER_CHARS + 1);
-        for bad in
-            ["", "/abs", "a//b", "a/", "a/ /b", "..", "a/../b", "./a", "a/.", "a\\b", "a\nb", "a\u{0}b", &too_long]
-        {
+        for bad in [
+            "", "/abs", "a//b", "a/", "a/ /b", "..", "a/../b", "./a", "a/.", "...", ". .", "a\\b", "a\nb", "a\u{0}b",
+            &too_long,
+        ] {
             let e = Folder::parse(bad).unwrap_err();
             assert_eq!(e.code(), "invalid_folder", "{bad:?}");
         }
         assert_eq!(Folder::parse_optional("  ").unwrap(), None);
         assert!(Folder::parse_optional("a/").is_err());
+        assert!(Folder::parse_optional("\t").is_err(), "a control character is refused, not read as blank");
+    }
+
+    #[test]
+    fn the_documented_pattern_agrees_with_the_parser() {
+        let pattern = regex::Regex::new(FOLDER_PATTERN).unwrap();
+        for s in [
+            "", " ", "\u{3000}", "\t", "a", "a/b", " a /b", "a.b/c..d", "...", ". .", "a/..", "./a", "/a", "a/",
+            "a//b", "a\\b", "a\u{85}b", "é/ü", "a/ /b", "x\u{a0}",
+        ] {
+            assert_eq!(pattern.is_match(s), Folder::parse_optional(s).is_ok(), "{s:?}");
+        }
     }
 
     #[test]

@@ -8,6 +8,8 @@ pub mod error_code;
 pub mod folder;
 pub mod id;
 pub mod metadata;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod page;
 pub mod review;
 pub mod role;

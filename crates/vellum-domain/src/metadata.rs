@@ -10,12 +10,16 @@ use crate::{DomainError, Timestamp};
 /// anything free-form goes under `custom`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct AssetMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::language))]
     pub language: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::locale))]
     pub locale: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::channels))]
     pub channels: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distribution_start: Option<Timestamp>,
@@ -39,6 +43,15 @@ struct Raw {
 }
 
 const MAX_CUSTOM_BYTES: usize = 16 * 1024;
+
+/// The longest channel name, in characters.
+pub const CHANNEL_MAX_CHARS: usize = 64;
+
+/// What a language may be, as a regular expression for the API document.
+pub const LANGUAGE_PATTERN: &str = "^[A-Za-z]{2,3}$";
+
+/// What a locale may be, as a regular expression for the API document.
+pub const LOCALE_PATTERN: &str = "^[A-Za-z]{2,3}[-_]([A-Za-z]{2}|[0-9]{3})$";
 
 fn invalid(message: impl Into<String>) -> DomainError {
     DomainError::invalid(ErrorCode::InvalidMetadata, message)
@@ -84,10 +97,7 @@ impl AssetMetadata {
         let raw: Raw = serde_json::from_value(value).map_err(|e| invalid(format!("metadata: {e}")))?;
         let mut channels = Vec::new();
         for c in raw.channels {
-            let c = c.trim().to_string();
-            if c.is_empty() || c.len() > 64 {
-                return Err(invalid("each channel must be 1–64 characters"));
-            }
+            let c = crate::validate::bounded(ErrorCode::InvalidMetadata, "each channel", &c, CHANNEL_MAX_CHARS)?;
             if !channels.contains(&c) {
                 channels.push(c);
             }

@@ -34,16 +34,38 @@ text_newtype!(Slug);
 text_newtype!(Name);
 text_newtype!(ChangeNote);
 
-fn bounded(code: ErrorCode, what: &str, s: &str, max: usize) -> Result<String, DomainError> {
+/// What [`Name`] and [`ChangeNote`] accept, as a regular expression for the API document
+/// (the same in Rust, Python and ECMAScript syntax): no control character anywhere, and at
+/// least one character that is not white space.
+pub const TEXT_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u001F\u007F-\u009F]*$";
+
+/// Text that may be blank but holds no control character, as a regular expression.
+pub const NO_CONTROL_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*$";
+
+/// The longest note a restore may add to its "Restored version N" note, in characters.
+pub const RESTORE_NOTE_MAX_CHARS: usize = 3900;
+
+/// What [`Slug`] accepts, as a regular expression.
+pub const SLUG_PATTERN: &str = "^[a-z][a-z0-9-]{0,46}[a-z0-9]$";
+
+/// The longest [`Name`], in characters.
+pub const NAME_MAX_CHARS: usize = 200;
+
+/// The longest [`ChangeNote`], in characters.
+pub const NOTE_MAX_CHARS: usize = 4000;
+
+/// Text as sent, bounded and free of control characters, then trimmed. The limits apply to
+/// the text as sent so that they read the same in the API document as here.
+pub(crate) fn bounded(code: ErrorCode, what: &str, s: &str, max: usize) -> Result<String, DomainError> {
+    if s.chars().count() > max {
+        return Err(DomainError::invalid(code, format!("{what} must be at most {max} characters")));
+    }
+    if s.chars().any(|c| c.is_control()) {
+        return Err(DomainError::invalid(code, format!("{what} must not contain control characters")));
+    }
     let t = s.trim();
     if t.is_empty() {
         return Err(DomainError::invalid(code, format!("{what} must not be empty")));
-    }
-    if t.chars().count() > max {
-        return Err(DomainError::invalid(code, format!("{what} must be at most {max} characters")));
-    }
-    if t.chars().any(|c| c.is_control()) {
-        return Err(DomainError::invalid(code, format!("{what} must not contain control characters")));
     }
     Ok(t.to_string())
 }
@@ -92,14 +114,14 @@ impl Slug {
 impl Name {
     /// A human-facing name or title (workspace, group, workflow, asset title, stage).
     pub fn parse(what: &str, s: &str) -> Result<Self, DomainError> {
-        bounded(ErrorCode::InvalidName, what, s, 200).map(Name)
+        bounded(ErrorCode::InvalidName, what, s, NAME_MAX_CHARS).map(Name)
     }
 }
 
 impl ChangeNote {
     /// Every version says what changed; an empty note is refused.
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        bounded(ErrorCode::InvalidNote, "the change note", s, 4000).map(ChangeNote)
+        bounded(ErrorCode::InvalidNote, "the change note", s, NOTE_MAX_CHARS).map(ChangeNote)
     }
 }
 
@@ -197,6 +219,39 @@ mod tests {
     fn change_notes_must_say_something() {
         assert_eq!(ChangeNote::parse("   ").unwrap_err().code(), "invalid_note");
         assert_eq!(ChangeNote::parse(" new logo ").unwrap().as_str(), "new logo");
+    }
+
+    /// The patterns in the API document say exactly what the parsers accept, so a client
+    /// that validates against the document is neither stricter nor looser than the server.
+    #[test]
+    fn the_documented_patterns_agree_with_the_parsers() {
+        let text = regex::Regex::new(TEXT_PATTERN).unwrap();
+        for s in [
+            "Spring campaign",
+            " padded ",
+            "x",
+            "\u{a0}x",
+            "é",
+            "😀",
+            "",
+            " ",
+            "\u{a0}",
+            "\u{3000}\u{2009}",
+            "a\tb",
+            "a\nb",
+            "\u{85}",
+            "x\u{7f}",
+            "\u{feff}",
+            "\u{200b}",
+            "\u{1c}",
+        ] {
+            assert_eq!(text.is_match(s), Name::parse("the name", s).is_ok(), "{s:?}");
+        }
+        let slug = regex::Regex::new(SLUG_PATTERN).unwrap();
+        for s in ["acme-bank", "ab", "a1", "a", "A", "1a", "a-", "a_b", "acme-bank-", &"a".repeat(48), &"a".repeat(49)]
+        {
+            assert_eq!(slug.is_match(s), Slug::parse(s).is_ok(), "{s:?}");
+        }
     }
 
     #[test]

@@ -36,13 +36,30 @@ impl utoipa::ToSchema for ApproverRef {}
 
 /// When a stage is complete: every approver, any one approver, or at least `n`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     All,
     Any,
     Quorum(u32),
 }
+
+/// `"all"`, `"any"` or `{"quorum": n}` with n ≥ 1.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Rule {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Type};
+        let word = ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["all", "any"]));
+        let count = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(u32::MAX));
+        let quorum = ObjectBuilder::new()
+            .property("quorum", count)
+            .required("quorum")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        OneOfBuilder::new().item(word).item(quorum).into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Rule {}
 
 /// Whether a stage waits for the stage before it or runs beside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -58,12 +75,16 @@ pub enum StartMode {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StageSpec {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::name))]
     pub name: String,
+    /// Distinct users and groups.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
     pub approvers: Vec<ApproverRef>,
     pub rule: Rule,
     #[serde(default)]
     pub start: StartMode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 8760))]
     pub due_in_hours: Option<u32>,
 }
 
@@ -72,7 +93,10 @@ pub struct StageSpec {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WorkflowSpec {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::name))]
     pub name: String,
+    /// Stage names are unique within a workflow; the first stage cannot start `with_previous`.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 20))]
     pub stages: Vec<StageSpec>,
 }
 

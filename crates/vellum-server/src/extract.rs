@@ -51,7 +51,7 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
 /// Parses a JSON body, naming where it fails. Every body this API takes is an object: an
 /// array is refused rather than read field by field in order, as serde would otherwise do.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::new(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}"))
             .with("details", serde_json::json!({"line": e.line(), "column": e.column()}))
     })?;
@@ -59,11 +59,31 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         return Err(ApiError::new(ErrorCode::InvalidBody, "the body must be a JSON object")
             .with("path", serde_json::json!(".")));
     }
+    whole_numbers_as_integers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let at = if path == "." { "the body".to_string() } else { format!("'{path}'") };
         ApiError::new(ErrorCode::InvalidBody, format!("{at}: {}", e.into_inner())).with("path", serde_json::json!(path))
     })
+}
+
+/// JSON has one number type and JSON Schema calls `3.0` an integer, so a client may send a
+/// count or a version as `3.0`; integer fields read it as 3. Numbers with a fraction, or
+/// outside the 64-bit range, stay as they are and are refused where an integer is expected.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            let Some(f) = n.as_f64() else { return };
+            // Both bounds are exact powers of two, so the comparison is exact.
+            let whole = f.fract() == 0.0 && f >= -(2f64.powi(63)) && f < 2f64.powi(64);
+            if whole {
+                *value = if f < 0.0 { serde_json::json!(f as i64) } else { serde_json::json!(f as u64) };
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
 }
 
 /// Query parameters read in our terms: one that cannot be read is `400 invalid_query`, naming
@@ -156,4 +176,25 @@ pub fn path_id(s: &str, what: &str) -> Result<Id, ApiError> {
 /// Parses a version number from a path segment.
 pub fn path_version(s: &str) -> Result<u32, ApiError> {
     s.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::not_found("version"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Counted {
+        n: u32,
+        at: Vec<i64>,
+        ratio: f64,
+    }
+
+    #[test]
+    fn whole_floats_read_as_integers_and_fractions_do_not() {
+        let c: Counted = parse_json(br#"{"n": 3.0, "at": [-2.0, 1e3], "ratio": 0.5}"#).unwrap();
+        assert_eq!((c.n, c.at, c.ratio), (3, vec![-2, 1000], 0.5));
+        let e = parse_json::<Counted>(br#"{"n": 3.5, "at": [], "ratio": 1}"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidBody);
+        assert!(parse_json::<Counted>(br#"{"n": 1e300, "at": [], "ratio": 1}"#).is_err());
+    }
 }

@@ -151,8 +151,17 @@ async fn read_parts(
                 let name = name.to_string();
                 kept.push((name, text(field).await?));
             }
-            // Unknown parts are drained and ignored, like unknown form fields in a browser.
-            _ => drop(text(field).await),
+            // A page's form carries buttons and inputs of its own: ignored. An API client
+            // (no CSRF token: it uses a bearer token) named a part we do not know: refused,
+            // as unknown JSON fields are.
+            _ if expect_csrf.is_some() => drop(text(field).await),
+            other => {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidBody,
+                    format!("unknown part '{other}': send file, title, kind, metadata, note and folder"),
+                )
+                .with("path", serde_json::json!(other)))
+            }
         }
     }
     Ok(())

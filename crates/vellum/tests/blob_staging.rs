@@ -173,7 +173,7 @@ fn refused_uploads_leave_no_file_and_gc_reclaims_planted_orphans() {
     let refusals: [(&str, &str, &[u8]); 4] = [
         ("kind", "poster", b"unknown kind"),
         ("metadata", "{oops", b"bad metadata"),
-        ("title", " ", b"empty title"),
+        ("title", "bell\u{7}", b"a title with a control character"),
         ("kind", "poster", b"a good upload"),
     ];
     for (field, value, bytes) in refusals {

@@ -25,7 +25,7 @@ use crate::{
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
-    #[schema(min_length = 1, max_length = 200, example = "CI upload")]
+    #[schema(schema_with = vellum_domain::openapi::name)]
     name: String,
     /// When the token stops working (must be in the future); null or absent: never.
     expires_at: Option<Timestamp>,
@@ -64,7 +64,7 @@ pub async fn revoke_token(State(s): State<AppState>, a: Authed, Path(id): Path<S
 pub struct NewUser {
     #[schema(example = "ann@example.com", max_length = 320)]
     email: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = vellum_domain::openapi::name)]
     name: String,
     /// At least 12 characters and hard to guess.
     #[schema(min_length = 12, max_length = 1024)]

@@ -23,36 +23,38 @@ use crate::{
     upload, AppState,
 };
 
-/// A new asset: its file and fields, as `multipart/form-data`.
-#[derive(ToSchema)]
+/// A new asset: its file and fields, as `multipart/form-data`. Other parts are refused.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     /// The file (exactly one).
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// Default: the file's name.
-    #[schema(max_length = 200)]
+    /// Absent or blank: the file's name.
+    #[schema(schema_with = vellum_domain::openapi::title_field)]
     title: Option<String>,
     kind: AssetKind,
-    /// Metadata as a JSON object (`language`, `locale`, `channels`, `distribution_start`,
-    /// `distribution_end`, `custom`).
-    metadata: Option<String>,
-    /// The change note of version 1 (default "First version").
-    #[schema(max_length = 4000)]
+    /// Metadata, as JSON text in its part.
+    #[schema(nullable = false)]
+    metadata: Option<AssetMetadata>,
+    /// The change note of version 1; absent or blank: "First version".
+    #[schema(schema_with = vellum_domain::openapi::note_field)]
     note: Option<String>,
-    /// Where it sits in the library's folder tree (`campaigns/spring`).
-    #[schema(max_length = 512)]
+    /// Where it sits in the library's folder tree (`campaigns/spring`); absent or blank: the top.
+    #[schema(schema_with = vellum_domain::openapi::folder_field)]
     folder: Option<String>,
 }
 
 /// A new version: its file and change note, as `multipart/form-data`.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct VersionForm {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     /// What changed (required).
-    #[schema(min_length = 1, max_length = 4000)]
+    #[schema(schema_with = vellum_domain::openapi::note)]
     note: String,
 }
 
@@ -123,10 +125,11 @@ pub async fn get(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -
 }
 
 /// An edit of an asset: its title and metadata.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct AssetPatchBody {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = vellum_domain::openapi::optional_name)]
     title: Option<String>,
     metadata: Option<AssetMetadata>,
 }
@@ -218,7 +221,8 @@ pub async fn download(
 #[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RestoreBody {
-    #[schema(max_length = 3900)]
+    /// Added to "Restored version N: "; blank or null adds nothing.
+    #[schema(schema_with = vellum_domain::openapi::restore_note)]
     note: Option<String>,
 }
 
@@ -233,12 +237,10 @@ pub async fn restore(
     Path((id, n)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    // The body is optional: an empty one restores with the default note.
-    let note = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        crate::extract::parse_json::<RestoreBody>(&body)?.note
-    };
+    // The body is optional: an empty one, or `null`, restores with the default note.
+    let text = body.trim_ascii();
+    let note =
+        if text.is_empty() || text == b"null" { None } else { crate::extract::parse_json::<RestoreBody>(&body)?.note };
     let v = s.core.restore_version(&a.actor, path_id(&id, "asset")?, path_version(&n)?, note.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(VersionView::from(v))).into_response())
 }

@@ -22,7 +22,7 @@ use crate::{
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupPatchBody {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = vellum_domain::openapi::optional_name)]
     name: Option<String>,
     #[serde(default)]
     add: Vec<Uuid>,

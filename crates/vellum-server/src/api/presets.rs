@@ -38,13 +38,15 @@ pub async fn get(
 }
 
 /// A preset's box, fit, format and quality.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
+#[schema(as = PresetBody)]
 pub struct PresetBodyDoc {
     #[schema(minimum = 1, maximum = 16384)]
     width: u32,
-    /// 0 with `contain`: keep the image's proportions.
-    #[schema(minimum = 0, maximum = 16384)]
+    /// Absent or null: as tall as the picture needs (with `contain`).
+    #[schema(minimum = 1, maximum = 16384)]
     height: Option<u32>,
     fit: FitView,
     format: Option<FormatView>,
@@ -55,7 +57,7 @@ pub struct PresetBodyDoc {
 /// Defines or changes a channel preset (owners and admins).
 #[utoipa::path(put, path = "/workspaces/{ws}/presets/{name}", tag = "presets", operation_id = "put_preset",
     params(("ws" = String, Path, description = "Workspace id or slug"),
-        ("name" = String, Path, description = "2–48 lower-case letters, digits, `_` and `-`")),
+        ("name" = String, Path, pattern = "^[a-z][a-z0-9_-]{1,47}$", description = "2–48 lower-case letters, digits, `_` and `-`, starting with a letter")),
     request_body = PresetBodyDoc, responses((status = 200, description = "The preset", body = PresetView)))]
 pub async fn put(
     State(s): State<AppState>,

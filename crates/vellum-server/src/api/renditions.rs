@@ -71,7 +71,7 @@ pub async fn get(
     params(("id" = Uuid, Path, description = "The asset"), ("n" = u32, Path, minimum = 1, description = "The version number"),
         ("k" = u32, Path, minimum = 1, description = "The page, from 1")),
     responses(
-        (status = 200, description = "The page", content((inline(BinaryFile) = "image/jpeg"), (inline(BinaryFile) = "*/*"))),
+        (status = 200, description = "The page, a JPEG image", content((inline(BinaryFile) = "image/jpeg"), (inline(BinaryFile) = "application/octet-stream"))),
         (status = 202, description = "Being made; try again after Retry-After seconds", body = Pending),
         (status = 304, description = "Not modified (If-None-Match)"),
     ))]

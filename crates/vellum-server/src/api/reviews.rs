@@ -75,7 +75,7 @@ pub async fn get(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     /// The version under review: a decision is bound to it.
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 4294967295_u32)]
     version: u32,
     /// Read as text so an unknown decision is `invalid_decision`.
     #[schema(value_type = Verdict)]

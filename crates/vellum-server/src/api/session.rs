@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use vellum_domain::ErrorCode;
 
-use super::views::{MeView, SessionCreated, UserView, WorkspaceView};
+use super::views::{ErrorBody, MeView, SessionCreated, UserView, WorkspaceView};
 use crate::{
     auth::{clear_cookie, cookie, session_cookie, Authed, SESSION_COOKIE},
     error::{ApiError, ApiResult},
@@ -119,7 +119,8 @@ pub struct PasswordReset {
 
 /// Sets a new password with a one-time reset link's secret; every session of the user ends.
 #[utoipa::path(post, path = "/password-reset", tag = "session", operation_id = "reset_password",
-    request_body = PasswordReset, responses((status = 204, description = "The new password is set")), security(()))]
+    request_body = PasswordReset, security(()), responses((status = 204, description = "The new password is set"),
+        (status = 404, description = "No such link, or it was used or has expired", body = ErrorBody)))]
 pub async fn reset_password(
     State(s): State<AppState>,
     RequestOrigin(origin): RequestOrigin,

@@ -26,10 +26,10 @@ use crate::{
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWorkspace {
-    #[schema(min_length = 1, max_length = 200, example = "Acme Bank")]
+    #[schema(schema_with = vellum_domain::openapi::name)]
     name: String,
     /// 2–64 lower-case letters, digits and dashes.
-    #[schema(min_length = 2, max_length = 64, pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$", example = "acme-bank")]
+    #[schema(schema_with = vellum_domain::openapi::slug)]
     slug: String,
 }
 
@@ -66,7 +66,7 @@ pub async fn get(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) -
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkspacePatchBody {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = vellum_domain::openapi::optional_name)]
     name: Option<String>,
     keep_gps: Option<bool>,
 }
@@ -137,7 +137,7 @@ pub async fn remove_member(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewGroup {
-    #[schema(min_length = 1, max_length = 200, example = "Legal")]
+    #[schema(schema_with = vellum_domain::openapi::name)]
     name: String,
     #[serde(default)]
     members: Vec<Uuid>,

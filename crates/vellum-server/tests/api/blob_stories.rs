@@ -143,9 +143,9 @@ async fn rejected_uploads_leave_no_orphan_blobs(app: &TestApp) {
             "invalid_body",
         ),
         (
-            "an empty title",
+            "a title with a control character",
             assets.into(),
-            form(&[("kind", None, b"visual"), ("title", None, b"   "), ("file", Some("a.png"), &f8)]),
+            form(&[("kind", None, b"visual"), ("title", None, b"a\x07b"), ("file", Some("a.png"), &f8)]),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_name",
         ),
@@ -163,8 +163,19 @@ async fn rejected_uploads_leave_no_orphan_blobs(app: &TestApp) {
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_kind",
         ),
+        (
+            "a part the API does not know",
+            assets.into(),
+            form(&[
+                ("kind", None, b"visual"),
+                ("file", Some("a.png"), b"an unknown part follows"),
+                ("colour", None, b"red"),
+            ]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
     ];
-    assert_eq!(cases.len(), 12);
+    assert_eq!(cases.len(), 13);
     for (what, path, body, status, code) in cases {
         let r = post_form(app, &path, &creator, body).await;
         assert_eq!(r.status, status, "{what}: {:?}", r.json());
@@ -175,6 +186,20 @@ async fn rejected_uploads_leave_no_orphan_blobs(app: &TestApp) {
     }
     let v1 = app.get(&format!("/api/v1/assets/{kept_id}/versions/1/file"), &creator).await;
     assert_eq!(v1.body, b"content a version uses", "the refusal kept bytes a version uses");
+
+    // Blank fields are empty form inputs: the defaults, not errors.
+    let blank = form(&[
+        ("kind", None, b"visual"),
+        ("title", None, b"  "),
+        ("note", None, b""),
+        ("folder", None, b" "),
+        ("file", Some("spring-hero.png"), b"blank fields"),
+    ]);
+    let r = post_form(app, assets, &creator, blank).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
+    assert_eq!((r.json()["title"].as_str(), r.json()["folder"].as_str()), (Some("spring-hero"), None));
+    let v = app.get(&format!("/api/v1/assets/{}/versions/1", r.json()["id"].as_str().unwrap()), &creator).await;
+    assert_eq!(v.json()["note"], "First version");
 }
 
 /// The nightly collection, stepped by hand: old orphans and abandoned staged writes go;

@@ -123,6 +123,12 @@ async fn upload_versions_download_and_restore(app: &TestApp) {
         )
         .await;
     assert_eq!(no_body.status, StatusCode::CREATED);
+    let null_body = app.post(&format!("/api/v1/assets/{id}/versions/1/restore"), Some(&creator), json!(null)).await;
+    assert_eq!(null_body.status, StatusCode::CREATED, "a null body is no body");
+    assert_eq!(null_body.json()["note"], "Restored version 1");
+    let long = json!({"note": "x".repeat(3901)});
+    let r = app.post(&format!("/api/v1/assets/{id}/versions/1/restore"), Some(&creator), long).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_note".to_string()));
     assert_eq!(
         app.post(&format!("/api/v1/assets/{id}/versions/99/restore"), Some(&creator), json!({})).await.status,
         StatusCode::NOT_FOUND

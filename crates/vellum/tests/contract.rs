@@ -1,0 +1,302 @@
+//! The API contract checked from outside, against a live `vellum serve` on each database:
+//! schemathesis (every check, a fixed seed, a bounded number of examples) must find nothing,
+//! and a Python client generated from the document must upload, download and list.
+//!
+//! The Python tools are pinned and installed by the test install step into `.tools/python`
+//! (or `VELLUM_PYTHON_TOOLS`); in CI a missing tool fails the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use serde_json::json;
+use support::{admin_token, json_request, request, upload, Server};
+
+/// Examples per operation and phase: enough to reach every rule, small enough for CI.
+const MAX_EXAMPLES: u32 = 25;
+
+/// Where the pinned Python tools live, if they are installed.
+fn python_tools() -> Option<PathBuf> {
+    let dir = std::env::var_os("VELLUM_PYTHON_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/python"));
+    dir.join("bin/st").is_file().then_some(dir)
+}
+
+fn tools_or_skip() -> Option<PathBuf> {
+    let tools = python_tools();
+    if tools.is_none() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "schemathesis and openapi-python-client are required in CI: run the test install step (./vellum.sh test)"
+        );
+        eprintln!("skipping: the Python tools are not installed in .tools/python");
+    }
+    tools
+}
+
+/// A small real PNG, made by ffmpeg.
+fn png(dir: &Path) -> Vec<u8> {
+    let out = dir.join("seed.png");
+    let ok = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48", "-frames:v", "1", "-y"])
+        .arg(&out)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "ffmpeg is required to make the seed image");
+    std::fs::read(out).unwrap()
+}
+
+/// What the seeded workspace holds, by the ids the operations take.
+struct Seeded {
+    asset: String,
+    review: String,
+    workflow: String,
+    group: String,
+    user: String,
+}
+
+fn ok(reply: Option<support::Reply>, status: u16, what: &str) -> serde_json::Value {
+    let reply = reply.unwrap_or_else(|| panic!("{what}: no answer"));
+    assert_eq!(reply.status, status, "{what}: {}", String::from_utf8_lossy(&reply.body));
+    reply.json()
+}
+
+/// A workspace `wk` with an image asset, a second member, a group, a workflow the admin
+/// approves in, a review in progress and a preset: every kind of thing a path can name.
+fn seed(addr: &str, token: &str, dir: &Path) -> Seeded {
+    let post = |path: &str, body: serde_json::Value| json_request(addr, "POST", path, token, body);
+    ok(post("/api/v1/workspaces", json!({"name": "Contract", "slug": "wk"})), 201, "workspace");
+    let me = ok(json_request(addr, "GET", "/api/v1/me", token, json!(null)), 200, "me");
+    let admin = me["user"]["id"].as_str().or(me["id"].as_str()).expect("my id").to_string();
+    let user = ok(
+        post(
+            "/api/v1/users",
+            json!({"email": "rita@example.com", "name": "Rita Reviewer", "password": "plum-harbour-violin-42"}),
+        ),
+        201,
+        "user",
+    );
+    let user = user["id"].as_str().expect("user id").to_string();
+    let path = format!("/api/v1/workspaces/wk/members/{user}");
+    ok(json_request(addr, "PUT", &path, token, json!({"role": "reviewer"})), 200, "member");
+    let group = ok(post("/api/v1/workspaces/wk/groups", json!({"name": "Legal", "members": [user]})), 201, "group");
+    let workflow = ok(
+        post(
+            "/api/v1/workspaces/wk/workflows",
+            json!({"name": "Standard", "stages": [
+                {"name": "Brand", "approvers": [{"user": admin}], "rule": "all"},
+                {"name": "Legal", "approvers": [{"group": group["id"]}], "rule": "any"}
+            ]}),
+        ),
+        201,
+        "workflow",
+    );
+    let asset = ok(
+        upload(
+            addr,
+            "/api/v1/workspaces/wk/assets",
+            token,
+            &[("kind", "visual"), ("title", "Hero")],
+            "hero.png",
+            &png(dir),
+        ),
+        201,
+        "upload",
+    );
+    let asset = asset["id"].as_str().expect("asset id").to_string();
+    let review =
+        ok(post(&format!("/api/v1/assets/{asset}/reviews"), json!({"workflow_id": workflow["id"]})), 201, "review");
+    let preset = json!({"width": 300, "height": 200, "fit": "cover"});
+    ok(json_request(addr, "PUT", "/api/v1/workspaces/wk/presets/banner", token, preset), 200, "preset");
+    Seeded {
+        asset,
+        review: review["id"].as_str().expect("review id").to_string(),
+        workflow: workflow["id"].as_str().expect("workflow id").to_string(),
+        group: group["id"].as_str().expect("group id").to_string(),
+        user,
+    }
+}
+
+/// The schemathesis configuration: the server, the token, and which seeded thing each path
+/// names. Where a request that fits the document can still be refused by a rule a JSON
+/// Schema cannot state, that operation also expects 422 from valid data, with the rule said.
+fn config(addr: &str, token: &str, s: &Seeded) -> String {
+    format!(
+        r#"
+base-url = "http://{addr}"
+seed = 1
+headers = {{ Authorization = "Bearer {token}" }}
+suppress-health-check = ["too_slow", "filter_too_much", "data_too_large"]
+generation.max-examples = {MAX_EXAMPLES}
+generation.deterministic = true
+
+[parameters]
+"path.ws" = "wk"
+
+[[operations]]
+include-path-regex = "^/api/v1/assets/"
+parameters = {{ "path.id" = "{asset}", "path.n" = 1, "path.k" = 1, "path.name" = "thumbnail" }}
+
+[[operations]]
+include-path-regex = "^/api/v1/reviews/"
+parameters = {{ "path.id" = "{review}" }}
+
+[[operations]]
+include-path-regex = "^/api/v1/workflows/"
+parameters = {{ "path.id" = "{workflow}" }}
+
+[[operations]]
+include-path-regex = "^/api/v1/groups/"
+parameters = {{ "path.id" = "{group}" }}
+
+[[operations]]
+include-path-regex = "^/api/v1/users/"
+parameters = {{ "path.id" = "{user}" }}
+
+[[operations]]
+include-path-regex = "/members/"
+parameters = {{ "path.user_id" = "{user}" }}
+
+[[operations]]
+include-path-regex = "/presets/"
+parameters = {{ "path.name" = "banner" }}
+
+# The expiry must lie in the future: a date in the past fits the schema.
+[[operations]]
+include-operation-id = "create_token"
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 409, 422, 429, "5XX"]
+
+# Passwords must be hard to guess (zxcvbn), which no pattern states.
+[[operations]]
+include-operation-id = ["create_user", "reset_password"]
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
+
+# The current password must be the caller's.
+[[operations]]
+include-operation-id = "change_password"
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 422, 429, "5XX"]
+
+# Stage rules across fields: approvers must be members, the first stage cannot start with
+# a previous one, a quorum cannot exceed the named users, stage names are unique.
+[[operations]]
+include-operation-id = ["create_workflow", "update_workflow"]
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
+
+# A cursor must be one the list gave out: a made-up one fits the pattern.
+[[operations]]
+include-operation-id-regex = "^list_"
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
+
+# Group members must be members of the workspace.
+[[operations]]
+include-operation-id = ["create_group", "update_group"]
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
+
+# A new version restarts the review in progress, whose stages must still have approvers
+# (the run removes the seeded group's only member).
+[[operations]]
+include-operation-id = ["upload_version", "restore_version"]
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
+
+# Every multipart field is text: the "integer" 42 sent as a title is the title "42", which
+# the negative check counts as a schema violation. Wrong kinds, unknown parts and bad
+# metadata in uploads are covered by the API's own tests.
+[[operations]]
+include-operation-id = ["upload_asset", "upload_version"]
+checks.negative_data_rejection.enabled = false
+
+# The distribution window must end after it starts.
+[[operations]]
+include-operation-id = "update_asset"
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 409, 422, 429, "5XX"]
+"#,
+        asset = s.asset,
+        review = s.review,
+        workflow = s.workflow,
+        group = s.group,
+        user = s.user,
+    )
+}
+
+fn run_schemathesis(tools: &Path, addr: &str, token: &str, seeded: &Seeded, dir: &Path) {
+    let config_file = dir.join("schemathesis.toml");
+    std::fs::write(&config_file, config(addr, token, seeded)).unwrap();
+    let out = Command::new(tools.join("bin/st"))
+        .arg("--config-file")
+        .arg(&config_file)
+        // Every check is on by default (response times are not checked: timings never
+        // decide a test); the few exceptions are per operation in the configuration, which a
+        // `--checks all` on the command line would override.
+        .args(["run", &format!("http://{addr}/api/v1/openapi.json"), "--no-color"])
+        .current_dir(dir)
+        .output()
+        .expect("run schemathesis");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "schemathesis found failures:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Generates a Python client from the served document and runs the client story with it.
+fn run_generated_client(tools: &Path, addr: &str, token: &str, dir: &Path) {
+    let doc = request(addr, "GET", "/api/v1/openapi.json", &[], b"").expect("document");
+    assert_eq!(doc.status, 200);
+    let doc_file = dir.join("openapi.json");
+    std::fs::write(&doc_file, &doc.body).unwrap();
+    let out = Command::new(tools.join("bin/openapi-python-client"))
+        .args(["generate", "--meta", "none", "--output-path"])
+        .arg(dir.join("vellum_client"))
+        .arg("--path")
+        .arg(&doc_file)
+        .output()
+        .expect("run openapi-python-client");
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the client generator failed:\n{said}");
+    assert!(!said.contains("WARNING"), "the client generator left parts out:\n{said}");
+    let story = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/contract/client_story.py");
+    let out = Command::new(tools.join("bin/python"))
+        .arg(story)
+        .args([&format!("http://{addr}"), token])
+        .env("PYTHONPATH", dir)
+        .output()
+        .expect("run the client story");
+    assert!(
+        out.status.success(),
+        "the generated client's story failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn story(tools: &Path, db: Option<&str>) {
+    let dir = tempfile::tempdir().unwrap();
+    let extra: Vec<&str> = db.map(|u| vec!["--database-url", u]).unwrap_or_default();
+    let server = Server::start(&dir.path().join("data"), &extra);
+    let token = admin_token(&server.addr);
+    let seeded = seed(&server.addr, &token, dir.path());
+    run_generated_client(tools, &server.addr, &token, dir.path());
+    run_schemathesis(tools, &server.addr, &token, &seeded, dir.path());
+}
+
+#[test]
+fn the_contract_holds_on_sqlite() {
+    if let Some(tools) = tools_or_skip() {
+        story(&tools, None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contract_holds_on_postgres() {
+    let Some(tools) = tools_or_skip() else { return };
+    match vellum_store::testing::TempPostgres::fresh().await {
+        Ok(db) => {
+            let url = db.url().to_string();
+            tokio::task::spawn_blocking(move || story(&tools, Some(&url))).await.unwrap();
+        }
+        Err(e) if !vellum_store::testing::in_ci() => eprintln!("skipping the PostgreSQL run: {e}"),
+        Err(e) => panic!("PostgreSQL is required in CI: {e}"),
+    }
+}
