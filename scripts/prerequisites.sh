@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# What Vellum needs on a Debian machine, kept in one place: `./vellum.sh serve` installs the
+# run-time set, `./vellum.sh test` (and so `.ci/run`) the run-time and the test-only sets.
+# Sourced, not run: it defines functions and changes nothing until one is called.
+
+# Installs the Debian packages whose commands are missing. Arguments are `command:package…`
+# pairs; a package list may name several packages, separated by commas.
+apt_for_missing() {
+  local missing=() pair cmd pkgs
+  for pair in "$@"; do
+    cmd="${pair%%:*}"
+    pkgs="${pair#*:}"
+    command -v "$cmd" >/dev/null 2>&1 || missing+=(${pkgs//,/ })
+  done
+  ((${#missing[@]})) || return 0
+  echo "vellum: installing ${missing[*]}" >&2
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# To build (the JPEG codec builds its bundled libjpeg-turbo) and to process every format
+# (`vellum serve` logs the formats it cannot process when one of these is missing).
+install_run_prerequisites() {
+  command -v cargo >/dev/null 2>&1 || {
+    echo "vellum: cargo is missing; install Rust from https://rustup.rs first" >&2
+    return 1
+  }
+  apt_for_missing \
+    cc:gcc,libc6-dev \
+    cmake:cmake \
+    nasm:nasm \
+    ffmpeg:ffmpeg \
+    ffprobe:ffmpeg \
+    pdfinfo:poppler-utils \
+    pdftoppm:poppler-utils \
+    gs:ghostscript \
+    rsvg-convert:librsvg2-bin \
+    heif-convert:libheif-examples \
+    soffice:libreoffice-writer-nogui,libreoffice-impress-nogui,libreoffice-calc-nogui \
+    prlimit:util-linux \
+    bwrap:bubblewrap
+}
+
+# Pinned versions of the Python tools that check the API contract from outside.
+SCHEMATHESIS_VERSION=4.32.5
+OPENAPI_PYTHON_CLIENT_VERSION=0.29.0
+
+# The test oracles, benchmark baselines, browser and contract tools, and the local PostgreSQL.
+install_test_prerequisites() {
+  apt_for_missing \
+    chromium:chromium \
+    psql:postgresql-client \
+    pg_isready:postgresql-client \
+    exiftool:libimage-exiftool-perl \
+    vipsthumbnail:libvips-tools \
+    python3:python3,python3-venv
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_for_missing node:nodejs npm:npm
+
+  install_python_tools
+  if [ -f tests/browser/package.json ]; then
+    npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+  fi
+  start_postgres
+}
+
+# schemathesis and openapi-python-client in `.tools/python`, where the contract test looks.
+install_python_tools() {
+  local venv=.tools/python
+  if [ -x "$venv/bin/schemathesis" ] && [ -x "$venv/bin/openapi-python-client" ] &&
+    "$venv/bin/python" -m pip show schemathesis 2>/dev/null | grep -qx "Version: $SCHEMATHESIS_VERSION" &&
+    "$venv/bin/python" -m pip show openapi-python-client 2>/dev/null | grep -qx "Version: $OPENAPI_PYTHON_CLIENT_VERSION"; then
+    return 0
+  fi
+  echo "vellum: installing schemathesis $SCHEMATHESIS_VERSION and openapi-python-client $OPENAPI_PYTHON_CLIENT_VERSION in $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    "schemathesis==$SCHEMATHESIS_VERSION" "openapi-python-client==$OPENAPI_PYTHON_CLIENT_VERSION"
+}
+
+# The PostgreSQL half of the suite needs the server on 127.0.0.1:5432.
+start_postgres() {
+  if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+    if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+      pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    fi
+  fi
+  pg_isready -h 127.0.0.1 -p 5432 -q || {
+    echo "vellum: PostgreSQL is not reachable on 127.0.0.1:5432 (set VELLUM_TEST_POSTGRES to another server)" >&2
+    return 1
+  }
+  # Databases left by earlier runs (each test makes its own).
+  psql -h 127.0.0.1 -U postgres -d test -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'vellum_test_%'" |
+    while read -r db; do psql -h 127.0.0.1 -U postgres -d test -qc "DROP DATABASE IF EXISTS \"$db\"" || true; done
+}
