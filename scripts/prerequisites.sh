@@ -38,6 +38,7 @@ install_run_prerequisites() {
     gs:ghostscript \
     rsvg-convert:librsvg2-bin \
     heif-convert:libheif-examples \
+    vips:libvips-tools \
     soffice:libreoffice-writer-nogui,libreoffice-impress-nogui,libreoffice-calc-nogui \
     prlimit:util-linux \
     bwrap:bubblewrap

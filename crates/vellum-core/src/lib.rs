@@ -18,6 +18,7 @@ pub mod presets;
 pub mod reviews;
 pub mod secret;
 pub mod session;
+pub mod status;
 pub mod worker;
 pub mod workflows;
 pub mod workspaces;

@@ -11,6 +11,8 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 use tokio::sync::OnceCell;
 
+pub mod inventory;
+
 /// The only directories programs are looked up in and the only `PATH` they see.
 const SEARCH_PATH: &str = "/usr/bin:/bin";
 const STDERR_TAIL: usize = 4096;

@@ -49,6 +49,7 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
         ..Limits::default()
     };
     let core = args.storage.open_core(limits).await?;
+    log_missing_tools();
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -109,4 +110,20 @@ pub async fn shutdown() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Names, once at start, each external tool this machine lacks and what goes unprocessed
+/// without it, so an operator learns it now rather than from failed jobs.
+fn log_missing_tools() {
+    use vellum_media::tool::inventory;
+    let tools = inventory::check();
+    for r in inventory::missing(&tools) {
+        tracing::warn!(
+            program = r.program,
+            package = r.package,
+            "{} is missing: not processed on this machine: {}",
+            r.program,
+            r.needed_for
+        );
+    }
 }

@@ -3,6 +3,7 @@
 //! OpenAPI document is generated from the same list the router is built from.
 
 mod accounts;
+mod admin;
 mod assets;
 mod audit;
 mod groups;
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(audit::export))
         .routes(routes!(audit::verify))
         .routes(routes!(audit::checkpoint))
+        .routes(routes!(admin::status))
         .routes(routes!(assets::get, assets::patch))
         .routes((v_schemas, v_paths, version_uploads.layer(unlimited())))
         .routes(routes!(assets::version))

@@ -153,4 +153,31 @@ async fn openapi_describes_every_route(app: &TestApp) {
     assert_eq!((unknown.status, unknown.code().as_str()), (StatusCode::NOT_FOUND, "not_found"));
 }
 
-on_both!(sign_in_cookie_me_and_sign_out, tokens_are_shown_once_and_stored_hashed, openapi_describes_every_route);
+/// An operator sees which media tools the machine has and what goes unprocessed without
+/// them; nobody else sees the server's status.
+async fn admins_see_the_servers_tools(app: &TestApp) {
+    let r = app.get("/api/v1/admin/status", &app.admin).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
+    let body = r.json();
+    let tools = body["tools"].as_array().unwrap();
+    let ffmpeg = tools.iter().find(|t| t["program"] == "ffmpeg").expect("ffmpeg is listed");
+    assert_eq!(ffmpeg["available"], true, "the test machine has ffmpeg");
+    assert!(ffmpeg["needed_for"].as_str().unwrap().contains("video"));
+    assert!(tools.iter().any(|t| t["program"] == "soffice" && t["package"].as_str().unwrap().contains("libreoffice")));
+    let missing = tools.iter().filter(|t| t["available"] == false).count();
+    assert_eq!(body["unprocessed"].as_array().unwrap().len(), missing);
+    let db = body["database"].as_str().unwrap();
+    assert!(db == "sqlite" || db == "postgres", "{db}");
+
+    let (_, rita) = app.user("rita").await;
+    let r = app.get("/api/v1/admin/status", &rita).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.code(), "forbidden");
+}
+
+on_both!(
+    sign_in_cookie_me_and_sign_out,
+    tokens_are_shown_once_and_stored_hashed,
+    openapi_describes_every_route,
+    admins_see_the_servers_tools
+);

@@ -6,12 +6,14 @@ mod assets;
 mod audit;
 mod people;
 mod reviews;
+mod status;
 mod support;
 
 pub use assets::*;
 pub use audit::*;
 pub use people::*;
 pub use reviews::*;
+pub use status::*;
 pub use support::*;
 
 /// A page type: the items under the list's own key, and where the next page starts.
