@@ -16,7 +16,7 @@ pub mod model;
 pub mod probe;
 pub mod reviews;
 mod row;
-mod schema;
+pub mod schema;
 pub mod testing;
 pub mod throttle;
 pub mod users;
@@ -133,6 +133,46 @@ impl std::ops::DerefMut for Snapshot {
 impl Store {
     /// Connects to `sqlite://PATH` or `postgres://…` and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Store> {
+        let store = Store::open(url).await?;
+        let applied = store.migrate().await?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "applied database migrations");
+        }
+        Ok(store)
+    }
+
+    /// Connects to a database whose schema is already what this version expects, changing
+    /// nothing: for commands that only read, such as `vellum audit verify`.
+    pub async fn connect_current(url: &str) -> Result<Store> {
+        let store = Store::open(url).await?;
+        let state = {
+            let mut conn = store.conn().await?;
+            schema::state(&mut conn, store.backend).await?
+        };
+        match state {
+            schema::SchemaState::Current => Ok(store),
+            schema::SchemaState::Behind(pending) => {
+                store.close().await;
+                Err(Error::Corrupt(format!(
+                    "the database schema is older than this version of Vellum (migrations {pending:?} are not \
+                     applied): run `vellum migrate` first"
+                )))
+            }
+        }
+    }
+
+    /// Applies the migrations this database lacks, under the migration lock; returns their
+    /// versions (empty when it was up to date).
+    pub async fn migrate(&self) -> Result<Vec<i64>> {
+        let mut tx = self.write().await?;
+        let applied = schema::migrate(&mut tx, self.backend).await?;
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    /// Connects without looking at the schema: follow with [`Store::migrate`], or use
+    /// [`Store::connect`] / [`Store::connect_current`].
+    pub async fn open(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)
             .ok_or_else(|| Error::Corrupt(format!("unsupported database URL '{}'", redact(url))))?;
@@ -157,11 +197,7 @@ impl Store {
             Backend::Postgres => options.max_connections(16).connect(url).await?,
         };
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        let store = Store { pool, backend, write_lock, audit_key: None };
-        let mut tx = store.write().await?;
-        schema::migrate(&mut tx, backend).await?;
-        tx.commit().await?;
-        Ok(store)
+        Ok(Store { pool, backend, write_lock, audit_key: None })
     }
 
     /// The same store, tagging the audit events its transactions append with `key`.

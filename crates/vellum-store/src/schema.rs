@@ -1,40 +1,231 @@
-//! The schema, as numbered migrations written in the SQL both databases accept.
+//! The schema, as numbered migrations written in the SQL both databases accept, and the
+//! runner that applies them: each file whole (never split on `;`), its checksum recorded and
+//! compared on every start, under a lock so that two nodes starting together cannot race.
 
+use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Executor, Row};
 
-use crate::{Backend, Result};
+use crate::{Backend, Error, Result};
 
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("schema/0001_core.sql")),
-    (2, include_str!("schema/0002_jobs_media.sql")),
-    (3, include_str!("schema/0003_presets.sql")),
-    (4, include_str!("schema/0004_hardening.sql")),
-    (5, include_str!("schema/0005_import_index.sql")),
-    (6, include_str!("schema/0006_asset_folder.sql")),
+/// One migration: its number, its name and its SQL.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+impl Migration {
+    /// SHA-256 of the SQL, hex: a file edited after it was applied no longer matches.
+    pub fn checksum(&self) -> String {
+        hex::encode(Sha256::digest(self.sql.as_bytes()))
+    }
+}
+
+macro_rules! migration {
+    ($version:literal, $name:literal) => {
+        Migration { version: $version, name: $name, sql: include_str!(concat!("schema/", $name, ".sql")) }
+    };
+}
+
+/// Every migration, in order.
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_core"),
+    migration!(2, "0002_jobs_media"),
+    migration!(3, "0003_presets"),
+    migration!(4, "0004_hardening"),
+    migration!(5, "0005_import_index"),
+    migration!(6, "0006_asset_folder"),
 ];
 
-/// Applies every migration not yet recorded, inside the caller's transaction.
-pub async fn migrate(conn: &mut AnyConnection, _backend: Backend) -> Result<()> {
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        .await?;
-    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get::<i64, _>(0))
-        .collect::<Result<_, _>>()?;
-    for (version, sql) in MIGRATIONS {
-        if applied.contains(version) {
-            continue;
-        }
-        for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            conn.execute(statement).await?;
-        }
-        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
-            .bind(*version)
+/// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.
+const MIGRATION_LOCK: i64 = 0x7665_6c6c_756d; // "vellum"
+
+/// What a database's recorded migrations say against the ones this binary knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaState {
+    /// Every known migration is applied, with the same checksum.
+    Current,
+    /// These versions are not applied yet.
+    Behind(Vec<i64>),
+}
+
+/// One row of `schema_migrations`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Applied {
+    version: i64,
+    checksum: Option<String>,
+}
+
+/// Applies every migration not yet recorded, inside the caller's write transaction; returns
+/// the versions it applied. Refuses a database that records a migration this binary does not
+/// know (a newer Vellum wrote it) or whose recorded checksum differs from the file's.
+pub async fn migrate(conn: &mut AnyConnection, backend: Backend) -> Result<Vec<i64>> {
+    migrate_with(conn, backend, MIGRATIONS).await
+}
+
+pub(crate) async fn migrate_with(conn: &mut AnyConnection, backend: Backend, known: &[Migration]) -> Result<Vec<i64>> {
+    if backend == Backend::Postgres {
+        // Held until the transaction ends: a second node waits here, then finds the work done.
+        // (SQLite's write transaction is already exclusive across processes.)
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await?;
+    }
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL, checksum TEXT)",
+    )
+    .await?;
+    add_checksum_column(conn, backend).await?;
+    let applied = applied(conn).await?;
+    let pending = check(&applied, known)?;
+    for m in known.iter().filter(|m| pending.contains(&m.version)) {
+        // The whole file in one go: a `;` inside a string or a trigger body stays where it is.
+        sqlx::raw_sql(m.sql).execute(&mut *conn).await?;
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at, checksum) VALUES ($1, $2, $3)")
+            .bind(m.version)
             .bind(vellum_domain::Timestamp::now().to_string())
+            .bind(m.checksum())
             .execute(&mut *conn)
             .await?;
     }
+    // Databases migrated before checksums were recorded: the files are the ones applied.
+    for m in known.iter().filter(|m| applied.iter().any(|a| a.version == m.version && a.checksum.is_none())) {
+        sqlx::query("UPDATE schema_migrations SET checksum = $1 WHERE version = $2")
+            .bind(m.checksum())
+            .bind(m.version)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(pending)
+}
+
+/// Reads the schema's state without changing anything: for commands that must not migrate.
+pub async fn state(conn: &mut AnyConnection, backend: Backend) -> Result<SchemaState> {
+    let exists = match backend {
+        Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+        Backend::Postgres => {
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"
+        }
+    };
+    let count: i64 = sqlx::query(exists).fetch_one(&mut *conn).await?.try_get(0)?;
+    if count == 0 {
+        return Ok(SchemaState::Behind(MIGRATIONS.iter().map(|m| m.version).collect()));
+    }
+    let with_checksums = has_checksum_column(conn, backend).await?;
+    let applied = if with_checksums {
+        applied(conn).await?
+    } else {
+        let rows = sqlx::query("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await?;
+        rows.iter().map(|r| Ok(Applied { version: r.try_get(0)?, checksum: None })).collect::<Result<_>>()?
+    };
+    let pending = check(&applied, MIGRATIONS)?;
+    Ok(if pending.is_empty() { SchemaState::Current } else { SchemaState::Behind(pending) })
+}
+
+/// The versions still to apply, or why this database must not be touched.
+fn check(applied: &[Applied], known: &[Migration]) -> Result<Vec<i64>> {
+    for a in applied {
+        let Some(m) = known.iter().find(|m| m.version == a.version) else {
+            return Err(Error::Corrupt(format!(
+                "the database has migration {} applied, which this version of Vellum does not know: \
+                 it was written by a newer Vellum; run that version",
+                a.version
+            )));
+        };
+        if let Some(recorded) = &a.checksum {
+            if *recorded != m.checksum() {
+                return Err(Error::Corrupt(format!(
+                    "migration {} ({}) was changed after it was applied: recorded checksum {recorded}, \
+                     this version's {}",
+                    m.version,
+                    m.name,
+                    m.checksum()
+                )));
+            }
+        }
+    }
+    Ok(known.iter().map(|m| m.version).filter(|v| !applied.iter().any(|a| a.version == *v)).collect())
+}
+
+async fn applied(conn: &mut AnyConnection) -> Result<Vec<Applied>> {
+    let rows =
+        sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version").fetch_all(&mut *conn).await?;
+    rows.iter().map(|r| Ok(Applied { version: r.try_get(0)?, checksum: r.try_get(1)? })).collect()
+}
+
+async fn has_checksum_column(conn: &mut AnyConnection, backend: Backend) -> Result<bool> {
+    let sql = match backend {
+        Backend::Sqlite => "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'",
+        Backend::Postgres => {
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name = 'schema_migrations' AND column_name = 'checksum'"
+        }
+    };
+    let n: i64 = sqlx::query(sql).fetch_one(&mut *conn).await?.try_get(0)?;
+    Ok(n > 0)
+}
+
+/// Databases made before checksums were recorded have no such column yet.
+async fn add_checksum_column(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
+    if !has_checksum_column(conn, backend).await? {
+        conn.execute("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT").await?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(version: i64, sql: &'static str) -> Migration {
+        Migration { version, name: "t", sql }
+    }
+
+    #[test]
+    fn pending_are_the_unrecorded_versions_in_order() {
+        let known = [m(1, "a"), m(2, "b"), m(3, "c")];
+        let applied =
+            [Applied { version: 1, checksum: Some(known[0].checksum()) }, Applied { version: 2, checksum: None }];
+        assert_eq!(check(&applied, &known).unwrap(), vec![3]);
+    }
+
+    #[test]
+    fn an_edited_migration_is_refused() {
+        let known = [m(1, "CREATE TABLE a (x INT)")];
+        let applied = [Applied { version: 1, checksum: Some(m(1, "CREATE TABLE a (y INT)").checksum()) }];
+        let e = check(&applied, &known).unwrap_err().to_string();
+        assert!(e.contains("migration 1") && e.contains("changed after it was applied"), "{e}");
+    }
+
+    #[test]
+    fn a_migration_from_a_newer_version_is_refused() {
+        let known = [m(1, "a")];
+        let applied = [Applied { version: 1, checksum: None }, Applied { version: 2, checksum: None }];
+        let e = check(&applied, &known).unwrap_err().to_string();
+        assert!(e.contains("migration 2") && e.contains("newer Vellum"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_semicolon_inside_a_statement_stays_in_it() {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = AnyConnection::connect("sqlite::memory:").await.unwrap();
+        let known =
+            [m(1, "CREATE TABLE notes (body TEXT NOT NULL);\nINSERT INTO notes (body) VALUES ('first; second');\n")];
+        assert_eq!(migrate_with(&mut conn, Backend::Sqlite, &known).await.unwrap(), vec![1]);
+        let body: String = sqlx::query("SELECT body FROM notes").fetch_one(&mut conn).await.unwrap().get(0);
+        assert_eq!(body, "first; second");
+        // Applied once: the second run finds nothing to do and the checksum recorded.
+        assert!(migrate_with(&mut conn, Backend::Sqlite, &known).await.unwrap().is_empty());
+        let recorded: String =
+            sqlx::query("SELECT checksum FROM schema_migrations").fetch_one(&mut conn).await.unwrap().get(0);
+        assert_eq!(recorded, known[0].checksum());
+    }
+
+    #[test]
+    fn the_migration_files_are_numbered_in_order() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1);
+            assert!(m.name.starts_with(&format!("{:04}_", m.version)), "{}", m.name);
+        }
+    }
 }

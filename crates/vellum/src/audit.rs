@@ -126,7 +126,8 @@ async fn verify(storage: StorageArgs, public_key: Option<PathBuf>, files: Vec<Pa
         let lines = keeper::read_log(&path).map_err(|e| e.to_string())?;
         extra.push((path.display().to_string(), lines));
     }
-    let store = storage.open_store().await?;
+    // Verification reads: it must not change the database it judges, not even its schema.
+    let store = storage.open_store_unmigrated().await?;
     let options = VerifyOptions { public_key: public, key: secret.as_ref(), extra };
     let outcome = verify_all(&store, &options).await.map_err(|e| e.to_string())?;
     store.close().await;

@@ -91,6 +91,15 @@ impl StorageArgs {
         Store::connect(&url).await.map_err(|e| format!("cannot open the database {}: {e}", vellum_store::redact(&url)))
     }
 
+    /// The database as it is, refused when its schema is behind this version: for commands
+    /// that must not migrate.
+    pub async fn open_store_unmigrated(&self) -> Result<Store, String> {
+        let url = self.database_url();
+        Store::connect_current(&url)
+            .await
+            .map_err(|e| format!("cannot open the database {}: {e}", vellum_store::redact(&url)))
+    }
+
     /// The local blob store in the data folder, promising other processes on the same
     /// folder that no write of ours stays staged longer than the longest upload.
     pub fn open_blobs(&self, limits: &Limits) -> Result<LocalBlobStore, String> {

@@ -40,6 +40,12 @@ enum Command {
     Import(import::ImportArgs),
     /// Remove stored files no row points at (older than --grace) and abandoned staged writes.
     Gc(gc::GcArgs),
+    /// Bring the database's schema up to date (also done by `serve` and `worker` at start);
+    /// safe to run on several nodes at once.
+    Migrate {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// Audit trail tools.
     Audit {
         #[command(subcommand)]
@@ -73,6 +79,7 @@ fn main() -> ExitCode {
             Command::Import(args) => import::run(args).await,
             Command::Gc(args) => gc::run(args).await,
             Command::Worker { workers, stale_after_secs, storage } => worker(workers, stale_after_secs, storage).await,
+            Command::Migrate { storage } => migrate(storage).await,
             Command::Audit { command } => audit::run(command).await,
             Command::Bench { command } => bench::run(command).await,
         }
@@ -84,6 +91,27 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn migrate(storage: StorageArgs) -> Result<ExitCode, String> {
+    std::fs::create_dir_all(&storage.data)
+        .map_err(|e| format!("cannot create the data folder {}: {e}", storage.data.display()))?;
+    let url = storage.database_url();
+    let redacted = vellum_store::redact(&url);
+    let store =
+        vellum_store::Store::open(&url).await.map_err(|e| format!("cannot open the database {redacted}: {e}"))?;
+    let applied = store.migrate().await.map_err(|e| format!("cannot migrate {redacted}: {e}"));
+    store.close().await;
+    let latest = vellum_store::schema::MIGRATIONS.last().map_or(0, |m| m.version);
+    match applied? {
+        a if a.is_empty() => println!("{redacted}: up to date at version {latest}"),
+        a => println!(
+            "{redacted}: applied {} migration(s) ({}); now at version {latest}",
+            a.len(),
+            a.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn worker(workers: usize, stale_after_secs: u32, storage: StorageArgs) -> Result<ExitCode, String> {

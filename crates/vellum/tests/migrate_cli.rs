@@ -1,0 +1,119 @@
+//! `vellum migrate` and the migration runner from outside: several nodes migrating one
+//! database at once apply each migration exactly once, an edited migration is refused, and
+//! `vellum audit verify` never migrates the database it judges — on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use sqlx::Row;
+
+fn vellum(args: &[&str], data: &Path, db: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vellum"));
+    // A fixed key: verification needs one, and a fresh folder has none yet.
+    cmd.args(args).arg("--data").arg(data).env("VELLUM_LOG", "warn").env("VELLUM_AUDIT_KEY", "ab".repeat(32));
+    if let Some(url) = db {
+        cmd.args(["--database-url", url]);
+    }
+    cmd.output().expect("run vellum")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).to_string(), String::from_utf8_lossy(&o.stderr).to_string())
+}
+
+async fn query_count(url: &str, sql: &str) -> i64 {
+    let store = vellum_store::Store::open(url).await.unwrap();
+    let mut conn = store.conn().await.unwrap();
+    let n: i64 = sqlx::query(sql).fetch_one(&mut *conn).await.unwrap().try_get(0).unwrap();
+    drop(conn);
+    store.close().await;
+    n
+}
+
+async fn execute(url: &str, sql: &str) {
+    let store = vellum_store::Store::open(url).await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    vellum_store::testing::execute(&mut tx, sql).await.unwrap();
+    tx.commit().await.unwrap();
+    store.close().await;
+}
+
+async fn story(data: &Path, url: &str, db: Option<&str>) {
+    let known = vellum_store::schema::MIGRATIONS.len() as i64;
+    let tables = match db {
+        None => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+        Some(_) => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'",
+    };
+
+    // Verification on a database that was never migrated refuses, and leaves it untouched.
+    let out = vellum(&["audit", "verify"], data, db);
+    let (_, err) = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("vellum migrate"), "{err}");
+    assert_eq!(query_count(url, tables).await, 0, "audit verify created the schema");
+
+    // Three nodes start together: each migration is applied once, and all three succeed.
+    let handles: Vec<_> = (0..3)
+        .map(|_| {
+            let data = data.to_path_buf();
+            let db = db.map(str::to_string);
+            std::thread::spawn(move || vellum(&["migrate"], &data, db.as_deref()))
+        })
+        .collect();
+    let outs: Vec<Output> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    for o in &outs {
+        assert_eq!(o.status.code(), Some(0), "{:?}", text(o));
+    }
+    let applied = outs.iter().filter(|o| text(o).0.contains(&format!("applied {known} migration(s)"))).count();
+    let current = outs.iter().filter(|o| text(o).0.contains(&format!("up to date at version {known}"))).count();
+    assert_eq!((applied, current), (1, 2), "{:?}", outs.iter().map(text).collect::<Vec<_>>());
+    assert_eq!(query_count(url, "SELECT COUNT(*) FROM schema_migrations WHERE checksum IS NOT NULL").await, known);
+
+    // Now verification reads it.
+    let out = vellum(&["audit", "verify"], data, db);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+
+    // A migration file changed after it was applied is refused by name, by every command.
+    execute(url, "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 3").await;
+    for args in [&["migrate"][..], &["audit", "verify"][..]] {
+        let out = vellum(args, data, db);
+        let (_, err) = text(&out);
+        assert_ne!(out.status.code(), Some(0), "{args:?}");
+        assert!(err.contains("migration 3") && err.contains("changed after it was applied"), "{args:?}: {err}");
+    }
+
+    // A database a newer Vellum migrated is not touched.
+    execute(url, "UPDATE schema_migrations SET checksum = NULL WHERE version = 3").await;
+    execute(url, "INSERT INTO schema_migrations (version, applied_at) VALUES (999, '2030-01-01T00:00:00Z')").await;
+    let out = vellum(&["migrate"], data, db);
+    let (_, err) = text(&out);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(err.contains("migration 999") && err.contains("newer Vellum"), "{err}");
+    execute(url, "DELETE FROM schema_migrations WHERE version = 999").await;
+
+    // A database from before checksums were kept gets them, and is otherwise left alone.
+    let out = vellum(&["migrate"], data, db);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(text(&out).0.contains("up to date"), "{:?}", text(&out));
+    assert_eq!(query_count(url, "SELECT COUNT(*) FROM schema_migrations WHERE checksum IS NOT NULL").await, known);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("vellum.db").display());
+    story(dir.path(), &url, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_on_postgres() {
+    match vellum_store::testing::TempPostgres::fresh().await {
+        Ok(db) => {
+            let dir = tempfile::tempdir().unwrap();
+            story(dir.path(), db.url(), Some(db.url())).await;
+        }
+        Err(e) if !vellum_store::testing::in_ci() => eprintln!("skipping the PostgreSQL run: {e}"),
+        Err(e) => panic!("PostgreSQL is required in CI: {e}"),
+    }
+}
