@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use serde_json::json;
+use vellum_domain::audit::AuditAction;
 use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,
@@ -40,14 +41,8 @@ pub struct NewToken {
     pub secret: String,
 }
 
-fn user_event(action: &str, user: Id, after: serde_json::Value) -> NewAuditEvent {
-    NewAuditEvent {
-        action: action.into(),
-        object_type: "user".into(),
-        object_id: Some(user.to_string()),
-        after: Some(after),
-        ..Default::default()
-    }
+fn user_event(action: AuditAction, user: Id, after: serde_json::Value) -> NewAuditEvent {
+    NewAuditEvent { object_id: Some(user.to_string()), after: Some(after), ..NewAuditEvent::new(action, "user") }
 }
 
 fn admins_only(actor: &Actor, what: &str) -> Result<()> {
@@ -82,7 +77,8 @@ impl Core {
         users::set_disabled(&mut tx, id, Some(now)).await?;
         let sessions = users::delete_sessions_of(&mut tx, id, None).await?;
         let tokens = users::delete_tokens_of(&mut tx, id).await?;
-        let event = user_event("user.disable", id, json!({"sessions_ended": sessions, "tokens_revoked": tokens}));
+        let event =
+            user_event(AuditAction::UserDisable, id, json!({"sessions_ended": sessions, "tokens_revoked": tokens}));
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
         tx.commit().await?;
         user.disabled_at = Some(now);
@@ -98,7 +94,7 @@ impl Core {
             return Ok(user);
         }
         users::set_disabled(&mut tx, id, None).await?;
-        record(&mut tx, &actor.origin, Some(&actor.user), user_event("user.enable", id, json!({}))).await?;
+        record(&mut tx, &actor.origin, Some(&actor.user), user_event(AuditAction::UserEnable, id, json!({}))).await?;
         tx.commit().await?;
         user.disabled_at = None;
         Ok(user)
@@ -115,7 +111,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         users::set_password_hash(&mut tx, actor.user.id, &hash).await?;
         let ended = users::delete_sessions_of(&mut tx, actor.user.id, keep).await?;
-        let event = user_event("user.password_change", actor.user.id, json!({"other_sessions_ended": ended}));
+        let event = user_event(AuditAction::UserPasswordChange, actor.user.id, json!({"other_sessions_ended": ended}));
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
         tx.commit().await?;
         Ok(())
@@ -130,7 +126,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         let user = user_for_admin(&mut tx, id).await?;
         users::insert_password_reset(&mut tx, &token_hash(&token), user.id, actor.user.id, now, expires_at).await?;
-        let event = user_event("user.password_reset_link", user.id, json!({"expires_at": expires_at}));
+        let event = user_event(AuditAction::UserPasswordResetLink, user.id, json!({"expires_at": expires_at}));
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
         tx.commit().await?;
         Ok(ResetLink { link: format!("/reset-password?token={token}"), expires_at })
@@ -159,8 +155,13 @@ impl Core {
         let id = users::take_password_reset(&mut tx, &token_hash(token), self.now()).await?.ok_or_else(gone)?;
         users::set_password_hash(&mut tx, id, &hash).await?;
         let ended = users::delete_sessions_of(&mut tx, id, None).await?;
-        record(&mut tx, origin, Some(&user), user_event("user.password_reset", id, json!({"sessions_ended": ended})))
-            .await?;
+        record(
+            &mut tx,
+            origin,
+            Some(&user),
+            user_event(AuditAction::UserPasswordReset, id, json!({"sessions_ended": ended})),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -182,11 +183,9 @@ impl Core {
             &actor.origin,
             Some(&actor.user),
             NewAuditEvent {
-                action: "token.create".into(),
-                object_type: "token".into(),
                 object_id: Some(token.id.to_string()),
                 after: Some(json!({"name": token.name, "expires_at": token.expires_at})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::TokenCreate, "token")
             },
         )
         .await?;
@@ -209,12 +208,7 @@ impl Core {
             &mut tx,
             &actor.origin,
             Some(&actor.user),
-            NewAuditEvent {
-                action: "token.revoke".into(),
-                object_type: "token".into(),
-                object_id: Some(id.to_string()),
-                ..Default::default()
-            },
+            NewAuditEvent { object_id: Some(id.to_string()), ..NewAuditEvent::new(AuditAction::TokenRevoke, "token") },
         )
         .await?;
         tx.commit().await?;

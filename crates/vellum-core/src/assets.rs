@@ -5,6 +5,7 @@ mod import;
 use serde::Deserialize;
 use serde_json::json;
 use vellum_blob::{BlobKey, BlobRead};
+use vellum_domain::audit::AuditAction;
 use vellum_domain::ErrorCode;
 use vellum_domain::{
     folder::Folder,
@@ -256,15 +257,13 @@ async fn audit_created(tx: &mut Tx, actor: &Actor, list: &[(Asset, Version)]) ->
         .iter()
         .map(|(asset, version)| NewAuditEvent {
             workspace_id: Some(asset.workspace_id),
-            action: "asset.create".into(),
-            object_type: "asset".into(),
             object_id: Some(asset.id.to_string()),
             version: Some(1),
             after: Some(json!({
                 "title": asset.title, "kind": asset.kind, "metadata": asset.metadata, "folder": asset.folder,
                 "version": version_json(version),
             })),
-            ..Default::default()
+            ..NewAuditEvent::new(AuditAction::AssetCreate, "asset")
         })
         .collect();
     crate::record_many(tx, &actor.origin, Some(&actor.user), events).await
@@ -427,19 +426,17 @@ impl Core {
         let review_events =
             crate::reviews::restart_on_new_version(&mut tx, &actor.user, &asset, version.number, now).await?;
         store_state(&mut tx, &mut asset).await?;
-        let action = if restored_from.is_some() { "version.restore" } else { "version.create" };
+        let action = if restored_from.is_some() { AuditAction::VersionRestore } else { AuditAction::VersionCreate };
         record(
             &mut tx,
             &actor.origin,
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: Some(asset.workspace_id),
-                action: action.into(),
-                object_type: "asset".into(),
                 object_id: Some(asset.id.to_string()),
                 version: Some(version.number),
                 after: Some(version_json(&version)),
-                ..Default::default()
+                ..NewAuditEvent::new(action, "asset")
             },
         )
         .await?;
@@ -514,12 +511,10 @@ impl Core {
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: Some(asset.workspace_id),
-                action: "asset.update".into(),
-                object_type: "asset".into(),
                 object_id: Some(asset.id.to_string()),
                 before: Some(before),
                 after: Some(json!({"title": asset.title, "metadata": asset.metadata})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::AssetUpdate, "asset")
             },
         )
         .await?;
@@ -562,12 +557,10 @@ impl Core {
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: Some(asset.workspace_id),
-                action: "version.download".into(),
-                object_type: "asset".into(),
                 object_id: Some(asset.id.to_string()),
                 version: Some(v.number),
                 after: Some(json!({"sha256": v.sha256, "size": v.size, "filename": v.filename})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::VersionDownload, "asset")
             },
         )
         .await?;

@@ -5,6 +5,7 @@ use argon2::{
     Argon2,
 };
 use serde_json::json;
+use vellum_domain::audit::AuditAction;
 use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,
@@ -91,11 +92,9 @@ impl NewUser {
             origin,
             by,
             NewAuditEvent {
-                action: "user.create".into(),
-                object_type: "user".into(),
                 object_id: Some(user.id.to_string()),
                 after: Some(json!({"email": user.email, "name": user.name, "is_admin": user.is_admin})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::UserCreate, "user")
             },
         )
         .await?;

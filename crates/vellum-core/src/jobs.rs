@@ -2,13 +2,14 @@
 //! one claimed job with a heartbeat, retry with backoff, and the admin view of the queue.
 
 use serde_json::json;
+use vellum_domain::audit::AuditAction;
 use vellum_domain::ErrorCode;
 use vellum_domain::{
     page::{Page, PageRequest},
     role::Capability,
     Id, Timestamp,
 };
-pub use vellum_store::jobs::{Job, JobState, NewJob};
+pub use vellum_store::jobs::{Job, JobKind, JobState, NewJob};
 use vellum_store::{jobs, model::NewAuditEvent, users};
 
 use crate::{access, record, Actor, Core, Error, Result};
@@ -60,7 +61,7 @@ impl From<vellum_store::Error> for JobFailure {
 pub(crate) fn process_version(workspace: Id, asset: Id, version: u32) -> NewJob {
     NewJob {
         queue: MEDIA_QUEUE.into(),
-        kind: "process_version".into(),
+        kind: JobKind::ProcessVersion,
         payload: json!({"asset_id": asset, "version": version}),
         unique_key: format!("process_version:{asset}:{version}"),
         workspace_id: Some(workspace),
@@ -73,7 +74,7 @@ pub(crate) fn process_version(workspace: Id, asset: Id, version: u32) -> NewJob 
 pub fn expire_sessions(at: Timestamp) -> NewJob {
     NewJob {
         queue: SYSTEM_QUEUE.into(),
-        kind: "expire_sessions".into(),
+        kind: JobKind::ExpireSessions,
         payload: json!({}),
         unique_key: format!("expire_sessions:{at}"),
         workspace_id: None,
@@ -86,7 +87,7 @@ pub fn expire_sessions(at: Timestamp) -> NewJob {
 pub fn sign_in_failures(at: Timestamp) -> NewJob {
     NewJob {
         queue: SYSTEM_QUEUE.into(),
-        kind: "sign_in_failures".into(),
+        kind: JobKind::SignInFailures,
         payload: json!({}),
         unique_key: format!("sign_in_failures:{at}"),
         workspace_id: None,
@@ -180,18 +181,18 @@ impl Core {
     }
 
     async fn execute(&self, job: &Job, worker: &str) -> std::result::Result<(), JobFailure> {
-        match job.kind.as_str() {
-            "process_version" => crate::media::process_version(self, job, worker).await,
-            "render_rendition" => crate::media::render_rendition(self, job).await,
-            "audit_checkpoint" => match self.checkpoint_if_moved().await {
+        match job.kind {
+            JobKind::ProcessVersion => crate::media::process_version(self, job, worker).await,
+            JobKind::RenderRendition => crate::media::render_rendition(self, job).await,
+            JobKind::AuditCheckpoint => match self.checkpoint_if_moved().await {
                 Ok(_) => Ok(()),
                 // A server without a key has nothing to sign: not a failure to retry.
                 Err(e) if e.code() == ErrorCode::AuditKeyMissing => Ok(()),
                 Err(e) => Err(e.into()),
             },
-            "sign_in_failures" => self.record_sign_in_failures().await.map(|_| ()).map_err(Into::into),
-            "collect_garbage" => crate::blobs::gc::run_job(self, job).await,
-            "expire_sessions" => {
+            JobKind::SignInFailures => self.record_sign_in_failures().await.map(|_| ()).map_err(Into::into),
+            JobKind::CollectGarbage => crate::blobs::gc::run_job(self, job).await,
+            JobKind::ExpireSessions => {
                 let mut tx = self.store.write().await?;
                 users::delete_expired_sessions(&mut tx, self.now()).await?;
                 // Housekeeping runs every minute; a week of its record is enough.
@@ -199,13 +200,12 @@ impl Core {
                 tx.commit().await?;
                 Ok(())
             }
-            other => Err(JobFailure::permanent(format!("unknown job kind '{other}'"))),
         }
     }
 
     /// A job that will not be retried leaves its mark where users look.
     async fn on_gave_up(&self, tx: &mut vellum_store::Tx, job: &Job, message: &str) -> Result<()> {
-        if job.kind == "process_version" {
+        if job.kind == JobKind::ProcessVersion {
             crate::media::mark_failed(tx, job, message).await?;
         }
         Ok(())
@@ -247,7 +247,7 @@ impl Core {
         if !jobs::retry(&mut tx, id, Timestamp::now()).await? {
             return Err(Error::new(ErrorCode::JobNotFailed, format!("the job is {}, not failed", job.state.as_str())));
         }
-        if job.kind == "process_version" {
+        if job.kind == JobKind::ProcessVersion {
             crate::media::mark_pending(&mut tx, &job).await?;
         }
         record(
@@ -256,12 +256,10 @@ impl Core {
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: job.workspace_id,
-                action: "job.retry".into(),
-                object_type: "job".into(),
                 object_id: Some(id.to_string()),
                 before: Some(json!({"state": job.state, "last_error": job.last_error})),
                 after: Some(json!({"state": "queued"})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::JobRetry, "job")
             },
         )
         .await?;

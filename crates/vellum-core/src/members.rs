@@ -1,6 +1,7 @@
 //! Members, roles and groups of a workspace.
 
 use serde_json::json;
+use vellum_domain::audit::AuditAction;
 use vellum_domain::workflow::{ApproverRef, StageSpec};
 use vellum_domain::ErrorCode;
 use vellum_domain::{
@@ -44,12 +45,10 @@ impl Core {
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: Some(access.workspace.id),
-                action: "member.set_role".into(),
-                object_type: "member".into(),
                 object_id: Some(user_id.to_string()),
                 before: before.map(|r| json!({"role": r})),
                 after: Some(json!({"role": role})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::MemberSetRole, "member")
             },
         )
         .await?;
@@ -102,11 +101,9 @@ impl Core {
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: Some(access.workspace.id),
-                action: "group.create".into(),
-                object_type: "group".into(),
                 object_id: Some(group.id.to_string()),
                 after: Some(json!({"name": group.name, "members": group.members})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::GroupCreate, "group")
             },
         )
         .await?;
@@ -146,11 +143,9 @@ impl Core {
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: Some(access.workspace.id),
-                action: "member.remove".into(),
-                object_type: "member".into(),
                 object_id: Some(user_id.to_string()),
                 before: Some(json!({"role": role})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::MemberRemove, "member")
             },
         )
         .await?;
@@ -193,12 +188,10 @@ impl Core {
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: Some(access.workspace.id),
-                action: "group.update".into(),
-                object_type: "group".into(),
                 object_id: Some(id.to_string()),
                 before: Some(json!({"name": before.name, "members": before.members})),
                 after: Some(json!({"name": after.name, "members": after.members})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::GroupUpdate, "group")
             },
         )
         .await?;
@@ -239,11 +232,9 @@ impl Core {
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: Some(ws),
-                action: "group.delete".into(),
-                object_type: "group".into(),
                 object_id: Some(id.to_string()),
                 before: Some(json!({"name": group.name, "members": group.members})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::GroupDelete, "group")
             },
         )
         .await?;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use vellum_domain::audit::AuditAction;
 use vellum_domain::ErrorCode;
 use vellum_domain::{role::Capability, Id};
 use vellum_media::render::{Fit, Format, RenditionSpec};
@@ -173,12 +174,10 @@ impl Core {
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: Some(access.workspace.id),
-                action: "preset.put".into(),
-                object_type: "preset".into(),
                 object_id: Some(name.to_string()),
                 before,
                 after: Some(value),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::PresetPut, "preset")
             },
         )
         .await?;
@@ -206,13 +205,11 @@ impl Core {
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: Some(a.workspace_id),
-                action: "version.focal_point".into(),
-                object_type: "asset".into(),
                 object_id: Some(asset.to_string()),
                 version: Some(number),
                 before: before.focal_point.map(|f| json!(f)),
                 after: Some(json!(point)),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::VersionFocalPoint, "asset")
             },
         )
         .await?;

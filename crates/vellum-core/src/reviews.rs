@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use serde_json::json;
+use vellum_domain::audit::AuditAction;
 use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,
@@ -171,16 +172,14 @@ async fn open_review(
     Ok(record)
 }
 
-fn review_event(r: &ReviewRecord, action: &str, after: serde_json::Value) -> NewAuditEvent {
+fn review_event(r: &ReviewRecord, action: AuditAction, after: serde_json::Value) -> NewAuditEvent {
     NewAuditEvent {
         workspace_id: Some(r.workspace_id),
-        action: action.into(),
-        object_type: "review".into(),
         object_id: Some(r.id.to_string()),
         asset_id: Some(r.asset_id),
         version: Some(r.version),
         after: Some(after),
-        ..Default::default()
+        ..NewAuditEvent::new(action, "review")
     }
 }
 
@@ -202,7 +201,11 @@ pub(crate) async fn restart_on_new_version(
     let mut events = Vec::new();
     if latest.status == ReviewStatus::InProgress {
         reviews::set_status(&mut *tx, latest.id, ReviewStatus::Superseded, Some(now)).await?;
-        events.push(review_event(&latest, "review.supersede", json!({"status": "superseded", "by_version": version})));
+        events.push(review_event(
+            &latest,
+            AuditAction::ReviewSupersede,
+            json!({"status": "superseded", "by_version": version}),
+        ));
     }
     let stages = workflows::revision_stages(&mut *tx, latest.workflow_id, latest.workflow_revision)
         .await?
@@ -211,7 +214,7 @@ pub(crate) async fn restart_on_new_version(
     let fresh = open_review(tx, by, asset, version, wf, now).await?;
     events.push(review_event(
         &fresh,
-        "review.start",
+        AuditAction::ReviewStart,
         json!({"workflow_id": fresh.workflow_id, "workflow_revision": fresh.workflow_revision, "restarted_from": latest.id}),
     ));
     Ok(events)
@@ -239,7 +242,8 @@ impl Core {
         let revision = Revision { workflow_id: wf.id, revision: wf.revision, stages: &wf.stages };
         let r = open_review(&mut tx, &actor.user, &asset, asset.current_version, revision, self.now()).await?;
         store_state(&mut tx, &mut asset).await?;
-        let event = review_event(&r, "review.start", json!({"workflow_id": wf.id, "workflow_revision": wf.revision}));
+        let event =
+            review_event(&r, AuditAction::ReviewStart, json!({"workflow_id": wf.id, "workflow_revision": wf.revision}));
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
         let v = view(&mut tx, &r).await?;
         tx.commit().await?;
@@ -300,8 +304,6 @@ impl Core {
         let stages: Vec<&str> = decided.iter().map(|d| review.plans[d.stage].name.as_str()).collect();
         let event = NewAuditEvent {
             workspace_id: Some(record_.workspace_id),
-            action: "review.decide".into(),
-            object_type: "review".into(),
             object_id: Some(review_id.to_string()),
             asset_id: Some(record_.asset_id),
             version: Some(version),
@@ -311,7 +313,7 @@ impl Core {
                 "stages": stages, "review_status": review.status, "asset_id": asset.id,
                 "approved_version": asset.approved_version,
             })),
-            ..Default::default()
+            ..NewAuditEvent::new(AuditAction::ReviewDecide, "review")
         };
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
         let mut updated = record_;

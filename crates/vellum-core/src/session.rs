@@ -3,6 +3,7 @@
 //! so an anonymous caller cannot grow the audit chain without bound.
 
 use serde_json::json;
+use vellum_domain::audit::AuditAction;
 use vellum_domain::ErrorCode;
 use vellum_domain::{
     throttle::{self, Attempts, Policy, Window},
@@ -64,11 +65,9 @@ impl Keys {
 /// The audit event for a window of failed sign-ins of one account at one address.
 fn failures_event(email: &str, ip: Option<String>, w: &Window) -> NewAuditEvent {
     NewAuditEvent {
-        action: "session.failed".into(),
-        object_type: "session".into(),
         after: Some(json!({"email": email, "count": w.count, "first_at": w.first_at, "last_at": w.last_at})),
         ip,
-        ..Default::default()
+        ..NewAuditEvent::new(AuditAction::SessionFailed, "session")
     }
 }
 
@@ -137,13 +136,7 @@ impl Core {
             now.plus_hours(self.limits.session_hours),
         )
         .await?;
-        record(
-            &mut tx,
-            origin,
-            Some(&user),
-            NewAuditEvent { action: "session.create".into(), object_type: "session".into(), ..Default::default() },
-        )
-        .await?;
+        record(&mut tx, origin, Some(&user), NewAuditEvent::new(AuditAction::SessionCreate, "session")).await?;
         tx.commit().await?;
         Ok(NewSession { token, csrf, user })
     }
@@ -201,13 +194,7 @@ impl Core {
                 Some(id) => users::by_id(&mut tx, id).await?,
                 None => None,
             };
-            record(
-                &mut tx,
-                origin,
-                user.as_ref(),
-                NewAuditEvent { action: "session.delete".into(), object_type: "session".into(), ..Default::default() },
-            )
-            .await?;
+            record(&mut tx, origin, user.as_ref(), NewAuditEvent::new(AuditAction::SessionDelete, "session")).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -222,10 +209,8 @@ impl Core {
             &actor.origin,
             Some(&actor.user),
             NewAuditEvent {
-                action: "session.delete_all".into(),
-                object_type: "session".into(),
                 after: Some(json!({"sessions": n})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::SessionDeleteAll, "session")
             },
         )
         .await?;

@@ -1,6 +1,7 @@
 //! Workflow templates: create, revise (each edit is a new revision) and read.
 
 use serde_json::json;
+use vellum_domain::audit::AuditAction;
 use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,
@@ -74,12 +75,10 @@ impl Core {
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: Some(wf.workspace_id),
-                action: "workflow.create".into(),
-                object_type: "workflow".into(),
                 object_id: Some(wf.id.to_string()),
                 version: Some(1),
                 after: Some(json!({"name": wf.name, "stages": wf.stages})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::WorkflowCreate, "workflow")
             },
         )
         .await?;
@@ -109,13 +108,11 @@ impl Core {
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: Some(wf.workspace_id),
-                action: "workflow.update".into(),
-                object_type: "workflow".into(),
                 object_id: Some(wf.id.to_string()),
                 version: Some(wf.revision),
                 before: Some(before),
                 after: Some(json!({"name": wf.name, "stages": wf.stages, "revision": wf.revision})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::WorkflowUpdate, "workflow")
             },
         )
         .await?;

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use serde_json::json;
+use vellum_domain::audit::AuditAction;
 use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,
@@ -58,11 +59,9 @@ impl Core {
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: Some(ws.id),
-                action: "workspace.create".into(),
-                object_type: "workspace".into(),
                 object_id: Some(ws.id.to_string()),
                 after: Some(json!({"name": ws.name, "slug": ws.slug, "owner": actor.user.id})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::WorkspaceCreate, "workspace")
             },
         )
         .await?;
@@ -91,12 +90,10 @@ impl Core {
             Some(&actor.user),
             NewAuditEvent {
                 workspace_id: Some(w.id),
-                action: "workspace.update".into(),
-                object_type: "workspace".into(),
                 object_id: Some(w.id.to_string()),
                 before: Some(before),
                 after: Some(json!({"name": w.name, "keep_gps": w.keep_gps})),
-                ..Default::default()
+                ..NewAuditEvent::new(AuditAction::WorkspaceUpdate, "workspace")
             },
         )
         .await?;

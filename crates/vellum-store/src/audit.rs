@@ -104,7 +104,7 @@ fn fields_of(e: &NewAuditEvent, seq: i64, at: Timestamp) -> Result<AuditFields> 
         id: new_id().to_string(),
         at: at.to_string(),
         actor_id: e.actor_id.map(|a| a.to_string()),
-        action: e.action.clone(),
+        action: e.action.as_str().to_string(),
         object_type: e.object_type.clone(),
         object_id: e.object_id.clone(),
         version: e.version.map(i64::from),

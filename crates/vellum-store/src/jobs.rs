@@ -31,11 +31,61 @@ impl JobState {
     }
 }
 
+/// What a job does; the worker dispatches on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Probe a new version and render its built-in previews.
+    ProcessVersion,
+    /// Render one preset rendition on demand.
+    RenderRendition,
+    /// Sign a checkpoint of the audit chains that moved.
+    AuditCheckpoint,
+    /// Record the failed sign-ins whose window ended.
+    SignInFailures,
+    /// Remove stored files no row points at.
+    CollectGarbage,
+    /// Delete expired sessions and old housekeeping jobs.
+    ExpireSessions,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 6] = [
+        JobKind::ProcessVersion,
+        JobKind::RenderRendition,
+        JobKind::AuditCheckpoint,
+        JobKind::SignInFailures,
+        JobKind::CollectGarbage,
+        JobKind::ExpireSessions,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::ProcessVersion => "process_version",
+            JobKind::RenderRendition => "render_rendition",
+            JobKind::AuditCheckpoint => "audit_checkpoint",
+            JobKind::SignInFailures => "sign_in_failures",
+            JobKind::CollectGarbage => "collect_garbage",
+            JobKind::ExpireSessions => "expire_sessions",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        JobKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for JobKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A job to enqueue. `unique_key` makes enqueueing idempotent: the same work is never queued twice.
 #[derive(Debug, Clone)]
 pub struct NewJob {
     pub queue: String,
-    pub kind: String,
+    pub kind: JobKind,
     pub payload: serde_json::Value,
     pub unique_key: String,
     pub workspace_id: Option<Id>,
@@ -47,7 +97,7 @@ pub struct NewJob {
 pub struct Job {
     pub id: Id,
     pub queue: String,
-    pub kind: String,
+    pub kind: JobKind,
     pub payload: serde_json::Value,
     pub unique_key: String,
     pub workspace_id: Option<Id>,
@@ -73,7 +123,7 @@ fn decode(r: &AnyRow) -> Result<Job> {
     Ok(Job {
         id: row::id(r, "id")?,
         queue: row::text(r, "queue")?,
-        kind: row::text(r, "kind")?,
+        kind: row::parsed(r, "kind", JobKind::parse)?,
         payload: row::json(r, "payload")?,
         unique_key: row::text(r, "unique_key")?,
         workspace_id,
@@ -109,7 +159,7 @@ async fn insert_many(c: &mut AnyConnection, list: &[NewJob], now: Timestamp, on_
             q = q
                 .bind(new_id().to_string())
                 .bind(&j.queue)
-                .bind(&j.kind)
+                .bind(j.kind.as_str())
                 .bind(row::to_json(&j.payload)?)
                 .bind(&j.unique_key)
                 .bind(j.workspace_id.map(|w| w.to_string()))

@@ -171,11 +171,11 @@ pub struct ApiToken {
 }
 
 /// An audit event to append; the store numbers and chains it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewAuditEvent {
     pub workspace_id: Option<Id>,
     pub actor_id: Option<Id>,
-    pub action: String,
+    pub action: vellum_domain::audit::AuditAction,
     pub object_type: String,
     pub object_id: Option<String>,
     pub version: Option<u32>,
@@ -185,6 +185,25 @@ pub struct NewAuditEvent {
     pub request_id: Option<String>,
     /// The asset the event belongs to (set for assets, versions, reviews and decisions).
     pub asset_id: Option<Id>,
+}
+
+impl NewAuditEvent {
+    /// An event of `action` on an object of `object_type`, with nothing else set yet.
+    pub fn new(action: vellum_domain::audit::AuditAction, object_type: impl Into<String>) -> Self {
+        NewAuditEvent {
+            workspace_id: None,
+            actor_id: None,
+            action,
+            object_type: object_type.into(),
+            object_id: None,
+            version: None,
+            before: None,
+            after: None,
+            ip: None,
+            request_id: None,
+            asset_id: None,
+        }
+    }
 }
 
 /// An audit event as stored and exported: its chained fields and the links of the chain.

@@ -4,7 +4,7 @@
 
 use sqlx::Executor;
 use vellum_domain::{
-    audit::{AuditKey, ChainHead, ChainReport, Checkpoint, Checkpoints, Problem},
+    audit::{AuditAction, AuditKey, ChainHead, ChainReport, Checkpoint, Checkpoints, Problem},
     folder::Folder,
     id::new_id,
     metadata::AssetMetadata,
@@ -89,11 +89,9 @@ async fn append(store: &Store, ws: Id, n: usize) {
         let mut tx = store.write().await.unwrap();
         let e = NewAuditEvent {
             workspace_id: Some(ws),
-            action: format!("test.event{i}"),
-            object_type: "thing".into(),
             object_id: Some(format!("obj{i}")),
             after: Some(serde_json::json!({"i": i})),
-            ..Default::default()
+            ..NewAuditEvent::new(AuditAction::AssetUpdate, "thing")
         };
         let key = tx.audit_key();
         audit::append(&mut tx, &e, Timestamp::now(), key.as_deref()).await.unwrap();
@@ -219,10 +217,9 @@ async fn batched_appends_chain_like_single_ones(store: &Store) {
     append(&keyed, a.id, 3).await;
     let event = |ws: Id, i: usize| NewAuditEvent {
         workspace_id: Some(ws),
-        action: format!("batch.{i}"),
-        object_type: "thing".into(),
+        object_id: Some(format!("batch.{i}")),
         after: Some(serde_json::json!({"i": i})),
-        ..Default::default()
+        ..NewAuditEvent::new(AuditAction::AssetUpdate, "thing")
     };
     let events: Vec<NewAuditEvent> = (0..40).map(|i| event(if i % 3 == 0 { b.id } else { a.id }, i)).collect();
     let mut tx = keyed.write().await.unwrap();
@@ -237,8 +234,8 @@ async fn batched_appends_chain_like_single_ones(store: &Store) {
     assert!(rb.ok() && rb.events == 14, "{rb:?}");
     let filter = audit::AuditFilter { limit: 100, ..Default::default() };
     let listed = audit::list(&mut snap, &a.id.to_string(), &filter).await.unwrap();
-    let actions: Vec<String> = listed.into_iter().map(|e| e.fields.action).collect();
-    assert_eq!(actions[3], "batch.1", "batched events keep their order after earlier ones");
+    let objects: Vec<Option<String>> = listed.into_iter().map(|e| e.fields.object_id).collect();
+    assert_eq!(objects[3].as_deref(), Some("batch.1"), "batched events keep their order after earlier ones");
 }
 
 /// Unique constraints surface as `Conflict`, and a failed transaction leaves nothing behind.
@@ -269,12 +266,7 @@ async fn conflicts_and_rollback(store: &Store) {
         workspaces::insert(&mut tx, &fresh).await.unwrap();
         audit::append(
             &mut tx,
-            &NewAuditEvent {
-                workspace_id: Some(fresh.id),
-                action: "x".into(),
-                object_type: "x".into(),
-                ..Default::default()
-            },
+            &NewAuditEvent { workspace_id: Some(fresh.id), ..NewAuditEvent::new(AuditAction::AssetUpdate, "x") },
             Timestamp::now(),
             None,
         )
@@ -418,9 +410,8 @@ async fn concurrent_writers_take_turns(store: &Store) {
             let mut tx = store.write().await?;
             let e = NewAuditEvent {
                 workspace_id: Some(ws.id),
-                action: format!("w{i}"),
-                object_type: "t".into(),
-                ..Default::default()
+                object_id: Some(format!("w{i}")),
+                ..NewAuditEvent::new(AuditAction::AssetUpdate, "t")
             };
             audit::append(&mut tx, &e, Timestamp::now(), None).await?;
             tx.commit().await
@@ -620,7 +611,7 @@ async fn batch_writes_round_trip(store: &Store) {
         .chain(&list)
         .map(|a| vellum_store::jobs::NewJob {
             queue: "media".into(),
-            kind: "process_version".into(),
+            kind: vellum_store::jobs::JobKind::ProcessVersion,
             payload: serde_json::json!({"asset": a.id}),
             unique_key: format!("process:{}", a.id),
             workspace_id: Some(ws.id),

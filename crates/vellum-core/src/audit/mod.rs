@@ -155,7 +155,7 @@ pub async fn verify_all(store: &Store, o: &VerifyOptions<'_>) -> Result<VerifyAl
 pub fn checkpoint_job(at: Timestamp) -> NewJob {
     NewJob {
         queue: jobs::SYSTEM_QUEUE.into(),
-        kind: "audit_checkpoint".into(),
+        kind: vellum_store::jobs::JobKind::AuditCheckpoint,
         payload: serde_json::json!({}),
         unique_key: format!("audit_checkpoint:{at}"),
         workspace_id: None,
@@ -318,6 +318,7 @@ pub struct AuditQuery {
 mod tests {
     use std::sync::Arc;
 
+    use vellum_domain::audit::AuditAction;
     use vellum_store::{jobs as stored_jobs, model::NewAuditEvent};
 
     use super::*;
@@ -338,7 +339,10 @@ mod tests {
         assert!(core.checkpoint_if_moved().await.unwrap().is_none(), "nothing happened yet");
         let mut tx = core.store.write().await.unwrap();
         for i in 0..1000 {
-            let e = NewAuditEvent { action: format!("test.{i}"), object_type: "thing".into(), ..Default::default() };
+            let e = NewAuditEvent {
+                object_id: Some(i.to_string()),
+                ..NewAuditEvent::new(AuditAction::AssetUpdate, "thing")
+            };
             record(&mut tx, &Origin::default(), None, e).await.unwrap();
         }
         tx.commit().await.unwrap();

@@ -67,7 +67,7 @@ impl GcReport {
 pub fn job(at: Timestamp) -> NewJob {
     NewJob {
         queue: crate::jobs::SYSTEM_QUEUE.into(),
-        kind: "collect_garbage".into(),
+        kind: vellum_store::jobs::JobKind::CollectGarbage,
         payload: json!({"grace_secs": DEFAULT_GRACE.as_secs()}),
         unique_key: format!("collect_garbage:{at}"),
         workspace_id: None,

@@ -46,7 +46,7 @@ fn render_job(workspace: Id, v: &Version, name: &str, spec: &serde_json::Value) 
     let hash = hex::encode(sha2::Sha256::digest(spec.to_string().as_bytes()));
     vellum_store::jobs::NewJob {
         queue: crate::jobs::MEDIA_QUEUE.into(),
-        kind: "render_rendition".into(),
+        kind: vellum_store::jobs::JobKind::RenderRendition,
         payload: json!({"asset_id": v.asset_id, "version": v.number, "name": name, "spec": spec}),
         unique_key: format!("render:{}:{}:{name}:{}", v.asset_id, v.number, &hash[..16]),
         workspace_id: Some(workspace),

@@ -3,6 +3,7 @@
 //! checkpoints (`checkpoint`) anchor the chains outside the database, and a keyed tag per
 //! event (`key`) names the first rewritten event even when the whole chain was recomputed.
 
+pub mod action;
 pub mod checkpoint;
 pub mod key;
 pub mod verify;
@@ -10,6 +11,7 @@ pub mod verify;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use action::AuditAction;
 pub use checkpoint::{ChainHead, Checkpoint, SignedCheckpoint};
 pub use key::{AuditKey, PublicKey};
 pub use verify::{ChainReport, ChainVerifier, Checkpoints, Problem};

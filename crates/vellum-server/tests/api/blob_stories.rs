@@ -243,7 +243,7 @@ async fn scheduled_gc_reclaims_only_old_orphans(app: &TestApp) {
     assert!(app.core.enqueue(&(schedule.job)(vellum_domain::Timestamp::now())).await.unwrap());
     let mut collected = false;
     while let Some(run) = app.core.run_one_job("test-worker", &vellum_core::jobs::QUEUES).await.unwrap() {
-        if run.job.kind == "collect_garbage" {
+        if run.job.kind.as_str() == "collect_garbage" {
             assert!(run.outcome.is_ok(), "{:?}", run.outcome);
             collected = true;
         }

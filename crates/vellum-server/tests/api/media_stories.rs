@@ -82,7 +82,7 @@ async fn images_are_probed_and_rendered_by_a_stepped_worker(app: &TestApp) {
 
     let run = step(app).await.expect("the upload enqueued a job");
     assert!(run.outcome.is_ok(), "{:?}", run.outcome);
-    assert_eq!(run.job.kind, "process_version");
+    assert_eq!(run.job.kind.as_str(), "process_version");
     assert!(step(app).await.is_none(), "one job per version");
 
     let v = app.get(&format!("/api/v1/assets/{id}/versions/1"), &creator).await.json();
@@ -229,7 +229,7 @@ async fn presets_are_made_on_first_request_and_follow_the_focal_point(app: &Test
     assert_eq!(first.status, StatusCode::ACCEPTED, "made on first request");
     assert_eq!(app.get(&url("instagram_square"), &creator).await.status, StatusCode::ACCEPTED, "queued once");
     let run = step(app).await.unwrap();
-    assert_eq!(run.job.kind, "render_rendition");
+    assert_eq!(run.job.kind.as_str(), "render_rendition");
     assert!(run.outcome.is_ok(), "{:?}", run.outcome);
     assert!(step(app).await.is_none(), "asking twice did not queue the work twice");
     let square = app.get(&url("instagram_square"), &creator).await;

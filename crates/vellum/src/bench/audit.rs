@@ -3,6 +3,7 @@
 //! (the floor any hash chain pays) and the same walk in memory (what the database read costs).
 
 use std::{sync::Arc, time::Instant};
+use vellum_domain::audit::AuditAction;
 
 use sha2::{Digest, Sha256};
 use vellum_core::audit::{verify_all, VerifyOptions};
@@ -35,7 +36,7 @@ pub async fn run(events: u64, checkpoint_every: u64) -> Result<(), String> {
             let e = NewAuditEvent {
                 workspace_id: Some(ws),
                 actor_id: Some(ws),
-                action: if n.is_multiple_of(3) { "review.decide".into() } else { "asset.update".into() },
+                action: if n.is_multiple_of(3) { AuditAction::ReviewDecide } else { AuditAction::AssetUpdate },
                 object_type: "asset".into(),
                 object_id: Some(format!("asset-{}", n % 5000)),
                 asset_id: Some(ws),

@@ -152,7 +152,7 @@ impl From<Job> for JobView {
         JobView {
             id: j.id,
             queue: j.queue,
-            kind: j.kind,
+            kind: j.kind.to_string(),
             payload: j.payload,
             workspace_id: j.workspace_id,
             state: match j.state {
