@@ -15,7 +15,7 @@ use super::{
     layout::{page, Chrome, Section},
     media_panel,
     metadata_form::{self, MetaForm},
-    page::{badge, csrf_field, short_id, size, when, Notice, Page, UiResult},
+    page::{asset_badge, csrf_field, short_id, size, when, Notice, Page, UiResult},
     review,
     session::Signed,
 };
@@ -65,7 +65,7 @@ pub async fn render(s: &AppState, who: &Signed, id: Id, shown: Shown<'_>) -> UiR
         p.crumbs { a href={ "/w/" (access.workspace.slug) } { (access.workspace.name) } " › Library" }
         div.titlebar {
             h1 { (asset.title) }
-            (badge(asset.status.as_str()))
+            (asset_badge(asset.status, asset.current_version, asset.approved_version))
         }
         (summary(&asset))
         div.columns {

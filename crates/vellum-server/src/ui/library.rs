@@ -1,4 +1,5 @@
-//! A workspace's library (list or grid, filtered by status and kind) with a quick upload
+//! A workspace's library (list or grid, filtered by status, kind, approval and folder, paged
+//! by plain links) with a quick upload
 //! form that takes dropped files, and the full upload form.
 
 use axum::{
@@ -9,15 +10,18 @@ use axum::{
 use maud::{html, Markup};
 use serde::Deserialize;
 use vellum_core::{assets::LibraryQuery, model::Asset};
-use vellum_domain::{role::Capability, status::AssetStatus, validate::AssetKind};
+use vellum_domain::{page::PageRequest, role::Capability, status::AssetStatus, validate::AssetKind};
 
 use super::{
     layout::{page, Chrome, Section},
     metadata_form::{self, MetaForm},
-    page::{badge, csrf_field, enc, see_other, when, Notice, Page, UiError, UiResult},
+    page::{asset_badge, csrf_field, enc, see_other, when, Notice, Page, UiError, UiResult},
     session::Signed,
 };
 use crate::{upload, AppState};
+
+/// How many assets a library page shows.
+const PAGE_SIZE: u32 = 50;
 
 #[derive(Deserialize, Default)]
 pub struct LibraryParams {
@@ -25,13 +29,57 @@ pub struct LibraryParams {
     status: String,
     #[serde(default)]
     kind: String,
+    /// `yes`: only assets with an approved version; `no`: only assets never approved.
+    #[serde(default)]
+    approved: String,
+    #[serde(default)]
+    folder: String,
     #[serde(default)]
     view: String,
+    /// Where this page starts (the `next_cursor` of the page before).
+    #[serde(default)]
+    cursor: String,
     done: Option<String>,
 }
 
+impl LibraryParams {
+    fn filtered(&self) -> bool {
+        !self.status.is_empty() || !self.kind.is_empty() || !self.approved.is_empty() || !self.folder.trim().is_empty()
+    }
+
+    /// This library's address with the same filters and layout, at `cursor` (None: newest).
+    fn href(&self, base: &str, view: &str, cursor: Option<&str>) -> String {
+        let mut href = format!("{base}?status={}&kind={}", enc(&self.status), enc(&self.kind));
+        for (key, value) in [("approved", self.approved.as_str()), ("folder", self.folder.trim()), ("view", view)] {
+            if !value.is_empty() {
+                href.push_str(&format!("&{key}={}", enc(value)));
+            }
+        }
+        if let Some(c) = cursor {
+            href.push_str(&format!("&cursor={}", enc(c)));
+        }
+        href
+    }
+
+    fn query(&self) -> Result<LibraryQuery, UiError> {
+        let approved = match self.approved.as_str() {
+            "" => None,
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => return Err(UiError::invalid("Choose whether to show approved assets from the list.".to_string())),
+        };
+        let cursor = Some(self.cursor.as_str()).filter(|c| !c.is_empty());
+        Ok(LibraryQuery {
+            status: Some(self.status.clone()).filter(|s| !s.is_empty()),
+            kind: Some(self.kind.clone()).filter(|k| !k.is_empty()),
+            approved,
+            folder: Some(self.folder.trim().to_string()).filter(|f| !f.is_empty()),
+            page: PageRequest::parse(Some(PAGE_SIZE), cursor).map_err(vellum_core::Error::from)?,
+        })
+    }
+}
+
 fn filters(base: &str, q: &LibraryParams, grid: bool) -> Markup {
-    let query = |view: &str| format!("{base}?status={}&kind={}&view={view}", enc(&q.status), enc(&q.kind));
     html! {
         form.filters method="get" action=(base) {
             div {
@@ -52,24 +100,46 @@ fn filters(base: &str, q: &LibraryParams, grid: bool) -> Markup {
                     }
                 }
             }
+            div {
+                label for="f-approved" { "Approval" }
+                select #f-approved name="approved" {
+                    option value="" { "Approved or not" }
+                    option value="yes" selected[q.approved == "yes"] { "Has an approved version" }
+                    option value="no" selected[q.approved == "no"] { "Never approved" }
+                }
+            }
+            div {
+                label for="f-folder" { "Folder" }
+                input #f-folder name="folder" value=(q.folder) placeholder="campaigns/spring" maxlength="500";
+            }
             @if grid { input type="hidden" name="view" value="grid"; }
             button type="submit" { "Filter" }
             nav.toggle aria-label="Layout" {
                 @if grid {
-                    a href=(query("list")) { "List" } " · " strong aria-current="true" { "Grid" }
+                    a href=(q.href(base, "", None)) { "List" } " · " strong aria-current="true" { "Grid" }
                 } @else {
-                    strong aria-current="true" { "List" } " · " a href=(query("grid")) { "Grid" }
+                    strong aria-current="true" { "List" } " · " a href=(q.href(base, "grid", None)) { "Grid" }
                 }
             }
         }
     }
 }
 
-fn versions(a: &Asset) -> Markup {
+/// Links between pages: plain links, so paging works without the script.
+fn pager(base: &str, q: &LibraryParams, next: Option<&str>) -> Markup {
+    let view = if q.view == "grid" { "grid" } else { "" };
     html! {
-        "v" (a.current_version)
-        @if let Some(v) = a.approved_version { @if v != a.current_version { " (approved v" (v) ")" } }
+        @if next.is_some() || !q.cursor.is_empty() {
+            nav.pager aria-label="Pages" {
+                @if !q.cursor.is_empty() { a href=(q.href(base, view, None)) { "‹ Newest" } }
+                @if let Some(c) = next { a rel="next" href=(q.href(base, view, Some(c))) { "Older ›" } }
+            }
+        }
     }
+}
+
+fn state(a: &Asset) -> Markup {
+    asset_badge(a.status, a.current_version, a.approved_version)
 }
 
 fn list(assets: &[Asset]) -> Markup {
@@ -84,8 +154,8 @@ fn list(assets: &[Asset]) -> Markup {
                     tr {
                         td.title-cell { a href={ "/a/" (a.id) } { (a.title) } }
                         td data-label="Kind" { (a.kind.as_str().replace('_', " ")) }
-                        td data-label="Status" { (badge(a.status.as_str())) }
-                        td data-label="Version" { (versions(a)) }
+                        td data-label="Status" { (state(a)) }
+                        td data-label="Version" { "v" (a.current_version) }
                         td data-label="Updated" { (when(a.updated_at)) }
                     }
                 }
@@ -144,8 +214,8 @@ fn grid(assets: &[Asset]) -> Markup {
                 li.card {
                     a.thumb-link href={ "/a/" (a.id) } tabindex="-1" aria-hidden="true" { (super::media_panel::thumb(a)) }
                     a.title href={ "/a/" (a.id) } { (a.title) }
-                    p { (badge(a.status.as_str())) }
-                    p.muted { (a.kind.as_str().replace('_', " ")) " · " (versions(a)) }
+                    p { (state(a)) }
+                    p.muted { (a.kind.as_str().replace('_', " ")) " · v" (a.current_version) }
                     p.muted { "Updated " (when(a.updated_at)) }
                 }
             }
@@ -164,21 +234,18 @@ pub async fn library(
     let Some(current) = &chrome.current else {
         return Err(UiError::from(crate::error::ApiError::not_found("workspace")));
     };
-    let query = LibraryQuery {
-        status: Some(q.status.clone()).filter(|s| !s.is_empty()),
-        kind: Some(q.kind.clone()).filter(|k| !k.is_empty()),
-        approved: None,
-        folder: None,
-        page: vellum_domain::page::PageRequest { limit: 200, cursor: None },
+    let listed = match q.query() {
+        Ok(query) => s.core.library(&who.actor, &ws, &query).await.map_err(UiError::from),
+        Err(e) => Err(e),
     };
-    let (assets, notice) = match s.core.library(&who.actor, &ws, &query).await {
-        Ok(a) => (a.items, Notice::done(q.done.as_deref())),
-        Err(e) => (Vec::new(), Some(UiError::from(e).notice())),
+    let (assets, next, notice, status) = match listed {
+        Ok(p) => (p.items, p.next_cursor, Notice::done(q.done.as_deref()), StatusCode::OK),
+        Err(e) => (Vec::new(), None, Some(e.notice()), e.status),
     };
     let base = format!("/w/{}", current.workspace.slug);
     let grid_view = q.view == "grid";
     let can_upload = chrome.can(Capability::Upload);
-    let filtered = !q.status.is_empty() || !q.kind.is_empty();
+    let filtered = q.filtered();
     let body = html! {
         div.titlebar {
             h1 { (current.workspace.name) " — Library" }
@@ -188,7 +255,8 @@ pub async fn library(
         (filters(&base, &q, grid_view))
         @if assets.is_empty() {
             p.empty #library-empty {
-                @if filtered { "No assets match these filters. " a href=(base) { "Show every asset" } "." }
+                @if !q.cursor.is_empty() { "No older assets. " a href=(q.href(&base, "", None)) { "Back to the newest" } "." }
+                @else if filtered { "No assets match these filters. " a href=(base) { "Show every asset" } "." }
                 @else if can_upload { "This library is empty. Upload the first files above — or drop them on this page — and they will be listed here." }
                 @else if !chrome.can(Capability::SeeWorkInProgress) { "Nothing has been approved for this library yet. Approved assets will appear here." }
                 @else { "This library is empty. Creators upload assets; they will be listed here." }
@@ -198,9 +266,9 @@ pub async fn library(
         } @else {
             (list(&assets))
         }
-        @if assets.len() >= 200 { p.hint { "Showing the newest 200; narrow the filters to see others." } }
+        (pager(&base, &q, next.as_deref()))
     };
-    Ok(Page::ok(page("Library", Some(&chrome), notice.as_ref(), body)).into_response())
+    Ok(Page::with_status(status, page("Library", Some(&chrome), notice.as_ref(), body)).into_response())
 }
 
 /// What the upload form shows again after a failed attempt.

@@ -7,6 +7,8 @@ use axum::{
 };
 use maud::{html, Markup, DOCTYPE};
 
+use vellum_domain::status::AssetStatus;
+
 use crate::error::ApiError;
 
 /// Pages only load the app's own CSS and module; nothing inline, no frames, forms post home.
@@ -233,6 +235,31 @@ pub fn badge(status: &str) -> Markup {
     html! { span class={ "badge s-" (status) } { (status.replace('_', " ")) } }
 }
 
+/// An asset's state as badges: with an approved version behind a newer one, both
+/// ("Approved v1 · v2 in review"), so approved work never looks like a draft.
+pub fn asset_badge(status: AssetStatus, current: u32, approved: Option<u32>) -> Markup {
+    let parts = asset_states(status, current, approved);
+    html! {
+        span.states {
+            @for (i, (class, words)) in parts.iter().enumerate() {
+                @if i > 0 { " · " }
+                span class={ "badge s-" (class) } { (words) }
+            }
+        }
+    }
+}
+
+/// The badge classes and words of [`asset_badge`].
+fn asset_states(status: AssetStatus, current: u32, approved: Option<u32>) -> Vec<(&'static str, String)> {
+    let words = status.as_str().replace('_', " ");
+    match approved {
+        Some(v) if v != current => {
+            vec![("approved", format!("Approved v{v}")), (status.as_str(), format!("v{current} {words}"))]
+        }
+        _ => vec![(status.as_str(), words)],
+    }
+}
+
 /// The tail of an id: UUIDv7s share their leading (time) digits, so the end tells them apart.
 pub fn short_id(id: &str) -> &str {
     id.get(id.len().saturating_sub(8)..).unwrap_or(id)
@@ -273,6 +300,15 @@ mod tests {
         assert_eq!(sentence("the title is required"), "The title is required.");
         assert_eq!(enc("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
         assert_eq!(when("2026-05-01T12:34:56.000000Z").into_string(), "<time datetime=\"2026-05-01T12:34:56.000000Z\"><span class=\"d\">2026-05-01</span> <span class=\"d\">12:34 UTC</span></time>");
+    }
+
+    #[test]
+    fn an_approved_version_behind_a_newer_one_shows_both_states() {
+        let words = |s, c, a| asset_states(s, c, a).into_iter().map(|(_, w)| w).collect::<Vec<_>>().join(" · ");
+        assert_eq!(words(AssetStatus::InReview, 2, Some(1)), "Approved v1 · v2 in review");
+        assert_eq!(words(AssetStatus::Draft, 3, Some(1)), "Approved v1 · v3 draft");
+        assert_eq!(words(AssetStatus::Approved, 2, Some(2)), "approved");
+        assert_eq!(words(AssetStatus::Draft, 1, None), "draft");
     }
 
     #[test]

@@ -7,9 +7,10 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use crate::{
-    harness::TestApp,
+    harness::{password_of, TestApp},
     on_both,
     review_stories::{start_review, team},
+    ui_stories::{html, Browser},
 };
 
 /// Walks a list page by page; `between` runs after each page (to add rows meanwhile).
@@ -37,6 +38,42 @@ async fn walk(app: &TestApp, path: &str, key: &str, limit: u32, mut between: imp
     all
 }
 
+/// The assets a library page links to, in page order, and its "Older" link.
+fn library_page(html: &str) -> (Vec<String>, Option<String>) {
+    let mut ids = Vec::new();
+    for part in html.split("href=\"/a/").skip(1) {
+        let id = part.split('"').next().unwrap().to_string();
+        if ids.last() != Some(&id) {
+            ids.push(id);
+        }
+    }
+    let next =
+        html.split("rel=\"next\" href=\"").nth(1).map(|rest| rest.split('"').next().unwrap().replace("&amp;", "&"));
+    (ids, next)
+}
+
+/// Follows the library's plain "Older" links from `start` to the end, as a person would.
+async fn walk_ui(app: &TestApp, who: &Browser, start: &str, mut between: impl AsyncFnMut(usize)) -> Vec<String> {
+    let mut all = Vec::new();
+    let mut url = start.to_string();
+    for page in 0.. {
+        let r = who.get(app, &url).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}");
+        let (ids, next) = library_page(&html(&r));
+        assert!(ids.len() <= 50, "{url}: a page shows at most 50");
+        all.extend(ids);
+        between(page).await;
+        match next {
+            Some(n) => {
+                assert!(n.contains("cursor="), "{n}");
+                url = n;
+            }
+            None => break,
+        }
+    }
+    all
+}
+
 async fn every_asset_is_reachable_once_while_others_are_added(app: &TestApp) {
     app.workspace("many", &[]).await;
     let mut created = HashSet::new();
@@ -56,6 +93,27 @@ async fn every_asset_is_reachable_once_while_others_are_added(app: &TestApp) {
     assert!(created.is_subset(&unique), "every asset reached: {} of 250", created.intersection(&unique).count());
     assert!(unique.is_disjoint(&added_meanwhile), "rows added while paging do not shift later pages");
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first, by id");
+
+    // The same through the pages, following plain links, with assets added meanwhile.
+    let admin = Browser::sign_in(app, "admin@example.com", "admin-password-1").await;
+    let mut added_meanwhile = HashSet::new();
+    let seen = walk_ui(app, &admin, "/w/many?view=grid", async |page| {
+        let a =
+            app.new_asset("many", &app.admin, &format!("UI late {page}"), format!("ui late {page}").as_bytes()).await;
+        added_meanwhile.insert(a["id"].as_str().unwrap().to_string());
+    })
+    .await;
+    let unique: HashSet<String> = seen.iter().cloned().collect();
+    assert_eq!(unique.len(), seen.len(), "no asset on two pages");
+    assert!(created.is_subset(&unique), "every asset linked: {} of 250", created.intersection(&unique).count());
+    assert!(unique.is_disjoint(&added_meanwhile));
+    let first = html(&admin.get(app, "/w/many").await);
+    assert!(!first.contains("Newest"), "the first page has no way back");
+    let (_, next) = library_page(&first);
+    let second = html(&admin.get(app, &next.unwrap()).await);
+    assert!(second.contains("‹ Newest"));
+    let stale = admin.get(app, "/w/many?cursor=%3Cscript%3E").await;
+    assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY, "a forged cursor is explained, not ignored");
 
     let too_many = app.get("/api/v1/workspaces/many/assets?limit=501", &app.admin).await;
     assert_eq!((too_many.status, too_many.code().as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_limit"));
@@ -97,6 +155,16 @@ async fn approved_assets_are_found_while_a_new_version_is_reviewed(app: &TestApp
     assert_eq!(ids, vec![draft["id"].as_str().unwrap()]);
     let bad = app.get("/api/v1/workspaces/appr/assets?approved=maybe", &t.creator).await;
     assert_eq!(bad.code(), "invalid_query");
+
+    // The library page finds it the same way and shows both states, the filter kept in its links.
+    let brand = Browser::sign_in(app, "brandappr@example.com", &password_of("Brandappr")).await;
+    let page = html(&brand.get(app, "/w/appr?approved=yes&view=grid").await);
+    let (ids, _) = library_page(&page);
+    assert_eq!(ids, vec![id.to_string()], "{page}");
+    assert!(page.contains("Approved v1</span> · <span class=\"badge s-in_review\">v2 in review"), "{page}");
+    assert!(page.contains("<option value=\"yes\" selected>"), "the filter stays chosen");
+    let never = html(&brand.get(app, "/w/appr?approved=no").await);
+    assert_eq!(library_page(&never).0, vec![draft["id"].as_str().unwrap().to_string()]);
 }
 
 /// The smaller lists page the same way.
