@@ -592,21 +592,17 @@ async fn hide_unseen_look_alikes(c: &mut vellum_store::Conn, access: &access::Ac
     if access.sees_work_in_progress() {
         return Ok(());
     }
-    let Some(list) = v.media.as_mut().and_then(|m| m.get_mut("near_duplicates")).and_then(|n| n.as_array_mut()) else {
+    let Some(media) = v.media.as_mut() else {
         return Ok(());
     };
-    let mut kept = Vec::with_capacity(list.len());
-    for entry in list.drain(..) {
-        let id = entry["asset_id"].as_str().and_then(vellum_domain::id::parse_id);
-        let number = entry["version"].as_u64();
-        if let (Some(id), Some(number)) = (id, number) {
-            let approved = assets::get(&mut *c, id).await?.and_then(|a| a.approved_version);
-            if approved.is_some_and(|n| u64::from(n) == number) {
-                kept.push(entry);
-            }
+    let mut kept = Vec::with_capacity(media.near_duplicates.len());
+    for near in media.near_duplicates.drain(..) {
+        let approved = assets::get(&mut *c, near.asset_id).await?.and_then(|a| a.approved_version);
+        if approved == Some(near.version) {
+            kept.push(near);
         }
     }
-    *list = kept;
+    media.near_duplicates = kept;
     Ok(())
 }
 

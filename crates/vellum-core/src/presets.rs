@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use vellum_domain::audit::AuditAction;
 use vellum_domain::ErrorCode;
-use vellum_domain::{role::Capability, Id};
+use vellum_domain::{media::MediaInfo, role::Capability, Id};
 use vellum_media::render::{Fit, Format, RenditionSpec};
 use vellum_store::{
     assets,
@@ -23,9 +23,6 @@ pub const BUILT_IN: &[(&str, u32, u32, Fit)] = &[
     // 600 px wide, as tall as the picture needs.
     ("email_hero", 600, RenditionSpec::MAX_SIDE, Fit::Contain),
 ];
-
-/// Names the built-in renditions use; presets may not take them.
-const RESERVED: &[&str] = &["thumbnail", "preview", "poster", "filmstrip", "proxy", "waveform"];
 
 /// A preset as the API shows and accepts it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,6 +54,41 @@ pub struct PresetView {
     pub built_in: bool,
 }
 
+/// The size a preset makes of one version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputSize {
+    pub width: u32,
+    pub height: u32,
+    /// The file is too small for the preset's box: it comes out smaller instead of enlarged.
+    pub limited_by_source: bool,
+}
+
+impl PresetView {
+    fn spec(&self) -> RenditionSpec {
+        RenditionSpec {
+            width: self.width,
+            height: self.height,
+            fit: self.fit,
+            format: self.format,
+            quality: self.quality,
+            focal: None,
+        }
+    }
+
+    /// The size this preset makes of a version, as displayed: its box, or smaller when the
+    /// file is smaller (never enlarged). None until the version's size is known.
+    pub fn output_size(&self, media: &MediaInfo) -> Option<OutputSize> {
+        let (w, h) = (u32::try_from(media.width?).ok()?, u32::try_from(media.height?).ok()?);
+        let orientation = media.orientation.unwrap_or(1);
+        let spec = self.spec();
+        let (width, height) = spec.output_size(w, h, orientation);
+        // The same picture large enough for any box: what the preset would make without the limit.
+        let scale = RenditionSpec::MAX_SIDE.div_ceil(w.min(h).max(1));
+        let unlimited = spec.output_size(w.saturating_mul(scale), h.saturating_mul(scale), orientation);
+        Some(OutputSize { width, height, limited_by_source: (width, height) != unlimited })
+    }
+}
+
 pub fn check_name(name: &str) -> Result<()> {
     let ok = (2..=48).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_lowercase())
@@ -67,7 +99,7 @@ pub fn check_name(name: &str) -> Result<()> {
             format!("'{name}' is not a preset name: use 2–48 lower-case letters, digits, '_' or '-'"),
         ));
     }
-    if RESERVED.contains(&name) {
+    if crate::media::built_in(name) {
         return Err(Error::new(ErrorCode::InvalidPreset, format!("'{name}' is a built-in rendition, not a preset")));
     }
     Ok(())
@@ -224,9 +256,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_preset_says_when_the_file_is_too_small_for_it() {
+        let og = view("og_image", &built_in("og_image").unwrap(), true);
+        let media = |w, h, o| MediaInfo { width: Some(w), height: Some(h), orientation: Some(o), ..Default::default() };
+        let small = og.output_size(&media(1000, 750, 1)).unwrap();
+        assert_eq!((small.width, small.height, small.limited_by_source), (1000, 525, true));
+        let large = og.output_size(&media(6000, 4000, 1)).unwrap();
+        assert_eq!((large.width, large.height, large.limited_by_source), (1200, 630, false));
+        // A tall picture in a wide "contain" box is narrower by its shape, not by its size.
+        let hero = view("email_hero", &built_in("email_hero").unwrap(), true);
+        let tall = hero.output_size(&media(2000, 6000, 1)).unwrap();
+        assert_eq!((tall.width, tall.height, tall.limited_by_source), (600, 1800, false));
+        let narrow = hero.output_size(&media(400, 300, 1)).unwrap();
+        assert_eq!((narrow.width, narrow.height, narrow.limited_by_source), (400, 300, true));
+        assert_eq!(og.output_size(&MediaInfo::default()), None);
+    }
+
+    #[test]
     fn preset_names_and_specs_are_checked() {
         assert!(check_name("instagram_square").is_ok());
-        for bad in ["x", "Instagram", "a b", "thumbnail", "9lives"] {
+        for bad in ["x", "Instagram", "a b", "thumbnail", "pdf", "page-3", "page-0", "9lives"] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
         let body = |w, h, q| PresetBody { width: w, height: h, fit: Fit::Cover, format: None, quality: Some(q) };

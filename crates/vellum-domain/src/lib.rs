@@ -7,6 +7,7 @@ pub mod error;
 pub mod error_code;
 pub mod folder;
 pub mod id;
+pub mod media;
 pub mod metadata;
 #[cfg(feature = "openapi")]
 pub mod openapi;

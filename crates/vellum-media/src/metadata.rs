@@ -10,58 +10,10 @@ mod tiff_copy;
 mod view;
 mod xmp;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-
 use crate::header;
 use crate::sniff::MediaType;
+pub use vellum_domain::media::{Gps, MediaInfo};
 pub use view::file_view;
-
-/// What we know about a file; every field is optional because each kind of file fills a subset.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct MediaInfo {
-    pub media_type: Option<String>,
-    pub mime: Option<String>,
-    /// Stored pixel size (before EXIF orientation), or points for a PDF's first page.
-    pub width: Option<u64>,
-    pub height: Option<u64>,
-    /// EXIF orientation 1–8.
-    pub orientation: Option<u16>,
-    /// The embedded ICC profile's description; None when the file embeds no profile (viewers
-    /// then usually assume sRGB, but the file does not say so).
-    pub color_profile: Option<String>,
-    /// The colour model ("RGB", "CMYK", "Gray", "Lab"), from the ICC profile or else the
-    /// pixel layout.
-    pub color_space: Option<String>,
-    /// EXIF fields under exiftool's tag names; numbers as exiftool's `-n` prints them.
-    pub exif: Option<Map<String, Value>>,
-    pub gps: Option<Gps>,
-    /// IPTC IIM datasets under exiftool's names (`By-line`, `Keywords`, …).
-    pub iptc: Option<Map<String, Value>>,
-    /// XMP properties as `prefix:name` (`dc:creator`, `photoshop:Credit`, …).
-    pub xmp: Option<Map<String, Value>>,
-    pub page_count: Option<u32>,
-    pub title: Option<String>,
-    pub author: Option<String>,
-    /// Text excerpt (PDF), at most 64 KiB.
-    pub text: Option<String>,
-    pub duration_seconds: Option<f64>,
-    /// Exact rational frame rate, e.g. "30000/1001".
-    pub frame_rate: Option<String>,
-    pub codec: Option<String>,
-    pub audio_codec: Option<String>,
-    pub audio_channels: Option<u32>,
-    /// Bits per channel (or per audio sample).
-    pub bit_depth: Option<u32>,
-}
-
-/// A position in decimal degrees (south and west negative) and metres (below sea level negative).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Gps {
-    pub latitude: f64,
-    pub longitude: f64,
-    pub altitude: Option<f64>,
-}
 
 /// Metadata of an image held in memory: size, orientation, colour, EXIF, GPS, IPTC and XMP.
 /// Never fails: what cannot be read is left out.
@@ -81,7 +33,7 @@ pub fn extract_image(bytes: &[u8], media_type: MediaType) -> MediaInfo {
         None => (None, None, None),
     };
     MediaInfo {
-        media_type: Some(media_type.as_str().to_owned()),
+        media_type: Some(media_type),
         mime: Some(media_type.mime().to_owned()),
         width: w,
         height: h,

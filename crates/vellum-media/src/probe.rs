@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::metadata::MediaInfo;
+use crate::sniff::MediaType;
 use crate::tool::{run, Tool, ToolError};
 
 /// Bytes of extracted PDF text kept in [`MediaInfo::text`].
@@ -144,7 +145,7 @@ pub async fn probe_pdf(path: &Path, dir: &Path) -> Result<MediaInfo, ProbeError>
 /// Parses `pdfinfo` lines ("Title:          Quarterly report").
 pub fn parse_pdfinfo(out: &str) -> MediaInfo {
     let mut info =
-        MediaInfo { media_type: Some("pdf".into()), mime: Some("application/pdf".into()), ..Default::default() };
+        MediaInfo { media_type: Some(MediaType::Pdf), mime: Some("application/pdf".into()), ..Default::default() };
     for line in out.lines() {
         let Some((key, value)) = line.split_once(':') else { continue };
         let value = value.trim();

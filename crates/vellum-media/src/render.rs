@@ -37,6 +37,15 @@ pub enum Fit {
     Contain,
 }
 
+impl Fit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fit::Cover => "cover",
+            Fit::Contain => "contain",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
@@ -47,6 +56,11 @@ pub enum Format {
 }
 
 /// One rendition: box size, fit, output format and quality, optional focal point.
+///
+/// A source smaller than the box is never enlarged (nor letterboxed): `Cover` crops it to the
+/// box's shape at the source's own resolution, `Contain` keeps it whole at its own size. So an
+/// `og_image` (1200×630) of a 1,000 px wide photo is 1000×525; [`RenditionSpec::output_size`]
+/// says which size comes out, for labels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RenditionSpec {
     pub width: u32,
@@ -67,6 +81,14 @@ impl RenditionSpec {
     /// 400×400 contain, JPEG q80.
     pub fn thumbnail() -> Self {
         Self { width: 400, height: 400, fit: Fit::Contain, format: Format::Jpeg, quality: 80, focal: None }
+    }
+
+    /// The size this rendition of a `width`×`height` source (stored before EXIF `orientation`)
+    /// comes out at, as displayed: the box, or smaller when the source is smaller.
+    pub fn output_size(&self, width: u32, height: u32, orientation: u16) -> (u32, u32) {
+        let request = Request::Fit { width: self.width, height: self.height, fit: self.fit, focal: (0.5, 0.5) };
+        let p = plan(width, height, orientation, request);
+        (p.out_w, p.out_h)
     }
 
     /// 2048×2048 contain, JPEG q85.

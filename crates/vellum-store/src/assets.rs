@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 
 use sqlx::{any::AnyRow, AnyConnection, Row};
-use vellum_domain::{folder::Folder, metadata::AssetMetadata, status::AssetStatus, validate::AssetKind, Id, Timestamp};
+use vellum_domain::{
+    folder::Folder, media::VersionMedia, metadata::AssetMetadata, status::AssetStatus, validate::AssetKind, Id,
+    Timestamp,
+};
 
 use crate::{
     dialect,
@@ -352,7 +355,7 @@ pub async fn set_processing(
     number: u32,
     state: Processing,
     reason: Option<&str>,
-    media: Option<&serde_json::Value>,
+    media: Option<&VersionMedia>,
 ) -> Result<()> {
     sqlx::query(
         "UPDATE versions SET processing = $1, processing_reason = $2, media = COALESCE($3, media) WHERE asset_id = $4 AND number = $5",
@@ -480,8 +483,8 @@ pub async fn phashes(c: &mut AnyConnection, ws: Id, except_asset: Id) -> Result<
     .await?;
     let mut out = Vec::new();
     for r in &rows {
-        let media: serde_json::Value = row::json(r, "media")?;
-        if let Some(h) = media["phash"].as_str().and_then(|h| u64::from_str_radix(h, 16).ok()) {
+        let media: VersionMedia = row::json(r, "media")?;
+        if let Some(h) = media.phash_bits() {
             out.push((row::id(r, "asset_id")?, row::uint(r, "number")?, h));
         }
     }

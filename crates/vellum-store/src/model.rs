@@ -87,7 +87,7 @@ pub struct Version {
     /// Why processing failed, in words a person can act on.
     pub processing_reason: Option<String>,
     /// Metadata extracted from the file (dimensions, EXIF, IPTC, XMP, pages, duration…).
-    pub media: Option<serde_json::Value>,
+    pub media: Option<vellum_domain::media::VersionMedia>,
     /// Where the subject is, so crops keep it.
     pub focal_point: Option<FocalPoint>,
 }

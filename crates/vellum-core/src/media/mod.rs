@@ -9,7 +9,11 @@ use vellum_domain::ErrorCode;
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
 use vellum_blob::BlobKey;
-use vellum_domain::{id::parse_id, Id, Timestamp};
+use vellum_domain::{
+    id::parse_id,
+    media::{MediaType, NearDuplicate, VersionMedia},
+    Id, Timestamp,
+};
 use vellum_media::{
     header, metadata,
     render::{self, RenditionSpec},
@@ -29,15 +33,20 @@ const HEAD: usize = 64 * 1024;
 /// How many leading bytes `Core::check_upload_head` wants (the whole file if it is shorter).
 pub const UPLOAD_HEAD_BYTES: usize = HEAD;
 
-/// Whether `name` is a rendition the processing job makes (for the types that have it):
-/// thumbnail, preview, poster, filmstrip, proxy, waveform, pdf (office documents) and page-N.
+/// The renditions the processing job makes (for the types that have them); with `page-N`, the
+/// one list of names that channel presets may not take, since they would never be served.
+pub const BUILT_IN_RENDITIONS: [&str; 7] = ["thumbnail", "preview", "poster", "filmstrip", "proxy", "waveform", "pdf"];
+
+/// Whether `name` is a rendition the processing job makes: one of [`BUILT_IN_RENDITIONS`] or
+/// a document page (`page-N`).
 pub fn built_in(name: &str) -> bool {
-    matches!(name, "thumbnail" | "preview" | "poster" | "filmstrip" | "proxy" | "waveform" | "pdf")
-        || name.strip_prefix("page-").and_then(|k| k.parse::<u32>().ok()).is_some_and(|k| k >= 1)
+    BUILT_IN_RENDITIONS.contains(&name) || name.strip_prefix("page-").is_some_and(|k| k.parse::<u32>().is_ok())
 }
 
-/// The `media_type` names (as stored in a version's media) of decodable images.
-const DECODABLE_NAMES: [&str; 5] = ["jpeg", "png", "gif", "webp", "tiff"];
+/// Whether channel presets can be rendered from a version of this type (decodable images).
+pub fn presets_apply(kind: MediaType) -> bool {
+    matches!(kind, MediaType::Jpeg | MediaType::Png | MediaType::Gif | MediaType::Webp | MediaType::Tiff)
+}
 
 /// The job that renders one named rendition of a version with `spec`; the key carries the spec,
 /// so asking again for the same output never queues the work twice.
@@ -197,22 +206,21 @@ pub(crate) async fn process_version(core: &Core, job: &Job, _worker: &str) -> st
     for o in outputs {
         renditions.push(store_output(core, &version, o).await?);
     }
-    let phash_hex = phash.map(|h| format!("{h:016x}"));
-    info.media_type = Some(format!("{kind:?}").to_lowercase());
+    info.media_type = Some(kind);
     info.mime = Some(kind.mime().to_string());
     if !keep_gps {
         metadata::strip_gps(&mut info);
     }
-    let mut media = serde_json::to_value(&info).map_err(|e| JobFailure::permanent(e.to_string()))?;
-    if !page_hashes.is_empty() {
-        media["page_phashes"] = json!(page_hashes.iter().map(|h| format!("{h:016x}")).collect::<Vec<_>>());
-    }
-    if let Some(h) = phash_hex {
-        media["phash"] = json!(h);
-        if let (Some(hash), Some(ws)) = (phash, workspace) {
-            media["near_duplicates"] = json!(near_duplicates(core, ws, asset_id, hash).await?);
-        }
-    }
+    let near_duplicates = match (phash, workspace) {
+        (Some(hash), Some(ws)) => near_duplicates(core, ws, asset_id, hash).await?,
+        _ => Vec::new(),
+    };
+    let media = VersionMedia {
+        info,
+        phash: phash.map(|h| format!("{h:016x}")),
+        page_phashes: page_hashes.iter().map(|h| format!("{h:016x}")).collect(),
+        near_duplicates,
+    };
     let mut tx = core.store.write().await?;
     for r in &renditions {
         crate::blobs::record(&mut tx, core.blobs.as_ref(), &r.sha256, r.size, r.created_at).await?;
@@ -227,7 +235,7 @@ pub(crate) async fn process_version(core: &Core, job: &Job, _worker: &str) -> st
 const NEAR: u32 = 10;
 
 /// Other assets of the workspace whose processed versions look like this one, closest first.
-async fn near_duplicates(core: &Core, ws: Id, asset: Id, hash: u64) -> Result<Vec<serde_json::Value>> {
+async fn near_duplicates(core: &Core, ws: Id, asset: Id, hash: u64) -> Result<Vec<NearDuplicate>> {
     let mut c = core.store.conn().await?;
     let mut near: Vec<(u32, Id, u32)> = assets::phashes(&mut c, ws, asset)
         .await?
@@ -236,7 +244,11 @@ async fn near_duplicates(core: &Core, ws: Id, asset: Id, hash: u64) -> Result<Ve
         .filter(|(d, ..)| *d <= NEAR)
         .collect();
     near.sort();
-    Ok(near.into_iter().take(5).map(|(d, a, v)| json!({"asset_id": a, "version": v, "distance": d})).collect())
+    Ok(near
+        .into_iter()
+        .take(5)
+        .map(|(distance, asset_id, version)| NearDuplicate { asset_id, version, distance })
+        .collect())
 }
 
 pub(crate) async fn mark_failed(tx: &mut Tx, job: &Job, reason: &str) -> Result<()> {
@@ -334,8 +346,8 @@ impl Core {
             }
             Processing::Done => {}
         }
-        let kind = v.media.as_ref().and_then(|m| m["media_type"].as_str()).unwrap_or("");
-        if !DECODABLE_NAMES.contains(&kind) {
+        let kind = v.media.as_ref().and_then(|m| m.info.media_type);
+        if !kind.is_some_and(presets_apply) {
             return Err(unavailable(format!("presets are made from images; this version is {}", v.content_type)));
         }
         let wanted = serde_json::to_value(&spec).unwrap_or_default();

@@ -39,6 +39,20 @@ fn contain_and_cover() {
 }
 
 #[test]
+fn a_smaller_source_is_never_enlarged_and_the_label_says_so() {
+    let og = RenditionSpec { width: 1200, height: 630, fit: Fit::Cover, ..RenditionSpec::preview() };
+    assert_eq!(og.output_size(1000, 750, 1), (1000, 525));
+    let out = render_image(&png(1000, 750), &og, PixelLimits::default()).unwrap();
+    assert_eq!(size_of(&out), (1000, 525), "what output_size said");
+    assert_eq!(og.output_size(4000, 3000, 1), (1200, 630));
+    // Turned a quarter by EXIF: the displayed shape counts.
+    assert_eq!(og.output_size(750, 1000, 6), (1000, 525));
+    let contain = RenditionSpec { width: 600, height: RenditionSpec::MAX_SIDE, fit: Fit::Contain, ..og };
+    assert_eq!(contain.output_size(400, 300, 1), (400, 300));
+    assert_eq!(contain.output_size(1200, 800, 1), (600, 400));
+}
+
+#[test]
 fn refuses_over_limit_and_bad_specs() {
     let src = png(600, 300);
     let tight = PixelLimits { max_pixels: 1000, ..PixelLimits::default() };

@@ -2,7 +2,8 @@
 //! as dates, the camera without its make twice, the size as the photo is shown, IPTC and XMP
 //! keywords together, and the colour profile only when the file has one.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
+use vellum_domain::media::{MediaInfo, MediaType};
 
 /// A value as text; empty strings, nulls and objects are nothing to show.
 fn text(v: &Value) -> Option<String> {
@@ -138,74 +139,84 @@ pub fn duration(seconds: f64) -> Option<String> {
     Some(if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") })
 }
 
-const SOUND_ONLY: [&str; 5] = ["mp3", "wav", "aac", "ogg", "flac"];
+/// One field of an EXIF, IPTC or XMP map (absent maps read as null).
+fn field<'a>(map: Option<&'a Map<String, Value>>, key: &str) -> &'a Value {
+    map.and_then(|m| m.get(key)).unwrap_or(&Value::Null)
+}
+
+fn some_text(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
 
 /// The rows worth showing from a version's extracted metadata, in a fixed order.
-pub fn media_rows(media: &Value) -> Vec<(&'static str, String)> {
+pub fn media_rows(media: &MediaInfo) -> Vec<(&'static str, String)> {
     let mut rows = Vec::new();
     let mut put = |label: &'static str, value: Option<String>| {
         if let Some(v) = value {
             rows.push((label, v));
         }
     };
-    let exif = &media["exif"];
-    let (xmp, iptc) = (&media["xmp"], &media["iptc"]);
-    put("Type", text(&media["mime"]));
-    if let (Some(w), Some(h)) = (media["width"].as_u64(), media["height"].as_u64()) {
-        let (w, h) = oriented_size(w, h, media["orientation"].as_u64());
+    let exif = |k: &str| field(media.exif.as_ref(), k);
+    let xmp = |k: &str| field(media.xmp.as_ref(), k);
+    let iptc = |k: &str| field(media.iptc.as_ref(), k);
+    put("Type", some_text(&media.mime));
+    if let (Some(w), Some(h)) = (media.width, media.height) {
+        let (w, h) = oriented_size(w, h, media.orientation.map(u64::from));
         put("Dimensions", Some(format!("{w} × {h} px")));
     }
-    put("Colour", colour(media["color_space"].as_str(), media["color_profile"].as_str()));
-    let sound_only = media["media_type"].as_str().is_some_and(|t| SOUND_ONLY.contains(&t));
+    put("Colour", colour(media.color_space.as_deref(), media.color_profile.as_deref()));
+    let sound_only = media.media_type.is_some_and(MediaType::is_audio);
     put(
         "Bit depth",
-        media["bit_depth"].as_u64().map(|b| {
-            if sound_only {
-                format!("{b} bits per sample")
-            } else {
-                format!("{b} bits per channel")
-            }
-        }),
+        media.bit_depth.map(
+            |b| {
+                if sound_only {
+                    format!("{b} bits per sample")
+                } else {
+                    format!("{b} bits per channel")
+                }
+            },
+        ),
     );
-    put("Pages", text(&media["page_count"]));
-    put("Title", text(&media["title"]));
-    put("Author", text(&media["author"]));
-    put("Duration", media["duration_seconds"].as_f64().and_then(duration));
-    put("Frame rate", media["frame_rate"].as_str().and_then(frame_rate));
-    put("Codec", text(&media["codec"]));
+    put("Pages", media.page_count.map(|p| p.to_string()));
+    put("Title", some_text(&media.title));
+    put("Author", some_text(&media.author));
+    put("Duration", media.duration_seconds.and_then(duration));
+    put("Frame rate", media.frame_rate.as_deref().and_then(frame_rate));
+    put("Codec", some_text(&media.codec));
     put(
         "Audio",
-        text(&media["audio_codec"]).map(|c| match media["audio_channels"].as_u64() {
+        some_text(&media.audio_codec).map(|c| match media.audio_channels {
             Some(1) => format!("{c}, mono"),
             Some(2) => format!("{c}, stereo"),
             Some(n) => format!("{c}, {n} channels"),
             None => c,
         }),
     );
-    put("Camera", camera(exif["Make"].as_str(), exif["Model"].as_str()));
-    put("Lens", text(&exif["LensModel"]));
+    put("Camera", camera(exif("Make").as_str(), exif("Model").as_str()));
+    put("Lens", text(exif("LensModel")));
     let settings: Vec<String> = [
-        exif["ExposureTime"].as_f64().and_then(exposure),
-        exif["FNumber"].as_f64().filter(|f| *f > 0.0).map(|f| format!("f/{}", trim_number(f, 1))),
-        exif["ISO"].as_u64().map(|i| format!("ISO {i}")),
-        exif["FocalLength"].as_f64().filter(|f| *f > 0.0).map(|f| format!("{} mm", trim_number(f, 1))),
+        exif("ExposureTime").as_f64().and_then(exposure),
+        exif("FNumber").as_f64().filter(|f| *f > 0.0).map(|f| format!("f/{}", trim_number(f, 1))),
+        exif("ISO").as_u64().map(|i| format!("ISO {i}")),
+        exif("FocalLength").as_f64().filter(|f| *f > 0.0).map(|f| format!("{} mm", trim_number(f, 1))),
     ]
     .into_iter()
     .flatten()
     .collect();
     put("Exposure", (!settings.is_empty()).then(|| settings.join(" · ")));
-    put("Captured", exif["DateTimeOriginal"].as_str().map(|d| capture_date(d, exif["OffsetTimeOriginal"].as_str())));
-    put("Creator", text(&xmp["dc:creator"]).or_else(|| text(&iptc["By-line"])).or_else(|| text(&exif["Artist"])));
+    put("Captured", exif("DateTimeOriginal").as_str().map(|d| capture_date(d, exif("OffsetTimeOriginal").as_str())));
+    put("Creator", text(xmp("dc:creator")).or_else(|| text(iptc("By-line"))).or_else(|| text(exif("Artist"))));
     put(
         "Copyright",
-        text(&xmp["dc:rights"]).or_else(|| text(&iptc["CopyrightNotice"])).or_else(|| text(&exif["Copyright"])),
+        text(xmp("dc:rights")).or_else(|| text(iptc("CopyrightNotice"))).or_else(|| text(exif("Copyright"))),
     );
-    put("Credit", text(&xmp["photoshop:Credit"]).or_else(|| text(&iptc["Credit"])));
-    put("Usage terms", text(&xmp["xmpRights:UsageTerms"]));
-    put("Keywords", keywords(&[&xmp["dc:subject"], &iptc["Keywords"]]));
-    put("Description", text(&xmp["dc:description"]).or_else(|| text(&iptc["Caption-Abstract"])));
-    if let (Some(lat), Some(lon)) = (media["gps"]["latitude"].as_f64(), media["gps"]["longitude"].as_f64()) {
-        put("GPS", Some(format!("{lat:.5}, {lon:.5}")));
+    put("Credit", text(xmp("photoshop:Credit")).or_else(|| text(iptc("Credit"))));
+    put("Usage terms", text(xmp("xmpRights:UsageTerms")));
+    put("Keywords", keywords(&[xmp("dc:subject"), iptc("Keywords")]));
+    put("Description", text(xmp("dc:description")).or_else(|| text(iptc("Caption-Abstract"))));
+    if let Some(gps) = media.gps {
+        put("GPS", Some(format!("{:.5}, {:.5}", gps.latitude, gps.longitude)));
     }
     rows
 }
@@ -255,15 +266,18 @@ mod tests {
 
     #[test]
     fn media_rows_pick_and_format_what_matters() {
-        let rows = media_rows(&json!({
-            "mime": "image/jpeg", "width": 6000, "height": 4000, "orientation": 6,
-            "color_space": "RGB", "color_profile": null, "bit_depth": 8,
-            "exif": {"Make": "Canon", "Model": "Canon EOS R5", "DateTimeOriginal": "2024:05:17 14:32:10",
-                     "ExposureTime": 0.004, "FNumber": 2.8, "ISO": 100, "FocalLength": 35.0},
-            "xmp": {"dc:creator": ["Ann Lee"], "dc:subject": ["spring", "sale"]},
-            "iptc": {"CopyrightNotice": "© Acme", "Keywords": ["sale", "banner"]},
-            "frame_rate": null
-        }));
+        let rows = media_rows(
+            &serde_json::from_value(json!({
+                "mime": "image/jpeg", "width": 6000, "height": 4000, "orientation": 6,
+                "color_space": "RGB", "color_profile": null, "bit_depth": 8,
+                "exif": {"Make": "Canon", "Model": "Canon EOS R5", "DateTimeOriginal": "2024:05:17 14:32:10",
+                         "ExposureTime": 0.004, "FNumber": 2.8, "ISO": 100, "FocalLength": 35.0},
+                "xmp": {"dc:creator": ["Ann Lee"], "dc:subject": ["spring", "sale"]},
+                "iptc": {"CopyrightNotice": "© Acme", "Keywords": ["sale", "banner"]},
+                "frame_rate": null
+            }))
+            .unwrap(),
+        );
         let get = |k: &str| rows.iter().find(|(l, _)| *l == k).map(|(_, v)| v.as_str());
         assert_eq!(get("Dimensions"), Some("4000 × 6000 px"));
         assert_eq!(get("Colour"), Some("RGB, no embedded profile"));

@@ -84,7 +84,7 @@ pub struct VersionView {
     pub processing_reason: Option<String>,
     /// What processing found: dimensions, EXIF/IPTC/XMP, pages, duration, look-alikes…
     #[schema(value_type = Option<Object>)]
-    pub media: Option<serde_json::Value>,
+    pub media: Option<vellum_domain::media::VersionMedia>,
     pub focal_point: Option<FocalPointView>,
 }
 
