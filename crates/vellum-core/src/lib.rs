@@ -171,15 +171,3 @@ pub(crate) async fn record_many(
     }
     Ok(())
 }
-
-/// One bare INSERT in its own transaction (a benchmark baseline; creates its table on first use).
-pub async fn probe_insert(store: &Store) -> Result<()> {
-    vellum_store::probe::insert_one(store).await?;
-    Ok(())
-}
-
-/// Prepares the table `probe_insert` writes to.
-pub async fn probe_prepare(store: &Store) -> Result<()> {
-    vellum_store::probe::prepare(store).await?;
-    Ok(())
-}

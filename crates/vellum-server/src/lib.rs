@@ -3,7 +3,6 @@
 
 mod api;
 mod auth;
-pub mod bench;
 mod download;
 mod error;
 mod extract;

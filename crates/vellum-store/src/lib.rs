@@ -13,7 +13,6 @@ mod dialect;
 pub mod import_index;
 pub mod jobs;
 pub mod model;
-pub mod probe;
 pub mod reviews;
 mod row;
 pub mod schema;

@@ -159,10 +159,10 @@ async fn one_backend(
         .await;
     })
     .await?;
-    vellum_core::probe_prepare(&store).await.map_err(|e| e.to_string())?;
+    super::probe::prepare(&store).await.map_err(|e| e.to_string())?;
     let probe_store = store.clone();
     let (probe_addr, probe_stop) = spawn_server(|l, rx| async move {
-        let _ = vellum_server::bench::serve_insert_probe(l, probe_store, async move {
+        let _ = super::probe::serve(l, probe_store, async move {
             let _ = rx.await;
         })
         .await;

@@ -6,6 +6,7 @@ mod decisions;
 mod e2e;
 mod ingest;
 mod memory;
+mod probe;
 mod thumbnails;
 mod worker_memory;
 
