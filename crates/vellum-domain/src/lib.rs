@@ -5,6 +5,7 @@ pub mod audit;
 pub mod cron;
 pub mod error;
 pub mod error_code;
+pub mod fields;
 pub mod folder;
 pub mod id;
 pub mod media;
