@@ -2,6 +2,7 @@
 //! audit trail, as pure functions and types. No IO, no async; most of the tests live here.
 
 pub mod audit;
+pub mod calendar;
 pub mod condition;
 pub mod cron;
 pub mod error;
