@@ -1,7 +1,7 @@
 //! The use cases' error: a stable code from the one table (`vellum_domain::ErrorCode`, which
 //! also gives its HTTP status) and a message a person can act on.
 
-use vellum_domain::{DomainError, ErrorCode};
+use vellum_domain::{fields::FieldError, DomainError, ErrorCode};
 
 /// The broad class of an error, from its code's status: what callers branch on when they only
 /// care whether something was missing, refused or broken.
@@ -22,6 +22,9 @@ pub enum ErrorKind {
 pub enum Error {
     #[error("{message}")]
     Rule { code: ErrorCode, message: String },
+    /// A rule broken by particular fields, each named with what is wrong with it.
+    #[error("{message}")]
+    Fields { code: ErrorCode, message: String, fields: Vec<FieldError> },
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("storage: {0}")]
@@ -73,7 +76,7 @@ impl Error {
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Rule { code, .. } => *code,
+            Error::Rule { code, .. } | Error::Fields { code, .. } => *code,
             Error::Domain(d) => d.code(),
             Error::Store(vellum_store::Error::NotFound) => ErrorCode::NotFound,
             Error::Store(vellum_store::Error::Conflict(_)) => ErrorCode::Conflict,
@@ -85,6 +88,14 @@ impl Error {
     /// Whether running the same use case again may succeed (the database broke a deadlock).
     pub fn is_retryable(&self) -> bool {
         matches!(self, Error::Store(vellum_store::Error::Busy(_)))
+    }
+
+    /// The fields an error names (`fields: [{key, message}]` in the API).
+    pub fn fields(&self) -> &[FieldError] {
+        match self {
+            Error::Fields { fields, .. } => fields,
+            _ => &[],
+        }
     }
 
     /// For throttled requests: seconds until another try is accepted.

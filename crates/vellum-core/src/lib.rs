@@ -14,6 +14,7 @@ pub mod inbox;
 pub mod jobs;
 pub mod media;
 pub mod members;
+pub mod metadata_schema;
 pub mod presets;
 pub mod reviews;
 pub mod secret;

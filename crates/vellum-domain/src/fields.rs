@@ -62,7 +62,6 @@ impl FieldType {
 
 /// One custom field of a schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FieldDef {
     /// Where the value sits under `metadata.custom`: `risk`, `budget_aud`.
@@ -85,7 +84,6 @@ pub struct FieldDef {
 
 /// What was wrong with one field (a definition or a value), named by its key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub key: String,
     pub message: String,
@@ -122,10 +120,14 @@ pub enum FieldValue {
 pub const MAX_FIELDS: usize = 100;
 /// The most values an `enum` may offer.
 pub const MAX_VALUES: usize = 200;
-const KEY_MAX: usize = 48;
-const LABEL_MAX: usize = 100;
-const HELP_MAX: usize = 500;
-const VALUE_MAX: usize = 100;
+pub const KEY_MAX: usize = 48;
+/// What a field key may be, as a regular expression for the API document.
+pub const KEY_PATTERN: &str = "^[a-z][a-z0-9_]{0,47}$";
+/// What a currency code may be.
+pub const CURRENCY_PATTERN: &str = "^[A-Z]{3}$";
+pub const LABEL_MAX: usize = 100;
+pub const HELP_MAX: usize = 500;
+pub const VALUE_MAX: usize = 100;
 const TEXT_MAX: usize = 2000;
 
 /// `risk`, `budget_aud`: lower case, digits and `_`, starting with a letter.
@@ -260,7 +262,6 @@ fn expected(t: FieldType) -> &'static str {
 
 /// A workspace's custom fields.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MetadataSchema {
     pub fields: Vec<FieldDef>,

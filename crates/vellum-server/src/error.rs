@@ -64,6 +64,9 @@ impl From<Error> for ApiError {
         }
         let mut out = ApiError::new(e.code(), e.public_message());
         out.retry_after_secs = e.retry_after_secs();
+        if !e.fields().is_empty() {
+            out = out.with("fields", json!(e.fields()));
+        }
         out
     }
 }

@@ -490,3 +490,10 @@ pub async fn phashes(c: &mut AnyConnection, ws: Id, except_asset: Id) -> Result<
     }
     Ok(out)
 }
+
+/// The metadata of every asset of a workspace (to check a schema change against).
+pub async fn all_metadata(c: &mut AnyConnection, ws: Id) -> Result<Vec<AssetMetadata>> {
+    let rows =
+        sqlx::query("SELECT metadata FROM assets WHERE workspace_id = $1").bind(ws.to_string()).fetch_all(c).await?;
+    rows.iter().map(|r| row::json(r, "metadata")).collect()
+}

@@ -12,6 +12,7 @@ pub mod blobs;
 mod dialect;
 pub mod import_index;
 pub mod jobs;
+pub mod metadata_schemas;
 pub mod model;
 pub mod reviews;
 mod row;

@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_hardening"),
     migration!(5, "0005_import_index"),
     migration!(6, "0006_asset_folder"),
+    migration!(7, "0007_metadata_schema"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -210,9 +210,16 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404
 include-operation-id = ["upload_asset", "upload_version"]
 checks.negative_data_rejection.enabled = false
 
-# The distribution window must end after it starts.
+# Field rules across a schema: keys unique, values only for enums, a currency only for money,
+# and no change that values already stored would break (409).
 [[operations]]
-include-operation-id = "update_asset"
+include-operation-id = "put_metadata_schema"
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
+
+# The distribution window must end after it starts; custom values must fit the workspace's
+# fields (which the run may have changed).
+[[operations]]
+include-operation-id = ["update_asset", "upload_asset"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 409, 422, 429, "5XX"]
 "#,
         asset = s.asset,

@@ -97,6 +97,7 @@ impl Core {
             asset.title = t.into_inner();
         }
         if let Some(m) = metadata {
+            crate::metadata_schema::check_custom(&mut tx, asset.workspace_id, asset.kind, &m, true).await?;
             asset.metadata = m;
         }
         asset.updated_at = Timestamp::now();

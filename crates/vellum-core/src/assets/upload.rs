@@ -238,6 +238,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         let access = access::workspace(&mut tx, &actor.user, ws).await?;
         access.require(Capability::Upload)?;
+        crate::metadata_schema::check_custom(&mut tx, access.workspace.id, new.kind, &new.metadata, true).await?;
         let rows = [first_rows(actor, &access, new, Timestamp::now())];
         let now = rows[0].0.created_at;
         insert_first_rows(self, &mut tx, access.workspace.id, &rows, now).await?;

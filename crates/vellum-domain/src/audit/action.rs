@@ -19,6 +19,8 @@ pub enum AuditAction {
     VersionFocalPoint,
     /// A channel preset was saved.
     PresetPut,
+    /// The workspace's custom-field schema was saved.
+    MetadataSchemaPut,
     /// A review started.
     ReviewStart,
     /// A reviewer decided.
@@ -73,7 +75,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 32] = [
+    pub const ALL: [AuditAction; 33] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -81,6 +83,7 @@ impl AuditAction {
         AuditAction::VersionDownload,
         AuditAction::VersionFocalPoint,
         AuditAction::PresetPut,
+        AuditAction::MetadataSchemaPut,
         AuditAction::ReviewStart,
         AuditAction::ReviewDecide,
         AuditAction::ReviewSupersede,
@@ -118,6 +121,7 @@ impl AuditAction {
             AuditAction::VersionDownload => "version.download",
             AuditAction::VersionFocalPoint => "version.focal_point",
             AuditAction::PresetPut => "preset.put",
+            AuditAction::MetadataSchemaPut => "metadata_schema.put",
             AuditAction::ReviewStart => "review.start",
             AuditAction::ReviewDecide => "review.decide",
             AuditAction::ReviewSupersede => "review.supersede",

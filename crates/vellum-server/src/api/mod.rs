@@ -8,6 +8,7 @@ mod assets;
 mod audit;
 mod groups;
 mod jobs;
+mod metadata_schema;
 pub mod openapi;
 mod paging;
 mod presets;
@@ -65,6 +66,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(presets::list))
         .routes(routes!(presets::get, presets::put))
         .routes(routes!(presets::focal_point))
+        .routes(routes!(metadata_schema::get, metadata_schema::put))
         .routes(routes!(reviews::start, reviews::list))
         .routes(routes!(workflows::get, workflows::update))
         .routes(routes!(reviews::get))

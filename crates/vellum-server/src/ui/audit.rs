@@ -108,6 +108,7 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::VersionDownload => "Downloaded a version",
         AuditAction::VersionFocalPoint => "Set a focal point",
         AuditAction::PresetPut => "Saved a channel preset",
+        AuditAction::MetadataSchemaPut => "Changed the custom fields",
         AuditAction::ReviewStart => "Started a review",
         AuditAction::ReviewDecide => "Decided in a review",
         AuditAction::ReviewSupersede => "Superseded a review",

@@ -10,6 +10,7 @@ mod harness;
 mod library_stories;
 mod media_files;
 mod media_stories;
+mod metadata_schema_stories;
 mod pagination_stories;
 mod review_stories;
 mod session_stories;

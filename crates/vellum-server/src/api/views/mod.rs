@@ -4,6 +4,7 @@
 
 mod assets;
 mod audit;
+mod fields;
 mod people;
 mod reviews;
 mod status;
@@ -11,6 +12,7 @@ mod support;
 
 pub use assets::*;
 pub use audit::*;
+pub use fields::*;
 pub use people::*;
 pub use reviews::*;
 pub use status::*;
