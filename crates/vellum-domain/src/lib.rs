@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod page;
 pub mod review;
 pub mod role;
+pub mod routing;
 pub mod status;
 pub mod throttle;
 pub mod time;
