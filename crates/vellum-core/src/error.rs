@@ -25,6 +25,9 @@ pub enum Error {
     /// A rule broken by particular fields, each named with what is wrong with it.
     #[error("{message}")]
     Fields { code: ErrorCode, message: String, fields: Vec<FieldError> },
+    /// A rule broken at one place in a JSON document (`/rules/2/when/value`).
+    #[error("{message}")]
+    AtPath { code: ErrorCode, message: String, path: String },
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("storage: {0}")]
@@ -76,7 +79,7 @@ impl Error {
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Rule { code, .. } | Error::Fields { code, .. } => *code,
+            Error::Rule { code, .. } | Error::Fields { code, .. } | Error::AtPath { code, .. } => *code,
             Error::Domain(d) => d.code(),
             Error::Store(vellum_store::Error::NotFound) => ErrorCode::NotFound,
             Error::Store(vellum_store::Error::Conflict(_)) => ErrorCode::Conflict,
@@ -95,6 +98,14 @@ impl Error {
         match self {
             Error::Fields { fields, .. } => fields,
             _ => &[],
+        }
+    }
+
+    /// Where in a JSON document the error is (`path` in the API).
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Error::AtPath { path, .. } => Some(path),
+            _ => None,
         }
     }
 

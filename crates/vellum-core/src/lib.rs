@@ -17,6 +17,7 @@ pub mod members;
 pub mod metadata_schema;
 pub mod presets;
 pub mod reviews;
+pub mod routing;
 pub mod secret;
 pub mod session;
 pub mod status;

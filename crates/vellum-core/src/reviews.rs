@@ -9,6 +9,7 @@ use vellum_domain::{
     id::new_id,
     review::{resolve_plan, restarts_on_new_version, Review, ReviewStatus, StageStatus, Verdict},
     role::Capability,
+    routing::ReviewRouting,
     workflow::{Rule, StageSpec, StartMode},
     Id, Timestamp,
 };
@@ -63,6 +64,8 @@ pub struct ReviewView {
     pub created_at: Timestamp,
     pub closed_at: Option<Timestamp>,
     pub stages: Vec<StageView>,
+    /// Why the chain was chosen, when routing rules chose it.
+    pub routing: Option<ReviewRouting>,
 }
 
 async fn replay(c: &mut Conn, r: &ReviewRecord) -> Result<Review> {
@@ -121,6 +124,7 @@ async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<Revi
         created_at: r.created_at,
         closed_at: r.closed_at,
         stages,
+        routing: r.routing.clone(),
     })
 }
 
@@ -129,6 +133,8 @@ struct Revision<'a> {
     workflow_id: Id,
     revision: u32,
     stages: &'a [StageSpec],
+    /// Set when routing rules chose the chain (whose stages are then `stages`).
+    routing: Option<ReviewRouting>,
 }
 
 /// Resolves a revision's approvers and creates the review row (no audit: the caller records).
@@ -140,7 +146,7 @@ async fn open_review(
     wf: Revision<'_>,
     now: Timestamp,
 ) -> Result<ReviewRecord> {
-    let Revision { workflow_id, revision, stages } = wf;
+    let Revision { workflow_id, revision, stages, routing } = wf;
     let groups = workspaces::groups(&mut *tx, asset.workspace_id).await?;
     let mut plan = resolve_plan(stages, |g| groups.iter().find(|x| x.id == g).map(|x| x.members.clone()))?;
     // Members removed or demoted to viewer since the workflow was saved cannot approve.
@@ -167,9 +173,16 @@ async fn open_review(
         started_by: by.id,
         created_at: now,
         closed_at: None,
+        routing,
     };
     reviews::insert(tx, &record).await?;
     Ok(record)
+}
+
+/// A workflow of this workspace (any other is not found).
+async fn workflow_of(tx: &mut Tx, id: Id, ws: Id) -> Result<vellum_store::model::Workflow> {
+    let wf = workflows::get(&mut *tx, id, false).await?;
+    wf.filter(|w| w.workspace_id == ws).ok_or_else(|| Error::not_found("workflow"))
 }
 
 fn review_event(r: &ReviewRecord, action: AuditAction, after: serde_json::Value) -> NewAuditEvent {
@@ -207,10 +220,19 @@ pub(crate) async fn restart_on_new_version(
             json!({"status": "superseded", "by_version": version}),
         ));
     }
-    let stages = workflows::revision_stages(&mut *tx, latest.workflow_id, latest.workflow_revision)
-        .await?
-        .ok_or_else(|| Error::not_found("workflow revision"))?;
-    let wf = Revision { workflow_id: latest.workflow_id, revision: latest.workflow_revision, stages: &stages };
+    // A routed chain runs again as it was chosen; a named workflow runs its revision again.
+    let stages = match &latest.routing {
+        Some(r) => r.stages.clone(),
+        None => workflows::revision_stages(&mut *tx, latest.workflow_id, latest.workflow_revision)
+            .await?
+            .ok_or_else(|| Error::not_found("workflow revision"))?,
+    };
+    let wf = Revision {
+        workflow_id: latest.workflow_id,
+        revision: latest.workflow_revision,
+        stages: &stages,
+        routing: latest.routing.clone(),
+    };
     let fresh = open_review(tx, by, asset, version, wf, now).await?;
     events.push(review_event(
         &fresh,
@@ -222,12 +244,15 @@ pub(crate) async fn restart_on_new_version(
 
 impl Core {
     /// Starts a review of the asset's current version with a workflow's latest revision.
-    pub async fn start_review(&self, actor: &Actor, asset_id: Id, workflow_id: Id) -> Result<ReviewView> {
+    pub async fn start_review(&self, actor: &Actor, asset_id: Id, workflow_id: Option<Id>) -> Result<ReviewView> {
         let mut tx = self.store.write().await?;
         let (mut asset, access) = access::asset_for_update(&mut tx, &actor.user, asset_id).await?;
         access.require(Capability::StartReview)?;
-        let wf = workflows::get(&mut tx, workflow_id, false).await?;
-        let wf = wf.filter(|w| w.workspace_id == asset.workspace_id).ok_or_else(|| Error::not_found("workflow"))?;
+        // A named workflow must be this workspace's before anything else is said about it.
+        let named = match workflow_id {
+            Some(id) => Some(workflow_of(&mut tx, id, asset.workspace_id).await?),
+            None => None,
+        };
         if let Some(open) = reviews::latest_for_asset(&mut tx, asset.id).await? {
             if open.status == ReviewStatus::InProgress {
                 return Err(Error::new(
@@ -239,11 +264,24 @@ impl Core {
                 ));
             }
         }
-        let revision = Revision { workflow_id: wf.id, revision: wf.revision, stages: &wf.stages };
+        // Without a named workflow, the workspace's routing rules choose the chain.
+        let (wf, routing) = match named {
+            Some(wf) => (wf, None),
+            None => {
+                let (id, routing) = crate::routing::route(&mut tx, &asset).await?;
+                (workflow_of(&mut tx, id, asset.workspace_id).await?, Some(routing))
+            }
+        };
+        let stages = routing.as_ref().map_or_else(|| wf.stages.clone(), |r| r.stages.clone());
+        let rule = routing.as_ref().map(|r| json!({"rule": r.rule, "rules_revision": r.revision}));
+        let revision = Revision { workflow_id: wf.id, revision: wf.revision, stages: &stages, routing };
         let r = open_review(&mut tx, &actor.user, &asset, asset.current_version, revision, self.now()).await?;
         store_state(&mut tx, &mut asset).await?;
-        let event =
-            review_event(&r, AuditAction::ReviewStart, json!({"workflow_id": wf.id, "workflow_revision": wf.revision}));
+        let event = review_event(
+            &r,
+            AuditAction::ReviewStart,
+            json!({"workflow_id": wf.id, "workflow_revision": wf.revision, "routing": rule}),
+        );
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
         let v = view(&mut tx, &r).await?;
         tx.commit().await?;

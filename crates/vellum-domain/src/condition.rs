@@ -8,7 +8,7 @@
 
 use std::cmp::Ordering;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::{
@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// A comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     Eq,
@@ -278,7 +278,7 @@ pub struct Subject<'a> {
 }
 
 /// One test as evaluated: what was compared and how it came out.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestTrace {
     pub field: String,
     pub op: Op,

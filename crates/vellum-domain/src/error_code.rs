@@ -88,6 +88,8 @@ error_codes! {
     ReasonRequired = "reason_required", 422, "This decision needs a reason.";
     InvalidReason = "invalid_reason", 422, "A reason is at most 4,000 characters.";
     InvalidWorkflow = "invalid_workflow", 422, "The workflow's stages are not valid.";
+    InvalidRouting = "invalid_routing", 422, "A routing rule is not valid (see path).";
+    NoRoute = "no_route", 422, "No routing rule matches the asset; name a workflow instead.";
     InvalidApprover = "invalid_approver", 422, "An approver is not a member who may approve.";
     InvalidCron = "invalid_cron", 422, "That is not a five-field cron expression.";
     InvalidStatus = "invalid_status", 422, "That is not an asset status.";

@@ -70,11 +70,24 @@ fn err<T>(path: String, message: impl Into<String>) -> Result<T, ConditionError>
 }
 
 /// One rule as evaluated.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleTrace {
     pub rule: String,
     pub result: bool,
     pub conditions: Vec<TestTrace>,
+}
+
+/// Why a review runs the chain it runs: the rule that chose it, from which revision of the
+/// rule set, and the explanation of the evaluation, kept with the review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewRouting {
+    pub rule: String,
+    pub revision: u64,
+    pub explanation: Vec<RuleTrace>,
+    /// The chain the rule made (its workflow's stages with what it added), which a review
+    /// restarted by a new version runs again.
+    #[serde(default)]
+    pub stages: Vec<StageSpec>,
 }
 
 /// The rule that matched.

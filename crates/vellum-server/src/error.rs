@@ -67,6 +67,9 @@ impl From<Error> for ApiError {
         if !e.fields().is_empty() {
             out = out.with("fields", json!(e.fields()));
         }
+        if let Some(path) = e.path() {
+            out = out.with("path", json!(path));
+        }
         out
     }
 }

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod metadata_schemas;
 pub mod model;
 pub mod reviews;
+pub mod routing;
 mod row;
 pub mod schema;
 pub mod testing;

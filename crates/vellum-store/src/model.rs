@@ -159,6 +159,8 @@ pub struct ReviewRecord {
     pub started_by: Id,
     pub created_at: Timestamp,
     pub closed_at: Option<Timestamp>,
+    /// The rule that chose the workflow, with its explanation (None: a workflow was named).
+    pub routing: Option<vellum_domain::routing::ReviewRouting>,
 }
 
 /// An API token as its owner sees it (never the secret).

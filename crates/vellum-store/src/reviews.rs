@@ -9,7 +9,7 @@ use vellum_domain::{
 use crate::{dialect, model::ReviewRecord, row, Result};
 
 const COLS: &str =
-    "id, workspace_id, asset_id, version, workflow_id, workflow_revision, plan, status, started_by, created_at, closed_at";
+    "id, workspace_id, asset_id, version, workflow_id, workflow_revision, plan, status, started_by, created_at, closed_at, routing";
 
 fn decode(r: &AnyRow) -> Result<ReviewRecord> {
     Ok(ReviewRecord {
@@ -24,11 +24,14 @@ fn decode(r: &AnyRow) -> Result<ReviewRecord> {
         started_by: row::id(r, "started_by")?,
         created_at: row::ts(r, "created_at")?,
         closed_at: row::opt_ts(r, "closed_at")?,
+        routing: row::opt_text(r, "routing")?
+            .map(|t| serde_json::from_str(&t).map_err(|e| crate::Error::Corrupt(format!("routing: {e}"))))
+            .transpose()?,
     })
 }
 
 pub async fn insert(c: &mut AnyConnection, r: &ReviewRecord) -> Result<()> {
-    sqlx::query(&format!("INSERT INTO reviews ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+    sqlx::query(&format!("INSERT INTO reviews ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
         .bind(r.id.to_string())
         .bind(r.workspace_id.to_string())
         .bind(r.asset_id.to_string())
@@ -40,6 +43,7 @@ pub async fn insert(c: &mut AnyConnection, r: &ReviewRecord) -> Result<()> {
         .bind(r.started_by.to_string())
         .bind(r.created_at.to_string())
         .bind(r.closed_at.map(|t| t.to_string()))
+        .bind(r.routing.as_ref().map(row::to_json).transpose()?)
         .execute(c)
         .await?;
     Ok(())

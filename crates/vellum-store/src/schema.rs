@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_import_index"),
     migration!(6, "0006_asset_folder"),
     migration!(7, "0007_metadata_schema"),
+    migration!(8, "0008_routing"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -346,6 +346,7 @@ async fn records_round_trip(store: &Store) {
         started_by: user.id,
         created_at: now,
         closed_at: None,
+        routing: None,
     };
     let d = DecisionRecord {
         stage: 0,

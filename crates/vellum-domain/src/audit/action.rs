@@ -21,6 +21,8 @@ pub enum AuditAction {
     PresetPut,
     /// The workspace's custom-field schema was saved.
     MetadataSchemaPut,
+    /// A new revision of the routing rules was saved.
+    RoutingPut,
     /// A review started.
     ReviewStart,
     /// A reviewer decided.
@@ -75,7 +77,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 33] = [
+    pub const ALL: [AuditAction; 34] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -84,6 +86,7 @@ impl AuditAction {
         AuditAction::VersionFocalPoint,
         AuditAction::PresetPut,
         AuditAction::MetadataSchemaPut,
+        AuditAction::RoutingPut,
         AuditAction::ReviewStart,
         AuditAction::ReviewDecide,
         AuditAction::ReviewSupersede,
@@ -122,6 +125,7 @@ impl AuditAction {
             AuditAction::VersionFocalPoint => "version.focal_point",
             AuditAction::PresetPut => "preset.put",
             AuditAction::MetadataSchemaPut => "metadata_schema.put",
+            AuditAction::RoutingPut => "routing.put",
             AuditAction::ReviewStart => "review.start",
             AuditAction::ReviewDecide => "review.decide",
             AuditAction::ReviewSupersede => "review.supersede",

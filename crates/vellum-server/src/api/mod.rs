@@ -14,6 +14,7 @@ mod paging;
 mod presets;
 mod renditions;
 mod reviews;
+mod routing;
 mod session;
 mod views;
 mod workflows;
@@ -67,6 +68,9 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(presets::get, presets::put))
         .routes(routes!(presets::focal_point))
         .routes(routes!(metadata_schema::get, metadata_schema::put))
+        .routes(routes!(routing::get, routing::put))
+        .routes(routes!(routing::revision))
+        .routes(routes!(routing::explain))
         .routes(routes!(reviews::start, reviews::list))
         .routes(routes!(workflows::get, workflows::update))
         .routes(routes!(reviews::get))

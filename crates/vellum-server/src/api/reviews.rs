@@ -25,10 +25,14 @@ use crate::{
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartBody {
-    workflow_id: Uuid,
+    /// Absent or null: the workspace's routing rules choose the chain (`422 no_route` when
+    /// none matches), and the review keeps the rule and its explanation.
+    #[serde(default)]
+    workflow_id: Option<Uuid>,
 }
 
-/// Starts a review of the asset's current version with a workflow's latest revision.
+/// Starts a review of the asset's current version with a workflow's latest revision, or
+/// with the chain the routing rules choose.
 #[utoipa::path(post, path = "/assets/{id}/reviews", tag = "reviews", operation_id = "start_review",
     params(("id" = Uuid, Path, description = "The asset")), request_body = StartBody,
     responses((status = 201, description = "Started", body = ReviewView)))]

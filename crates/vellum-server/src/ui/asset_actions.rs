@@ -110,7 +110,7 @@ pub async fn start_review(
     let id = path_id(&id, "asset")?;
     who.check(&f.csrf)?;
     let outcome = match parse_id(&f.workflow_id) {
-        Some(wf) => s.core.start_review(&who.actor, id, wf).await.map_err(UiError::from),
+        Some(wf) => s.core.start_review(&who.actor, id, Some(wf)).await.map_err(UiError::from),
         None => Err(UiError::invalid("Choose a workflow.")),
     };
     finish(&s, &who, id, "review_started", outcome).await

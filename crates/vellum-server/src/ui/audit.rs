@@ -109,6 +109,7 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::VersionFocalPoint => "Set a focal point",
         AuditAction::PresetPut => "Saved a channel preset",
         AuditAction::MetadataSchemaPut => "Changed the custom fields",
+        AuditAction::RoutingPut => "Changed the routing rules",
         AuditAction::ReviewStart => "Started a review",
         AuditAction::ReviewDecide => "Decided in a review",
         AuditAction::ReviewSupersede => "Superseded a review",

@@ -13,6 +13,7 @@ mod media_stories;
 mod metadata_schema_stories;
 mod pagination_stories;
 mod review_stories;
+mod routing_stories;
 mod session_stories;
 mod ui_audit_stories;
 mod ui_home_stories;

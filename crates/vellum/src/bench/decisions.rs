@@ -146,7 +146,7 @@ async fn one_backend(
         let fields =
             UploadFields { kind: Some("visual".into()), filename: Some(format!("a{i}.png")), ..Default::default() };
         let asset = core.create_asset(&actor, "bench", fields, blob).await.map_err(|e| e.to_string())?;
-        reviews.push(core.start_review(&actor, asset.id, wf.id).await.map_err(|e| e.to_string())?.id);
+        reviews.push(core.start_review(&actor, asset.id, Some(wf.id)).await.map_err(|e| e.to_string())?.id);
     }
     println!(" {:.1} s", t.elapsed().as_secs_f64());
     let token = core.create_token(&actor, "bench", None).await.map_err(|e| e.to_string())?.secret;

@@ -7,6 +7,7 @@ mod audit;
 mod fields;
 mod people;
 mod reviews;
+mod routing;
 mod status;
 mod support;
 
@@ -15,6 +16,7 @@ pub use audit::*;
 pub use fields::*;
 pub use people::*;
 pub use reviews::*;
+pub use routing::*;
 pub use status::*;
 pub use support::*;
 

@@ -10,7 +10,7 @@ use vellum_domain::{
     Timestamp,
 };
 
-use super::page;
+use super::{page, RuleTraceView};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkflowView {
@@ -78,6 +78,19 @@ pub struct ReviewView {
     pub created_at: Timestamp,
     pub closed_at: Option<Timestamp>,
     pub stages: Vec<StageView>,
+    /// Why this chain: the routing rule that chose it and the explanation of the evaluation;
+    /// null when the review named its workflow.
+    pub routing: Option<ReviewRoutingView>,
+}
+
+/// The rule that chose a review's chain, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewRoutingView {
+    /// The rule's name.
+    pub rule: String,
+    /// The revision of the rule set it belongs to.
+    pub rules_revision: u64,
+    pub explanation: Vec<RuleTraceView>,
 }
 
 impl From<reviews::ReviewView> for ReviewView {
@@ -93,6 +106,11 @@ impl From<reviews::ReviewView> for ReviewView {
             started_by: r.started_by,
             created_at: r.created_at,
             closed_at: r.closed_at,
+            routing: r.routing.map(|x| ReviewRoutingView {
+                rule: x.rule,
+                rules_revision: x.revision,
+                explanation: x.explanation.into_iter().map(RuleTraceView::from).collect(),
+            }),
             stages: r
                 .stages
                 .into_iter()
