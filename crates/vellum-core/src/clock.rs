@@ -28,6 +28,13 @@ impl ManualClock {
         ManualClock(Arc::new(Mutex::new(t)))
     }
 
+    /// Moves the clock to `t`.
+    pub fn set(&self, t: Timestamp) {
+        if let Ok(mut now) = self.0.lock() {
+            *now = t;
+        }
+    }
+
     pub fn advance_secs(&self, secs: i64) {
         if let Ok(mut t) = self.0.lock() {
             *t = t.plus_secs(secs);

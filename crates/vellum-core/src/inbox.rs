@@ -53,7 +53,10 @@ impl Core {
                 workspace_slug: ws.slug.clone(),
                 stages: open.iter().map(|&i| review.plans[i].name.clone()).collect(),
                 since: open.iter().filter_map(|&i| review.stages[i].activated_at).min(),
-                due_at: open.iter().filter_map(|&i| review.due_at(i)).min(),
+                due_at: {
+                    let calendar = crate::calendar::of_review(r.calendar.as_ref());
+                    open.iter().filter_map(|&i| review.due_at(i, &calendar)).min()
+                },
             });
         }
         // Due ones first (soonest first), then the rest by how long they have waited.

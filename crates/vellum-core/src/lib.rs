@@ -8,6 +8,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
+pub mod calendar;
 pub mod clock;
 mod error;
 pub mod inbox;

@@ -83,6 +83,7 @@ async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<Revi
     let members = workspaces::members(&mut *c, r.workspace_id).await?;
     let member = |u: Id| members.iter().find(|m| m.user_id == u);
     let name_of = |u: Id| member(u).map(|m| m.name.clone());
+    let calendar = crate::calendar::of_review(r.calendar.as_ref());
     let stages = review
         .plans
         .iter()
@@ -93,7 +94,7 @@ async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<Revi
             rule: p.rule,
             start: p.start,
             activated_at: review.stages[i].activated_at,
-            due_at: review.due_at(i),
+            due_at: review.due_at(i, &calendar),
             approvers: p
                 .approvers
                 .iter()
@@ -174,6 +175,7 @@ async fn open_review(
         created_at: now,
         closed_at: None,
         routing,
+        calendar: vellum_store::calendars::get(&mut *tx, asset.workspace_id).await?,
     };
     reviews::insert(tx, &record).await?;
     Ok(record)

@@ -7,14 +7,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Timestamp;
+use crate::{workflow::Deadline, Timestamp};
 
 /// The days of the week, as the API names them.
 pub const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// A calendar as the API shows and accepts it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CalendarSpec {
     /// An IANA time zone, `Australia/Sydney`.
@@ -28,7 +27,6 @@ pub struct CalendarSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WorkingHours {
     /// `09:00`.
@@ -58,6 +56,19 @@ pub struct Calendar {
     start: jiff::civil::Time,
     end: jiff::civil::Time,
     holidays: Vec<jiff::civil::Date>,
+}
+
+impl Default for Calendar {
+    /// The calendar of a workspace that has not set one: [`CalendarSpec::default`].
+    fn default() -> Self {
+        Calendar {
+            zone: jiff::tz::TimeZone::UTC,
+            working: [true, true, true, true, true, false, false],
+            start: jiff::civil::Time::constant(9, 0, 0, 0),
+            end: jiff::civil::Time::constant(17, 0, 0, 0),
+            holidays: Vec::new(),
+        }
+    }
 }
 
 /// What is wrong with a calendar: the field and why.
@@ -165,6 +176,16 @@ impl Calendar {
         None
     }
 
+    /// When something started at `from` with `deadline` is due.
+    pub fn deadline(&self, from: Timestamp, deadline: Deadline) -> Option<Timestamp> {
+        match deadline {
+            Deadline::Hours(h) => Some(from.plus_hours(h)),
+            Deadline::Minutes(m) => Some(from.plus_secs(i64::from(m) * 60)),
+            Deadline::BusinessHours(h) => self.add_business_hours(from, h),
+            Deadline::BusinessDays(d) => self.add_business_days(from, d),
+        }
+    }
+
     /// The close of business on the `days`-th working day after the day of `from` (the day
     /// something arrives is not counted, as people count "two business days").
     pub fn add_business_days(&self, from: Timestamp, days: u32) -> Option<Timestamp> {
@@ -239,6 +260,10 @@ mod tests {
         let wed = at("2026-11-25T10:00:00-05:00");
         assert_eq!(show(c.add_business_days(wed, 1)), at("2026-11-27T17:30:00-05:00").to_string());
         assert_eq!(show(c.add_business_days(wed, 2)), at("2026-11-30T17:30:00-05:00").to_string());
+        // Minutes and hours ignore the calendar.
+        assert_eq!(show(c.deadline(wed, Deadline::Minutes(90))), at("2026-11-25T11:30:00-05:00").to_string());
+        assert_eq!(show(c.deadline(wed, Deadline::Hours(24))), at("2026-11-26T10:00:00-05:00").to_string());
+        assert_eq!(c.deadline(wed, Deadline::BusinessDays(1)), c.add_business_days(wed, 1));
     }
 
     #[test]
@@ -262,6 +287,9 @@ mod tests {
         assert_eq!(Calendar::parse(&s).unwrap_err().field, "holidays");
         s.holidays = vec![];
         assert!(Calendar::parse(&s).is_ok());
-        assert!(Calendar::parse(&CalendarSpec::default()).is_ok());
+        let default = Calendar::parse(&CalendarSpec::default()).unwrap();
+        let fri = at("2026-12-04T16:00:00Z");
+        assert_eq!(default.add_business_hours(fri, 2), Calendar::default().add_business_hours(fri, 2));
+        assert_eq!(show(Calendar::default().add_business_hours(fri, 2)), at("2026-12-07T10:00:00Z").to_string());
     }
 }

@@ -7,6 +7,7 @@ use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    calendar::Calendar,
     workflow::{ApproverRef, Rule, StageSpec, StartMode},
     DomainError, Id, Timestamp,
 };
@@ -20,6 +21,12 @@ pub struct StagePlan {
     pub start: StartMode,
     #[serde(default)]
     pub due_in_hours: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_in_business_hours: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_in_business_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_in_minutes: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,6 +203,9 @@ pub fn resolve_plan(
                 rule: s.rule,
                 start: s.start,
                 due_in_hours: s.due_in_hours,
+                due_in_business_hours: s.due_in_business_hours,
+                due_in_business_days: s.due_in_business_days,
+                due_in_minutes: s.due_in_minutes,
             })
         })
         .collect()
@@ -257,10 +267,17 @@ impl Review {
         any
     }
 
-    /// When a stage is due, if it has a due time and has started.
-    pub fn due_at(&self, stage: usize) -> Option<Timestamp> {
-        let hours = self.plans.get(stage)?.due_in_hours?;
-        Some(self.stages.get(stage)?.activated_at?.plus_hours(hours))
+    /// When a stage is due, if it has a deadline and has started: business time counts on
+    /// `calendar` (the one the review started under).
+    pub fn due_at(&self, stage: usize, calendar: &Calendar) -> Option<Timestamp> {
+        let p = self.plans.get(stage)?;
+        let deadline = crate::workflow::deadline(
+            p.due_in_hours,
+            p.due_in_business_hours,
+            p.due_in_business_days,
+            p.due_in_minutes,
+        )?;
+        calendar.deadline(self.stages.get(stage)?.activated_at?, deadline)
     }
 
     /// The decision `user` recorded on `stage`, if any.

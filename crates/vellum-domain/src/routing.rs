@@ -220,6 +220,9 @@ mod tests {
             rule: Rule::All,
             start: Default::default(),
             due_in_hours: None,
+            due_in_business_hours: None,
+            due_in_business_days: None,
+            due_in_minutes: None,
         }
     }
 

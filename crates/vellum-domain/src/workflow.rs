@@ -86,6 +86,47 @@ pub struct StageSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 8760))]
     pub due_in_hours: Option<u32>,
+    /// Working hours on the workspace's calendar (at most one `due_in_*` per stage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 2000))]
+    pub due_in_business_hours: Option<u32>,
+    /// Working days on the workspace's calendar: due at the close of the n-th one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 250))]
+    pub due_in_business_days: Option<u32>,
+    /// Wall-clock minutes, whatever the calendar says (urgent work).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 525600))]
+    pub due_in_minutes: Option<u32>,
+}
+
+/// When a stage is due after it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    Hours(u32),
+    BusinessHours(u32),
+    BusinessDays(u32),
+    Minutes(u32),
+}
+
+/// The deadline of a stage from its four optional fields (the first set, in this order).
+pub fn deadline(
+    hours: Option<u32>,
+    business_hours: Option<u32>,
+    business_days: Option<u32>,
+    minutes: Option<u32>,
+) -> Option<Deadline> {
+    hours
+        .map(Deadline::Hours)
+        .or(business_hours.map(Deadline::BusinessHours))
+        .or(business_days.map(Deadline::BusinessDays))
+        .or(minutes.map(Deadline::Minutes))
+}
+
+impl StageSpec {
+    pub fn deadline(&self) -> Option<Deadline> {
+        deadline(self.due_in_hours, self.due_in_business_hours, self.due_in_business_days, self.due_in_minutes)
+    }
 }
 
 /// A workflow as submitted: a name and its stages.
@@ -141,10 +182,26 @@ impl WorkflowSpec {
             if i == 0 && stage.start == StartMode::WithPrevious {
                 return Err(invalid("the first stage cannot start 'with_previous': there is no stage before it"));
             }
-            if let Some(h) = stage.due_in_hours {
-                if !(1..=8760).contains(&h) {
-                    return Err(invalid(format!("stage '{}': due_in_hours must be 1–8760", stage.name)));
+            let limits = [
+                ("due_in_hours", stage.due_in_hours, 8760),
+                ("due_in_business_hours", stage.due_in_business_hours, 2000),
+                ("due_in_business_days", stage.due_in_business_days, 250),
+                ("due_in_minutes", stage.due_in_minutes, 525_600),
+            ];
+            let mut set = 0;
+            for (field, value, max) in limits {
+                if let Some(v) = value {
+                    set += 1;
+                    if !(1..=max).contains(&v) {
+                        return Err(invalid(format!("stage '{}': {field} must be 1–{max}", stage.name)));
+                    }
                 }
+            }
+            if set > 1 {
+                return Err(invalid(format!(
+                    "stage '{}': give one deadline (due_in_hours, due_in_business_hours, due_in_business_days or due_in_minutes)",
+                    stage.name
+                )));
             }
         }
         let mut names: Vec<&str> = self.stages.iter().map(|s| s.name.as_str()).collect();
@@ -191,6 +248,8 @@ mod tests {
             json!({"name": "x", "stages": [{"name": "a", "approvers": [{"user": U1}, {"user": U1}], "rule": "all"}]}),
             json!({"name": "x", "stages": [{"name": "a", "approvers": [{"user": U1}], "rule": "all"}, {"name": "a", "approvers": [{"user": U1}], "rule": "all"}]}),
             json!({"name": "x", "stages": [{"name": "a", "approvers": [{"user": U1}], "rule": "all", "due_in_hours": 0}]}),
+            json!({"name": "x", "stages": [{"name": "a", "approvers": [{"user": U1}], "rule": "all", "due_in_business_days": 251}]}),
+            json!({"name": "x", "stages": [{"name": "a", "approvers": [{"user": U1}], "rule": "all", "due_in_hours": 4, "due_in_minutes": 30}]}),
             json!({"name": " ", "stages": [{"name": "a", "approvers": [{"user": U1}], "rule": "all"}]}),
         ];
         for c in cases {

@@ -9,6 +9,7 @@
 pub mod assets;
 pub mod audit;
 pub mod blobs;
+pub mod calendars;
 mod dialect;
 pub mod import_index;
 pub mod jobs;

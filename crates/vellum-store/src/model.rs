@@ -161,6 +161,9 @@ pub struct ReviewRecord {
     pub closed_at: Option<Timestamp>,
     /// The rule that chose the workflow, with its explanation (None: a workflow was named).
     pub routing: Option<vellum_domain::routing::ReviewRouting>,
+    /// The workspace's calendar when the review started: business-time deadlines count on it,
+    /// so a later change of calendar never moves them (None: the default calendar).
+    pub calendar: Option<vellum_domain::calendar::CalendarSpec>,
 }
 
 /// An API token as its owner sees it (never the secret).

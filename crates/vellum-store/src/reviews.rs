@@ -9,7 +9,7 @@ use vellum_domain::{
 use crate::{dialect, model::ReviewRecord, row, Result};
 
 const COLS: &str =
-    "id, workspace_id, asset_id, version, workflow_id, workflow_revision, plan, status, started_by, created_at, closed_at, routing";
+    "id, workspace_id, asset_id, version, workflow_id, workflow_revision, plan, status, started_by, created_at, closed_at, routing, calendar";
 
 fn decode(r: &AnyRow) -> Result<ReviewRecord> {
     Ok(ReviewRecord {
@@ -27,25 +27,31 @@ fn decode(r: &AnyRow) -> Result<ReviewRecord> {
         routing: row::opt_text(r, "routing")?
             .map(|t| serde_json::from_str(&t).map_err(|e| crate::Error::Corrupt(format!("routing: {e}"))))
             .transpose()?,
+        calendar: row::opt_text(r, "calendar")?
+            .map(|t| serde_json::from_str(&t).map_err(|e| crate::Error::Corrupt(format!("calendar: {e}"))))
+            .transpose()?,
     })
 }
 
 pub async fn insert(c: &mut AnyConnection, r: &ReviewRecord) -> Result<()> {
-    sqlx::query(&format!("INSERT INTO reviews ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
-        .bind(r.id.to_string())
-        .bind(r.workspace_id.to_string())
-        .bind(r.asset_id.to_string())
-        .bind(i64::from(r.version))
-        .bind(r.workflow_id.to_string())
-        .bind(i64::from(r.workflow_revision))
-        .bind(row::to_json(&r.plan)?)
-        .bind(r.status.as_str())
-        .bind(r.started_by.to_string())
-        .bind(r.created_at.to_string())
-        .bind(r.closed_at.map(|t| t.to_string()))
-        .bind(r.routing.as_ref().map(row::to_json).transpose()?)
-        .execute(c)
-        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO reviews ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ))
+    .bind(r.id.to_string())
+    .bind(r.workspace_id.to_string())
+    .bind(r.asset_id.to_string())
+    .bind(i64::from(r.version))
+    .bind(r.workflow_id.to_string())
+    .bind(i64::from(r.workflow_revision))
+    .bind(row::to_json(&r.plan)?)
+    .bind(r.status.as_str())
+    .bind(r.started_by.to_string())
+    .bind(r.created_at.to_string())
+    .bind(r.closed_at.map(|t| t.to_string()))
+    .bind(r.routing.as_ref().map(row::to_json).transpose()?)
+    .bind(r.calendar.as_ref().map(row::to_json).transpose()?)
+    .execute(c)
+    .await?;
     Ok(())
 }
 

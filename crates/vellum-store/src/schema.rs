@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_asset_folder"),
     migration!(7, "0007_metadata_schema"),
     migration!(8, "0008_routing"),
+    migration!(9, "0009_calendar"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -333,6 +333,9 @@ async fn records_round_trip(store: &Store) {
         rule: Rule::Quorum(1),
         start: StartMode::AfterPrevious,
         due_in_hours: Some(8),
+        due_in_business_hours: None,
+        due_in_business_days: None,
+        due_in_minutes: None,
     }];
     let review = ReviewRecord {
         id: new_id(),
@@ -347,6 +350,7 @@ async fn records_round_trip(store: &Store) {
         created_at: now,
         closed_at: None,
         routing: None,
+        calendar: None,
     };
     let d = DecisionRecord {
         stage: 0,

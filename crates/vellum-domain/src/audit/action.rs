@@ -23,6 +23,8 @@ pub enum AuditAction {
     MetadataSchemaPut,
     /// A new revision of the routing rules was saved.
     RoutingPut,
+    /// The business calendar was saved.
+    CalendarPut,
     /// A review started.
     ReviewStart,
     /// A reviewer decided.
@@ -77,7 +79,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 34] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -87,6 +89,7 @@ impl AuditAction {
         AuditAction::PresetPut,
         AuditAction::MetadataSchemaPut,
         AuditAction::RoutingPut,
+        AuditAction::CalendarPut,
         AuditAction::ReviewStart,
         AuditAction::ReviewDecide,
         AuditAction::ReviewSupersede,
@@ -126,6 +129,7 @@ impl AuditAction {
             AuditAction::PresetPut => "preset.put",
             AuditAction::MetadataSchemaPut => "metadata_schema.put",
             AuditAction::RoutingPut => "routing.put",
+            AuditAction::CalendarPut => "calendar.put",
             AuditAction::ReviewStart => "review.start",
             AuditAction::ReviewDecide => "review.decide",
             AuditAction::ReviewSupersede => "review.supersede",

@@ -16,6 +16,9 @@ fn plan(name: &str, approvers: &[u128], rule: Rule, start: StartMode) -> StagePl
         rule,
         start,
         due_in_hours: None,
+        due_in_business_hours: None,
+        due_in_business_days: None,
+        due_in_minutes: None,
     }
 }
 
@@ -177,10 +180,10 @@ fn due_time_counts_from_activation() {
     let mut second = plan("b", &[2], Rule::All, StartMode::AfterPrevious);
     second.due_in_hours = Some(2);
     let mut r = Review::start(1, vec![p, second], t(0)).unwrap();
-    assert_eq!(r.due_at(0), Some(t(24 * 3600)));
-    assert_eq!(r.due_at(1), None);
+    assert_eq!(r.due_at(0, &Calendar::default()), Some(t(24 * 3600)));
+    assert_eq!(r.due_at(1, &Calendar::default()), None);
     r.decide(user(1), 1, Verdict::Approve, None, t(100)).unwrap();
-    assert_eq!(r.due_at(1), Some(t(100 + 7200)));
+    assert_eq!(r.due_at(1, &Calendar::default()), Some(t(100 + 7200)));
 }
 
 #[test]
@@ -192,6 +195,9 @@ fn groups_resolve_to_distinct_users_and_quorum_is_checked_then() {
         rule: Rule::Quorum(3),
         start: StartMode::AfterPrevious,
         due_in_hours: None,
+        due_in_business_hours: None,
+        due_in_business_days: None,
+        due_in_minutes: None,
     }];
     let plans = resolve_plan(&stages, |id| (id == g).then(|| vec![user(1), user(2), user(3)])).unwrap();
     assert_eq!(plans[0].approvers, vec![user(1), user(2), user(3)]);

@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod assets;
 mod audit;
+mod calendar;
 mod groups;
 mod jobs;
 mod metadata_schema;
@@ -71,6 +72,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(routing::get, routing::put))
         .routes(routes!(routing::revision))
         .routes(routes!(routing::explain))
+        .routes(routes!(calendar::get, calendar::put))
         .routes(routes!(reviews::start, reviews::list))
         .routes(routes!(workflows::get, workflows::update))
         .routes(routes!(reviews::get))

@@ -110,6 +110,7 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::PresetPut => "Saved a channel preset",
         AuditAction::MetadataSchemaPut => "Changed the custom fields",
         AuditAction::RoutingPut => "Changed the routing rules",
+        AuditAction::CalendarPut => "Changed the business calendar",
         AuditAction::ReviewStart => "Started a review",
         AuditAction::ReviewDecide => "Decided in a review",
         AuditAction::ReviewSupersede => "Superseded a review",

@@ -8,7 +8,7 @@ use maud::{html, Markup};
 use vellum_core::model::{Group, Member};
 use vellum_domain::{
     id::parse_id,
-    workflow::{ApproverRef, Rule, StageSpec, StartMode, WorkflowSpec},
+    workflow::{ApproverRef, Deadline, Rule, StageSpec, StartMode, WorkflowSpec},
 };
 
 use super::page::csrf_field;
@@ -28,7 +28,17 @@ pub struct DraftStage {
     /// `after_previous` or `with_previous`.
     pub start: String,
     pub due: String,
+    /// `hours`, `business_hours`, `business_days` or `minutes`.
+    pub due_unit: String,
 }
+
+/// The units a stage's deadline is given in, with their words.
+const DUE_UNITS: [(&str, &str); 4] = [
+    ("hours", "hours"),
+    ("business_hours", "working hours"),
+    ("business_days", "working days"),
+    ("minutes", "minutes"),
+];
 
 impl DraftStage {
     fn is_blank(&self) -> bool {
@@ -69,7 +79,14 @@ impl Draft {
                         StartMode::AfterPrevious => "after_previous".into(),
                         StartMode::WithPrevious => "with_previous".into(),
                     },
-                    due: s.due_in_hours.map(|h| h.to_string()).unwrap_or_default(),
+                    due: s.deadline().map(|d| due_number(d).to_string()).unwrap_or_default(),
+                    due_unit: match s.deadline() {
+                        Some(Deadline::BusinessHours(_)) => "business_hours",
+                        Some(Deadline::BusinessDays(_)) => "business_days",
+                        Some(Deadline::Minutes(_)) => "minutes",
+                        Some(Deadline::Hours(_)) | None => "hours",
+                    }
+                    .into(),
                 }
             })
             .collect();
@@ -100,6 +117,7 @@ impl Draft {
                 "quorum" => row.quorum = v.clone(),
                 "start" => row.start = v.clone(),
                 "due" => row.due = v.clone(),
+                "due_unit" => row.due_unit = v.clone(),
                 _ => {}
             }
         }
@@ -139,15 +157,33 @@ impl Draft {
                 "with_previous" => StartMode::WithPrevious,
                 other => return Err(format!("{label}: '{other}' is not a start mode.")),
             };
-            let due_in_hours = match s.due.trim() {
+            let due = match s.due.trim() {
                 "" => None,
-                h => Some(
-                    h.parse::<u32>().map_err(|_| format!("{label}: the due time must be a whole number of hours."))?,
-                ),
+                n => Some(n.parse::<u32>().map_err(|_| format!("{label}: the due time must be a whole number."))?),
             };
-            stages.push(StageSpec { name: s.name.clone(), approvers, rule, start, due_in_hours });
+            let unit = if s.due_unit.is_empty() { "hours" } else { s.due_unit.as_str() };
+            if !DUE_UNITS.iter().any(|(u, _)| *u == unit) {
+                return Err(format!("{label}: '{unit}' is not a unit of time."));
+            }
+            let in_unit = |u: &str| due.filter(|_| unit == u);
+            stages.push(StageSpec {
+                name: s.name.clone(),
+                approvers,
+                rule,
+                start,
+                due_in_hours: in_unit("hours"),
+                due_in_business_hours: in_unit("business_hours"),
+                due_in_business_days: in_unit("business_days"),
+                due_in_minutes: in_unit("minutes"),
+            });
         }
         Ok(WorkflowSpec { name: self.name.clone(), stages })
+    }
+}
+
+fn due_number(d: Deadline) -> u32 {
+    match d {
+        Deadline::Hours(n) | Deadline::BusinessHours(n) | Deadline::BusinessDays(n) | Deadline::Minutes(n) => n,
     }
 }
 
@@ -205,8 +241,16 @@ fn stage_row(key: &str, i: &str, s: &DraftStage, o: &Options) -> Markup {
                         option value="after_previous" selected[s.start != "with_previous"] { "after the previous stage" }
                         option value="with_previous" selected[s.start == "with_previous"] { "with the previous stage" }
                     }
-                    label for=(id("due")) { "Due within (hours)" }
-                    input id=(id("due")) name=(name("due")) type="number" min="1" max="8760" value=(s.due) inputmode="numeric";
+                    label for=(id("due")) { "Due within" }
+                    div.due {
+                        input id=(id("due")) name=(name("due")) type="number" min="1" max="525600" value=(s.due) inputmode="numeric";
+                        select id=(id("due_unit")) name=(name("due_unit")) aria-label="Unit of the due time" {
+                            @for (u, words) in DUE_UNITS {
+                                option value=(u) selected[s.due_unit == u || (s.due_unit.is_empty() && u == "hours")] { (words) }
+                            }
+                        }
+                    }
+                    p.hint { "Working hours and days count on the workspace's calendar." }
                 }
             }
         }
@@ -265,6 +309,8 @@ mod tests {
             ("s10_quorum", "2"),
             ("s10_start", "with_previous"),
             ("s10_due", "48"),
+            ("s0_due", "3"),
+            ("s0_due_unit", "business_days"),
         ]);
         let draft = Draft::from_pairs(&form).unwrap();
         assert_eq!(draft.stages.len(), 2);
@@ -272,6 +318,7 @@ mod tests {
         assert_eq!(spec.stages[1].rule, Rule::Quorum(2));
         assert_eq!(spec.stages[1].start, StartMode::WithPrevious);
         assert_eq!(spec.stages[1].due_in_hours, Some(48));
+        assert_eq!(spec.stages[0].deadline(), Some(Deadline::BusinessDays(3)));
         assert_eq!(spec.stages[1].approvers.len(), 2);
         // And back: the editor shows what was saved.
         let again = Draft::from_spec(&spec.name, &spec.stages);

@@ -42,7 +42,7 @@ fn describe(w: &Workflow, o: &Options) -> Markup {
                     (s.approvers.iter().map(|a| approver_name(a, o)).collect::<Vec<_>>().join(", "))
                     p.muted {
                         "Needs " (rule_text(s.rule)) "; starts " (start_text(s.start))
-                        @if let Some(h) = s.due_in_hours { "; due within " (h) " h" }
+                        @if let Some(d) = s.deadline() { "; due within " (deadline_words(d)) }
                     }
                 }
             }
@@ -157,4 +157,15 @@ pub async fn update(
 ) -> UiResult {
     let id = path_id(&id, "workflow")?;
     save(&s, &who, &ws, Some(id), &f).await
+}
+
+/// A stage's deadline as people say it.
+fn deadline_words(d: vellum_domain::workflow::Deadline) -> String {
+    use vellum_domain::workflow::Deadline;
+    match d {
+        Deadline::Hours(n) => format!("{n} h"),
+        Deadline::BusinessHours(n) => format!("{n} working hours"),
+        Deadline::BusinessDays(n) => format!("{n} working days"),
+        Deadline::Minutes(n) => format!("{n} min"),
+    }
 }

@@ -131,6 +131,9 @@ async fn one_backend(
                     rule: Rule::Any,
                     start: StartMode::AfterPrevious,
                     due_in_hours: None,
+                    due_in_business_hours: None,
+                    due_in_business_days: None,
+                    due_in_minutes: None,
                 }],
             },
         )
