@@ -219,9 +219,10 @@ include-operation-id = ["put_routing", "explain_routing", "start_review", "put_c
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # Field rules across a schema: keys unique, values only for enums, a currency only for money,
-# and no change that values already stored would break (409).
+# and no change that values already stored would break (409). A bulk edit names assets that
+# must exist in the workspace, and its result must fit the fields.
 [[operations]]
-include-operation-id = "put_metadata_schema"
+include-operation-id = ["put_metadata_schema", "bulk_metadata"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # The distribution window must end after it starts; custom values must fit the workspace's

@@ -31,6 +31,33 @@ pub struct AssetPatch {
     pub metadata: Option<serde_json::Value>,
 }
 
+/// The most assets one bulk edit may change.
+pub const MAX_BULK: usize = 500;
+
+/// Applies a bulk `set` to metadata: each top-level field given replaces the asset's, and
+/// `custom` is merged key by key (a null value removes the key).
+pub fn merged(current: &AssetMetadata, set: &serde_json::Map<String, serde_json::Value>) -> serde_json::Value {
+    let mut out = serde_json::to_value(current).unwrap_or_default();
+    let Some(obj) = out.as_object_mut() else { return out };
+    for (k, v) in set {
+        if k == "custom" {
+            let custom = obj.entry("custom").or_insert_with(|| json!({}));
+            if let (Some(c), Some(given)) = (custom.as_object_mut(), v.as_object()) {
+                for (ck, cv) in given {
+                    if cv.is_null() {
+                        c.remove(ck);
+                    } else {
+                        c.insert(ck.clone(), cv.clone());
+                    }
+                }
+                continue;
+            }
+        }
+        obj.insert(k.clone(), v.clone());
+    }
+    out
+}
+
 /// A library query.
 #[derive(Debug, Clone, Default)]
 pub struct LibraryQuery {
@@ -85,6 +112,64 @@ impl Core {
         Ok((as_seen_by(&access, asset), access))
     }
 
+    /// Sets metadata on many assets of a workspace at once (uploaders): all or nothing, each
+    /// result checked like a single edit, one audit event per asset.
+    pub async fn bulk_metadata(
+        &self,
+        actor: &Actor,
+        ws: &str,
+        ids: &[Id],
+        set: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Vec<Asset>> {
+        if ids.is_empty() || ids.len() > MAX_BULK {
+            return Err(Error::new(ErrorCode::InvalidBody, format!("asset_ids must list 1–{MAX_BULK} assets")));
+        }
+        let mut tx = self.store.write().await?;
+        let access = access::workspace(&mut tx, &actor.user, ws).await?;
+        access.require(Capability::Upload)?;
+        let now = self.now();
+        let mut changed = Vec::with_capacity(ids.len());
+        for (i, &id) in ids.iter().enumerate() {
+            if ids[..i].contains(&id) {
+                continue;
+            }
+            let (mut asset, _) = access::asset_for_update(&mut tx, &actor.user, id).await?;
+            if asset.workspace_id != access.workspace.id {
+                return Err(Error::not_found("asset"));
+            }
+            let before = json!({"metadata": asset.metadata});
+            let metadata = AssetMetadata::from_json(merged(&asset.metadata, set))
+                .map_err(|e| Error::new(e.code(), format!("'{}': {e}", asset.title)))?;
+            crate::metadata_schema::check_custom(&mut tx, asset.workspace_id, asset.kind, &metadata, true)
+                .await
+                .map_err(|e| match e {
+                    Error::Fields { code, message, fields } => {
+                        Error::Fields { code, message: format!("'{}': {message}", asset.title), fields }
+                    }
+                    other => other,
+                })?;
+            asset.metadata = metadata;
+            asset.updated_at = now;
+            assets::update_details(&mut tx, &asset).await?;
+            record(
+                &mut tx,
+                &actor.origin,
+                Some(&actor.user),
+                NewAuditEvent {
+                    workspace_id: Some(asset.workspace_id),
+                    object_id: Some(asset.id.to_string()),
+                    before: Some(before),
+                    after: Some(json!({"metadata": asset.metadata, "bulk": true})),
+                    ..NewAuditEvent::new(AuditAction::AssetUpdate, "asset")
+                },
+            )
+            .await?;
+            changed.push(asset);
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
     /// Edits title and metadata (uploaders only); the audit event keeps before and after.
     pub async fn update_asset(&self, actor: &Actor, id: Id, patch: AssetPatch) -> Result<Asset> {
         let title = patch.title.as_deref().map(|t| Name::parse("the title", t)).transpose()?;
@@ -117,5 +202,23 @@ impl Core {
         .await?;
         tx.commit().await?;
         Ok(asset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bulk_set_replaces_fields_and_merges_custom_values() {
+        let current =
+            AssetMetadata::from_json(json!({"language": "en", "channels": ["web"], "custom": {"a": 1, "b": 2}}))
+                .unwrap();
+        let set = json!({"channels": ["social"], "custom": {"b": null, "c": "x"}});
+        let out = merged(&current, set.as_object().unwrap());
+        let m = AssetMetadata::from_json(out).unwrap();
+        assert_eq!(m.language.as_deref(), Some("en"));
+        assert_eq!(m.channels, vec!["social"]);
+        assert_eq!(serde_json::Value::Object(m.custom), json!({"a": 1, "c": "x"}));
     }
 }

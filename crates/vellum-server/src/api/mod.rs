@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod assets;
 mod audit;
+mod bulk;
 mod calendar;
 mod groups;
 mod jobs;
@@ -73,6 +74,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(routing::revision))
         .routes(routes!(routing::explain))
         .routes(routes!(calendar::get, calendar::put))
+        .routes(routes!(bulk::metadata))
         .routes(routes!(reviews::start, reviews::list))
         .routes(routes!(workflows::get, workflows::update))
         .routes(routes!(reviews::get))

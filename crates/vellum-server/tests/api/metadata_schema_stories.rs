@@ -118,4 +118,53 @@ async fn custom_fields_check_uploads_and_edits(app: &TestApp) {
     assert_eq!(events["events"].as_array().unwrap().len(), 2, "{events}");
 }
 
-on_both!(custom_fields_check_uploads_and_edits);
+/// A bulk edit changes every chosen asset or none, each checked against the fields.
+async fn bulk_metadata_is_all_or_nothing(app: &TestApp) {
+    let creator = app.user("Bulkcreator").await;
+    let viewer = app.user("Bulkviewer").await;
+    app.workspace("fields", &[(&creator.0, "creator"), (&viewer.0, "viewer")]).await;
+    let schema = json!({"fields": [{"key": "risk", "label": "Risk", "type": "enum", "values": ["low", "high"]}]});
+    assert_eq!(app.put("/api/v1/workspaces/fields/metadata-schema", &app.admin, schema).await.status, StatusCode::OK);
+    let a = upload(app, &creator.1, "A", json!({"channels": ["web"], "custom": {"keep": 1, "drop": 2}})).await.json();
+    let b = upload(app, &creator.1, "B", json!({})).await.json();
+    let ids = [a["id"].as_str().unwrap(), b["id"].as_str().unwrap()];
+    let path = "/api/v1/workspaces/fields/assets/bulk-metadata";
+
+    let bad = app.post(path, Some(&creator.1), json!({"asset_ids": ids, "set": {"custom": {"risk": "extreme"}}})).await;
+    assert_eq!((bad.status, bad.code().as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_metadata"));
+    assert_eq!(keys(&bad.json()), ["risk"]);
+    let missing = app
+        .post(
+            path,
+            Some(&creator.1),
+            json!({"asset_ids": [ids[0], "01900000-0000-7000-8000-000000000099"], "set": {"language": "fr"}}),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let unchanged = app.get(&format!("/api/v1/assets/{}", ids[0]), &creator.1).await.json();
+    assert_eq!(unchanged["metadata"].get("language"), None, "the first asset was not changed either");
+    assert_eq!(
+        app.post(path, Some(&viewer.1), json!({"asset_ids": ids, "set": {}})).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let done = app
+        .post(
+            path,
+            Some(&creator.1),
+            json!({"asset_ids": ids, "set": {"language": "fr", "custom": {"risk": "high", "drop": null}}}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.json());
+    let assets = done.json()["assets"].clone();
+    assert_eq!(assets.as_array().unwrap().len(), 2);
+    assert_eq!(assets[0]["metadata"]["custom"], json!({"keep": 1, "risk": "high"}));
+    assert_eq!(assets[0]["metadata"]["channels"], json!(["web"]), "fields not given are kept");
+    assert_eq!(assets[1]["metadata"]["language"], "fr");
+    let trail = app.get(&format!("/api/v1/workspaces/fields/audit?object_id={}", ids[1]), &app.admin).await.json();
+    let actions: Vec<&str> =
+        trail["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["asset.create", "asset.update"], "one event for the bulk change");
+}
+
+on_both!(custom_fields_check_uploads_and_edits, bulk_metadata_is_all_or_nothing);
