@@ -17,6 +17,7 @@ pub mod media;
 pub mod members;
 pub mod metadata_schema;
 pub mod presets;
+pub mod reassign;
 pub mod reviews;
 pub mod routing;
 pub mod secret;

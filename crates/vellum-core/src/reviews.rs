@@ -50,6 +50,8 @@ pub struct StageView {
     pub approvers: Vec<ApproverView>,
 }
 
+pub use vellum_store::reviews::ReviewEvent as StoredReviewEvent;
+
 /// A review as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReviewView {
@@ -66,14 +68,16 @@ pub struct ReviewView {
     pub stages: Vec<StageView>,
     /// Why the chain was chosen, when routing rules chose it.
     pub routing: Option<ReviewRouting>,
+    /// Reminders, escalations and reassignments, oldest first.
+    pub events: Vec<reviews::ReviewEvent>,
 }
 
-async fn replay(c: &mut Conn, r: &ReviewRecord) -> Result<Review> {
+pub(crate) async fn replay(c: &mut Conn, r: &ReviewRecord) -> Result<Review> {
     let decisions = reviews::decisions(c, r.id).await?;
     Ok(Review::replay(r.version, r.plan.clone(), r.created_at, decisions, r.status == ReviewStatus::Superseded)?)
 }
 
-async fn view(c: &mut Conn, r: &ReviewRecord) -> Result<ReviewView> {
+pub(crate) async fn view(c: &mut Conn, r: &ReviewRecord) -> Result<ReviewView> {
     let review = replay(&mut *c, r).await?;
     view_of(c, r, &review).await
 }
@@ -126,6 +130,7 @@ async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<Revi
         closed_at: r.closed_at,
         stages,
         routing: r.routing.clone(),
+        events: reviews::events(&mut *c, r.id).await?,
     })
 }
 

@@ -90,6 +90,7 @@ error_codes! {
     InvalidWorkflow = "invalid_workflow", 422, "The workflow's stages are not valid.";
     InvalidRouting = "invalid_routing", 422, "A routing rule is not valid (see path).";
     InvalidCalendar = "invalid_calendar", 422, "The business calendar is not valid (see fields).";
+    InvalidReassignment = "invalid_reassignment", 422, "The approver cannot be reassigned as asked.";
     NoRoute = "no_route", 422, "No routing rule matches the asset; name a workflow instead.";
     InvalidApprover = "invalid_approver", 422, "An approver is not a member who may approve.";
     InvalidCron = "invalid_cron", 422, "That is not a five-field cron expression.";

@@ -12,6 +12,34 @@ use crate::{
     DomainError, Id, Timestamp,
 };
 
+/// Something that happened to a review besides decisions: reminders, escalations and
+/// reassignments, listed with the review (`events`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewEventKind {
+    Reminder,
+    Escalation,
+    Reassignment,
+}
+
+impl ReviewEventKind {
+    pub const ALL: [ReviewEventKind; 3] =
+        [ReviewEventKind::Reminder, ReviewEventKind::Escalation, ReviewEventKind::Reassignment];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewEventKind::Reminder => "reminder",
+            ReviewEventKind::Escalation => "escalation",
+            ReviewEventKind::Reassignment => "reassignment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// A stage with its approvers resolved to users, frozen when the review starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StagePlan {

@@ -162,3 +162,71 @@ pub async fn open_naming(c: &mut AnyConnection, user: Id) -> Result<Vec<ReviewRe
         .map(decode)
         .collect()
 }
+
+/// A review event as stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ReviewEvent {
+    pub id: Id,
+    pub review_id: Id,
+    pub kind: vellum_domain::review::ReviewEventKind,
+    pub stage: String,
+    /// Who it concerns: the approver reminded, the escalation target, the new approver.
+    pub user_id: Id,
+    pub detail: Option<serde_json::Value>,
+    pub at: Timestamp,
+}
+
+/// Records an event; with a `unique_key`, recording the same one twice is a no-op (returns
+/// false), so a retried or repeated sweep never reminds anyone twice.
+pub async fn insert_event(c: &mut AnyConnection, e: &ReviewEvent, unique_key: Option<&str>) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO review_events (id, review_id, kind, stage, user_id, detail, at, unique_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (unique_key) DO NOTHING",
+    )
+    .bind(e.id.to_string())
+    .bind(e.review_id.to_string())
+    .bind(e.kind.as_str())
+    .bind(&e.stage)
+    .bind(e.user_id.to_string())
+    .bind(e.detail.as_ref().map(row::to_json).transpose()?)
+    .bind(e.at.to_string())
+    .bind(unique_key)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A review's events, oldest first.
+pub async fn events(c: &mut AnyConnection, review: Id) -> Result<Vec<ReviewEvent>> {
+    sqlx::query(
+        "SELECT id, review_id, kind, stage, user_id, detail, at FROM review_events WHERE review_id = $1 ORDER BY at, id",
+    )
+    .bind(review.to_string())
+    .fetch_all(c)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(ReviewEvent {
+            id: row::id(r, "id")?,
+            review_id: row::id(r, "review_id")?,
+            kind: row::parsed(r, "kind", vellum_domain::review::ReviewEventKind::parse)?,
+            stage: row::text(r, "stage")?,
+            user_id: row::id(r, "user_id")?,
+            detail: row::opt_text(r, "detail")?
+                .map(|t| serde_json::from_str(&t).map_err(|e| crate::Error::Corrupt(format!("detail: {e}"))))
+                .transpose()?,
+            at: row::ts(r, "at")?,
+        })
+    })
+    .collect()
+}
+
+/// Replaces a review's resolved plan (a reassignment).
+pub async fn set_plan(c: &mut AnyConnection, id: Id, plan: &[vellum_domain::review::StagePlan]) -> Result<()> {
+    sqlx::query("UPDATE reviews SET plan = $1 WHERE id = $2")
+        .bind(row::to_json(&plan)?)
+        .bind(id.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}

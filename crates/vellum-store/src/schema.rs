@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_metadata_schema"),
     migration!(8, "0008_routing"),
     migration!(9, "0009_calendar"),
+    migration!(10, "0010_review_events"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -31,6 +31,8 @@ pub enum AuditAction {
     ReviewDecide,
     /// A review was superseded by a newer version.
     ReviewSupersede,
+    /// A pending approver of a stage was replaced by another member.
+    ReviewReassign,
     /// A failed job was sent back to the queue.
     JobRetry,
     /// A member's role was set.
@@ -79,7 +81,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -93,6 +95,7 @@ impl AuditAction {
         AuditAction::ReviewStart,
         AuditAction::ReviewDecide,
         AuditAction::ReviewSupersede,
+        AuditAction::ReviewReassign,
         AuditAction::JobRetry,
         AuditAction::MemberSetRole,
         AuditAction::MemberRemove,
@@ -133,6 +136,7 @@ impl AuditAction {
             AuditAction::ReviewStart => "review.start",
             AuditAction::ReviewDecide => "review.decide",
             AuditAction::ReviewSupersede => "review.supersede",
+            AuditAction::ReviewReassign => "review.reassign",
             AuditAction::JobRetry => "job.retry",
             AuditAction::MemberSetRole => "member.set_role",
             AuditAction::MemberRemove => "member.remove",

@@ -75,6 +75,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(routing::explain))
         .routes(routes!(calendar::get, calendar::put))
         .routes(routes!(bulk::metadata))
+        .routes(routes!(reviews::reassign))
         .routes(routes!(reviews::start, reviews::list))
         .routes(routes!(workflows::get, workflows::update))
         .routes(routes!(reviews::get))

@@ -46,6 +46,34 @@ pub async fn start(
     Ok((StatusCode::CREATED, Json(ReviewView::from(review))).into_response())
 }
 
+/// Who hands a stage over to whom, and why.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignBody {
+    /// The stage's name.
+    stage: String,
+    from_user: Uuid,
+    to_user: Uuid,
+    #[schema(schema_with = vellum_domain::openapi::note)]
+    reason: String,
+}
+
+/// Replaces a pending approver of an active stage with another member who may approve
+/// (owners and admins); listed in the review's `events` and audited.
+#[utoipa::path(post, path = "/reviews/{id}/reassign", tag = "reviews", operation_id = "reassign_approver",
+    params(("id" = Uuid, Path, description = "The review")), request_body = ReassignBody,
+    responses((status = 200, description = "The review with its new approver", body = ReviewView)))]
+pub async fn reassign(
+    State(s): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    AppJson(b): AppJson<ReassignBody>,
+) -> ApiResult<Json<ReviewView>> {
+    let r =
+        vellum_core::reassign::Reassignment { stage: &b.stage, from: b.from_user, to: b.to_user, reason: &b.reason };
+    Ok(Json(s.core.reassign(&a.actor, path_id(&id, "review")?, r).await?.into()))
+}
+
 /// The reviews of an asset, newest first.
 #[utoipa::path(get, path = "/assets/{id}/reviews", tag = "reviews", operation_id = "list_reviews",
     params(("id" = Uuid, Path, description = "The asset"), PageQuery),

@@ -114,6 +114,7 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::ReviewStart => "Started a review",
         AuditAction::ReviewDecide => "Decided in a review",
         AuditAction::ReviewSupersede => "Superseded a review",
+        AuditAction::ReviewReassign => "Reassigned an approver",
         AuditAction::JobRetry => "Retried a job",
         AuditAction::MemberSetRole => "Set a member's role",
         AuditAction::MemberRemove => "Removed a member",

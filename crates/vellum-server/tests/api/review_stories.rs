@@ -356,3 +356,60 @@ on_both!(
     decision_errors,
     workflow_edits_make_revisions_and_reviews_keep_theirs,
 );
+
+/// An admin hands a pending approval to another member, with a reason; the review lists it.
+async fn an_admin_reassigns_a_pending_approver(app: &TestApp) {
+    let t = team(app, "reas", json!("any")).await;
+    let a = app.new_asset("reas", &t.creator, "Poster", b"poster").await;
+    let r = start_review(app, a["id"].as_str().unwrap(), &t.creator, &t.workflow).await;
+    let rid = r["id"].as_str().unwrap();
+    let path = format!("/api/v1/reviews/{rid}/reassign");
+    let body = |stage: &str, from: &str, to: &str, reason: &str| json!({"stage": stage, "from_user": from, "to_user": to, "reason": reason});
+    let viewer_id = app.get("/api/v1/workspaces/reas/members", &app.admin).await.json()["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "viewer")
+        .unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let refusals = [
+        (body("Brand", &t.brand.0, &t.legal2.0, "   "), "a reason"),
+        (body("Legal", &t.legal1.0, &t.legal2.0, "Away"), "not active"),
+        (body("Brand", &t.legal1.0, &t.legal2.0, "Away"), "not a pending approver"),
+        (body("Brand", &t.brand.0, &viewer_id, "Away"), "may approve"),
+        (body("Nope", &t.brand.0, &t.legal2.0, "Away"), "no stage"),
+    ];
+    for (b, words) in refusals {
+        let r = app.post(&path, Some(&app.admin), b.clone()).await;
+        assert_eq!(r.code(), "invalid_reassignment", "{b}");
+        assert!(r.json()["error"]["message"].as_str().unwrap().contains(words), "{b}: {:?}", r.json());
+    }
+    let creator = app.post(&path, Some(&t.creator), body("Brand", &t.brand.0, &t.legal2.0, "Away")).await;
+    assert_eq!(creator.status, StatusCode::FORBIDDEN);
+    let outsider = app.user("Reasoutsider").await;
+    let hidden = app.post(&path, Some(&outsider.1), body("Brand", &t.brand.0, &t.legal2.0, "Away")).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+
+    let done = app.post(&path, Some(&app.admin), body("Brand", &t.brand.0, &t.legal2.0, "On leave until May")).await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.json());
+    let review = done.json();
+    let approvers: Vec<&str> =
+        review["stages"][0]["approvers"].as_array().unwrap().iter().map(|a| a["user_id"].as_str().unwrap()).collect();
+    assert_eq!(approvers, [t.legal2.0.as_str()]);
+    let event = &review["events"][0];
+    assert_eq!((event["kind"].as_str(), event["stage"].as_str()), (Some("reassignment"), Some("Brand")));
+    assert_eq!(event["from_user"], t.brand.0.as_str());
+    assert_eq!(event["reason"], "On leave until May");
+
+    let former = app.decide(rid, &t.brand.1, 1, "approve", None).await;
+    assert_eq!((former.status, former.code().as_str()), (StatusCode::FORBIDDEN, "not_an_approver"));
+    let new = app.decide(rid, &t.legal2.1, 1, "approve", None).await;
+    assert_eq!(new.status, StatusCode::CREATED, "{:?}", new.json());
+    let trail = app.get(&format!("/api/v1/workspaces/reas/audit?object_id={rid}"), &app.admin).await.json();
+    assert!(trail["events"].as_array().unwrap().iter().any(|e| e["action"] == "review.reassign"));
+}
+
+on_both!(an_admin_reassigns_a_pending_approver);

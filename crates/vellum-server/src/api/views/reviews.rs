@@ -81,6 +81,37 @@ pub struct ReviewView {
     /// Why this chain: the routing rule that chose it and the explanation of the evaluation;
     /// null when the review named its workflow.
     pub routing: Option<ReviewRoutingView>,
+    /// Reminders, escalations and reassignments, oldest first.
+    pub events: Vec<ReviewEventView>,
+}
+
+/// Something that happened to a review besides decisions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewEventView {
+    pub kind: vellum_domain::review::ReviewEventKind,
+    /// The stage's name.
+    pub stage: String,
+    /// Who it concerns: the approver reminded, the escalation target, the new approver.
+    pub user_id: Uuid,
+    pub at: Timestamp,
+    /// For a reassignment: whom the new approver replaced.
+    pub from_user: Option<Uuid>,
+    /// For a reassignment: why.
+    pub reason: Option<String>,
+}
+
+impl From<vellum_core::reviews::StoredReviewEvent> for ReviewEventView {
+    fn from(e: vellum_core::reviews::StoredReviewEvent) -> Self {
+        let detail = e.detail.unwrap_or_default();
+        ReviewEventView {
+            kind: e.kind,
+            stage: e.stage,
+            user_id: e.user_id,
+            at: e.at,
+            from_user: detail["from_user"].as_str().and_then(vellum_domain::id::parse_id),
+            reason: detail["reason"].as_str().map(str::to_string),
+        }
+    }
 }
 
 /// The rule that chose a review's chain, and why.
@@ -106,6 +137,7 @@ impl From<reviews::ReviewView> for ReviewView {
             started_by: r.started_by,
             created_at: r.created_at,
             closed_at: r.closed_at,
+            events: r.events.into_iter().map(ReviewEventView::from).collect(),
             routing: r.routing.map(|x| ReviewRoutingView {
                 rule: x.rule,
                 rules_revision: x.revision,
