@@ -37,6 +37,9 @@ pub struct ApproverView {
     /// Removed from the workspace or demoted to a role that may not approve since the review
     /// started: their place stays in the plan, but they can no longer decide.
     pub lost_access: bool,
+    /// When a delegate decided in this approver's place: the absent approver (`user_id` is
+    /// then the delegate).
+    pub on_behalf_of: Option<Id>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,9 +107,11 @@ async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<Revi
                 .iter()
                 .map(|&u| {
                     let d = review.decision_of(i, u);
+                    let by = d.and_then(|d| d.decided_by).unwrap_or(u);
                     ApproverView {
-                        user_id: u,
-                        name: name_of(u),
+                        user_id: by,
+                        name: name_of(by),
+                        on_behalf_of: (by != u).then_some(u),
                         decision: d.map(|d| d.verdict),
                         reason: d.and_then(|d| d.reason.clone()),
                         decided_at: d.map(|d| d.decided_at),
@@ -304,7 +309,21 @@ impl Core {
         decision: &str,
         reason: Option<&str>,
     ) -> Result<ReviewView> {
-        self.retrying("decide", || self.decide_once(actor, review_id, version, decision, reason)).await
+        self.decide_for(actor, review_id, version, decision, reason, None).await
+    }
+
+    /// Records a decision, in the actor's own name or — as an out-of-office member's delegate —
+    /// in theirs (`on_behalf_of`; see [`crate::delegation`]).
+    pub async fn decide_for(
+        &self,
+        actor: &Actor,
+        review_id: Id,
+        version: u32,
+        decision: &str,
+        reason: Option<&str>,
+        on_behalf_of: Option<Id>,
+    ) -> Result<ReviewView> {
+        self.retrying("decide", || self.decide_once(actor, review_id, version, decision, reason, on_behalf_of)).await
     }
 
     async fn decide_once(
@@ -314,6 +333,7 @@ impl Core {
         version: u32,
         decision: &str,
         reason: Option<&str>,
+        on_behalf_of: Option<Id>,
     ) -> Result<ReviewView> {
         let verdict = Verdict::parse(decision)?;
         let mut tx = self.store.write().await?;
@@ -331,7 +351,17 @@ impl Core {
         let mut review = replay(&mut tx, &record_).await?;
         let was = review.status;
         let now = self.now();
-        let decided = review.decide(actor.user.id, version, verdict, reason, now)?;
+        let acting =
+            crate::delegation::acting_for(&mut tx, actor.user.id, &record_, &review, on_behalf_of, now).await?;
+        let mut decided = review.decide(acting, version, verdict, reason, now)?;
+        if acting != actor.user.id {
+            for d in decided.iter_mut() {
+                d.decided_by = Some(actor.user.id);
+            }
+            for d in review.decisions.iter_mut().filter(|d| d.user_id == acting && d.decided_at == now) {
+                d.decided_by = Some(actor.user.id);
+            }
+        }
         for d in &decided {
             reviews::insert_decision(&mut tx, review_id, d).await.map_err(|e| match e {
                 vellum_store::Error::Conflict(_) => Error::Domain(vellum_domain::DomainError::AlreadyDecided),
@@ -355,6 +385,7 @@ impl Core {
             before: Some(json!({"review_status": was})),
             after: Some(json!({
                 "decision": verdict, "reason": decided.first().and_then(|d| d.reason.clone()),
+                "on_behalf_of": (acting != actor.user.id).then_some(acting),
                 "stages": stages, "review_status": review.status, "asset_id": asset.id,
                 "approved_version": asset.approved_version,
             })),

@@ -99,6 +99,9 @@ pub struct DecisionRecord {
     pub verdict: Verdict,
     pub reason: Option<String>,
     pub decided_at: Timestamp,
+    /// A delegate who decided in `user_id`'s place (out of office); None when they decided
+    /// themselves.
+    pub decided_by: Option<Id>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -370,6 +373,7 @@ impl Review {
                 verdict,
                 reason: reason.map(str::to_string),
                 decided_at: at,
+                decided_by: None,
             })
             .collect();
         for r in &records {

@@ -15,6 +15,7 @@ pub mod import_index;
 pub mod jobs;
 pub mod metadata_schemas;
 pub mod model;
+pub mod out_of_office;
 pub mod reviews;
 pub mod routing;
 mod row;

@@ -90,7 +90,8 @@ pub async fn set_status(
 
 pub async fn insert_decision(c: &mut AnyConnection, review: Id, d: &DecisionRecord) -> Result<()> {
     sqlx::query(
-        "INSERT INTO decisions (id, review_id, stage, user_id, version, verdict, reason, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO decisions (id, review_id, stage, user_id, version, verdict, reason, decided_at, decided_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(vellum_domain::id::new_id().to_string())
     .bind(review.to_string())
@@ -100,6 +101,7 @@ pub async fn insert_decision(c: &mut AnyConnection, review: Id, d: &DecisionReco
     .bind(d.verdict.as_str())
     .bind(d.reason.clone())
     .bind(d.decided_at.to_string())
+    .bind(d.decided_by.map(|u| u.to_string()))
     .execute(c)
     .await?;
     Ok(())
@@ -108,7 +110,7 @@ pub async fn insert_decision(c: &mut AnyConnection, review: Id, d: &DecisionReco
 /// A review's decisions in the order they were recorded.
 pub async fn decisions(c: &mut AnyConnection, review: Id) -> Result<Vec<DecisionRecord>> {
     sqlx::query(
-        "SELECT stage, user_id, version, verdict, reason, decided_at FROM decisions WHERE review_id = $1 ORDER BY decided_at, id",
+        "SELECT stage, user_id, version, verdict, reason, decided_at, decided_by FROM decisions WHERE review_id = $1 ORDER BY decided_at, id",
     )
     .bind(review.to_string())
     .fetch_all(c)
@@ -122,6 +124,7 @@ pub async fn decisions(c: &mut AnyConnection, review: Id) -> Result<Vec<Decision
             verdict: row::parsed(r, "verdict", |s| Verdict::parse(s).ok())?,
             reason: row::opt_text(r, "reason")?,
             decided_at: row::ts(r, "decided_at")?,
+            decided_by: row::opt_id(r, "decided_by")?,
         })
     })
     .collect()

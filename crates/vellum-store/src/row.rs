@@ -36,6 +36,12 @@ pub fn id(r: &AnyRow, col: &str) -> Result<Id> {
     parse_id(&s).ok_or_else(|| Error::Corrupt(format!("{col} '{s}' is not an id")))
 }
 
+pub fn opt_id(r: &AnyRow, col: &str) -> Result<Option<Id>> {
+    opt_text(r, col)?
+        .map(|s| vellum_domain::id::parse_id(&s).ok_or_else(|| Error::Corrupt(format!("{col}: '{s}' is not an id"))))
+        .transpose()
+}
+
 pub fn ts(r: &AnyRow, col: &str) -> Result<Timestamp> {
     let s = text(r, col)?;
     Timestamp::parse(&s).ok_or_else(|| Error::Corrupt(format!("{col} '{s}' is not a timestamp")))

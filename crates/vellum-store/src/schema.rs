@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_routing"),
     migration!(9, "0009_calendar"),
     migration!(10, "0010_review_events"),
+    migration!(11, "0011_delegation"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -359,6 +359,7 @@ async fn records_round_trip(store: &Store) {
         verdict: Verdict::ApproveWithChanges,
         reason: Some("Komma".into()),
         decided_at: now,
+        decided_by: None,
     };
 
     let mut tx = store.write().await.unwrap();

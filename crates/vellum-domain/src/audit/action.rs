@@ -25,6 +25,10 @@ pub enum AuditAction {
     RoutingPut,
     /// The business calendar was saved.
     CalendarPut,
+    /// A member set an out-of-office period with a delegate.
+    OutOfOfficeSet,
+    /// A member ended their out-of-office period.
+    OutOfOfficeEnd,
     /// A review started.
     ReviewStart,
     /// A reviewer decided.
@@ -81,7 +85,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 36] = [
+    pub const ALL: [AuditAction; 38] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -92,6 +96,8 @@ impl AuditAction {
         AuditAction::MetadataSchemaPut,
         AuditAction::RoutingPut,
         AuditAction::CalendarPut,
+        AuditAction::OutOfOfficeSet,
+        AuditAction::OutOfOfficeEnd,
         AuditAction::ReviewStart,
         AuditAction::ReviewDecide,
         AuditAction::ReviewSupersede,
@@ -133,6 +139,8 @@ impl AuditAction {
             AuditAction::MetadataSchemaPut => "metadata_schema.put",
             AuditAction::RoutingPut => "routing.put",
             AuditAction::CalendarPut => "calendar.put",
+            AuditAction::OutOfOfficeSet => "member.out_of_office",
+            AuditAction::OutOfOfficeEnd => "member.back_in_office",
             AuditAction::ReviewStart => "review.start",
             AuditAction::ReviewDecide => "review.decide",
             AuditAction::ReviewSupersede => "review.supersede",

@@ -8,6 +8,7 @@ mod assets;
 mod audit;
 mod bulk;
 mod calendar;
+mod delegation;
 mod groups;
 mod jobs;
 mod metadata_schema;
@@ -76,6 +77,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(calendar::get, calendar::put))
         .routes(routes!(bulk::metadata))
         .routes(routes!(reviews::reassign))
+        .routes(routes!(delegation::put, delegation::list, delegation::end))
         .routes(routes!(reviews::start, reviews::list))
         .routes(routes!(workflows::get, workflows::update))
         .routes(routes!(reviews::get))

@@ -115,6 +115,10 @@ pub struct DecisionBody {
     /// Required for `changes_requested` and `reject`.
     #[schema(max_length = 4000)]
     reason: Option<String>,
+    /// Deciding as the delegate of an out-of-office approver: whose place this is. Without it,
+    /// a delegate who approves nothing open here decides for the one absentee they cover.
+    #[serde(default)]
+    on_behalf_of: Option<Uuid>,
 }
 
 /// Decides on the version under review, for every active stage the caller approves.
@@ -127,6 +131,9 @@ pub async fn decide(
     Path(id): Path<String>,
     AppJson(b): AppJson<DecisionBody>,
 ) -> ApiResult<Response> {
-    let review = s.core.decide(&a.actor, path_id(&id, "review")?, b.version, &b.decision, b.reason.as_deref()).await?;
+    let review = s
+        .core
+        .decide_for(&a.actor, path_id(&id, "review")?, b.version, &b.decision, b.reason.as_deref(), b.on_behalf_of)
+        .await?;
     Ok((StatusCode::CREATED, Json(ReviewView::from(review))).into_response())
 }

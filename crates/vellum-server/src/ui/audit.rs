@@ -111,6 +111,8 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::MetadataSchemaPut => "Changed the custom fields",
         AuditAction::RoutingPut => "Changed the routing rules",
         AuditAction::CalendarPut => "Changed the business calendar",
+        AuditAction::OutOfOfficeSet => "Set an out-of-office period",
+        AuditAction::OutOfOfficeEnd => "Ended an out-of-office period",
         AuditAction::ReviewStart => "Started a review",
         AuditAction::ReviewDecide => "Decided in a review",
         AuditAction::ReviewSupersede => "Superseded a review",

@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 use serde_json::{json, Value};
+use vellum_domain::Timestamp;
 
 use crate::{harness::TestApp, on_both};
 
@@ -413,3 +414,89 @@ async fn an_admin_reassigns_a_pending_approver(app: &TestApp) {
 }
 
 on_both!(an_admin_reassigns_a_pending_approver);
+
+/// A delegate decides while the approver is away, as themselves for the approver, never twice
+/// on one stage, and not once the period is over.
+async fn a_delegate_decides_during_out_of_office(app: &TestApp) {
+    let t = team(app, "away", json!("any")).await;
+    let brand_id = t.brand.0.clone();
+    let legal_id = t.legal1.0.clone();
+    let now = app.clock_now();
+    let period = |from: Timestamp, until: Timestamp, delegate: &str| json!({"from": from.to_string(), "until": until.to_string(), "delegate_id": delegate, "workspace": "away"});
+    let viewer_id = app.get("/api/v1/workspaces/away/members", &app.admin).await.json()["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "viewer")
+        .unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for bad in [
+        period(now.plus_hours(2), now.plus_hours(1), &legal_id),
+        period(now, now.plus_hours(48), &viewer_id),
+        period(now, now.plus_hours(48), &brand_id),
+    ] {
+        let r = app.put("/api/v1/me/out-of-office", &t.brand.1, bad.clone()).await;
+        assert_eq!(r.code(), "invalid_out_of_office", "{bad}");
+    }
+    let set = app
+        .put("/api/v1/me/out-of-office", &t.brand.1, period(now.plus_secs(-60), now.plus_hours(48), &legal_id))
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{:?}", set.json());
+    assert_eq!(app.get("/api/v1/me/out-of-office", &t.brand.1).await.json()["periods"].as_array().unwrap().len(), 1);
+
+    // Legal approves nothing open on this review yet: their decision stands in for Brand.
+    let a = app.new_asset("away", &t.creator, "Poster", b"poster").await;
+    let r = start_review(app, a["id"].as_str().unwrap(), &t.creator, &t.workflow).await;
+    let rid = r["id"].as_str().unwrap().to_string();
+    let decided = app.decide(&rid, &t.legal1.1, 1, "approve", None).await;
+    assert_eq!(decided.status, StatusCode::CREATED, "{:?}", decided.json());
+    let entry = &decided.json()["stages"][0]["approvers"][0];
+    assert_eq!(
+        (entry["user_id"].as_str(), entry["on_behalf_of"].as_str()),
+        (Some(legal_id.as_str()), Some(brand_id.as_str()))
+    );
+    assert_eq!(decided.json()["stages"][1]["status"], "active", "Brand's stage is done");
+
+    // On a stage Legal approves too, they decide once: as themselves.
+    let pair = app
+        .post(
+            "/api/v1/workspaces/away/workflows",
+            Some(&app.admin),
+            json!({"name": "Pair", "stages": [{"name": "Both", "approvers": [{"user": brand_id}, {"user": legal_id}], "rule": "all"}]}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = app.new_asset("away", &t.creator, "Flyer", b"flyer").await;
+    let r2 = start_review(app, b["id"].as_str().unwrap(), &t.creator, &pair).await["id"].as_str().unwrap().to_string();
+    let body = |on_behalf_of: &str| json!({"version": 1, "decision": "approve", "on_behalf_of": on_behalf_of});
+    let twice = app.post(&format!("/api/v1/reviews/{r2}/decisions"), Some(&t.legal1.1), body(&brand_id)).await;
+    assert_eq!((twice.status, twice.code().as_str()), (StatusCode::CONFLICT, "already_decided"));
+    let own = app.decide(&r2, &t.legal1.1, 1, "approve", None).await;
+    assert_eq!(own.status, StatusCode::CREATED);
+    assert_eq!(own.json()["stages"][0]["approvers"][1]["on_behalf_of"], serde_json::Value::Null);
+
+    // After the period, standing in is refused; ending it early works too.
+    app.clock.advance_secs(3 * 24 * 3600);
+    let c = app.new_asset("away", &t.creator, "Banner", b"banner").await;
+    let r3 =
+        start_review(app, c["id"].as_str().unwrap(), &t.creator, &t.workflow).await["id"].as_str().unwrap().to_string();
+    let late = app.post(&format!("/api/v1/reviews/{r3}/decisions"), Some(&t.legal1.1), body(&brand_id)).await;
+    assert_eq!((late.status, late.code().as_str()), (StatusCode::FORBIDDEN, "not_an_approver"));
+    let ended = app
+        .send(
+            axum::http::Method::DELETE,
+            "/api/v1/me/out-of-office?workspace=away",
+            crate::harness::Auth::Bearer(&t.brand.1),
+            None,
+        )
+        .await;
+    assert_eq!(ended.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get("/api/v1/me/out-of-office", &t.brand.1).await.json()["periods"], json!([]));
+}
+
+on_both!(a_delegate_decides_during_out_of_office);

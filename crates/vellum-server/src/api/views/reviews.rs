@@ -51,6 +51,9 @@ pub struct ApproverView {
     pub version: Option<u32>,
     /// Removed from the workspace or no longer allowed to approve since the review started.
     pub lost_access: bool,
+    /// When a delegate decided: the absent approver whose place this is (`user_id` is then
+    /// the delegate).
+    pub on_behalf_of: Option<Uuid>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -164,6 +167,7 @@ impl From<reviews::ReviewView> for ReviewView {
                             decided_at: a.decided_at,
                             version: a.version,
                             lost_access: a.lost_access,
+                            on_behalf_of: a.on_behalf_of,
                         })
                         .collect(),
                 })
