@@ -17,10 +17,31 @@ use vellum_store::{
 
 use crate::{record, Actor, Core, Error, Result};
 
+/// What a membership change does to the member's supervisor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Supervisor {
+    Keep,
+    /// Set to this member, or cleared.
+    Set(Option<Id>),
+}
+
 impl Core {
     /// Sets a user's role in a workspace, adding them if needed (owners and admins only).
     /// Only an owner may make or unmake owners, and the last owner cannot be demoted.
     pub async fn set_member_role(&self, actor: &Actor, ws: &str, user_id: Id, role: &str) -> Result<Member> {
+        self.set_member(actor, ws, user_id, role, Supervisor::Keep).await
+    }
+
+    /// Adds a member or changes their role, and sets their supervisor as asked (a member of
+    /// the same workspace, not themselves).
+    pub async fn set_member(
+        &self,
+        actor: &Actor,
+        ws: &str,
+        user_id: Id,
+        role: &str,
+        supervisor: Supervisor,
+    ) -> Result<Member> {
         let role = Role::parse(role)?;
         let mut tx = self.store.write().await?;
         let access = crate::access::workspace(&mut tx, &actor.user, ws).await?;
@@ -38,7 +59,25 @@ impl Core {
             return Err(Error::new(ErrorCode::LastOwner, "a workspace must keep at least one owner"));
         }
         let now = self.now();
+        let supervisor_before = workspaces::members(&mut tx, access.workspace.id)
+            .await?
+            .into_iter()
+            .find(|m| m.user_id == user_id)
+            .and_then(|m| m.supervisor_id);
+        let supervisor_id = match supervisor {
+            Supervisor::Keep => supervisor_before,
+            Supervisor::Set(s) => s,
+        };
+        if let Some(s) = supervisor_id.filter(|_| !matches!(supervisor, Supervisor::Keep)) {
+            if s == user_id || workspaces::role_of(&mut tx, access.workspace.id, s).await?.is_none() {
+                return Err(Error::new(
+                    ErrorCode::InvalidSupervisor,
+                    "the supervisor must be another member of this workspace",
+                ));
+            }
+        }
         workspaces::set_role(&mut tx, access.workspace.id, user_id, role, now).await?;
+        workspaces::set_supervisor(&mut tx, access.workspace.id, user_id, supervisor_id).await?;
         record(
             &mut tx,
             &actor.origin,
@@ -46,14 +85,14 @@ impl Core {
             NewAuditEvent {
                 workspace_id: Some(access.workspace.id),
                 object_id: Some(user_id.to_string()),
-                before: before.map(|r| json!({"role": r})),
-                after: Some(json!({"role": role})),
+                before: before.map(|r| json!({"role": r, "supervisor_id": supervisor_before})),
+                after: Some(json!({"role": role, "supervisor_id": supervisor_id})),
                 ..NewAuditEvent::new(AuditAction::MemberSetRole, "member")
             },
         )
         .await?;
         tx.commit().await?;
-        Ok(Member { user_id, email: user.email, name: user.name, role, since: now })
+        Ok(Member { user_id, email: user.email, name: user.name, role, since: now, supervisor_id })
     }
 
     /// The members of a workspace (any member may see who else is in it).

@@ -93,6 +93,7 @@ error_codes! {
     InvalidReassignment = "invalid_reassignment", 422, "The approver cannot be reassigned as asked.";
     InvalidOutOfOffice = "invalid_out_of_office", 422, "The out-of-office period or its delegate is not valid.";
     OnBehalfOfRequired = "on_behalf_of_required", 422, "You stand in for several approvers: name one in on_behalf_of.";
+    InvalidSupervisor = "invalid_supervisor", 422, "The supervisor must be another member of the workspace.";
     NoRoute = "no_route", 422, "No routing rule matches the asset; name a workflow instead.";
     InvalidApprover = "invalid_approver", 422, "An approver is not a member who may approve.";
     InvalidCron = "invalid_cron", 422, "That is not a five-field cron expression.";

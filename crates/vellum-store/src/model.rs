@@ -42,6 +42,8 @@ pub struct Member {
     pub name: String,
     pub role: Role,
     pub since: Timestamp,
+    /// Who reminders escalate to when this member lets a deadline pass.
+    pub supervisor_id: Option<Id>,
 }
 
 #[derive(Debug, Clone, Serialize)]

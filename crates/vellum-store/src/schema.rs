@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_calendar"),
     migration!(10, "0010_review_events"),
     migration!(11, "0011_delegation"),
+    migration!(12, "0012_supervisor"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -136,6 +136,17 @@ pub async fn set_role(c: &mut AnyConnection, ws: Id, user: Id, role: Role, now: 
     Ok(before)
 }
 
+/// Sets (or clears) a member's supervisor.
+pub async fn set_supervisor(c: &mut AnyConnection, ws: Id, user: Id, supervisor: Option<Id>) -> Result<()> {
+    sqlx::query("UPDATE memberships SET supervisor_id = $1 WHERE workspace_id = $2 AND user_id = $3")
+        .bind(supervisor.map(|s| s.to_string()))
+        .bind(ws.to_string())
+        .bind(user.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
 pub async fn count_role(c: &mut AnyConnection, ws: Id, role: Role) -> Result<i64> {
     let r = sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE workspace_id = $1 AND role = $2")
         .bind(ws.to_string())
@@ -147,7 +158,7 @@ pub async fn count_role(c: &mut AnyConnection, ws: Id, role: Role) -> Result<i64
 
 pub async fn members(c: &mut AnyConnection, ws: Id) -> Result<Vec<Member>> {
     sqlx::query(
-        "SELECT u.id, u.email, u.name, m.role, m.created_at FROM memberships m JOIN users u ON u.id = m.user_id \
+        "SELECT u.id, u.email, u.name, m.role, m.created_at, m.supervisor_id FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.workspace_id = $1 ORDER BY u.name, u.email",
     )
     .bind(ws.to_string())
@@ -161,6 +172,7 @@ pub async fn members(c: &mut AnyConnection, ws: Id) -> Result<Vec<Member>> {
             name: row::text(r, "name")?,
             role: role(r)?,
             since: row::ts(r, "created_at")?,
+            supervisor_id: row::opt_id(r, "supervisor_id")?,
         })
     })
     .collect()

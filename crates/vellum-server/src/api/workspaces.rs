@@ -105,6 +105,9 @@ pub struct RoleBody {
     /// Read as text so an unknown role is `invalid_role`, not a shape error.
     #[schema(value_type = Role)]
     role: String,
+    /// Another member, who escalations go to; absent or null: none.
+    #[serde(default)]
+    supervisor_id: Option<Uuid>,
 }
 
 /// Adds a member or changes their role (owners and admins; only an owner makes owners).
@@ -118,7 +121,12 @@ pub async fn set_member(
     AppJson(b): AppJson<RoleBody>,
 ) -> ApiResult<Json<MemberView>> {
     let user = path_id(&user, "user")?;
-    Ok(Json(s.core.set_member_role(&a.actor, &ws, user, &b.role).await?.into()))
+    Ok(Json(
+        s.core
+            .set_member(&a.actor, &ws, user, &b.role, vellum_core::members::Supervisor::Set(b.supervisor_id))
+            .await?
+            .into(),
+    ))
 }
 
 /// Removes a member from the workspace and its groups (never the last owner).

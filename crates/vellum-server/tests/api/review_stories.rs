@@ -500,3 +500,25 @@ async fn a_delegate_decides_during_out_of_office(app: &TestApp) {
 }
 
 on_both!(a_delegate_decides_during_out_of_office);
+
+/// Members may have a supervisor (who escalations go to), another member of the workspace.
+async fn members_have_supervisors(app: &TestApp) {
+    let t = team(app, "sup", json!("any")).await;
+    let path = format!("/api/v1/workspaces/sup/members/{}", t.legal1.0);
+    let set = app.put(&path, &app.admin, json!({"role": "reviewer", "supervisor_id": t.brand.0})).await;
+    assert_eq!(set.status, StatusCode::OK, "{:?}", set.json());
+    assert_eq!(set.json()["supervisor_id"], t.brand.0.as_str());
+    let listed = app.get("/api/v1/workspaces/sup/members", &app.admin).await.json();
+    let me =
+        listed["members"].as_array().unwrap().iter().find(|m| m["user_id"] == t.legal1.0.as_str()).unwrap().clone();
+    assert_eq!(me["supervisor_id"], t.brand.0.as_str());
+    let outsider = app.user("Supoutsider").await;
+    for bad in [outsider.0.as_str(), t.legal1.0.as_str()] {
+        let r = app.put(&path, &app.admin, json!({"role": "reviewer", "supervisor_id": bad})).await;
+        assert_eq!(r.code(), "invalid_supervisor");
+    }
+    let cleared = app.put(&path, &app.admin, json!({"role": "reviewer"})).await;
+    assert_eq!(cleared.json()["supervisor_id"], Value::Null);
+}
+
+on_both!(members_have_supervisors);

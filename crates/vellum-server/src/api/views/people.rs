@@ -137,11 +137,20 @@ pub struct MemberView {
     pub name: String,
     pub role: Role,
     pub since: Timestamp,
+    /// Who escalations go to when this member lets a deadline pass.
+    pub supervisor_id: Option<Uuid>,
 }
 
 impl From<model::Member> for MemberView {
     fn from(m: model::Member) -> Self {
-        MemberView { user_id: m.user_id, email: m.email, name: m.name, role: m.role, since: m.since }
+        MemberView {
+            user_id: m.user_id,
+            email: m.email,
+            name: m.name,
+            role: m.role,
+            since: m.since,
+            supervisor_id: m.supervisor_id,
+        }
     }
 }
 
