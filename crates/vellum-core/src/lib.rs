@@ -19,6 +19,7 @@ pub mod members;
 pub mod metadata_schema;
 pub mod presets;
 pub mod reassign;
+pub mod reminders;
 pub mod reviews;
 pub mod routing;
 pub mod secret;

@@ -75,8 +75,16 @@ pub fn schedules() -> Vec<Schedule> {
 pub async fn run_scheduler(core: Core, schedules: Vec<Schedule>, mut shutdown: watch::Receiver<bool>) {
     let now = Timestamp::now();
     let mut next: Vec<Option<Timestamp>> = schedules.iter().map(|s| s.cron.next_after(now)).collect();
+    let mut next_sweep = now;
     loop {
         let now = Timestamp::now();
+        // Reminders are swept every 15 seconds: finer than a cron minute.
+        if now >= next_sweep {
+            match core.enqueue(&crate::reminders::sweep_job(now)).await {
+                Ok(_) => next_sweep = now.plus_secs(crate::reminders::SWEEP_SECS),
+                Err(e) => tracing::error!(error = %e, "could not enqueue the reminder sweep"),
+            }
+        }
         for (s, due) in schedules.iter().zip(next.iter_mut()) {
             if let Some(at) = *due {
                 if at <= now {

@@ -15,12 +15,19 @@ use vellum_store::{
 };
 
 use crate::{access::Access, record, Actor, Core, Error, Result};
+use vellum_domain::reminders::EscalateTo;
 
 /// Approvers must be members who may approve, and groups must belong to the workspace.
 async fn check_approvers(tx: &mut Tx, access: &Access, spec: &WorkflowSpec) -> Result<()> {
     let groups = workspaces::groups(&mut *tx, access.workspace.id).await?;
     for stage in &spec.stages {
-        for a in &stage.approvers {
+        // An escalation target is checked like an approver: it may be added as one.
+        let target = stage.escalation.and_then(|e| match e.to {
+            EscalateTo::Supervisor => None,
+            EscalateTo::User(u) => Some(ApproverRef::User(u)),
+            EscalateTo::Group(g) => Some(ApproverRef::Group(g)),
+        });
+        for a in stage.approvers.iter().chain(target.as_ref()) {
             match *a {
                 ApproverRef::User(u) => match workspaces::role_of(&mut *tx, access.workspace.id, u).await? {
                     Some(role) if role.may_approve() => {}

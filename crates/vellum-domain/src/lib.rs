@@ -15,6 +15,7 @@ pub mod metadata;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod page;
+pub mod reminders;
 pub mod review;
 pub mod role;
 pub mod routing;

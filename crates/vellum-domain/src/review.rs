@@ -55,6 +55,10 @@ pub struct StagePlan {
     pub due_in_business_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_in_minutes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<crate::reminders::ReminderSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<crate::reminders::EscalationSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,6 +241,8 @@ pub fn resolve_plan(
                 due_in_business_hours: s.due_in_business_hours,
                 due_in_business_days: s.due_in_business_days,
                 due_in_minutes: s.due_in_minutes,
+                reminders: s.reminders.clone(),
+                escalation: s.escalation,
             })
         })
         .collect()

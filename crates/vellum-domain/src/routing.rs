@@ -223,6 +223,8 @@ mod tests {
             due_in_business_hours: None,
             due_in_business_days: None,
             due_in_minutes: None,
+            reminders: None,
+            escalation: None,
         }
     }
 

@@ -3,7 +3,11 @@
 use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 
-use crate::{validate::Name, DomainError, Id};
+use crate::{
+    reminders::{EscalationSpec, ReminderSpec},
+    validate::Name,
+    DomainError, Id,
+};
 
 /// Who approves a stage: one user, or every member of a group (resolved when a review starts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +102,13 @@ pub struct StageSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 525600))]
     pub due_in_minutes: Option<u32>,
+    /// When pending approvers are reminded (needs a deadline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<ReminderSpec>,
+    /// Who is told, and perhaps added as an approver, when the stage runs late (needs a
+    /// deadline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<EscalationSpec>,
 }
 
 /// When a stage is due after it starts.
@@ -196,6 +207,15 @@ impl WorkflowSpec {
                         return Err(invalid(format!("stage '{}': {field} must be 1–{max}", stage.name)));
                     }
                 }
+            }
+            if (stage.reminders.is_some() || stage.escalation.is_some()) && set == 0 {
+                return Err(invalid(format!("stage '{}': reminders and escalation need a deadline", stage.name)));
+            }
+            if let Some(p) = stage.reminders.as_ref().and_then(ReminderSpec::problem) {
+                return Err(invalid(format!("stage '{}': {p}", stage.name)));
+            }
+            if let Some(p) = stage.escalation.as_ref().and_then(EscalationSpec::problem) {
+                return Err(invalid(format!("stage '{}': {p}", stage.name)));
             }
             if set > 1 {
                 return Err(invalid(format!(

@@ -47,16 +47,19 @@ pub enum JobKind {
     CollectGarbage,
     /// Delete expired sessions and old housekeeping jobs.
     ExpireSessions,
+    /// Record the reminders and escalations that came due.
+    SweepReminders,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 6] = [
+    pub const ALL: [JobKind; 7] = [
         JobKind::ProcessVersion,
         JobKind::RenderRendition,
         JobKind::AuditCheckpoint,
         JobKind::SignInFailures,
         JobKind::CollectGarbage,
         JobKind::ExpireSessions,
+        JobKind::SweepReminders,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +70,7 @@ impl JobKind {
             JobKind::SignInFailures => "sign_in_failures",
             JobKind::CollectGarbage => "collect_garbage",
             JobKind::ExpireSessions => "expire_sessions",
+            JobKind::SweepReminders => "sweep_reminders",
         }
     }
 

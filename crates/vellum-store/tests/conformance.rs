@@ -336,6 +336,8 @@ async fn records_round_trip(store: &Store) {
         due_in_business_hours: None,
         due_in_business_days: None,
         due_in_minutes: None,
+        reminders: None,
+        escalation: None,
     }];
     let review = ReviewRecord {
         id: new_id(),

@@ -37,6 +37,10 @@ pub enum AuditAction {
     ReviewSupersede,
     /// A pending approver of a stage was replaced by another member.
     ReviewReassign,
+    /// A pending approver was reminded of a stage.
+    ReviewRemind,
+    /// A late stage was escalated.
+    ReviewEscalate,
     /// A failed job was sent back to the queue.
     JobRetry,
     /// A member's role was set.
@@ -85,7 +89,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 38] = [
+    pub const ALL: [AuditAction; 40] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -102,6 +106,8 @@ impl AuditAction {
         AuditAction::ReviewDecide,
         AuditAction::ReviewSupersede,
         AuditAction::ReviewReassign,
+        AuditAction::ReviewRemind,
+        AuditAction::ReviewEscalate,
         AuditAction::JobRetry,
         AuditAction::MemberSetRole,
         AuditAction::MemberRemove,
@@ -145,6 +151,8 @@ impl AuditAction {
             AuditAction::ReviewDecide => "review.decide",
             AuditAction::ReviewSupersede => "review.supersede",
             AuditAction::ReviewReassign => "review.reassign",
+            AuditAction::ReviewRemind => "review.remind",
+            AuditAction::ReviewEscalate => "review.escalate",
             AuditAction::JobRetry => "job.retry",
             AuditAction::MemberSetRole => "member.set_role",
             AuditAction::MemberRemove => "member.remove",

@@ -19,6 +19,8 @@ fn plan(name: &str, approvers: &[u128], rule: Rule, start: StartMode) -> StagePl
         due_in_business_hours: None,
         due_in_business_days: None,
         due_in_minutes: None,
+        reminders: None,
+        escalation: None,
     }
 }
 
@@ -198,6 +200,8 @@ fn groups_resolve_to_distinct_users_and_quorum_is_checked_then() {
         due_in_business_hours: None,
         due_in_business_days: None,
         due_in_minutes: None,
+        reminders: None,
+        escalation: None,
     }];
     let plans = resolve_plan(&stages, |id| (id == g).then(|| vec![user(1), user(2), user(3)])).unwrap();
     assert_eq!(plans[0].approvers, vec![user(1), user(2), user(3)]);

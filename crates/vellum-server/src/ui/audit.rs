@@ -117,6 +117,8 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::ReviewDecide => "Decided in a review",
         AuditAction::ReviewSupersede => "Superseded a review",
         AuditAction::ReviewReassign => "Reassigned an approver",
+        AuditAction::ReviewRemind => "Reminded an approver",
+        AuditAction::ReviewEscalate => "Escalated a late stage",
         AuditAction::JobRetry => "Retried a job",
         AuditAction::MemberSetRole => "Set a member's role",
         AuditAction::MemberRemove => "Removed a member",

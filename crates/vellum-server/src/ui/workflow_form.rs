@@ -30,6 +30,9 @@ pub struct DraftStage {
     pub due: String,
     /// `hours`, `business_hours`, `business_days` or `minutes`.
     pub due_unit: String,
+    /// Reminder and escalation settings as JSON, kept through an edit (set through the API).
+    pub reminders: String,
+    pub escalation: String,
 }
 
 /// The units a stage's deadline is given in, with their words.
@@ -87,6 +90,8 @@ impl Draft {
                         Some(Deadline::Hours(_)) | None => "hours",
                     }
                     .into(),
+                    reminders: s.reminders.as_ref().and_then(|r| serde_json::to_string(r).ok()).unwrap_or_default(),
+                    escalation: s.escalation.as_ref().and_then(|e| serde_json::to_string(e).ok()).unwrap_or_default(),
                 }
             })
             .collect();
@@ -118,6 +123,8 @@ impl Draft {
                 "start" => row.start = v.clone(),
                 "due" => row.due = v.clone(),
                 "due_unit" => row.due_unit = v.clone(),
+                "reminders" => row.reminders = v.clone(),
+                "escalation" => row.escalation = v.clone(),
                 _ => {}
             }
         }
@@ -175,9 +182,22 @@ impl Draft {
                 due_in_business_hours: in_unit("business_hours"),
                 due_in_business_days: in_unit("business_days"),
                 due_in_minutes: in_unit("minutes"),
+                reminders: kept(&s.reminders)
+                    .map_err(|_| format!("{label}: the reminder settings could not be read."))?,
+                escalation: kept(&s.escalation)
+                    .map_err(|_| format!("{label}: the escalation settings could not be read."))?,
             });
         }
         Ok(WorkflowSpec { name: self.name.clone(), stages })
+    }
+}
+
+/// Settings carried through the form unchanged, as JSON (blank: none).
+fn kept<T: serde::de::DeserializeOwned>(json: &str) -> Result<Option<T>, serde_json::Error> {
+    if json.trim().is_empty() {
+        Ok(None)
+    } else {
+        serde_json::from_str(json).map(Some)
     }
 }
 
@@ -251,6 +271,8 @@ fn stage_row(key: &str, i: &str, s: &DraftStage, o: &Options) -> Markup {
                         }
                     }
                     p.hint { "Working hours and days count on the workspace's calendar." }
+                    input type="hidden" name=(name("reminders")) value=(s.reminders);
+                    input type="hidden" name=(name("escalation")) value=(s.escalation);
                 }
             }
         }

@@ -89,3 +89,69 @@ async fn deadlines_count_on_the_workspace_calendar(app: &TestApp) {
 }
 
 on_both!(deadlines_count_on_the_workspace_calendar);
+
+/// An overdue stage reminds its approver twice, then escalates to their supervisor, who is
+/// added as an approver and decides; sweeping again sends nothing twice.
+async fn an_overdue_stage_reminds_then_escalates(app: &TestApp) {
+    let t = team(app, "remind", json!("any")).await;
+    let (brand, legal) = (t.brand.0.clone(), t.legal1.0.clone());
+    let member = format!("/api/v1/workspaces/remind/members/{brand}");
+    assert_eq!(
+        app.put(&member, &app.admin, json!({"role": "reviewer", "supervisor_id": legal})).await.status,
+        StatusCode::OK
+    );
+    let wf = app
+        .post(
+            "/api/v1/workspaces/remind/workflows",
+            Some(&app.admin),
+            json!({"name": "Chased", "stages": [{"name": "Brand", "approvers": [{"user": brand}], "rule": "any",
+                "due_in_hours": 10, "reminders": {"at_fractions": [0.5], "overdue_every_hours": 4},
+                "escalation": {"after": {"reminders": 2}, "to": "supervisor", "add_as_approver": true}}]}),
+        )
+        .await;
+    assert_eq!(wf.status, StatusCode::CREATED, "{:?}", wf.json());
+    let wf = wf.json()["id"].as_str().unwrap().to_string();
+    let a = app.new_asset("remind", &t.creator, "Poster", b"poster").await;
+    let id = a["id"].as_str().unwrap();
+    let r = app.post(&format!("/api/v1/assets/{id}/reviews"), Some(&t.creator), json!({"workflow_id": wf})).await;
+    let rid = r.json()["id"].as_str().unwrap().to_string();
+    let kinds = |review: &serde_json::Value| -> Vec<(String, String)> {
+        review["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["kind"].as_str().unwrap().to_string(), e["user_id"].as_str().unwrap().to_string()))
+            .collect()
+    };
+
+    app.clock.advance_secs(4 * 3600);
+    assert_eq!(app.core.sweep_reminders().await.unwrap().reminders, 0, "not half-way yet");
+    app.clock.advance_secs(3600);
+    assert_eq!(app.core.sweep_reminders().await.unwrap().reminders, 1, "half-way: the first reminder");
+    assert_eq!(app.core.sweep_reminders().await.unwrap().reminders, 0, "a second sweep sends nothing again");
+    app.clock.advance_secs(9 * 3600);
+    let swept = app.core.sweep_reminders().await.unwrap();
+    assert_eq!((swept.reminders, swept.escalations), (1, 1), "4 h overdue: the second reminder, then escalation");
+    assert_eq!(app.core.sweep_reminders().await.unwrap(), vellum_core::reminders::Swept::default());
+
+    let review = app.get(&format!("/api/v1/reviews/{rid}"), &t.creator).await.json();
+    let expected = vec![
+        ("reminder".to_string(), brand.clone()),
+        ("reminder".to_string(), brand.clone()),
+        ("escalation".to_string(), legal.clone()),
+    ];
+    assert_eq!(kinds(&review), expected);
+    let approvers: Vec<&str> =
+        review["stages"][0]["approvers"].as_array().unwrap().iter().map(|a| a["user_id"].as_str().unwrap()).collect();
+    assert_eq!(approvers, [brand.as_str(), legal.as_str()], "the supervisor was added");
+    let decided = app.decide(&rid, &t.legal1.1, 1, "approve", None).await;
+    assert_eq!(decided.status, StatusCode::CREATED, "{:?}", decided.json());
+    assert_eq!(decided.json()["status"], "approved");
+    let trail = app.get(&format!("/api/v1/workspaces/remind/audit?object_id={rid}"), &app.admin).await.json();
+    let actions: Vec<&str> =
+        trail["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "review.remind").count(), 2);
+    assert_eq!(actions.iter().filter(|a| **a == "review.escalate").count(), 1);
+}
+
+on_both!(an_overdue_stage_reminds_then_escalates);

@@ -134,6 +134,8 @@ async fn one_backend(
                     due_in_business_hours: None,
                     due_in_business_days: None,
                     due_in_minutes: None,
+                    reminders: None,
+                    escalation: None,
                 }],
             },
         )

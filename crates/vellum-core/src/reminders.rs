@@ -1,0 +1,180 @@
+//! The reminder sweep: for every review in progress, records the reminders and escalations
+//! its active stages have come due for — each under a unique key, so a second node, a
+//! restart or a retried job never records (or, later, sends) the same one twice.
+
+use serde_json::json;
+use vellum_domain::{
+    audit::AuditAction,
+    id::new_id,
+    reminders::{escalates, reminders_due, EscalateTo},
+    review::{ReviewEventKind, ReviewStatus, StageStatus},
+    Id, Timestamp,
+};
+use vellum_store::{
+    jobs::{JobKind, NewJob},
+    model::NewAuditEvent,
+    reviews::{self, ReviewEvent},
+    workspaces,
+};
+
+use crate::{record, Core, Result};
+
+/// How often the sweep runs.
+pub const SWEEP_SECS: i64 = 15;
+
+/// What one sweep recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub reminders: usize,
+    pub escalations: usize,
+}
+
+/// The sweep job for the 15-second slot starting at `at` (one per slot, whatever the nodes).
+pub fn sweep_job(at: Timestamp) -> NewJob {
+    let slot = at.unix_seconds().div_euclid(SWEEP_SECS);
+    NewJob {
+        queue: crate::jobs::SYSTEM_QUEUE.into(),
+        kind: JobKind::SweepReminders,
+        payload: json!({}),
+        unique_key: format!("sweep_reminders:{slot}"),
+        workspace_id: None,
+        max_attempts: 3,
+        run_at: at,
+    }
+}
+
+fn event(
+    review: Id,
+    kind: ReviewEventKind,
+    stage: &str,
+    user: Id,
+    detail: serde_json::Value,
+    at: Timestamp,
+) -> ReviewEvent {
+    ReviewEvent {
+        id: new_id(),
+        review_id: review,
+        kind,
+        stage: stage.to_string(),
+        user_id: user,
+        detail: Some(detail),
+        at,
+    }
+}
+
+impl Core {
+    /// Records every reminder and escalation due by now, each once.
+    pub async fn sweep_reminders(&self) -> Result<Swept> {
+        let now = self.now();
+        let open = reviews::in_progress(&mut *self.store.conn().await?).await?;
+        let mut total = Swept::default();
+        for id in open {
+            let s = self.sweep_review(id, now).await?;
+            total.reminders += s.reminders;
+            total.escalations += s.escalations;
+        }
+        Ok(total)
+    }
+
+    async fn sweep_review(&self, id: Id, now: Timestamp) -> Result<Swept> {
+        let mut swept = Swept::default();
+        let mut tx = self.store.write().await?;
+        let Some(mut r) = reviews::get(&mut tx, id, true).await? else { return Ok(swept) };
+        if r.status != ReviewStatus::InProgress {
+            return Ok(swept);
+        }
+        let review = crate::reviews::replay(&mut tx, &r).await?;
+        let calendar = crate::calendar::of_review(r.calendar.as_ref());
+        let members = workspaces::members(&mut tx, r.workspace_id).await?;
+        // Someone added by an escalation was told by it: the earlier reminders are not theirs.
+        let escalated_to: Vec<(String, Id)> = reviews::events(&mut tx, id)
+            .await?
+            .into_iter()
+            .filter(|e| e.kind == ReviewEventKind::Escalation)
+            .map(|e| (e.stage, e.user_id))
+            .collect();
+        let mut plan_changed = false;
+        let mut audit = Vec::new();
+        for (i, plan) in review.plans.iter().enumerate() {
+            let state = &review.stages[i];
+            let (Some(started), Some(due)) = (state.activated_at, review.due_at(i, &calendar)) else { continue };
+            if state.status != StageStatus::Active {
+                continue;
+            }
+            let pending: Vec<Id> =
+                plan.approvers.iter().copied().filter(|u| review.decision_of(i, *u).is_none()).collect();
+            let schedule =
+                plan.reminders.as_ref().map(|spec| reminders_due(started, due, spec, now)).unwrap_or_default();
+            for reminder in &schedule {
+                for &u in pending.iter().filter(|u| !escalated_to.contains(&(plan.name.clone(), **u))) {
+                    let key = format!("remind:{id}:{i}:{u}:{}", reminder.index);
+                    let detail = json!({"index": reminder.index, "due_at": due});
+                    let e = event(id, ReviewEventKind::Reminder, &plan.name, u, detail, now);
+                    if reviews::insert_event(&mut tx, &e, Some(&key)).await? {
+                        swept.reminders += 1;
+                        audit.push((
+                            AuditAction::ReviewRemind,
+                            json!({"stage": plan.name, "user_id": u, "index": reminder.index}),
+                        ));
+                    }
+                }
+            }
+            let Some(esc) = plan.escalation else { continue };
+            if pending.is_empty() || !escalates(&esc, due, schedule.len() as u32, now) {
+                continue;
+            }
+            let targets: Vec<Id> = match esc.to {
+                EscalateTo::Supervisor => {
+                    let mut t: Vec<Id> = pending
+                        .iter()
+                        .filter_map(|u| members.iter().find(|m| m.user_id == *u).and_then(|m| m.supervisor_id))
+                        .collect();
+                    t.dedup();
+                    t
+                }
+                EscalateTo::User(u) => vec![u],
+                EscalateTo::Group(g) => workspaces::groups(&mut tx, r.workspace_id)
+                    .await?
+                    .into_iter()
+                    .find(|x| x.id == g)
+                    .map(|x| x.members)
+                    .unwrap_or_default(),
+            };
+            for t in targets {
+                let key = format!("escalate:{id}:{i}:{t}");
+                let detail = json!({"late": pending, "due_at": due, "added_as_approver": esc.add_as_approver});
+                let e = event(id, ReviewEventKind::Escalation, &plan.name, t, detail, now);
+                if !reviews::insert_event(&mut tx, &e, Some(&key)).await? {
+                    continue;
+                }
+                swept.escalations += 1;
+                let may_approve = members.iter().any(|m| m.user_id == t && m.role.may_approve());
+                let added = esc.add_as_approver && may_approve && !r.plan[i].approvers.contains(&t);
+                if added {
+                    r.plan[i].approvers.push(t);
+                    plan_changed = true;
+                }
+                audit.push((
+                    AuditAction::ReviewEscalate,
+                    json!({"stage": plan.name, "to": t, "late": pending, "added_as_approver": added}),
+                ));
+            }
+        }
+        if plan_changed {
+            reviews::set_plan(&mut tx, id, &r.plan).await?;
+        }
+        for (action, after) in audit {
+            let e = NewAuditEvent {
+                workspace_id: Some(r.workspace_id),
+                object_id: Some(id.to_string()),
+                asset_id: Some(r.asset_id),
+                version: Some(r.version),
+                after: Some(after),
+                ..NewAuditEvent::new(action, "review")
+            };
+            record(&mut tx, &crate::Origin::default(), None, e).await?;
+        }
+        tx.commit().await?;
+        Ok(swept)
+    }
+}
