@@ -144,7 +144,7 @@ async function buildWorkflow(page, s) {
   const first = editor.locator("fieldset.stage").nth(0);
   await first.getByLabel("Name").fill("Brand");
   await first.getByLabel("Approvers").selectOption(`user:${s.brand.id}`);
-  await first.getByLabel("Due within (hours)").fill("48");
+  await first.getByLabel("Due within", { exact: true }).fill("48");
   await editor.getByRole("button", { name: "Add stage" }).click();
   const second = editor.locator("fieldset.stage").nth(1);
   await second.getByLabel("Name").fill("Legal");

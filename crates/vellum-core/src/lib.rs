@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod media;
 pub mod members;
 pub mod metadata_schema;
+pub mod my_work;
 pub mod presets;
 pub mod reassign;
 pub mod reminders;

@@ -244,3 +244,16 @@ pub async fn in_progress(c: &mut AnyConnection) -> Result<Vec<Id>> {
         .map(|r| row::id(r, "id"))
         .collect()
 }
+
+/// A workspace's reviews in progress.
+pub async fn in_progress_in(c: &mut AnyConnection, ws: Id) -> Result<Vec<ReviewRecord>> {
+    let sql = format!("SELECT {COLS} FROM reviews WHERE workspace_id = $1 AND status = $2 ORDER BY created_at, id");
+    sqlx::query(&sql)
+        .bind(ws.to_string())
+        .bind(ReviewStatus::InProgress.as_str())
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(decode)
+        .collect()
+}

@@ -215,9 +215,10 @@ checks.negative_data_rejection.enabled = false
 # not both; a review that names no workflow needs a rule that matches (422 no_route); a
 # calendar needs a real IANA zone, each day once and a working day that ends after it starts;
 # a reassignment needs a pending approver of an active stage and a member to take over; an
-# out-of-office period must end after it starts, in the future, with a member as delegate.
+# out-of-office period must end after it starts, in the future, with a member as delegate; a
+# supervisor must be another member.
 [[operations]]
-include-operation-id = ["put_routing", "explain_routing", "start_review", "put_calendar", "reassign_approver", "set_out_of_office"]
+include-operation-id = ["put_routing", "explain_routing", "start_review", "put_calendar", "reassign_approver", "set_out_of_office", "set_member"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # Field rules across a schema: keys unique, values only for enums, a currency only for money,

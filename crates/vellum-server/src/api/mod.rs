@@ -12,6 +12,7 @@ mod delegation;
 mod groups;
 mod jobs;
 mod metadata_schema;
+mod my_work;
 pub mod openapi;
 mod paging;
 mod presets;
@@ -78,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(bulk::metadata))
         .routes(routes!(reviews::reassign))
         .routes(routes!(delegation::put, delegation::list, delegation::end))
+        .routes(routes!(my_work::get))
         .routes(routes!(reviews::start, reviews::list))
         .routes(routes!(workflows::get, workflows::update))
         .routes(routes!(reviews::get))

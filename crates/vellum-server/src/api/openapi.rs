@@ -114,8 +114,8 @@ fn operations(item: &PathItem) -> impl Iterator<Item = &utoipa::openapi::path::O
         .filter_map(Option::as_ref)
 }
 
-/// Adds the error responses every operation may give (404 and 403 where the path names
-/// something, 409 for writes), each with the one error body.
+/// Adds the error responses every operation may give (404 where the path names something or
+/// a write's body or query may name something, 409 for writes), each with the one error body.
 fn with_errors(mut item: PathItem) -> PathItem {
     let names_something = item.parameters.iter().flatten().any(in_path);
     for (method, op) in [
@@ -129,7 +129,7 @@ fn with_errors(mut item: PathItem) -> PathItem {
         let names = names_something || op.parameters.iter().flatten().any(in_path);
         let mut statuses: Vec<u16> = COMMON_ERRORS.to_vec();
         statuses.extend([403, 405]);
-        if names {
+        if names || method != "get" {
             statuses.push(404);
         }
         if method != "get" {

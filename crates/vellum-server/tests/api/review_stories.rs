@@ -522,3 +522,38 @@ async fn members_have_supervisors(app: &TestApp) {
 }
 
 on_both!(members_have_supervisors);
+
+/// My work: the decisions I owe (overdue flagged), and for managers who holds things up.
+async fn my_work_lists_decisions_and_bottlenecks(app: &TestApp) {
+    let t = team(app, "work", json!("any")).await;
+    for title in ["One", "Two"] {
+        let a = app.new_asset("work", &t.creator, title, title.as_bytes()).await;
+        start_review(app, a["id"].as_str().unwrap(), &t.creator, &t.workflow).await;
+    }
+    let mine = app.get("/api/v1/me/work", &t.brand.1).await.json();
+    let decisions = mine["decisions"].as_array().unwrap();
+    assert_eq!(decisions.len(), 2);
+    assert_eq!(decisions[0]["stages"], json!(["Brand"]));
+    assert_eq!(decisions[0]["overdue"], false);
+    assert!(decisions[0]["due_at"].is_string(), "the Brand stage is due within 24 h");
+    assert_eq!(mine["bottlenecks"]["by_approver"], json!([]), "a reviewer manages nothing");
+
+    app.clock.advance_secs(25 * 3600);
+    let late = app.get("/api/v1/me/work", &t.brand.1).await.json();
+    assert_eq!(late["decisions"][0]["overdue"], true);
+
+    let admin = app.get("/api/v1/me/work", &app.admin).await.json();
+    let by_approver = admin["bottlenecks"]["by_approver"].as_array().unwrap();
+    assert_eq!(by_approver.len(), 1, "{admin}");
+    assert_eq!(
+        (by_approver[0]["user_id"].as_str(), by_approver[0]["pending"].as_u64()),
+        (Some(t.brand.0.as_str()), Some(2))
+    );
+    let by_stage = admin["bottlenecks"]["by_stage"].as_array().unwrap();
+    assert_eq!((by_stage[0]["name"].as_str(), by_stage[0]["pending"].as_u64()), (Some("Brand"), Some(2)));
+    let outsider = app.user("Workoutsider").await;
+    let theirs = app.get("/api/v1/me/work", &outsider.1).await.json();
+    assert_eq!((theirs["decisions"].clone(), theirs["bottlenecks"]["by_stage"].clone()), (json!([]), json!([])));
+}
+
+on_both!(my_work_lists_decisions_and_bottlenecks);
