@@ -84,3 +84,35 @@ pub fn restore_note() -> Object {
 pub fn folder_field() -> Object {
     string(false).max_length(Some(MAX_FOLDER_CHARS)).pattern(Some(FOLDER_PATTERN)).build()
 }
+
+/// A word, or a one-key object holding a count 1..=`max`: `"all"` or `{"quorum": 2}`.
+pub fn word_or_count(words: &[&str], key: &str, max: u32) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AdditionalProperties, OneOfBuilder};
+    let count = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(max));
+    let object = ObjectBuilder::new()
+        .property(key, count)
+        .required(key)
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+    let word = ObjectBuilder::new().schema_type(Type::String).enum_values(Some(words.to_vec()));
+    OneOfBuilder::new().item(word).item(object).into()
+}
+
+/// One of some words, or a one-key object naming an id: `"supervisor"` or `{"user": id}`.
+pub fn word_or_id(words: &[&str], keys: &[&str]) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AdditionalProperties, KnownFormat, OneOfBuilder, SchemaFormat};
+    let mut one_of = OneOfBuilder::new();
+    if !words.is_empty() {
+        one_of = one_of.item(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(words.to_vec())));
+    }
+    for key in keys {
+        let id =
+            ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
+        one_of = one_of.item(
+            ObjectBuilder::new()
+                .property(*key, id)
+                .required(*key)
+                .additional_properties(Some(AdditionalProperties::FreeForm(false))),
+        );
+    }
+    one_of.into()
+}

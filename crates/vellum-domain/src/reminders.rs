@@ -59,14 +59,7 @@ pub struct EscalationSpec {
 #[cfg(feature = "openapi")]
 impl utoipa::PartialSchema for EscalateAfter {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Type};
-        let word = ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["deadline"]));
-        let count = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(MAX_REMINDERS));
-        let after = ObjectBuilder::new()
-            .property("reminders", count)
-            .required("reminders")
-            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
-        OneOfBuilder::new().item(word).item(after).into()
+        crate::openapi::word_or_count(&["deadline"], "reminders", MAX_REMINDERS)
     }
 }
 
@@ -77,20 +70,7 @@ impl utoipa::ToSchema for EscalateAfter {}
 #[cfg(feature = "openapi")]
 impl utoipa::PartialSchema for EscalateTo {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{
-            AdditionalProperties, KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
-        };
-        let word = ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["supervisor"]));
-        let one = |key: &str| {
-            let id = ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
-            ObjectBuilder::new()
-                .property(key, id)
-                .required(key)
-                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
-        };
-        OneOfBuilder::new().item(word).item(one("user")).item(one("group")).into()
+        crate::openapi::word_or_id(&["supervisor"], &["user", "group"])
     }
 }
 

@@ -21,17 +21,7 @@ pub enum ApproverRef {
 #[cfg(feature = "openapi")]
 impl utoipa::PartialSchema for ApproverRef {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
-        let one = |key: &str| {
-            let id = ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
-            ObjectBuilder::new()
-                .property(key, id)
-                .required(key)
-                .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)))
-        };
-        OneOfBuilder::new().item(one("user")).item(one("group")).into()
+        crate::openapi::word_or_id(&[], &["user", "group"])
     }
 }
 
@@ -51,14 +41,7 @@ pub enum Rule {
 #[cfg(feature = "openapi")]
 impl utoipa::PartialSchema for Rule {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Type};
-        let word = ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["all", "any"]));
-        let count = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(u32::MAX));
-        let quorum = ObjectBuilder::new()
-            .property("quorum", count)
-            .required("quorum")
-            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
-        OneOfBuilder::new().item(word).item(quorum).into()
+        crate::openapi::word_or_count(&["all", "any"], "quorum", u32::MAX)
     }
 }
 

@@ -358,6 +358,13 @@ on_both!(
     workflow_edits_make_revisions_and_reviews_keep_theirs,
 );
 
+/// The id of a member of `ws` with `role`.
+async fn member_with_role(app: &TestApp, ws: &str, role: &str) -> String {
+    let members = app.get(&format!("/api/v1/workspaces/{ws}/members"), &app.admin).await.json();
+    let m = members["members"].as_array().unwrap().iter().find(|m| m["role"] == role).unwrap().clone();
+    m["user_id"].as_str().unwrap().to_string()
+}
+
 /// An admin hands a pending approval to another member, with a reason; the review lists it.
 async fn an_admin_reassigns_a_pending_approver(app: &TestApp) {
     let t = team(app, "reas", json!("any")).await;
@@ -366,15 +373,7 @@ async fn an_admin_reassigns_a_pending_approver(app: &TestApp) {
     let rid = r["id"].as_str().unwrap();
     let path = format!("/api/v1/reviews/{rid}/reassign");
     let body = |stage: &str, from: &str, to: &str, reason: &str| json!({"stage": stage, "from_user": from, "to_user": to, "reason": reason});
-    let viewer_id = app.get("/api/v1/workspaces/reas/members", &app.admin).await.json()["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["role"] == "viewer")
-        .unwrap()["user_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let viewer_id = member_with_role(app, "reas", "viewer").await;
 
     let refusals = [
         (body("Brand", &t.brand.0, &t.legal2.0, "   "), "a reason"),
@@ -423,15 +422,7 @@ async fn a_delegate_decides_during_out_of_office(app: &TestApp) {
     let legal_id = t.legal1.0.clone();
     let now = app.clock_now();
     let period = |from: Timestamp, until: Timestamp, delegate: &str| json!({"from": from.to_string(), "until": until.to_string(), "delegate_id": delegate, "workspace": "away"});
-    let viewer_id = app.get("/api/v1/workspaces/away/members", &app.admin).await.json()["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["role"] == "viewer")
-        .unwrap()["user_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let viewer_id = member_with_role(app, "away", "viewer").await;
     for bad in [
         period(now.plus_hours(2), now.plus_hours(1), &legal_id),
         period(now, now.plus_hours(48), &viewer_id),
