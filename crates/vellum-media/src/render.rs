@@ -1,9 +1,10 @@
 //! Image renditions (thumbnails, previews, presets) and perceptual hashes, in process.
 //!
 //! Pipeline: sniff → refuse over-limit headers without decoding → decode at no more than the
-//! size needed (JPEG scaled in the DCT domain; PNG, TIFF, GIF and PSD box-reduced while read a
-//! row at a time; large WebP scaled by libwebp in a sandboxed `vips`) → resize the crop (in
-//! stored orientation) → apply EXIF orientation to the small result → encode. Output is 8-bit
+//! size needed, about twice the output where memory allows (JPEG scaled in the DCT domain; PNG,
+//! TIFF, GIF and PSD box-reduced while read a row at a time; large WebP scaled by libwebp in a
+//! sandboxed `vips`) → resize the crop with Lanczos3 (in stored orientation) → apply EXIF
+//! orientation to the small result → encode. Output is 8-bit
 //! sRGB without an embedded profile. Memory stays within a job's goal for every accepted size.
 
 pub(crate) mod colour;

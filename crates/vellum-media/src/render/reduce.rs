@@ -7,7 +7,7 @@ use super::{Pixels, RenderError};
 
 /// Bytes the reduced image (and its running sums) should take; the factor grows until it fits,
 /// as long as the copy stays as large as the rendition.
-const BUDGET: u64 = 96 << 20;
+pub(crate) const BUDGET: u64 = 96 << 20;
 /// Bytes it may never exceed: a rendition nearly as large as a huge image is made from a
 /// smaller copy (slightly upscaled) rather than from a full-size one.
 pub(crate) const CEILING: u64 = 192 << 20;
