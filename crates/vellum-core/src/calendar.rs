@@ -9,9 +9,9 @@ use vellum_domain::{
     role::Capability,
     ErrorCode,
 };
-use vellum_store::{calendars, model::NewAuditEvent};
+use vellum_store::calendars;
 
-use crate::{access, record, Actor, Core, Error, Result};
+use crate::{access, record, setting_event, Actor, Core, Error, Result};
 
 /// The calendar a review counts on: the one it started under, or the default. A stored spec
 /// that no longer parses (a time zone dropped from a future database) falls back to the
@@ -45,19 +45,8 @@ impl Core {
         spec.holidays.sort();
         spec.holidays.dedup();
         calendars::put(&mut tx, ws_id, &spec, self.now()).await?;
-        record(
-            &mut tx,
-            &actor.origin,
-            Some(&actor.user),
-            NewAuditEvent {
-                workspace_id: Some(ws_id),
-                object_id: Some(ws_id.to_string()),
-                before: before.map(|b| json!(b)),
-                after: Some(json!(spec)),
-                ..NewAuditEvent::new(AuditAction::CalendarPut, "calendar")
-            },
-        )
-        .await?;
+        let event = setting_event(AuditAction::CalendarPut, "calendar", ws_id, before.map(|b| json!(b)), json!(spec));
+        record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
         tx.commit().await?;
         Ok(spec)
     }

@@ -141,6 +141,24 @@ impl Core {
     }
 }
 
+/// The audit event of a workspace-wide setting changing (custom fields, routing rules,
+/// calendar): filed under the workspace itself.
+pub(crate) fn setting_event(
+    action: vellum_domain::audit::AuditAction,
+    object_type: &str,
+    ws: vellum_domain::Id,
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        workspace_id: Some(ws),
+        object_id: Some(ws.to_string()),
+        before,
+        after: Some(after),
+        ..NewAuditEvent::new(action, object_type)
+    }
+}
+
 /// Appends an audit event stamped with the actor and origin; the last write of a transaction.
 pub(crate) async fn record(
     tx: &mut Tx,

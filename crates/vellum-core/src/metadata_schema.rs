@@ -11,9 +11,9 @@ use vellum_domain::{
     validate::AssetKind,
     ErrorCode, Id,
 };
-use vellum_store::{assets, metadata_schemas, model::NewAuditEvent, workspaces};
+use vellum_store::{assets, metadata_schemas, workspaces};
 
-use crate::{access, record, Actor, Core, Error, Result};
+use crate::{access, record, setting_event, Actor, Core, Error, Result};
 
 /// A schema with the revision it is at (0: never set).
 #[derive(Debug, Clone, PartialEq)]
@@ -99,19 +99,9 @@ impl Core {
             });
         }
         let revision = metadata_schemas::put(&mut tx, ws_id, &schema, self.now()).await?;
-        record(
-            &mut tx,
-            &actor.origin,
-            Some(&actor.user),
-            NewAuditEvent {
-                workspace_id: Some(ws_id),
-                object_id: Some(ws_id.to_string()),
-                before: Some(json!(before)),
-                after: Some(json!({"fields": schema.fields, "revision": revision})),
-                ..NewAuditEvent::new(AuditAction::MetadataSchemaPut, "metadata_schema")
-            },
-        )
-        .await?;
+        let after = json!({"fields": schema.fields, "revision": revision});
+        let event = setting_event(AuditAction::MetadataSchemaPut, "metadata_schema", ws_id, Some(json!(before)), after);
+        record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
         tx.commit().await?;
         Ok(SchemaRevision { schema, revision })
     }

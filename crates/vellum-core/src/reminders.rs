@@ -66,9 +66,16 @@ impl Core {
     /// Records every reminder and escalation due by now, each once.
     pub async fn sweep_reminders(&self) -> Result<Swept> {
         let now = self.now();
-        let open = reviews::in_progress(&mut *self.store.conn().await?).await?;
+        // Only reviews whose chain reminds or escalates take a write lock: every 15 seconds,
+        // the others would only hold up the writers for nothing.
+        let chased: Vec<Id> = reviews::in_progress(&mut *self.store.conn().await?)
+            .await?
+            .into_iter()
+            .filter(|r| r.plan.iter().any(|p| p.reminders.is_some() || p.escalation.is_some()))
+            .map(|r| r.id)
+            .collect();
         let mut total = Swept::default();
-        for id in open {
+        for id in chased {
             let s = self.sweep_review(id, now).await?;
             total.reminders += s.reminders;
             total.escalations += s.escalations;

@@ -14,13 +14,9 @@ use vellum_domain::{
     workflow::{ApproverRef, StageSpec},
     ErrorCode, Id,
 };
-use vellum_store::{
-    metadata_schemas,
-    model::{Asset, NewAuditEvent},
-    routing as rules_store, workflows, workspaces, Conn,
-};
+use vellum_store::{metadata_schemas, model::Asset, routing as rules_store, workflows, workspaces, Conn};
 
-use crate::{access, record, Actor, Core, Error, Result};
+use crate::{access, record, setting_event, Actor, Core, Error, Result};
 
 /// A saved revision of the rules (revision 0 with no rules until the first save).
 #[derive(Debug, Clone, PartialEq)]
@@ -229,19 +225,9 @@ impl Core {
             .into_iter()
             .map(|(rule, c)| json!({"rule": rule, "change": c.as_str()}))
             .collect();
-        record(
-            &mut tx,
-            &actor.origin,
-            Some(&actor.user),
-            NewAuditEvent {
-                workspace_id: Some(ws_id),
-                object_id: Some(ws_id.to_string()),
-                before: Some(json!({"rules": before})),
-                after: Some(json!({"revision": revision, "rules": rules.rules, "changes": changes})),
-                ..NewAuditEvent::new(AuditAction::RoutingPut, "routing")
-            },
-        )
-        .await?;
+        let after = json!({"revision": revision, "rules": rules.rules, "changes": changes});
+        let event = setting_event(AuditAction::RoutingPut, "routing", ws_id, Some(json!({"rules": before})), after);
+        record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
         tx.commit().await?;
         Ok(RulesRevision { revision, rules, created_at: Some(now), created_by: Some(actor.user.id) })
     }

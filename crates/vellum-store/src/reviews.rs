@@ -235,14 +235,9 @@ pub async fn set_plan(c: &mut AnyConnection, id: Id, plan: &[vellum_domain::revi
 }
 
 /// The reviews still in progress, oldest first (what the reminder sweep walks).
-pub async fn in_progress(c: &mut AnyConnection) -> Result<Vec<Id>> {
-    sqlx::query("SELECT id FROM reviews WHERE status = $1 ORDER BY created_at, id")
-        .bind(ReviewStatus::InProgress.as_str())
-        .fetch_all(c)
-        .await?
-        .iter()
-        .map(|r| row::id(r, "id"))
-        .collect()
+pub async fn in_progress(c: &mut AnyConnection) -> Result<Vec<ReviewRecord>> {
+    let sql = format!("SELECT {COLS} FROM reviews WHERE status = $1 ORDER BY created_at, id");
+    sqlx::query(&sql).bind(ReviewStatus::InProgress.as_str()).fetch_all(c).await?.iter().map(decode).collect()
 }
 
 /// A workspace's reviews in progress.
