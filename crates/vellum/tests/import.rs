@@ -248,12 +248,16 @@ fn bad_inputs_story(database_url: Option<&str>) {
 
     let db_args: Vec<&str> = database_url.map(|u| vec!["--database-url", u]).unwrap_or_default();
     let token = library(&data, &db_args);
+    // The unprivileged user runs a copy inside the tree it is given: the checkout's own
+    // folders may be closed to it (a clone under a 0700 temporary folder).
+    let exe = dir.path().join("vellum");
+    std::fs::copy(env!("CARGO_BIN_EXE_vellum"), &exe).unwrap();
     if privileged {
         give_to_nobody(dir.path());
     }
     let (data_arg, tree_arg) = (data.to_str().unwrap(), tree.to_str().unwrap());
     let import = |extra: &[&str]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_vellum"));
+        let mut c = Command::new(&exe);
         c.args(["import", tree_arg, "--workspace", "library", "--data", data_arg]).args(&db_args).args(extra);
         if privileged {
             std::os::unix::process::CommandExt::uid(&mut c, NOBODY);
