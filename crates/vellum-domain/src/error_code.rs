@@ -95,6 +95,11 @@ error_codes! {
     OnBehalfOfRequired = "on_behalf_of_required", 422, "You stand in for several approvers: name one in on_behalf_of.";
     InvalidSupervisor = "invalid_supervisor", 422, "The supervisor must be another member of the workspace.";
     NoRoute = "no_route", 422, "No routing rule matches the asset; name a workflow instead.";
+    InvalidPreferences = "invalid_preferences", 422, "A notification preference is not valid.";
+    InvalidWebhook = "invalid_webhook", 422, "The webhook's URL or event kinds are not valid.";
+    WebhookTargetForbidden = "webhook_target_forbidden", 422, "The webhook's address is private, loopback or otherwise not allowed.";
+    InvalidInvitation = "invalid_invitation", 422, "The invitation cannot be accepted as asked.";
+    MailNotConfigured = "mail_not_configured", 422, "The server has no SMTP server configured (--smtp-url), so it cannot send email.";
     InvalidApprover = "invalid_approver", 422, "An approver is not a member who may approve.";
     InvalidCron = "invalid_cron", 422, "That is not a five-field cron expression.";
     InvalidStatus = "invalid_status", 422, "That is not an asset status.";

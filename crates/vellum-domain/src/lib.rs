@@ -7,9 +7,11 @@ pub mod condition;
 pub mod cron;
 pub mod error;
 pub mod error_code;
+pub mod event;
 pub mod fields;
 pub mod folder;
 pub mod id;
+pub mod mail;
 pub mod media;
 pub mod metadata;
 #[cfg(feature = "openapi")]
@@ -23,6 +25,7 @@ pub mod status;
 pub mod throttle;
 pub mod time;
 pub mod validate;
+pub mod webhook;
 pub mod workflow;
 
 pub use error::{DomainError, Result};

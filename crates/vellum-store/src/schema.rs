@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_review_events"),
     migration!(11, "0011_delegation"),
     migration!(12, "0012_supervisor"),
+    migration!(13, "0013_notifications"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.
