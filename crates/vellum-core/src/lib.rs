@@ -12,12 +12,16 @@ pub mod calendar;
 pub mod clock;
 pub mod delegation;
 mod error;
+pub mod events;
 pub mod inbox;
+pub mod invitations;
 pub mod jobs;
 pub mod media;
 pub mod members;
 pub mod metadata_schema;
 pub mod my_work;
+pub mod notifications;
+pub mod notify;
 pub mod presets;
 pub mod reassign;
 pub mod reminders;
@@ -26,6 +30,7 @@ pub mod routing;
 pub mod secret;
 pub mod session;
 pub mod status;
+pub mod webhooks;
 pub mod worker;
 pub mod workflows;
 pub mod workspaces;
@@ -81,6 +86,8 @@ pub struct Core {
     /// The audit key and checkpoint log (None: events are chained but not tagged, and no
     /// checkpoints are signed).
     pub audit: Option<Arc<audit::AuditKeeper>>,
+    /// Where email goes, the public address for links, and which hosts webhooks may call.
+    pub notify: Arc<notify::NotifyConfig>,
 }
 
 /// Where a request came from, for the audit trail.
@@ -106,7 +113,14 @@ impl Core {
             wake: Arc::new(tokio::sync::Notify::new()),
             clock: Arc::new(clock::SystemClock),
             audit: None,
+            notify: Arc::new(notify::NotifyConfig::default()),
         }
+    }
+
+    /// The same use cases telling people and systems as `config` says.
+    pub fn with_notify(mut self, config: notify::NotifyConfig) -> Self {
+        self.notify = Arc::new(config);
+        self
     }
 
     /// The same use cases reading time from `clock` (tests move it by hand).

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 use vellum_domain::{
+    event::EventKind,
     audit::AuditAction,
     id::new_id,
     review::{ReviewEventKind, ReviewStatus, StageStatus},
@@ -86,6 +87,10 @@ impl Core {
             at: now,
         };
         reviews::insert_event(&mut tx, &event, None).await?;
+        let extra = json!({"stage": r.stage, "from_user": r.from, "to_user": r.to});
+        let told = vec![r.to];
+        let e = crate::events::review_event(&record_, EventKind::ReviewReassigned, Some(actor.user.id), extra, told);
+        crate::events::publish(&mut tx, e, now).await?;
         record(
             &mut tx,
             &actor.origin,

@@ -5,6 +5,7 @@
 use serde_json::json;
 use vellum_domain::{
     audit::AuditAction,
+    event::EventKind,
     id::new_id,
     reminders::{escalates, reminders_due, EscalateTo},
     review::{ReviewEventKind, ReviewStatus, StageStatus},
@@ -119,6 +120,14 @@ impl Core {
                     let e = event(id, ReviewEventKind::Reminder, &plan.name, u, detail, now);
                     if reviews::insert_event(&mut tx, &e, Some(&key)).await? {
                         swept.reminders += 1;
+                        let extra = json!({"stage": plan.name, "user_id": u, "index": reminder.index, "due_at": due});
+                        let told = vec![u];
+                        crate::events::publish(
+                            &mut tx,
+                            crate::events::review_event(&r, EventKind::ReviewReminder, None, extra, told),
+                            now,
+                        )
+                        .await?;
                         audit.push((
                             AuditAction::ReviewRemind,
                             json!({"stage": plan.name, "user_id": u, "index": reminder.index}),
@@ -161,6 +170,9 @@ impl Core {
                     r.plan[i].approvers.push(t);
                     plan_changed = true;
                 }
+                let extra = json!({"stage": plan.name, "to": t, "late": pending, "due_at": due, "added_as_approver": added});
+                let e = crate::events::review_event(&r, EventKind::ReviewEscalated, None, extra, vec![t]);
+                crate::events::publish(&mut tx, e, now).await?;
                 audit.push((
                     AuditAction::ReviewEscalate,
                     json!({"stage": plan.name, "to": t, "late": pending, "added_as_approver": added}),

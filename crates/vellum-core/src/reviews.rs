@@ -188,6 +188,7 @@ async fn open_review(
         calendar: vellum_store::calendars::get(&mut *tx, asset.workspace_id).await?,
     };
     reviews::insert(tx, &record).await?;
+    crate::events::review_started(tx, &record, &review, by.id, now).await?;
     Ok(record)
 }
 
@@ -353,6 +354,7 @@ impl Core {
         let now = self.now();
         let acting =
             crate::delegation::acting_for(&mut tx, actor.user.id, &record_, &review, on_behalf_of, now).await?;
+        let before: Vec<StageStatus> = review.stages.iter().map(|s| s.status).collect();
         let mut decided = review.decide(acting, version, verdict, reason, now)?;
         if acting != actor.user.id {
             for d in decided.iter_mut() {
@@ -392,6 +394,8 @@ impl Core {
             ..NewAuditEvent::new(AuditAction::ReviewDecide, "review")
         };
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
+        let decided_by = (actor.user.id, verdict.as_str());
+        crate::events::decision_made(&mut tx, &record_, &before, &review, decided_by, asset.created_by, now).await?;
         let mut updated = record_;
         updated.status = review.status;
         if review.status != was {

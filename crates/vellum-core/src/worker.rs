@@ -80,9 +80,16 @@ pub async fn run_scheduler(core: Core, schedules: Vec<Schedule>, mut shutdown: w
         let now = Timestamp::now();
         // Reminders are swept every 15 seconds: finer than a cron minute.
         if now >= next_sweep {
-            match core.enqueue(&crate::reminders::sweep_job(now)).await {
-                Ok(_) => next_sweep = now.plus_secs(crate::reminders::SWEEP_SECS),
-                Err(e) => tracing::error!(error = %e, "could not enqueue the reminder sweep"),
+            let sweeps = [crate::reminders::sweep_job(now), crate::notify::sweep_job(now)];
+            let mut queued = true;
+            for job in &sweeps {
+                if let Err(e) = core.enqueue(job).await {
+                    tracing::error!(error = %e, job = %job.kind, "could not enqueue a sweep");
+                    queued = false;
+                }
+            }
+            if queued {
+                next_sweep = now.plus_secs(crate::reminders::SWEEP_SECS);
             }
         }
         for (s, due) in schedules.iter().zip(next.iter_mut()) {

@@ -49,10 +49,12 @@ pub enum JobKind {
     ExpireSessions,
     /// Record the reminders and escalations that came due.
     SweepReminders,
+    /// Dispatch recorded events to inboxes, email and webhooks; send what is due.
+    DeliverNotifications,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 7] = [
+    pub const ALL: [JobKind; 8] = [
         JobKind::ProcessVersion,
         JobKind::RenderRendition,
         JobKind::AuditCheckpoint,
@@ -60,6 +62,7 @@ impl JobKind {
         JobKind::CollectGarbage,
         JobKind::ExpireSessions,
         JobKind::SweepReminders,
+        JobKind::DeliverNotifications,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +74,7 @@ impl JobKind {
             JobKind::CollectGarbage => "collect_garbage",
             JobKind::ExpireSessions => "expire_sessions",
             JobKind::SweepReminders => "sweep_reminders",
+            JobKind::DeliverNotifications => "deliver_notifications",
         }
     }
 

@@ -214,7 +214,11 @@ pub(super) async fn audit_created(tx: &mut Tx, actor: &Actor, list: &[(Asset, Ve
             ..NewAuditEvent::new(AuditAction::AssetCreate, "asset")
         })
         .collect();
-    crate::record_many(tx, &actor.origin, Some(&actor.user), events).await
+    crate::record_many(tx, &actor.origin, Some(&actor.user), events).await?;
+    for (asset, version) in list {
+        crate::events::version_created(tx, asset, 1, actor.user.id, version.created_at).await?;
+    }
+    Ok(())
 }
 
 impl Core {

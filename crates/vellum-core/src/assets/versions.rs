@@ -163,6 +163,7 @@ impl Core {
         for e in review_events {
             record(&mut tx, &actor.origin, Some(&actor.user), e).await?;
         }
+        crate::events::version_created(&mut tx, &asset, version.number, actor.user.id, now).await?;
         tx.commit().await?;
         self.wake.notify_waiters();
         Ok(version)

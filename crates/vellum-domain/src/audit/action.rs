@@ -25,6 +25,18 @@ pub enum AuditAction {
     RoutingPut,
     /// The business calendar was saved.
     CalendarPut,
+    /// A webhook was registered.
+    WebhookCreate,
+    /// A webhook was deleted.
+    WebhookDelete,
+    /// A webhook's signing secret was replaced.
+    WebhookRotateSecret,
+    /// Someone was invited to a workspace.
+    InvitationCreate,
+    /// An invitation was accepted.
+    InvitationAccept,
+    /// Someone asked for a password-reset email.
+    PasswordResetRequest,
     /// A member set an out-of-office period with a delegate.
     OutOfOfficeSet,
     /// A member ended their out-of-office period.
@@ -89,7 +101,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 40] = [
+    pub const ALL: [AuditAction; 46] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -100,6 +112,12 @@ impl AuditAction {
         AuditAction::MetadataSchemaPut,
         AuditAction::RoutingPut,
         AuditAction::CalendarPut,
+        AuditAction::WebhookCreate,
+        AuditAction::WebhookDelete,
+        AuditAction::WebhookRotateSecret,
+        AuditAction::InvitationCreate,
+        AuditAction::InvitationAccept,
+        AuditAction::PasswordResetRequest,
         AuditAction::OutOfOfficeSet,
         AuditAction::OutOfOfficeEnd,
         AuditAction::ReviewStart,
@@ -145,6 +163,12 @@ impl AuditAction {
             AuditAction::MetadataSchemaPut => "metadata_schema.put",
             AuditAction::RoutingPut => "routing.put",
             AuditAction::CalendarPut => "calendar.put",
+            AuditAction::WebhookCreate => "webhook.create",
+            AuditAction::WebhookDelete => "webhook.delete",
+            AuditAction::WebhookRotateSecret => "webhook.rotate_secret",
+            AuditAction::InvitationCreate => "invitation.create",
+            AuditAction::InvitationAccept => "invitation.accept",
+            AuditAction::PasswordResetRequest => "user.password_reset_request",
             AuditAction::OutOfOfficeSet => "member.out_of_office",
             AuditAction::OutOfOfficeEnd => "member.back_in_office",
             AuditAction::ReviewStart => "review.start",

@@ -1,0 +1,144 @@
+//! Posting to a webhook target without letting it reach inside: the host is resolved once,
+//! every address is checked against the forbidden ranges, the connection goes to the checked
+//! address (so a second lookup cannot rebind it), redirects are not followed, time is short
+//! and the response body is capped.
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    time::{Duration, Instant},
+};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::rt::TokioIo;
+use vellum_domain::webhook::{forbidden_address, Target};
+
+/// The most of a response body read (and then dropped): receivers only need to answer 2xx.
+const BODY_CAP: usize = 64 * 1024;
+const CONNECT: Duration = Duration::from_secs(5);
+const WHOLE: Duration = Duration::from_secs(10);
+
+/// Hosts an operator allows even though they resolve to forbidden addresses.
+#[derive(Debug, Clone, Default)]
+pub struct AllowList(pub Vec<String>);
+
+impl AllowList {
+    pub fn allows(&self, host: &str) -> bool {
+        self.0.iter().any(|h| h.eq_ignore_ascii_case(host))
+    }
+}
+
+/// Why a target may not be called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The URL is not one we call.
+    Invalid(String),
+    /// It resolves to a forbidden address.
+    Forbidden(String),
+    /// It does not resolve.
+    Unresolved(String),
+}
+
+impl Refusal {
+    pub fn message(&self) -> &str {
+        match self {
+            Refusal::Invalid(m) | Refusal::Forbidden(m) | Refusal::Unresolved(m) => m,
+        }
+    }
+}
+
+/// Resolves a target's host and checks every address; returns the one to connect to.
+pub async fn resolve(target: &Target, allow: &AllowList) -> Result<SocketAddr, Refusal> {
+    let addrs: Vec<SocketAddr> = match target.host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, target.port)],
+        Err(_) => tokio::time::timeout(CONNECT, tokio::net::lookup_host((target.host.as_str(), target.port)))
+            .await
+            .map_err(|_| Refusal::Unresolved(format!("looking up '{}' timed out", target.host)))?
+            .map_err(|e| Refusal::Unresolved(format!("'{}' does not resolve: {e}", target.host)))?
+            .collect(),
+    };
+    let first = *addrs.first().ok_or_else(|| Refusal::Unresolved(format!("'{}' has no address", target.host)))?;
+    if allow.allows(&target.host) {
+        return Ok(first);
+    }
+    for a in &addrs {
+        if let Some(why) = forbidden_address(a.ip()) {
+            return Err(Refusal::Forbidden(format!(
+                "'{}' resolves to {}, {why}; webhooks may only call public addresses (an operator can allow a host \
+                 with --webhook-allow-hosts)",
+                target.host,
+                a.ip()
+            )));
+        }
+    }
+    Ok(first)
+}
+
+/// What a post came to.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub status: Option<u16>,
+    pub duration_ms: u64,
+    pub error: Option<String>,
+}
+
+impl Posted {
+    pub fn succeeded(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// Posts `body` to the target at the checked address `addr` with `headers`.
+pub async fn post(target: &Target, addr: SocketAddr, headers: &[(&str, String)], body: Bytes) -> Posted {
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(WHOLE, exchange(target, addr, headers, body)).await;
+    let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    match outcome {
+        Ok(Ok(status)) => Posted {
+            status: Some(status),
+            duration_ms,
+            error: (!(200..300).contains(&status)).then(|| match status {
+                300..=399 => format!("the receiver answered {status} (redirects are not followed)"),
+                _ => format!("the receiver answered {status}"),
+            }),
+        },
+        Ok(Err(e)) => Posted { status: None, duration_ms, error: Some(e) },
+        Err(_) => Posted { status: None, duration_ms, error: Some(format!("no answer within {} s", WHOLE.as_secs())) },
+    }
+}
+
+async fn exchange(target: &Target, addr: SocketAddr, headers: &[(&str, String)], body: Bytes) -> Result<u16, String> {
+    if target.https {
+        return Err("https delivery needs TLS, which this build does not include; use an http:// receiver or a \
+                    TLS-terminating relay"
+            .into());
+    }
+    let tcp = tokio::time::timeout(CONNECT, tokio::net::TcpStream::connect(addr))
+        .await
+        .map_err(|_| format!("connecting to {addr} timed out"))?
+        .map_err(|e| format!("connecting to {addr}: {e}"))?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        .await
+        .map_err(|e| format!("HTTP handshake with {addr}: {e}"))?;
+    let driver = tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    let mut req = hyper::Request::post(target.path.as_str())
+        .header("host", target.host_header())
+        .header("content-type", "application/json")
+        .header("user-agent", concat!("Vellum-Webhooks/", env!("CARGO_PKG_VERSION")));
+    for (k, v) in headers {
+        req = req.header(*k, v.as_str());
+    }
+    let req = req.body(Full::new(body)).map_err(|e| format!("building the request: {e}"))?;
+    let result = async {
+        let resp = sender.send_request(req).await.map_err(|e| format!("sending to {addr}: {e}"))?;
+        let status = resp.status().as_u16();
+        // Read (a capped amount of) the body so the exchange completes; its content is unused.
+        let _ = Limited::new(resp.into_body(), BODY_CAP).collect().await;
+        Ok(status)
+    }
+    .await;
+    driver.abort();
+    result
+}

@@ -1,0 +1,134 @@
+//! The outgoing mail queue: each email is queued in the transaction that decided to send it
+//! (with a unique key, so it is queued once), claimed by one sender at a time, and retried
+//! with backoff when the SMTP server fails.
+
+use sqlx::{any::AnyRow, AnyConnection};
+use vellum_domain::{id::new_id, Id, Timestamp};
+
+use crate::{dialect, row, Result};
+
+#[derive(Debug, Clone)]
+pub struct NewEmail {
+    pub unique_key: String,
+    pub user_id: Option<Id>,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub id: Id,
+    pub user_id: Option<Id>,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub attempts: u32,
+    pub created_at: Timestamp,
+}
+
+const COLS: &str = "id, user_id, to_address, subject, text_body, html_body, attempts, created_at";
+
+fn decode(r: &AnyRow) -> Result<Email> {
+    Ok(Email {
+        id: row::id(r, "id")?,
+        user_id: row::opt_id(r, "user_id")?,
+        to: row::text(r, "to_address")?,
+        subject: row::text(r, "subject")?,
+        text: row::text(r, "text_body")?,
+        html: row::text(r, "html_body")?,
+        attempts: row::uint(r, "attempts")?,
+        created_at: row::ts(r, "created_at")?,
+    })
+}
+
+/// Queues an email unless one with the same key was queued; returns whether it was added.
+pub async fn enqueue(c: &mut AnyConnection, e: &NewEmail, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO emails (id, unique_key, user_id, to_address, subject, text_body, html_body, created_at, state, \
+         attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $8) \
+         ON CONFLICT (unique_key) DO NOTHING",
+    )
+    .bind(new_id().to_string())
+    .bind(&e.unique_key)
+    .bind(e.user_id.map(|u| u.to_string()))
+    .bind(&e.to)
+    .bind(&e.subject)
+    .bind(&e.text)
+    .bind(&e.html)
+    .bind(now.to_string())
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Claims up to `limit` emails due at `now` (and ones whose sender went silent before
+/// `stale_before`), counting the attempt.
+pub async fn claim_due(
+    c: &mut AnyConnection,
+    now: Timestamp,
+    stale_before: Timestamp,
+    limit: u32,
+) -> Result<Vec<Email>> {
+    let skip = dialect::of(c).skip_locked();
+    let ids: Vec<String> = sqlx::query(&format!(
+        "SELECT id FROM emails WHERE (state = 'pending' AND next_attempt_at <= $1) \
+         OR (state = 'sending' AND claimed_at < $2) ORDER BY next_attempt_at, id LIMIT $3{skip}"
+    ))
+    .bind(now.to_string())
+    .bind(stale_before.to_string())
+    .bind(i64::from(limit))
+    .fetch_all(&mut *c)
+    .await?
+    .iter()
+    .map(|r| row::text(r, "id"))
+    .collect::<Result<_>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let r = sqlx::query(&format!(
+            "UPDATE emails SET state = 'sending', claimed_at = $1, attempts = attempts + 1 WHERE id = $2 RETURNING {COLS}"
+        ))
+        .bind(now.to_string())
+        .bind(&id)
+        .fetch_one(&mut *c)
+        .await?;
+        out.push(decode(&r)?);
+    }
+    Ok(out)
+}
+
+pub async fn mark_sent(c: &mut AnyConnection, id: Id, at: Timestamp) -> Result<()> {
+    sqlx::query("UPDATE emails SET state = 'sent', sent_at = $1, claimed_at = NULL, last_error = NULL WHERE id = $2")
+        .bind(at.to_string())
+        .bind(id.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: tried again at `retry_at`, or given up when None.
+pub async fn mark_failed(c: &mut AnyConnection, id: Id, error: &str, retry_at: Option<Timestamp>) -> Result<()> {
+    let (state, next) = match retry_at {
+        Some(t) => ("pending", Some(t.to_string())),
+        None => ("failed", None),
+    };
+    sqlx::query(
+        "UPDATE emails SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), claimed_at = NULL, \
+         last_error = $3 WHERE id = $4",
+    )
+    .bind(state)
+    .bind(next)
+    .bind(error)
+    .bind(id.to_string())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Counts of the queue by state, for the status page and tests.
+pub async fn count_in_state(c: &mut AnyConnection, state: &str) -> Result<i64> {
+    let r = sqlx::query("SELECT COUNT(*) AS n FROM emails WHERE state = $1").bind(state).fetch_one(c).await?;
+    row::int(&r, "n")
+}
