@@ -14,6 +14,59 @@ use vellum_core::{audit::AuditKeeper, Core, Limits, Store};
 /// The data folder when neither `--data` nor `VELLUM_DATA` names one.
 pub const DEFAULT_DATA: &str = "./vellum-data";
 
+/// How the server reaches people (email) and systems (webhooks).
+#[derive(Args, Clone, Default)]
+pub struct NotifyArgs {
+    /// Where to send email: smtp://[user:password@]host[:port] (none: no email is sent; the
+    /// in-app inbox still fills).
+    #[arg(long = "smtp-url", env = "VELLUM_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The From of every email, e.g. "Vellum <vellum@example.com>".
+    #[arg(long = "mail-from", env = "VELLUM_MAIL_FROM", default_value = "Vellum <vellum@localhost>")]
+    pub mail_from: String,
+    /// The server's address as people reach it, for links in email (default: the listen address).
+    #[arg(long = "public-url", env = "VELLUM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Hosts webhooks may call even though they resolve to private or loopback addresses.
+    #[arg(long = "webhook-allow-hosts", env = "VELLUM_WEBHOOK_ALLOW_HOSTS", value_delimiter = ',')]
+    pub webhook_allow_hosts: Vec<String>,
+}
+
+impl std::fmt::Debug for NotifyArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotifyArgs")
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "***"))
+            .field("mail_from", &self.mail_from)
+            .field("public_url", &self.public_url)
+            .field("webhook_allow_hosts", &self.webhook_allow_hosts)
+            .finish()
+    }
+}
+
+impl NotifyArgs {
+    /// The core's notification settings; `listen` is the fallback public address.
+    pub fn config(&self, listen: &str) -> Result<vellum_core::notify::NotifyConfig, String> {
+        use vellum_core::notify::{AllowList, NotifyConfig, SmtpServer};
+        let smtp = self
+            .smtp_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .map(SmtpServer::parse)
+            .transpose()
+            .map_err(|e| format!("--smtp-url: {e}"))?;
+        if !vellum_domain::mail::plausible_address(vellum_core::notify::smtp::bare_address(&self.mail_from)) {
+            return Err(format!("--mail-from: '{}' is not an email address", self.mail_from));
+        }
+        let public_url = match &self.public_url {
+            Some(u) if u.starts_with("http://") || u.starts_with("https://") => u.trim_end_matches('/').to_string(),
+            Some(u) => return Err(format!("--public-url: '{u}' must start with http:// or https://")),
+            None => format!("http://{listen}"),
+        };
+        let hosts = self.webhook_allow_hosts.iter().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect();
+        Ok(NotifyConfig { smtp, mail_from: self.mail_from.clone(), public_url, webhook_allow_hosts: AllowList(hosts) })
+    }
+}
+
 /// Where Vellum keeps its data.
 #[derive(Args, Clone)]
 pub struct StorageArgs {

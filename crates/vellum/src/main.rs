@@ -34,6 +34,8 @@ enum Command {
         stale_after_secs: u32,
         #[command(flatten)]
         storage: StorageArgs,
+        #[command(flatten)]
+        notify: config::NotifyArgs,
     },
     /// Import a folder tree into existing data: one asset per file, sub-folders kept as library
     /// folders; duplicates, hidden, system, empty, linked and unreadable files skipped and listed.
@@ -78,7 +80,9 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args).await,
             Command::Import(args) => import::run(args).await,
             Command::Gc(args) => gc::run(args).await,
-            Command::Worker { workers, stale_after_secs, storage } => worker(workers, stale_after_secs, storage).await,
+            Command::Worker { workers, stale_after_secs, storage, notify } => {
+                worker(workers, stale_after_secs, storage, notify).await
+            }
             Command::Migrate { storage } => migrate(storage).await,
             Command::Audit { command } => audit::run(command).await,
             Command::Bench { command } => bench::run(command).await,
@@ -114,9 +118,15 @@ async fn migrate(storage: StorageArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn worker(workers: usize, stale_after_secs: u32, storage: StorageArgs) -> Result<ExitCode, String> {
+async fn worker(
+    workers: usize,
+    stale_after_secs: u32,
+    storage: StorageArgs,
+    notify: config::NotifyArgs,
+) -> Result<ExitCode, String> {
     let limits = vellum_core::Limits { stale_job_secs: stale_after_secs.max(1), ..vellum_core::Limits::default() };
-    let core = storage.open_core(limits).await?;
+    // A worker has no listen address: links in email need --public-url.
+    let core = storage.open_core(limits).await?.with_notify(notify.config("localhost:8080")?);
     let (stop, handles) = vellum_core::worker::spawn(&core, workers.max(1), &serve::node_name());
     println!("Vellum worker running {} workers", workers.max(1));
     serve::shutdown().await;

@@ -15,6 +15,8 @@ pub struct ServeArgs {
     pub listen: String,
     #[command(flatten)]
     pub storage: StorageArgs,
+    #[command(flatten)]
+    pub notify: crate::config::NotifyArgs,
     /// The largest upload accepted, in bytes.
     #[arg(long, env = "VELLUM_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024 * 1024)]
     pub max_upload_bytes: u64,
@@ -48,7 +50,8 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
         stale_job_secs: args.stale_after_secs.max(1),
         ..Limits::default()
     };
-    let core = args.storage.open_core(limits).await?;
+    let notify = args.notify.config(&args.listen)?;
+    let core = args.storage.open_core(limits).await?.with_notify(notify);
     log_missing_tools();
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await

@@ -10,9 +10,11 @@ mod bulk;
 mod calendar;
 mod delegation;
 mod groups;
+mod invitations;
 mod jobs;
 mod metadata_schema;
 mod my_work;
+mod notifications;
 pub mod openapi;
 mod paging;
 mod presets;
@@ -21,6 +23,7 @@ mod reviews;
 mod routing;
 mod session;
 mod views;
+mod webhooks;
 mod workflows;
 mod workspaces;
 
@@ -80,6 +83,17 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(reviews::reassign))
         .routes(routes!(delegation::put, delegation::list, delegation::end))
         .routes(routes!(my_work::get))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::read))
+        .routes(routes!(notifications::read_all))
+        .routes(routes!(notifications::preferences, notifications::set_preferences))
+        .routes(routes!(webhooks::create, webhooks::list))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::rotate))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(invitations::create, invitations::list))
+        .routes(routes!(invitations::accept))
         .routes(routes!(reviews::start, reviews::list))
         .routes(routes!(workflows::get, workflows::update))
         .routes(routes!(reviews::get))

@@ -108,24 +108,54 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Ask for a reset link by email.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PasswordReset {
-    /// The secret of a one-time link from `POST /users/{id}/password-reset`.
+pub struct PasswordResetRequest {
+    #[schema(min_length = 1, max_length = 254)]
+    email: String,
+}
+
+/// Set a new password with a reset link's secret.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetCompletion {
+    /// The secret of a one-time link (emailed, or from `POST /users/{id}/password-reset`).
+    #[schema(min_length = 1, max_length = 128)]
     token: String,
     #[schema(min_length = 12, max_length = 1024)]
     password: String,
 }
 
-/// Sets a new password with a one-time reset link's secret; every session of the user ends.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum PasswordReset {
+    Complete(PasswordResetCompletion),
+    Request(PasswordResetRequest),
+}
+
+/// With `{email}`: emails a one-time reset link if the account exists (the answer is 202
+/// either way; asking too often is 429). With `{token, password}`: sets the new password
+/// through such a link; every session of the user ends.
 #[utoipa::path(post, path = "/password-reset", tag = "session", operation_id = "reset_password",
-    request_body = PasswordReset, security(()), responses((status = 204, description = "The new password is set"),
-        (status = 404, description = "No such link, or it was used or has expired", body = ErrorBody)))]
+    request_body = PasswordReset, security(()), responses(
+        (status = 202, description = "If the account exists, a link is on its way"),
+        (status = 204, description = "The new password is set"),
+        (status = 404, description = "No such link, or it was used or has expired", body = ErrorBody),
+        (status = 429, description = "Asked too often; see Retry-After", body = ErrorBody)))]
 pub async fn reset_password(
     State(s): State<AppState>,
     RequestOrigin(origin): RequestOrigin,
     AppJson(r): AppJson<PasswordReset>,
 ) -> ApiResult<StatusCode> {
-    s.core.reset_password(&origin, &r.token, &r.password).await?;
-    Ok(StatusCode::NO_CONTENT)
+    match r {
+        PasswordReset::Complete(c) => {
+            s.core.reset_password(&origin, &c.token, &c.password).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        PasswordReset::Request(q) => {
+            s.core.request_password_reset(&origin, &q.email).await?;
+            Ok(StatusCode::ACCEPTED)
+        }
+    }
 }
