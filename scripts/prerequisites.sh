@@ -47,6 +47,9 @@ install_run_prerequisites() {
 # Pinned versions of the Python tools that check the API contract from outside.
 SCHEMATHESIS_VERSION=4.32.5
 OPENAPI_PYTHON_CLIENT_VERSION=0.29.0
+# The real protocol peers of the notification tests: an SMTP server and a webhook verifier.
+AIOSMTPD_VERSION=1.4.6
+STANDARDWEBHOOKS_VERSION=1.1.0
 
 # The test oracles, benchmark baselines, browser and contract tools, and the local PostgreSQL.
 install_test_prerequisites() {
@@ -66,18 +69,23 @@ install_test_prerequisites() {
   start_postgres
 }
 
-# schemathesis and openapi-python-client in `.tools/python`, where the contract test looks.
+# schemathesis and openapi-python-client (the contract test), aiosmtpd and standardwebhooks
+# (the notification tests) in `.tools/python`, where the tests look.
 install_python_tools() {
-  local venv=.tools/python
-  if [ -x "$venv/bin/schemathesis" ] && [ -x "$venv/bin/openapi-python-client" ] &&
-    "$venv/bin/python" -m pip show schemathesis 2>/dev/null | grep -qx "Version: $SCHEMATHESIS_VERSION" &&
-    "$venv/bin/python" -m pip show openapi-python-client 2>/dev/null | grep -qx "Version: $OPENAPI_PYTHON_CLIENT_VERSION"; then
-    return 0
-  fi
-  echo "vellum: installing schemathesis $SCHEMATHESIS_VERSION and openapi-python-client $OPENAPI_PYTHON_CLIENT_VERSION in $venv" >&2
+  local venv=.tools/python pins=(
+    "schemathesis==$SCHEMATHESIS_VERSION"
+    "openapi-python-client==$OPENAPI_PYTHON_CLIENT_VERSION"
+    "aiosmtpd==$AIOSMTPD_VERSION"
+    "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
+  )
+  local pin have=1
+  for pin in "${pins[@]}"; do
+    "$venv/bin/python" -m pip show "${pin%%==*}" 2>/dev/null | grep -qx "Version: ${pin##*==}" || have=0
+  done
+  ((have)) && return 0
+  echo "vellum: installing ${pins[*]} in $venv" >&2
   python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-    "schemathesis==$SCHEMATHESIS_VERSION" "openapi-python-client==$OPENAPI_PYTHON_CLIENT_VERSION"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "${pins[@]}"
 }
 
 # The PostgreSQL half of the suite needs the server on 127.0.0.1:5432.

@@ -211,9 +211,6 @@ impl Core {
             (user, true)
         };
         let mut tx = self.store.write().await?;
-        if !invitations::accept(&mut tx, inv.id, user.id, now).await? {
-            return Err(Error::not_found("invitation (it may have been used or have expired)"));
-        }
         if new_account {
             users::insert(&mut tx, &user).await.map_err(|e| match e {
                 vellum_store::Error::Conflict(_) => {
@@ -232,6 +229,11 @@ impl Core {
                 },
             )
             .await?;
+        }
+        // The account first (the invitation names who accepted it); a used or expired
+        // invitation rolls it all back.
+        if !invitations::accept(&mut tx, inv.id, user.id, now).await? {
+            return Err(Error::not_found("invitation (it may have been used or have expired)"));
         }
         // Someone already a member (added meanwhile) keeps the role they have.
         let role = match workspaces::role_of(&mut tx, inv.workspace_id, user.id).await? {

@@ -217,14 +217,12 @@ impl Preferences {
         Timestamp::from_unix(slot.timestamp().as_second())
     }
 
-    /// Whether a digest is due at `now` for someone whose last one went out at `last`: a
-    /// digest slot has passed since.
-    pub fn digest_due(&self, last: Option<Timestamp>, now: Timestamp) -> bool {
-        match (self.last_digest_slot(now), last) {
-            (Some(slot), Some(last)) => last < slot,
-            (Some(_), None) => true,
-            (None, _) => false,
-        }
+    /// Whether a digest is due at `now` for someone whose oldest waiting item arrived at
+    /// `waiting_since` and whose last digest went out at `last`: a digest slot has passed
+    /// since both.
+    pub fn digest_due(&self, waiting_since: Timestamp, last: Option<Timestamp>, now: Timestamp) -> bool {
+        let Some(slot) = self.last_digest_slot(now) else { return false };
+        slot >= waiting_since && last.is_none_or(|l| l < slot)
     }
 }
 
@@ -283,9 +281,13 @@ mod tests {
     #[test]
     fn a_digest_is_due_once_per_slot() {
         let p = Preferences { digest_hour: 9, time_zone: "UTC".into(), ..Default::default() };
-        assert!(p.digest_due(None, at("2026-03-02T09:00:00Z")));
-        assert!(!p.digest_due(Some(at("2026-03-02T09:00:05Z")), at("2026-03-02T18:00:00Z")));
-        assert!(!p.digest_due(Some(at("2026-03-02T09:00:05Z")), at("2026-03-03T08:59:59Z")));
-        assert!(p.digest_due(Some(at("2026-03-02T09:00:05Z")), at("2026-03-03T09:00:00Z")));
+        let waiting = at("2026-03-02T07:00:00Z");
+        assert!(!p.digest_due(waiting, None, at("2026-03-02T08:59:59Z")), "nothing waited through a slot yet");
+        assert!(p.digest_due(waiting, None, at("2026-03-02T09:00:00Z")));
+        let sent = Some(at("2026-03-02T09:00:05Z"));
+        let later = at("2026-03-02T10:00:00Z");
+        assert!(!p.digest_due(later, sent, at("2026-03-02T18:00:00Z")));
+        assert!(!p.digest_due(later, sent, at("2026-03-03T08:59:59Z")));
+        assert!(p.digest_due(later, sent, at("2026-03-03T09:00:00Z")));
     }
 }

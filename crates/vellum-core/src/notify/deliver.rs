@@ -73,7 +73,9 @@ impl Core {
                 .await
                 .map_err(|r| (None, r.message().to_string()))?;
             let key = secret_key(&hook.secret).ok_or((None, "the stored secret is not a whsec_ secret".to_string()))?;
-            let ts = at.unix_seconds();
+            // The signature's timestamp is the moment of sending by the wall clock, which is what
+            // receivers hold it against to refuse replays (the domain clock schedules retries).
+            let ts = vellum_domain::Timestamp::now().unix_seconds();
             let id = format!("msg_{}", m.id.simple());
             let signature = sign(&key, &id, ts, m.payload.as_bytes());
             let headers = [("webhook-id", id), ("webhook-timestamp", ts.to_string()), ("webhook-signature", signature)];

@@ -71,16 +71,14 @@ impl Core {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let (prefs, last) = notifications::preferences(&mut tx, user_id).await?.unwrap_or_default();
-        if !prefs.digest_due(last, now) {
+        let items = notifications::digest_pending(&mut tx, user_id).await?;
+        let Some(oldest) = items.iter().map(|n| n.created_at).min() else { return Ok(false) };
+        if !prefs.digest_due(oldest, last, now) {
             return Ok(false);
         }
         let Some(user) = users::by_id(&mut tx, user_id).await?.filter(|u| u.disabled_at.is_none()) else {
             return Ok(false);
         };
-        let items = notifications::digest_pending(&mut tx, user_id).await?;
-        if items.is_empty() {
-            return Ok(false);
-        }
         let base = &self.notify.public_url;
         let subject = match items.len() {
             1 => "Your Vellum digest: 1 update".to_string(),

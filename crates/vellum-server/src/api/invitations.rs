@@ -24,7 +24,7 @@ use crate::{
 pub struct NewInvitation {
     #[schema(min_length = 3, max_length = 254)]
     email: String,
-    /// `owner`, `admin`, `editor`, `approver` or `viewer`.
+    /// `owner`, `admin`, `manager`, `creator`, `reviewer`, `collaborator`, `external` or `viewer`.
     #[schema(min_length = 1, max_length = 32)]
     role: String,
 }

@@ -76,6 +76,13 @@ impl TestApp {
         app
     }
 
+    /// The same app telling people and systems as `config` says (SMTP server, allowed hosts).
+    pub fn with_notify(mut self, config: vellum_core::notify::NotifyConfig) -> TestApp {
+        self.core = self.core.clone().with_notify(config);
+        self.router = router(AppState { core: self.core.clone(), http: HttpConfig::default() });
+        self
+    }
+
     /// The time the use cases see now.
     pub fn clock_now(&self) -> vellum_domain::Timestamp {
         vellum_core::clock::Clock::now(&self.clock)
@@ -325,6 +332,26 @@ macro_rules! on_both {
                 if let Some(app) = $crate::harness::TestApp::postgres().await {
                     super::$story(&app).await;
                     app.check_invariants().await;
+                }
+            }
+        }
+    )*};
+}
+
+/// `on_both` for stories that take the app by value (to reconfigure it) and hand it back.
+#[macro_export]
+macro_rules! on_both_owned {
+    ($($story:ident),* $(,)?) => {$(
+        mod $story {
+            #[tokio::test]
+            async fn sqlite() {
+                let app = $crate::harness::TestApp::sqlite().await;
+                super::$story(app).await.check_invariants().await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = $crate::harness::TestApp::postgres().await {
+                    super::$story(app).await.check_invariants().await;
                 }
             }
         }
