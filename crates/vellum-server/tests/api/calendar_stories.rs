@@ -144,6 +144,16 @@ async fn an_overdue_stage_reminds_then_escalates(app: &TestApp) {
     let approvers: Vec<&str> =
         review["stages"][0]["approvers"].as_array().unwrap().iter().map(|a| a["user_id"].as_str().unwrap()).collect();
     assert_eq!(approvers, [brand.as_str(), legal.as_str()], "the supervisor was added");
+    // Both reminders reached the approver's inbox, the escalation the supervisor's; sending
+    // again tells nobody twice.
+    app.core.deliver_notifications().await.unwrap();
+    app.core.deliver_notifications().await.unwrap();
+    let inbox = |token: String| async move {
+        let list = app.get("/api/v1/notifications", &token).await.json();
+        list["notifications"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(inbox(t.brand.1.clone()).await, ["review.reminder", "review.reminder", "review.started"]);
+    assert_eq!(inbox(t.legal1.1.clone()).await, ["review.escalated"]);
     let decided = app.decide(&rid, &t.legal1.1, 1, "approve", None).await;
     assert_eq!(decided.status, StatusCode::CREATED, "{:?}", decided.json());
     assert_eq!(decided.json()["status"], "approved");
