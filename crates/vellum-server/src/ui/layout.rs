@@ -20,8 +20,11 @@ pub enum Section {
     Members,
     Audit,
     Jobs,
+    Settings,
     Account,
     Users,
+    Inbox,
+    Work,
 }
 
 /// What the header of a signed-in page shows.
@@ -34,6 +37,8 @@ pub struct Chrome {
     /// The workspace the page is about, if the user belongs to it.
     pub current: Option<WorkspaceView>,
     pub section: Section,
+    /// Unread notifications (the bell).
+    pub unread: i64,
 }
 
 impl Chrome {
@@ -48,6 +53,7 @@ impl Chrome {
         let current = current.and_then(|r| {
             workspaces.iter().find(|w| w.workspace.slug == r || w.workspace.id.to_string() == r).cloned()
         });
+        let unread = state.core.unread_count(&who.actor).await?;
         Ok(Chrome {
             name: who.actor.user.name.clone(),
             admin: who.actor.user.is_admin,
@@ -55,6 +61,7 @@ impl Chrome {
             workspaces,
             current,
             section,
+            unread,
         })
     }
 
@@ -98,10 +105,17 @@ impl Chrome {
                         }
                         @if w.role.can(Capability::Administer) {
                             (link(Section::Jobs, format!("{base}/jobs"), "Jobs"))
+                            (link(Section::Settings, format!("{base}/settings"), "Settings"))
                         }
                     }
                 }
                 div.me {
+                    (link(Section::Work, "/work".to_string(), "My work"))
+                    a.bell href="/inbox" aria-current=[(self.section == Section::Inbox).then_some("page")]
+                        aria-label=(format!("Notifications, {} unread", self.unread)) {
+                        "Inbox"
+                        @if self.unread > 0 { " " span.count data-unread=(self.unread) { (self.unread) } }
+                    }
                     @if self.admin { (link(Section::Users, "/admin/users".to_string(), "Users")) }
                     (link(Section::Account, "/account".to_string(), &self.name))
                     form.inline method="post" action="/logout" {
