@@ -204,9 +204,34 @@ impl Calendar {
     }
 }
 
+/// The instant a local wall-clock time (`2026-12-24T09:00`, as a date-time input sends it)
+/// names in an IANA time zone; a time skipped by a DST change moves forward.
+pub fn local_instant(time_zone: &str, local: &str) -> Option<Timestamp> {
+    let tz = jiff::tz::TimeZone::get(time_zone).ok()?;
+    let civil: jiff::civil::DateTime = local.trim().parse().ok()?;
+    let zoned = civil.to_zoned(tz).ok()?;
+    Timestamp::from_unix(zoned.timestamp().as_second())
+}
+
+/// `t` as a local wall-clock time (`2026-12-24T09:00`) in an IANA time zone.
+pub fn local_text(time_zone: &str, t: Timestamp) -> Option<String> {
+    let tz = jiff::tz::TimeZone::get(time_zone).ok()?;
+    let z = jiff::Timestamp::from_second(t.unix_seconds()).ok()?.to_zoned(tz);
+    Some(z.datetime().strftime("%Y-%m-%dT%H:%M").to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_times_name_instants_in_their_zone() {
+        let t = local_instant("Australia/Sydney", "2026-12-24T09:00").unwrap();
+        assert_eq!(t, Timestamp::parse("2026-12-23T22:00:00Z").unwrap());
+        assert_eq!(local_text("Australia/Sydney", t).as_deref(), Some("2026-12-24T09:00"));
+        assert_eq!(local_instant("UTC", "not a time"), None);
+        assert_eq!(local_instant("Mars/Olympus", "2026-12-24T09:00"), None);
+    }
 
     fn spec(zone: &str, holidays: &[&str]) -> CalendarSpec {
         CalendarSpec {

@@ -9,6 +9,7 @@ use maud::html;
 use vellum_domain::{id::parse_id, Timestamp};
 
 use super::{
+    account_settings,
     layout::{page, Chrome, Section},
     page::{csrf_field, see_other, when, DoneQuery, Notice, Page, UiError, UiResult},
     session::{field, Signed, UiForm},
@@ -28,6 +29,10 @@ struct Shown {
 async fn render(s: &AppState, who: &Signed, shown: Shown, status: StatusCode) -> UiResult {
     let chrome = Chrome::load(s, who, None, Section::Account).await?;
     let tokens = s.core.tokens(&who.actor).await?;
+    let prefs = s.core.notification_preferences(&who.actor).await?;
+    let periods = s.core.out_of_office(&who.actor).await?;
+    let delegates = account_settings::delegate_choices(s, who, &chrome).await?;
+    let mail_on = s.core.notify.smtp.is_some();
     let user = &who.actor.user;
     let body = html! {
         h1 { "Your account" }
@@ -84,6 +89,8 @@ async fn render(s: &AppState, who: &Signed, shown: Shown, status: StatusCode) ->
             }
             button.primary type="submit" { "Make token" }
         }
+        (account_settings::notifications_section(&chrome.csrf, &prefs, mail_on))
+        (account_settings::away_section(&chrome.csrf, &prefs.time_zone, &periods, &delegates))
         h2 { "Sessions" }
         form.card method="post" action="/account/sign-out-everywhere" {
             (csrf_field(&chrome.csrf))
@@ -180,4 +187,37 @@ pub async fn sign_out_everywhere(
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)
+}
+
+/// The account page again with the error of a failed form.
+async fn refused(s: &AppState, who: &Signed, e: UiError) -> UiResult {
+    let (shown, status) = failed(e);
+    render(s, who, shown, status).await
+}
+
+/// `POST /account/notifications`.
+pub async fn save_notifications(State(s): State<AppState>, who: Signed, UiForm(f): UiForm<Vec<(String, String)>>) -> UiResult {
+    who.check_pairs(&f)?;
+    match account_settings::save_notifications(&s, &who, &f).await {
+        Ok(r) => Ok(r),
+        Err(e) => refused(&s, &who, e).await,
+    }
+}
+
+/// `POST /account/out-of-office`.
+pub async fn set_away(State(s): State<AppState>, who: Signed, UiForm(f): UiForm<Vec<(String, String)>>) -> UiResult {
+    who.check_pairs(&f)?;
+    match account_settings::set_away(&s, &who, &f).await {
+        Ok(r) => Ok(r),
+        Err(e) => refused(&s, &who, e).await,
+    }
+}
+
+/// `POST /account/out-of-office/end`.
+pub async fn end_away(State(s): State<AppState>, who: Signed, UiForm(f): UiForm<Vec<(String, String)>>) -> UiResult {
+    who.check_pairs(&f)?;
+    match account_settings::end_away(&s, &who, &f).await {
+        Ok(r) => Ok(r),
+        Err(e) => refused(&s, &who, e).await,
+    }
 }

@@ -6,6 +6,7 @@
 //! is checked before the file is read.
 
 mod account;
+mod account_settings;
 mod asset;
 mod asset_actions;
 mod audit;
@@ -13,6 +14,7 @@ mod audit_changes;
 mod custom_fields;
 mod groups;
 mod home;
+mod inbox;
 mod jobs;
 mod layout;
 mod library;
@@ -26,6 +28,7 @@ mod reset;
 mod review;
 mod session;
 mod users;
+mod work;
 mod workflow_form;
 mod workflows;
 
@@ -80,6 +83,13 @@ pub fn routes() -> Router<AppState> {
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/account/sign-out-everywhere", post(account::sign_out_everywhere))
+        .route("/account/notifications", post(account::save_notifications))
+        .route("/account/out-of-office", post(account::set_away))
+        .route("/account/out-of-office/end", post(account::end_away))
+        .route("/inbox", get(inbox::show))
+        .route("/inbox/read-all", post(inbox::read_all))
+        .route("/inbox/{id}", get(inbox::open))
+        .route("/work", get(work::show))
         .route("/admin/users", get(users::show).post(users::create))
         .route("/admin/users/{id}/reset-link", post(users::reset_link))
         .route("/admin/users/{id}/{action}", post(users::set_enabled))

@@ -90,6 +90,12 @@ impl Notice {
             "member_removed" => "The member was removed from the workspace and its groups.",
             "group_saved" => "The group was saved.",
             "group_deleted" => "The group was deleted.",
+            "all_read" => "All notifications are marked read.",
+            "preferences_saved" => "Your notification settings were saved.",
+            "away_set" => "Your out-of-office period is set; your delegate may decide in your place meanwhile.",
+            "away_ended" => "Your out-of-office period ended; you decide yourself again.",
+            "reset_requested" => "If an account exists for that email, a link to reset its password is on its way.",
+            "joined" => "Welcome: you joined the workspace.",
             _ => return None,
         };
         Some(Notice::Info(text))
