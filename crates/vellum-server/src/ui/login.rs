@@ -57,6 +57,7 @@ fn login_form(csrf: &str, email: &str, next: &str, setup_open: bool) -> Markup {
             input #password type="password" name="password" required autocomplete="current-password" autofocus[!email.is_empty()];
             button.primary type="submit" { "Sign in" }
         }
+        p { a href="/forgot-password" { "Forgot your password?" } }
         @if setup_open {
             p.hint { "This server has no users yet. Open the setup link that " code { "vellum serve" } " printed to create the first admin." }
         }

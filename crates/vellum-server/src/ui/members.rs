@@ -6,7 +6,10 @@ use axum::{
     response::IntoResponse,
 };
 use maud::{html, Markup};
-use vellum_core::model::{Group, Member, User};
+use vellum_core::{
+    members::Supervisor,
+    model::{Group, Member, User},
+};
 use vellum_domain::{
     id::parse_id,
     role::{Capability, Role},
@@ -53,9 +56,38 @@ fn role_form(chrome: &Chrome, action: &str, members: &[Member], users: Option<&[
                     select #m-role name="role" {
                         @for r in Role::ALL { option value=(r.as_str()) selected[r == Role::Creator] { (r.as_str()) } }
                     }
+                    label for="m-supervisor" { "Supervisor" }
+                    select #m-supervisor name="supervisor" aria-describedby="m-sup-hint" {
+                        option value="keep" { "Keep as it is" }
+                        option value="" { "None" }
+                        @for m in members { option value=(m.user_id) { (m.name) } }
+                    }
+                    p.hint #m-sup-hint { "Overdue decisions of this member can escalate to their supervisor." }
                 }
             }
             button.primary type="submit" { "Save role" }
+        }
+    }
+}
+
+fn invite_form(chrome: &Chrome, action: &str) -> Markup {
+    html! {
+        form.card method="post" action=(action) {
+            (csrf_field(&chrome.csrf))
+            div.grid2 {
+                div {
+                    label for="i-email" { "Email" }
+                    input #i-email type="email" name="email" required maxlength="254" autocomplete="off";
+                }
+                div {
+                    label for="i-role" { "Role" }
+                    select #i-role name="role" {
+                        @for r in Role::ALL { option value=(r.as_str()) selected[r == Role::Creator] { (r.as_str()) } }
+                    }
+                }
+            }
+            p.hint { "They get a link to make their account (or join with the one they have); it works once, for 7 days." }
+            button.primary type="submit" { "Send invitation" }
         }
     }
 }
@@ -85,18 +117,21 @@ async fn render(s: &AppState, who: &Signed, ws: &str, notice: Option<Notice>, st
     let groups: Vec<Group> = s.core.groups(&who.actor, ws).await?;
     let admin = chrome.can(Capability::Administer);
     let users = if admin && who.actor.user.is_admin { Some(s.core.users(&who.actor).await?) } else { None };
+    let invitations = if admin { s.core.invitations(&who.actor, ws).await? } else { Vec::new() };
     let base = format!("/w/{}", current.workspace.slug);
     let body = html! {
         h1 { "Members" }
         div.scroll { table {
             thead { tr {
-                th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Since" } th scope="col" { "User id" }
+                th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Supervisor" } th scope="col" { "Since" } th scope="col" { "User id" }
                 @if admin { th scope="col" { span.visually-hidden { "Remove" } } }
             } }
             tbody {
                 @for m in &members {
                     tr {
-                        td { (m.name) } td { (m.email) } td { (m.role.as_str()) } td { (when(m.since)) }
+                        td { (m.name) } td { (m.email) } td { (m.role.as_str()) }
+                        td { @if let Some(sup) = m.supervisor_id { (name_of(&members, sup)) } }
+                        td { (when(m.since)) }
                         td { code { (m.user_id) } }
                         @if admin {
                             td {
@@ -113,6 +148,26 @@ async fn render(s: &AppState, who: &Signed, ws: &str, notice: Option<Notice>, st
         @if admin {
             h2 { "Add a member or change a role" }
             (role_form(&chrome, &format!("{base}/members"), &members, users.as_deref()))
+            h2 { "Invite by email" }
+            (invite_form(&chrome, &format!("{base}/invitations")))
+            @if !invitations.is_empty() {
+                div.scroll { table {
+                    thead { tr { th scope="col" { "Invited" } th scope="col" { "Role" } th scope="col" { "State" } } }
+                    tbody {
+                        @for i in &invitations {
+                            tr {
+                                td { (i.email) }
+                                td { (i.role.as_str()) }
+                                td {
+                                    @if let Some(t) = i.accepted_at { "joined " (when(t)) }
+                                    @else if i.expires_at <= s.core.now() { "expired " (when(i.expires_at)) }
+                                    @else { "open until " (when(i.expires_at)) }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
         }
         h2 { "Groups" }
         @if groups.is_empty() {
@@ -183,8 +238,14 @@ pub async fn set_role(
     who.check_pairs(&f)?;
     let typed = field(&f, "user_id").trim();
     let user = if typed.is_empty() { field(&f, "user") } else { typed };
+    let supervisor = match field(&f, "supervisor") {
+        "keep" => Supervisor::Keep,
+        "" if f.iter().any(|(k, _)| k == "supervisor") => Supervisor::Set(None),
+        "" => Supervisor::Keep,
+        id => Supervisor::Set(Some(parse_id(id).ok_or_else(|| UiError::invalid("Choose a supervisor from the list."))?)),
+    };
     let outcome = match parse_id(user) {
-        Some(id) => s.core.set_member_role(&who.actor, &ws, id, field(&f, "role")).await.map_err(UiError::from),
+        Some(id) => s.core.set_member(&who.actor, &ws, id, field(&f, "role"), supervisor).await.map_err(UiError::from),
         None if user.is_empty() => Err(UiError::invalid("Choose a person.")),
         None => Err(UiError::invalid(format!("'{user}' is not a user id."))),
     };
@@ -210,5 +271,28 @@ pub async fn create_group(
     match outcome {
         Ok(_) => Ok(see_other(&format!("/w/{ws}/members?done=group_created"))),
         Err(e) => render(&s, &who, &ws, Some(e.notice()), e.status).await,
+    }
+}
+
+/// `POST /w/{ws}/invitations`: emails the link, or shows it when the server sends no email.
+pub async fn invite(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(ws): Path<String>,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
+    who.check_pairs(&f)?;
+    match s.core.invite(&who.actor, &ws, field(&f, "email"), field(&f, "role")).await {
+        Ok(i) => {
+            let text = match &i.link {
+                None => format!("The invitation was emailed to {}.", i.email),
+                Some(link) => format!(
+                    "This server sends no email: pass this link to {} yourself — {}{link}",
+                    i.email, s.core.notify.public_url
+                ),
+            };
+            render(&s, &who, &ws, Some(Notice::Message(text)), StatusCode::CREATED).await
+        }
+        Err(e) => render(&s, &who, &ws, Some(UiError::from(e).notice()), StatusCode::UNPROCESSABLE_ENTITY).await,
     }
 }

@@ -26,6 +26,7 @@ mod metadata_form;
 mod page;
 mod reset;
 mod review;
+mod self_service;
 mod session;
 mod users;
 mod work;
@@ -78,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{ws}/groups/{id}", post(groups::update))
         .route("/w/{ws}/groups/{id}/delete", post(groups::delete))
         .route("/w/{ws}/members/{user}/remove", post(members::remove))
+        .route("/w/{ws}/invitations", post(members::invite))
         .route("/account", get(account::show))
         .route("/account/password", post(account::change_password))
         .route("/account/tokens", post(account::create_token))
@@ -90,6 +92,8 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox/read-all", post(inbox::read_all))
         .route("/inbox/{id}", get(inbox::open))
         .route("/work", get(work::show))
+        .route("/forgot-password", get(self_service::forgot).post(self_service::request_reset))
+        .route("/invitations/{token}", get(self_service::invitation).post(self_service::accept))
         .route("/admin/users", get(users::show).post(users::create))
         .route("/admin/users/{id}/reset-link", post(users::reset_link))
         .route("/admin/users/{id}/{action}", post(users::set_enabled))

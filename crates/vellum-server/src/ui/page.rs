@@ -60,6 +60,8 @@ pub struct DoneQuery {
 /// A message at the top of a page.
 pub enum Notice {
     Info(&'static str),
+    /// Information made for this answer (who an invitation went to).
+    Message(String),
     Error(String),
 }
 
@@ -104,6 +106,7 @@ impl Notice {
     pub fn render(&self) -> Markup {
         match self {
             Notice::Info(t) => html! { p.notice.info role="status" { (t) } },
+            Notice::Message(t) => html! { p.notice.info role="status" { (t) } },
             Notice::Error(t) => html! { p.notice.error role="alert" { (t) } },
         }
     }

@@ -44,7 +44,7 @@ fn reset_page(token: &str, notice: Option<Notice>, status: StatusCode) -> Page {
 fn gone() -> Page {
     let body = html! {
         h1 { "This link no longer works" }
-        (Notice::Error("The password-reset link has expired or was already used. Ask a server admin for a new one.".into()).render())
+        (Notice::Error("The password-reset link has expired or was already used. Ask for a new one from the sign-in page (“Forgot your password?”) or a server admin.".into()).render())
         p { a href="/login" { "Go to sign-in" } }
     };
     Page::with_status(StatusCode::NOT_FOUND, page("Link expired", None, None, body))

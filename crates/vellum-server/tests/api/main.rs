@@ -20,4 +20,5 @@ mod routing_stories;
 mod session_stories;
 mod ui_audit_stories;
 mod ui_home_stories;
+mod ui_notification_stories;
 mod ui_stories;
