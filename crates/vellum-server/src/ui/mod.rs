@@ -30,6 +30,7 @@ mod self_service;
 mod session;
 mod users;
 mod work;
+mod workflow_chase;
 mod workflow_form;
 mod workflows;
 

@@ -11,7 +11,10 @@ use vellum_domain::{
     workflow::{ApproverRef, Deadline, Rule, StageSpec, StartMode, WorkflowSpec},
 };
 
-use super::page::csrf_field;
+use super::{
+    page::csrf_field,
+    workflow_chase::{self, ChaseDraft},
+};
 
 /// At most this many stage rows are read from a form.
 const MAX_ROWS: usize = 50;
@@ -30,9 +33,8 @@ pub struct DraftStage {
     pub due: String,
     /// `hours`, `business_hours`, `business_days` or `minutes`.
     pub due_unit: String,
-    /// Reminder and escalation settings as JSON, kept through an edit (set through the API).
-    pub reminders: String,
-    pub escalation: String,
+    /// Reminders and escalation.
+    pub chase: ChaseDraft,
 }
 
 /// The units a stage's deadline is given in, with their words.
@@ -90,8 +92,7 @@ impl Draft {
                         Some(Deadline::Hours(_)) | None => "hours",
                     }
                     .into(),
-                    reminders: s.reminders.as_ref().and_then(|r| serde_json::to_string(r).ok()).unwrap_or_default(),
-                    escalation: s.escalation.as_ref().and_then(|e| serde_json::to_string(e).ok()).unwrap_or_default(),
+                    chase: ChaseDraft::from_specs(s.reminders.as_ref(), s.escalation.as_ref()),
                 }
             })
             .collect();
@@ -123,9 +124,9 @@ impl Draft {
                 "start" => row.start = v.clone(),
                 "due" => row.due = v.clone(),
                 "due_unit" => row.due_unit = v.clone(),
-                "reminders" => row.reminders = v.clone(),
-                "escalation" => row.escalation = v.clone(),
-                _ => {}
+                other => {
+                    row.chase.read(other, v);
+                }
             }
         }
         Ok(Draft { name, stages: rows.into_values().filter(|r| !r.is_blank()).collect() })
@@ -173,6 +174,7 @@ impl Draft {
                 return Err(format!("{label}: '{unit}' is not a unit of time."));
             }
             let in_unit = |u: &str| due.filter(|_| unit == u);
+            let (reminders, escalation) = s.chase.to_specs(&label)?;
             stages.push(StageSpec {
                 name: s.name.clone(),
                 approvers,
@@ -182,22 +184,11 @@ impl Draft {
                 due_in_business_hours: in_unit("business_hours"),
                 due_in_business_days: in_unit("business_days"),
                 due_in_minutes: in_unit("minutes"),
-                reminders: kept(&s.reminders)
-                    .map_err(|_| format!("{label}: the reminder settings could not be read."))?,
-                escalation: kept(&s.escalation)
-                    .map_err(|_| format!("{label}: the escalation settings could not be read."))?,
+                reminders,
+                escalation,
             });
         }
         Ok(WorkflowSpec { name: self.name.clone(), stages })
-    }
-}
-
-/// Settings carried through the form unchanged, as JSON (blank: none).
-fn kept<T: serde::de::DeserializeOwned>(json: &str) -> Result<Option<T>, serde_json::Error> {
-    if json.trim().is_empty() {
-        Ok(None)
-    } else {
-        serde_json::from_str(json).map(Some)
     }
 }
 
@@ -271,8 +262,7 @@ fn stage_row(key: &str, i: &str, s: &DraftStage, o: &Options) -> Markup {
                         }
                     }
                     p.hint { "Working hours and days count on the workspace's calendar." }
-                    input type="hidden" name=(name("reminders")) value=(s.reminders);
-                    input type="hidden" name=(name("escalation")) value=(s.escalation);
+                    (workflow_chase::fields(&s.chase, &id, &name, o))
                 }
             }
         }
