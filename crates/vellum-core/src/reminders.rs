@@ -7,15 +7,15 @@ use vellum_domain::{
     audit::AuditAction,
     event::EventKind,
     id::new_id,
-    reminders::{escalates, reminders_due, EscalateTo},
-    review::{ReviewEventKind, ReviewStatus, StageStatus},
+    reminders::{escalates, next_chase, reminders_due, EscalateTo},
+    review::{Review, ReviewEventKind, ReviewStatus, StageStatus},
     Id, Timestamp,
 };
 use vellum_store::{
     jobs::{JobKind, NewJob},
-    model::NewAuditEvent,
+    model::{NewAuditEvent, ReviewRecord},
     reviews::{self, ReviewEvent},
-    workspaces,
+    workspaces, Tx,
 };
 
 use crate::{record, Core, Result};
@@ -63,18 +63,31 @@ fn event(
     }
 }
 
+/// Keeps the sweep index: when this review's next reminder or escalation comes due, over its
+/// active stages that still wait on someone.
+pub(crate) async fn schedule_next(tx: &mut Tx, r: &ReviewRecord, review: &Review, now: Timestamp) -> Result<()> {
+    let calendar = crate::calendar::of_review(r.calendar.as_ref());
+    let next = (0..review.plans.len())
+        .filter(|&i| review.stages[i].status == StageStatus::Active)
+        .filter(|&i| r.plan[i].approvers.iter().any(|u| review.decision_of(i, *u).is_none()))
+        .filter_map(|i| {
+            let plan = &r.plan[i];
+            let started = review.stages[i].activated_at?;
+            let due = review.due_at(i, &calendar)?;
+            next_chase(started, due, plan.reminders.as_ref(), plan.escalation.as_ref(), now)
+        })
+        .min();
+    let next = if review.status == ReviewStatus::InProgress { next } else { None };
+    Ok(reviews::set_next_chase(tx, r.id, next).await?)
+}
+
 impl Core {
     /// Records every reminder and escalation due by now, each once.
     pub async fn sweep_reminders(&self) -> Result<Swept> {
         let now = self.now();
-        // Only reviews whose chain reminds or escalates take a write lock: every 15 seconds,
-        // the others would only hold up the writers for nothing.
-        let chased: Vec<Id> = reviews::in_progress(&mut *self.store.conn().await?)
-            .await?
-            .into_iter()
-            .filter(|r| r.plan.iter().any(|p| p.reminders.is_some() || p.escalation.is_some()))
-            .map(|r| r.id)
-            .collect();
+        // The index says which reviews have something due: every 15 seconds, reading (or
+        // locking) the others would only hold up the writers for nothing.
+        let chased = reviews::due_to_chase(&mut *self.store.conn().await?, now).await?;
         let mut total = Swept::default();
         for id in chased {
             let s = self.sweep_review(id, now).await?;
@@ -182,6 +195,7 @@ impl Core {
         if plan_changed {
             reviews::set_plan(&mut tx, id, &r.plan).await?;
         }
+        schedule_next(&mut tx, &r, &review, now).await?;
         for (action, after) in audit {
             let e = NewAuditEvent {
                 workspace_id: Some(r.workspace_id),

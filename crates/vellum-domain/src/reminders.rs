@@ -159,6 +159,36 @@ pub fn reminders_due(started: Timestamp, due: Timestamp, spec: &ReminderSpec, no
     out
 }
 
+/// The time of every reminder a stage's schedule holds, in index order.
+fn schedule(started: Timestamp, due: Timestamp, spec: &ReminderSpec) -> impl Iterator<Item = Timestamp> + '_ {
+    let span = (due.unix_seconds() - started.unix_seconds()).max(0) as f64;
+    let fractions = spec.at_fractions.iter().map(move |f| started.plus_secs((span * f).round() as i64));
+    let first = spec.at_fractions.len() as u32;
+    let overdue = spec.overdue_every_hours.into_iter().flat_map(move |every| {
+        (1..=MAX_REMINDERS.saturating_sub(first)).map(move |k| due.plus_secs(i64::from(k) * i64::from(every) * 3600))
+    });
+    fractions.chain(overdue)
+}
+
+/// When a stage's next reminder or escalation after `now` comes due (None: nothing more
+/// will): what the sweep index keeps, so a sweep reads only stages with something due.
+pub fn next_chase(
+    started: Timestamp,
+    due: Timestamp,
+    reminders: Option<&ReminderSpec>,
+    escalation: Option<&EscalationSpec>,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    let next_reminder = reminders.and_then(|r| schedule(started, due, r).find(|t| *t > now));
+    let escalation_at = escalation.and_then(|e| match e.after {
+        EscalateAfter::Deadline => Some(due),
+        EscalateAfter::Reminders(n) => {
+            reminders.and_then(|r| schedule(started, due, r).nth(usize::try_from(n).ok()?.checked_sub(1)?))
+        }
+    });
+    [next_reminder, escalation_at.filter(|t| *t > now)].into_iter().flatten().min()
+}
+
 /// Whether a stage due at `due` escalates by `now`, given the reminders it has had by then.
 pub fn escalates(spec: &EscalationSpec, due: Timestamp, reminders_so_far: u32, now: Timestamp) -> bool {
     match spec.after {
@@ -189,6 +219,29 @@ mod tests {
         assert_eq!(at(t(18))[..2], at(t(9))[..]);
         let many = reminders_due(start, due, &spec, t(10_000));
         assert_eq!(many.len() as u32, MAX_REMINDERS);
+    }
+
+    #[test]
+    fn the_next_chase_is_the_first_reminder_or_escalation_still_ahead() {
+        let spec = ReminderSpec { at_fractions: vec![0.5, 0.9], overdue_every_hours: Some(4) };
+        let esc = EscalationSpec { after: EscalateAfter::Reminders(3), to: EscalateTo::Supervisor, add_as_approver: false };
+        let (start, due) = (t(0), t(10));
+        assert_eq!(next_chase(start, due, Some(&spec), None, t(0)), Some(t(5)));
+        assert_eq!(next_chase(start, due, Some(&spec), None, t(5)), Some(t(9)));
+        assert_eq!(next_chase(start, due, Some(&spec), None, t(9)), Some(t(14)));
+        assert_eq!(next_chase(start, due, Some(&spec), Some(&esc), t(9)), Some(t(14)), "the third reminder escalates");
+        let at_deadline = EscalationSpec { after: EscalateAfter::Deadline, ..esc };
+        assert_eq!(next_chase(start, due, None, Some(&at_deadline), t(3)), Some(t(10)));
+        assert_eq!(next_chase(start, due, None, Some(&at_deadline), t(10)), None, "escalated already");
+        let once = ReminderSpec { at_fractions: vec![0.5], overdue_every_hours: None };
+        assert_eq!(next_chase(start, due, Some(&once), None, t(5)), None);
+        // Every reminder the sweep would record lies on the same schedule.
+        let due_now = reminders_due(start, due, &spec, t(18));
+        let mut at = t(0);
+        for r in due_now {
+            at = next_chase(start, due, Some(&spec), None, at).unwrap();
+            assert_eq!(at, r.at);
+        }
     }
 
     #[test]

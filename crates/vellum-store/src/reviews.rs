@@ -240,6 +240,37 @@ pub async fn in_progress(c: &mut AnyConnection) -> Result<Vec<ReviewRecord>> {
     sqlx::query(&sql).bind(ReviewStatus::InProgress.as_str()).fetch_all(c).await?.iter().map(decode).collect()
 }
 
+/// Sets when a review next has a reminder or escalation due (None: never again).
+pub async fn set_next_chase(c: &mut AnyConnection, id: Id, at: Option<Timestamp>) -> Result<()> {
+    sqlx::query("UPDATE reviews SET next_chase_at = $1 WHERE id = $2")
+        .bind(at.map(|t| t.to_string()))
+        .bind(id.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// The reviews in progress with a reminder or escalation due by `now`, from the index.
+pub async fn due_to_chase(c: &mut AnyConnection, now: Timestamp) -> Result<Vec<Id>> {
+    // The status is written out, not bound: only then may the partial index serve the query.
+    sqlx::query("SELECT id FROM reviews WHERE status = 'in_progress' AND next_chase_at <= $1 ORDER BY next_chase_at, id")
+        .bind(now.to_string())
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| row::id(r, "id"))
+        .collect()
+}
+
+/// How many reviews `due_to_chase` would return: the floor a sweep's read is measured against.
+pub async fn count_due_to_chase(c: &mut AnyConnection, now: Timestamp) -> Result<i64> {
+    let r = sqlx::query("SELECT COUNT(*) AS n FROM reviews WHERE status = 'in_progress' AND next_chase_at <= $1")
+        .bind(now.to_string())
+        .fetch_one(c)
+        .await?;
+    row::int(&r, "n")
+}
+
 /// A workspace's reviews in progress.
 pub async fn in_progress_in(c: &mut AnyConnection, ws: Id) -> Result<Vec<ReviewRecord>> {
     let sql = format!("SELECT {COLS} FROM reviews WHERE workspace_id = $1 AND status = $2 ORDER BY created_at, id");

@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_delegation"),
     migration!(12, "0012_supervisor"),
     migration!(13, "0013_notifications"),
+    migration!(14, "0014_chase_index"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.
