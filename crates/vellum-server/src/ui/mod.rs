@@ -28,6 +28,13 @@ mod reset;
 mod review;
 mod self_service;
 mod session;
+mod settings;
+mod settings_calendar;
+mod settings_dry_run;
+mod settings_fields;
+mod settings_routing;
+mod settings_rules_form;
+mod settings_webhooks;
 mod users;
 mod work;
 mod workflow_chase;
@@ -102,6 +109,16 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{ws}/audit", get(audit::show))
         .route("/w/{ws}/jobs", get(jobs::show))
         .route("/w/{ws}/jobs/{id}/retry", post(jobs::retry))
+        .route("/w/{ws}/settings", get(settings::index))
+        .route("/w/{ws}/settings/fields", get(settings_fields::show).post(settings_fields::save))
+        .route("/w/{ws}/settings/routing", get(settings_routing::show).post(settings_routing::save))
+        .route("/w/{ws}/settings/routing/explain", post(settings_routing::explain))
+        .route("/w/{ws}/settings/calendar", get(settings_calendar::show).post(settings_calendar::save))
+        .route("/w/{ws}/settings/webhooks", get(settings_webhooks::show).post(settings_webhooks::create))
+        .route("/w/{ws}/settings/webhooks/{id}", get(settings_webhooks::log))
+        .route("/w/{ws}/settings/webhooks/{id}/test", post(settings_webhooks::test))
+        .route("/w/{ws}/settings/webhooks/{id}/rotate", post(settings_webhooks::rotate))
+        .route("/w/{ws}/settings/webhooks/{id}/delete", post(settings_webhooks::delete))
         .route("/a/{id}", get(asset::show))
         .route("/a/{id}/edit", post(asset_actions::edit))
         .route("/a/{id}/versions", post(asset_actions::new_version).layer(unlimited()))
