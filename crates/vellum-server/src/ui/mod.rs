@@ -33,6 +33,7 @@ mod settings_calendar;
 mod settings_dry_run;
 mod settings_fields;
 mod settings_routing;
+mod settings_rule_builder;
 mod settings_rules_form;
 mod settings_webhooks;
 mod users;

@@ -21,7 +21,8 @@ use super::{
     session::{field, Signed, UiForm},
     settings::{admin_chrome, done},
     settings_dry_run::{self as dry, DryForm, Names},
-    settings_rules_form::{condition_fields, editor, Choices, Draft, RowError},
+    settings_rule_builder::condition_fields,
+    settings_rules_form::{editor, Choices, Draft, RowError},
 };
 use crate::AppState;
 
