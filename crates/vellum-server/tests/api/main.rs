@@ -21,4 +21,5 @@ mod session_stories;
 mod ui_audit_stories;
 mod ui_home_stories;
 mod ui_notification_stories;
+mod ui_settings_stories;
 mod ui_stories;
