@@ -250,7 +250,12 @@ pub async fn save(
         Ok(_) => Ok(see_other(&format!("/w/{ws}/settings/routing?done=rules_saved"))),
         Err((e, at)) => {
             let notice = match &at {
-                Some(at) => Notice::Error(format!("Rule {} was not saved, nor any other: {}", at.row + 1, at.text())),
+                Some(at) => {
+                    let name = draft.rules.get(at.row).map(|r| r.name.trim()).filter(|n| !n.is_empty());
+                    let rule =
+                        name.map_or_else(|| format!("rule {}", at.row + 1), |n| format!("rule {} (“{n}”)", at.row + 1));
+                    Notice::Error(format!("Nothing was saved; {rule} needs a change. {}", at.text()))
+                }
                 None => e.notice(),
             };
             let view =

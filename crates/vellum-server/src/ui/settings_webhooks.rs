@@ -117,7 +117,7 @@ fn add_form(csrf: &str, base: &str, failed: Option<&Failed>) -> Markup {
                 @for k in EventKind::ALL {
                     label.check {
                         input type="checkbox" name="events" value=(k.as_str()) checked[picked(k)];
-                        code { (k.as_str()) } " — " (k.label())
+                        span { code { (k.as_str()) } " — " (k.label()) }
                     }
                 }
                 (field_error("wh-events-error", events_error))
@@ -185,11 +185,13 @@ async fn render_log(
     let body = html! {
         p.crumbs { a href={ "/w/" (slug) "/settings" } { "Settings" } " › " a href=(base) { "Webhooks" } }
         h1 { "Webhook deliveries" }
-        p { code { (w.url) } }
+        p.webhook-url { code { (w.url) } }
         @if let Some((url, secret)) = &shown.secret { (secret_notice(url, secret)) }
         @if let Some(d) = &shown.test { (test_result(d)) }
-        (event_words(&w.events))
-        p.muted { "Created " (when(w.created_at)) }
+        dl.summary {
+            div { dt { "Events" } dd { (event_words(&w.events)) } }
+            div { dt { "Created" } dd { (when(w.created_at)) } }
+        }
         (actions(&who.csrf, &base, &w, true))
         h2 { "Delivery log" }
         @if log.items.is_empty() {

@@ -347,3 +347,87 @@ if (dropForm) {
     dropForm.uploadFiles?.(files);
   });
 }
+
+// ---- Settings: routing rules ----------------------------------------------------------------
+// The builder row (field / operator / value) writes a one-test condition into the rule's JSON
+// textarea, typed as the server's builder types it (settings_rule_builder.rs); the builder is
+// then not posted, so the textarea is the one source. "Add rule" adds a row from the template
+// instead of a round trip, and the dry run swaps in the server's #explanation.
+
+function builderValue(shape, op, text) {
+  const scalar = (t) => {
+    if (shape === "number" && t !== "" && Number.isFinite(Number(t))) return Number(t);
+    if (shape === "boolean" && (t === "true" || t === "false")) return t === "true";
+    if (shape === "money") {
+      try { return JSON.parse(t); } catch { return t; }
+    }
+    return t;
+  };
+  if (op === "exists") return text === "" ? undefined : !(text === "false" || text === "no");
+  if (op === "in" || op === "not_in" || (shape === "set" && (op === "eq" || op === "ne"))) {
+    if (text.startsWith("[")) {
+      try { return JSON.parse(text); } catch { /* read as a comma-separated list */ }
+    }
+    return text.split(",").map((t) => t.trim()).filter(Boolean).map(scalar);
+  }
+  return scalar(text);
+}
+
+function setUpRule(row) {
+  const when = row.querySelector("textarea.when");
+  const field = row.querySelector("select.b-field");
+  const op = row.querySelector("select.b-op");
+  const value = row.querySelector("input.b-value");
+  if (!when || !field || !op || !value) return;
+  [field, op, value, row.querySelector("input.b-was")].forEach((el) => el?.removeAttribute("name"));
+  const fill = () => {
+    if (!field.value) return;
+    const condition = { field: field.value, op: op.value };
+    const v = builderValue(field.selectedOptions[0]?.dataset.shape ?? "text", op.value, value.value.trim());
+    if (v !== undefined) condition.value = v;
+    when.value = JSON.stringify(condition);
+  };
+  field.addEventListener("change", fill);
+  op.addEventListener("change", fill);
+  value.addEventListener("input", fill);
+}
+
+const rulesEditor = document.querySelector("form.rules-editor");
+if (rulesEditor) {
+  const list = rulesEditor.querySelector(".rule-rows");
+  const template = rulesEditor.querySelector("template.rule-template");
+  list?.querySelectorAll("fieldset.rule").forEach(setUpRule);
+  let next = Number(rulesEditor.dataset.next) || 0;
+  rulesEditor.querySelector("button.add-rule")?.addEventListener("click", (event) => {
+    if (!list || !template) return;
+    event.preventDefault();
+    const holder = document.createElement("div");
+    holder.innerHTML = template.innerHTML.replaceAll("__i__", String(next++));
+    const row = holder.querySelector("fieldset.rule");
+    if (!row) return;
+    list.append(row);
+    setUpRule(row);
+    row.querySelector("input")?.focus();
+  });
+}
+
+const dryRun = document.getElementById("dry-run-form");
+dryRun?.addEventListener("submit", async (event) => {
+  const panel = document.getElementById("explanation");
+  if (!panel) return;
+  event.preventDefault();
+  panel.setAttribute("aria-busy", "true");
+  try {
+    const res = await fetch(dryRun.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(dryRun)),
+      credentials: "same-origin",
+    });
+    const fresh = new DOMParser().parseFromString(await res.text(), "text/html").getElementById("explanation");
+    // Anything else (the sign-in page, an error page) is shown as the plain form would.
+    if (fresh) panel.replaceWith(document.importNode(fresh, true));
+    else dryRun.submit();
+  } catch {
+    dryRun.submit();
+  }
+});
