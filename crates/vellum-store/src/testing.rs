@@ -176,3 +176,10 @@ pub async fn recompute_chain(c: &mut sqlx::AnyConnection, chain: &str) -> crate:
 pub async fn execute(c: &mut sqlx::AnyConnection, sql: &str) -> crate::Result<u64> {
     Ok(sqlx::query(sql).execute(c).await?.rows_affected())
 }
+
+/// Refreshes the planner's statistics (benchmarks measure what a server that has run for a
+/// while would do).
+pub async fn analyze(c: &mut sqlx::AnyConnection) -> crate::Result<()> {
+    sqlx::query("ANALYZE").execute(c).await?;
+    Ok(())
+}

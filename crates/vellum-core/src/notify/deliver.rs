@@ -2,6 +2,7 @@
 //! every attempt logged, retried with backoff until a 2xx or the schedule runs out.
 
 use bytes::Bytes;
+use futures_util::StreamExt;
 use vellum_domain::{
     id::new_id,
     webhook::{secret_key, sign, Target},
@@ -13,6 +14,8 @@ use crate::{Core, Result};
 
 /// Messages claimed per round.
 const BATCH: u32 = 50;
+/// Deliveries in flight at once.
+const PARALLEL: usize = 8;
 
 /// The outcome of one attempt, before it is recorded.
 pub(crate) struct Attempt {
@@ -30,24 +33,33 @@ impl Core {
             if batch.is_empty() {
                 return Ok(());
             }
-            for m in batch {
-                let hook = webhooks::get(&mut *self.store.conn().await?, m.webhook_id).await?;
-                let Some(hook) = hook else {
-                    let mut tx = self.store.write().await?;
-                    webhooks::finish_message(&mut tx, m.id, false, None).await?;
-                    tx.commit().await?;
-                    continue;
-                };
-                let a = self.attempt(&hook, &m).await;
-                let retry = if a.delivered { None } else { retry_delay(m.attempts).map(|s| self.now().plus_secs(s)) };
-                self.record_attempt(&m, &a, retry).await?;
-                if a.delivered {
+            // Receivers answer at their own pace: a few at once, so one slow target does not
+            // hold up the others.
+            let outcomes: Vec<Result<bool>> =
+                futures_util::stream::iter(batch).map(|m| self.deliver_one(m)).buffer_unordered(PARALLEL).collect().await;
+            for delivered in outcomes {
+                if delivered? {
                     done.webhooks_delivered += 1;
                 } else {
                     done.webhooks_failed += 1;
                 }
             }
         }
+    }
+
+    /// One attempt at one claimed message, recorded; true when delivered.
+    async fn deliver_one(&self, m: Message) -> Result<bool> {
+        let hook = webhooks::get(&mut *self.store.conn().await?, m.webhook_id).await?;
+        let Some(hook) = hook else {
+            let mut tx = self.store.write().await?;
+            webhooks::finish_message(&mut tx, m.id, false, None).await?;
+            tx.commit().await?;
+            return Ok(false);
+        };
+        let a = self.attempt(&hook, &m).await;
+        let retry = if a.delivered { None } else { retry_delay(m.attempts).map(|s| self.now().plus_secs(s)) };
+        self.record_attempt(&m, &a, retry).await?;
+        Ok(a.delivered)
     }
 
     pub(crate) async fn record_attempt(

@@ -8,7 +8,11 @@ mod ingest;
 mod memory;
 mod probe;
 mod quality;
+mod routing;
+mod setup;
+mod sweep;
 mod thumbnails;
+mod webhooks;
 mod worker_memory;
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
@@ -74,6 +78,24 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         checkpoint_every: u64,
     },
+    /// Routing rules evaluated per asset (10, 100, 1,000 rules), next to reading the asset.
+    Routing {
+        #[arg(long, default_value_t = 2000)]
+        iterations: u32,
+    },
+    /// One reminder sweep over many open stages with deadlines, next to a bare indexed count.
+    Sweep {
+        #[arg(long, default_value_t = 100_000)]
+        stages: usize,
+        /// The share of stages with a reminder due now.
+        #[arg(long, default_value_t = 1)]
+        due_percent: u32,
+    },
+    /// Signed webhook deliveries per second to a local receiver, next to unsigned POSTs.
+    Webhooks {
+        #[arg(long, default_value_t = 2000)]
+        count: usize,
+    },
     /// Server RSS growth while one large file uploads.
     UploadMemory {
         #[arg(long, default_value_t = 2048)]
@@ -92,6 +114,9 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
         BenchCommand::E2e { runs, workers } => e2e::run(runs, workers).await?,
         BenchCommand::WorkerMemory { file } => worker_memory::run(&file).await?,
         BenchCommand::Audit { events, checkpoint_every } => audit::run(events, checkpoint_every.max(1)).await?,
+        BenchCommand::Routing { iterations } => routing::run(iterations.max(1)).await?,
+        BenchCommand::Sweep { stages, due_percent } => sweep::run(stages, due_percent).await?,
+        BenchCommand::Webhooks { count } => webhooks::run(count.max(1)).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
