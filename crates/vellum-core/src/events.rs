@@ -90,7 +90,13 @@ pub(crate) fn review_event(
 }
 
 /// `review.started`: told to those whose decision the review now waits for.
-pub(crate) async fn review_started(tx: &mut Tx, r: &ReviewRecord, review: &Review, by: Id, at: Timestamp) -> Result<()> {
+pub(crate) async fn review_started(
+    tx: &mut Tx,
+    r: &ReviewRecord,
+    review: &Review,
+    by: Id,
+    at: Timestamp,
+) -> Result<()> {
     let waiting = waiting_on(review, None);
     let e = review_event(r, EventKind::ReviewStarted, Some(by), json!({"waiting_on": waiting}), waiting.clone());
     publish(tx, e, at).await.map(|_| ())

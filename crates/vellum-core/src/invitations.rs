@@ -74,9 +74,20 @@ pub struct Accepted {
 const RESET_ADDRESS: Policy = Policy { free: 10, max_delay_secs: 60 * 60, forget_after_secs: 60 * 60 };
 const RESET_EMAIL: Policy = Policy { free: 3, max_delay_secs: 60 * 60, forget_after_secs: 60 * 60 };
 
-fn link_email(core: &Core, to: &str, key: String, subject: String, lead: &str, url: &str, expires: Timestamp) -> NewEmail {
+fn link_email(
+    core: &Core,
+    to: &str,
+    key: String,
+    subject: String,
+    lead: &str,
+    url: &str,
+    expires: Timestamp,
+) -> NewEmail {
     use vellum_domain::mail::escape_html;
-    let text = format!("{lead}\n\n{url}\n\nThe link works once, until {expires}.\n\n--\nVellum at {}\n", core.notify.public_url);
+    let text = format!(
+        "{lead}\n\n{url}\n\nThe link works once, until {expires}.\n\n--\nVellum at {}\n",
+        core.notify.public_url
+    );
     let html = format!(
         "<!doctype html><html><body style=\"font-family:sans-serif\"><p>{}</p><p><a href=\"{u}\">{u}</a></p><p>The \
          link works once, until {expires}.</p></body></html>",
@@ -224,7 +235,9 @@ impl Core {
                 Some(&user),
                 NewAuditEvent {
                     object_id: Some(user.id.to_string()),
-                    after: Some(json!({"email": user.email, "name": user.name, "is_admin": false, "invitation": inv.id})),
+                    after: Some(
+                        json!({"email": user.email, "name": user.name, "is_admin": false, "invitation": inv.id}),
+                    ),
                     ..NewAuditEvent::new(AuditAction::UserCreate, "user")
                 },
             )
@@ -292,7 +305,8 @@ impl Core {
             let expires = now.plus_hours(crate::accounts::RESET_HOURS);
             users::insert_password_reset(&mut tx, &token_hash(&token), user.id, user.id, now, expires).await?;
             let url = format!("{}/reset-password?token={token}", self.notify.public_url);
-            let lead = "Someone (hopefully you) asked to reset your Vellum password. Open this link to choose a new one; \
+            let lead =
+                "Someone (hopefully you) asked to reset your Vellum password. Open this link to choose a new one; \
                         if it was not you, ignore this email and nothing changes:";
             let key = format!("reset:{}", token_hash(&token));
             let mail = link_email(self, &user.email, key, "Reset your Vellum password".into(), lead, &url, expires);

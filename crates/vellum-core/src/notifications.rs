@@ -69,7 +69,8 @@ impl Core {
         if !notifications::mark_read(&mut tx, actor.user.id, id, self.now()).await? {
             return Err(Error::not_found("notification"));
         }
-        let n = notifications::get(&mut tx, actor.user.id, id).await?.ok_or_else(|| Error::not_found("notification"))?;
+        let n =
+            notifications::get(&mut tx, actor.user.id, id).await?.ok_or_else(|| Error::not_found("notification"))?;
         tx.commit().await?;
         Ok(n.into())
     }

@@ -3,8 +3,8 @@
 
 use serde_json::json;
 use vellum_domain::{
-    event::EventKind,
     audit::AuditAction,
+    event::EventKind,
     id::new_id,
     review::{ReviewEventKind, ReviewStatus, StageStatus},
     role::Capability,

@@ -183,7 +183,8 @@ impl Core {
                     r.plan[i].approvers.push(t);
                     plan_changed = true;
                 }
-                let extra = json!({"stage": plan.name, "to": t, "late": pending, "due_at": due, "added_as_approver": added});
+                let extra =
+                    json!({"stage": plan.name, "to": t, "late": pending, "due_at": due, "added_as_approver": added});
                 let e = crate::events::review_event(&r, EventKind::ReviewEscalated, None, extra, vec![t]);
                 crate::events::publish(&mut tx, e, now).await?;
                 audit.push((

@@ -124,7 +124,8 @@ impl Core {
     /// A webhook of a workspace the actor administers; anything else is not found.
     async fn webhook_for_admin(&self, c: &mut vellum_store::Conn, actor: &Actor, id: Id) -> Result<Webhook> {
         let w = webhooks::get(c, id).await?.ok_or_else(|| Error::not_found("webhook"))?;
-        let access = access::workspace_by_id(c, &actor.user, w.workspace_id).await.map_err(|e| e.hidden_as("webhook"))?;
+        let access =
+            access::workspace_by_id(c, &actor.user, w.workspace_id).await.map_err(|e| e.hidden_as("webhook"))?;
         if !access.role.can(Capability::Administer) {
             return Err(Error::not_found("webhook"));
         }

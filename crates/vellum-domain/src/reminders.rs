@@ -224,7 +224,8 @@ mod tests {
     #[test]
     fn the_next_chase_is_the_first_reminder_or_escalation_still_ahead() {
         let spec = ReminderSpec { at_fractions: vec![0.5, 0.9], overdue_every_hours: Some(4) };
-        let esc = EscalationSpec { after: EscalateAfter::Reminders(3), to: EscalateTo::Supervisor, add_as_approver: false };
+        let esc =
+            EscalationSpec { after: EscalateAfter::Reminders(3), to: EscalateTo::Supervisor, add_as_approver: false };
         let (start, due) = (t(0), t(10));
         assert_eq!(next_chase(start, due, Some(&spec), None, t(0)), Some(t(5)));
         assert_eq!(next_chase(start, due, Some(&spec), None, t(5)), Some(t(9)));

@@ -144,7 +144,10 @@ fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
         Some("the broadcast address")
     } else if o[0] == 100 && (64..128).contains(&o[1]) {
         Some("a shared (carrier-grade NAT) address")
-    } else if ip.is_documentation() || (o[0] == 198 && (o[1] == 18 || o[1] == 19)) || (o[0] == 192 && o[1] == 0 && o[2] == 0) {
+    } else if ip.is_documentation()
+        || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
+        || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+    {
         Some("a reserved address")
     } else {
         None

@@ -109,7 +109,8 @@ pub async fn list(
 ) -> Result<Vec<Notification>> {
     let unread = if unread_only { " AND read_at IS NULL" } else { "" };
     let (cursor, lim) = if before.is_some() { (" AND id < $2", "$3") } else { ("", "$2") };
-    let sql = format!("SELECT {COLS} FROM notifications WHERE user_id = $1{unread}{cursor} ORDER BY id DESC LIMIT {lim}");
+    let sql =
+        format!("SELECT {COLS} FROM notifications WHERE user_id = $1{unread}{cursor} ORDER BY id DESC LIMIT {lim}");
     let mut q = sqlx::query(&sql).bind(user.to_string());
     if let Some(b) = before {
         q = q.bind(b.to_string());

@@ -253,13 +253,15 @@ pub async fn set_next_chase(c: &mut AnyConnection, id: Id, at: Option<Timestamp>
 /// The reviews in progress with a reminder or escalation due by `now`, from the index.
 pub async fn due_to_chase(c: &mut AnyConnection, now: Timestamp) -> Result<Vec<Id>> {
     // The status is written out, not bound: only then may the partial index serve the query.
-    sqlx::query("SELECT id FROM reviews WHERE status = 'in_progress' AND next_chase_at <= $1 ORDER BY next_chase_at, id")
-        .bind(now.to_string())
-        .fetch_all(c)
-        .await?
-        .iter()
-        .map(|r| row::id(r, "id"))
-        .collect()
+    sqlx::query(
+        "SELECT id FROM reviews WHERE status = 'in_progress' AND next_chase_at <= $1 ORDER BY next_chase_at, id",
+    )
+    .bind(now.to_string())
+    .fetch_all(c)
+    .await?
+    .iter()
+    .map(|r| row::id(r, "id"))
+    .collect()
 }
 
 /// How many reviews `due_to_chase` would return: the floor a sweep's read is measured against.

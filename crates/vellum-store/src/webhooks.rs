@@ -75,10 +75,12 @@ pub async fn delete(c: &mut AnyConnection, id: Id, at: Timestamp) -> Result<bool
         .bind(id.to_string())
         .execute(&mut *c)
         .await?;
-    sqlx::query("UPDATE webhook_messages SET state = 'dropped' WHERE webhook_id = $1 AND state IN ('pending', 'sending')")
-        .bind(id.to_string())
-        .execute(c)
-        .await?;
+    sqlx::query(
+        "UPDATE webhook_messages SET state = 'dropped' WHERE webhook_id = $1 AND state IN ('pending', 'sending')",
+    )
+    .bind(id.to_string())
+    .execute(c)
+    .await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -241,26 +243,29 @@ fn decode_delivery(r: &AnyRow) -> Result<Delivery> {
 }
 
 pub async fn insert_delivery(c: &mut AnyConnection, d: &Delivery) -> Result<()> {
-    sqlx::query(&format!("INSERT INTO webhook_deliveries ({DELIVERY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
-        .bind(d.id.to_string())
-        .bind(d.message_id.to_string())
-        .bind(d.webhook_id.to_string())
-        .bind(&d.event)
-        .bind(i64::from(d.attempt))
-        .bind(d.at.to_string())
-        .bind(d.status_code.map(i64::from))
-        .bind(i64::try_from(d.duration_ms).unwrap_or(i64::MAX))
-        .bind(&d.error)
-        .execute(c)
-        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO webhook_deliveries ({DELIVERY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(d.id.to_string())
+    .bind(d.message_id.to_string())
+    .bind(d.webhook_id.to_string())
+    .bind(&d.event)
+    .bind(i64::from(d.attempt))
+    .bind(d.at.to_string())
+    .bind(d.status_code.map(i64::from))
+    .bind(i64::try_from(d.duration_ms).unwrap_or(i64::MAX))
+    .bind(&d.error)
+    .execute(c)
+    .await?;
     Ok(())
 }
 
 /// A webhook's delivery log, newest first, after the cursor `before` (an id).
 pub async fn deliveries(c: &mut AnyConnection, webhook: Id, before: Option<Id>, limit: u32) -> Result<Vec<Delivery>> {
     let (cursor, lim) = if before.is_some() { (" AND id < $2", "$3") } else { ("", "$2") };
-    let sql =
-        format!("SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE webhook_id = $1{cursor} ORDER BY id DESC LIMIT {lim}");
+    let sql = format!(
+        "SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE webhook_id = $1{cursor} ORDER BY id DESC LIMIT {lim}"
+    );
     let mut q = sqlx::query(&sql).bind(webhook.to_string());
     if let Some(b) = before {
         q = q.bind(b.to_string());

@@ -35,8 +35,11 @@ impl Core {
             }
             // Receivers answer at their own pace: a few at once, so one slow target does not
             // hold up the others.
-            let outcomes: Vec<Result<bool>> =
-                futures_util::stream::iter(batch).map(|m| self.deliver_one(m)).buffer_unordered(PARALLEL).collect().await;
+            let outcomes: Vec<Result<bool>> = futures_util::stream::iter(batch)
+                .map(|m| self.deliver_one(m))
+                .buffer_unordered(PARALLEL)
+                .collect()
+                .await;
             for delivered in outcomes {
                 if delivered? {
                     done.webhooks_delivered += 1;

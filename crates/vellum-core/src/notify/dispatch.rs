@@ -91,7 +91,13 @@ pub(crate) fn link(e: &Event) -> String {
 }
 
 /// An email about one notification.
-pub(crate) fn notification_email(core: &Core, to: &vellum_store::model::User, title: &str, link: &str, kind: EventKind) -> NewEmail {
+pub(crate) fn notification_email(
+    core: &Core,
+    to: &vellum_store::model::User,
+    title: &str,
+    link: &str,
+    kind: EventKind,
+) -> NewEmail {
     let base = &core.notify.public_url;
     let url = format!("{base}{link}");
     let settings = format!("{base}/account#notifications");
@@ -109,7 +115,14 @@ pub(crate) fn notification_email(core: &Core, to: &vellum_store::model::User, ti
         k = escape_html(kind.label()),
         s = escape_html(&settings),
     );
-    NewEmail { unique_key: String::new(), user_id: Some(to.id), to: to.email.clone(), subject: title.into(), text, html }
+    NewEmail {
+        unique_key: String::new(),
+        user_id: Some(to.id),
+        to: to.email.clone(),
+        subject: title.into(),
+        text,
+        html,
+    }
 }
 
 impl Core {
@@ -134,17 +147,17 @@ impl Core {
     async fn tell_people(&self, tx: &mut Tx, e: &Event) -> Result<usize> {
         let asset_id = text(&e.data, "asset_id").parse::<Id>().ok();
         let asset = match asset_id {
-            Some(id) => vellum_store::assets::get(&mut **tx, id).await?,
+            Some(id) => vellum_store::assets::get(tx, id).await?,
             None => None,
         };
         let Some(asset) = asset else { return Ok(0) };
         let actor = match e.actor_id {
-            Some(a) => users::by_id(&mut **tx, a).await?.map(|u| u.name).unwrap_or_else(|| "Someone".into()),
+            Some(a) => users::by_id(tx, a).await?.map(|u| u.name).unwrap_or_else(|| "Someone".into()),
             None => "Vellum".into(),
         };
         let mut told = 0;
         for &who in &e.recipients {
-            let Some(user) = users::by_id(&mut **tx, who).await?.filter(|u| u.disabled_at.is_none()) else { continue };
+            let Some(user) = users::by_id(tx, who).await?.filter(|u| u.disabled_at.is_none()) else { continue };
             // Told only what they could open in the app now: review events need work-in-progress sight.
             let Ok((_, access)) = access::asset(&mut *tx, &user, asset.id).await else { continue };
             if e.object_type == "review" && !access.sees_work_in_progress() {
@@ -152,7 +165,7 @@ impl Core {
             }
             let title = title(e.kind, &e.data, &asset.title, &actor, who);
             let link = link(e);
-            let prefs = notifications::preferences(&mut **tx, who).await?.map(|(p, _)| p).unwrap_or_default();
+            let prefs = notifications::preferences(tx, who).await?.map(|(p, _)| p).unwrap_or_default();
             let mail = match (&self.notify.smtp, prefs.choice(e.kind)) {
                 (None, _) | (_, EmailChoice::Off) => MailState::None,
                 (Some(_), EmailChoice::Immediate) => MailState::Immediate,
@@ -172,14 +185,16 @@ impl Core {
                 read_at: None,
                 mail,
             };
-            if !notifications::insert(&mut **tx, &n).await? {
+            if !notifications::insert(tx, &n).await? {
                 continue;
             }
             told += 1;
             if mail == MailState::Immediate {
-                let email =
-                    NewEmail { unique_key: format!("notification:{}", n.id), ..notification_email(self, &user, &title, &link, e.kind) };
-                emails::enqueue(&mut **tx, &email, self.now()).await?;
+                let email = NewEmail {
+                    unique_key: format!("notification:{}", n.id),
+                    ..notification_email(self, &user, &title, &link, e.kind)
+                };
+                emails::enqueue(tx, &email, self.now()).await?;
             }
         }
         Ok(told)
@@ -189,15 +204,14 @@ impl Core {
     async fn queue_webhooks(&self, tx: &mut Tx, e: &Event) -> Result<()> {
         let Some(ws) = e.workspace_id else { return Ok(()) };
         let payload = json!({"type": e.kind, "timestamp": e.at, "data": e.data}).to_string();
-        for hook in webhooks::of_workspace(&mut **tx, ws).await? {
+        for hook in webhooks::of_workspace(tx, ws).await? {
             if hook.events.contains(&e.kind) {
-                webhooks::enqueue(&mut **tx, hook.id, Some(e.id), e.kind.as_str(), &payload, self.now()).await?;
+                webhooks::enqueue(tx, hook.id, Some(e.id), e.kind.as_str(), &payload, self.now()).await?;
             }
         }
         Ok(())
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -208,8 +222,14 @@ mod tests {
         let me: Id = new_id();
         let other: Id = new_id();
         let data = json!({"version": 2, "stage": "Legal", "status": "approved", "waiting_on": [me.to_string()]});
-        assert_eq!(title(EventKind::StageCompleted, &data, "Poster", "Ana", me), "Poster v2 waits for your decision (stage Legal is done)");
-        assert_eq!(title(EventKind::StageCompleted, &data, "Poster", "Ana", other), "Stage Legal of Poster v2 was approved");
+        assert_eq!(
+            title(EventKind::StageCompleted, &data, "Poster", "Ana", me),
+            "Poster v2 waits for your decision (stage Legal is done)"
+        );
+        assert_eq!(
+            title(EventKind::StageCompleted, &data, "Poster", "Ana", other),
+            "Stage Legal of Poster v2 was approved"
+        );
         let data = json!({"version": 1, "decision": "changes_requested"});
         assert_eq!(title(EventKind::ReviewDecision, &data, "Poster", "Ana", me), "Ana asked for changes on Poster v1");
         let data = json!({"version": 1, "status": "rejected"});

@@ -1,7 +1,10 @@
 //! Sending the queued emails, and gathering each person's waiting notifications into one
 //! daily digest at their chosen local hour.
 
-use vellum_domain::{mail::{escape_html, Message}, Id};
+use vellum_domain::{
+    mail::{escape_html, Message},
+    Id,
+};
 use vellum_store::{
     emails::{self, NewEmail},
     notifications, users,
@@ -85,7 +88,10 @@ impl Core {
             n => format!("Your Vellum digest: {n} updates"),
         };
         let mut text = format!("{subject}\n\n");
-        let mut html = format!("<!doctype html><html><body style=\"font-family:sans-serif\"><h1>{}</h1><ul>", escape_html(&subject));
+        let mut html = format!(
+            "<!doctype html><html><body style=\"font-family:sans-serif\"><h1>{}</h1><ul>",
+            escape_html(&subject)
+        );
         for n in &items {
             text.push_str(&format!("- {}\n  {base}{}\n", n.title, n.link));
             html.push_str(&format!(

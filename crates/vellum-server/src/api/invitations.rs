@@ -12,8 +12,8 @@ use vellum_core::invitations::{Accepted, InvitationView};
 use vellum_domain::{role::Role, Timestamp};
 
 use crate::{
-    auth::Authed,
     api::views::ErrorBody,
+    auth::Authed,
     error::ApiResult,
     extract::{AppJson, RequestOrigin},
     AppState,

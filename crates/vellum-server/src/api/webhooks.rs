@@ -136,7 +136,11 @@ pub async fn test(State(s): State<AppState>, a: Authed, Path(id): Path<String>) 
 #[utoipa::path(post, path = "/webhooks/{id}/rotate-secret", tag = "webhooks", operation_id = "rotate_webhook_secret",
     params(("id" = Uuid, Path, description = "The webhook")),
     responses((status = 200, description = "The new secret", body = WebhookWithSecret)))]
-pub async fn rotate(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<WebhookWithSecret>> {
+pub async fn rotate(
+    State(s): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<WebhookWithSecret>> {
     let (w, secret) = s.core.rotate_webhook_secret(&a.actor, path_id(&id, "webhook")?).await?;
     Ok(Json(WebhookWithSecret { webhook: w.into(), secret }))
 }
@@ -152,5 +156,8 @@ pub async fn deliveries(
     AppQuery(q): AppQuery<PageQuery>,
 ) -> ApiResult<Json<DeliveryList>> {
     let page = s.core.webhook_deliveries(&a.actor, path_id(&id, "webhook")?, &q.request()?).await?;
-    Ok(Json(DeliveryList { deliveries: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+    Ok(Json(DeliveryList {
+        deliveries: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }

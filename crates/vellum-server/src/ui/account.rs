@@ -196,7 +196,11 @@ async fn refused(s: &AppState, who: &Signed, e: UiError) -> UiResult {
 }
 
 /// `POST /account/notifications`.
-pub async fn save_notifications(State(s): State<AppState>, who: Signed, UiForm(f): UiForm<Vec<(String, String)>>) -> UiResult {
+pub async fn save_notifications(
+    State(s): State<AppState>,
+    who: Signed,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
     who.check_pairs(&f)?;
     match account_settings::save_notifications(&s, &who, &f).await {
         Ok(r) => Ok(r),

@@ -93,7 +93,9 @@ pub fn notifications_section(csrf: &str, prefs: &Preferences, mail_on: bool) -> 
 }
 
 pub fn away_section(csrf: &str, tz: &str, periods: &[OutOfOffice], choices: &[DelegateChoice]) -> Markup {
-    let name = |id: vellum_domain::Id| choices.iter().find(|c| c.user_id == id).map_or_else(|| id.to_string(), |c| c.name.clone());
+    let name = |id: vellum_domain::Id| {
+        choices.iter().find(|c| c.user_id == id).map_or_else(|| id.to_string(), |c| c.name.clone())
+    };
     html! {
         h2 #out-of-office { "Out of office" }
         p.hint { "While you are away, the delegate you name may decide in your place in that workspace; their decisions are recorded as made on your behalf." }
@@ -131,10 +133,8 @@ pub fn away_section(csrf: &str, tz: &str, periods: &[OutOfOffice], choices: &[De
 
 /// `POST /account/notifications`.
 pub async fn save_notifications(s: &AppState, who: &Signed, f: &[(String, String)]) -> Result<Response, UiError> {
-    let email = f
-        .iter()
-        .filter_map(|(k, v)| k.strip_prefix("email.").map(|kind| (kind.to_string(), v.clone())))
-        .collect();
+    let email =
+        f.iter().filter_map(|(k, v)| k.strip_prefix("email.").map(|kind| (kind.to_string(), v.clone()))).collect();
     let hour = field(f, "digest_hour");
     let digest_hour = if hour.is_empty() {
         None
@@ -156,7 +156,12 @@ pub async fn set_away(s: &AppState, who: &Signed, f: &[(String, String)]) -> Res
         local_instant(&tz, field(f, name))
             .ok_or_else(|| UiError::invalid(format!("{label} could not be read; use the date and time picker.")))
     };
-    let away = AwayRequest { workspace: ws, from: instant("from", "The start")?, until: instant("until", "The end")?, delegate };
+    let away = AwayRequest {
+        workspace: ws,
+        from: instant("from", "The start")?,
+        until: instant("until", "The end")?,
+        delegate,
+    };
     s.core.set_out_of_office(&who.actor, away).await?;
     Ok(see_other("/account?done=away_set#out-of-office"))
 }

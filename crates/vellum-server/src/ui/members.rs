@@ -242,7 +242,9 @@ pub async fn set_role(
         "keep" => Supervisor::Keep,
         "" if f.iter().any(|(k, _)| k == "supervisor") => Supervisor::Set(None),
         "" => Supervisor::Keep,
-        id => Supervisor::Set(Some(parse_id(id).ok_or_else(|| UiError::invalid("Choose a supervisor from the list."))?)),
+        id => {
+            Supervisor::Set(Some(parse_id(id).ok_or_else(|| UiError::invalid("Choose a supervisor from the list."))?))
+        }
     };
     let outcome = match parse_id(user) {
         Some(id) => s.core.set_member(&who.actor, &ws, id, field(&f, "role"), supervisor).await.map_err(UiError::from),

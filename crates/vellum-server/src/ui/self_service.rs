@@ -71,7 +71,13 @@ fn gone() -> Page {
     Page::with_status(StatusCode::NOT_FOUND, page("Invitation expired", None, None, body))
 }
 
-async fn invitation_page(s: &AppState, token: &str, name: &str, notice: Option<Notice>, status: StatusCode) -> UiResult {
+async fn invitation_page(
+    s: &AppState,
+    token: &str,
+    name: &str,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> UiResult {
     let (inv, workspace, has_account) = match s.core.open_invitation(token).await {
         Ok(found) => found,
         Err(_) => return Ok(gone().into_response()),

@@ -83,10 +83,13 @@ impl ChaseDraft {
         }
         let overdue_every_hours = match self.overdue_every.trim() {
             "" => None,
-            n => Some(n.parse::<u32>().map_err(|_| format!("{label}: 'every … hours while overdue' must be a whole number."))?),
+            n => Some(
+                n.parse::<u32>()
+                    .map_err(|_| format!("{label}: 'every … hours while overdue' must be a whole number."))?,
+            ),
         };
-        let reminders =
-            (!at_fractions.is_empty() || overdue_every_hours.is_some()).then_some(ReminderSpec { at_fractions, overdue_every_hours });
+        let reminders = (!at_fractions.is_empty() || overdue_every_hours.is_some())
+            .then_some(ReminderSpec { at_fractions, overdue_every_hours });
         let after = match self.escalate_after.as_str() {
             "" => return Ok((reminders, None)),
             "deadline" => EscalateAfter::Deadline,
@@ -100,8 +103,12 @@ impl ChaseDraft {
         };
         let to = match self.escalate_to.split_once(':') {
             None if self.escalate_to == "supervisor" || self.escalate_to.is_empty() => EscalateTo::Supervisor,
-            Some(("user", id)) => EscalateTo::User(parse_id(id).ok_or_else(|| format!("{label}: choose whom to escalate to."))?),
-            Some(("group", id)) => EscalateTo::Group(parse_id(id).ok_or_else(|| format!("{label}: choose whom to escalate to."))?),
+            Some(("user", id)) => {
+                EscalateTo::User(parse_id(id).ok_or_else(|| format!("{label}: choose whom to escalate to."))?)
+            }
+            Some(("group", id)) => {
+                EscalateTo::Group(parse_id(id).ok_or_else(|| format!("{label}: choose whom to escalate to."))?)
+            }
             _ => return Err(format!("{label}: choose whom to escalate to.")),
         };
         Ok((reminders, Some(EscalationSpec { after, to, add_as_approver: self.escalate_add })))
@@ -170,7 +177,8 @@ mod tests {
         assert_eq!(ChaseDraft::default().to_specs("x").unwrap(), (None, None));
         let bad = ChaseDraft { remind_at: "half".into(), ..ChaseDraft::default() };
         assert!(bad.to_specs("stage 'Brand'").unwrap_err().contains("percentages"));
-        let nobody = ChaseDraft { escalate_after: "deadline".into(), escalate_to: "user:nope".into(), ..ChaseDraft::default() };
+        let nobody =
+            ChaseDraft { escalate_after: "deadline".into(), escalate_to: "user:nope".into(), ..ChaseDraft::default() };
         assert!(nobody.to_specs("x").is_err());
     }
 }

@@ -150,7 +150,12 @@ async fn an_overdue_stage_reminds_then_escalates(app: &TestApp) {
     app.core.deliver_notifications().await.unwrap();
     let inbox = |token: String| async move {
         let list = app.get("/api/v1/notifications", &token).await.json();
-        list["notifications"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        list["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["kind"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
     };
     assert_eq!(inbox(t.brand.1.clone()).await, ["review.reminder", "review.reminder", "review.started"]);
     assert_eq!(inbox(t.legal1.1.clone()).await, ["review.escalated"]);

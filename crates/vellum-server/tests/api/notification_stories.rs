@@ -165,7 +165,11 @@ async fn signed_webhooks(app: TestApp) -> TestApp {
         "http://10.1.2.3/".to_string(),
     ] {
         let r = post_hook(&app, &app.admin, &target, events.clone()).await;
-        assert_eq!((r.status, r.code().as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "webhook_target_forbidden"), "{target}");
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "webhook_target_forbidden"),
+            "{target}"
+        );
     }
     for (url, evs) in [
         ("ftp://example.com/", events.clone()),
@@ -234,7 +238,8 @@ async fn signed_webhooks(app: TestApp) -> TestApp {
     assert_eq!(rx.received().last().unwrap()["verified"], true);
 
     // Redirects are not followed.
-    let redirecting = post_hook(&app, &app.admin, &format!("http://127.0.0.1:{port}/redirect"), json!(["review.decision"])).await;
+    let redirecting =
+        post_hook(&app, &app.admin, &format!("http://127.0.0.1:{port}/redirect"), json!(["review.decision"])).await;
     let redirecting = id_of(&redirecting.json());
     assert_eq!(app.decide(id_of(&review).as_str(), &t.brand.1, 1, "approve", None).await.status, StatusCode::CREATED);
     deliver(&app).await;
@@ -254,13 +259,27 @@ async fn signed_webhooks(app: TestApp) -> TestApp {
     let stranger = app.user("Stranger").await;
     for token in [&t.creator, &stranger.1] {
         assert_eq!(app.get(&format!("/api/v1/webhooks/{hook}/deliveries"), token).await.status, StatusCode::NOT_FOUND);
-        let del = app.send(axum::http::Method::DELETE, &format!("/api/v1/webhooks/{hook}"), crate::harness::Auth::Bearer(token), None).await;
+        let del = app
+            .send(
+                axum::http::Method::DELETE,
+                &format!("/api/v1/webhooks/{hook}"),
+                crate::harness::Auth::Bearer(token),
+                None,
+            )
+            .await;
         assert_eq!(del.status, StatusCode::NOT_FOUND);
     }
     let audit = app.get("/api/v1/workspaces/hooks/audit?limit=500", &app.admin).await;
     let text = String::from_utf8_lossy(&audit.body).to_string();
     assert!(text.contains("webhook.create") && !text.contains(&secret) && !text.contains(&fresh));
-    let del = app.send(axum::http::Method::DELETE, &format!("/api/v1/webhooks/{hook}"), crate::harness::Auth::Bearer(&app.admin), None).await;
+    let del = app
+        .send(
+            axum::http::Method::DELETE,
+            &format!("/api/v1/webhooks/{hook}"),
+            crate::harness::Auth::Bearer(&app.admin),
+            None,
+        )
+        .await;
     assert_eq!(del.status, StatusCode::NO_CONTENT);
     let left = app.get("/api/v1/workspaces/hooks/webhooks", &app.admin).await.json();
     assert_eq!(left["webhooks"].as_array().unwrap().len(), 1, "only the redirecting one is left");
@@ -278,8 +297,14 @@ async fn invitations_and_password_resets(app: TestApp) -> TestApp {
     let app = app.with_notify(mailing(&smtp));
     app.workspace("inv", &[]).await;
     let path = "/api/v1/workspaces/inv/invitations";
-    assert_eq!(app.post(path, Some(&app.admin), json!({"email": "newcomer@example.com", "role": "chief"})).await.code(), "invalid_role");
-    assert_eq!(app.post(path, Some(&app.admin), json!({"email": "not-an-email", "role": "creator"})).await.code(), "invalid_email");
+    assert_eq!(
+        app.post(path, Some(&app.admin), json!({"email": "newcomer@example.com", "role": "chief"})).await.code(),
+        "invalid_role"
+    );
+    assert_eq!(
+        app.post(path, Some(&app.admin), json!({"email": "not-an-email", "role": "creator"})).await.code(),
+        "invalid_email"
+    );
     let inv = app.post(path, Some(&app.admin), json!({"email": "newcomer@example.com", "role": "creator"})).await;
     assert_eq!(inv.status, StatusCode::CREATED, "{:?}", inv.json());
     assert_eq!((inv.json()["emailed"].as_bool(), inv.json()["link"].is_null()), (Some(true), true));
@@ -294,15 +319,26 @@ async fn invitations_and_password_resets(app: TestApp) -> TestApp {
     assert_eq!(no_name.code(), "invalid_invitation");
     let weak = app.post(accept, None, json!({"token": token, "name": "Newcomer", "password": "short"})).await;
     assert_eq!(weak.code(), "weak_password");
-    let ok = app.post(accept, None, json!({"token": token, "name": "Newcomer", "password": password_of("Newcomer")})).await;
+    let ok =
+        app.post(accept, None, json!({"token": token, "name": "Newcomer", "password": password_of("Newcomer")})).await;
     assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.json());
     assert_eq!((ok.json()["new_account"].as_bool(), ok.json()["role"].as_str()), (Some(true), Some("creator")));
-    let again = app.post(accept, None, json!({"token": token, "name": "Newcomer", "password": password_of("Newcomer")})).await;
+    let again =
+        app.post(accept, None, json!({"token": token, "name": "Newcomer", "password": password_of("Newcomer")})).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND, "an invitation works once");
-    let session = app.post("/api/v1/session", None, json!({"email": "newcomer@example.com", "password": password_of("Newcomer")})).await;
+    let session = app
+        .post("/api/v1/session", None, json!({"email": "newcomer@example.com", "password": password_of("Newcomer")}))
+        .await;
     assert_eq!(session.status, StatusCode::OK);
     let members = app.get("/api/v1/workspaces/inv/members", &app.admin).await.json();
-    assert!(members["members"].as_array().unwrap().iter().any(|m| m["email"] == "newcomer@example.com" && m["role"] == "creator"), "{members:?}");
+    assert!(
+        members["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["email"] == "newcomer@example.com" && m["role"] == "creator"),
+        "{members:?}"
+    );
 
     // Someone with an account joins with their own password.
     let ana = app.user("Ana").await;
@@ -313,7 +349,10 @@ async fn invitations_and_password_resets(app: TestApp) -> TestApp {
     let wrong = app.post(accept, None, json!({"token": token, "password": "not her password at all"})).await;
     assert_eq!(wrong.code(), "invalid_credentials");
     let joined = app.post(accept, None, json!({"token": token, "password": password_of("Ana")})).await;
-    assert_eq!((joined.json()["new_account"].as_bool(), joined.json()["role"].as_str()), (Some(false), Some("reviewer")));
+    assert_eq!(
+        (joined.json()["new_account"].as_bool(), joined.json()["role"].as_str()),
+        (Some(false), Some("reviewer"))
+    );
 
     // A reset link is emailed to an account, and the answer is the same for an unknown email.
     let known = app.post("/api/v1/password-reset", None, json!({"email": "newcomer@example.com"})).await;
@@ -328,7 +367,8 @@ async fn invitations_and_password_resets(app: TestApp) -> TestApp {
     let new_password = "Newcomer now paints eleven loud rivers";
     let done = app.post("/api/v1/password-reset", None, json!({"token": token, "password": new_password})).await;
     assert_eq!(done.status, StatusCode::NO_CONTENT, "{:?}", done.json());
-    let session = app.post("/api/v1/session", None, json!({"email": "newcomer@example.com", "password": new_password})).await;
+    let session =
+        app.post("/api/v1/session", None, json!({"email": "newcomer@example.com", "password": new_password})).await;
     assert_eq!(session.status, StatusCode::OK);
 
     // Asking again and again is throttled.
@@ -340,7 +380,8 @@ async fn invitations_and_password_resets(app: TestApp) -> TestApp {
 
     // Without an SMTP server the inviting admin gets the link to pass on.
     let app = app.with_notify(NotifyConfig::default());
-    let offline = app.post(path, Some(&app.admin), json!({"email": "later@example.com", "role": "viewer"})).await.json();
+    let offline =
+        app.post(path, Some(&app.admin), json!({"email": "later@example.com", "role": "viewer"})).await.json();
     assert_eq!(offline["emailed"], false);
     assert!(offline["link"].as_str().unwrap().starts_with("/invitations/inv_"));
     app

@@ -69,11 +69,7 @@ impl Drop for Peer {
 }
 
 fn lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    std::fs::read_to_string(path).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 /// An SMTP server that keeps every message it accepts.
@@ -120,7 +116,8 @@ impl Receiver {
         let (secret, log) = (dir.path().join("secret"), dir.path().join("hooks.jsonl"));
         std::fs::write(&secret, "whsec_AAAA").unwrap();
         let statuses = std::ffi::OsString::from(statuses);
-        let args = [script("webhook_receiver.py").into_os_string(), secret.clone().into(), log.clone().into(), statuses];
+        let args =
+            [script("webhook_receiver.py").into_os_string(), secret.clone().into(), log.clone().into(), statuses];
         let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
         let peer = Peer::start(&refs)?;
         Some(Receiver { peer, _dir: dir, secret, log })

@@ -67,7 +67,11 @@ async fn account_notifications_and_out_of_office(app: &TestApp) {
     // Away in Sydney time, with a delegate from the same workspace.
     let delegate = format!("acct|{}", t.legal1.0);
     let away = brand
-        .post(app, "/account/out-of-office", &[("delegate", &delegate), ("from", "2026-12-24T09:00"), ("until", "2099-01-05T09:00")])
+        .post(
+            app,
+            "/account/out-of-office",
+            &[("delegate", &delegate), ("from", "2026-12-24T09:00"), ("until", "2099-01-05T09:00")],
+        )
         .await;
     assert_eq!(away.status, StatusCode::SEE_OTHER, "{}", html(&away));
     let periods = app.get("/api/v1/me/out-of-office", &t.brand.1).await.json();
@@ -75,7 +79,11 @@ async fn account_notifications_and_out_of_office(app: &TestApp) {
     assert_eq!(periods["periods"][0]["delegate_id"], t.legal1.0);
     assert!(html(&brand.get(app, "/account").await).contains("End this period"));
     let backwards = brand
-        .post(app, "/account/out-of-office", &[("delegate", &delegate), ("from", "2099-01-05T09:00"), ("until", "2099-01-01T09:00")])
+        .post(
+            app,
+            "/account/out-of-office",
+            &[("delegate", &delegate), ("from", "2099-01-05T09:00"), ("until", "2099-01-01T09:00")],
+        )
         .await;
     assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
     let ended = brand.post(app, "/account/out-of-office/end", &[("workspace", "")]).await;
@@ -90,7 +98,8 @@ async fn invitations_and_forgotten_passwords(app: &TestApp) {
     assert_eq!(invited.status, StatusCode::CREATED, "{}", html(&invited));
     let page = html(&invited);
     assert!(page.contains("pat@example.com") && page.contains("open until"), "{page}");
-    let token = page.split("/invitations/inv_").nth(1).unwrap().split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap();
+    let token =
+        page.split("/invitations/inv_").nth(1).unwrap().split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap();
     let path = format!("/invitations/inv_{token}");
 
     let form = app.raw(axum::http::Request::get(&path).body(axum::body::Body::empty()).unwrap()).await;

@@ -88,10 +88,15 @@ pub async fn run(iterations: u32) -> Result<(), String> {
         let runs = (iterations / 10).max(10);
         let t = Instant::now();
         for _ in 0..runs {
-            std::hint::black_box(core.explain_routing(actor, "bench", ExplainSubject::Asset(asset.id)).await.map_err(e)?);
+            std::hint::black_box(
+                core.explain_routing(actor, "bench", ExplainSubject::Asset(asset.id)).await.map_err(e)?,
+            );
         }
         let dry = micros(t.elapsed(), runs);
-        println!("  {n:>6}  {read:>11.1} µs  {eval:>11.1} µs  {dry:>11.1} µs   (evaluate = {:.2}× the read)", eval / read);
+        println!(
+            "  {n:>6}  {read:>11.1} µs  {eval:>11.1} µs  {dry:>11.1} µs   (evaluate = {:.2}× the read)",
+            eval / read
+        );
     }
     Ok(())
 }

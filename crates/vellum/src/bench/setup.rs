@@ -26,7 +26,11 @@ fn err(e: impl std::fmt::Display) -> String {
 
 /// The world, with the workflow's one stage due in `due_in_hours` and the asset carrying
 /// `metadata` (JSON text).
-pub async fn world(clock: Arc<dyn Clock>, due_in_hours: Option<u32>, metadata: Option<String>) -> Result<World, String> {
+pub async fn world(
+    clock: Arc<dyn Clock>,
+    due_in_hours: Option<u32>,
+    metadata: Option<String>,
+) -> Result<World, String> {
     let dir = tempfile::tempdir().map_err(err)?;
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
     let store = Store::connect(&url).await.map_err(err)?;
@@ -52,8 +56,12 @@ pub async fn world(clock: Arc<dyn Clock>, due_in_hours: Option<u32>, metadata: O
     let mut w = core.begin_blob().await.map_err(err)?;
     w.write(b"bench asset").await.map_err(err)?;
     let blob = w.finish().await.map_err(err)?;
-    let fields =
-        UploadFields { kind: Some("visual".into()), filename: Some("poster.png".into()), metadata, ..Default::default() };
+    let fields = UploadFields {
+        kind: Some("visual".into()),
+        filename: Some("poster.png".into()),
+        metadata,
+        ..Default::default()
+    };
     let asset = core.create_asset(&actor, "bench", fields, blob).await.map_err(err)?;
     Ok(World { _dir: dir, store, core, actor, workspace_id: ws.workspace.id, workflow, asset })
 }

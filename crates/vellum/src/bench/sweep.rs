@@ -81,7 +81,9 @@ pub async fn run(stages: usize, due_percent: u32) -> Result<(), String> {
                 calendar: None,
             };
             reviews::insert(&mut tx, &r).await.map_err(|e| e.to_string())?;
-            reviews::set_next_chase(&mut tx, r.id, Some(created_at.plus_secs(30 * 60))).await.map_err(|e| e.to_string())?;
+            reviews::set_next_chase(&mut tx, r.id, Some(created_at.plus_secs(30 * 60)))
+                .await
+                .map_err(|e| e.to_string())?;
         }
         tx.commit().await.map_err(|e| e.to_string())?;
         written = (written + 5000).min(stages);
@@ -110,7 +112,10 @@ pub async fn run(stages: usize, due_percent: u32) -> Result<(), String> {
     }
     println!("reminder sweep over {stages} open stages, {count} due (best of several runs):");
     println!("  bare indexed COUNT of the due rows         {count_ms:>9.2} ms");
-    println!("  sweep read: the due reviews from the index {find_ms:>9.2} ms   ({:.2}× the count; goal ≤ 2×)", find_ms / count_ms);
+    println!(
+        "  sweep read: the due reviews from the index {find_ms:>9.2} ms   ({:.2}× the count; goal ≤ 2×)",
+        find_ms / count_ms
+    );
     println!("  before the index: every open review, filtered {scan_ms:>6.2} ms   ({scanned} read)");
 
     if count > 20_000 {

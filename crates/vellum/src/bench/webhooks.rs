@@ -83,6 +83,10 @@ pub async fn run(count: usize) -> Result<(), String> {
     println!("webhook deliveries to a local receiver, {count} each, a new connection per delivery:");
     println!("  unsigned POSTs, same client                 {}", rate(count, unsigned));
     println!("  signed (resolve, check, sign, post)         {}", rate(count, signed));
-    println!("  delivered from the queue (claim, sign, post, log) {}   ({:.2}× the unsigned time)", rate(count, queued), queued / unsigned);
+    println!(
+        "  delivered from the queue (claim, sign, post, log) {}   ({:.2}× the unsigned time)",
+        rate(count, queued),
+        queued / unsigned
+    );
     Ok(())
 }
