@@ -277,7 +277,8 @@ impl Core {
     /// Emails a password-reset link when `email` has an active account. The answer is the same
     /// either way; asking too often for one email or from one address is refused for a while.
     pub async fn request_password_reset(&self, origin: &Origin, email: &str) -> Result<()> {
-        let email: String = email.trim().to_lowercase().chars().take(254).collect();
+        // Only the form of the address is checked: whether an account has it stays unsaid.
+        let email = Email::parse(email)?.into_inner().to_lowercase();
         let now = self.now();
         let keys = [
             (format!("reset-address:{}", origin.ip.as_deref().unwrap_or("unknown")), RESET_ADDRESS),

@@ -77,12 +77,13 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-/// Whether `s` is a plausible single mailbox (no header injection, one `@`).
+/// Whether `s` is a plausible single mailbox (no header injection, one `@`; a dotless domain
+/// such as `localhost` is allowed for a sender).
 pub fn plausible_address(s: &str) -> bool {
     let s = s.trim();
     s.len() <= 254
         && !s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
-        && matches!(s.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !d.contains('@'))
+        && matches!(s.split_once('@'), Some((l, d)) if !l.is_empty() && !d.is_empty() && !d.contains('@'))
 }
 
 #[cfg(test)]
@@ -112,7 +113,7 @@ mod tests {
     #[test]
     fn html_is_escaped_and_addresses_checked() {
         assert_eq!(escape_html("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
-        assert!(plausible_address("ana@example.com"));
+        assert!(plausible_address("ana@example.com") && plausible_address("vellum@localhost"));
         for bad in ["", "ana", "ana@", "@x.com", "a b@x.com", "a@x.com\r\nBcc: b@y.com", "a@b@c.com", "<a@b.com>"] {
             assert!(!plausible_address(bad), "{bad}");
         }

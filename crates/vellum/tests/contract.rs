@@ -58,6 +58,7 @@ struct Seeded {
     workflow: String,
     group: String,
     user: String,
+    webhook: String,
 }
 
 fn ok(reply: Option<support::Reply>, status: u16, what: &str) -> serde_json::Value {
@@ -113,7 +114,11 @@ fn seed(addr: &str, token: &str, dir: &Path) -> Seeded {
         ok(post(&format!("/api/v1/assets/{asset}/reviews"), json!({"workflow_id": workflow["id"]})), 201, "review");
     let preset = json!({"width": 300, "height": 200, "fit": "cover"});
     ok(json_request(addr, "PUT", "/api/v1/workspaces/wk/presets/banner", token, preset), 200, "preset");
+    // Port 9 on loopback (allowed for this run) refuses at once: test sends fail fast.
+    let hook = json!({"url": "http://127.0.0.1:9/hook", "events": ["review.started"]});
+    let webhook = ok(post("/api/v1/workspaces/wk/webhooks", hook), 201, "webhook");
     Seeded {
+        webhook: webhook["id"].as_str().expect("webhook id").to_string(),
         asset,
         review: review["id"].as_str().expect("review id").to_string(),
         workflow: workflow["id"].as_str().expect("workflow id").to_string(),
@@ -165,6 +170,17 @@ parameters = {{ "path.user_id" = "{user}" }}
 [[operations]]
 include-path-regex = "/presets/"
 parameters = {{ "path.name" = "banner" }}
+
+[[operations]]
+include-path-regex = "^/api/v1/webhooks/"
+parameters = {{ "path.id" = "{webhook}" }}
+
+# A webhook's URL must be http(s) on an allowed address, and name known event kinds; an
+# invitation names a role of this server and someone not yet a member; accepting one needs
+# its secret; a reset needs a live link (or is throttled: 429).
+[[operations]]
+include-operation-id = ["create_webhook", "invite", "accept_invitation", "set_notification_preferences"]
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # The expiry must lie in the future: a date in the past fits the schema.
 [[operations]]
@@ -239,6 +255,7 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 409
         workflow = s.workflow,
         group = s.group,
         user = s.user,
+        webhook = s.webhook,
     )
 }
 
@@ -292,7 +309,8 @@ fn run_generated_client(tools: &Path, addr: &str, token: &str, dir: &Path) {
 
 fn story(tools: &Path, db: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
-    let extra: Vec<&str> = db.map(|u| vec!["--database-url", u]).unwrap_or_default();
+    let mut extra: Vec<&str> = db.map(|u| vec!["--database-url", u]).unwrap_or_default();
+    extra.extend(["--webhook-allow-hosts", "127.0.0.1"]);
     let server = Server::start(&dir.path().join("data"), &extra);
     let token = admin_token(&server.addr);
     let seeded = seed(&server.addr, &token, dir.path());
