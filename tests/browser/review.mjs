@@ -84,7 +84,11 @@ async function setUp() {
     await must(200, "PUT", `/api/v1/workspaces/${slug}/members/${user.id}`, { token, body: { role } });
   }
   const reset = await must(201, "POST", `/api/v1/users/${creator.id}/password-reset`, { token });
-  return { cookie, token, slug, creator, brand, legal, resetLink: reset.link };
+  // The brand approver's own API session, to read their inbox as the story goes.
+  const brandSession = await api("POST", "/api/v1/session", { body: { email: brand.email, password } });
+  check(brandSession.status === 200, `the brand approver could not sign in (${brandSession.status})`);
+  const brandCookie = (brandSession.headers.get("set-cookie") ?? "").split(";")[0];
+  return { cookie, token, slug, creator, brand, legal, brandCookie, resetLink: reset.link };
 }
 
 /// The forms refuse requests without the right secrets.
@@ -301,6 +305,47 @@ async function uploadSeveral(page, s) {
   return flyerPath;
 }
 
+/// The brand approver's unread notifications, through the API.
+async function unread(s) {
+  const r = await must(200, "GET", "/api/v1/notifications?unread=true", { cookie: s.brandCookie });
+  return r.unread;
+}
+
+/// Waits (bounded) until the workers have told the brand approver about `n` things: the
+/// dispatch runs in the background, so the test polls for the outcome instead of sleeping.
+async function untilUnread(s, n) {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if ((await unread(s)) >= n) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Failure(`the brand approver never had ${n} unread notifications (has ${await unread(s)})`);
+}
+
+/// The admin writes a routing rule with the builder, saves it, and dry-runs it on an asset.
+async function routingRule(page, s) {
+  await page.goto(`${base}/w/${s.slug}/settings/routing`);
+  const editor = page.locator("#rules-editor");
+  // No rules yet: the editor offers one blank rule, r-0.
+  check((await editor.getByLabel("Rule name").count()) === 1, "the rule editor should start with one blank rule");
+  await page.locator("#r-0-name").fill("Social posts to brand and legal");
+  await page.locator("#r-0-workflow").selectOption({ label: "Brand then legal" });
+  await page.locator("#r-0-field").selectOption("metadata.channels");
+  await page.locator("#r-0-op").selectOption("contains");
+  await page.locator("#r-0-value").fill("social");
+  await editor.getByRole("button", { name: "Save rules" }).click();
+  await notice(page, "The routing rules were saved");
+  const dry = page.locator("#dry-run-form");
+  const banner = await dry.locator("option", { hasText: "Spring banner" }).first().getAttribute("value");
+  await dry.getByLabel("Asset", { exact: true }).selectOption(banner);
+  await dry.getByRole("button", { name: "Dry run" }).click();
+  const explanation = page.locator("#explanation");
+  await explanation.getByText("Social posts to brand and legal").first().waitFor();
+  const text = await explanation.innerText();
+  check(text.includes("metadata.channels"), `the dry run does not show the condition: ${text}`);
+  await shoot(page, "routing.png");
+}
+
 /// After sign-in the home page lists the decisions waiting for this person, first.
 async function waitingFor(page, who, titles) {
   await signIn(page, who);
@@ -429,12 +474,24 @@ async function main() {
     await buildWorkflow(page, s);
     await signOut(page);
 
+    check((await unread(s)) === 0, "the brand approver has notifications before any review");
     await signIn(page, s.creator);
     const assetPath = await uploadAndStart(page, s);
     const flyerPath = await uploadSeveral(page, s);
     await signOut(page);
+    await untilUnread(s, 2);
+
+    await signIn(page, admin);
+    await routingRule(page, s);
+    await signOut(page);
 
     await waitingFor(page, s.brand, ["Spring banner", "summer-flyer"]);
+    const bell = await page.locator("a.bell .count").innerText();
+    check(Number(bell) >= 2, `the bell shows "${bell}", not the two reviews waiting`);
+    await page.locator("a.bell").click();
+    await page.waitForURL((u) => u.pathname === "/inbox");
+    check((await page.locator("ul.inbox li").count()) >= 2, "the inbox does not list the waiting reviews");
+    await shoot(page, "inbox.png");
     await approve(page, assetPath);
     await requestChanges(page, s, flyerPath);
     await signOut(page);
@@ -457,7 +514,8 @@ async function main() {
     await signIn(page, admin);
     const w = `/w/${s.slug}`;
     const pages = ["/", "/workspaces", w, `${w}?view=grid`, `${w}/upload`, assetPath, flyerPath, `${w}/workflows`,
-      `${w}/members`, `${w}/jobs`, `${w}/audit`, "/account", "/admin/users"];
+      `${w}/members`, `${w}/jobs`, `${w}/audit`, "/account", "/admin/users", "/inbox", "/work", `${w}/settings`,
+      `${w}/settings/fields`, `${w}/settings/routing`, `${w}/settings/calendar`, `${w}/settings/webhooks`];
     for (const [name, path] of [["library", w], ["asset", assetPath], ["audit", `${w}/audit`]]) {
       await page.goto(base + path);
       await shoot(page, `${name}-1280.png`);
