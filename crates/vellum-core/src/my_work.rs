@@ -3,7 +3,7 @@
 //! by approver and by stage with how long they have waited.
 
 use serde::Serialize;
-use vellum_domain::{role::Capability, Id, Timestamp};
+use vellum_domain::{event::EventKind, role::Capability, Id, Timestamp};
 use vellum_store::{reviews, workspaces};
 
 use crate::{inbox::Waiting, Actor, Core, Result};
@@ -25,6 +25,8 @@ pub struct Bottleneck {
 #[derive(Debug, Clone, Serialize)]
 pub struct MyWork {
     pub decisions: Vec<Waiting>,
+    /// Unread mentions of you, newest first.
+    pub mentions: Vec<crate::notifications::NotificationView>,
     pub by_approver: Vec<Bottleneck>,
     pub by_stage: Vec<Bottleneck>,
 }
@@ -50,6 +52,11 @@ impl Core {
     pub async fn my_work(&self, actor: &Actor) -> Result<MyWork> {
         let decisions = self.waiting_for(actor).await?;
         let mut c = self.store.conn().await?;
+        let mentions = vellum_store::notifications::unread_of_kind(&mut c, actor.user.id, EventKind::Mention, 100)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect();
         let (mut by_approver, mut by_stage) = (Vec::new(), Vec::new());
         for (ws, role) in workspaces::list_for_user(&mut c, actor.user.id).await? {
             if !role.can(Capability::ReadAudit) {
@@ -84,6 +91,6 @@ impl Core {
         for list in [&mut by_approver, &mut by_stage] {
             list.sort_by_key(|b| (b.oldest_since.is_none(), b.oldest_since, std::cmp::Reverse(b.pending)));
         }
-        Ok(MyWork { decisions, by_approver, by_stage })
+        Ok(MyWork { decisions, mentions, by_approver, by_stage })
     }
 }

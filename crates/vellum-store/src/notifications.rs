@@ -118,6 +118,21 @@ pub async fn list(
     q.bind(i64::from(limit)).fetch_all(c).await?.iter().map(decode).collect()
 }
 
+/// A person's unread notifications of one kind, newest first.
+pub async fn unread_of_kind(c: &mut AnyConnection, user: Id, kind: EventKind, limit: u32) -> Result<Vec<Notification>> {
+    sqlx::query(&format!(
+        "SELECT {COLS} FROM notifications WHERE user_id = $1 AND kind = $2 AND read_at IS NULL ORDER BY id DESC LIMIT $3"
+    ))
+    .bind(user.to_string())
+    .bind(kind.as_str())
+    .bind(i64::from(limit))
+    .fetch_all(c)
+    .await?
+    .iter()
+    .map(decode)
+    .collect()
+}
+
 pub async fn unread_count(c: &mut AnyConnection, user: Id) -> Result<i64> {
     let r = sqlx::query("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL")
         .bind(user.to_string())

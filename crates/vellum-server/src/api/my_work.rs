@@ -50,6 +50,8 @@ pub struct BottlenecksView {
 pub struct MyWorkView {
     /// Overdue first, then by deadline, then by how long they have waited.
     decisions: Vec<WaitingView>,
+    /// Unread mentions of you, newest first (also in your inbox).
+    mentions: Vec<super::notifications::NotificationItem>,
     /// In the workspaces you manage: who and which stages hold approvals up, longest first.
     bottlenecks: BottlenecksView,
 }
@@ -85,6 +87,7 @@ pub async fn get(State(s): State<AppState>, a: Authed) -> ApiResult<Json<MyWorkV
     };
     Ok(Json(MyWorkView {
         decisions: work.decisions.into_iter().map(waiting).collect(),
+        mentions: work.mentions.into_iter().map(Into::into).collect(),
         bottlenecks: BottlenecksView {
             by_approver: work.by_approver.into_iter().map(bottleneck).collect(),
             by_stage: work.by_stage.into_iter().map(bottleneck).collect(),

@@ -62,6 +62,16 @@ pub async fn show(State(s): State<AppState>, who: Signed) -> UiResult {
                 }
             }
         }
+        h2 { "Mentions" }
+        @if work.mentions.is_empty() {
+            p.empty { "No unread mentions." }
+        } @else {
+            ul.work {
+                @for n in &work.mentions {
+                    li { a href={ "/inbox/" (n.id) } { (n.title) } " " small { (when(n.created_at)) } }
+                }
+            }
+        }
         @if !work.by_approver.is_empty() || !work.by_stage.is_empty() {
             h2 { "Bottlenecks" }
             p.hint { "Pending approvals in the workspaces you manage." }

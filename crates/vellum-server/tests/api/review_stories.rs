@@ -528,6 +528,7 @@ async fn my_work_lists_decisions_and_bottlenecks(app: &TestApp) {
     assert_eq!(decisions[0]["overdue"], false);
     assert!(decisions[0]["due_at"].is_string(), "the Brand stage is due within 24 h");
     assert_eq!(mine["bottlenecks"]["by_approver"], json!([]), "a reviewer manages nothing");
+    assert_eq!(mine["mentions"], json!([]), "nobody mentioned them");
 
     app.clock.advance_secs(25 * 3600);
     let late = app.get("/api/v1/me/work", &t.brand.1).await.json();
