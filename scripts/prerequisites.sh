@@ -59,6 +59,7 @@ install_test_prerequisites() {
     pg_isready:postgresql-client \
     exiftool:libimage-exiftool-perl \
     vipsthumbnail:libvips-tools \
+    openssl:openssl \
     python3:python3,python3-venv
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_for_missing node:nodejs npm:npm
 

@@ -2,9 +2,11 @@
 `standardwebhooks` package (an implementation independent of Vellum's) using the secret in the
 file named by argv[1], appends what it saw as one JSON line to argv[2], and answers with the
 statuses in argv[3] in turn (comma-separated; the last one repeats). POSTs to /redirect are
-answered 302 to /elsewhere. Prints its port, then serves until its stdin closes."""
+answered 302 to /elsewhere. With a certificate and key file as argv[4] and argv[5] it speaks
+TLS. Prints its port, then serves until its stdin closes."""
 
 import json
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,6 +57,10 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if len(sys.argv) > 5:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[4], sys.argv[5])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(server.server_address[1], flush=True)
     sys.stdin.read()

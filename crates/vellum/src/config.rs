@@ -30,6 +30,10 @@ pub struct NotifyArgs {
     /// Hosts webhooks may call even though they resolve to private or loopback addresses.
     #[arg(long = "webhook-allow-hosts", env = "VELLUM_WEBHOOK_ALLOW_HOSTS", value_delimiter = ',')]
     pub webhook_allow_hosts: Vec<String>,
+    /// PEM certificates of CAs https webhook targets may also be signed by (an internal CA),
+    /// besides the public roots.
+    #[arg(long = "webhook-ca-file", env = "VELLUM_WEBHOOK_CA_FILE")]
+    pub webhook_ca_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for NotifyArgs {
@@ -39,6 +43,7 @@ impl std::fmt::Debug for NotifyArgs {
             .field("mail_from", &self.mail_from)
             .field("public_url", &self.public_url)
             .field("webhook_allow_hosts", &self.webhook_allow_hosts)
+            .field("webhook_ca_file", &self.webhook_ca_file)
             .finish()
     }
 }
@@ -46,7 +51,7 @@ impl std::fmt::Debug for NotifyArgs {
 impl NotifyArgs {
     /// The core's notification settings; `listen` is the fallback public address.
     pub fn config(&self, listen: &str) -> Result<vellum_core::notify::NotifyConfig, String> {
-        use vellum_core::notify::{AllowList, NotifyConfig, SmtpServer};
+        use vellum_core::notify::{AllowList, NotifyConfig, SmtpServer, Tls};
         let smtp = self
             .smtp_url
             .as_deref()
@@ -63,7 +68,20 @@ impl NotifyArgs {
             None => format!("http://{listen}"),
         };
         let hosts = self.webhook_allow_hosts.iter().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect();
-        Ok(NotifyConfig { smtp, mail_from: self.mail_from.clone(), public_url, webhook_allow_hosts: AllowList(hosts) })
+        let tls = match &self.webhook_ca_file {
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|e| format!("--webhook-ca-file {}: {e}", path.display()))?;
+                Tls::with_extra_roots(Some(&pem)).map_err(|e| format!("--webhook-ca-file {}: {e}", path.display()))?
+            }
+            None => Tls::default(),
+        };
+        Ok(NotifyConfig {
+            smtp,
+            mail_from: self.mail_from.clone(),
+            public_url,
+            webhook_allow_hosts: AllowList(hosts),
+            tls,
+        })
     }
 }
 

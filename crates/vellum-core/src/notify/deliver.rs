@@ -94,7 +94,7 @@ impl Core {
             let id = format!("msg_{}", m.id.simple());
             let signature = sign(&key, &id, ts, m.payload.as_bytes());
             let headers = [("webhook-id", id), ("webhook-timestamp", ts.to_string()), ("webhook-signature", signature)];
-            let posted = http::post(&target, addr, &headers, Bytes::from(m.payload.clone())).await;
+            let posted = http::post(&target, addr, &self.notify.tls, &headers, Bytes::from(m.payload.clone())).await;
             Ok::<_, (Option<u64>, String)>(posted)
         }
         .await;

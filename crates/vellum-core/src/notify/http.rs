@@ -5,18 +5,56 @@
 
 use std::{
     net::{IpAddr, SocketAddr},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
 use vellum_domain::webhook::{forbidden_address, Target};
 
 /// The most of a response body read (and then dropped): receivers only need to answer 2xx.
 const BODY_CAP: usize = 64 * 1024;
 const CONNECT: Duration = Duration::from_secs(5);
 const WHOLE: Duration = Duration::from_secs(10);
+
+/// Whom https targets must prove themselves to: the Mozilla roots, and an operator's own CAs.
+#[derive(Clone)]
+pub struct Tls(Arc<rustls::ClientConfig>);
+
+impl Tls {
+    /// The public roots plus the certificates in `extra_pem` (an internal CA).
+    pub fn with_extra_roots(extra_pem: Option<&[u8]>) -> Result<Tls, String> {
+        let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        if let Some(pem) = extra_pem {
+            let mut added = 0;
+            for cert in CertificateDer::pem_slice_iter(pem) {
+                let cert = cert.map_err(|e| format!("the CA file could not be read: {e}"))?;
+                roots.add(cert).map_err(|e| format!("a certificate in the CA file is not usable: {e}"))?;
+                added += 1;
+            }
+            if added == 0 {
+                return Err("the CA file holds no PEM certificate".into());
+            }
+        }
+        Ok(Tls(Arc::new(rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth())))
+    }
+}
+
+impl Default for Tls {
+    fn default() -> Self {
+        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        Tls(Arc::new(rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth()))
+    }
+}
+
+impl std::fmt::Debug for Tls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Tls(webpki roots + configured CAs)")
+    }
+}
 
 /// Hosts an operator allows even though they resolve to forbidden addresses.
 #[derive(Debug, Clone, Default)]
@@ -88,10 +126,11 @@ impl Posted {
     }
 }
 
-/// Posts `body` to the target at the checked address `addr` with `headers`.
-pub async fn post(target: &Target, addr: SocketAddr, headers: &[(&str, String)], body: Bytes) -> Posted {
+/// Posts `body` to the target at the checked address `addr` with `headers`; https targets
+/// must present a certificate for their host name that `tls` trusts.
+pub async fn post(target: &Target, addr: SocketAddr, tls: &Tls, headers: &[(&str, String)], body: Bytes) -> Posted {
     let started = Instant::now();
-    let outcome = tokio::time::timeout(WHOLE, exchange(target, addr, headers, body)).await;
+    let outcome = tokio::time::timeout(WHOLE, exchange(target, addr, tls, headers, body)).await;
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     match outcome {
         Ok(Ok(status)) => Posted {
@@ -107,19 +146,42 @@ pub async fn post(target: &Target, addr: SocketAddr, headers: &[(&str, String)],
     }
 }
 
-async fn exchange(target: &Target, addr: SocketAddr, headers: &[(&str, String)], body: Bytes) -> Result<u16, String> {
-    if target.https {
-        return Err("https delivery needs TLS, which this build does not include; use an http:// receiver or a \
-                    TLS-terminating relay"
-            .into());
-    }
+async fn exchange(
+    target: &Target,
+    addr: SocketAddr,
+    tls: &Tls,
+    headers: &[(&str, String)],
+    body: Bytes,
+) -> Result<u16, String> {
     let tcp = tokio::time::timeout(CONNECT, tokio::net::TcpStream::connect(addr))
         .await
         .map_err(|_| format!("connecting to {addr} timed out"))?
         .map_err(|e| format!("connecting to {addr}: {e}"))?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+    if !target.https {
+        return send(TokioIo::new(tcp), target, addr, headers, body).await;
+    }
+    let name =
+        ServerName::try_from(target.host.clone()).map_err(|_| format!("'{}' is not a TLS server name", target.host))?;
+    let stream = tokio::time::timeout(CONNECT, tokio_rustls::TlsConnector::from(tls.0.clone()).connect(name, tcp))
         .await
-        .map_err(|e| format!("HTTP handshake with {addr}: {e}"))?;
+        .map_err(|_| format!("the TLS handshake with {addr} timed out"))?
+        .map_err(|e| format!("TLS with {}: {e}", target.host))?;
+    send(TokioIo::new(stream), target, addr, headers, body).await
+}
+
+/// One HTTP/1.1 exchange over a connected stream.
+async fn send<S>(
+    io: TokioIo<S>,
+    target: &Target,
+    addr: SocketAddr,
+    headers: &[(&str, String)],
+    body: Bytes,
+) -> Result<u16, String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(io).await.map_err(|e| format!("HTTP handshake with {addr}: {e}"))?;
     let driver = tokio::spawn(async move {
         let _ = conn.await;
     });

@@ -12,7 +12,7 @@ use serde_json::json;
 use vellum_domain::Timestamp;
 use vellum_store::jobs::NewJob;
 
-pub use http::AllowList;
+pub use http::{AllowList, Tls};
 pub use smtp::SmtpServer;
 
 use crate::{Core, Result};
@@ -28,6 +28,8 @@ pub struct NotifyConfig {
     pub public_url: String,
     /// Hosts webhooks may call even though they resolve to private or loopback addresses.
     pub webhook_allow_hosts: AllowList,
+    /// Whom https webhook targets must prove themselves to.
+    pub tls: Tls,
 }
 
 impl Default for NotifyConfig {
@@ -37,6 +39,7 @@ impl Default for NotifyConfig {
             mail_from: "Vellum <vellum@localhost>".into(),
             public_url: "http://localhost:8080".into(),
             webhook_allow_hosts: AllowList::default(),
+            tls: Tls::default(),
         }
     }
 }

@@ -286,6 +286,36 @@ async fn signed_webhooks(app: TestApp) -> TestApp {
     app
 }
 
+/// An https receiver signed by an internal CA: trusted once the operator gives that CA, and
+/// refused (with the reason in the log) without it.
+async fn https_webhooks(app: TestApp) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = crate::peers::localhost_certificate(dir.path());
+    let Some(rx) = Receiver::start_tls("200", &cert, &key) else { return app };
+    app.workspace("tls", &[]).await;
+    let allow = AllowList(vec!["localhost".into()]);
+    let trusting = vellum_core::notify::Tls::with_extra_roots(Some(&std::fs::read(&ca).unwrap())).unwrap();
+    let app =
+        app.with_notify(NotifyConfig { webhook_allow_hosts: allow.clone(), tls: trusting, ..NotifyConfig::default() });
+    let url = format!("https://localhost:{}/hook", rx.port());
+    let made = app
+        .post("/api/v1/workspaces/tls/webhooks", Some(&app.admin), json!({"url": url, "events": ["review.started"]}))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.json());
+    let hook = id_of(&made.json());
+    rx.trust(made.json()["secret"].as_str().unwrap());
+    let sent = app.post(&format!("/api/v1/webhooks/{hook}/test"), Some(&app.admin), json!({})).await.json();
+    assert_eq!(sent["status_code"], 200, "{sent:?}");
+    assert_eq!(rx.received().last().unwrap()["verified"], true);
+
+    let app = app.with_notify(NotifyConfig { webhook_allow_hosts: allow, ..NotifyConfig::default() });
+    let refused = app.post(&format!("/api/v1/webhooks/{hook}/test"), Some(&app.admin), json!({})).await.json();
+    assert!(refused["status_code"].is_null(), "{refused:?}");
+    assert!(refused["error"].as_str().unwrap().contains("TLS with localhost"), "{refused:?}");
+    assert_eq!(rx.received().len(), 1, "nothing reached the receiver without a trusted certificate");
+    app
+}
+
 fn link_in(mail: &Value, prefix: &str) -> String {
     let text = mail["text"].as_str().unwrap();
     let start = text.find(prefix).unwrap_or_else(|| panic!("no {prefix} in {text}"));
@@ -387,4 +417,4 @@ async fn invitations_and_password_resets(app: TestApp) -> TestApp {
     app
 }
 
-on_both_owned!(inbox_email_and_digest, signed_webhooks, invitations_and_password_resets);
+on_both_owned!(inbox_email_and_digest, signed_webhooks, https_webhooks, invitations_and_password_resets);

@@ -112,12 +112,24 @@ pub struct Receiver {
 
 impl Receiver {
     pub fn start(statuses: &str) -> Option<Receiver> {
+        Receiver::start_with(statuses, None)
+    }
+
+    /// A receiver speaking TLS with this certificate chain and key (PEM files).
+    pub fn start_tls(statuses: &str, cert: &Path, key: &Path) -> Option<Receiver> {
+        Receiver::start_with(statuses, Some((cert, key)))
+    }
+
+    fn start_with(statuses: &str, tls: Option<(&Path, &Path)>) -> Option<Receiver> {
         let dir = tempfile::tempdir().unwrap();
         let (secret, log) = (dir.path().join("secret"), dir.path().join("hooks.jsonl"));
         std::fs::write(&secret, "whsec_AAAA").unwrap();
         let statuses = std::ffi::OsString::from(statuses);
-        let args =
-            [script("webhook_receiver.py").into_os_string(), secret.clone().into(), log.clone().into(), statuses];
+        let mut args =
+            vec![script("webhook_receiver.py").into_os_string(), secret.clone().into(), log.clone().into(), statuses];
+        if let Some((cert, key)) = tls {
+            args.extend([cert.as_os_str().to_owned(), key.as_os_str().to_owned()]);
+        }
         let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
         let peer = Peer::start(&refs)?;
         Some(Receiver { peer, _dir: dir, secret, log })
@@ -136,4 +148,64 @@ impl Receiver {
     pub fn received(&self) -> Vec<Value> {
         lines(&self.log)
     }
+}
+
+/// A test CA and a certificate it signed for `localhost`, made with the openssl command:
+/// `(ca.pem, localhost.pem, localhost.key)` in `dir`.
+pub fn localhost_certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let run = |args: &[&str]| {
+        let out =
+            Command::new("openssl").args(args).current_dir(dir).output().expect("run openssl (apt install openssl)");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Vellum test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "localhost.key",
+        "-out",
+        "localhost.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "localhost.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "localhost.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    (dir.join("ca.pem"), dir.join("localhost.pem"), dir.join("localhost.key"))
 }

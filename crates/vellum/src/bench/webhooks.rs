@@ -44,7 +44,7 @@ pub async fn run(count: usize) -> Result<(), String> {
     let addr = http::resolve(&target, &notify.webhook_allow_hosts).await.map_err(|r| r.message().to_string())?;
     let t = Instant::now();
     for _ in 0..count {
-        let p = http::post(&target, addr, &[], Bytes::from_static(payload.as_bytes())).await;
+        let p = http::post(&target, addr, &notify.tls, &[], Bytes::from_static(payload.as_bytes())).await;
         if !p.succeeded() {
             return Err(format!("unsigned post failed: {:?}", p.error));
         }
@@ -59,7 +59,7 @@ pub async fn run(count: usize) -> Result<(), String> {
         let sig = sign(&key, &id, ts, payload.as_bytes());
         let headers = [("webhook-id", id), ("webhook-timestamp", ts.to_string()), ("webhook-signature", sig)];
         let addr = http::resolve(&target, &notify.webhook_allow_hosts).await.map_err(|r| r.message().to_string())?;
-        let p = http::post(&target, addr, &headers, Bytes::from_static(payload.as_bytes())).await;
+        let p = http::post(&target, addr, &notify.tls, &headers, Bytes::from_static(payload.as_bytes())).await;
         if !p.succeeded() {
             return Err(format!("signed post failed: {:?}", p.error));
         }
