@@ -6,7 +6,7 @@ use std::process::Command;
 
 use axum::http::{header, StatusCode};
 use serde_json::json;
-use vellum_core::jobs::QUEUES;
+use vellum_core::jobs::MEDIA_QUEUE;
 
 use crate::{harness::TestApp, on_both};
 
@@ -52,8 +52,9 @@ pub fn png_declaring(w: u32, h: u32) -> Vec<u8> {
     png
 }
 
+/// One step of the media worker (notifications of the same uploads wait in their own queue).
 async fn step(app: &TestApp) -> Option<vellum_core::jobs::JobRun> {
-    app.core.run_one_job("test-worker", &QUEUES).await.unwrap()
+    app.core.run_one_job("test-worker", &[MEDIA_QUEUE]).await.unwrap()
 }
 
 async fn setup(app: &TestApp, slug: &str) -> String {
