@@ -34,35 +34,39 @@ impl Core {
                 return Ok(());
             }
             // Receivers answer at their own pace: a few at once, so one slow target does not
-            // hold up the others.
-            let outcomes: Vec<Result<bool>> = futures_util::stream::iter(batch)
+            // hold up the others. The outcomes are recorded together: one write per round.
+            let outcomes: Vec<Result<Option<(Message, Attempt)>>> = futures_util::stream::iter(batch)
                 .map(|m| self.deliver_one(m))
                 .buffer_unordered(PARALLEL)
                 .collect()
                 .await;
-            for delivered in outcomes {
-                if delivered? {
+            let mut tx = self.store.write().await?;
+            for outcome in outcomes {
+                let Some((m, a)) = outcome? else { continue };
+                let retry = if a.delivered { None } else { retry_delay(m.attempts).map(|s| self.now().plus_secs(s)) };
+                webhooks::insert_delivery(&mut tx, &a.delivery).await?;
+                webhooks::finish_message(&mut tx, m.id, a.delivered, retry).await?;
+                if a.delivered {
                     done.webhooks_delivered += 1;
                 } else {
                     done.webhooks_failed += 1;
                 }
             }
+            tx.commit().await?;
         }
     }
 
-    /// One attempt at one claimed message, recorded; true when delivered.
-    async fn deliver_one(&self, m: Message) -> Result<bool> {
+    /// One attempt at one claimed message (None: its webhook is gone, and so is the message).
+    async fn deliver_one(&self, m: Message) -> Result<Option<(Message, Attempt)>> {
         let hook = webhooks::get(&mut *self.store.conn().await?, m.webhook_id).await?;
         let Some(hook) = hook else {
             let mut tx = self.store.write().await?;
             webhooks::finish_message(&mut tx, m.id, false, None).await?;
             tx.commit().await?;
-            return Ok(false);
+            return Ok(None);
         };
         let a = self.attempt(&hook, &m).await;
-        let retry = if a.delivered { None } else { retry_delay(m.attempts).map(|s| self.now().plus_secs(s)) };
-        self.record_attempt(&m, &a, retry).await?;
-        Ok(a.delivered)
+        Ok(Some((m, a)))
     }
 
     pub(crate) async fn record_attempt(
