@@ -22,7 +22,7 @@ use vellum_store::{
 
 use crate::{
     access,
-    auth::{hash_password, verify_password},
+    auth::hash_password,
     record,
     secret::{random_token, token_hash},
     Actor, Core, Error, Origin, Result,
@@ -193,18 +193,14 @@ impl Core {
         let (inv, _, has_account) = self.open_invitation(token).await?;
         let now = self.now();
         let (user, new_account) = if has_account {
-            let user = users::by_email(&mut *self.store.conn().await?, &inv.email)
-                .await?
-                .ok_or_else(|| Error::not_found("invitation"))?;
-            if !verify_password(password, &user.password_hash).await {
-                return Err(Error::new(
+            // The sign-in check, throttle and all: an invitation link is no way around it.
+            let user = self.check_credentials(origin, &inv.email, password).await.map_err(|e| match e.code() {
+                ErrorCode::InvalidCredentials => Error::new(
                     ErrorCode::InvalidCredentials,
                     format!("{} already has an account: enter its password to join", inv.email),
-                ));
-            }
-            if user.disabled_at.is_some() {
-                return Err(Error::new(ErrorCode::AccountDisabled, "this account is disabled"));
-            }
+                ),
+                _ => e,
+            })?;
             (user, false)
         } else {
             let name = Name::parse("the name", name.unwrap_or(""))

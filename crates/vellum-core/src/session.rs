@@ -76,11 +76,12 @@ fn invalid_credentials() -> Error {
 }
 
 impl Core {
-    /// Signs in with email and password. While any of the caller's keys (address, account,
-    /// account at address) is blocked the password is not even checked: the answer is
-    /// `too_many_attempts` with the seconds to wait. Unknown accounts take the same path and
-    /// about the same time as wrong passwords.
-    pub async fn sign_in(&self, origin: &Origin, email: &str, password: &str) -> Result<NewSession> {
+    /// Checks an email and password under the sign-in throttle: the one way any flow may test
+    /// a password. While any of the caller's keys (address, account, account at address) is
+    /// blocked the password is not even checked: the answer is `too_many_attempts` with the
+    /// seconds to wait. Unknown accounts take the same path and about the same time as wrong
+    /// passwords; a success forgets the account's failures.
+    pub(crate) async fn check_credentials(&self, origin: &Origin, email: &str, password: &str) -> Result<User> {
         let keys = Keys::of(email, origin);
         let now = self.now();
         {
@@ -125,6 +126,15 @@ impl Core {
         }
         attempts::delete(&mut tx, &keys.pair).await?;
         attempts::delete(&mut tx, &keys.account).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Signs in with email and password (see `check_credentials` for the throttle).
+    pub async fn sign_in(&self, origin: &Origin, email: &str, password: &str) -> Result<NewSession> {
+        let now = self.now();
+        let user = self.check_credentials(origin, email, password).await?;
+        let mut tx = self.store.write().await?;
         let token = random_token("vls_")?;
         let csrf = random_token("")?;
         users::insert_session(
