@@ -63,9 +63,26 @@ fn event(
     }
 }
 
+/// Who keeps the sweep index up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scheduler {
+    /// The sweep, which has just recorded everything due by now.
+    Sweep,
+    /// Any other change (a start, a decision): something already due stays due until the
+    /// sweep records it, so a decision a second after a deadline cannot cancel the escalation
+    /// of the approvers still pending.
+    Change,
+}
+
 /// Keeps the sweep index: when this review's next reminder or escalation comes due, over its
 /// active stages that still wait on someone.
-pub(crate) async fn schedule_next(tx: &mut Tx, r: &ReviewRecord, review: &Review, now: Timestamp) -> Result<()> {
+pub(crate) async fn schedule_next(
+    tx: &mut Tx,
+    r: &ReviewRecord,
+    review: &Review,
+    now: Timestamp,
+    by: Scheduler,
+) -> Result<()> {
     let calendar = crate::calendar::of_review(r.calendar.as_ref());
     let next = (0..review.plans.len())
         .filter(|&i| review.stages[i].status == StageStatus::Active)
@@ -78,6 +95,9 @@ pub(crate) async fn schedule_next(tx: &mut Tx, r: &ReviewRecord, review: &Review
         })
         .min();
     let next = if review.status == ReviewStatus::InProgress { next } else { None };
+    if by == Scheduler::Change {
+        return Ok(reviews::set_next_chase_keeping_due(tx, r.id, next, now).await?);
+    }
     Ok(reviews::set_next_chase(tx, r.id, next).await?)
 }
 
@@ -90,7 +110,14 @@ impl Core {
         let chased = reviews::due_to_chase(&mut *self.store.conn().await?, now).await?;
         let mut total = Swept::default();
         for id in chased {
-            let s = self.sweep_review(id, now).await?;
+            // One review that cannot be swept must not hold up every one after it.
+            let s = match self.sweep_review(id, now).await {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(review = %id, error = %e, "could not sweep a review's reminders");
+                    continue;
+                }
+            };
             total.reminders += s.reminders;
             total.escalations += s.escalations;
         }
@@ -126,6 +153,9 @@ impl Core {
                 plan.approvers.iter().copied().filter(|u| review.decision_of(i, *u).is_none()).collect();
             let schedule =
                 plan.reminders.as_ref().map(|spec| reminders_due(started, due, spec, now)).unwrap_or_default();
+            // Only the newest due reminder is told (after an outage or a reassignment, the older
+            // ones are recorded without telling anyone again and again).
+            let newest = schedule.last().map(|r| r.index);
             for reminder in &schedule {
                 for &u in pending.iter().filter(|u| !escalated_to.contains(&(plan.name.clone(), **u))) {
                     let key = format!("remind:{id}:{i}:{u}:{}", reminder.index);
@@ -133,6 +163,13 @@ impl Core {
                     let e = event(id, ReviewEventKind::Reminder, &plan.name, u, detail, now);
                     if reviews::insert_event(&mut tx, &e, Some(&key)).await? {
                         swept.reminders += 1;
+                        audit.push((
+                            AuditAction::ReviewRemind,
+                            json!({"stage": plan.name, "user_id": u, "index": reminder.index}),
+                        ));
+                        if Some(reminder.index) != newest {
+                            continue;
+                        }
                         let extra = json!({"stage": plan.name, "user_id": u, "index": reminder.index, "due_at": due});
                         let told = vec![u];
                         crate::events::publish(
@@ -141,10 +178,6 @@ impl Core {
                             now,
                         )
                         .await?;
-                        audit.push((
-                            AuditAction::ReviewRemind,
-                            json!({"stage": plan.name, "user_id": u, "index": reminder.index}),
-                        ));
                     }
                 }
             }
@@ -196,7 +229,7 @@ impl Core {
         if plan_changed {
             reviews::set_plan(&mut tx, id, &r.plan).await?;
         }
-        schedule_next(&mut tx, &r, &review, now).await?;
+        schedule_next(&mut tx, &r, &review, now, Scheduler::Sweep).await?;
         for (action, after) in audit {
             let e = NewAuditEvent {
                 workspace_id: Some(r.workspace_id),

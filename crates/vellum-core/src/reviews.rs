@@ -188,7 +188,7 @@ async fn open_review(
         calendar: vellum_store::calendars::get(&mut *tx, asset.workspace_id).await?,
     };
     reviews::insert(tx, &record).await?;
-    crate::reminders::schedule_next(tx, &record, &review, now).await?;
+    crate::reminders::schedule_next(tx, &record, &review, now, crate::reminders::Scheduler::Change).await?;
     crate::events::review_started(tx, &record, &review, by.id, now).await?;
     Ok(record)
 }
@@ -395,7 +395,7 @@ impl Core {
             ..NewAuditEvent::new(AuditAction::ReviewDecide, "review")
         };
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
-        crate::reminders::schedule_next(&mut tx, &record_, &review, now).await?;
+        crate::reminders::schedule_next(&mut tx, &record_, &review, now, crate::reminders::Scheduler::Change).await?;
         let decided_by = (actor.user.id, verdict.as_str());
         crate::events::decision_made(&mut tx, &record_, &before, &review, decided_by, asset.created_by, now).await?;
         let mut updated = record_;

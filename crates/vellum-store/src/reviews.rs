@@ -250,6 +250,26 @@ pub async fn set_next_chase(c: &mut AnyConnection, id: Id, at: Option<Timestamp>
     Ok(())
 }
 
+/// Sets the next chase time, unless the stored one is already due at `now` (the sweep has yet
+/// to record it).
+pub async fn set_next_chase_keeping_due(
+    c: &mut AnyConnection,
+    id: Id,
+    at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE reviews SET next_chase_at = CASE WHEN next_chase_at IS NOT NULL AND next_chase_at <= $1 \
+         THEN next_chase_at ELSE $2 END WHERE id = $3",
+    )
+    .bind(now.to_string())
+    .bind(at.map(|t| t.to_string()))
+    .bind(id.to_string())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
 /// The reviews in progress with a reminder or escalation due by `now`, from the index.
 pub async fn due_to_chase(c: &mut AnyConnection, now: Timestamp) -> Result<Vec<Id>> {
     // The status is written out, not bound: only then may the partial index serve the query.

@@ -169,4 +169,32 @@ async fn an_overdue_stage_reminds_then_escalates(app: &TestApp) {
     assert_eq!(actions.iter().filter(|a| **a == "review.escalate").count(), 1);
 }
 
-on_both!(an_overdue_stage_reminds_then_escalates);
+/// A decision just after the deadline, before any sweep, does not cancel the escalation of the
+/// approver still pending.
+async fn a_late_decision_keeps_the_escalation_due(app: &TestApp) {
+    let t = team(app, "late", json!("all")).await;
+    let (legal1, legal2, brand) = (t.legal1.0.clone(), t.legal2.0.clone(), t.brand.0.clone());
+    let wf = app
+        .post(
+            "/api/v1/workspaces/late/workflows",
+            Some(&app.admin),
+            json!({"name": "Both lawyers", "stages": [{"name": "Legal", "rule": "all", "due_in_hours": 1,
+                "approvers": [{"user": legal1}, {"user": legal2}],
+                "escalation": {"after": "deadline", "to": {"user": brand}, "add_as_approver": false}}]}),
+        )
+        .await;
+    assert_eq!(wf.status, StatusCode::CREATED, "{:?}", wf.json());
+    let a = app.new_asset("late", &t.creator, "Leaflet", b"leaflet").await;
+    let path = format!("/api/v1/assets/{}/reviews", a["id"].as_str().unwrap());
+    let r = app.post(&path, Some(&t.creator), json!({"workflow_id": wf.json()["id"]})).await.json();
+    let rid = r["id"].as_str().unwrap().to_string();
+    app.clock.advance_secs(3600 + 5);
+    assert_eq!(app.decide(&rid, &t.legal1.1, 1, "approve", None).await.status, StatusCode::CREATED);
+    let swept = app.core.sweep_reminders().await.unwrap();
+    assert_eq!(swept.escalations, 1, "the other lawyer is still late");
+    let review = app.get(&format!("/api/v1/reviews/{rid}"), &t.creator).await.json();
+    assert_eq!(review["events"][0]["kind"], "escalation");
+    assert_eq!(review["events"][0]["user_id"], brand);
+}
+
+on_both!(an_overdue_stage_reminds_then_escalates, a_late_decision_keeps_the_escalation_due);
