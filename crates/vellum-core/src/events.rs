@@ -17,9 +17,9 @@ use vellum_store::{
 
 use crate::Result;
 
-/// The job that dispatches recorded events and sends what is due: one standing job that each
-/// new event queues again (so an import of thousands queues it once), plus one per sweep
-/// slot for retries and digests.
+/// The job that dispatches recorded events and sends what is due: one per transaction that
+/// records events (keyed by its first event, so no two writers ever contend for one job row),
+/// plus one per sweep slot for retries and digests.
 pub fn dispatch_job(key: String) -> NewJob {
     NewJob {
         queue: crate::jobs::SYSTEM_QUEUE.into(),
@@ -33,19 +33,31 @@ pub fn dispatch_job(key: String) -> NewJob {
     }
 }
 
-/// The standing dispatch job's key.
-const DISPATCH_KEY: &str = "deliver_notifications";
-
 /// Records an event and queues its dispatch.
 pub(crate) async fn publish(tx: &mut Tx, event: NewEvent, at: Timestamp) -> Result<Id> {
     let id = events::insert(tx, &event, at).await?;
-    queue_senders(tx).await?;
+    queue_senders(tx, &format!("notify:{id}")).await?;
     Ok(id)
 }
 
-/// Queues the dispatch job (for an email queued without an event: invitations, resets).
-pub(crate) async fn queue_senders(tx: &mut Tx) -> Result<()> {
-    Ok(jobs::enqueue_again(tx, &dispatch_job(DISPATCH_KEY.into()), Timestamp::now()).await?)
+/// Records many events of one transaction (an import) with one dispatch job.
+pub(crate) async fn publish_many(tx: &mut Tx, list: Vec<NewEvent>, at: Timestamp) -> Result<()> {
+    let mut first = None;
+    for e in &list {
+        let id = events::insert(tx, e, at).await?;
+        first.get_or_insert(id);
+    }
+    match first {
+        Some(id) => queue_senders(tx, &format!("notify:{id}")).await,
+        None => Ok(()),
+    }
+}
+
+/// Queues a dispatch job under `key` (also for an email queued without an event: an
+/// invitation, a reset).
+pub(crate) async fn queue_senders(tx: &mut Tx, key: &str) -> Result<()> {
+    jobs::enqueue(tx, &dispatch_job(key.to_string()), Timestamp::now()).await?;
+    Ok(())
 }
 
 /// The people who owe a decision on an active stage, once each, without `except`.
@@ -154,8 +166,13 @@ pub(crate) async fn version_created(
     by: Id,
     at: Timestamp,
 ) -> Result<()> {
+    publish(tx, version_event(asset, version, by), at).await.map(|_| ())
+}
+
+/// The `version.created` event of one version.
+pub(crate) fn version_event(asset: &vellum_store::model::Asset, version: u32, by: Id) -> NewEvent {
     let told: Vec<Id> = Some(asset.created_by).filter(|o| *o != by).into_iter().collect();
-    let e = NewEvent {
+    NewEvent {
         workspace_id: Some(asset.workspace_id),
         kind: EventKind::VersionCreated,
         object_type: "asset".into(),
@@ -163,6 +180,5 @@ pub(crate) async fn version_created(
         actor_id: Some(by),
         data: json!({"workspace_id": asset.workspace_id, "asset_id": asset.id, "version": version}),
         recipients: told,
-    };
-    publish(tx, e, at).await.map(|_| ())
+    }
 }

@@ -140,7 +140,7 @@ impl Core {
             let subject = format!("You are invited to {} on Vellum", access.workspace.name);
             let mail = link_email(self, &email, format!("invitation:{}", inv.id), subject, &lead, &url, inv.expires_at);
             emails::enqueue(&mut tx, &mail, now).await?;
-            crate::events::queue_senders(&mut tx).await?;
+            crate::events::queue_senders(&mut tx, &format!("notify:invitation:{}", inv.id)).await?;
         }
         record(
             &mut tx,
@@ -308,7 +308,7 @@ impl Core {
             let key = format!("reset:{}", token_hash(&token));
             let mail = link_email(self, &user.email, key, "Reset your Vellum password".into(), lead, &url, expires);
             emails::enqueue(&mut tx, &mail, now).await?;
-            crate::events::queue_senders(&mut tx).await?;
+            crate::events::queue_senders(&mut tx, &format!("notify:{}", mail.unique_key)).await?;
             record(
                 &mut tx,
                 origin,

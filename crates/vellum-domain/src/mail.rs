@@ -15,9 +15,10 @@ pub struct Message {
     pub html: String,
 }
 
-/// A header value: plain when it is printable ASCII, else an RFC 2047 encoded word.
+/// A header value: plain when it is printable ASCII, else an RFC 2047 encoded word; control
+/// characters dropped and the text cut to 200 characters, so no line passes 998 bytes.
 fn header_text(s: &str) -> String {
-    let clean: String = s.chars().filter(|c| !c.is_control()).collect();
+    let clean: String = s.chars().filter(|c| !c.is_control()).take(200).collect();
     if clean.is_ascii() {
         clean
     } else {
@@ -108,6 +109,11 @@ mod tests {
         assert!(wire.contains(&STANDARD.encode("<p>Hello</p>")));
         assert!(wire.ends_with("--vellum-abc--\r\n"));
         assert!(wire.split("\r\n").all(|l| l.len() <= 998));
+        let long = Message { subject: "é".repeat(5000), ..m };
+        assert!(long
+            .render("x", Timestamp::parse("2026-03-02T09:00:00Z").unwrap(), "example.com")
+            .split("\r\n")
+            .all(|l| l.len() <= 998));
     }
 
     #[test]

@@ -111,6 +111,12 @@ pub fn forbidden_address(ip: IpAddr) -> Option<&'static str> {
                 Some("a link-local address")
             } else if s[0] & 0xfe00 == 0xfc00 {
                 Some("a unique-local (private) address")
+            } else if s[0] & 0xffc0 == 0xfec0 {
+                Some("a site-local (private) address")
+            } else if s[..4] == [0, 0, 0, 0] && s[4] == 0xffff && s[5] == 0 {
+                // IPv4-translated (::ffff:0:a.b.c.d) wraps an IPv4 address too.
+                forbidden_v4(Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8))
+                    .or(Some("an IPv4-translated address"))
             } else if s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0 && s[4] == 0 && s[5] == 0 {
                 // IPv4-compatible (deprecated) addresses wrap IPv4 ones too.
                 forbidden_v4(Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8))
@@ -229,6 +235,8 @@ mod tests {
             "fd00::1",
             "ff02::1",
             "64:ff9b::7f00:1",
+            "fec0::1",
+            "::ffff:0:7f00:1",
         ] {
             let ip: IpAddr = bad.parse().unwrap();
             assert!(forbidden_address(ip).is_some(), "{bad}");

@@ -27,9 +27,11 @@ pub struct Email {
     pub html: String,
     pub attempts: u32,
     pub created_at: Timestamp,
+    /// When this sender claimed it: its outcome is recorded only while the claim is its own.
+    pub claimed_at: Option<Timestamp>,
 }
 
-const COLS: &str = "id, user_id, to_address, subject, text_body, html_body, attempts, created_at";
+const COLS: &str = "id, user_id, to_address, subject, text_body, html_body, attempts, created_at, claimed_at";
 
 fn decode(r: &AnyRow) -> Result<Email> {
     Ok(Email {
@@ -41,6 +43,7 @@ fn decode(r: &AnyRow) -> Result<Email> {
         html: row::text(r, "html_body")?,
         attempts: row::uint(r, "attempts")?,
         created_at: row::ts(r, "created_at")?,
+        claimed_at: row::opt_ts(r, "claimed_at")?,
     })
 }
 
@@ -99,29 +102,42 @@ pub async fn claim_due(
     Ok(out)
 }
 
-pub async fn mark_sent(c: &mut AnyConnection, id: Id, at: Timestamp) -> Result<()> {
-    sqlx::query("UPDATE emails SET state = 'sent', sent_at = $1, claimed_at = NULL, last_error = NULL WHERE id = $2")
-        .bind(at.to_string())
-        .bind(id.to_string())
-        .execute(c)
-        .await?;
+/// Bodies that carry a one-time secret (reset and invitation links) are emptied once the mail
+/// is sent or given up: the table keeps only the token's hash, and so should the outbox.
+const FORGET_SECRETS: &str = "text_body = CASE WHEN unique_key LIKE 'reset:%' OR unique_key LIKE 'invitation:%' \
+     THEN '' ELSE text_body END, html_body = CASE WHEN unique_key LIKE 'reset:%' OR unique_key LIKE 'invitation:%' \
+     THEN '' ELSE html_body END";
+
+/// Records a sent email, if this sender's claim still holds.
+pub async fn mark_sent(c: &mut AnyConnection, e: &Email, at: Timestamp) -> Result<()> {
+    sqlx::query(&format!(
+        "UPDATE emails SET state = 'sent', sent_at = $1, claimed_at = NULL, last_error = NULL, {FORGET_SECRETS} \
+         WHERE id = $2 AND state = 'sending' AND claimed_at = $3"
+    ))
+    .bind(at.to_string())
+    .bind(e.id.to_string())
+    .bind(e.claimed_at.map(|t| t.to_string()))
+    .execute(c)
+    .await?;
     Ok(())
 }
 
-/// Records a failed attempt: tried again at `retry_at`, or given up when None.
-pub async fn mark_failed(c: &mut AnyConnection, id: Id, error: &str, retry_at: Option<Timestamp>) -> Result<()> {
-    let (state, next) = match retry_at {
-        Some(t) => ("pending", Some(t.to_string())),
-        None => ("failed", None),
+/// Records a failed attempt (if this sender's claim still holds): tried again at `retry_at`,
+/// or given up when None.
+pub async fn mark_failed(c: &mut AnyConnection, e: &Email, error: &str, retry_at: Option<Timestamp>) -> Result<()> {
+    let (state, next, forget) = match retry_at {
+        Some(t) => ("pending", Some(t.to_string()), String::new()),
+        None => ("failed", None, format!(", {FORGET_SECRETS}")),
     };
-    sqlx::query(
+    sqlx::query(&format!(
         "UPDATE emails SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), claimed_at = NULL, \
-         last_error = $3 WHERE id = $4",
-    )
+         last_error = $3{forget} WHERE id = $4 AND state = 'sending' AND claimed_at = $5"
+    ))
     .bind(state)
     .bind(next)
     .bind(error)
-    .bind(id.to_string())
+    .bind(e.id.to_string())
+    .bind(e.claimed_at.map(|t| t.to_string()))
     .execute(c)
     .await?;
     Ok(())
@@ -130,5 +146,16 @@ pub async fn mark_failed(c: &mut AnyConnection, id: Id, error: &str, retry_at: O
 /// Counts of the queue by state, for the status page and tests.
 pub async fn count_in_state(c: &mut AnyConnection, state: &str) -> Result<i64> {
     let r = sqlx::query("SELECT COUNT(*) AS n FROM emails WHERE state = $1").bind(state).fetch_one(c).await?;
+    row::int(&r, "n")
+}
+
+/// How many sent or given-up emails still hold a one-time link in their body (should be none).
+pub async fn count_unforgotten_secrets(c: &mut AnyConnection) -> Result<i64> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS n FROM emails WHERE state IN ('sent', 'failed') \
+         AND (unique_key LIKE 'reset:%' OR unique_key LIKE 'invitation:%') AND (text_body <> '' OR html_body <> '')",
+    )
+    .fetch_one(c)
+    .await?;
     row::int(&r, "n")
 }

@@ -55,6 +55,11 @@ pub struct Notification {
     pub mail: MailState,
 }
 
+/// Only notifications of workspaces the person still belongs to: someone removed keeps no
+/// window into it, in the inbox or a digest.
+const STILL_MEMBER: &str =
+    " AND (workspace_id IS NULL OR workspace_id IN (SELECT workspace_id FROM memberships WHERE user_id = $1))";
+
 const COLS: &str =
     "id, user_id, event_id, workspace_id, kind, title, link, object_type, object_id, created_at, read_at, email";
 
@@ -121,7 +126,8 @@ pub async fn list(
 /// A person's unread notifications of one kind, newest first.
 pub async fn unread_of_kind(c: &mut AnyConnection, user: Id, kind: EventKind, limit: u32) -> Result<Vec<Notification>> {
     sqlx::query(&format!(
-        "SELECT {COLS} FROM notifications WHERE user_id = $1 AND kind = $2 AND read_at IS NULL ORDER BY id DESC LIMIT $3"
+        "SELECT {COLS} FROM notifications WHERE user_id = $1{STILL_MEMBER} AND kind = $2 AND read_at IS NULL \
+         ORDER BY id DESC LIMIT $3"
     ))
     .bind(user.to_string())
     .bind(kind.as_str())
@@ -134,10 +140,12 @@ pub async fn unread_of_kind(c: &mut AnyConnection, user: Id, kind: EventKind, li
 }
 
 pub async fn unread_count(c: &mut AnyConnection, user: Id) -> Result<i64> {
-    let r = sqlx::query("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL")
-        .bind(user.to_string())
-        .fetch_one(c)
-        .await?;
+    let r = sqlx::query(&format!(
+        "SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1{STILL_MEMBER} AND read_at IS NULL"
+    ))
+    .bind(user.to_string())
+    .fetch_one(c)
+    .await?;
     row::int(&r, "n")
 }
 
@@ -183,15 +191,18 @@ pub async fn digest_recipients(c: &mut AnyConnection) -> Result<Vec<Id>> {
         .collect()
 }
 
-/// A person's notifications waiting for a digest, oldest first.
+/// A person's notifications waiting for a digest, oldest first (of workspaces they still
+/// belong to; the others are dropped from the digest by `mark_digested` of what is sent).
 pub async fn digest_pending(c: &mut AnyConnection, user: Id) -> Result<Vec<Notification>> {
-    sqlx::query(&format!("SELECT {COLS} FROM notifications WHERE user_id = $1 AND email = 'daily_digest' ORDER BY id"))
-        .bind(user.to_string())
-        .fetch_all(c)
-        .await?
-        .iter()
-        .map(decode)
-        .collect()
+    sqlx::query(&format!(
+        "SELECT {COLS} FROM notifications WHERE user_id = $1{STILL_MEMBER} AND email = 'daily_digest' ORDER BY id"
+    ))
+    .bind(user.to_string())
+    .fetch_all(c)
+    .await?
+    .iter()
+    .map(decode)
+    .collect()
 }
 
 /// Marks notifications as sent in a digest.

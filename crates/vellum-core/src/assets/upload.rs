@@ -215,10 +215,9 @@ pub(super) async fn audit_created(tx: &mut Tx, actor: &Actor, list: &[(Asset, Ve
         })
         .collect();
     crate::record_many(tx, &actor.origin, Some(&actor.user), events).await?;
-    for (asset, version) in list {
-        crate::events::version_created(tx, asset, 1, actor.user.id, version.created_at).await?;
-    }
-    Ok(())
+    let events = list.iter().map(|(asset, _)| crate::events::version_event(asset, 1, actor.user.id)).collect();
+    let at = list.first().map_or_else(vellum_domain::Timestamp::now, |(_, v)| v.created_at);
+    crate::events::publish_many(tx, events, at).await
 }
 
 impl Core {

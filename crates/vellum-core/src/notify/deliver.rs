@@ -42,7 +42,16 @@ impl Core {
                 .await;
             let mut tx = self.store.write().await?;
             for outcome in outcomes {
-                let Some((m, a)) = outcome? else { continue };
+                // One message that could not be read is left to its lease; the others' outcomes
+                // are recorded, so what was delivered is not delivered again.
+                let (m, a) = match outcome {
+                    Ok(Some(done)) => done,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a webhook message could not be attempted");
+                        continue;
+                    }
+                };
                 let retry = if a.delivered { None } else { retry_delay(m.attempts).map(|s| self.now().plus_secs(s)) };
                 webhooks::insert_delivery(&mut tx, &a.delivery).await?;
                 webhooks::finish_message(&mut tx, m.id, a.delivered, retry).await?;

@@ -158,9 +158,10 @@ impl Core {
         let mut told = 0;
         for &who in &e.recipients {
             let Some(user) = users::by_id(tx, who).await?.filter(|u| u.disabled_at.is_none()) else { continue };
-            // Told only what they could open in the app now: review events need work-in-progress sight.
+            // Told only what they could open in the app now. Every kind is about work in
+            // progress (reviews, new unapproved versions): viewers are not told.
             let Ok((_, access)) = access::asset(&mut *tx, &user, asset.id).await else { continue };
-            if e.object_type == "review" && !access.sees_work_in_progress() {
+            if !access.sees_work_in_progress() {
                 continue;
             }
             let title = title(e.kind, &e.data, &asset.title, &actor, who);

@@ -10,19 +10,29 @@ use vellum_store::{
     notifications, users,
 };
 
-use super::{retry_delay, smtp, Delivered, LEASE_SECS};
+use super::{retry_delay, smtp, Delivered};
 use crate::{Core, Result};
 
-/// Emails claimed per round.
-const BATCH: u32 = 50;
+/// Emails claimed per round: sent one after another, so few, to finish well inside the lease.
+const BATCH: u32 = 5;
+/// An SMTP exchange may take minutes when a relay is slow (each step may wait 30 s).
+const MAIL_LEASE_SECS: i64 = 900;
 
 impl Core {
+    /// Whether a person's digest is due: something waits, and their digest hour has come since
+    /// it arrived and since their last digest.
+    async fn digest_due(&self, c: &mut vellum_store::Conn, user: Id, now: vellum_domain::Timestamp) -> Result<bool> {
+        let (prefs, last) = notifications::preferences(c, user).await?.unwrap_or_default();
+        let items = notifications::digest_pending(c, user).await?;
+        Ok(items.iter().map(|n| n.created_at).min().is_some_and(|oldest| prefs.digest_due(oldest, last, now)))
+    }
+
     pub(super) async fn send_due_emails(&self, done: &mut Delivered) -> Result<()> {
         let Some(server) = self.notify.smtp.clone() else { return Ok(()) };
         loop {
             let now = self.now();
             let mut tx = self.store.write().await?;
-            let batch = emails::claim_due(&mut tx, now, now.plus_secs(-LEASE_SECS), BATCH).await?;
+            let batch = emails::claim_due(&mut tx, now, now.plus_secs(-MAIL_LEASE_SECS), BATCH).await?;
             tx.commit().await?;
             if batch.is_empty() {
                 return Ok(());
@@ -41,13 +51,13 @@ impl Core {
                 let mut tx = self.store.write().await?;
                 match sent {
                     Ok(()) => {
-                        emails::mark_sent(&mut tx, email.id, self.now()).await?;
+                        emails::mark_sent(&mut tx, &email, self.now()).await?;
                         done.emails_sent += 1;
                     }
                     Err(e) => {
                         tracing::warn!(email = %email.id, attempt = email.attempts, error = %e, "email not sent");
                         let retry = retry_delay(email.attempts).map(|s| self.now().plus_secs(s));
-                        emails::mark_failed(&mut tx, email.id, &e, retry).await?;
+                        emails::mark_failed(&mut tx, &email, &e, retry).await?;
                         done.emails_failed += 1;
                     }
                 }
@@ -72,13 +82,17 @@ impl Core {
 
     async fn queue_digest(&self, user_id: Id) -> Result<bool> {
         let now = self.now();
-        let mut tx = self.store.write().await?;
-        let (prefs, last) = notifications::preferences(&mut tx, user_id).await?.unwrap_or_default();
-        let items = notifications::digest_pending(&mut tx, user_id).await?;
-        let Some(oldest) = items.iter().map(|n| n.created_at).min() else { return Ok(false) };
-        if !prefs.digest_due(oldest, last, now) {
+        // Most sweeps find nothing due: decide that on a read connection, and take the write
+        // lock only to send (deciding again under it, where another node may have sent).
+        if !self.digest_due(&mut *self.store.conn().await?, user_id, now).await? {
             return Ok(false);
         }
+        let mut tx = self.store.write().await?;
+        if !self.digest_due(&mut tx, user_id, now).await? {
+            return Ok(false);
+        }
+        let (prefs, _) = notifications::preferences(&mut tx, user_id).await?.unwrap_or_default();
+        let items = notifications::digest_pending(&mut tx, user_id).await?;
         let Some(user) = users::by_id(&mut tx, user_id).await?.filter(|u| u.disabled_at.is_none()) else {
             return Ok(false);
         };
@@ -116,7 +130,10 @@ impl Core {
             text,
             html,
         };
-        emails::enqueue(&mut tx, &email, now).await?;
+        if !emails::enqueue(&mut tx, &email, now).await? {
+            // This slot's digest went out already: what arrived since waits for the next one.
+            return Ok(false);
+        }
         let ids: Vec<Id> = items.iter().map(|n| n.id).collect();
         notifications::mark_digested(&mut tx, &ids).await?;
         notifications::set_last_digest(&mut tx, user_id, &prefs, now).await?;

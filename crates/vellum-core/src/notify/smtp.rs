@@ -101,12 +101,13 @@ impl Conn {
                 .await
                 .map_err(|_| "the SMTP server did not answer in time".to_string())?
                 .map_err(|e| format!("reading from the SMTP server: {e}"))?;
-            if n == 0 || line.len() < 4 {
+            if n == 0 {
                 return Err("the SMTP server closed the connection".into());
             }
-            let code = line[..3].parse::<u16>().map_err(|_| format!("not an SMTP reply: {}", line.trim()))?;
-            text.push_str(line[4..].trim_end());
-            if line.as_bytes()[3] != b'-' {
+            let not_a_reply = || format!("not an SMTP reply: {}", line.trim());
+            let code = line.get(..3).and_then(|c| c.parse::<u16>().ok()).ok_or_else(not_a_reply)?;
+            text.push_str(line.get(4..).unwrap_or("").trim_end());
+            if line.as_bytes().get(3) != Some(&b'-') {
                 return Ok((code, text));
             }
             text.push(' ');
