@@ -100,6 +100,9 @@ error_codes! {
     WebhookTargetForbidden = "webhook_target_forbidden", 422, "The webhook's address is private, loopback or otherwise not allowed.";
     InvalidInvitation = "invalid_invitation", 422, "The invitation cannot be accepted as asked.";
     MailNotConfigured = "mail_not_configured", 422, "The server has no SMTP server configured (--smtp-url), so it cannot send email.";
+    InvalidAnchor = "invalid_anchor", 422, "A comment's anchor is outside the version (page, coordinates or frames).";
+    UnknownMention = "unknown_mention", 422, "A mentioned address is not a member who can see the asset.";
+    InvalidComment = "invalid_comment", 422, "A comment's text is empty or too long, or its thread is elsewhere.";
     InvalidApprover = "invalid_approver", 422, "An approver is not a member who may approve.";
     InvalidCron = "invalid_cron", 422, "That is not a five-field cron expression.";
     InvalidStatus = "invalid_status", 422, "That is not an asset status.";

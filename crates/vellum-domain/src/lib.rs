@@ -24,6 +24,7 @@ pub mod routing;
 pub mod status;
 pub mod throttle;
 pub mod time;
+pub mod timecode;
 pub mod validate;
 pub mod webhook;
 pub mod workflow;
