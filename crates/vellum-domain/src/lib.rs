@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod comment;
 pub mod condition;
 pub mod cron;
 pub mod error;
