@@ -95,7 +95,10 @@ impl Anchor {
             }
             if let Some(n) = on.frames {
                 if end >= n {
-                    return Err(invalid(format!("frame {end} is past the clip's last frame ({})", n.saturating_sub(1))));
+                    return Err(invalid(format!(
+                        "frame {end} is past the clip's last frame ({})",
+                        n.saturating_sub(1)
+                    )));
                 }
             }
         }
@@ -110,18 +113,22 @@ impl Anchor {
                 ShapeType::Path => (2..=MAX_POINTS).contains(&n),
             };
             if !ok {
-                return Err(invalid(format!(
-                    "a {:?} takes {} points, not {n}",
-                    shape.shape_type,
-                    match shape.shape_type {
-                        ShapeType::Point => "1".to_string(),
-                        ShapeType::Path => format!("2 to {MAX_POINTS}"),
-                        _ => "2".to_string(),
-                    }
-                )
-                .to_lowercase()));
+                return Err(invalid(
+                    format!(
+                        "a {:?} takes {} points, not {n}",
+                        shape.shape_type,
+                        match shape.shape_type {
+                            ShapeType::Point => "1".to_string(),
+                            ShapeType::Path => format!("2 to {MAX_POINTS}"),
+                            _ => "2".to_string(),
+                        }
+                    )
+                    .to_lowercase(),
+                ));
             }
-            if let Some([x, y]) = shape.points.iter().find(|[x, y]| !(0.0..=1.0).contains(x) || !(0.0..=1.0).contains(y)) {
+            if let Some([x, y]) =
+                shape.points.iter().find(|[x, y]| !(0.0..=1.0).contains(x) || !(0.0..=1.0).contains(y))
+            {
                 return Err(invalid(format!("the point ({x}, {y}) is outside the image: coordinates run from 0 to 1")));
             }
         }

@@ -1,8 +1,8 @@
 //! Frame-accurate time: exact rational frame rates, and SMPTE timecode (drop-frame where the
 //! clip says so) converted to and from integer frame numbers. No float seconds anywhere.
 
-use crate::ErrorCode;
 use crate::DomainError;
+use crate::ErrorCode;
 
 /// A frame rate as the file states it: `num/den` frames per second (`30000/1001`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -44,6 +44,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_supervisor"),
     migration!(13, "0013_notifications"),
     migration!(14, "0014_chase_index"),
+    migration!(15, "0015_comments"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

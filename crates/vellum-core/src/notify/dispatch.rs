@@ -84,9 +84,11 @@ pub(crate) fn title(kind: EventKind, data: &Value, asset: &str, actor: &str, rec
 /// Where a notification leads: the asset page, at the review when it is about one.
 pub(crate) fn link(e: &Event) -> String {
     let asset = text(&e.data, "asset_id");
-    match e.data.get("review_id").and_then(Value::as_str) {
-        Some(r) => format!("/a/{asset}#review-{r}"),
-        None => format!("/a/{asset}"),
+    let at = |key: &str| e.data.get(key).and_then(Value::as_str);
+    match (at("comment_id"), at("review_id")) {
+        (Some(c), _) => format!("/a/{asset}#comment-{c}"),
+        (None, Some(r)) => format!("/a/{asset}#review-{r}"),
+        (None, None) => format!("/a/{asset}"),
     }
 }
 

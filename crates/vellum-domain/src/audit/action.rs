@@ -25,6 +25,16 @@ pub enum AuditAction {
     RoutingPut,
     /// The business calendar was saved.
     CalendarPut,
+    /// A comment was written.
+    CommentCreate,
+    /// A comment's text was changed by its author.
+    CommentEdit,
+    /// A comment was resolved.
+    CommentResolve,
+    /// A resolved comment was opened again.
+    CommentReopen,
+    /// A comment was withdrawn by its author.
+    CommentRetract,
     /// A webhook was registered.
     WebhookCreate,
     /// A webhook was deleted.
@@ -101,7 +111,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 46] = [
+    pub const ALL: [AuditAction; 51] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -112,6 +122,11 @@ impl AuditAction {
         AuditAction::MetadataSchemaPut,
         AuditAction::RoutingPut,
         AuditAction::CalendarPut,
+        AuditAction::CommentCreate,
+        AuditAction::CommentEdit,
+        AuditAction::CommentResolve,
+        AuditAction::CommentReopen,
+        AuditAction::CommentRetract,
         AuditAction::WebhookCreate,
         AuditAction::WebhookDelete,
         AuditAction::WebhookRotateSecret,
@@ -163,6 +178,11 @@ impl AuditAction {
             AuditAction::MetadataSchemaPut => "metadata_schema.put",
             AuditAction::RoutingPut => "routing.put",
             AuditAction::CalendarPut => "calendar.put",
+            AuditAction::CommentCreate => "comment.create",
+            AuditAction::CommentEdit => "comment.edit",
+            AuditAction::CommentResolve => "comment.resolve",
+            AuditAction::CommentReopen => "comment.reopen",
+            AuditAction::CommentRetract => "comment.retract",
             AuditAction::WebhookCreate => "webhook.create",
             AuditAction::WebhookDelete => "webhook.delete",
             AuditAction::WebhookRotateSecret => "webhook.rotate_secret",
