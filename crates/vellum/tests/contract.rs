@@ -59,6 +59,7 @@ struct Seeded {
     group: String,
     user: String,
     webhook: String,
+    comment: String,
 }
 
 fn ok(reply: Option<support::Reply>, status: u16, what: &str) -> serde_json::Value {
@@ -117,7 +118,10 @@ fn seed(addr: &str, token: &str, dir: &Path) -> Seeded {
     // Port 9 on loopback (allowed for this run) refuses at once: test sends fail fast.
     let hook = json!({"url": "http://127.0.0.1:9/hook", "events": ["review.started"]});
     let webhook = ok(post("/api/v1/workspaces/wk/webhooks", hook), 201, "webhook");
+    let comment =
+        ok(post(&format!("/api/v1/assets/{asset}/versions/1/comments"), json!({"body": "First note"})), 201, "comment");
     Seeded {
+        comment: comment["id"].as_str().expect("comment id").to_string(),
         webhook: webhook["id"].as_str().expect("webhook id").to_string(),
         asset,
         review: review["id"].as_str().expect("review id").to_string(),
@@ -174,6 +178,17 @@ parameters = {{ "path.name" = "banner" }}
 [[operations]]
 include-path-regex = "^/api/v1/webhooks/"
 parameters = {{ "path.id" = "{webhook}" }}
+
+[[operations]]
+include-path-regex = "^/api/v1/comments/"
+parameters = {{ "path.id" = "{comment}" }}
+
+# A comment's anchor must fit its version (pages, frames, points per shape, coordinates in
+# 0..1), a mention must name a member who sees the asset, a reply's parent must be a comment
+# of the asset; resolving needs a version the comment is listed on, and not twice.
+[[operations]]
+include-operation-id = ["create_comment", "edit_comment", "resolve_comment", "reopen_comment", "retract_comment"]
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # A webhook's URL must be http(s) on an allowed address, and name known event kinds; an
 # invitation names a role of this server and someone not yet a member; accepting one needs
@@ -256,6 +271,7 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 409
         group = s.group,
         user = s.user,
         webhook = s.webhook,
+        comment = s.comment,
     )
 }
 

@@ -8,6 +8,7 @@ mod assets;
 mod audit;
 mod bulk;
 mod calendar;
+mod comments;
 mod delegation;
 mod groups;
 mod invitations;
@@ -96,6 +97,12 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(invitations::accept))
         .routes(routes!(reviews::start, reviews::list))
         .routes(routes!(workflows::get, workflows::update))
+        .routes(routes!(comments::create, comments::list))
+        .routes(routes!(comments::edit))
+        .routes(routes!(comments::history))
+        .routes(routes!(comments::resolve))
+        .routes(routes!(comments::reopen))
+        .routes(routes!(comments::retract))
         .routes(routes!(reviews::get))
         .routes(routes!(reviews::decide))
         .split_for_parts();

@@ -4,6 +4,7 @@
 mod audit_stories;
 mod blob_stories;
 mod calendar_stories;
+mod comment_stories;
 mod contract_stories;
 mod errors_and_isolation;
 mod hardening_stories;

@@ -1,0 +1,151 @@
+//! Comments through the API: a region on an image, a reply, a mention that reaches the
+//! mentioned member's inbox, edit history, resolve and reopen, retract, carry-forward to a new
+//! version and resolving there; who may write, and who may not even see.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::{
+    harness::{Auth, TestApp},
+    on_both,
+    review_stories::team,
+};
+
+fn ids(list: &Value) -> Vec<String> {
+    list["comments"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect()
+}
+
+async fn comment_threads_mentions_and_carry_forward(app: &TestApp) {
+    let t = team(app, "proof", json!("any")).await;
+    let a = app.new_asset("proof", &t.creator, "Hero banner", b"banner v1").await;
+    let asset = a["id"].as_str().unwrap().to_string();
+    let v1 = format!("/api/v1/assets/{asset}/versions/1/comments");
+
+    let rect = json!({"body": "The logo is too close to the edge, @brandproof@example.com",
+        "anchor": {"shape": {"type": "rect", "points": [[0.05, 0.05], [0.25, 0.2]]}}});
+    let made = app.post(&v1, Some(&t.creator), rect).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.json());
+    let c = made.json();
+    let first = c["id"].as_str().unwrap().to_string();
+    assert_eq!((c["version"].as_u64(), c["origin_version"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(c["status"], "open");
+    assert_eq!(c["mentions"], json!([t.brand.0]));
+    assert!(c["timecode"].is_null() && c["region_changed"].is_null() && c["parent_id"].is_null());
+    assert_eq!(c["anchor"]["shape"]["type"], "rect");
+
+    // The mention reaches the brand approver's inbox, linked to the comment.
+    app.core.deliver_notifications().await.unwrap();
+    let inbox = app.get("/api/v1/notifications", &t.brand.1).await.json();
+    let n = &inbox["notifications"][0];
+    assert_eq!(n["kind"], "mention");
+    assert_eq!(n["link"], format!("/a/{asset}#comment-{first}"));
+    assert!(n["title"].as_str().unwrap().contains("mentioned you on Hero banner v1"), "{n}");
+
+    // Bad anchors, bodies and mentions change nothing.
+    for (body, code) in [
+        (
+            json!({"body": "x", "anchor": {"shape": {"type": "rect", "points": [[0.1, 0.1], [1.5, 0.2]]}}}),
+            "invalid_anchor",
+        ),
+        (
+            json!({"body": "x", "anchor": {"shape": {"type": "point", "points": [[0.1, 0.1], [0.2, 0.2]]}}}),
+            "invalid_anchor",
+        ),
+        (json!({"body": "x", "anchor": {"frame": 10}}), "invalid_anchor"),
+        (json!({"body": "   "}), "invalid_comment"),
+        (json!({"body": "ask @nobody@example.com"}), "unknown_mention"),
+        (json!({"body": "ask @viewerproof@example.com"}), "unknown_mention"),
+    ] {
+        let r = app.post(&v1, Some(&t.creator), body.clone()).await;
+        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, code.to_string()), "{body}");
+    }
+
+    // A reply, an edit with history, resolve and reopen.
+    let reply =
+        app.post(&v1, Some(&t.brand.1), json!({"body": "Agreed — move it in by 5%.", "parent_id": first})).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let reply = reply.json()["id"].as_str().unwrap().to_string();
+    let edit = format!("/api/v1/comments/{first}");
+    let not_mine = app.send(Method::PATCH, &edit, Auth::Bearer(&t.brand.1), Some(json!({"body": "hijack"}))).await;
+    assert_eq!(not_mine.status, StatusCode::FORBIDDEN);
+    let edited = app
+        .send(
+            Method::PATCH,
+            &edit,
+            Auth::Bearer(&t.creator),
+            Some(json!({"body": "The logo is too close to the top edge"})),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{:?}", edited.json());
+    assert!(edited.json()["edited_at"].is_string());
+    let history = app.get(&format!("/api/v1/comments/{first}/history"), &t.legal1.1).await.json();
+    assert_eq!(history["edits"][0]["body"], "The logo is too close to the edge, @brandproof@example.com");
+    let resolved = app.post(&format!("/api/v1/comments/{first}/resolve"), Some(&t.brand.1), json!({})).await.json();
+    assert_eq!((resolved["status"].as_str(), resolved["resolved_on_version"].as_u64()), (Some("resolved"), Some(1)));
+    assert_eq!(resolved["resolved_by"], t.brand.0);
+    let again = app.post(&format!("/api/v1/comments/{first}/resolve"), Some(&t.brand.1), json!({})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let reopened = app.post(&format!("/api/v1/comments/{first}/reopen"), Some(&t.legal1.1), json!({})).await.json();
+    assert_eq!(reopened["status"], "open");
+    assert!(reopened["resolved_by"].is_null());
+
+    // Retracting hides the text and keeps the record; only its author may.
+    let note = app.post(&v1, Some(&t.legal1.1), json!({"body": "Legal will check the claim."})).await.json();
+    let note = note["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.post(&format!("/api/v1/comments/{note}/retract"), Some(&t.creator), json!({})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let gone = app.post(&format!("/api/v1/comments/{note}/retract"), Some(&t.legal1.1), json!({})).await.json();
+    assert_eq!((gone["status"].as_str(), gone["body"].as_str()), (Some("retracted"), Some("")));
+
+    // Filters.
+    let open = app.get(&format!("{v1}?status=open"), &t.creator).await.json();
+    assert_eq!(ids(&open), [first.clone(), reply.clone()]);
+    assert_eq!(ids(&app.get(&format!("{v1}?mine=true"), &t.brand.1).await.json()), std::slice::from_ref(&reply));
+    assert_eq!(ids(&app.get(&format!("{v1}?mentions=true"), &t.brand.1).await.json()), std::slice::from_ref(&first));
+
+    // Version 2 lists the open thread carried forward, and it is resolved there.
+    assert_eq!(app.new_version(&asset, &t.creator, "Logo moved in", b"banner v2").await.status, StatusCode::CREATED);
+    let v2 = format!("/api/v1/assets/{asset}/versions/2/comments");
+    let carried = app.get(&v2, &t.creator).await.json();
+    assert_eq!(ids(&carried), [first.clone(), reply.clone()], "the open thread, not the retracted note");
+    assert_eq!(
+        (carried["comments"][0]["version"].as_u64(), carried["comments"][0]["origin_version"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let fixed =
+        app.post(&format!("/api/v1/comments/{first}/resolve"), Some(&t.brand.1), json!({"version": 2})).await.json();
+    assert_eq!(fixed["resolved_on_version"], 2);
+    assert_eq!(
+        ids(&app.get(&v2, &t.creator).await.json()),
+        [first.clone(), reply.clone()],
+        "resolved on v2, still listed there"
+    );
+    assert_eq!(app.new_version(&asset, &t.creator, "Final", b"banner v3").await.status, StatusCode::CREATED);
+    let v3 = app.get(&format!("/api/v1/assets/{asset}/versions/3/comments"), &t.creator).await.json();
+    assert!(ids(&v3).is_empty(), "a thread resolved on v2 is not carried to v3");
+    let v1_again = app.get(&v1, &t.creator).await.json();
+    assert_eq!(v1_again["comments"].as_array().unwrap().len(), 3, "v1 keeps its own comments");
+
+    // Viewers read approved work only and never write; strangers see nothing.
+    let viewer = app.post(&v1, Some(&t.viewer), json!({"body": "nice"})).await;
+    assert_eq!(viewer.status, StatusCode::NOT_FOUND, "a viewer does not see unapproved work");
+    let stranger = app.user("Outsider").await;
+    app.workspace("elsewhere", &[]).await;
+    assert_eq!(app.get(&v1, &stranger.1).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&format!("/api/v1/comments/{first}/history"), &stranger.1).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.post(&format!("/api/v1/comments/{first}/resolve"), Some(&stranger.1), json!({})).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let trail = app.get("/api/v1/workspaces/proof/audit?object_type=comment&limit=100", &app.admin).await.json();
+    let actions: Vec<&str> =
+        trail["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for a in ["comment.create", "comment.edit", "comment.resolve", "comment.reopen", "comment.retract"] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+}
+
+on_both!(comment_threads_mentions_and_carry_forward);
