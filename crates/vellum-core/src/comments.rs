@@ -147,10 +147,11 @@ async fn may_comment(c: &mut Conn, actor: &Actor, asset: &Asset, role: Role) -> 
         Role::Viewer => Err(Error::forbidden("viewers may read comments but not write them")),
         Role::Collaborator | Role::External => {
             let me = actor.user.id;
-            let part_of = reviews::for_asset(&mut *c, asset.id)
+            let approves = reviews::for_asset(&mut *c, asset.id)
                 .await?
                 .iter()
                 .any(|r| r.plan.iter().any(|p| p.approvers.contains(&me)));
+            let part_of = approves || reviews::collaborates_on_asset(&mut *c, asset.id, me).await?;
             if part_of {
                 Ok(())
             } else {

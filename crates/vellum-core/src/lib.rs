@@ -10,6 +10,7 @@ pub mod auth;
 pub mod blobs;
 pub mod calendar;
 pub mod clock;
+pub mod collaborators;
 pub mod comments;
 pub mod delegation;
 mod error;

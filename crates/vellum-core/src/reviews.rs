@@ -73,6 +73,8 @@ pub struct ReviewView {
     pub routing: Option<ReviewRouting>,
     /// Reminders, escalations and reassignments, oldest first.
     pub events: Vec<reviews::ReviewEvent>,
+    /// Members invited to comment (they never decide and never hold up a stage).
+    pub collaborators: Vec<Id>,
 }
 
 pub(crate) async fn replay(c: &mut Conn, r: &ReviewRecord) -> Result<Review> {
@@ -136,6 +138,7 @@ async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<Revi
         stages,
         routing: r.routing.clone(),
         events: reviews::events(&mut *c, r.id).await?,
+        collaborators: reviews::collaborators(&mut *c, r.id).await?,
     })
 }
 

@@ -293,6 +293,55 @@ pub async fn count_due_to_chase(c: &mut AnyConnection, now: Timestamp) -> Result
     row::int(&r, "n")
 }
 
+/// Invites a member to a review as a collaborator; false when they already were one.
+pub async fn add_collaborator(c: &mut AnyConnection, review: Id, user: Id, by: Id, at: Timestamp) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO review_collaborators (review_id, user_id, added_by, added_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (review_id, user_id) DO NOTHING",
+    )
+    .bind(review.to_string())
+    .bind(user.to_string())
+    .bind(by.to_string())
+    .bind(at.to_string())
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Takes a collaborator off a review; false when they were not one.
+pub async fn remove_collaborator(c: &mut AnyConnection, review: Id, user: Id) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM review_collaborators WHERE review_id = $1 AND user_id = $2")
+        .bind(review.to_string())
+        .bind(user.to_string())
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// A review's collaborators, in the order they were invited.
+pub async fn collaborators(c: &mut AnyConnection, review: Id) -> Result<Vec<Id>> {
+    sqlx::query("SELECT user_id FROM review_collaborators WHERE review_id = $1 ORDER BY added_at, user_id")
+        .bind(review.to_string())
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| row::id(r, "user_id"))
+        .collect()
+}
+
+/// Whether a user collaborates on any review of an asset.
+pub async fn collaborates_on_asset(c: &mut AnyConnection, asset: Id, user: Id) -> Result<bool> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS n FROM review_collaborators k JOIN reviews r ON r.id = k.review_id \
+         WHERE r.asset_id = $1 AND k.user_id = $2",
+    )
+    .bind(asset.to_string())
+    .bind(user.to_string())
+    .fetch_one(c)
+    .await?;
+    Ok(row::int(&r, "n")? > 0)
+}
+
 /// A workspace's reviews in progress.
 pub async fn in_progress_in(c: &mut AnyConnection, ws: Id) -> Result<Vec<ReviewRecord>> {
     let sql = format!("SELECT {COLS} FROM reviews WHERE workspace_id = $1 AND status = $2 ORDER BY created_at, id");

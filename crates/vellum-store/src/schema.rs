@@ -45,6 +45,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(13, "0013_notifications"),
     migration!(14, "0014_chase_index"),
     migration!(15, "0015_comments"),
+    migration!(16, "0016_collaborators"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

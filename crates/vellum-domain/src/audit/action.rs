@@ -25,6 +25,10 @@ pub enum AuditAction {
     RoutingPut,
     /// The business calendar was saved.
     CalendarPut,
+    /// A member was invited to a review as a collaborator.
+    ReviewCollaboratorAdd,
+    /// A collaborator was taken off a review.
+    ReviewCollaboratorRemove,
     /// A comment was written.
     CommentCreate,
     /// A comment's text was changed by its author.
@@ -111,7 +115,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 51] = [
+    pub const ALL: [AuditAction; 53] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -122,6 +126,8 @@ impl AuditAction {
         AuditAction::MetadataSchemaPut,
         AuditAction::RoutingPut,
         AuditAction::CalendarPut,
+        AuditAction::ReviewCollaboratorAdd,
+        AuditAction::ReviewCollaboratorRemove,
         AuditAction::CommentCreate,
         AuditAction::CommentEdit,
         AuditAction::CommentResolve,
@@ -178,6 +184,8 @@ impl AuditAction {
             AuditAction::MetadataSchemaPut => "metadata_schema.put",
             AuditAction::RoutingPut => "routing.put",
             AuditAction::CalendarPut => "calendar.put",
+            AuditAction::ReviewCollaboratorAdd => "review.collaborator_add",
+            AuditAction::ReviewCollaboratorRemove => "review.collaborator_remove",
             AuditAction::CommentCreate => "comment.create",
             AuditAction::CommentEdit => "comment.edit",
             AuditAction::CommentResolve => "comment.resolve",

@@ -103,6 +103,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(comments::resolve))
         .routes(routes!(comments::reopen))
         .routes(routes!(comments::retract))
+        .routes(routes!(reviews::add_collaborator, reviews::remove_collaborator))
         .routes(routes!(reviews::get))
         .routes(routes!(reviews::decide))
         .split_for_parts();

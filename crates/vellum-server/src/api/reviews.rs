@@ -137,3 +137,30 @@ pub async fn decide(
         .await?;
     Ok((StatusCode::CREATED, Json(ReviewView::from(review))).into_response())
 }
+
+/// Invites a member to the review as a collaborator: they comment and are told, but never
+/// decide.
+#[utoipa::path(put, path = "/reviews/{id}/collaborators/{user_id}", tag = "reviews", operation_id = "add_collaborator",
+    params(("id" = Uuid, Path, description = "The review"), ("user_id" = Uuid, Path, description = "The member")),
+    responses((status = 200, description = "The review", body = ReviewView)))]
+pub async fn add_collaborator(
+    State(s): State<AppState>,
+    a: Authed,
+    Path((id, user)): Path<(String, String)>,
+) -> ApiResult<Json<ReviewView>> {
+    let (id, user) = (path_id(&id, "review")?, path_id(&user, "user")?);
+    Ok(Json(s.core.set_collaborator(&a.actor, id, user, true).await?.into()))
+}
+
+/// Takes a collaborator off the review.
+#[utoipa::path(delete, path = "/reviews/{id}/collaborators/{user_id}", tag = "reviews", operation_id = "remove_collaborator",
+    params(("id" = Uuid, Path, description = "The review"), ("user_id" = Uuid, Path, description = "The member")),
+    responses((status = 200, description = "The review", body = ReviewView)))]
+pub async fn remove_collaborator(
+    State(s): State<AppState>,
+    a: Authed,
+    Path((id, user)): Path<(String, String)>,
+) -> ApiResult<Json<ReviewView>> {
+    let (id, user) = (path_id(&id, "review")?, path_id(&user, "user")?);
+    Ok(Json(s.core.set_collaborator(&a.actor, id, user, false).await?.into()))
+}

@@ -117,6 +117,8 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::ReviewDecide => "Decided in a review",
         AuditAction::ReviewSupersede => "Superseded a review",
         AuditAction::ReviewReassign => "Reassigned an approver",
+        AuditAction::ReviewCollaboratorAdd => "Invited a collaborator to a review",
+        AuditAction::ReviewCollaboratorRemove => "Took a collaborator off a review",
         AuditAction::CommentCreate => "Commented",
         AuditAction::CommentEdit => "Edited a comment",
         AuditAction::CommentResolve => "Resolved a comment",

@@ -148,4 +148,50 @@ async fn comment_threads_mentions_and_carry_forward(app: &TestApp) {
     }
 }
 
-on_both!(comment_threads_mentions_and_carry_forward);
+/// An external member comments once invited to the review as a collaborator, and never
+/// decides; a viewer cannot be invited.
+async fn collaborators_comment_but_never_decide(app: &TestApp) {
+    let t = team(app, "collab", json!("any")).await;
+    let (ext_id, ext) = app.user("Agency").await;
+    let r =
+        app.put(&format!("/api/v1/workspaces/collab/members/{ext_id}"), &app.admin, json!({"role": "external"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
+    let a = app.new_asset("collab", &t.creator, "Poster", b"poster").await;
+    let asset = a["id"].as_str().unwrap().to_string();
+    let review = crate::review_stories::start_review(app, &asset, &t.creator, &t.workflow).await;
+    let rid = review["id"].as_str().unwrap().to_string();
+    assert_eq!(review["collaborators"], json!([]));
+    let v1 = format!("/api/v1/assets/{asset}/versions/1/comments");
+    assert_eq!(app.post(&v1, Some(&ext), json!({"body": "Can we try blue?"})).await.status, StatusCode::FORBIDDEN);
+
+    let invite = format!("/api/v1/reviews/{rid}/collaborators/{ext_id}");
+    assert_eq!(
+        app.send(Method::PUT, &invite, Auth::Bearer(&t.brand.1), None).await.status,
+        StatusCode::FORBIDDEN,
+        "reviewers do not invite"
+    );
+    let invited = app.send(Method::PUT, &invite, Auth::Bearer(&t.creator), None).await;
+    assert_eq!(invited.status, StatusCode::OK, "{:?}", invited.json());
+    assert_eq!(invited.json()["collaborators"], json!([ext_id]));
+    assert_eq!(app.post(&v1, Some(&ext), json!({"body": "Can we try blue?"})).await.status, StatusCode::CREATED);
+    let decided = app.decide(&rid, &ext, 1, "approve", None).await;
+    assert_eq!((decided.status, decided.code()), (StatusCode::FORBIDDEN, "not_an_approver".to_string()));
+    let viewer_id = app.get("/api/v1/workspaces/collab/members", &app.admin).await.json()["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "viewer")
+        .unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let viewer = app
+        .send(Method::PUT, &format!("/api/v1/reviews/{rid}/collaborators/{viewer_id}"), Auth::Bearer(&t.creator), None)
+        .await;
+    assert_eq!(viewer.code(), "invalid_member");
+    let removed = app.send(Method::DELETE, &invite, Auth::Bearer(&t.creator), None).await;
+    assert_eq!(removed.json()["collaborators"], json!([]));
+    assert_eq!(app.post(&v1, Some(&ext), json!({"body": "And green?"})).await.status, StatusCode::FORBIDDEN);
+}
+
+on_both!(comment_threads_mentions_and_carry_forward, collaborators_comment_but_never_decide);

@@ -86,6 +86,8 @@ pub struct ReviewView {
     pub routing: Option<ReviewRoutingView>,
     /// Reminders, escalations and reassignments, oldest first.
     pub events: Vec<ReviewEventView>,
+    /// Members invited to comment: they are told and may comment, but never decide.
+    pub collaborators: Vec<Uuid>,
 }
 
 /// Something that happened to a review besides decisions.
@@ -141,6 +143,7 @@ impl From<reviews::ReviewView> for ReviewView {
             created_at: r.created_at,
             closed_at: r.closed_at,
             events: r.events.into_iter().map(ReviewEventView::from).collect(),
+            collaborators: r.collaborators,
             routing: r.routing.map(|x| ReviewRoutingView {
                 rule: x.rule,
                 rules_revision: x.revision,
