@@ -40,6 +40,8 @@ pub struct ApproverView {
     /// When a delegate decided in this approver's place: the absent approver (`user_id` is
     /// then the delegate).
     pub on_behalf_of: Option<Id>,
+    /// The open comments the decision cites.
+    pub comment_ids: Vec<Id>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -93,6 +95,7 @@ async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<Revi
     let member = |u: Id| members.iter().find(|m| m.user_id == u);
     let name_of = |u: Id| member(u).map(|m| m.name.clone());
     let calendar = crate::calendar::of_review(r.calendar.as_ref());
+    let cited = reviews::cited_comments(&mut *c, r.id).await?;
     let stages = review
         .plans
         .iter()
@@ -114,6 +117,11 @@ async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<Revi
                         user_id: by,
                         name: name_of(by),
                         on_behalf_of: (by != u).then_some(u),
+                        comment_ids: cited
+                            .iter()
+                            .filter(|(st, who, _)| *st == i && *who == u)
+                            .map(|(_, _, c)| *c)
+                            .collect(),
                         decision: d.map(|d| d.verdict),
                         reason: d.and_then(|d| d.reason.clone()),
                         decided_at: d.map(|d| d.decided_at),
@@ -314,11 +322,12 @@ impl Core {
         decision: &str,
         reason: Option<&str>,
     ) -> Result<ReviewView> {
-        self.decide_for(actor, review_id, version, decision, reason, None).await
+        self.decide_for(actor, review_id, version, decision, reason, None, &[]).await
     }
 
     /// Records a decision, in the actor's own name or — as an out-of-office member's delegate —
-    /// in theirs (`on_behalf_of`; see [`crate::delegation`]).
+    /// in theirs (`on_behalf_of`; see [`crate::delegation`]), citing open comments of the asset.
+    #[allow(clippy::too_many_arguments)]
     pub async fn decide_for(
         &self,
         actor: &Actor,
@@ -327,10 +336,15 @@ impl Core {
         decision: &str,
         reason: Option<&str>,
         on_behalf_of: Option<Id>,
+        comment_ids: &[Id],
     ) -> Result<ReviewView> {
-        self.retrying("decide", || self.decide_once(actor, review_id, version, decision, reason, on_behalf_of)).await
+        self.retrying("decide", || {
+            self.decide_once(actor, review_id, version, decision, reason, on_behalf_of, comment_ids)
+        })
+        .await
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn decide_once(
         &self,
         actor: &Actor,
@@ -339,6 +353,7 @@ impl Core {
         decision: &str,
         reason: Option<&str>,
         on_behalf_of: Option<Id>,
+        comment_ids: &[Id],
     ) -> Result<ReviewView> {
         let verdict = Verdict::parse(decision)?;
         let mut tx = self.store.write().await?;
@@ -368,11 +383,24 @@ impl Core {
                 d.decided_by = Some(actor.user.id);
             }
         }
+        for id in comment_ids {
+            let cited = vellum_store::comments::get(&mut tx, *id).await?;
+            let open = cited.is_some_and(|c| {
+                c.asset_id == record_.asset_id && c.status == vellum_domain::comment::CommentStatus::Open
+            });
+            if !open {
+                return Err(Error::new(
+                    ErrorCode::InvalidComment,
+                    format!("comment {id} is not an open comment of this asset, so the decision cannot cite it"),
+                ));
+            }
+        }
         for d in &decided {
             reviews::insert_decision(&mut tx, review_id, d).await.map_err(|e| match e {
                 vellum_store::Error::Conflict(_) => Error::Domain(vellum_domain::DomainError::AlreadyDecided),
                 e => e.into(),
             })?;
+            reviews::cite_comments(&mut tx, review_id, d.stage, acting, comment_ids).await?;
         }
         if review.status != was {
             reviews::set_status(&mut tx, review_id, review.status, Some(now)).await?;

@@ -293,6 +293,37 @@ pub async fn count_due_to_chase(c: &mut AnyConnection, now: Timestamp) -> Result
     row::int(&r, "n")
 }
 
+/// Records the comments one approver's decision on a stage cites.
+pub async fn cite_comments(c: &mut AnyConnection, review: Id, stage: usize, user: Id, comments: &[Id]) -> Result<()> {
+    for comment in comments {
+        sqlx::query(
+            "INSERT INTO decision_comments (review_id, stage, user_id, comment_id) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (review_id, stage, user_id, comment_id) DO NOTHING",
+        )
+        .bind(review.to_string())
+        .bind(i64::try_from(stage).unwrap_or(i64::MAX))
+        .bind(user.to_string())
+        .bind(comment.to_string())
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The comments cited by a review's decisions: (stage, approver, comment).
+pub async fn cited_comments(c: &mut AnyConnection, review: Id) -> Result<Vec<(usize, Id, Id)>> {
+    sqlx::query("SELECT stage, user_id, comment_id FROM decision_comments WHERE review_id = $1 ORDER BY comment_id")
+        .bind(review.to_string())
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| {
+            let stage = usize::try_from(row::int(r, "stage")?).unwrap_or(usize::MAX);
+            Ok((stage, row::id(r, "user_id")?, row::id(r, "comment_id")?))
+        })
+        .collect()
+}
+
 /// Invites a member to a review as a collaborator; false when they already were one.
 pub async fn add_collaborator(c: &mut AnyConnection, review: Id, user: Id, by: Id, at: Timestamp) -> Result<bool> {
     let done = sqlx::query(

@@ -119,6 +119,10 @@ pub struct DecisionBody {
     /// a delegate who approves nothing open here decides for the one absentee they cover.
     #[serde(default)]
     on_behalf_of: Option<Uuid>,
+    /// Open comments of this asset the decision relies on (shown with it).
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    comment_ids: Vec<Uuid>,
 }
 
 /// Decides on the version under review, for every active stage the caller approves.
@@ -133,7 +137,15 @@ pub async fn decide(
 ) -> ApiResult<Response> {
     let review = s
         .core
-        .decide_for(&a.actor, path_id(&id, "review")?, b.version, &b.decision, b.reason.as_deref(), b.on_behalf_of)
+        .decide_for(
+            &a.actor,
+            path_id(&id, "review")?,
+            b.version,
+            &b.decision,
+            b.reason.as_deref(),
+            b.on_behalf_of,
+            &b.comment_ids,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(ReviewView::from(review))).into_response())
 }

@@ -189,6 +189,17 @@ async fn collaborators_comment_but_never_decide(app: &TestApp) {
         .send(Method::PUT, &format!("/api/v1/reviews/{rid}/collaborators/{viewer_id}"), Auth::Bearer(&t.creator), None)
         .await;
     assert_eq!(viewer.code(), "invalid_member");
+    // A decision asking for changes cites the open comment it relies on; a stranger's or a
+    // made-up comment cannot be cited.
+    let note = app.post(&v1, Some(&t.brand.1), json!({"body": "The headline overlaps the logo"})).await.json();
+    let note = note["id"].as_str().unwrap().to_string();
+    let decide = format!("/api/v1/reviews/{rid}/decisions");
+    let bogus = json!({"version": 1, "decision": "changes_requested", "reason": "see note", "comment_ids": [rid]});
+    assert_eq!(app.post(&decide, Some(&t.brand.1), bogus).await.code(), "invalid_comment");
+    let citing = json!({"version": 1, "decision": "changes_requested", "reason": "see my note", "comment_ids": [note]});
+    let cited = app.post(&decide, Some(&t.brand.1), citing).await;
+    assert_eq!(cited.status, StatusCode::CREATED, "{:?}", cited.json());
+    assert_eq!(cited.json()["stages"][0]["approvers"][0]["comment_ids"], json!([note]));
     let removed = app.send(Method::DELETE, &invite, Auth::Bearer(&t.creator), None).await;
     assert_eq!(removed.json()["collaborators"], json!([]));
     assert_eq!(app.post(&v1, Some(&ext), json!({"body": "And green?"})).await.status, StatusCode::FORBIDDEN);

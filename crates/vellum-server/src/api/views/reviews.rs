@@ -54,6 +54,8 @@ pub struct ApproverView {
     /// When a delegate decided: the absent approver whose place this is (`user_id` is then
     /// the delegate).
     pub on_behalf_of: Option<Uuid>,
+    /// The open comments the decision cites.
+    pub comment_ids: Vec<Uuid>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -171,6 +173,7 @@ impl From<reviews::ReviewView> for ReviewView {
                             version: a.version,
                             lost_access: a.lost_access,
                             on_behalf_of: a.on_behalf_of,
+                            comment_ids: a.comment_ids,
                         })
                         .collect(),
                 })
