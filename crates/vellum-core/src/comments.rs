@@ -80,7 +80,8 @@ pub struct NewComment {
 fn clock_of(v: &Version) -> Option<Clock> {
     let info = &v.media.as_ref()?.info;
     let rate = FrameRate::parse(info.frame_rate.as_deref()?)?;
-    Clock::new(rate, None).ok()
+    // A start timecode the clock cannot read counts from zero rather than hiding timecodes.
+    Clock::new(rate, info.start_timecode.as_deref()).or_else(|_| Clock::new(rate, None)).ok()
 }
 
 /// What a version offers to point at, from what processing learned about it.
@@ -91,8 +92,9 @@ fn pointable(v: &Version) -> Pointable {
     };
     let info = &media.info;
     let rate = info.frame_rate.as_deref().and_then(FrameRate::parse);
-    let frames = match (rate, info.duration_seconds) {
-        (Some(r), Some(d)) if d.is_finite() && d > 0.0 => Some(r.frames_in_micros((d * 1e6).round() as u64)),
+    let frames = match (rate, info.frame_count, info.duration_seconds) {
+        (Some(_), Some(n), _) => Some(n),
+        (Some(r), None, Some(d)) if d.is_finite() && d > 0.0 => Some(r.frames_in_micros((d * 1e6).round() as u64)),
         _ => None,
     };
     Pointable {

@@ -163,6 +163,13 @@ pub struct MediaInfo {
     pub duration_seconds: Option<f64>,
     /// Exact rational frame rate, e.g. "30000/1001".
     pub frame_rate: Option<String>,
+    /// The timecode of the first frame as the file states it (`01:00:00;00`; `;` means
+    /// drop-frame).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_timecode: Option<String>,
+    /// Frames in the video stream, when the file says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_count: Option<u64>,
     pub codec: Option<String>,
     pub audio_codec: Option<String>,
     pub audio_channels: Option<u32>,

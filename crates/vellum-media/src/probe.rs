@@ -58,8 +58,16 @@ pub fn parse_ffprobe(json: &Value) -> MediaInfo {
         info.width = v.get("width").and_then(Value::as_u64);
         info.height = v.get("height").and_then(Value::as_u64);
         info.frame_rate = frame_rate(string(v.get("r_frame_rate")), string(v.get("avg_frame_rate")));
+        info.frame_count = string(v.get("nb_frames")).and_then(|n| n.parse().ok());
         info.bit_depth = bit_depth(v);
     }
+    // The start timecode: the video stream's tag, a timecode track's, or the container's.
+    let tag = |s: &Value| s.get("tags").and_then(|t| t.get("timecode")).and_then(Value::as_str).map(str::to_owned);
+    info.start_timecode = video
+        .and_then(|v| tag(v))
+        .or_else(|| streams.iter().find(|s| kind(s, "data")).and_then(|s| tag(s)))
+        .or_else(|| json.get("format").and_then(tag))
+        .filter(|t| t.len() <= 16);
     if let Some(a) = audio {
         info.audio_codec = string(a.get("codec_name"));
         info.audio_channels = a.get("channels").and_then(Value::as_u64).and_then(|c| u32::try_from(c).ok());

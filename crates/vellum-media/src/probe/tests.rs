@@ -25,6 +25,23 @@ fn ffprobe_json_video_with_audio() {
 }
 
 #[test]
+fn the_start_timecode_and_frame_count_are_read() {
+    let j = json!({
+        "streams": [
+            {"codec_type": "video", "r_frame_rate": "30000/1001", "avg_frame_rate": "30000/1001", "nb_frames": "1860",
+             "tags": {"timecode": "01:00:00;00"}},
+            {"codec_type": "data", "tags": {"timecode": "02:00:00;00"}}
+        ],
+        "format": {"duration": "62.062000", "tags": {"timecode": "03:00:00;00"}}
+    });
+    let info = parse_ffprobe(&j);
+    assert_eq!((info.start_timecode.as_deref(), info.frame_count), (Some("01:00:00;00"), Some(1860)));
+    let track_only = json!({"streams": [{"codec_type": "video", "r_frame_rate": "25/1"},
+        {"codec_type": "data", "tags": {"timecode": "10:00:00:00"}}]});
+    assert_eq!(parse_ffprobe(&track_only).start_timecode.as_deref(), Some("10:00:00:00"));
+}
+
+#[test]
 fn variable_rate_reports_the_average() {
     assert_eq!(frame_rate(Some("90000/1".into()), Some("2997/100".into())).as_deref(), Some("2997/100"));
     assert_eq!(frame_rate(Some("25/1".into()), Some("0/0".into())).as_deref(), Some("25/1"));

@@ -9,6 +9,8 @@ use axum::{
     http::{header, Method, Request, StatusCode},
 };
 
+use serde_json::json;
+
 use crate::{harness::TestApp, on_both};
 
 fn tool(name: &str) -> bool {
@@ -356,7 +358,61 @@ async fn photoshop_files_are_flattened(app: &TestApp) {
     assert_eq!(r.code(), "image_too_large");
 }
 
+/// Comments on page 3 of a PDF and on a frame range of a 29.97 fps clip whose timecode starts
+/// at 01:00:00;00: anchors are checked against what processing found, and the JSON carries the
+/// drop-frame timecode of the frames.
+async fn comments_point_at_pages_and_frames(app: &TestApp) {
+    if !tool("gs") || !tool("ffmpeg") || !tool("ffprobe") {
+        return;
+    }
+    let token = setup(app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let doc = upload(app, &token, "written", "leaflet.pdf", &pdf(dir.path(), 4)).await;
+    let args = [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=64x48:rate=30000/1001",
+        "-t",
+        "62",
+        "-c:v",
+        "mpeg4",
+        "-q:v",
+        "10",
+        "-timecode",
+        "01:00:00;00",
+    ];
+    let clip = upload(app, &token, "video", "spot.mov", &ffmpeg(dir.path(), &args, "spot.mov")).await;
+    process(app).await;
+
+    let on_doc = format!("/api/v1/assets/{doc}/versions/1/comments");
+    let page3 = json!({"body": "Typo in the second paragraph", "anchor": {"page": 3,
+        "shape": {"type": "ellipse", "points": [[0.2, 0.3], [0.5, 0.4]]}}});
+    let made = app.post(&on_doc, Some(&token), page3).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.json());
+    assert_eq!(made.json()["anchor"]["page"], 3);
+    let past = app.post(&on_doc, Some(&token), json!({"body": "x", "anchor": {"page": 5}})).await;
+    assert_eq!(past.code(), "invalid_anchor");
+    let listed = app.get(&format!("{on_doc}?page=3"), &token).await.json();
+    assert_eq!(listed["comments"].as_array().unwrap().len(), 1);
+
+    let v = version(app, &token, &clip).await;
+    assert_eq!(v["media"]["start_timecode"], "01:00:00;00", "{v}");
+    let on_clip = format!("/api/v1/assets/{clip}/versions/1/comments");
+    let range = json!({"body": "Flash frame", "anchor": {"frame": 1800, "frame_end": 1830,
+        "shape": {"type": "point", "points": [[0.5, 0.5]]}}});
+    let made = app.post(&on_clip, Some(&token), range).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.json());
+    assert_eq!(made.json()["timecode"], "01:01:00;02");
+    assert_eq!(made.json()["timecode_end"], "01:01:01;02");
+    let beyond = app.post(&on_clip, Some(&token), json!({"body": "x", "anchor": {"frame": 100_000}})).await;
+    assert_eq!(beyond.code(), "invalid_anchor");
+    let on_page = app.post(&on_clip, Some(&token), json!({"body": "x", "anchor": {"page": 1}})).await;
+    assert_eq!(on_page.code(), "invalid_anchor");
+}
+
 on_both!(
+    comments_point_at_pages_and_frames,
     photoshop_files_are_flattened,
     look_alikes_are_reported_and_gps_is_kept_only_when_allowed,
     office_documents_become_pdf_pages,
