@@ -64,8 +64,8 @@ pub fn parse_ffprobe(json: &Value) -> MediaInfo {
     // The start timecode: the video stream's tag, a timecode track's, or the container's.
     let tag = |s: &Value| s.get("tags").and_then(|t| t.get("timecode")).and_then(Value::as_str).map(str::to_owned);
     info.start_timecode = video
-        .and_then(|v| tag(v))
-        .or_else(|| streams.iter().find(|s| kind(s, "data")).and_then(|s| tag(s)))
+        .and_then(&tag)
+        .or_else(|| streams.iter().find(|s| kind(s, "data")).and_then(&tag))
         .or_else(|| json.get("format").and_then(tag))
         .filter(|t| t.len() <= 16);
     if let Some(a) = audio {
