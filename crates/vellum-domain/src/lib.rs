@@ -23,6 +23,7 @@ pub mod review;
 pub mod role;
 pub mod routing;
 pub mod status;
+pub mod text_diff;
 pub mod throttle;
 pub mod time;
 pub mod timecode;
