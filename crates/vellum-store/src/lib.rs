@@ -21,6 +21,7 @@ pub mod metadata_schemas;
 pub mod model;
 pub mod notifications;
 pub mod out_of_office;
+mod outbox;
 pub mod reviews;
 pub mod routing;
 mod row;

@@ -4,7 +4,7 @@
 use sqlx::{any::AnyRow, AnyConnection};
 use vellum_domain::{event::EventKind, id::new_id, Id, Timestamp};
 
-use crate::{dialect, row, Result};
+use crate::{row, Result};
 
 #[derive(Debug, Clone)]
 pub struct Webhook {
@@ -150,32 +150,8 @@ pub async fn claim_due(
     stale_before: Timestamp,
     limit: u32,
 ) -> Result<Vec<Message>> {
-    let skip = dialect::of(c).skip_locked();
-    let ids: Vec<String> = sqlx::query(&format!(
-        "SELECT id FROM webhook_messages WHERE (state = 'pending' AND next_attempt_at <= $1) \
-         OR (state = 'sending' AND claimed_at < $2) ORDER BY next_attempt_at, id LIMIT $3{skip}"
-    ))
-    .bind(now.to_string())
-    .bind(stale_before.to_string())
-    .bind(i64::from(limit))
-    .fetch_all(&mut *c)
-    .await?
-    .iter()
-    .map(|r| row::text(r, "id"))
-    .collect::<Result<_>>()?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let r = sqlx::query(&format!(
-            "UPDATE webhook_messages SET state = 'sending', claimed_at = $1, attempts = attempts + 1 WHERE id = $2 \
-             RETURNING {MESSAGE_COLS}"
-        ))
-        .bind(now.to_string())
-        .bind(&id)
-        .fetch_one(&mut *c)
-        .await?;
-        out.push(decode_message(&r)?);
-    }
-    Ok(out)
+    let rows = crate::outbox::claim_due(c, "webhook_messages", MESSAGE_COLS, now, stale_before, limit).await?;
+    rows.iter().map(decode_message).collect()
 }
 
 /// Claims one pending message now (a test sent from the settings page).
