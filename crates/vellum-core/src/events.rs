@@ -24,7 +24,8 @@ pub fn dispatch_job(key: String) -> NewJob {
     NewJob {
         queue: crate::jobs::SYSTEM_QUEUE.into(),
         kind: JobKind::DeliverNotifications,
-        payload: json!({}),
+        // Digests come due by the clock, not by events: only the sweep looks for them.
+        payload: json!({"digests": false}),
         unique_key: key,
         workspace_id: None,
         max_attempts: 5,

@@ -193,7 +193,11 @@ impl Core {
             JobKind::SignInFailures => self.record_sign_in_failures().await.map(|_| ()).map_err(Into::into),
             JobKind::CollectGarbage => crate::blobs::gc::run_job(self, job).await,
             JobKind::SweepReminders => self.sweep_reminders().await.map(|_| ()).map_err(Into::into),
-            JobKind::DeliverNotifications => self.deliver_notifications().await.map(|_| ()).map_err(Into::into),
+            JobKind::DeliverNotifications => {
+                let sweep = job.payload.get("digests").and_then(serde_json::Value::as_bool) != Some(false);
+                let run = if sweep { self.deliver_notifications().await } else { self.deliver_new().await };
+                run.map(|_| ()).map_err(Into::into)
+            }
             JobKind::ExpireSessions => {
                 let mut tx = self.store.write().await?;
                 users::delete_expired_sessions(&mut tx, self.now()).await?;

@@ -90,9 +90,22 @@ impl Core {
     /// Dispatches every recorded event, then sends the emails, digests and webhook messages
     /// due by now. Safe to run on several nodes at once: each row is claimed once.
     pub async fn deliver_notifications(&self) -> Result<Delivered> {
+        self.deliver(true).await
+    }
+
+    /// What the job queued with new events runs: everything but the digests, which only the
+    /// 15-second sweep looks for (they come due by the clock, and looking reads every person
+    /// with something waiting).
+    pub async fn deliver_new(&self) -> Result<Delivered> {
+        self.deliver(false).await
+    }
+
+    async fn deliver(&self, digests: bool) -> Result<Delivered> {
         let mut done = Delivered::default();
         self.dispatch_events(&mut done).await?;
-        self.send_digests(&mut done).await?;
+        if digests {
+            self.send_digests(&mut done).await?;
+        }
         self.send_due_emails(&mut done).await?;
         self.deliver_due_webhooks(&mut done).await?;
         Ok(done)
