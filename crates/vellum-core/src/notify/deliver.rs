@@ -23,6 +23,18 @@ pub(crate) struct Attempt {
     pub delivery: Delivery,
 }
 
+/// Logs an attempt and settles its message: delivered, retried at `retry`, or given up.
+async fn record(
+    tx: &mut vellum_store::Tx,
+    m: &Message,
+    a: &Attempt,
+    retry: Option<vellum_domain::Timestamp>,
+) -> Result<()> {
+    webhooks::insert_delivery(tx, &a.delivery).await?;
+    webhooks::finish_message(tx, m.id, a.delivered, retry).await?;
+    Ok(())
+}
+
 impl Core {
     pub(super) async fn deliver_due_webhooks(&self, done: &mut Delivered) -> Result<()> {
         loop {
@@ -53,8 +65,7 @@ impl Core {
                     }
                 };
                 let retry = if a.delivered { None } else { retry_delay(m.attempts).map(|s| self.now().plus_secs(s)) };
-                webhooks::insert_delivery(&mut tx, &a.delivery).await?;
-                webhooks::finish_message(&mut tx, m.id, a.delivered, retry).await?;
+                record(&mut tx, &m, &a, retry).await?;
                 if a.delivered {
                     done.webhooks_delivered += 1;
                 } else {
@@ -85,8 +96,7 @@ impl Core {
         retry: Option<vellum_domain::Timestamp>,
     ) -> Result<()> {
         let mut tx = self.store.write().await?;
-        webhooks::insert_delivery(&mut tx, &a.delivery).await?;
-        webhooks::finish_message(&mut tx, m.id, a.delivered, retry).await?;
+        record(&mut tx, m, a, retry).await?;
         tx.commit().await?;
         Ok(())
     }

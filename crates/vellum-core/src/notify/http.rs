@@ -27,7 +27,7 @@ pub struct Tls(Arc<rustls::ClientConfig>);
 impl Tls {
     /// The public roots plus the certificates in `extra_pem` (an internal CA).
     pub fn with_extra_roots(extra_pem: Option<&[u8]>) -> Result<Tls, String> {
-        let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        let mut roots = public_roots();
         if let Some(pem) = extra_pem {
             let mut added = 0;
             for cert in CertificateDer::pem_slice_iter(pem) {
@@ -39,14 +39,21 @@ impl Tls {
                 return Err("the CA file holds no PEM certificate".into());
             }
         }
-        Ok(Tls(Arc::new(rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth())))
+        Ok(Tls::trusting(roots))
     }
+
+    fn trusting(roots: rustls::RootCertStore) -> Tls {
+        Tls(Arc::new(rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth()))
+    }
+}
+
+fn public_roots() -> rustls::RootCertStore {
+    rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() }
 }
 
 impl Default for Tls {
     fn default() -> Self {
-        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-        Tls(Arc::new(rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth()))
+        Tls::trusting(public_roots())
     }
 }
 
