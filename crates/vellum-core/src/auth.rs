@@ -56,12 +56,12 @@ pub(crate) const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Gx4XcqSbyHnquaJFZPkSqxJyqZ4hUOQI9HbEn3ZuY0";
 
 /// A user to create, checked and with the password already hashed.
-struct NewUser {
+pub(crate) struct NewUser {
     user: User,
 }
 
 impl NewUser {
-    async fn check(email: &str, name: &str, password: &str, is_admin: bool, now: Timestamp) -> Result<Self> {
+    pub(crate) async fn check(email: &str, name: &str, password: &str, is_admin: bool, now: Timestamp) -> Result<Self> {
         let email = Email::parse(email)?;
         let name = Name::parse("the name", name)?;
         check_password(password, &[email.as_str(), name.as_str()])?;
@@ -80,6 +80,28 @@ impl NewUser {
 
     /// Inserts the user and records it, inside the caller's transaction.
     async fn insert(self, tx: &mut Tx, origin: &Origin, by: Option<&User>) -> Result<User> {
+        self.insert_noting(tx, origin, by, None).await
+    }
+
+    /// Inserts a user who signed up through an invitation; they are the actor of their own
+    /// creation, and the record names the invitation.
+    pub(crate) async fn insert_invited(
+        self,
+        tx: &mut Tx,
+        origin: &Origin,
+        invitation: vellum_domain::Id,
+    ) -> Result<User> {
+        let me = self.user.clone();
+        self.insert_noting(tx, origin, Some(&me), Some(invitation)).await
+    }
+
+    async fn insert_noting(
+        self,
+        tx: &mut Tx,
+        origin: &Origin,
+        by: Option<&User>,
+        invitation: Option<vellum_domain::Id>,
+    ) -> Result<User> {
         let user = self.user;
         users::insert(tx, &user).await.map_err(|e| match e {
             vellum_store::Error::Conflict(_) => {
@@ -93,7 +115,12 @@ impl NewUser {
             by,
             NewAuditEvent {
                 object_id: Some(user.id.to_string()),
-                after: Some(json!({"email": user.email, "name": user.name, "is_admin": user.is_admin})),
+                after: Some(match invitation {
+                    None => json!({"email": user.email, "name": user.name, "is_admin": user.is_admin}),
+                    Some(i) => {
+                        json!({"email": user.email, "name": user.name, "is_admin": user.is_admin, "invitation": i})
+                    }
+                }),
                 ..NewAuditEvent::new(AuditAction::UserCreate, "user")
             },
         )

@@ -9,7 +9,7 @@ use vellum_domain::{
     id::new_id,
     role::{Capability, Role},
     throttle::{self, Policy},
-    validate::{check_password, Email, Name},
+    validate::{Email, Name},
     ErrorCode, Id, Timestamp,
 };
 use vellum_store::{
@@ -22,7 +22,7 @@ use vellum_store::{
 
 use crate::{
     access,
-    auth::hash_password,
+    auth::NewUser,
     record,
     secret::{random_token, token_hash},
     Actor, Core, Error, Origin, Result,
@@ -68,6 +68,12 @@ pub struct Accepted {
     pub role: Role,
     /// Whether a new account was created (else an existing one joined).
     pub new_account: bool,
+}
+
+/// Who accepts an invitation: someone with an account, or a new one to make.
+enum Joining {
+    Existing(User),
+    New(NewUser),
 }
 
 /// One key per address asking and one per email asked for.
@@ -192,7 +198,7 @@ impl Core {
     ) -> Result<(Accepted, User)> {
         let (inv, _, has_account) = self.open_invitation(token).await?;
         let now = self.now();
-        let (user, new_account) = if has_account {
+        let joining = if has_account {
             // The sign-in check, throttle and all: an invitation link is no way around it.
             let user = self.check_credentials(origin, &inv.email, password).await.map_err(|e| match e.code() {
                 ErrorCode::InvalidCredentials => Error::new(
@@ -201,44 +207,18 @@ impl Core {
                 ),
                 _ => e,
             })?;
-            (user, false)
+            Joining::Existing(user)
         } else {
             let name = Name::parse("the name", name.unwrap_or(""))
                 .map_err(|_| Error::new(ErrorCode::InvalidInvitation, "give your name to make the account"))?;
-            check_password(password, &[&inv.email, name.as_str()])?;
-            let user = User {
-                id: new_id(),
-                email: inv.email.clone(),
-                name: name.into_inner(),
-                is_admin: false,
-                created_at: now,
-                disabled_at: None,
-                password_hash: hash_password(password).await?,
-            };
-            (user, true)
+            Joining::New(NewUser::check(&inv.email, name.as_str(), password, false, now).await?)
         };
+        let new_account = matches!(joining, Joining::New(_));
         let mut tx = self.store.write().await?;
-        if new_account {
-            users::insert(&mut tx, &user).await.map_err(|e| match e {
-                vellum_store::Error::Conflict(_) => {
-                    Error::new(ErrorCode::EmailTaken, format!("a user with the email {} already exists", user.email))
-                }
-                e => e.into(),
-            })?;
-            record(
-                &mut tx,
-                origin,
-                Some(&user),
-                NewAuditEvent {
-                    object_id: Some(user.id.to_string()),
-                    after: Some(
-                        json!({"email": user.email, "name": user.name, "is_admin": false, "invitation": inv.id}),
-                    ),
-                    ..NewAuditEvent::new(AuditAction::UserCreate, "user")
-                },
-            )
-            .await?;
-        }
+        let user = match joining {
+            Joining::New(n) => n.insert_invited(&mut tx, origin, inv.id).await?,
+            Joining::Existing(u) => u,
+        };
         // The account first (the invitation names who accepted it); a used or expired
         // invitation rolls it all back.
         if !invitations::accept(&mut tx, inv.id, user.id, now).await? {
