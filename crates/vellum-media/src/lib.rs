@@ -3,6 +3,7 @@
 //! Everything here works on bytes or on paths inside a job's own folder; nothing touches the
 //! database or blob store. External programs are run through [`tool`] with limits.
 
+pub mod diff;
 pub mod external;
 pub mod header;
 pub mod metadata;
@@ -12,6 +13,7 @@ pub mod render;
 pub mod sniff;
 pub mod tool;
 
+pub use diff::{diff_files, diff_images, ImageDiff, Region};
 pub use header::{check, dimensions, PixelLimits};
 pub use metadata::{extract_file, extract_image, strip_gps, Gps, MediaInfo};
 pub use probe::{probe_pdf, probe_video, ProbeError};

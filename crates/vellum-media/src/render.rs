@@ -233,6 +233,27 @@ fn pixels_for(
     Ok(orient::apply(resized, orientation))
 }
 
+/// The picture as displayed, fitted inside `side`×`side`, or stretched to exactly `size`: the
+/// working raster of a visual comparison.
+pub(crate) fn working_pixels(
+    input: Input<'_>,
+    side: u32,
+    size: Option<(u32, u32)>,
+    limits: PixelLimits,
+) -> Result<Pixels, RenderError> {
+    let request = match size {
+        Some((width, height)) => Request::Stretch { width, height },
+        None => Request::Fit { width: side, height: side, fit: Fit::Contain, focal: (0.5, 0.5) },
+    };
+    pixels_for(input, None, request, limits)
+}
+
+pub(crate) fn encode_png(p: &Pixels) -> Result<Vec<u8>, RenderError> {
+    encode::encode(p, Format::Png, 0)
+}
+
+pub(crate) use encode::flatten_on_white;
+
 /// Whether `render_image` can handle this type in process.
 pub fn can_render(media_type: MediaType) -> bool {
     matches!(
