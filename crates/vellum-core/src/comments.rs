@@ -8,6 +8,7 @@ use serde_json::json;
 use vellum_domain::{
     audit::AuditAction,
     comment::{check_body, mentioned_emails, Anchor, CommentStatus, Pointable},
+    compare::region_changed,
     event::EventKind,
     id::new_id,
     role::Role,
@@ -272,6 +273,12 @@ impl Core {
         let (asset, _, version) = self.version_for(&mut c, actor, asset_id, n).await?;
         let clock = clock_of(&version);
         let me = actor.user.id;
+        let diffs = vellum_store::diffs::done_into(&mut c, asset.id, n).await?;
+        let changed = |m: &Comment| {
+            let anchor = m.anchor.as_ref().filter(|_| m.origin_version < n)?;
+            let d = diffs.iter().find(|d| d.a == m.origin_version)?;
+            region_changed(anchor, &d.pages)
+        };
         Ok(comments::of_version(&mut c, asset.id, n)
             .await?
             .into_iter()
@@ -279,7 +286,10 @@ impl Core {
             .filter(|m| !f.mine || m.author_id == me)
             .filter(|m| !f.mentioning_me || m.mentions.contains(&me))
             .filter(|m| f.page.is_none_or(|p| m.anchor.as_ref().and_then(|a| a.page) == Some(p)))
-            .map(|m| view(m, clock.as_ref()))
+            .map(|m| {
+                let region_changed = changed(&m);
+                CommentView { region_changed, ..view(m, clock.as_ref()) }
+            })
             .collect())
     }
 

@@ -184,6 +184,7 @@ impl Core {
         match job.kind {
             JobKind::ProcessVersion => crate::media::process_version(self, job, worker).await,
             JobKind::RenderRendition => crate::media::render_rendition(self, job).await,
+            JobKind::CompareVersions => crate::compare::compare_versions(self, job).await,
             JobKind::AuditCheckpoint => match self.checkpoint_if_moved().await {
                 Ok(_) => Ok(()),
                 // A server without a key has nothing to sign: not a failure to retry.
@@ -211,8 +212,10 @@ impl Core {
 
     /// A job that will not be retried leaves its mark where users look.
     async fn on_gave_up(&self, tx: &mut vellum_store::Tx, job: &Job, message: &str) -> Result<()> {
-        if job.kind == JobKind::ProcessVersion {
-            crate::media::mark_failed(tx, job, message).await?;
+        match job.kind {
+            JobKind::ProcessVersion => crate::media::mark_failed(tx, job, message).await?,
+            JobKind::CompareVersions => crate::compare::mark_failed(tx, job, message, self.now()).await?,
+            _ => {}
         }
         Ok(())
     }
@@ -253,8 +256,10 @@ impl Core {
         if !jobs::retry(&mut tx, id, Timestamp::now()).await? {
             return Err(Error::new(ErrorCode::JobNotFailed, format!("the job is {}, not failed", job.state.as_str())));
         }
-        if job.kind == JobKind::ProcessVersion {
-            crate::media::mark_pending(&mut tx, &job).await?;
+        match job.kind {
+            JobKind::ProcessVersion => crate::media::mark_pending(&mut tx, &job).await?,
+            JobKind::CompareVersions => crate::compare::mark_pending(&mut tx, &job).await?,
+            _ => {}
         }
         record(
             &mut tx,

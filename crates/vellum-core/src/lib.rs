@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod clock;
 pub mod collaborators;
 pub mod comments;
+pub mod compare;
 pub mod delegation;
 mod error;
 pub mod events;

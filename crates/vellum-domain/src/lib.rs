@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod comment;
+pub mod compare;
 pub mod condition;
 pub mod cron;
 pub mod error;

@@ -7,11 +7,9 @@
 //! in cells of [`CELL`]×[`CELL`]: a cell changed when the mean of some channel moved by at
 //! least [`CELL_THRESHOLD`]. Averaging a cell cancels JPEG's block noise and resampling's
 //! ringing, which per-pixel equality would report everywhere, while a changed word or shape
-//! moves a cell's mean by far more. Changed cells a cell apart are one region.
+//! moves a cell's mean by far more. Changed cells a few cells apart are one region.
 
 use std::path::Path;
-
-use serde::Serialize;
 
 use crate::header::PixelLimits;
 use crate::render::{self, Pixels, RenderError};
@@ -24,30 +22,12 @@ pub const CELL: u32 = 8;
 pub const CELL_THRESHOLD: f32 = 16.0;
 /// Smallest change of one pixel's channel, inside a changed cell, that counts towards the share.
 const PIXEL_THRESHOLD: u8 = 16;
+/// Changed cells up to this many cells apart are one region (the letters of a changed word).
+const REACH: i64 = 3;
 /// More regions than this are not worth listing one by one; the largest are kept.
 pub const MAX_REGIONS: usize = 200;
 
-/// A changed area, normalised to 0..1 of the displayed image.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Region {
-    pub x: f64,
-    pub y: f64,
-    pub w: f64,
-    pub h: f64,
-}
-
-impl Region {
-    /// The whole picture (a page that exists on one side only).
-    pub const WHOLE: Region = Region { x: 0.0, y: 0.0, w: 1.0, h: 1.0 };
-
-    /// Whether the two areas overlap (touching edges count).
-    pub fn meets(&self, other: &Region) -> bool {
-        self.x <= other.x + other.w
-            && other.x <= self.x + self.w
-            && self.y <= other.y + other.h
-            && other.y <= self.y + self.h
-    }
-}
+pub use vellum_domain::compare::Region;
 
 /// What changed between two images.
 #[derive(Debug, Clone)]
@@ -136,12 +116,16 @@ pub(crate) fn compare(a: &Pixels, b: &Pixels) -> Result<ImageDiff, RenderError> 
             let delta = (0..3).map(|c| a.data[i + c].abs_diff(b.data[i + c])).max().unwrap_or(0);
             let counts = grid.changed(x / CELL, y / CELL) && delta >= PIXEL_THRESHOLD;
             changed_pixels += u64::from(counts);
-            let luma = (299 * u32::from(a.data[i]) + 587 * u32::from(a.data[i + 1]) + 114 * u32::from(a.data[i + 2]))
-                / 1000;
+            let luma =
+                (299 * u32::from(a.data[i]) + 587 * u32::from(a.data[i + 1]) + 114 * u32::from(a.data[i + 2])) / 1000;
             let faded = (255 - (255 - luma) / 3) as u8;
             if counts {
                 let k = (u32::from(delta) * 2).min(255);
-                heat.extend([255, (u32::from(faded) * (255 - k) / 255) as u8, (u32::from(faded) * (255 - k) / 255) as u8]);
+                heat.extend([
+                    255,
+                    (u32::from(faded) * (255 - k) / 255) as u8,
+                    (u32::from(faded) * (255 - k) / 255) as u8,
+                ]);
             } else {
                 heat.extend([faded, faded, faded]);
             }
@@ -155,7 +139,7 @@ pub(crate) fn compare(a: &Pixels, b: &Pixels) -> Result<ImageDiff, RenderError> 
     })
 }
 
-/// Boxes around groups of changed cells; cells up to one cell apart belong together.
+/// Boxes around groups of changed cells; cells up to [`REACH`] cells apart belong together.
 fn regions(grid: &Grid, w: u32, h: u32) -> Vec<Region> {
     let (gw, gh) = (grid.gw as i64, grid.gh as i64);
     let mut seen = vec![false; grid.change.len()];
@@ -170,8 +154,8 @@ fn regions(grid: &Grid, w: u32, h: u32) -> Vec<Region> {
         let (mut x0, mut y0, mut x1, mut y1) = (sx, sy, sx, sy);
         while let Some((cx, cy)) = stack.pop() {
             (x0, y0, x1, y1) = (x0.min(cx), y0.min(cy), x1.max(cx), y1.max(cy));
-            for dy in -2i64..=2 {
-                for dx in -2i64..=2 {
+            for dy in -REACH..=REACH {
+                for dx in -REACH..=REACH {
                     let (nx, ny) = (i64::from(cx) + dx, i64::from(cy) + dy);
                     if nx < 0 || ny < 0 || nx >= gw || ny >= gh {
                         continue;

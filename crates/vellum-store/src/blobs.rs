@@ -12,12 +12,15 @@ use crate::{row, Result};
 /// Every content hash a row points at: the blobs table, and (belt and braces, should a
 /// foreign key ever be missing) the versions and renditions that name one.
 pub async fn referenced(c: &mut AnyConnection) -> Result<HashSet<String>> {
-    sqlx::query("SELECT sha256 FROM blobs UNION SELECT sha256 FROM versions UNION SELECT sha256 FROM renditions")
-        .fetch_all(c)
-        .await?
-        .iter()
-        .map(|r| row::text(r, "sha256"))
-        .collect()
+    sqlx::query(
+        "SELECT sha256 FROM blobs UNION SELECT sha256 FROM versions UNION SELECT sha256 FROM renditions \
+         UNION SELECT sha256 FROM diff_heatmaps",
+    )
+    .fetch_all(c)
+    .await?
+    .iter()
+    .map(|r| row::text(r, "sha256"))
+    .collect()
 }
 
 /// Claims the right to remove a blob's bytes, inside the caller's write transaction; true when

@@ -51,10 +51,12 @@ pub enum JobKind {
     SweepReminders,
     /// Dispatch recorded events to inboxes, email and webhooks; send what is due.
     DeliverNotifications,
+    /// Compute the visual and text difference of two versions of an asset.
+    CompareVersions,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 8] = [
+    pub const ALL: [JobKind; 9] = [
         JobKind::ProcessVersion,
         JobKind::RenderRendition,
         JobKind::AuditCheckpoint,
@@ -63,6 +65,7 @@ impl JobKind {
         JobKind::ExpireSessions,
         JobKind::SweepReminders,
         JobKind::DeliverNotifications,
+        JobKind::CompareVersions,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +78,7 @@ impl JobKind {
             JobKind::ExpireSessions => "expire_sessions",
             JobKind::SweepReminders => "sweep_reminders",
             JobKind::DeliverNotifications => "deliver_notifications",
+            JobKind::CompareVersions => "compare_versions",
         }
     }
 

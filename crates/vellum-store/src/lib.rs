@@ -12,6 +12,7 @@ pub mod blobs;
 pub mod calendars;
 pub mod comments;
 mod dialect;
+pub mod diffs;
 pub mod emails;
 pub mod events;
 pub mod import_index;

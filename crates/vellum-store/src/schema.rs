@@ -46,6 +46,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(14, "0014_chase_index"),
     migration!(15, "0015_comments"),
     migration!(16, "0016_collaborators"),
+    migration!(17, "0017_compare_guests"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

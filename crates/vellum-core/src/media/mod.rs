@@ -1,7 +1,7 @@
 //! The media pipeline's use of the job system: probe a new version, extract its metadata,
 //! render its built-in renditions, and serve renditions to those who may see the version.
 
-mod derive;
+pub(crate) mod derive;
 
 use std::path::Path;
 use vellum_domain::ErrorCode;
@@ -117,11 +117,17 @@ async fn read_head(core: &Core, key: &BlobKey) -> Result<Vec<u8>> {
 /// Copies a version's bytes into the job's own folder (tools only ever see that folder).
 async fn stage(core: &Core, key: &BlobKey, dir: &Path) -> std::result::Result<std::path::PathBuf, JobFailure> {
     let path = dir.join("source");
+    stage_to(core, key, &path).await?;
+    Ok(path)
+}
+
+/// Copies a blob to `path` in a job's folder.
+pub(crate) async fn stage_to(core: &Core, key: &BlobKey, path: &Path) -> std::result::Result<(), JobFailure> {
     let mut r = core.blobs.open(key, None).await.map_err(|e| JobFailure::transient(e.to_string()))?;
     let mut f = tokio::fs::File::create(&path).await.map_err(|e| JobFailure::transient(e.to_string()))?;
     tokio::io::copy(&mut r, &mut f).await.map_err(|e| JobFailure::transient(e.to_string()))?;
     f.flush().await.map_err(|e| JobFailure::transient(e.to_string()))?;
-    Ok(path)
+    Ok(())
 }
 
 async fn store_rendition(
@@ -227,7 +233,12 @@ pub(crate) async fn process_version(core: &Core, job: &Job, _worker: &str) -> st
         assets::insert_rendition(&mut tx, r).await?;
     }
     assets::set_processing(&mut tx, asset_id, number, Processing::Done, None, Some(&media)).await?;
+    if let Some(ws) = workspace {
+        let processed = Version { media: Some(media), ..version };
+        crate::compare::queue_for_processed(&mut tx, ws, &processed, core.now()).await?;
+    }
     tx.commit().await?;
+    core.wake.notify_waiters();
     Ok(())
 }
 

@@ -86,7 +86,8 @@ fn two_distant_changes_are_two_boxes() {
     let after_both = {
         let a = image::load_from_memory(&after).unwrap().to_rgb8();
         let b = image::load_from_memory(&picture(800, 800, Some((600, 600, 100, 100)))).unwrap().to_rgb8();
-        let merged = image::RgbImage::from_fn(800, 800, |x, y| if x >= 400 { *b.get_pixel(x, y) } else { *a.get_pixel(x, y) });
+        let merged =
+            image::RgbImage::from_fn(800, 800, |x, y| if x >= 400 { *b.get_pixel(x, y) } else { *a.get_pixel(x, y) });
         let mut out = Vec::new();
         image::codecs::png::PngEncoder::new(&mut out)
             .write_image(merged.as_raw(), 800, 800, image::ExtendedColorType::Rgb8)

@@ -9,6 +9,7 @@ mod audit;
 mod bulk;
 mod calendar;
 mod comments;
+mod compare;
 mod delegation;
 mod groups;
 mod invitations;
@@ -103,6 +104,8 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(comments::resolve))
         .routes(routes!(comments::reopen))
         .routes(routes!(comments::retract))
+        .routes(routes!(compare::get))
+        .routes(routes!(compare::heatmap))
         .routes(routes!(reviews::add_collaborator, reviews::remove_collaborator))
         .routes(routes!(reviews::get))
         .routes(routes!(reviews::decide))

@@ -135,7 +135,11 @@ fn with_errors(mut item: PathItem) -> PathItem {
         if method != "get" {
             statuses.push(409);
         }
-        if op.operation_id.as_deref().is_some_and(|id| id.starts_with("download") || id.starts_with("get_rendition")) {
+        if op
+            .operation_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with("download") || id.starts_with("get_rendition") || id == "compare_heatmap")
+        {
             statuses.push(416);
         }
         if op.operation_id.as_deref().is_some_and(|id| id.starts_with("upload")) {

@@ -5,6 +5,7 @@ mod audit_stories;
 mod blob_stories;
 mod calendar_stories;
 mod comment_stories;
+mod compare_stories;
 mod contract_stories;
 mod errors_and_isolation;
 mod hardening_stories;

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::{harness::TestApp, on_both};
 
-fn tool(name: &str) -> bool {
+pub(crate) fn tool(name: &str) -> bool {
     let found =
         Command::new("sh").args(["-c", &format!("command -v {name}")]).output().is_ok_and(|o| o.status.success());
     if !found && vellum_store::testing::in_ci() {
@@ -25,7 +25,7 @@ fn tool(name: &str) -> bool {
     found
 }
 
-fn run(cmd: &mut Command) {
+pub(crate) fn run(cmd: &mut Command) {
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
@@ -48,13 +48,13 @@ fn ffmpeg(dir: &Path, args: &[&str], out: &str) -> Vec<u8> {
     std::fs::read(dir.join(out)).unwrap()
 }
 
-async fn upload(app: &TestApp, token: &str, kind: &str, name: &str, bytes: &[u8]) -> String {
+pub(crate) async fn upload(app: &TestApp, token: &str, kind: &str, name: &str, bytes: &[u8]) -> String {
     let r = app.upload("/api/v1/workspaces/files/assets", token, &[("kind", kind)], Some((name, bytes))).await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
     r.json()["id"].as_str().unwrap().to_string()
 }
 
-async fn process(app: &TestApp) {
+pub(crate) async fn process(app: &TestApp) {
     while let Some(run) = app.core.run_one_job("test-worker", &vellum_core::jobs::QUEUES).await.unwrap() {
         assert!(run.outcome.is_ok(), "{}: {:?}", run.job.kind, run.outcome);
     }
