@@ -19,7 +19,7 @@ use vellum_store::{
     assets,
     comments::{self, Comment},
     events::NewEvent,
-    model::{Asset, NewAuditEvent, Version},
+    model::{Asset, NewAuditEvent, User, Version},
     reviews, users, Conn, Tx,
 };
 
@@ -40,6 +40,8 @@ pub struct CommentView {
     pub author_id: Id,
     /// Empty once retracted.
     pub body: String,
+    /// The body's light markdown as HTML in which all of the text is escaped.
+    pub body_html: String,
     pub anchor: Option<Anchor>,
     /// SMPTE timecode of `anchor.frame` (videos).
     pub timecode: Option<String>,
@@ -106,6 +108,11 @@ fn pointable(v: &Version) -> Pointable {
     }
 }
 
+/// A comment as shown on the version it was written on.
+pub(crate) fn view_of(c: Comment, v: &Version) -> CommentView {
+    view(c, clock_of(v).as_ref())
+}
+
 fn view(c: Comment, clock: Option<&Clock>) -> CommentView {
     let frame = c.anchor.as_ref().and_then(|a| a.frame);
     let frame_end = c.anchor.as_ref().and_then(|a| a.frame_end);
@@ -118,6 +125,7 @@ fn view(c: Comment, clock: Option<&Clock>) -> CommentView {
         region_changed: None,
         parent_id: c.parent_id,
         author_id: c.author_id,
+        body_html: if retracted { String::new() } else { vellum_domain::markdown::render(&c.body) },
         body: if retracted { String::new() } else { c.body },
         anchor: c.anchor,
         timecode: clock.zip(frame).map(|(k, f)| k.timecode(f)),
@@ -226,29 +234,45 @@ impl Core {
         let mut tx = self.store.write().await?;
         let (asset, access, version) = self.version_for(&mut tx, actor, asset_id, n).await?;
         may_comment(&mut tx, actor, &asset, access.role).await?;
+        let c = self.insert_comment(&mut tx, (&actor.user, &actor.origin), (&asset, &version), new, body, None).await?;
+        tx.commit().await?;
+        Ok(view(c, clock_of(&version).as_ref()))
+    }
+
+    /// Writes a checked comment by `author` on `version`, with its audit event and the
+    /// notifications of its mentions; a guest's comment records the guest's email.
+    pub(crate) async fn insert_comment(
+        &self,
+        tx: &mut Tx,
+        (author, origin): (&User, &crate::Origin),
+        (asset, version): (&Asset, &Version),
+        new: NewComment,
+        body: String,
+        guest_email: Option<&str>,
+    ) -> Result<Comment> {
         if let Some(a) = &new.anchor {
-            a.check(pointable(&version))?;
+            a.check(pointable(version))?;
         }
         let thread_id = match new.parent_id {
             Some(p) => {
-                let parent = comments::get(&mut tx, p).await?.filter(|c| c.asset_id == asset.id).ok_or_else(|| {
+                let parent = comments::get(&mut *tx, p).await?.filter(|c| c.asset_id == asset.id).ok_or_else(|| {
                     Error::new(ErrorCode::InvalidComment, "the comment replied to is not one of this asset's")
                 })?;
                 parent.thread_id
             }
             None => Id::nil(),
         };
-        let mentioned = mentions(&mut tx, &asset, &body).await?;
+        let mentioned = mentions(&mut *tx, asset, &body).await?;
         let id = new_id();
         let now = self.now();
         let c = Comment {
             id,
             workspace_id: asset.workspace_id,
             asset_id: asset.id,
-            origin_version: n,
+            origin_version: version.number,
             thread_id: if thread_id.is_nil() { id } else { thread_id },
             parent_id: new.parent_id,
-            author_id: actor.user.id,
+            author_id: author.id,
             body,
             anchor: new.anchor,
             mentions: mentioned.clone(),
@@ -259,19 +283,37 @@ impl Core {
             created_at: now,
             edited_at: None,
         };
-        comments::insert(&mut tx, &c).await?;
-        let after = json!({"body": c.body, "anchor": c.anchor, "parent_id": c.parent_id, "mentions": c.mentions});
-        record(&mut tx, &actor.origin, Some(&actor.user), comment_event(AuditAction::CommentCreate, &c, after)).await?;
-        tell_mentioned(&mut tx, &c, &mentioned, actor.user.id, now).await?;
-        tx.commit().await?;
-        Ok(view(c, clock_of(&version).as_ref()))
+        comments::insert(&mut *tx, &c).await?;
+        let mut after = json!({"body": c.body, "anchor": c.anchor, "parent_id": c.parent_id, "mentions": c.mentions});
+        if let Some(email) = guest_email {
+            after["guest_email"] = json!(email);
+        }
+        record(&mut *tx, origin, Some(author), comment_event(AuditAction::CommentCreate, &c, after)).await?;
+        tell_mentioned(tx, &c, &mentioned, author.id, now).await?;
+        Ok(c)
     }
 
     /// Version `n`'s comments with those carried forward, filtered.
     pub async fn comments(&self, actor: &Actor, asset_id: Id, n: u32, f: &CommentFilter) -> Result<Vec<CommentView>> {
+        let (asset, version) = {
+            let mut c = self.store.conn().await?;
+            let (asset, _, version) = self.version_for(&mut c, actor, asset_id, n).await?;
+            (asset, version)
+        };
+        self.comments_of(actor, &asset, &version, f).await
+    }
+
+    /// The comments listed under a version the actor may see, filtered.
+    pub(crate) async fn comments_of(
+        &self,
+        actor: &Actor,
+        asset: &Asset,
+        version: &Version,
+        f: &CommentFilter,
+    ) -> Result<Vec<CommentView>> {
         let mut c = self.store.conn().await?;
-        let (asset, _, version) = self.version_for(&mut c, actor, asset_id, n).await?;
-        let clock = clock_of(&version);
+        let n = version.number;
+        let clock = clock_of(version);
         let me = actor.user.id;
         let diffs = vellum_store::diffs::done_into(&mut c, asset.id, n).await?;
         let changed = |m: &Comment| {

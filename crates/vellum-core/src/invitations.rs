@@ -80,23 +80,22 @@ enum Joining {
 const RESET_ADDRESS: Policy = Policy { free: 10, max_delay_secs: 60 * 60, forget_after_secs: 60 * 60 };
 const RESET_EMAIL: Policy = Policy { free: 3, max_delay_secs: 60 * 60, forget_after_secs: 60 * 60 };
 
-fn link_email(
+pub(crate) fn link_email(
     core: &Core,
     to: &str,
     key: String,
     subject: String,
     lead: &str,
     url: &str,
-    expires: Timestamp,
+    (expires, once): (Timestamp, bool),
 ) -> NewEmail {
     use vellum_domain::mail::escape_html;
-    let text = format!(
-        "{lead}\n\n{url}\n\nThe link works once, until {expires}.\n\n--\nVellum at {}\n",
-        core.notify.public_url
-    );
+    let works = if once { "works once" } else { "works" };
+    let text =
+        format!("{lead}\n\n{url}\n\nThe link {works}, until {expires}.\n\n--\nVellum at {}\n", core.notify.public_url);
     let html = format!(
         "<!doctype html><html><body style=\"font-family:sans-serif\"><p>{}</p><p><a href=\"{u}\">{u}</a></p><p>The \
-         link works once, until {expires}.</p></body></html>",
+         link {works}, until {expires}.</p></body></html>",
         escape_html(lead),
         u = escape_html(url),
     );
@@ -144,7 +143,15 @@ impl Core {
                 role.as_str()
             );
             let subject = format!("You are invited to {} on Vellum", access.workspace.name);
-            let mail = link_email(self, &email, format!("invitation:{}", inv.id), subject, &lead, &url, inv.expires_at);
+            let mail = link_email(
+                self,
+                &email,
+                format!("invitation:{}", inv.id),
+                subject,
+                &lead,
+                &url,
+                (inv.expires_at, true),
+            );
             emails::enqueue(&mut tx, &mail, now).await?;
             crate::events::queue_senders(&mut tx, &format!("notify:invitation:{}", inv.id)).await?;
         }
@@ -286,7 +293,8 @@ impl Core {
                 "Someone (hopefully you) asked to reset your Vellum password. Open this link to choose a new one; \
                         if it was not you, ignore this email and nothing changes:";
             let key = format!("reset:{}", token_hash(&token));
-            let mail = link_email(self, &user.email, key, "Reset your Vellum password".into(), lead, &url, expires);
+            let mail =
+                link_email(self, &user.email, key, "Reset your Vellum password".into(), lead, &url, (expires, true));
             emails::enqueue(&mut tx, &mail, now).await?;
             crate::events::queue_senders(&mut tx, &format!("notify:{}", mail.unique_key)).await?;
             record(

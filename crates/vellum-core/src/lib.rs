@@ -16,6 +16,7 @@ pub mod compare;
 pub mod delegation;
 mod error;
 pub mod events;
+pub mod guests;
 pub mod inbox;
 pub mod invitations;
 pub mod jobs;

@@ -14,6 +14,7 @@ pub mod fields;
 pub mod folder;
 pub mod id;
 pub mod mail;
+pub mod markdown;
 pub mod media;
 pub mod metadata;
 #[cfg(feature = "openapi")]

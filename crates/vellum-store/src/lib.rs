@@ -15,6 +15,7 @@ mod dialect;
 pub mod diffs;
 pub mod emails;
 pub mod events;
+pub mod guests;
 pub mod import_index;
 pub mod invitations;
 pub mod jobs;

@@ -29,6 +29,10 @@ pub enum AuditAction {
     ReviewCollaboratorAdd,
     /// A collaborator was taken off a review.
     ReviewCollaboratorRemove,
+    /// A guest reviewer was invited to a review by a personal link.
+    ReviewGuestInvite,
+    /// A guest reviewer's link was revoked.
+    ReviewGuestRevoke,
     /// A comment was written.
     CommentCreate,
     /// A comment's text was changed by its author.
@@ -115,7 +119,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 53] = [
+    pub const ALL: [AuditAction; 55] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -128,6 +132,8 @@ impl AuditAction {
         AuditAction::CalendarPut,
         AuditAction::ReviewCollaboratorAdd,
         AuditAction::ReviewCollaboratorRemove,
+        AuditAction::ReviewGuestInvite,
+        AuditAction::ReviewGuestRevoke,
         AuditAction::CommentCreate,
         AuditAction::CommentEdit,
         AuditAction::CommentResolve,
@@ -186,6 +192,8 @@ impl AuditAction {
             AuditAction::CalendarPut => "calendar.put",
             AuditAction::ReviewCollaboratorAdd => "review.collaborator_add",
             AuditAction::ReviewCollaboratorRemove => "review.collaborator_remove",
+            AuditAction::ReviewGuestInvite => "review.guest_invite",
+            AuditAction::ReviewGuestRevoke => "review.guest_revoke",
             AuditAction::CommentCreate => "comment.create",
             AuditAction::CommentEdit => "comment.edit",
             AuditAction::CommentResolve => "comment.resolve",

@@ -27,10 +27,10 @@ use crate::{
 pub struct NewCommentBody {
     /// Plain text with light markdown; `@name@example.com` mentions a member.
     #[schema(min_length = 1, max_length = 10000)]
-    body: String,
+    pub(super) body: String,
     /// The comment replied to (the thread continues under its first comment).
-    parent_id: Option<Uuid>,
-    anchor: Option<Anchor>,
+    pub(super) parent_id: Option<Uuid>,
+    pub(super) anchor: Option<Anchor>,
 }
 
 /// A comment.
@@ -47,6 +47,9 @@ pub struct CommentItem {
     author_id: Uuid,
     /// Empty once retracted.
     body: String,
+    /// The body's light markdown as HTML: all of the text escaped, no raw HTML, links only to
+    /// http, https and mailto addresses.
+    body_html: String,
     anchor: Option<Anchor>,
     /// SMPTE timecode of `anchor.frame` (videos), else null.
     timecode: Option<String>,
@@ -71,6 +74,7 @@ impl From<CommentView> for CommentItem {
             parent_id: c.parent_id,
             author_id: c.author_id,
             body: c.body,
+            body_html: c.body_html,
             anchor: c.anchor,
             timecode: c.timecode,
             timecode_end: c.timecode_end,

@@ -12,6 +12,7 @@ mod comments;
 mod compare;
 mod delegation;
 mod groups;
+mod guests;
 mod invitations;
 mod jobs;
 mod metadata_schema;
@@ -106,6 +107,11 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(comments::retract))
         .routes(routes!(compare::get))
         .routes(routes!(compare::heatmap))
+        .routes(routes!(guests::invite, guests::list))
+        .routes(routes!(guests::revoke))
+        .routes(routes!(guests::review))
+        .routes(routes!(guests::comment))
+        .routes(routes!(guests::rendition))
         .routes(routes!(reviews::add_collaborator, reviews::remove_collaborator))
         .routes(routes!(reviews::get))
         .routes(routes!(reviews::decide))

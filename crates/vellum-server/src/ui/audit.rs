@@ -119,6 +119,8 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::ReviewReassign => "Reassigned an approver",
         AuditAction::ReviewCollaboratorAdd => "Invited a collaborator to a review",
         AuditAction::ReviewCollaboratorRemove => "Took a collaborator off a review",
+        AuditAction::ReviewGuestInvite => "Invited a guest reviewer",
+        AuditAction::ReviewGuestRevoke => "Revoked a guest reviewer's link",
         AuditAction::CommentCreate => "Commented",
         AuditAction::CommentEdit => "Edited a comment",
         AuditAction::CommentResolve => "Resolved a comment",

@@ -205,4 +205,79 @@ async fn collaborators_comment_but_never_decide(app: &TestApp) {
     assert_eq!(app.post(&v1, Some(&ext), json!({"body": "And green?"})).await.status, StatusCode::FORBIDDEN);
 }
 
-on_both!(comment_threads_mentions_and_carry_forward, collaborators_comment_but_never_decide);
+/// A guest without an account comments on one review through a personal link that expires
+/// and can be revoked; each guest comment is audited with the guest's email.
+async fn guests_comment_through_a_personal_link(app: &TestApp) {
+    let t = team(app, "guests", json!("any")).await;
+    let a = app.new_asset("guests", &t.creator, "Poster", b"poster").await;
+    let asset = a["id"].as_str().unwrap().to_string();
+    let review = crate::review_stories::start_review(app, &asset, &t.creator, &t.workflow).await;
+    let rid = review["id"].as_str().unwrap().to_string();
+    let guests = format!("/api/v1/reviews/{rid}/guests");
+    let later = app.clock.now().plus_secs(7 * 24 * 3600);
+    let ask = json!({"email": "Agency@Example.com", "expires_at": later});
+    assert_eq!(app.post(&guests, Some(&t.brand.1), ask.clone()).await.status, StatusCode::FORBIDDEN);
+    let past = json!({"email": "agency@example.com", "expires_at": app.clock.now().plus_secs(-60)});
+    assert_eq!(app.post(&guests, Some(&t.creator), past).await.code(), "invalid_expiry");
+    let bad = json!({"email": "not an address", "expires_at": later});
+    assert_eq!(app.post(&guests, Some(&t.creator), bad).await.code(), "invalid_email");
+    let made = app.post(&guests, Some(&t.creator), ask).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.json());
+    let guest = made.json();
+    assert_eq!(guest["email"], "agency@example.com");
+    let link = guest["link"].as_str().unwrap().to_string();
+    let token = link.strip_prefix("/g/").unwrap().to_string();
+
+    // The guest sees the review's version and comments, and comments, without an account.
+    let opened = app.send(Method::GET, &format!("/api/v1/guest/{token}"), Auth::None, None).await;
+    assert_eq!(opened.status, StatusCode::OK, "{:?}", opened.json());
+    assert_eq!(opened.json()["version"], 1);
+    assert_eq!(opened.json()["asset_id"], asset.as_str());
+    let body = json!({"body": "Could the **logo** be larger?", "anchor": {"shape": {"type": "point", "points": [[0.5, 0.5]]}}});
+    let wrote = app.send(Method::POST, &format!("/api/v1/guest/{token}/comments"), Auth::None, Some(body)).await;
+    assert_eq!(wrote.status, StatusCode::CREATED, "{:?}", wrote.json());
+    assert_eq!(wrote.json()["author_id"], guest["user_id"]);
+    let listed = app.get(&format!("/api/v1/assets/{asset}/versions/1/comments"), &t.creator).await.json();
+    assert_eq!(ids(&listed), vec![wrote.json()["id"].as_str().unwrap().to_string()]);
+    let page = app.send(Method::GET, &link, Auth::None, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let trail = app.get("/api/v1/workspaces/guests/audit?object_type=comment&limit=100", &app.admin).await.json();
+    assert_eq!(trail["events"][0]["after"]["guest_email"], "agency@example.com", "{trail}");
+    // A guest account cannot sign in.
+    let email = format!("guest-{}@guests.invalid", guest["id"].as_str().unwrap());
+    let sign_in = app.post("/api/v1/session", None, json!({"email": email, "password": ""})).await;
+    assert_eq!(sign_in.status, StatusCode::UNAUTHORIZED);
+
+    let list = app.get(&guests, &t.creator).await.json();
+    assert_eq!(list["guests"].as_array().unwrap().len(), 1);
+    assert_eq!(list["guests"][0]["link"], Value::Null, "the link is shown once");
+    let revoked = app
+        .send(Method::DELETE, &format!("{guests}/{}", guest["id"].as_str().unwrap()), Auth::Bearer(&t.creator), None)
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{:?}", revoked.json());
+    assert!(revoked.json()["revoked_at"].is_string());
+    for (method, path, body) in [
+        (Method::GET, format!("/api/v1/guest/{token}"), None),
+        (Method::POST, format!("/api/v1/guest/{token}/comments"), Some(json!({"body": "again"}))),
+        (Method::GET, "/api/v1/guest/gst_made_up".to_string(), None),
+    ] {
+        assert_eq!(app.send(method, &path, Auth::None, body).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+
+    // A second guest's link stops working when it expires.
+    let second = app.post(&guests, Some(&t.creator), json!({"email": "b@example.com", "expires_at": later})).await;
+    let token2 = second.json()["link"].as_str().unwrap().strip_prefix("/g/").unwrap().to_string();
+    assert_eq!(
+        app.send(Method::GET, &format!("/api/v1/guest/{token2}"), Auth::None, None).await.status,
+        StatusCode::OK
+    );
+    app.clock.advance_secs(8 * 24 * 3600);
+    let expired = app.send(Method::GET, &format!("/api/v1/guest/{token2}"), Auth::None, None).await;
+    assert_eq!(expired.status, StatusCode::NOT_FOUND);
+}
+
+on_both!(
+    comment_threads_mentions_and_carry_forward,
+    collaborators_comment_but_never_decide,
+    guests_comment_through_a_personal_link
+);
