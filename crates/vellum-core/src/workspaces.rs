@@ -16,12 +16,17 @@ use vellum_store::{
 
 use crate::{access, access::Access, record, Actor, Core, Error, Result};
 
+/// The largest first-frame number a workspace may display.
+pub const MAX_FRAME_OFFSET: u32 = 1_000_000;
+
 /// An edit of a workspace: its name, and whether GPS positions in files are kept.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkspacePatch {
     pub name: Option<String>,
     pub keep_gps: Option<bool>,
+    /// The number a video's first frame is shown as (display only; the API counts from 0).
+    pub frame_offset: Option<u32>,
 }
 
 /// A workspace as its member sees it.
@@ -44,6 +49,7 @@ impl Core {
             slug: slug.into_inner(),
             created_at: now,
             keep_gps: false,
+            frame_offset: 0,
         };
         let mut tx = self.store.write().await?;
         workspaces::insert(&mut tx, &ws).await.map_err(|e| match e {
@@ -76,12 +82,21 @@ impl Core {
         let access = access::workspace(&mut tx, &actor.user, ws).await?;
         access.require(vellum_domain::role::Capability::Administer)?;
         let mut w = access.workspace.clone();
-        let before = json!({"name": w.name, "keep_gps": w.keep_gps});
+        let before = json!({"name": w.name, "keep_gps": w.keep_gps, "frame_offset": w.frame_offset});
         if let Some(n) = name {
             w.name = n.into_inner();
         }
         if let Some(k) = patch.keep_gps {
             w.keep_gps = k;
+        }
+        if let Some(o) = patch.frame_offset {
+            if o > MAX_FRAME_OFFSET {
+                return Err(Error::new(
+                    ErrorCode::InvalidQuery,
+                    format!("frame_offset is at most {MAX_FRAME_OFFSET} (VFX teams commonly use 1001)"),
+                ));
+            }
+            w.frame_offset = o;
         }
         workspaces::update(&mut tx, &w).await?;
         record(
@@ -92,7 +107,7 @@ impl Core {
                 workspace_id: Some(w.id),
                 object_id: Some(w.id.to_string()),
                 before: Some(before),
-                after: Some(json!({"name": w.name, "keep_gps": w.keep_gps})),
+                after: Some(json!({"name": w.name, "keep_gps": w.keep_gps, "frame_offset": w.frame_offset})),
                 ..NewAuditEvent::new(AuditAction::WorkspaceUpdate, "workspace")
             },
         )

@@ -33,6 +33,8 @@ pub struct Workspace {
     pub created_at: Timestamp,
     /// Keep GPS positions found in uploaded files (off: they are dropped from metadata).
     pub keep_gps: bool,
+    /// The number the first frame of a video is shown as (e.g. 1001); display only.
+    pub frame_offset: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]

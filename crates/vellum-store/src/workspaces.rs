@@ -15,6 +15,7 @@ fn workspace(r: &AnyRow) -> Result<Workspace> {
         slug: row::text(r, "slug")?,
         created_at: row::ts(r, "created_at")?,
         keep_gps: row::int(r, "keep_gps")? != 0,
+        frame_offset: u32::try_from(row::int(r, "frame_offset")?).unwrap_or(0),
     })
 }
 
@@ -35,7 +36,7 @@ pub async fn insert(c: &mut AnyConnection, w: &Workspace) -> Result<()> {
 }
 
 pub async fn by_id(c: &mut AnyConnection, id: Id) -> Result<Option<Workspace>> {
-    sqlx::query("SELECT id, name, slug, created_at, keep_gps FROM workspaces WHERE id = $1")
+    sqlx::query("SELECT id, name, slug, created_at, keep_gps, frame_offset FROM workspaces WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(c)
         .await?
@@ -45,7 +46,7 @@ pub async fn by_id(c: &mut AnyConnection, id: Id) -> Result<Option<Workspace>> {
 }
 
 pub async fn by_slug(c: &mut AnyConnection, slug: &str) -> Result<Option<Workspace>> {
-    sqlx::query("SELECT id, name, slug, created_at, keep_gps FROM workspaces WHERE slug = $1")
+    sqlx::query("SELECT id, name, slug, created_at, keep_gps, frame_offset FROM workspaces WHERE slug = $1")
         .bind(slug)
         .fetch_optional(c)
         .await?
@@ -67,7 +68,7 @@ pub async fn with_role(
         None => ("w.slug", slug.to_string()),
     };
     let sql = format!(
-        "SELECT w.id, w.name, w.slug, w.created_at, w.keep_gps, m.role FROM workspaces w \
+        "SELECT w.id, w.name, w.slug, w.created_at, w.keep_gps, w.frame_offset, m.role FROM workspaces w \
          JOIN memberships m ON m.workspace_id = w.id AND m.user_id = $2 WHERE {column} = $1"
     );
     let r = sqlx::query(&sql).bind(key).bind(user.to_string()).fetch_optional(c).await?;
@@ -76,10 +77,11 @@ pub async fn with_role(
 
 /// Saves a workspace's name and settings.
 pub async fn update(c: &mut AnyConnection, w: &Workspace) -> Result<()> {
-    sqlx::query("UPDATE workspaces SET name = $1, keep_gps = $2 WHERE id = $3")
+    sqlx::query("UPDATE workspaces SET name = $1, keep_gps = $2, frame_offset = $4 WHERE id = $3")
         .bind(&w.name)
         .bind(i64::from(w.keep_gps))
         .bind(w.id.to_string())
+        .bind(i64::from(w.frame_offset))
         .execute(c)
         .await?;
     Ok(())
@@ -98,7 +100,7 @@ pub async fn lock(c: &mut AnyConnection, id: Id) -> Result<()> {
 /// Workspaces `user` belongs to, with their role in each.
 pub async fn list_for_user(c: &mut AnyConnection, user: Id) -> Result<Vec<(Workspace, Role)>> {
     sqlx::query(
-        "SELECT w.id, w.name, w.slug, w.created_at, w.keep_gps, m.role FROM workspaces w \
+        "SELECT w.id, w.name, w.slug, w.created_at, w.keep_gps, w.frame_offset, m.role FROM workspaces w \
          JOIN memberships m ON m.workspace_id = w.id WHERE m.user_id = $1 ORDER BY w.name",
     )
     .bind(user.to_string())

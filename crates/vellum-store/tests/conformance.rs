@@ -75,6 +75,7 @@ async fn seed(store: &Store) -> (User, Workspace) {
         slug: format!("acme-{}", &new_id().simple().to_string()[20..]),
         created_at: now,
         keep_gps: false,
+        frame_offset: 0,
     };
     let mut tx = store.write().await.unwrap();
     users::insert(&mut tx, &user).await.unwrap();
@@ -247,6 +248,7 @@ async fn conflicts_and_rollback(store: &Store) {
         slug: ws.slug.clone(),
         created_at: Timestamp::now(),
         keep_gps: false,
+        frame_offset: 0,
     };
     let mut tx = store.write().await.unwrap();
     let e = workspaces::insert(&mut tx, &dup).await.unwrap_err();
@@ -260,6 +262,7 @@ async fn conflicts_and_rollback(store: &Store) {
         slug: "ghost-ws".into(),
         created_at: Timestamp::now(),
         keep_gps: false,
+        frame_offset: 0,
     };
     {
         let mut tx = store.write().await.unwrap();

@@ -69,9 +69,13 @@ pub struct WorkspacePatchBody {
     #[schema(schema_with = vellum_domain::openapi::optional_name)]
     name: Option<String>,
     keep_gps: Option<bool>,
+    /// The number a video's first frame is shown as (e.g. 1001); display only: frame numbers in
+    /// the API always count from 0.
+    #[schema(minimum = 0, maximum = 1000000)]
+    frame_offset: Option<u32>,
 }
 
-/// Renames a workspace or sets `keep_gps` (owners and admins).
+/// Renames a workspace or sets `keep_gps` or `frame_offset` (owners and admins).
 #[utoipa::path(patch, path = "/workspaces/{ws}", tag = "workspaces", operation_id = "update_workspace",
     params(("ws" = String, Path, description = "Workspace id or slug")), request_body = WorkspacePatchBody,
     responses((status = 200, description = "Updated", body = WorkspaceView)))]
@@ -81,7 +85,7 @@ pub async fn patch(
     Path(ws): Path<String>,
     AppJson(p): AppJson<WorkspacePatchBody>,
 ) -> ApiResult<Json<WorkspaceView>> {
-    let patch = WorkspacePatch { name: p.name, keep_gps: p.keep_gps };
+    let patch = WorkspacePatch { name: p.name, keep_gps: p.keep_gps, frame_offset: p.frame_offset };
     Ok(Json(s.core.update_workspace(&a.actor, &ws, patch).await?.into()))
 }
 

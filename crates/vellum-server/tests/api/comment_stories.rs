@@ -4,6 +4,7 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
+use vellum_core::clock::Clock;
 
 use crate::{
     harness::{Auth, TestApp},

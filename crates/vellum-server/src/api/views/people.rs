@@ -111,6 +111,8 @@ pub struct WorkspaceView {
     pub created_at: Timestamp,
     /// Whether GPS positions found in uploaded files are kept.
     pub keep_gps: bool,
+    /// The number a video's first frame is shown as (display only).
+    pub frame_offset: u32,
     pub role: Role,
 }
 
@@ -123,6 +125,7 @@ impl From<workspaces::WorkspaceView> for WorkspaceView {
             slug: ws.slug,
             created_at: ws.created_at,
             keep_gps: ws.keep_gps,
+            frame_offset: ws.frame_offset,
             role: w.role,
         }
     }
