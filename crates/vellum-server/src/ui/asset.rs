@@ -74,6 +74,7 @@ pub async fn render(s: &AppState, who: &Signed, id: Id, shown: Shown<'_>) -> UiR
                     section.preview-section aria-labelledby="h-preview" {
                         h2 #h-preview.visually-hidden { "Preview" }
                         (media_panel::preview(&asset, v, page_no))
+                        p { a.button.proof-link href={ "/a/" (asset.id) "/v/" (v.number) } { "Comment and compare versions" } }
                         (media_panel::extras(&asset, v, &presets))
                     }
                 }

@@ -24,6 +24,7 @@ mod media_text;
 mod members;
 mod metadata_form;
 mod page;
+mod proof;
 mod reset;
 mod review;
 mod self_service;
@@ -54,6 +55,7 @@ use crate::AppState;
 const CSS: &str = include_str!("static/vellum.css");
 const JS: &str = include_str!("static/vellum.js");
 const ICON: &str = include_str!("static/icon.svg");
+const PROOF: &str = include_str!("static/proof.js");
 /// Versioned URLs, so browsers may cache the files for a long time.
 const CSS_URL: &str = concat!("/static/vellum.css?v=", env!("CARGO_PKG_VERSION"));
 const JS_URL: &str = concat!("/static/vellum.js?v=", env!("CARGO_PKG_VERSION"));
@@ -121,6 +123,8 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{ws}/settings/webhooks/{id}/rotate", post(settings_webhooks::rotate))
         .route("/w/{ws}/settings/webhooks/{id}/delete", post(settings_webhooks::delete))
         .route("/a/{id}", get(asset::show))
+        .route("/a/{id}/v/{n}", get(proof::show))
+        .route("/g/{token}", get(proof::guest))
         .route("/a/{id}/edit", post(asset_actions::edit))
         .route("/a/{id}/versions", post(asset_actions::new_version).layer(unlimited()))
         .route("/a/{id}/versions/{n}/restore", post(asset_actions::restore))
@@ -128,6 +132,7 @@ pub fn routes() -> Router<AppState> {
         .route("/a/{id}/reviews/{review}/decision", post(asset_actions::decide))
         .route("/static/vellum.css", get(|| async { asset_file("text/css; charset=utf-8", CSS) }))
         .route("/static/vellum.js", get(|| async { asset_file("text/javascript; charset=utf-8", JS) }))
+        .route("/static/proof.js", get(|| async { asset_file("text/javascript; charset=utf-8", PROOF) }))
         .route("/static/icon.svg", get(|| async { asset_file("image/svg+xml", ICON) }))
         .fallback(|| async { page::UiError::new(StatusCode::NOT_FOUND, "There is no page at this address.") })
 }
