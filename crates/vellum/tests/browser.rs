@@ -1,6 +1,6 @@
-//! The review story in a real browser: starts the `vellum` binary on a fresh data folder and
-//! runs `tests/browser/review.mjs` (Playwright-core driving Debian's headless Chromium)
-//! against it. Without Chromium or the npm packages the test is skipped, except in CI.
+//! The stories in a real browser: each starts the `vellum` binary on a fresh data folder and
+//! runs a script of `tests/browser/` (Playwright-core driving Debian's headless Chromium)
+//! against it: the review story (`review.mjs`) and the proofing story (`proof.mjs`). Without Chromium or the npm packages the test is skipped, except in CI.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::{
@@ -41,6 +41,16 @@ fn missing_prerequisite() -> Option<String> {
 
 #[test]
 fn a_creator_uploads_and_two_approvers_approve_in_the_browser() {
+    story("review.mjs");
+}
+
+#[test]
+fn reviewers_mark_up_images_pages_and_frames_and_compare_versions_in_the_browser() {
+    story("proof.mjs");
+}
+
+/// Runs one story script against a fresh `vellum serve`.
+fn story(script: &str) {
     if let Some(why) = missing_prerequisite() {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("the browser test cannot run in CI: {why}");
@@ -74,7 +84,7 @@ fn a_creator_uploads_and_two_approvers_approve_in_the_browser() {
         .expect("vellum serve printed no 'Vellum listening on' line within 60 s");
 
     let out = Command::new("node")
-        .arg(Path::new(SCRIPT_DIR).join("review.mjs"))
+        .arg(Path::new(SCRIPT_DIR).join(script))
         .args([&url, ADMIN_EMAIL, ADMIN_PASSWORD])
         .output()
         .expect("run node");

@@ -227,7 +227,7 @@ pub async fn show(
                 h2 { "Comments" }
                 (comment_list(&list))
                 (shortcuts())
-                @if sees_wip { section.reviews aria-label="Review" { (panel.render()) } }
+                @if !reviews.is_empty() { section.reviews aria-label="Review" { (panel.render()) } }
             }
         }
         script #people type="application/json" { (PreEscaped(people)) }

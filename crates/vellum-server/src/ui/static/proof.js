@@ -503,6 +503,8 @@ async function loadDiff() {
       return;
     }
     diff = r.json;
+    // Carried comments learn from the same result whether their area changed.
+    await refresh();
   }
   const page = diff.pages.find((p) => p.page === main.page);
   other.regions = main.regions = diff.pages;
