@@ -28,6 +28,9 @@ use crate::{access, jobs::JobFailure, media::derive::MAX_PAGES, Actor, Core, Err
 
 /// Written copy is compared on at most this much of each version's text.
 const MAX_TEXT: u64 = 256 * 1024;
+/// A document's text is compared on at most this much (word diff memory stays bounded by its
+/// edit limit whatever the length).
+const MAX_DOCUMENT_TEXT: usize = 1024 * 1024;
 
 /// A finished comparison as the API shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -262,8 +265,30 @@ async fn file_text(core: &Core, v: &Version) -> std::result::Result<String, JobF
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-fn extracted_text(v: &Version) -> Option<&str> {
-    v.media.as_ref()?.info.text.as_deref()
+/// The text of a document version, from its PDF (the file itself, or the PDF an office file was
+/// converted to) in its own folder of the job: every compared page, not only the excerpt kept
+/// for search. Falls back to that excerpt when the text cannot be extracted again.
+async fn document_text(core: &Core, v: &Version, dir: &Path) -> std::result::Result<Option<String>, JobFailure> {
+    let excerpt = v.media.as_ref().and_then(|m| m.info.text.clone());
+    std::fs::create_dir_all(dir).map_err(|e| JobFailure::transient(e.to_string()))?;
+    let pdf = dir.join("document.pdf");
+    let staged = if media_type(v) == Some(MediaType::Pdf) {
+        let key = BlobKey::parse(&v.sha256).map_err(|e| JobFailure::permanent(e.to_string()))?;
+        crate::media::stage_to(core, &key, &pdf).await?;
+        true
+    } else {
+        stage_rendition(core, v, "pdf", &pdf).await?
+    };
+    if !staged {
+        return Ok(excerpt);
+    }
+    match vellum_media::probe::pdf_text(&pdf, dir, MAX_PAGES, MAX_DOCUMENT_TEXT).await {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            tracing::warn!(asset = %v.asset_id, version = v.number, error = %e, "text extraction for compare failed");
+            Ok(excerpt)
+        }
+    }
 }
 
 /// Computes one comparison (the `compare_versions` job).
@@ -301,8 +326,18 @@ pub(crate) async fn compare_versions(core: &Core, job: &Job) -> std::result::Res
                 pages.push(entry);
                 heatmaps.extend(heat.map(|h| (k, h)));
             }
-            let (ta, tb) = (extracted_text(&va), extracted_text(&vb));
-            (ta.is_some() || tb.is_some()).then(|| text_diff::diff(ta.unwrap_or(""), tb.unwrap_or("")))
+            let ta = document_text(core, &va, &dir.path().join("text-a")).await?;
+            let tb = document_text(core, &vb, &dir.path().join("text-b")).await?;
+            match (ta, tb) {
+                (None, None) => None,
+                (ta, tb) => Some(
+                    tokio::task::spawn_blocking(move || {
+                        text_diff::diff(ta.as_deref().unwrap_or(""), tb.as_deref().unwrap_or(""))
+                    })
+                    .await
+                    .map_err(|e| JobFailure::transient(e.to_string()))?,
+                ),
+            }
         }
         CompareKind::Text => {
             let (ta, tb) = (file_text(core, &va).await?, file_text(core, &vb).await?);

@@ -39,12 +39,33 @@ pub struct ImageDiff {
     pub heatmap: Vec<u8>,
 }
 
+/// One side of a comparison, decoded to the working raster (RGB).
+pub struct Raster(Pixels);
+
+impl Raster {
+    /// Width and height of the working raster.
+    pub fn size(&self) -> (u32, u32) {
+        (self.0.width, self.0.height)
+    }
+}
+
+/// Decodes an image file (inside a job's folder) to the working raster: fitted inside
+/// [`WORK_SIDE`], or stretched to `size` (the other side's raster). Blocking.
+pub fn decode_for_compare(path: &Path, size: Option<(u32, u32)>, limits: PixelLimits) -> Result<Raster, RenderError> {
+    let input = render::input::Input::File(path);
+    Ok(Raster(rgb(render::working_pixels(input, WORK_SIDE, size, limits)?)))
+}
+
+/// Compares two rasters of one size.
+pub fn compare_rasters(a: &Raster, b: &Raster) -> Result<ImageDiff, RenderError> {
+    compare(&a.0, &b.0)
+}
+
 /// Compares two image files (inside a job's folder). Blocking: run it on the blocking pool.
 pub fn diff_files(a: &Path, b: &Path, limits: PixelLimits) -> Result<ImageDiff, RenderError> {
-    let first = render::working_pixels(render::input::Input::File(a), WORK_SIDE, None, limits)?;
-    let second =
-        render::working_pixels(render::input::Input::File(b), WORK_SIDE, Some((first.width, first.height)), limits)?;
-    compare(&rgb(first), &rgb(second))
+    let first = decode_for_compare(a, None, limits)?;
+    let second = decode_for_compare(b, Some(first.size()), limits)?;
+    compare_rasters(&first, &second)
 }
 
 /// Compares two encoded images held in memory.
@@ -82,8 +103,8 @@ impl Grid {
             for x in 0..w {
                 let i = row + (x * 3) as usize;
                 let cell = cell_row + (x / CELL) as usize;
-                for c in 0..3 {
-                    sums[cell][c] += i64::from(a.data[i + c]) - i64::from(b.data[i + c]);
+                for (c, sum) in sums[cell].iter_mut().enumerate() {
+                    *sum += i64::from(a.data[i + c]) - i64::from(b.data[i + c]);
                 }
                 counts[cell] += 1;
             }

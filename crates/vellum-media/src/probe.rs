@@ -138,16 +138,21 @@ pub async fn probe_pdf(path: &Path, dir: &Path) -> Result<MediaInfo, ProbeError>
     if media.page_count.is_none() {
         return Err(ProbeError::Parse("pdfinfo reported no page count".into()));
     }
+    media.text = pdf_text(path, dir, 20, TEXT_EXCERPT_MAX).await.ok().flatten();
+    Ok(media)
+}
+
+/// The text of a PDF's first `pages` pages (`pdftotext`), at most `max_bytes`; `None` when it
+/// has no text layer.
+pub async fn pdf_text(path: &Path, dir: &Path, pages: u32, max_bytes: usize) -> Result<Option<String>, ProbeError> {
     let text = Tool::new("pdftotext", dir)
-        .args(["-l", "20", "-enc", "UTF-8"])
-        .arg(&file)
+        .args(["-l", &pages.to_string(), "-enc", "UTF-8"])
+        .arg(safe_path(path))
         .arg("-")
         .timeout(Duration::from_secs(60))
-        .stdout_cap(TEXT_EXCERPT_MAX + 4);
-    if let Ok(out) = run(&text).await {
-        media.text = excerpt(&out.stdout);
-    }
-    Ok(media)
+        .stdout_cap(max_bytes + 4);
+    let out = run(&text).await?;
+    Ok(excerpt(&out.stdout, max_bytes))
 }
 
 /// Parses `pdfinfo` lines ("Title:          Quarterly report").
@@ -175,10 +180,10 @@ pub fn parse_pdfinfo(out: &str) -> MediaInfo {
     info
 }
 
-/// At most [`TEXT_EXCERPT_MAX`] bytes, cut on a character boundary; `None` when blank.
-fn excerpt(raw: &[u8]) -> Option<String> {
+/// At most `max` bytes, cut on a character boundary; `None` when blank.
+fn excerpt(raw: &[u8], max: usize) -> Option<String> {
     let text = String::from_utf8_lossy(raw);
-    let mut end = text.len().min(TEXT_EXCERPT_MAX);
+    let mut end = text.len().min(max);
     while !text.is_char_boundary(end) {
         end -= 1;
     }

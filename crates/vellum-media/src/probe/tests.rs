@@ -77,9 +77,9 @@ fn pdfinfo_lines() {
 #[test]
 fn excerpt_is_capped_on_a_char_boundary() {
     let long = "é".repeat(TEXT_EXCERPT_MAX);
-    let cut = excerpt(long.as_bytes()).unwrap();
+    let cut = excerpt(long.as_bytes(), TEXT_EXCERPT_MAX).unwrap();
     assert!(cut.len() <= TEXT_EXCERPT_MAX && cut.chars().all(|c| c == 'é'));
-    assert_eq!(excerpt(b"  \n\x0c "), None);
+    assert_eq!(excerpt(b"  \n\x0c ", TEXT_EXCERPT_MAX), None);
 }
 
 #[test]

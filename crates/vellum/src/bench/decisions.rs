@@ -21,16 +21,16 @@ use vellum_server::{serve, AppState, HttpConfig};
 
 use super::percentile;
 
-struct Figures {
-    rps: f64,
-    p50: Duration,
-    p99: Duration,
-    errors: usize,
+pub(super) struct Figures {
+    pub rps: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub errors: usize,
 }
 
 /// Runs `requests` requests from `clients` concurrent keep-alive clients; `make(i)` builds the
 /// i-th request.
-async fn load<F>(clients: usize, requests: usize, make: F) -> Figures
+pub(super) async fn load<F>(clients: usize, requests: usize, make: F) -> Figures
 where
     F: Fn(usize) -> hyper::Request<Full<Bytes>> + Send + Sync + 'static,
 {
@@ -78,7 +78,7 @@ where
     Figures { rps: requests as f64 / secs, p50: percentile(&all, 50.0), p99: percentile(&all, 99.0), errors }
 }
 
-fn print(label: &str, f: &Figures, reference: Option<&Figures>) {
+pub(super) fn print(label: &str, f: &Figures, reference: Option<&Figures>) {
     let ratio = reference.map_or(String::new(), |r| format!("  decisions reach {:.1}% of this", 100.0 * r.rps / f.rps));
     println!(
         "  {label:<28} {:9.0} req/s   p50 {:7.2} ms   p99 {:7.2} ms   errors {}{ratio}",
@@ -89,7 +89,7 @@ fn print(label: &str, f: &Figures, reference: Option<&Figures>) {
     );
 }
 
-async fn spawn_server<Fut>(
+pub(super) async fn spawn_server<Fut>(
     run: impl FnOnce(tokio::net::TcpListener, tokio::sync::oneshot::Receiver<()>) -> Fut,
 ) -> Result<(String, tokio::sync::oneshot::Sender<()>), String>
 where

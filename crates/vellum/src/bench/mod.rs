@@ -2,6 +2,7 @@
 //! same run on the same machine. Timings are reported, never asserted.
 
 mod audit;
+mod compare;
 mod decisions;
 mod e2e;
 mod ingest;
@@ -96,6 +97,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2000)]
         count: usize,
     },
+    /// Proofing: the pixel diff of two 24 MP JPEGs next to decoding them, the word diff of two
+    /// 20-page PDFs next to extracting their text, and listing 2,000 comments over HTTP next
+    /// to `/healthz`.
+    Compare {
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        #[arg(long, default_value_t = 2000)]
+        comments: usize,
+        #[arg(long, default_value_t = 400)]
+        requests: usize,
+    },
     /// Server RSS growth while one large file uploads.
     UploadMemory {
         #[arg(long, default_value_t = 2048)]
@@ -117,6 +129,9 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
         BenchCommand::Routing { iterations } => routing::run(iterations.max(1)).await?,
         BenchCommand::Sweep { stages, due_percent } => sweep::run(stages, due_percent).await?,
         BenchCommand::Webhooks { count } => webhooks::run(count.max(1)).await?,
+        BenchCommand::Compare { runs, comments, requests } => {
+            compare::run(runs, comments.max(1), requests.max(1)).await?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
