@@ -190,9 +190,10 @@ parameters = {{ "path.id" = "{comment}" }}
 # A comment's anchor must fit its version (pages, frames, points per shape, coordinates in
 # 0..1), a mention must name a member who sees the asset, a reply's parent must be a comment
 # of the asset; resolving needs a version the comment is listed on, and not twice; a
-# collaborator must be a member who is not a viewer.
+# collaborator must be a member who is not a viewer. A guest is invited by a real email
+# address for at most 90 days ahead, to an open review.
 [[operations]]
-include-operation-id = ["create_comment", "edit_comment", "resolve_comment", "reopen_comment", "retract_comment", "add_collaborator"]
+include-operation-id = ["create_comment", "edit_comment", "resolve_comment", "reopen_comment", "retract_comment", "add_collaborator", "guest_comment", "invite_guest"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # A webhook's URL must be http(s) on an allowed address, and name known event kinds; an

@@ -26,10 +26,10 @@ use crate::{
 #[into_params(parameter_in = Query)]
 pub struct CompareQuery {
     /// The version compared from.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 4294967295u64)]
     a: u32,
     /// The version compared to.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 4294967295u64)]
     b: u32,
 }
 
@@ -37,12 +37,12 @@ pub struct CompareQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HeatmapQuery {
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 4294967295u64)]
     a: u32,
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 4294967295u64)]
     b: u32,
     /// The compared page, from 1 (1 for an image or video).
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 100000)]
     page: Option<u32>,
 }
 
@@ -104,7 +104,7 @@ pub async fn get(
 #[utoipa::path(get, path = "/assets/{id}/compare/heatmap", tag = "compare", operation_id = "compare_heatmap",
     params(("id" = Uuid, Path, description = "The asset"), HeatmapQuery),
     responses(
-        (status = 200, description = "The heat-map", content((inline(BinaryFile) = "image/png"))),
+        (status = 200, description = "The heat-map", content((inline(BinaryFile) = "image/png"), (inline(BinaryFile) = "application/octet-stream"))),
         (status = 202, description = "Being computed; try again after Retry-After seconds", body = Pending),
         (status = 304, description = "Not modified (If-None-Match)"),
     ))]
