@@ -92,7 +92,7 @@ impl Core {
         if let Some(o) = patch.frame_offset {
             if o > MAX_FRAME_OFFSET {
                 return Err(Error::new(
-                    ErrorCode::InvalidQuery,
+                    ErrorCode::InvalidSetting,
                     format!("frame_offset is at most {MAX_FRAME_OFFSET} (VFX teams commonly use 1001)"),
                 ));
             }

@@ -100,6 +100,7 @@ error_codes! {
     WebhookTargetForbidden = "webhook_target_forbidden", 422, "The webhook's address is private, loopback or otherwise not allowed.";
     InvalidInvitation = "invalid_invitation", 422, "The invitation cannot be accepted as asked.";
     MailNotConfigured = "mail_not_configured", 422, "The server has no SMTP server configured (--smtp-url), so it cannot send email.";
+    InvalidSetting = "invalid_setting", 422, "A workspace setting is outside its range.";
     NotComparable = "not_comparable", 422, "These two versions cannot be compared (their types differ, have no comparison, or could not be processed).";
     InvalidAnchor = "invalid_anchor", 422, "A comment's anchor is outside the version (page, coordinates or frames).";
     UnknownMention = "unknown_mention", 422, "A mentioned address is not a member who can see the asset.";
