@@ -70,6 +70,8 @@ pub struct CommentFilter {
     pub mine: bool,
     pub mentioning_me: bool,
     pub page: Option<u32>,
+    /// Only those written by the approvers of this stage (1-based) of the version's review.
+    pub stage: Option<u32>,
 }
 
 /// A comment to write.
@@ -321,9 +323,20 @@ impl Core {
             let d = diffs.iter().find(|d| d.a == m.origin_version)?;
             region_changed(anchor, &d.pages)
         };
+        let stage_people: Option<Vec<Id>> = match f.stage {
+            None => None,
+            Some(k) => {
+                let reviews = reviews::for_asset(&mut c, asset.id).await?;
+                // The newest review of this version; its stage k's approvers.
+                let plan = reviews.iter().find(|r| r.version == n).map(|r| &r.plan);
+                let stage = plan.and_then(|p| p.get((k as usize).wrapping_sub(1)));
+                Some(stage.map(|s| s.approvers.clone()).unwrap_or_default())
+            }
+        };
         Ok(comments::of_version(&mut c, asset.id, n)
             .await?
             .into_iter()
+            .filter(|m| stage_people.as_ref().is_none_or(|people| people.contains(&m.author_id)))
             .filter(|m| f.status.is_none_or(|s| m.status == s))
             .filter(|m| !f.mine || m.author_id == me)
             .filter(|m| !f.mentioning_me || m.mentions.contains(&me))

@@ -108,6 +108,9 @@ pub struct CommentQuery {
     /// Only those anchored to this page.
     #[param(minimum = 1, maximum = 100000)]
     page: Option<u32>,
+    /// Only those written by the approvers of this stage (from 1) of the version's review.
+    #[param(minimum = 1, maximum = 100)]
+    stage: Option<u32>,
 }
 
 /// Writes a comment on a version, optionally anchored to a page, a region or frames.
@@ -152,11 +155,15 @@ pub async fn list(
     if q.page.is_some_and(|p| !(1..=100_000).contains(&p)) {
         return Err(ApiError::new(ErrorCode::InvalidQuery, "page counts from 1 (at most 100,000)"));
     }
+    if q.stage.is_some_and(|k| !(1..=100).contains(&k)) {
+        return Err(ApiError::new(ErrorCode::InvalidQuery, "stage counts from 1 (at most 100)"));
+    }
     let f = CommentFilter {
         status,
         mine: q.mine.unwrap_or(false),
         mentioning_me: q.mentions.unwrap_or(false),
         page: q.page,
+        stage: q.stage,
     };
     let list = s.core.comments(&a.actor, path_id(&id, "asset")?, path_version(&n)?, &f).await?;
     Ok(Json(CommentList { comments: list.into_iter().map(Into::into).collect() }))

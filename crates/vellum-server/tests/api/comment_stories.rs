@@ -194,6 +194,11 @@ async fn collaborators_comment_but_never_decide(app: &TestApp) {
     // made-up comment cannot be cited.
     let note = app.post(&v1, Some(&t.brand.1), json!({"body": "The headline overlaps the logo"})).await.json();
     let note = note["id"].as_str().unwrap().to_string();
+    // By stage: the brand stage's approver wrote the note; the collaborator approves no stage.
+    let by_brand = app.get(&format!("{v1}?stage=1"), &t.creator).await.json();
+    assert_eq!(ids(&by_brand), vec![note.clone()]);
+    assert_eq!(ids(&app.get(&format!("{v1}?stage=2"), &t.creator).await.json()), Vec::<String>::new());
+    assert_eq!(ids(&app.get(&v1, &t.creator).await.json()).len(), 2);
     let decide = format!("/api/v1/reviews/{rid}/decisions");
     let bogus = json!({"version": 1, "decision": "changes_requested", "reason": "see note", "comment_ids": [rid]});
     assert_eq!(app.post(&decide, Some(&t.brand.1), bogus).await.code(), "invalid_comment");

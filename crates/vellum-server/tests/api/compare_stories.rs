@@ -5,11 +5,11 @@
 
 use std::{path::Path, process::Command};
 
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::{
-    harness::TestApp,
+    harness::{Auth, TestApp},
     media_files::{process, run, tool, upload},
     on_both,
 };
@@ -187,4 +187,42 @@ async fn pdfs_are_compared_page_by_page_and_word_by_word(app: &TestApp) {
     assert_eq!(mixed.code(), "not_comparable");
 }
 
-on_both!(images_are_compared_with_boxes_and_a_heatmap, pdfs_are_compared_page_by_page_and_word_by_word);
+async fn written_copy_is_compared_word_by_word(app: &TestApp) {
+    let token = setup(app).await;
+    let first = b"Our spring offer saves you money on every order.\n";
+    let second = b"Our summer offer saves you more money on every order.\n";
+    let asset = upload(app, &token, "written", "copy.txt", first).await;
+    add_version(app, &token, &asset, "copy.txt", second).await;
+    process(app).await;
+    let d = comparison(app, &token, &asset, 1, 2).await;
+    assert_eq!(d["kind"], "text", "{d}");
+    assert_eq!(d["pages"], json!([]));
+    let ops = d["text"]["ops"].as_array().unwrap();
+    let has = |op: &str, text: &str| ops.iter().any(|o| o["op"] == op && o["text"].as_str().unwrap().contains(text));
+    assert!(has("del", "spring") && has("ins", "summer") && has("ins", "more"), "{d}");
+    assert_eq!(d["text"]["insertions"], 2, "{d}");
+    assert_eq!(d["text"]["deletions"], 1, "{d}");
+}
+
+/// A workspace numbers video frames for display from its own first frame number.
+async fn the_frame_offset_is_a_workspace_setting(app: &TestApp) {
+    let token = setup(app).await;
+    let patch = |who: &str, body: Value| {
+        let who = who.to_string();
+        async move { app.send(Method::PATCH, "/api/v1/workspaces/files", Auth::Bearer(&who), Some(body)).await }
+    };
+    let r = patch(&token, json!({"frame_offset": 1001})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "creators do not change settings");
+    let r = patch(&app.admin, json!({"frame_offset": 1001})).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
+    assert_eq!(app.get("/api/v1/workspaces/files", &token).await.json()["frame_offset"], 1001);
+    let r = patch(&app.admin, json!({"frame_offset": 2_000_000})).await;
+    assert_eq!(r.code(), "invalid_setting");
+}
+
+on_both!(
+    images_are_compared_with_boxes_and_a_heatmap,
+    pdfs_are_compared_page_by_page_and_word_by_word,
+    written_copy_is_compared_word_by_word,
+    the_frame_offset_is_a_workspace_setting
+);
