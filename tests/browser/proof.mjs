@@ -112,6 +112,7 @@ async function setUp() {
   });
   check(tokenRes.status === 201, `no API token (${tokenRes.status})`);
   const { token } = await tokenRes.json();
+  const me = await (await fetch(base + "/api/v1/me", { headers: { authorization: `Bearer ${token}` } })).json();
   const slug = `proof-${run}`;
   await must(201, "POST", "/api/v1/workspaces", { token, body: { name: `Proofing ${run}`, slug } });
   const add = async (kind, name, bytes) => {
@@ -122,7 +123,7 @@ async function setUp() {
   const pdf = await add("written", "leaflet.pdf", leaflet(4));
   const video = await add("video", "spot.mp4", clip());
   for (const id of [image, pdf, video]) await processed(token, id, 1);
-  return { token, slug, image, pdf, video };
+  return { token, slug, image, pdf, video, admin: me.user.id };
 }
 
 // ---- browser ------------------------------------------------------------------------------
@@ -264,6 +265,38 @@ async function compareSeesTheChange(page, s) {
   await shoot(page, "proof-compare.png");
 }
 
+/// A guest without an account opens their personal link, pins a note and comments.
+async function guestComments(browser, s) {
+  const workflow = await must(201, "POST", `/api/v1/workspaces/${s.slug}/workflows`, {
+    token: s.token,
+    body: { name: "Sign-off", stages: [{ name: "Owner", approvers: [{ user: s.admin }], rule: "any" }] },
+  });
+  const review = await must(201, "POST", `/api/v1/assets/${s.image}/reviews`, { token: s.token, body: { workflow_id: workflow.id } });
+  const expires = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString();
+  const guest = await must(201, "POST", `/api/v1/reviews/${review.id}/guests`, {
+    token: s.token,
+    body: { email: "agency@example.com", expires_at: expires },
+  });
+  check(guest.link?.startsWith("/g/"), `the guest link is ${guest.link}`);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  try {
+    await openProof(page, guest.link);
+    check(!(await page.locator("header.top").count()), "a guest sees the members' navigation");
+    await page.getByRole("button", { name: "Point" }).click();
+    const [x, y] = await at(page, 0.7, 0.3);
+    await page.mouse.click(x, y);
+    await comment(page, "Please check the logo colour");
+    const listed = await commentsOf(s, s.image, review.version);
+    const mine = listed.find((c) => c.body === "Please check the logo colour");
+    check(mine && mine.author_id === guest.user_id && mine.anchor.shape.type === "point", `the guest's comment: ${JSON.stringify(mine)}`);
+    await shoot(page, "proof-guest.png");
+  } finally {
+    await context.close();
+  }
+}
+
 async function main() {
   const s = await setUp();
   const browser = await chromium.launch({
@@ -285,6 +318,7 @@ async function main() {
     await pageThreeOfPdf(page, s);
     await frameOfVideo(page, s);
     await compareSeesTheChange(page, s);
+    await guestComments(browser, s);
     check(problems.length === 0, `the pages reported problems:\n  ${problems.join("\n  ")}`);
     console.log(`ok: proofing story; screenshots in ${outDir}`);
   } catch (e) {

@@ -38,6 +38,8 @@ pub struct CommentView {
     pub region_changed: Option<bool>,
     pub parent_id: Option<Id>,
     pub author_id: Id,
+    /// The author's display name (a guest reviewer's is their email with "(guest)").
+    pub author_name: String,
     /// Empty once retracted.
     pub body: String,
     /// The body's light markdown as HTML in which all of the text is escaped.
@@ -111,11 +113,23 @@ fn pointable(v: &Version) -> Pointable {
 }
 
 /// A comment as shown on the version it was written on.
-pub(crate) fn view_of(c: Comment, v: &Version) -> CommentView {
-    view(c, clock_of(v).as_ref())
+pub(crate) fn view_of(c: Comment, v: &Version, author_name: String) -> CommentView {
+    view(c, clock_of(v).as_ref(), author_name)
 }
 
-fn view(c: Comment, clock: Option<&Clock>) -> CommentView {
+/// The names of the comments' authors, by id (one lookup per distinct author).
+async fn author_names(c: &mut Conn, list: &[Comment]) -> Result<std::collections::HashMap<Id, String>> {
+    let mut names = std::collections::HashMap::new();
+    for m in list {
+        if !names.contains_key(&m.author_id) {
+            let name = users::by_id(&mut *c, m.author_id).await?.map(|u| u.name).unwrap_or_default();
+            names.insert(m.author_id, name);
+        }
+    }
+    Ok(names)
+}
+
+fn view(c: Comment, clock: Option<&Clock>, author_name: String) -> CommentView {
     let frame = c.anchor.as_ref().and_then(|a| a.frame);
     let frame_end = c.anchor.as_ref().and_then(|a| a.frame_end);
     let retracted = c.status == CommentStatus::Retracted;
@@ -127,6 +141,7 @@ fn view(c: Comment, clock: Option<&Clock>) -> CommentView {
         region_changed: None,
         parent_id: c.parent_id,
         author_id: c.author_id,
+        author_name,
         body_html: if retracted { String::new() } else { vellum_domain::markdown::render(&c.body) },
         body: if retracted { String::new() } else { c.body },
         anchor: c.anchor,
@@ -238,7 +253,7 @@ impl Core {
         may_comment(&mut tx, actor, &asset, access.role).await?;
         let c = self.insert_comment(&mut tx, (&actor.user, &actor.origin), (&asset, &version), new, body, None).await?;
         tx.commit().await?;
-        Ok(view(c, clock_of(&version).as_ref()))
+        Ok(view(c, clock_of(&version).as_ref(), actor.user.name.clone()))
     }
 
     /// Writes a checked comment by `author` on `version`, with its audit event and the
@@ -333,8 +348,9 @@ impl Core {
                 Some(stage.map(|s| s.approvers.clone()).unwrap_or_default())
             }
         };
-        Ok(comments::of_version(&mut c, asset.id, n)
-            .await?
+        let all = comments::of_version(&mut c, asset.id, n).await?;
+        let names = author_names(&mut c, &all).await?;
+        Ok(all
             .into_iter()
             .filter(|m| stage_people.as_ref().is_none_or(|people| people.contains(&m.author_id)))
             .filter(|m| f.status.is_none_or(|s| m.status == s))
@@ -343,7 +359,8 @@ impl Core {
             .filter(|m| f.page.is_none_or(|p| m.anchor.as_ref().and_then(|a| a.page) == Some(p)))
             .map(|m| {
                 let region_changed = changed(&m);
-                CommentView { region_changed, ..view(m, clock.as_ref()) }
+                let name = names.get(&m.author_id).cloned().unwrap_or_default();
+                CommentView { region_changed, ..view(m, clock.as_ref(), name) }
             })
             .collect())
     }
@@ -362,7 +379,8 @@ impl Core {
     async fn comment_view(&self, c: &mut Conn, m: Comment) -> Result<CommentView> {
         let version = assets::version(&mut *c, m.asset_id, m.origin_version).await?;
         let clock = version.as_ref().and_then(clock_of);
-        Ok(view(m, clock.as_ref()))
+        let name = users::by_id(&mut *c, m.author_id).await?.map(|u| u.name).unwrap_or_default();
+        Ok(view(m, clock.as_ref(), name))
     }
 
     /// Replaces the text of one's own comment, keeping the old text in its history.

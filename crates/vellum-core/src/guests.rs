@@ -242,7 +242,7 @@ impl Core {
             .insert_comment(&mut tx, (&s.user, origin), (&s.asset, &s.version), new, body, Some(&s.guest.email))
             .await?;
         tx.commit().await?;
-        Ok(crate::comments::view_of(c, &s.version))
+        Ok(crate::comments::view_of(c, &s.version, s.user.name.clone()))
     }
 
     /// A rendition of the guest's version made by processing (preview, pages, poster, proxy…).

@@ -45,6 +45,8 @@ pub struct CommentItem {
     region_changed: Option<bool>,
     parent_id: Option<Uuid>,
     author_id: Uuid,
+    /// The author's display name (a guest reviewer's is their email with "(guest)").
+    author_name: String,
     /// Empty once retracted.
     body: String,
     /// The body's light markdown as HTML: all of the text escaped, no raw HTML, links only to
@@ -73,6 +75,7 @@ impl From<CommentView> for CommentItem {
             region_changed: c.region_changed,
             parent_id: c.parent_id,
             author_id: c.author_id,
+            author_name: c.author_name,
             body: c.body,
             body_html: c.body_html,
             anchor: c.anchor,

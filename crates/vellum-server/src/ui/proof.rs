@@ -93,7 +93,7 @@ fn comment_list(list: &[CommentView]) -> Markup {
         ol.comment-list aria-live="polite" {
             @for c in list {
                 li.comment id={ "comment-" (c.id) } data-id=(c.id) data-status=(c.status.as_str()) {
-                    p.muted { (anchor_text(c)) " · " (c.status.as_str()) }
+                    p.muted { (c.author_name) " · " (anchor_text(c)) " · " (c.status.as_str()) }
                     div.comment-body { (PreEscaped(&c.body_html)) }
                 }
             }
@@ -172,11 +172,7 @@ pub async fn show(
     let reviews = if sees_wip { s.core.reviews_of(&who.actor, id).await? } else { Vec::new() };
     let may_comment = access.role.can(Capability::Upload) || reviews.iter().any(|r| takes_part(r, who.actor.user.id));
     let offset = access.workspace.frame_offset;
-    let members = if sees_wip { s.core.members(&who.actor, &ws).await? } else { Vec::new() };
-    let names: std::collections::BTreeMap<String, String> =
-        members.into_iter().map(|m| (m.user_id.to_string(), m.name)).collect();
-    // Not executed (a JSON block); `<` escaped so no name can close the element.
-    let people = serde_json::to_string(&names).unwrap_or_default().replace('<', "\\u003c");
+
     let api = |v: u32| format!("/api/v1/assets/{id}/versions/{v}");
     let panel = review::Panel {
         asset: &asset,
@@ -230,7 +226,6 @@ pub async fn show(
                 @if !reviews.is_empty() { section.reviews aria-label="Review" { (panel.render()) } }
             }
         }
-        script #people type="application/json" { (PreEscaped(people)) }
         script type="module" src=(PROOF_JS) {}
     };
     Ok(Page::ok(page(&format!("Proof of {}", asset.title), Some(&chrome), None, body)).into_response())
@@ -261,7 +256,7 @@ pub async fn guest(State(s): State<AppState>, Path(token): Path<String>) -> UiRe
     let body = html! {
         div.titlebar { h1 { "Review: " (g.asset.title) } }
         p.muted { "Version " (g.version.number) " · you comment as " (g.guest.email) " until " (super::page::when(g.guest.expires_at)) }
-        div.proof #proof data-asset=(g.asset.id) data-guest="1" data-may-comment="true" {
+        div.proof #proof data-asset=(g.asset.id) data-guest="1" data-me=(g.user.id) data-may-comment="true" {
             div.proof-main {
                 (stage(&g.version, &api, 0, "b"))
                 div.player-controls hidden {

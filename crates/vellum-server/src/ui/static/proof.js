@@ -12,7 +12,6 @@ const csrf = root?.dataset.csrf ?? "";
 const me = root?.dataset.me ?? "";
 const mayComment = root?.dataset.mayComment === "true";
 const compareWith = Number(root?.dataset.compare) || 0;
-const people = JSON.parse(document.getElementById("people")?.textContent || "{}");
 
 let tool = "rect";
 let pending = null; // the mark being attached to the next comment
@@ -232,7 +231,8 @@ class Stage {
   }
 
   async load() {
-    const r = await call("GET", `${this.api}/comments`);
+    // A guest's link answers with its version's comments; members list them per version.
+    const r = await call("GET", guest ? this.api : `${this.api}/comments`);
     this.comments = r.json?.comments ?? [];
     this.draw();
   }
@@ -372,7 +372,7 @@ function item(c, depth) {
   if (c.id === selected) li.classList.add("selected");
   const meta = document.createElement("p");
   meta.className = "muted";
-  const who = c.author_id === me ? "You" : people[c.author_id] ?? "Guest reviewer";
+  const who = c.author_id === me ? "You" : c.author_name || "Someone";
   const bits = [who, describe(c.anchor, main), c.status];
   if (c.origin_version !== main.version) bits.push(`from version ${c.origin_version}`);
   meta.textContent = bits.filter(Boolean).join(" · ");
