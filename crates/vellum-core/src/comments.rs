@@ -121,9 +121,8 @@ pub(crate) fn view_of(c: Comment, v: &Version, author_name: String) -> CommentVi
 async fn author_names(c: &mut Conn, list: &[Comment]) -> Result<std::collections::HashMap<Id, String>> {
     let mut names = std::collections::HashMap::new();
     for m in list {
-        if !names.contains_key(&m.author_id) {
-            let name = users::by_id(&mut *c, m.author_id).await?.map(|u| u.name).unwrap_or_default();
-            names.insert(m.author_id, name);
+        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(m.author_id) {
+            slot.insert(users::by_id(&mut *c, m.author_id).await?.map(|u| u.name).unwrap_or_default());
         }
     }
     Ok(names)
