@@ -3,7 +3,7 @@
 
 use axum::{
     extract::State,
-    http::{header, HeaderMap, StatusCode},
+    http::HeaderMap,
     response::{IntoResponse, Response},
     Json,
 };
@@ -74,9 +74,7 @@ fn versions(a: u32, b: u32) -> Result<(u32, u32), ApiError> {
 }
 
 fn pending(what: &str) -> Response {
-    let body =
-        Json(Pending { status: "pending".into(), message: format!("the {what} is being computed; try again shortly") });
-    (StatusCode::ACCEPTED, [(header::RETRY_AFTER, "2")], body).into_response()
+    Pending::response(format!("the {what} is being computed; try again shortly"))
 }
 
 /// The computed difference between versions `a` and `b`: 200 when known, 202 with

@@ -4,14 +4,14 @@
 
 use axum::{
     extract::{Path, State},
-    http::{header, HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
+    http::{HeaderMap, StatusCode},
+    response::Response,
     Json,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use vellum_core::{comments::NewComment, guests::GuestView, media::RenditionAnswer};
+use vellum_core::{comments::NewComment, guests::GuestView};
 use vellum_domain::Timestamp;
 
 use super::{
@@ -20,7 +20,6 @@ use super::{
 };
 use crate::{
     auth::Authed,
-    download::{serve_stored, Stored},
     error::ApiResult,
     extract::{path_id, AppJson, RequestOrigin},
     AppState,
@@ -179,20 +178,6 @@ pub async fn rendition(
     Path((token, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    match s.core.guest_rendition(&token, &name).await? {
-        RenditionAnswer::Pending => {
-            let body = Json(Pending { status: "pending".into(), message: "the preview is being made".into() });
-            Ok((StatusCode::ACCEPTED, [(header::RETRY_AFTER, "2")], body).into_response())
-        }
-        RenditionAnswer::Ready(r) => {
-            let stored = Stored {
-                sha256: &r.sha256,
-                size: r.size,
-                content_type: &r.content_type,
-                filename: None,
-                modified: r.created_at,
-            };
-            serve_stored(&s.core, &stored, &headers).await
-        }
-    }
+    let answer = s.core.guest_rendition(&token, &name).await?;
+    super::renditions::serve_rendition(&s, answer, &name, &headers).await
 }

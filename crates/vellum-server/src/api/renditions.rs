@@ -4,9 +4,8 @@
 
 use axum::{
     extract::{Path, State},
-    http::{header, HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
-    Json,
+    http::HeaderMap,
+    response::Response,
 };
 use vellum_core::media::RenditionAnswer;
 
@@ -23,14 +22,19 @@ use crate::{
 const INLINE: [&str; 4] = ["image/jpeg", "image/png", "image/webp", "video/mp4"];
 
 async fn answer(s: &AppState, a: &Authed, id: &str, n: &str, name: &str, headers: &HeaderMap) -> ApiResult<Response> {
-    let r = match s.core.rendition(&a.actor, path_id(id, "asset")?, path_version(n)?, name).await? {
-        RenditionAnswer::Pending => {
-            let body = Json(Pending {
-                status: "pending".into(),
-                message: "the rendition is being made; try again shortly".into(),
-            });
-            return Ok((StatusCode::ACCEPTED, [(header::RETRY_AFTER, "2")], body).into_response());
-        }
+    let answer = s.core.rendition(&a.actor, path_id(id, "asset")?, path_version(n)?, name).await?;
+    serve_rendition(s, answer, name, headers).await
+}
+
+/// A rendition's bytes (Range works), or 202 while it is being made.
+pub(super) async fn serve_rendition(
+    s: &AppState,
+    answer: RenditionAnswer,
+    name: &str,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let r = match answer {
+        RenditionAnswer::Pending => return Ok(Pending::response("the rendition is being made; try again shortly")),
         RenditionAnswer::Ready(r) => r,
     };
     let filename = format!("{name}.{}", r.content_type.rsplit('/').next().unwrap_or("bin"));

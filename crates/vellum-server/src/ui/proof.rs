@@ -125,6 +125,21 @@ fn comment_form() -> Markup {
     }
 }
 
+/// Page turning and frame stepping; the script shows what the version needs.
+fn player_controls() -> Markup {
+    html! {
+        div.player-controls hidden {
+            button.prev-page type="button" { "‹ Page" }
+            span.page-label {}
+            button.next-page type="button" { "Page ›" }
+            button.prev-frame type="button" { "◂ Frame" }
+            button.play type="button" { "Play" }
+            button.next-frame type="button" { "Frame ▸" }
+            output.timecode {}
+        }
+    }
+}
+
 fn shortcuts() -> Markup {
     html! {
         details.shortcuts {
@@ -208,15 +223,7 @@ pub async fn show(
                 } @else {
                     (stage(&version, &api(n), offset, "b"))
                 }
-                div.player-controls hidden {
-                    button.prev-page type="button" { "‹ Page" }
-                    span.page-label {}
-                    button.next-page type="button" { "Page ›" }
-                    button.prev-frame type="button" { "◂ Frame" }
-                    button.play type="button" { "Play" }
-                    button.next-frame type="button" { "Frame ▸" }
-                    output.timecode {}
-                }
+                (player_controls())
             }
             aside.proof-side {
                 @if may_comment { (comment_form()) }
@@ -259,15 +266,7 @@ pub async fn guest(State(s): State<AppState>, Path(token): Path<String>) -> UiRe
         div.proof #proof data-asset=(g.asset.id) data-guest="1" data-me=(g.user.id) data-may-comment="true" {
             div.proof-main {
                 (stage(&g.version, &api, 0, "b"))
-                div.player-controls hidden {
-                    button.prev-page type="button" { "‹ Page" }
-                    span.page-label {}
-                    button.next-page type="button" { "Page ›" }
-                    button.prev-frame type="button" { "◂ Frame" }
-                    button.play type="button" { "Play" }
-                    button.next-frame type="button" { "Frame ▸" }
-                    output.timecode {}
-                }
+                (player_controls())
             }
             aside.proof-side {
                 (comment_form())

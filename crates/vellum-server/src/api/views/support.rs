@@ -45,6 +45,15 @@ pub struct Pending {
     pub message: String,
 }
 
+impl Pending {
+    /// 202 with `Retry-After: 2` and this body: the caller should ask again shortly.
+    pub fn response(message: impl Into<String>) -> axum::response::Response {
+        use axum::{http::header, response::IntoResponse};
+        let body = axum::Json(Pending { status: "pending".into(), message: message.into() });
+        (axum::http::StatusCode::ACCEPTED, [(header::RETRY_AFTER, "2")], body).into_response()
+    }
+}
+
 /// The bytes of a file.
 pub struct BinaryFile;
 
