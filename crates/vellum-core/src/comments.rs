@@ -300,6 +300,12 @@ impl Core {
             edited_at: None,
         };
         comments::insert(&mut *tx, &c).await?;
+        if c.anchor.is_some() && version.number < asset.current_version {
+            // A note on an older version is carried to the newest: learn whether its area changed.
+            if let Some(newest) = assets::version(&mut *tx, asset.id, asset.current_version).await? {
+                crate::compare::queue(tx, asset.workspace_id, version, &newest, now).await?;
+            }
+        }
         let mut after = json!({"body": c.body, "anchor": c.anchor, "parent_id": c.parent_id, "mentions": c.mentions});
         if let Some(email) = guest_email {
             after["guest_email"] = json!(email);

@@ -79,7 +79,7 @@ fn compare_job(workspace: Id, asset: Id, a: u32, b: u32) -> NewJob {
 
 /// Records and queues the comparison of `a` with `b` when both are processed and comparable;
 /// nothing when it is already recorded. Inside the caller's transaction.
-async fn queue(tx: &mut Tx, workspace: Id, va: &Version, vb: &Version, now: Timestamp) -> Result<bool> {
+pub(crate) async fn queue(tx: &mut Tx, workspace: Id, va: &Version, vb: &Version, now: Timestamp) -> Result<bool> {
     if va.processing != Processing::Done || vb.processing != Processing::Done {
         return Ok(false);
     }

@@ -121,6 +121,21 @@ async fn images_are_compared_with_boxes_and_a_heatmap(app: &TestApp) {
     };
     assert_eq!(same["pages"][0]["regions"], json!([]));
 
+    // A note written later on an old version is compared with the newest too.
+    let dir2 = dir.path().join("later");
+    std::fs::create_dir_all(&dir2).unwrap();
+    let later = upload(app, &token, "visual", "later.jpg", &card(&dir2, "1.jpg", None)).await;
+    add_version(app, &token, &later, "later.jpg", &card(&dir2, "2.jpg", None)).await;
+    add_version(app, &token, &later, "later.jpg", &card(&dir2, "3.jpg", Some((40, 40, 100, 100)))).await;
+    process(app).await;
+    let on_first =
+        json!({"body": "Logo corner", "anchor": {"shape": {"type": "rect", "points": [[0.05, 0.05], [0.15, 0.15]]}}});
+    let made = app.post(&format!("/api/v1/assets/{later}/versions/1/comments"), Some(&token), on_first).await;
+    assert_eq!(made.status, StatusCode::CREATED);
+    process(app).await;
+    let listed = app.get(&format!("/api/v1/assets/{later}/versions/3/comments"), &token).await.json();
+    assert_eq!(listed["comments"][0]["region_changed"], true, "{listed}");
+
     // Another workspace sees none of it; a version that does not exist is 404.
     let (other, other_token) = app.user("Zed").await;
     app.workspace("elsewhere", &[(&other, "owner")]).await;
