@@ -194,6 +194,17 @@ async function rectangleOnImage(page, s) {
   await page.locator('svg.annot g.mark rect').waitFor();
   const x = Number(await page.locator("svg.annot g.mark rect").getAttribute("x"));
   check(near(x, 0.2), `after a reload the rectangle starts at x=${x}`);
+  // By keyboard: focus the preview, place both corners with Shift+arrows and Enter.
+  await page.locator('.proof-stage[data-side="b"] .proof-viewport').focus();
+  await page.keyboard.press("Enter");
+  for (let k = 0; k < 5; k++) {
+    await page.keyboard.press("Shift+ArrowRight");
+    await page.keyboard.press("Shift+ArrowDown");
+  }
+  await page.keyboard.press("Enter");
+  await comment(page, "Keyboard mark");
+  const byKeys = (await commentsOf(s, s.image, 1)).find((c) => c.body === "Keyboard mark");
+  check(JSON.stringify(byKeys?.anchor?.shape?.points) === "[[0.5,0.5],[0.6,0.6]]", `the keyboard mark is ${JSON.stringify(byKeys?.anchor)}`);
   await shoot(page, "proof-image.png");
 }
 

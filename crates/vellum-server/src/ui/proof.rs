@@ -150,6 +150,8 @@ fn shortcuts() -> Markup {
                 dt { kbd { "j" } " " kbd { "k" } } dd { "Next / previous comment" }
                 dt { kbd { "r" } } dd { "Resolve the selected comment" }
                 dt { kbd { "0" } "–" kbd { "5" } } dd { "Drawing tool" }
+                dt { kbd { "Shift" } "+" kbd { "arrows" } } dd { "Move the marking cross on the focused preview (with " kbd { "Alt" } ": finer)" }
+                dt { kbd { "Enter" } } dd { "Place a point, or a shape's first then second corner, at the cross" }
             }
         }
     }

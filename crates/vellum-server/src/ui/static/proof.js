@@ -118,7 +118,10 @@ class Stage {
     this.svg.innerHTML =
       '<defs><marker id="head-' + this.side + '" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="currentColor"/></marker></defs>';
     this.box.append(this.media, this.svg);
-    if (this.side === "b" && mayComment) this.enableDrawing();
+    if (this.side === "b" && mayComment) {
+      this.enableDrawing();
+      this.enableKeyboardMarks();
+    }
     this.svg.addEventListener("click", (e) => {
       const id = e.target.closest("[data-id]")?.dataset.id;
       if (id) select(id, { from: "canvas" });
@@ -227,6 +230,42 @@ class Stage {
       else if (tool === "path") setPending({ type: "path", points: points.length > 1 ? points : [start, p] });
       else setPending({ type: tool, points: [start, p] });
       start = null;
+    });
+  }
+
+  // Marking by keyboard, on the focused preview: Shift+arrows move a cross (Alt for fine
+  // steps), Enter places a point, or a shape's first and then second corner.
+  enableKeyboardMarks() {
+    let cursor = [0.5, 0.5];
+    let first = null;
+    const cross = shape("circle", { r: 0.01, class: "kbd-cursor" });
+    const show = () => {
+      cross.setAttribute("cx", cursor[0]);
+      cross.setAttribute("cy", cursor[1]);
+      if (!cross.isConnected) this.svg.append(cross);
+    };
+    this.viewport.addEventListener("focus", show);
+    this.viewport.addEventListener("blur", () => cross.remove());
+    this.viewport.addEventListener("keydown", (e) => {
+      const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+      if (e.shiftKey && moves[e.key]) {
+        const step = e.altKey ? 0.005 : 0.02;
+        const clamp = (v) => Math.round(Math.max(0, Math.min(1, v)) * 10000) / 10000;
+        cursor = [clamp(cursor[0] + moves[e.key][0] * step), clamp(cursor[1] + moves[e.key][1] * step)];
+        show();
+      } else if (e.key === "Enter" && tool !== "none") {
+        if (tool === "point") setPending({ type: "point", points: [cursor] });
+        else if (!first) first = cursor;
+        else {
+          setPending({ type: tool, points: [first, cursor] });
+          first = null;
+        }
+        show();
+      } else {
+        return;
+      }
+      e.preventDefault();
+      e.stopPropagation();
     });
   }
 
