@@ -145,7 +145,6 @@ pub async fn list(
     let status = q
         .status
         .as_deref()
-        .filter(|s| !s.is_empty())
         .map(|s| {
             CommentStatus::parse(s).ok_or_else(|| {
                 ApiError::new(
