@@ -205,6 +205,20 @@ async function rectangleOnImage(page, s) {
   await comment(page, "Keyboard mark");
   const byKeys = (await commentsOf(s, s.image, 1)).find((c) => c.body === "Keyboard mark");
   check(JSON.stringify(byKeys?.anchor?.shape?.points) === "[[0.5,0.5],[0.6,0.6]]", `the keyboard mark is ${JSON.stringify(byKeys?.anchor)}`);
+  // Edit it (the old text stays in its history), filter the list, then retract it.
+  const keyed = page.locator(".comment-list .comment", { hasText: "Keyboard mark" });
+  await keyed.getByRole("button", { name: "Edit" }).click();
+  await page.getByLabel("Edit comment").fill("Keyboard mark, *edited*");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.locator(".comment-list .comment em", { hasText: "edited" }).waitFor();
+  const history = await must(200, "GET", `/api/v1/comments/${byKeys.id}/history`, { token: s.token });
+  check(history.edits[0]?.body === "Keyboard mark", `the history is ${JSON.stringify(history)}`);
+  await page.getByLabel("Show").selectOption("resolved");
+  await page.locator(".comment-list .empty", { hasText: "No comments match" }).waitFor();
+  await page.getByLabel("Show").selectOption("all");
+  page.once("dialog", (d) => d.accept());
+  await page.locator(".comment-list .comment", { hasText: "Keyboard mark, edited" }).getByRole("button", { name: "Retract" }).click();
+  await page.locator(".comment-list .comment.retracted").waitFor();
   await shoot(page, "proof-image.png");
 }
 

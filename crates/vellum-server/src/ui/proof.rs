@@ -125,6 +125,24 @@ fn comment_form() -> Markup {
     }
 }
 
+/// Which comments the list shows (the script filters; without it, all are listed).
+fn filter_control(guest: bool) -> Markup {
+    html! {
+        label.filter-label { "Show "
+            select.comment-filter {
+                option value="all" { "All comments" }
+                option value="open" { "Open" }
+                option value="resolved" { "Resolved" }
+                option value="page" { "On this page" }
+                @if !guest {
+                    option value="mine" { "Mine" }
+                    option value="mentions" { "Mentioning me" }
+                }
+            }
+        }
+    }
+}
+
 /// Page turning and frame stepping; the script shows what the version needs.
 fn player_controls() -> Markup {
     html! {
@@ -230,6 +248,7 @@ pub async fn show(
             aside.proof-side {
                 @if may_comment { (comment_form()) }
                 h2 { "Comments" }
+                (filter_control(false))
                 (comment_list(&list))
                 (shortcuts())
                 @if !reviews.is_empty() { section.reviews aria-label="Review" { (panel.render()) } }
@@ -273,6 +292,7 @@ pub async fn guest(State(s): State<AppState>, Path(token): Path<String>) -> UiRe
             aside.proof-side {
                 (comment_form())
                 h2 { "Comments" }
+                (filter_control(true))
                 (comment_list(&list))
                 (shortcuts())
             }

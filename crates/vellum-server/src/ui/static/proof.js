@@ -369,12 +369,32 @@ const controls = {
 function turn(by) {
   for (const s of stages) s.setPage(main.page + by);
   controls.update();
+  if (filter?.value === "page") renderList();
   loadDiff();
 }
 
 function step(by) {
   const to = main.frame + by;
   for (const s of stages) if (s.kind === "video") s.seek(to);
+}
+
+// Which threads the list shows: a thread stays whole when any of its comments matches.
+const filter = root?.querySelector(".comment-filter");
+function shown(c) {
+  switch (filter?.value ?? "all") {
+    case "open":
+      return c.status === "open";
+    case "resolved":
+      return c.status === "resolved";
+    case "mine":
+      return c.author_id === me;
+    case "mentions":
+      return c.mentions.includes(me);
+    case "page":
+      return (c.anchor?.page ?? 1) === main.page;
+    default:
+      return true;
+  }
 }
 
 // Threads: each comment under the one it answers.
@@ -387,16 +407,17 @@ function renderList() {
     byParent.set(k, [...(byParent.get(k) ?? []), c]);
   }
   const known = new Set(main.comments.map((c) => c.id));
-  const roots = main.comments.filter((c) => !c.parent_id || !known.has(c.parent_id));
+  const matches = (c) => shown(c) || (byParent.get(c.id) ?? []).some(matches);
+  const roots = main.comments.filter((c) => (!c.parent_id || !known.has(c.parent_id)) && matches(c));
   const add = (c, depth) => {
     list.append(item(c, depth));
     for (const r of byParent.get(c.id) ?? []) add(r, depth + 1);
   };
   roots.forEach((c) => add(c, 0));
-  if (!main.comments.length) {
+  if (!roots.length) {
     const li = document.createElement("li");
     li.className = "empty";
-    li.textContent = "No comments yet.";
+    li.textContent = main.comments.length ? "No comments match the filter." : "No comments yet.";
     list.append(li);
   }
 }
@@ -425,12 +446,21 @@ function item(c, depth) {
   body.className = "comment-body";
   // Server-made HTML: every character of the comment's text is escaped there.
   body.innerHTML = c.body_html;
+  if (c.status === "retracted") body.textContent = "Its author retracted this comment.";
   li.append(meta, body);
   const actions = document.createElement("div");
   actions.className = "comment-actions";
   if (mayComment && c.status !== "retracted") actions.append(button("Reply", () => reply(c)));
   if (!guest && mayComment && c.status === "open") actions.append(button("Resolve", () => setStatus(c, "resolve")));
   if (!guest && mayComment && c.status === "resolved") actions.append(button("Reopen", () => setStatus(c, "reopen")));
+  if (!guest && c.author_id === me && c.status !== "retracted") {
+    actions.append(button("Edit", () => edit(li, c)));
+    actions.append(
+      button("Retract", () => {
+        if (confirm("Retract this comment? Its text is hidden; the record stays.")) setStatus(c, "retract");
+      }),
+    );
+  }
   li.append(actions);
   li.addEventListener("click", (e) => {
     if (!e.target.closest("button, a")) select(c.id, { from: "list" });
@@ -464,6 +494,37 @@ function select(id, { from } = {}) {
   stages.forEach((s) => s.draw());
 }
 
+// Editing one's own comment in place; the earlier text stays in its history.
+function edit(li, c) {
+  const body = li.querySelector(".comment-body");
+  const box = document.createElement("form");
+  box.className = "edit-comment";
+  const text = document.createElement("textarea");
+  text.value = c.body;
+  text.rows = 3;
+  text.maxLength = 10000;
+  text.setAttribute("aria-label", "Edit comment");
+  const error = document.createElement("p");
+  error.className = "error";
+  error.hidden = true;
+  const save = document.createElement("button");
+  save.type = "submit";
+  save.textContent = "Save";
+  box.append(text, save, button("Cancel", () => renderList()), error);
+  box.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await call("PATCH", `/api/v1/comments/${c.id}`, { body: text.value });
+      await refresh();
+    } catch (err) {
+      error.textContent = err.message;
+      error.hidden = false;
+    }
+  });
+  body.replaceWith(box);
+  text.focus();
+}
+
 function reply(c) {
   form.elements.parent_id.value = c.id;
   form.querySelector(".cancel-reply").hidden = false;
@@ -473,7 +534,7 @@ function reply(c) {
 async function setStatus(c, action) {
   try {
     const body = action === "resolve" ? { version: main.version } : undefined;
-    await call("POST", `/api/v1/comments/${c.id}/${action}`, body ?? {});
+    await call("POST", `/api/v1/comments/${c.id}/${action}`, body);
     await refresh();
   } catch (e) {
     alert(e.message);
@@ -618,6 +679,7 @@ document.addEventListener("keydown", (e) => {
 });
 
 if (main) {
+  filter?.addEventListener("change", renderList);
   controls.setUp();
   setUpForm();
   setUpCompare();
