@@ -81,12 +81,18 @@ pub(crate) fn title(kind: EventKind, data: &Value, asset: &str, actor: &str, rec
     }
 }
 
-/// Where a notification leads: the asset page, at the review when it is about one.
+/// Where a notification leads: the asset page, at the review when it is about one; a comment's
+/// proofing page, at the comment.
 pub(crate) fn link(e: &Event) -> String {
     let asset = text(&e.data, "asset_id");
     let at = |key: &str| e.data.get(key).and_then(Value::as_str);
+    let version = e.data.get("version").and_then(Value::as_u64);
     match (at("comment_id"), at("review_id")) {
-        (Some(c), _) => format!("/a/{asset}#comment-{c}"),
+        // A comment opens on the proofing page of its version, selected.
+        (Some(c), _) => match version {
+            Some(n) => format!("/a/{asset}/v/{n}#comment-{c}"),
+            None => format!("/a/{asset}#comment-{c}"),
+        },
         (None, Some(r)) => format!("/a/{asset}#review-{r}"),
         (None, None) => format!("/a/{asset}"),
     }

@@ -39,7 +39,7 @@ async fn comment_threads_mentions_and_carry_forward(app: &TestApp) {
     let inbox = app.get("/api/v1/notifications", &t.brand.1).await.json();
     let n = &inbox["notifications"][0];
     assert_eq!(n["kind"], "mention");
-    assert_eq!(n["link"], format!("/a/{asset}#comment-{first}"));
+    assert_eq!(n["link"], format!("/a/{asset}/v/1#comment-{first}"));
     assert!(n["title"].as_str().unwrap().contains("mentioned you on Hero banner v1"), "{n}");
 
     // Bad anchors, bodies and mentions change nothing.
