@@ -35,6 +35,7 @@ impl Access {
             Capability::StartReview => "start reviews",
             Capability::Administer => "manage members, groups and workflows",
             Capability::ReadAudit => "read the audit trail",
+            Capability::PlanCampaigns => "plan campaigns and their milestones",
         };
         Err(Error::forbidden(format!("your role ({}) may not {what} in this workspace", self.role.as_str())))
     }

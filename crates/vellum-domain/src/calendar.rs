@@ -186,6 +186,23 @@ impl Calendar {
         }
     }
 
+    /// Working days after `from` up to and including `to` (negative when `to` is earlier):
+    /// a milestone due on Monday leaves one business day before one due on Tuesday.
+    pub fn business_days_between(&self, from: jiff::civil::Date, to: jiff::civil::Date) -> i64 {
+        let (lo, hi, sign) = if from <= to { (from, to, 1) } else { (to, from, -1) };
+        let mut n = 0i64;
+        let mut day = lo;
+        for _ in 0..(HORIZON_DAYS * 4) {
+            let Ok(next) = day.tomorrow() else { break };
+            if next > hi {
+                break;
+            }
+            day = next;
+            n += i64::from(self.is_working_day(day));
+        }
+        sign * n
+    }
+
     /// The close of business on the `days`-th working day after the day of `from` (the day
     /// something arrives is not counted, as people count "two business days").
     pub fn add_business_days(&self, from: Timestamp, days: u32) -> Option<Timestamp> {

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod campaign;
 pub mod comment;
 pub mod compare;
 pub mod condition;

@@ -33,6 +33,8 @@ pub enum Capability {
     Administer,
     /// Read the workspace's audit trail.
     ReadAudit,
+    /// Create and change campaigns and their milestones.
+    PlanCampaigns,
 }
 
 impl Role {
@@ -81,6 +83,7 @@ impl Role {
             StartReview => matches!(self, Owner | Admin | Manager | Creator),
             Administer => matches!(self, Owner | Admin),
             ReadAudit => matches!(self, Owner | Admin | Manager),
+            PlanCampaigns => matches!(self, Owner | Admin | Manager),
         }
     }
 
