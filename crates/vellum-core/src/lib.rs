@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod calendar;
+pub mod campaigns;
 pub mod clock;
 pub mod collaborators;
 pub mod comments;

@@ -51,6 +51,13 @@ impl MilestoneKind {
     }
 }
 
+/// A calendar date written `YYYY-MM-DD` (the only form the API takes).
+pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
+    let b = s.as_bytes();
+    let shaped = b.len() == 10 && b[4] == b'-' && b[7] == b'-';
+    shaped.then(|| s.parse().ok()).flatten()
+}
+
 /// What the buffer check needs of a milestone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Planned {
@@ -66,8 +73,10 @@ pub struct Planned {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BufferConflict {
     /// The dependant milestone whose time after its prerequisite is short.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub milestone_id: Id,
     /// The prerequisite whose buffer is broken.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub depends_on: Id,
     /// Business days between the two due dates less the buffer promised; negative.
     pub buffer_days_left: i64,
@@ -193,6 +202,14 @@ mod tests {
         assert!(matches!(check_dependencies(&looped), Err(DependencyError::Cycle(_))));
         let fine = [m(1, "2026-12-07", 0, &[]), m(2, "2026-12-08", 0, &[1]), m(3, "2026-12-09", 0, &[1, 2])];
         assert_eq!(check_dependencies(&fine), Ok(()));
+    }
+
+    #[test]
+    fn dates_are_written_one_way() {
+        assert!(parse_date("2026-02-28").is_some());
+        for bad in ["2026-02-30", "2026-2-28", "26-02-28", "2026-02-28T00:00", ""] {
+            assert!(parse_date(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

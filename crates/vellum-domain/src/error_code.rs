@@ -100,6 +100,8 @@ error_codes! {
     WebhookTargetForbidden = "webhook_target_forbidden", 422, "The webhook's address is private, loopback or otherwise not allowed.";
     InvalidInvitation = "invalid_invitation", 422, "The invitation cannot be accepted as asked.";
     MailNotConfigured = "mail_not_configured", 422, "The server has no SMTP server configured (--smtp-url), so it cannot send email.";
+    InvalidCampaign = "invalid_campaign", 422, "A campaign field is not valid (see fields).";
+    InvalidMilestone = "invalid_milestone", 422, "A milestone field or dependency is not valid (see fields).";
     InvalidSetting = "invalid_setting", 422, "A workspace setting is outside its range.";
     NotComparable = "not_comparable", 422, "These two versions cannot be compared (their types differ, have no comparison, or could not be processed).";
     InvalidAnchor = "invalid_anchor", 422, "A comment's anchor is outside the version (page, coordinates or frames).";

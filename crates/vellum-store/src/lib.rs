@@ -10,6 +10,7 @@ pub mod assets;
 pub mod audit;
 pub mod blobs;
 pub mod calendars;
+pub mod campaigns;
 pub mod comments;
 mod dialect;
 pub mod diffs;

@@ -47,6 +47,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(15, "0015_comments"),
     migration!(16, "0016_collaborators"),
     migration!(17, "0017_compare_guests"),
+    migration!(18, "0018_campaigns"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

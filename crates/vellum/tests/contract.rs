@@ -203,6 +203,12 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404
 include-operation-id = ["create_webhook", "invite", "accept_invitation", "set_notification_preferences"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
+# A campaign ends on or after its start and its code is unique; a milestone depends only on
+# milestones of its campaign, without loops, and is assigned to a member.
+[[operations]]
+include-operation-id = ["create_campaign", "update_campaign", "create_milestone", "update_milestone"]
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
+
 # The expiry must lie in the future: a date in the past fits the schema.
 [[operations]]
 include-operation-id = "create_token"

@@ -29,6 +29,14 @@ pub enum AuditAction {
     ReviewCollaboratorAdd,
     /// A collaborator was taken off a review.
     ReviewCollaboratorRemove,
+    /// A campaign was created.
+    CampaignCreate,
+    /// A campaign was changed.
+    CampaignUpdate,
+    /// A milestone was added to a campaign.
+    MilestoneCreate,
+    /// A milestone was changed (moved, re-planned).
+    MilestoneUpdate,
     /// A guest reviewer was invited to a review by a personal link.
     ReviewGuestInvite,
     /// A guest reviewer's link was revoked.
@@ -119,7 +127,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 55] = [
+    pub const ALL: [AuditAction; 59] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -133,6 +141,10 @@ impl AuditAction {
         AuditAction::ReviewCollaboratorAdd,
         AuditAction::ReviewCollaboratorRemove,
         AuditAction::ReviewGuestInvite,
+        AuditAction::CampaignCreate,
+        AuditAction::CampaignUpdate,
+        AuditAction::MilestoneCreate,
+        AuditAction::MilestoneUpdate,
         AuditAction::ReviewGuestRevoke,
         AuditAction::CommentCreate,
         AuditAction::CommentEdit,
@@ -193,6 +205,10 @@ impl AuditAction {
             AuditAction::ReviewCollaboratorAdd => "review.collaborator_add",
             AuditAction::ReviewCollaboratorRemove => "review.collaborator_remove",
             AuditAction::ReviewGuestInvite => "review.guest_invite",
+            AuditAction::CampaignCreate => "campaign.create",
+            AuditAction::CampaignUpdate => "campaign.update",
+            AuditAction::MilestoneCreate => "milestone.create",
+            AuditAction::MilestoneUpdate => "milestone.update",
             AuditAction::ReviewGuestRevoke => "review.guest_revoke",
             AuditAction::CommentCreate => "comment.create",
             AuditAction::CommentEdit => "comment.edit",

@@ -8,6 +8,7 @@ mod assets;
 mod audit;
 mod bulk;
 mod calendar;
+mod campaigns;
 mod comments;
 mod compare;
 mod delegation;
@@ -105,6 +106,10 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(comments::resolve))
         .routes(routes!(comments::reopen))
         .routes(routes!(comments::retract))
+        .routes(routes!(campaigns::create, campaigns::list))
+        .routes(routes!(campaigns::get, campaigns::patch))
+        .routes(routes!(campaigns::add_milestone, campaigns::milestones))
+        .routes(routes!(campaigns::patch_milestone))
         .routes(routes!(compare::get))
         .routes(routes!(compare::heatmap))
         .routes(routes!(guests::invite, guests::list))

@@ -4,6 +4,7 @@
 mod audit_stories;
 mod blob_stories;
 mod calendar_stories;
+mod campaign_stories;
 mod comment_stories;
 mod compare_stories;
 mod contract_stories;

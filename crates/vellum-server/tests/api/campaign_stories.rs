@@ -1,0 +1,106 @@
+//! Campaigns and milestones through the API: who plans and who reads, the checks on a
+//! campaign's fields, dependencies inside the campaign without loops, and a dry run that says
+//! which buffer a milestone's move would break before anything is saved.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::{
+    harness::{Auth, TestApp},
+    on_both,
+};
+
+async fn campaigns_and_milestones_with_buffers(app: &TestApp) {
+    let (manager_id, manager) = app.user("Mona").await;
+    let (creator_id, creator) = app.user("Cole").await;
+    let (viewer_id, viewer) = app.user("Vera").await;
+    app.workspace("plans", &[(&manager_id, "manager"), (&creator_id, "creator"), (&viewer_id, "viewer")]).await;
+    let spring = json!({"name": "Spring savings", "code": "SPRING26", "objective": "Grow deposits",
+        "channels": ["social", "email"], "starts_on": "2026-12-01", "ends_on": "2027-02-28",
+        "budget": {"amount": 5_000_000, "currency": "AUD"}, "colour": "#2456c7"});
+    let list = "/api/v1/workspaces/plans/campaigns";
+    assert_eq!(app.post(list, Some(&creator), spring.clone()).await.status, StatusCode::FORBIDDEN);
+    let made = app.post(list, Some(&manager), spring.clone()).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.json());
+    let campaign = made.json();
+    assert_eq!(campaign["budget"]["amount"], 5_000_000);
+    let cid = campaign["id"].as_str().unwrap().to_string();
+    assert_eq!(app.post(list, Some(&manager), spring.clone()).await.status, StatusCode::CONFLICT);
+    let backwards =
+        json!({"name": "Oops", "code": "OOPS", "channels": [], "starts_on": "2027-01-10", "ends_on": "2027-01-01"});
+    let refused = app.post(list, Some(&manager), backwards).await;
+    assert_eq!(refused.code(), "invalid_campaign");
+    assert_eq!(refused.json()["error"]["fields"][0]["key"], "ends_on");
+    assert_eq!(app.get(list, &viewer).await.json()["campaigns"].as_array().unwrap().len(), 1);
+
+    // Draft (Mon 7 Dec) promises 3 business days before legal review (Fri 11), which promises
+    // 2 before publishing (Wed 16).
+    let add = format!("/api/v1/campaigns/{cid}/milestones");
+    let milestone = |body: Value| async { app.post(&add, Some(&manager), body).await };
+    let draft = milestone(json!({"name": "Draft copy", "kind": "drafting", "due_on": "2026-12-07", "buffer_business_days": 3, "assignee_id": creator_id})).await;
+    assert_eq!(draft.status, StatusCode::CREATED, "{:?}", draft.json());
+    let a = draft.json()["milestone"]["id"].as_str().unwrap().to_string();
+    let legal = milestone(json!({"name": "Legal review", "kind": "legal_review", "due_on": "2026-12-11", "buffer_business_days": 2, "depends_on": [a]})).await.json();
+    let b = legal["milestone"]["id"].as_str().unwrap().to_string();
+    assert_eq!(legal["conflicts"], json!([]));
+    let publish = milestone(
+        json!({"name": "Publish", "kind": "publish", "due_on": "2026-12-16", "channel": "social", "depends_on": [b]}),
+    )
+    .await
+    .json();
+    let c = publish["milestone"]["id"].as_str().unwrap().to_string();
+    let stranger = milestone(json!({"name": "X", "kind": "review", "due_on": "2026-12-20", "depends_on": [cid]})).await;
+    assert_eq!(stranger.code(), "invalid_milestone");
+    let outsider = milestone(json!({"name": "X", "kind": "review", "due_on": "2026-12-20", "assignee_id": cid})).await;
+    assert_eq!(outsider.code(), "invalid_milestone");
+
+    // A dry run of moving legal review to Wednesday: only two business days after the draft.
+    let patch = |path: String, who: String, body: Value| async move {
+        app.send(Method::PATCH, &path, Auth::Bearer(&who), Some(body)).await
+    };
+    let dry =
+        patch(format!("/api/v1/milestones/{b}?dry_run=true"), manager.clone(), json!({"due_on": "2026-12-09"})).await;
+    assert_eq!(dry.status, StatusCode::OK, "{:?}", dry.json());
+    assert_eq!(dry.json()["saved"], false);
+    assert_eq!(dry.json()["conflicts"], json!([{"milestone_id": b, "depends_on": a, "buffer_days_left": -1}]));
+    let listed = app.get(&add, &viewer).await.json();
+    assert_eq!(listed["milestones"][1]["due_on"], "2026-12-11", "a dry run saves nothing");
+    assert_eq!(listed["conflicts"], json!([]));
+
+    // Publishing moved to Monday is saved even though it leaves legal review one day short.
+    let moved = patch(format!("/api/v1/milestones/{c}"), manager.clone(), json!({"due_on": "2026-12-14"})).await.json();
+    assert_eq!(moved["saved"], true);
+    assert_eq!(moved["conflicts"], json!([{"milestone_id": c, "depends_on": b, "buffer_days_left": -1}]));
+    let listed = app.get(&add, &manager).await.json();
+    assert_eq!(listed["conflicts"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["milestones"][2]["due_on"], "2026-12-14");
+    let looped = patch(format!("/api/v1/milestones/{a}"), manager.clone(), json!({"depends_on": [c]})).await;
+    assert_eq!(looped.code(), "invalid_milestone");
+    assert_eq!(
+        patch(format!("/api/v1/milestones/{a}"), viewer.clone(), json!({"name": "Mine"})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let renamed =
+        patch(format!("/api/v1/campaigns/{cid}"), manager.clone(), json!({"name": "Spring savings 2027"})).await;
+    assert_eq!(renamed.json()["name"], "Spring savings 2027");
+
+    // Another workspace sees none of it.
+    let (other_id, other) = app.user("Otto").await;
+    app.workspace("elsewhere", &[(&other_id, "owner")]).await;
+    assert_eq!(app.get(&format!("/api/v1/campaigns/{cid}"), &other).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&add, &other).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        patch(format!("/api/v1/milestones/{a}"), other.clone(), json!({"name": "x"})).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let trail = app.get("/api/v1/workspaces/plans/audit?limit=100", &app.admin).await.json();
+    let actions: Vec<&str> =
+        trail["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for action in ["campaign.create", "campaign.update", "milestone.create", "milestone.update"] {
+        assert!(actions.contains(&action), "{action} missing from {actions:?}");
+    }
+    assert_eq!(actions.iter().filter(|a| **a == "milestone.update").count(), 1, "the dry run is not recorded");
+}
+
+on_both!(campaigns_and_milestones_with_buffers);
