@@ -17,6 +17,7 @@ pub mod compare;
 pub mod delegation;
 mod error;
 pub mod events;
+pub mod glossary;
 pub mod guests;
 pub mod inbox;
 pub mod invitations;

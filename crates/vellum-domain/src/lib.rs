@@ -13,6 +13,7 @@ pub mod error_code;
 pub mod event;
 pub mod fields;
 pub mod folder;
+pub mod glossary;
 pub mod id;
 pub mod mail;
 pub mod markdown;

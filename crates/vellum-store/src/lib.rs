@@ -16,6 +16,7 @@ mod dialect;
 pub mod diffs;
 pub mod emails;
 pub mod events;
+pub mod glossaries;
 pub mod guests;
 pub mod import_index;
 pub mod invitations;

@@ -204,9 +204,10 @@ include-operation-id = ["create_webhook", "invite", "accept_invitation", "set_no
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # A campaign ends on or after its start and its code is unique; a milestone depends only on
-# milestones of its campaign, without loops, and is assigned to a member.
+# milestones of its campaign, without loops, and is assigned to a member. Glossary terms are
+# unique ignoring case, and blank once trimmed is empty.
 [[operations]]
-include-operation-id = ["create_campaign", "update_campaign", "create_milestone", "update_milestone"]
+include-operation-id = ["create_campaign", "update_campaign", "create_milestone", "update_milestone", "put_glossary"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # The expiry must lie in the future: a date in the past fits the schema.

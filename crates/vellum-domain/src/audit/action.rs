@@ -37,6 +37,8 @@ pub enum AuditAction {
     MilestoneCreate,
     /// A milestone was changed (moved, re-planned).
     MilestoneUpdate,
+    /// A workspace's glossary was replaced.
+    GlossaryPut,
     /// A guest reviewer was invited to a review by a personal link.
     ReviewGuestInvite,
     /// A guest reviewer's link was revoked.
@@ -127,7 +129,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 59] = [
+    pub const ALL: [AuditAction; 60] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -145,6 +147,7 @@ impl AuditAction {
         AuditAction::CampaignUpdate,
         AuditAction::MilestoneCreate,
         AuditAction::MilestoneUpdate,
+        AuditAction::GlossaryPut,
         AuditAction::ReviewGuestRevoke,
         AuditAction::CommentCreate,
         AuditAction::CommentEdit,
@@ -209,6 +212,7 @@ impl AuditAction {
             AuditAction::CampaignUpdate => "campaign.update",
             AuditAction::MilestoneCreate => "milestone.create",
             AuditAction::MilestoneUpdate => "milestone.update",
+            AuditAction::GlossaryPut => "glossary.put",
             AuditAction::ReviewGuestRevoke => "review.guest_revoke",
             AuditAction::CommentCreate => "comment.create",
             AuditAction::CommentEdit => "comment.edit",

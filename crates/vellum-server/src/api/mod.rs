@@ -12,6 +12,7 @@ mod campaigns;
 mod comments;
 mod compare;
 mod delegation;
+mod glossary;
 mod groups;
 mod guests;
 mod invitations;
@@ -110,6 +111,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(campaigns::get, campaigns::patch))
         .routes(routes!(campaigns::add_milestone, campaigns::milestones))
         .routes(routes!(campaigns::patch_milestone))
+        .routes(routes!(glossary::get, glossary::put))
         .routes(routes!(compare::get))
         .routes(routes!(compare::heatmap))
         .routes(routes!(guests::invite, guests::list))

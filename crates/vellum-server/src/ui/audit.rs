@@ -124,6 +124,7 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::CampaignUpdate => "Changed a campaign",
         AuditAction::MilestoneCreate => "Added a milestone",
         AuditAction::MilestoneUpdate => "Changed a milestone",
+        AuditAction::GlossaryPut => "Changed the glossary",
         AuditAction::ReviewGuestRevoke => "Revoked a guest reviewer's link",
         AuditAction::CommentCreate => "Commented",
         AuditAction::CommentEdit => "Edited a comment",

@@ -103,4 +103,35 @@ async fn campaigns_and_milestones_with_buffers(app: &TestApp) {
     assert_eq!(actions.iter().filter(|a| **a == "milestone.update").count(), 1, "the dry run is not recorded");
 }
 
-on_both!(campaigns_and_milestones_with_buffers);
+/// The glossary: replaced whole by planners, read by every member, each wrong entry named.
+async fn the_glossary_names_each_wrong_entry(app: &TestApp) {
+    let (manager_id, manager) = app.user("Mona").await;
+    let (viewer_id, viewer) = app.user("Vera").await;
+    app.workspace("words", &[(&manager_id, "manager"), (&viewer_id, "viewer")]).await;
+    let path = "/api/v1/workspaces/words/glossary";
+    assert_eq!(app.get(path, &viewer).await.json(), json!({"terms": []}));
+    let doubled = json!({"terms": [{"term": "Final cut", "definition": "The edit that ships"},
+        {"term": "final CUT", "definition": "Again"}, {"term": "Proof", "definition": "  "}]});
+    let refused = app.put(path, &manager, doubled).await;
+    assert_eq!(refused.code(), "invalid_glossary");
+    let body = refused.json();
+    let keys: Vec<&str> =
+        body["error"]["fields"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["terms[1].term", "terms[2].definition"]);
+    let terms = json!({"terms": [{"term": "Version lineage", "definition": "Every version of an asset, in order"},
+        {"term": " approved copy ", "definition": "Text signed off by legal"}]});
+    let kept = app.put(path, &manager, terms.clone()).await;
+    assert_eq!(kept.status, StatusCode::OK, "{:?}", kept.json());
+    assert_eq!(kept.json()["terms"][0]["term"], "approved copy");
+    assert_eq!(app.get(path, &viewer).await.json()["terms"].as_array().unwrap().len(), 2);
+    assert_eq!(app.put(path, &viewer, terms.clone()).await.status, StatusCode::FORBIDDEN);
+    let (other_id, other) = app.user("Otto").await;
+    app.workspace("elsewhere", &[(&other_id, "owner")]).await;
+    assert_eq!(app.get(path, &other).await.status, StatusCode::NOT_FOUND);
+    let trail = app.get("/api/v1/workspaces/words/audit?limit=10", &app.admin).await.json();
+    let put = trail["events"].as_array().unwrap().iter().find(|e| e["action"] == "glossary.put").unwrap();
+    assert_eq!(put["before"], json!({"terms": []}));
+    assert_eq!(put["after"]["terms"][1]["term"], "Version lineage");
+}
+
+on_both!(campaigns_and_milestones_with_buffers, the_glossary_names_each_wrong_entry);

@@ -28,3 +28,8 @@ CREATE TABLE milestones (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX milestones_by_campaign ON milestones (campaign_id, due_on, id);
+CREATE TABLE glossaries (
+    workspace_id TEXT PRIMARY KEY REFERENCES workspaces (id),
+    terms TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
