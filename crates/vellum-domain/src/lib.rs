@@ -19,6 +19,7 @@ pub mod mail;
 pub mod markdown;
 pub mod media;
 pub mod metadata;
+pub mod naming;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod page;
