@@ -26,6 +26,7 @@ pub mod media;
 pub mod members;
 pub mod metadata_schema;
 pub mod my_work;
+pub mod naming;
 pub mod notifications;
 pub mod notify;
 pub mod presets;

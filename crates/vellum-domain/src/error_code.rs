@@ -103,6 +103,7 @@ error_codes! {
     InvalidCampaign = "invalid_campaign", 422, "A campaign field is not valid (see fields).";
     InvalidMilestone = "invalid_milestone", 422, "A milestone field or dependency is not valid (see fields).";
     InvalidGlossary = "invalid_glossary", 422, "A glossary term or definition is not valid (see fields).";
+    InvalidNaming = "invalid_naming", 422, "The naming pattern is not valid.";
     InvalidSetting = "invalid_setting", 422, "A workspace setting is outside its range.";
     NotComparable = "not_comparable", 422, "These two versions cannot be compared (their types differ, have no comparison, or could not be processed).";
     InvalidAnchor = "invalid_anchor", 422, "A comment's anchor is outside the version (page, coordinates or frames).";

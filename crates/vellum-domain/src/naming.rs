@@ -58,6 +58,41 @@ impl Part {
     }
 }
 
+/// What a mismatched name does at upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The expected name is suggested and a mismatch flagged.
+    Suggest,
+    /// A mismatch is refused (`422 naming_mismatch`) with the expected name.
+    Require,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Suggest => "suggest",
+            Mode::Require => "require",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Mode> {
+        [Mode::Suggest, Mode::Require].into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// A workspace's convention as stored and shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Convention {
+    /// `{campaign}_V{version}_{deliverable}_{locale}`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub pattern: String,
+    pub mode: Mode,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Piece {
     Literal(String),

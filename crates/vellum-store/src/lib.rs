@@ -23,6 +23,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod metadata_schemas;
 pub mod model;
+pub mod naming;
 pub mod notifications;
 pub mod out_of_office;
 mod outbox;

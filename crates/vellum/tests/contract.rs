@@ -205,9 +205,10 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404
 
 # A campaign ends on or after its start and its code is unique; a milestone depends only on
 # milestones of its campaign, without loops, and is assigned to a member. Glossary terms are
-# unique ignoring case, and blank once trimmed is empty.
+# unique ignoring case, and blank once trimmed is empty. A naming pattern names known parts
+# with text between them.
 [[operations]]
-include-operation-id = ["create_campaign", "update_campaign", "create_milestone", "update_milestone", "put_glossary"]
+include-operation-id = ["create_campaign", "update_campaign", "create_milestone", "update_milestone", "put_glossary", "put_naming"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # The expiry must lie in the future: a date in the past fits the schema.

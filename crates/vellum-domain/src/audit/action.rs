@@ -39,6 +39,8 @@ pub enum AuditAction {
     MilestoneUpdate,
     /// A workspace's glossary was replaced.
     GlossaryPut,
+    /// A workspace's naming convention was set.
+    NamingPut,
     /// A guest reviewer was invited to a review by a personal link.
     ReviewGuestInvite,
     /// A guest reviewer's link was revoked.
@@ -129,7 +131,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 60] = [
+    pub const ALL: [AuditAction; 61] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -148,6 +150,7 @@ impl AuditAction {
         AuditAction::MilestoneCreate,
         AuditAction::MilestoneUpdate,
         AuditAction::GlossaryPut,
+        AuditAction::NamingPut,
         AuditAction::ReviewGuestRevoke,
         AuditAction::CommentCreate,
         AuditAction::CommentEdit,
@@ -213,6 +216,7 @@ impl AuditAction {
             AuditAction::MilestoneCreate => "milestone.create",
             AuditAction::MilestoneUpdate => "milestone.update",
             AuditAction::GlossaryPut => "glossary.put",
+            AuditAction::NamingPut => "naming.put",
             AuditAction::ReviewGuestRevoke => "review.guest_revoke",
             AuditAction::CommentCreate => "comment.create",
             AuditAction::CommentEdit => "comment.edit",

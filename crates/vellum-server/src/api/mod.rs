@@ -19,6 +19,7 @@ mod invitations;
 mod jobs;
 mod metadata_schema;
 mod my_work;
+mod naming;
 mod notifications;
 pub mod openapi;
 mod paging;
@@ -112,6 +113,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(campaigns::add_milestone, campaigns::milestones))
         .routes(routes!(campaigns::patch_milestone))
         .routes(routes!(glossary::get, glossary::put))
+        .routes(routes!(naming::get, naming::put))
         .routes(routes!(compare::get))
         .routes(routes!(compare::heatmap))
         .routes(routes!(guests::invite, guests::list))

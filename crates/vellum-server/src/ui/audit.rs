@@ -125,6 +125,7 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::MilestoneCreate => "Added a milestone",
         AuditAction::MilestoneUpdate => "Changed a milestone",
         AuditAction::GlossaryPut => "Changed the glossary",
+        AuditAction::NamingPut => "Set the naming convention",
         AuditAction::ReviewGuestRevoke => "Revoked a guest reviewer's link",
         AuditAction::CommentCreate => "Commented",
         AuditAction::CommentEdit => "Edited a comment",

@@ -134,4 +134,34 @@ async fn the_glossary_names_each_wrong_entry(app: &TestApp) {
     assert_eq!(put["after"]["terms"][1]["term"], "Version lineage");
 }
 
-on_both!(campaigns_and_milestones_with_buffers, the_glossary_names_each_wrong_entry);
+/// The naming convention: set by planners, read by every member, a bad pattern explained.
+async fn the_naming_convention_is_a_checked_setting(app: &TestApp) {
+    let (manager_id, manager) = app.user("Mona").await;
+    let (viewer_id, viewer) = app.user("Vera").await;
+    app.workspace("names", &[(&manager_id, "manager"), (&viewer_id, "viewer")]).await;
+    let path = "/api/v1/workspaces/names/naming";
+    assert_eq!(app.get(path, &viewer).await.json(), Value::Null);
+    let bad = app.put(path, &manager, json!({"pattern": "{campaign}{locale}", "mode": "require"})).await;
+    assert_eq!(bad.code(), "invalid_naming");
+    assert!(bad.json()["error"]["message"].as_str().unwrap().contains("between two parts"));
+    let convention = json!({"pattern": "{campaign}_V{version}_{deliverable}_{locale}", "mode": "require"});
+    let set = app.put(path, &manager, convention.clone()).await;
+    assert_eq!(set.status, StatusCode::OK, "{:?}", set.json());
+    assert_eq!(app.get(path, &viewer).await.json(), convention);
+    assert_eq!(app.put(path, &viewer, convention.clone()).await.status, StatusCode::FORBIDDEN);
+    let (other_id, other) = app.user("Otto").await;
+    app.workspace("elsewhere", &[(&other_id, "owner")]).await;
+    assert_eq!(app.get(path, &other).await.status, StatusCode::NOT_FOUND);
+    let trail = app.get("/api/v1/workspaces/names/audit?limit=10", &app.admin).await.json();
+    assert!(trail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "naming.put" && e["after"] == convention));
+}
+
+on_both!(
+    campaigns_and_milestones_with_buffers,
+    the_glossary_names_each_wrong_entry,
+    the_naming_convention_is_a_checked_setting
+);

@@ -33,3 +33,9 @@ CREATE TABLE glossaries (
     terms TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE naming_conventions (
+    workspace_id TEXT PRIMARY KEY REFERENCES workspaces (id),
+    pattern TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
