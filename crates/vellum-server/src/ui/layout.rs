@@ -16,6 +16,7 @@ use crate::AppState;
 pub enum Section {
     None,
     Library,
+    Glossary,
     Workflows,
     Members,
     Audit,
@@ -96,6 +97,7 @@ impl Chrome {
                     nav.sections aria-label="Workspace" {
                         @let base = format!("/w/{}", w.workspace.slug);
                         (link(Section::Library, base.clone(), "Library"))
+                        (link(Section::Glossary, format!("{base}/glossary"), "Glossary"))
                         @if w.role.can(Capability::SeeWorkInProgress) {
                             (link(Section::Workflows, format!("{base}/workflows"), "Workflows"))
                             (link(Section::Members, format!("{base}/members"), "Members"))

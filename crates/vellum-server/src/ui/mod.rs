@@ -12,6 +12,7 @@ mod asset_actions;
 mod audit;
 mod audit_changes;
 mod custom_fields;
+mod glossary;
 mod groups;
 mod home;
 mod inbox;
@@ -86,6 +87,7 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{ws}/workflows", get(workflows::show).post(workflows::create))
         .route("/w/{ws}/workflows/{id}", post(workflows::update))
         .route("/w/{ws}/members", get(members::show).post(members::set_role))
+        .route("/w/{ws}/glossary", get(glossary::show).post(glossary::save))
         .route("/w/{ws}/groups", post(members::create_group))
         .route("/w/{ws}/groups/{id}", post(groups::update))
         .route("/w/{ws}/groups/{id}/delete", post(groups::delete))

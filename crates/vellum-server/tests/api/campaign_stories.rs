@@ -6,8 +6,9 @@ use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::{
-    harness::{Auth, TestApp},
+    harness::{password_of, Auth, TestApp},
     on_both,
+    ui_stories::{html, location, Browser},
 };
 
 async fn campaigns_and_milestones_with_buffers(app: &TestApp) {
@@ -160,7 +161,29 @@ async fn the_naming_convention_is_a_checked_setting(app: &TestApp) {
         .any(|e| e["action"] == "naming.put" && e["after"] == convention));
 }
 
+/// The glossary page: members read and filter it; planners edit it one line a term, and a
+/// refused edit comes back with what they typed.
+async fn the_glossary_page_reads_filters_and_edits(app: &TestApp) {
+    let (manager_id, _) = app.user("Gwen").await;
+    let (viewer_id, _) = app.user("Vic").await;
+    app.workspace("gloss", &[(&manager_id, "manager"), (&viewer_id, "viewer")]).await;
+    let gwen = Browser::sign_in(app, "gwen@example.com", &password_of("Gwen")).await;
+    let refused = gwen.post(app, "/w/gloss/glossary", &[("terms", "Final cut: the edit that ships\nProof")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&refused).contains("Final cut: the edit that ships\nProof"), "the draft is kept");
+    let lines = "Version lineage: every version of an asset, in order\napproved copy: text <b>signed</b> off";
+    let saved = gwen.post(app, "/w/gloss/glossary", &[("terms", lines)]).await;
+    assert_eq!((saved.status, location(&saved)), (StatusCode::SEE_OTHER, "/w/gloss/glossary?done=glossary_saved"));
+    let vic = Browser::sign_in(app, "vic@example.com", &password_of("Vic")).await;
+    let page = html(&vic.get(app, "/w/gloss/glossary?q=LINEAGE").await);
+    assert!(page.contains("Version lineage") && !page.contains("approved copy"), "{page}");
+    assert!(!page.contains("Save glossary"), "viewers do not edit");
+    let all = html(&vic.get(app, "/w/gloss/glossary").await);
+    assert!(all.contains("text &lt;b&gt;signed&lt;/b&gt; off"), "definitions are escaped");
+}
+
 on_both!(
+    the_glossary_page_reads_filters_and_edits,
     campaigns_and_milestones_with_buffers,
     the_glossary_names_each_wrong_entry,
     the_naming_convention_is_a_checked_setting
