@@ -34,6 +34,7 @@ mod settings;
 mod settings_calendar;
 mod settings_dry_run;
 mod settings_fields;
+mod settings_naming;
 mod settings_routing;
 mod settings_rule_builder;
 mod settings_rules_form;
@@ -119,6 +120,7 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{ws}/settings/routing", get(settings_routing::show).post(settings_routing::save))
         .route("/w/{ws}/settings/routing/explain", post(settings_routing::explain))
         .route("/w/{ws}/settings/calendar", get(settings_calendar::show).post(settings_calendar::save))
+        .route("/w/{ws}/settings/naming", get(settings_naming::show).post(settings_naming::save))
         .route("/w/{ws}/settings/webhooks", get(settings_webhooks::show).post(settings_webhooks::create))
         .route("/w/{ws}/settings/webhooks/{id}", get(settings_webhooks::log))
         .route("/w/{ws}/settings/webhooks/{id}/test", post(settings_webhooks::test))

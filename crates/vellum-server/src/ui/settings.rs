@@ -42,6 +42,7 @@ pub fn done(code: Option<&str>) -> Option<Notice> {
         "fields_saved" => "The custom fields were saved.",
         "rules_saved" => "The routing rules were saved as a new revision.",
         "calendar_saved" => "The calendar was saved. Reviews already running keep the calendar they started with.",
+        "naming_saved" => "The naming convention was saved.",
         "webhook_deleted" => "The webhook was deleted; nothing more is sent to it.",
         _ => return Notice::done(Some(code)),
     };
@@ -78,6 +79,12 @@ pub async fn index(State(s): State<AppState>, who: Signed, Path(ws): Path<String
             "Business calendar",
             "The time zone, working days, working hours and holidays that deadlines in working hours and \
              working days are counted on.",
+        ),
+        (
+            "naming",
+            "Naming convention",
+            "The name every file should have, built from the campaign code, version, deliverable, locale and \
+             more, and whether a mismatched upload is flagged or refused.",
         ),
         (
             "webhooks",

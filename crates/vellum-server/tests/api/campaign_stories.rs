@@ -182,7 +182,28 @@ async fn the_glossary_page_reads_filters_and_edits(app: &TestApp) {
     assert!(all.contains("text &lt;b&gt;signed&lt;/b&gt; off"), "definitions are escaped");
 }
 
+/// The naming settings page: a bad pattern comes back explained with what was typed; a saved
+/// one shows the name a sample file would get.
+async fn the_naming_settings_page(app: &TestApp) {
+    app.workspace("namepage", &[]).await;
+    let admin = Browser::sign_in(app, "admin@example.com", "admin-password-1").await;
+    let path = "/w/namepage/settings/naming";
+    assert_eq!(admin.get(app, path).await.status, StatusCode::OK);
+    let bad = admin.post(app, path, &[("pattern", "{campaign}{locale}"), ("mode", "require")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html(&bad);
+    assert!(page.contains("between two parts") && page.contains("value=\"{campaign}{locale}\""), "{page}");
+    let saved = admin
+        .post(app, path, &[("pattern", "{campaign}_V{version}_{deliverable}_{locale}"), ("mode", "require")])
+        .await;
+    assert_eq!(location(&saved), "/w/namepage/settings/naming?done=naming_saved");
+    let page = html(&admin.get(app, path).await);
+    assert!(page.contains("SPRING26_V1_1080x1080-tile_en-AU"), "{page}");
+    assert!(page.contains("value=\"require\" checked"), "{page}");
+}
+
 on_both!(
+    the_naming_settings_page,
     the_glossary_page_reads_filters_and_edits,
     campaigns_and_milestones_with_buffers,
     the_glossary_names_each_wrong_entry,
