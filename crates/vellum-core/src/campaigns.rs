@@ -129,6 +129,17 @@ fn conflicts_of(plan: &[Milestone], id: Id, calendar: &Calendar) -> Result<Vec<B
     Ok(conflicts(&planned, calendar).into_iter().filter(|c| c.milestone_id == id || c.depends_on == id).collect())
 }
 
+/// Saves a campaign; a code another campaign of the workspace uses is a conflict (the table's
+/// unique key decides, so two planners saving at once cannot both take it).
+async fn save(tx: &mut Conn, k: &Campaign) -> Result<()> {
+    campaigns::save(tx, k).await.map_err(|e| match e {
+        vellum_store::Error::Conflict(_) => {
+            Error::new(ErrorCode::Conflict, format!("the campaign code {} is already used here", k.code))
+        }
+        e => e.into(),
+    })
+}
+
 fn campaign_event(action: AuditAction, k: &Campaign, after: serde_json::Value) -> NewAuditEvent {
     NewAuditEvent {
         workspace_id: Some(k.workspace_id),
@@ -180,10 +191,7 @@ impl Core {
             updated_at: now,
         };
         check_campaign(&k)?;
-        if campaigns::of_workspace(&mut tx, k.workspace_id).await?.iter().any(|x| x.code == k.code) {
-            return Err(Error::new(ErrorCode::Conflict, format!("the campaign code {} is already used here", k.code)));
-        }
-        campaigns::save(&mut tx, &k).await?;
+        save(&mut tx, &k).await?;
         record(
             &mut tx,
             &actor.origin,
@@ -225,12 +233,7 @@ impl Core {
         k.colour = input.colour.or(k.colour);
         k.updated_at = self.now();
         check_campaign(&k)?;
-        if k.code != before.code
-            && campaigns::of_workspace(&mut tx, k.workspace_id).await?.iter().any(|x| x.code == k.code && x.id != k.id)
-        {
-            return Err(Error::new(ErrorCode::Conflict, format!("the campaign code {} is already used here", k.code)));
-        }
-        campaigns::save(&mut tx, &k).await?;
+        save(&mut tx, &k).await?;
         let event = NewAuditEvent {
             before: Some(campaign_json(&before)),
             ..campaign_event(AuditAction::CampaignUpdate, &k, campaign_json(&k))

@@ -317,27 +317,24 @@ impl Core {
 
     /// Version `n`'s comments with those carried forward, filtered.
     pub async fn comments(&self, actor: &Actor, asset_id: Id, n: u32, f: &CommentFilter) -> Result<Vec<CommentView>> {
-        let (asset, version) = {
-            let mut c = self.store.conn().await?;
-            let (asset, _, version) = self.version_for(&mut c, actor, asset_id, n).await?;
-            (asset, version)
-        };
-        self.comments_of(actor, &asset, &version, f).await
+        let mut c = self.store.conn().await?;
+        let (asset, _, version) = self.version_for(&mut c, actor, asset_id, n).await?;
+        self.comments_of(&mut c, actor, &asset, &version, f).await
     }
 
     /// The comments listed under a version the actor may see, filtered.
     pub(crate) async fn comments_of(
         &self,
+        c: &mut Conn,
         actor: &Actor,
         asset: &Asset,
         version: &Version,
         f: &CommentFilter,
     ) -> Result<Vec<CommentView>> {
-        let mut c = self.store.conn().await?;
         let n = version.number;
         let clock = clock_of(version);
         let me = actor.user.id;
-        let diffs = vellum_store::diffs::done_into(&mut c, asset.id, n).await?;
+        let diffs = vellum_store::diffs::done_into(&mut *c, asset.id, n).await?;
         let changed = |m: &Comment| {
             let anchor = m.anchor.as_ref().filter(|_| m.origin_version < n)?;
             let d = diffs.iter().find(|d| d.a == m.origin_version)?;
@@ -346,15 +343,15 @@ impl Core {
         let stage_people: Option<Vec<Id>> = match f.stage {
             None => None,
             Some(k) => {
-                let reviews = reviews::for_asset(&mut c, asset.id).await?;
+                let reviews = reviews::for_asset(&mut *c, asset.id).await?;
                 // The newest review of this version; its stage k's approvers.
                 let plan = reviews.iter().find(|r| r.version == n).map(|r| &r.plan);
                 let stage = plan.and_then(|p| p.get((k as usize).wrapping_sub(1)));
                 Some(stage.map(|s| s.approvers.clone()).unwrap_or_default())
             }
         };
-        let all = comments::of_version(&mut c, asset.id, n).await?;
-        let names = author_names(&mut c, &all).await?;
+        let all = comments::of_version(&mut *c, asset.id, n).await?;
+        let names = author_names(&mut *c, &all).await?;
         Ok(all
             .into_iter()
             .filter(|m| stage_people.as_ref().is_none_or(|people| people.contains(&m.author_id)))

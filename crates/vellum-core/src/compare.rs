@@ -93,18 +93,16 @@ pub(crate) async fn queue(tx: &mut Tx, workspace: Id, va: &Version, vb: &Version
     Ok(true)
 }
 
-/// The comparisons a newly processed version `v` should have: against its predecessor, from it
+/// The comparisons a newly processed version `v` (as the caller just saved it) should have: against its predecessor, from it
 /// to a successor processed first, and against every earlier version with threads still open.
 pub(crate) async fn queue_for_processed(tx: &mut Tx, workspace: Id, v: &Version, now: Timestamp) -> Result<()> {
     let all = assets::versions(&mut *tx, v.asset_id).await?;
     let by_number = |n: u32| all.iter().find(|x| x.number == n);
-    // The version as it now stands (the caller just marked it processed).
-    let current = Version { processing: Processing::Done, media: v.media.clone(), ..v.clone() };
     if let Some(prev) = v.number.checked_sub(1).and_then(by_number) {
-        queue(tx, workspace, prev, &current, now).await?;
+        queue(tx, workspace, prev, v, now).await?;
     }
     if let Some(next) = by_number(v.number + 1) {
-        queue(tx, workspace, &current, next, now).await?;
+        queue(tx, workspace, v, next, now).await?;
     }
     let mut origins: Vec<u32> = comments::of_version(&mut *tx, v.asset_id, v.number)
         .await?
@@ -116,7 +114,7 @@ pub(crate) async fn queue_for_processed(tx: &mut Tx, workspace: Id, v: &Version,
     origins.dedup();
     for o in origins {
         if let Some(origin) = by_number(o) {
-            queue(tx, workspace, origin, &current, now).await?;
+            queue(tx, workspace, origin, v, now).await?;
         }
     }
     Ok(())

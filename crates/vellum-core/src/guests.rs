@@ -227,9 +227,10 @@ impl Core {
 
     /// The comments a guest sees: those of the review's version.
     pub async fn guest_comments(&self, token: &str) -> Result<(GuestSession, Vec<CommentView>)> {
-        let s = self.guest_session(token).await?;
+        let mut c = self.store.conn().await?;
+        let s = self.guest_session_in(&mut c, token).await?;
         let as_guest = Actor { user: s.user.clone(), origin: Origin::default() };
-        let list = self.comments_of(&as_guest, &s.asset, &s.version, &CommentFilter::default()).await?;
+        let list = self.comments_of(&mut c, &as_guest, &s.asset, &s.version, &CommentFilter::default()).await?;
         Ok((s, list))
     }
 

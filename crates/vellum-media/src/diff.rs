@@ -52,7 +52,14 @@ impl Raster {
 /// Decodes an image file (inside a job's folder) to the working raster: fitted inside
 /// [`WORK_SIDE`], or stretched to `size` (the other side's raster). Blocking.
 pub fn decode_for_compare(path: &Path, size: Option<(u32, u32)>, limits: PixelLimits) -> Result<Raster, RenderError> {
-    let input = render::input::Input::File(path);
+    raster(render::input::Input::File(path), size, limits)
+}
+
+fn raster(
+    input: render::input::Input<'_>,
+    size: Option<(u32, u32)>,
+    limits: PixelLimits,
+) -> Result<Raster, RenderError> {
     Ok(Raster(rgb(render::working_pixels(input, WORK_SIDE, size, limits)?)))
 }
 
@@ -70,10 +77,9 @@ pub fn diff_files(a: &Path, b: &Path, limits: PixelLimits) -> Result<ImageDiff, 
 
 /// Compares two encoded images held in memory.
 pub fn diff_images(a: &[u8], b: &[u8], limits: PixelLimits) -> Result<ImageDiff, RenderError> {
-    let first = render::working_pixels(render::input::Input::Bytes(a), WORK_SIDE, None, limits)?;
-    let second =
-        render::working_pixels(render::input::Input::Bytes(b), WORK_SIDE, Some((first.width, first.height)), limits)?;
-    compare(&rgb(first), &rgb(second))
+    let first = raster(render::input::Input::Bytes(a), None, limits)?;
+    let second = raster(render::input::Input::Bytes(b), Some(first.size()), limits)?;
+    compare_rasters(&first, &second)
 }
 
 fn rgb(p: Pixels) -> Pixels {

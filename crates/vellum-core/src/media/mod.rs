@@ -234,7 +234,7 @@ pub(crate) async fn process_version(core: &Core, job: &Job, _worker: &str) -> st
     }
     assets::set_processing(&mut tx, asset_id, number, Processing::Done, None, Some(&media)).await?;
     if let Some(ws) = workspace {
-        let processed = Version { media: Some(media), ..version };
+        let processed = Version { processing: Processing::Done, media: Some(media), ..version };
         crate::compare::queue_for_processed(&mut tx, ws, &processed, core.now()).await?;
     }
     tx.commit().await?;
