@@ -38,7 +38,7 @@ impl Core {
             let event = NewAuditEvent {
                 workspace_id: Some(r.workspace_id),
                 object_id: Some(review_id.to_string()),
-                asset_id: Some(r.asset_id),
+                asset_id: r.subject.asset_id(),
                 version: Some(r.version),
                 after: Some(json!({"collaborator": user, "invited": on})),
                 ..NewAuditEvent::new(action, "review")

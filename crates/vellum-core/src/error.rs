@@ -28,6 +28,9 @@ pub enum Error {
     /// A rule broken at one place in a JSON document (`/rules/2/when/value`).
     #[error("{message}")]
     AtPath { code: ErrorCode, message: String, path: String },
+    /// A rule broken with one fact the client needs to put it right (`expected` name).
+    #[error("{message}")]
+    Detail { code: ErrorCode, message: String, key: &'static str, value: String },
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("storage: {0}")]
@@ -79,7 +82,10 @@ impl Error {
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Rule { code, .. } | Error::Fields { code, .. } | Error::AtPath { code, .. } => *code,
+            Error::Rule { code, .. }
+            | Error::Fields { code, .. }
+            | Error::AtPath { code, .. }
+            | Error::Detail { code, .. } => *code,
             Error::Domain(d) => d.code(),
             Error::Store(vellum_store::Error::NotFound) => ErrorCode::NotFound,
             Error::Store(vellum_store::Error::Conflict(_)) => ErrorCode::Conflict,
@@ -105,6 +111,14 @@ impl Error {
     pub fn path(&self) -> Option<&str> {
         match self {
             Error::AtPath { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The one fact a `Detail` error adds (a top-level key of the API error).
+    pub fn detail(&self) -> Option<(&'static str, &str)> {
+        match self {
+            Error::Detail { key, value, .. } => Some((key, value)),
             _ => None,
         }
     }

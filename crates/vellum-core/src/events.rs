@@ -86,7 +86,8 @@ pub(crate) fn review_event(
     recipients: Vec<Id>,
 ) -> NewEvent {
     let mut data = json!({
-        "workspace_id": r.workspace_id, "review_id": r.id, "asset_id": r.asset_id, "version": r.version,
+        "workspace_id": r.workspace_id, "review_id": r.id, "asset_id": r.subject.asset_id(),
+        "brief_id": r.subject.brief_id(), "subject": r.subject, "version": r.version,
     });
     if let (Some(d), Some(e)) = (data.as_object_mut(), extra.as_object()) {
         d.extend(e.clone());

@@ -138,7 +138,8 @@ impl Core {
         let emailed = self.notify.smtp.is_some();
         if emailed {
             let url = format!("{}{path}", self.notify.public_url);
-            let asset = assets::get(&mut tx, r.asset_id).await?.ok_or_else(|| Error::not_found("asset"))?;
+            let asset_id = r.subject.asset_id().ok_or_else(|| Error::not_found("asset"))?;
+            let asset = assets::get(&mut tx, asset_id).await?.ok_or_else(|| Error::not_found("asset"))?;
             let lead = format!(
                 "{} invited you to review “{}” (version {}) on Vellum and leave comments. Open this link:",
                 actor.user.name, asset.title, r.version
@@ -159,7 +160,7 @@ impl Core {
         let event = NewAuditEvent {
             workspace_id: Some(r.workspace_id),
             object_id: Some(review_id.to_string()),
-            asset_id: Some(r.asset_id),
+            asset_id: r.subject.asset_id(),
             version: Some(r.version),
             after: Some(json!({"guest_id": id, "guest_email": email, "expires_at": expires_at})),
             ..NewAuditEvent::new(AuditAction::ReviewGuestInvite, "review")
@@ -192,7 +193,7 @@ impl Core {
             let event = NewAuditEvent {
                 workspace_id: Some(r.workspace_id),
                 object_id: Some(review_id.to_string()),
-                asset_id: Some(r.asset_id),
+                asset_id: r.subject.asset_id(),
                 version: Some(r.version),
                 after: Some(json!({"guest_id": guest_id, "guest_email": g.email})),
                 ..NewAuditEvent::new(AuditAction::ReviewGuestRevoke, "review")
@@ -219,7 +220,7 @@ impl Core {
             return Err(gone());
         }
         let review = reviews::get(&mut *c, guest.review_id, false).await?.ok_or_else(gone)?;
-        let asset = assets::get(&mut *c, review.asset_id).await?.ok_or_else(gone)?;
+        let asset = assets::get(&mut *c, review.subject.asset_id().ok_or_else(gone)?).await?.ok_or_else(gone)?;
         let version = assets::version(&mut *c, asset.id, review.version).await?.ok_or_else(gone)?;
         let user = users::by_id(&mut *c, guest.user_id).await?.ok_or_else(gone)?;
         Ok(GuestSession { guest, review, asset, version, user })

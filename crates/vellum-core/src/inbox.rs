@@ -43,7 +43,9 @@ impl Core {
             if open.is_empty() {
                 continue;
             }
-            let Some(asset) = assets::get(&mut c, r.asset_id).await? else { continue };
+            // Brief approvals wait on the brief's own page and the board.
+            let Some(asset_id) = r.subject.asset_id() else { continue };
+            let Some(asset) = assets::get(&mut c, asset_id).await? else { continue };
             out.push(Waiting {
                 review_id: r.id,
                 asset_id: asset.id,

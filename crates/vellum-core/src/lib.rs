@@ -8,6 +8,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
+pub mod briefs;
 pub mod calendar;
 pub mod campaigns;
 pub mod clock;

@@ -98,7 +98,7 @@ impl Core {
             NewAuditEvent {
                 workspace_id: Some(record_.workspace_id),
                 object_id: Some(review_id.to_string()),
-                asset_id: Some(record_.asset_id),
+                asset_id: record_.subject.asset_id(),
                 version: Some(record_.version),
                 before: Some(json!({"stage": r.stage, "approver": r.from})),
                 after: Some(json!({"stage": r.stage, "approver": r.to, "reason": reason})),

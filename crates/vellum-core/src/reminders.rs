@@ -234,7 +234,7 @@ impl Core {
             let e = NewAuditEvent {
                 workspace_id: Some(r.workspace_id),
                 object_id: Some(id.to_string()),
-                asset_id: Some(r.asset_id),
+                asset_id: r.subject.asset_id(),
                 version: Some(r.version),
                 after: Some(after),
                 ..NewAuditEvent::new(action, "review")

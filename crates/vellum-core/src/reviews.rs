@@ -7,7 +7,7 @@ use vellum_domain::audit::AuditAction;
 use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,
-    review::{resolve_plan, restarts_on_new_version, Review, ReviewStatus, StageStatus, Verdict},
+    review::{resolve_plan, restarts_on_new_version, Review, ReviewStatus, ReviewSubject, StageStatus, Verdict},
     role::Capability,
     routing::ReviewRouting,
     workflow::{Rule, StageSpec, StartMode},
@@ -61,7 +61,8 @@ pub use vellum_store::reviews::ReviewEvent as StoredReviewEvent;
 #[derive(Debug, Clone, Serialize)]
 pub struct ReviewView {
     pub id: Id,
-    pub asset_id: Id,
+    /// The asset version or brief revision under review (`version` is its number).
+    pub subject: ReviewSubject,
     pub workspace_id: Id,
     pub version: u32,
     pub status: ReviewStatus,
@@ -134,7 +135,7 @@ async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<Revi
         .collect();
     Ok(ReviewView {
         id: r.id,
-        asset_id: r.asset_id,
+        subject: r.subject,
         workspace_id: r.workspace_id,
         version: r.version,
         status: review.status,
@@ -151,28 +152,28 @@ async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<Revi
 }
 
 /// The workflow revision a review follows.
-struct Revision<'a> {
-    workflow_id: Id,
-    revision: u32,
-    stages: &'a [StageSpec],
+pub(crate) struct Revision<'a> {
+    pub workflow_id: Id,
+    pub revision: u32,
+    pub stages: &'a [StageSpec],
     /// Set when routing rules chose the chain (whose stages are then `stages`).
-    routing: Option<ReviewRouting>,
+    pub routing: Option<ReviewRouting>,
 }
 
 /// Resolves a revision's approvers and creates the review row (no audit: the caller records).
-async fn open_review(
+pub(crate) async fn open_review(
     tx: &mut Tx,
     by: &User,
-    asset: &Asset,
+    (workspace_id, subject): (Id, ReviewSubject),
     version: u32,
     wf: Revision<'_>,
     now: Timestamp,
 ) -> Result<ReviewRecord> {
     let Revision { workflow_id, revision, stages, routing } = wf;
-    let groups = workspaces::groups(&mut *tx, asset.workspace_id).await?;
+    let groups = workspaces::groups(&mut *tx, workspace_id).await?;
     let mut plan = resolve_plan(stages, |g| groups.iter().find(|x| x.id == g).map(|x| x.members.clone()))?;
     // Members removed or demoted to viewer since the workflow was saved cannot approve.
-    let members = workspaces::members(&mut *tx, asset.workspace_id).await?;
+    let members = workspaces::members(&mut *tx, workspace_id).await?;
     for p in &mut plan {
         p.approvers.retain(|u| members.iter().any(|m| m.user_id == *u && m.role.may_approve()));
     }
@@ -185,8 +186,8 @@ async fn open_review(
     }
     let record = ReviewRecord {
         id: new_id(),
-        workspace_id: asset.workspace_id,
-        asset_id: asset.id,
+        workspace_id,
+        subject,
         version,
         workflow_id,
         workflow_revision: revision,
@@ -196,7 +197,7 @@ async fn open_review(
         created_at: now,
         closed_at: None,
         routing,
-        calendar: vellum_store::calendars::get(&mut *tx, asset.workspace_id).await?,
+        calendar: vellum_store::calendars::get(&mut *tx, workspace_id).await?,
     };
     reviews::insert(tx, &record).await?;
     crate::reminders::schedule_next(tx, &record, &review, now, crate::reminders::Scheduler::Change).await?;
@@ -205,16 +206,16 @@ async fn open_review(
 }
 
 /// A workflow of this workspace (any other is not found).
-async fn workflow_of(tx: &mut Tx, id: Id, ws: Id) -> Result<vellum_store::model::Workflow> {
+pub(crate) async fn workflow_of(tx: &mut Tx, id: Id, ws: Id) -> Result<vellum_store::model::Workflow> {
     let wf = workflows::get(&mut *tx, id, false).await?;
     wf.filter(|w| w.workspace_id == ws).ok_or_else(|| Error::not_found("workflow"))
 }
 
-fn review_event(r: &ReviewRecord, action: AuditAction, after: serde_json::Value) -> NewAuditEvent {
+pub(crate) fn review_event(r: &ReviewRecord, action: AuditAction, after: serde_json::Value) -> NewAuditEvent {
     NewAuditEvent {
         workspace_id: Some(r.workspace_id),
         object_id: Some(r.id.to_string()),
-        asset_id: Some(r.asset_id),
+        asset_id: r.subject.asset_id(),
         version: Some(r.version),
         after: Some(after),
         ..NewAuditEvent::new(action, "review")
@@ -230,7 +231,22 @@ pub(crate) async fn restart_on_new_version(
     version: u32,
     now: Timestamp,
 ) -> Result<Vec<NewAuditEvent>> {
-    let Some(latest) = reviews::latest_for_asset(&mut *tx, asset.id).await? else {
+    let latest = reviews::latest_for_asset(&mut *tx, asset.id).await?;
+    restart(tx, by, (asset.workspace_id, ReviewSubject::Asset(asset.id)), latest, version, now).await
+}
+
+/// A subject changed (a new asset version, a new brief revision): supersede its open review
+/// and, where the rules say so, start a fresh one on the new number with the same workflow
+/// revision. Returns the audit events to record.
+pub(crate) async fn restart(
+    tx: &mut Tx,
+    by: &User,
+    subject: (Id, ReviewSubject),
+    latest: Option<ReviewRecord>,
+    version: u32,
+    now: Timestamp,
+) -> Result<Vec<NewAuditEvent>> {
+    let Some(latest) = latest else {
         return Ok(Vec::new());
     };
     if !restarts_on_new_version(latest.status) {
@@ -258,7 +274,7 @@ pub(crate) async fn restart_on_new_version(
         stages: &stages,
         routing: latest.routing.clone(),
     };
-    let fresh = open_review(tx, by, asset, version, wf, now).await?;
+    let fresh = open_review(tx, by, subject, version, wf, now).await?;
     events.push(review_event(
         &fresh,
         AuditAction::ReviewStart,
@@ -300,7 +316,8 @@ impl Core {
         let stages = routing.as_ref().map_or_else(|| wf.stages.clone(), |r| r.stages.clone());
         let rule = routing.as_ref().map(|r| json!({"rule": r.rule, "rules_revision": r.revision}));
         let revision = Revision { workflow_id: wf.id, revision: wf.revision, stages: &stages, routing };
-        let r = open_review(&mut tx, &actor.user, &asset, asset.current_version, revision, self.now()).await?;
+        let subject = (asset.workspace_id, ReviewSubject::Asset(asset.id));
+        let r = open_review(&mut tx, &actor.user, subject, asset.current_version, revision, self.now()).await?;
         store_state(&mut tx, &mut asset).await?;
         let event = review_event(
             &r,
@@ -358,12 +375,24 @@ impl Core {
         let verdict = Verdict::parse(decision)?;
         let mut tx = self.store.write().await?;
         let found = reviews::get(&mut tx, review_id, false).await?.ok_or_else(|| Error::not_found("review"))?;
-        // Locks in one order everywhere — the asset row first, then the review — so a decision
-        // and a new version of the same asset never wait on each other in a circle.
-        let (mut asset, access) =
-            access::asset_for_update(&mut tx, &actor.user, found.asset_id).await.map_err(|e| e.hidden_as("review"))?;
+        // Locks in one order everywhere — the subject's row first, then the review — so a
+        // decision and a new version of the same asset never wait on each other in a circle.
+        let mut subject = match found.subject {
+            ReviewSubject::Asset(id) => {
+                let (asset, access) =
+                    access::asset_for_update(&mut tx, &actor.user, id).await.map_err(|e| e.hidden_as("review"))?;
+                Locked::Asset(Box::new(asset), access)
+            }
+            ReviewSubject::Brief(id) => {
+                let (brief, access) = crate::briefs::brief_for_update(&mut tx, &actor.user, id)
+                    .await
+                    .map_err(|e| e.hidden_as("review"))?;
+                Locked::Brief(Box::new(brief), access)
+            }
+        };
         // Membership and role as they are now, inside this transaction: an approver removed or
         // demoted since the review started cannot decide (and may not even see the review).
+        let access = subject.access();
         if !access.sees_work_in_progress() || !access.role.may_approve() {
             return Err(Error::not_found("review"));
         }
@@ -386,7 +415,8 @@ impl Core {
         for id in comment_ids {
             let cited = vellum_store::comments::get(&mut tx, *id).await?;
             let open = cited.is_some_and(|c| {
-                c.asset_id == record_.asset_id && c.status == vellum_domain::comment::CommentStatus::Open
+                Some(c.asset_id) == record_.subject.asset_id()
+                    && c.status == vellum_domain::comment::CommentStatus::Open
             });
             if !open {
                 return Err(Error::new(
@@ -402,33 +432,50 @@ impl Core {
             })?;
             reviews::cite_comments(&mut tx, review_id, d.stage, acting, comment_ids).await?;
         }
-        if review.status != was {
-            reviews::set_status(&mut tx, review_id, review.status, Some(now)).await?;
-            if review.status == ReviewStatus::Approved {
-                asset.approved_version = Some(record_.version);
+        let mut after = json!({
+            "decision": verdict, "reason": decided.first().and_then(|d| d.reason.clone()),
+            "on_behalf_of": (acting != actor.user.id).then_some(acting),
+            "stages": decided.iter().map(|d| review.plans[d.stage].name.as_str()).collect::<Vec<_>>(),
+            "review_status": review.status,
+        });
+        let owner = match &mut subject {
+            Locked::Asset(asset, _) => {
+                if review.status != was {
+                    reviews::set_status(&mut tx, review_id, review.status, Some(now)).await?;
+                    if review.status == ReviewStatus::Approved {
+                        asset.approved_version = Some(record_.version);
+                    }
+                    // An open review is always its asset's latest, so the status follows from it.
+                    store_state_from(&mut tx, asset, Some((record_.version, review.status))).await?;
+                    crate::briefs::asset_changed(&mut tx, asset.id, asset.status, now).await?;
+                }
+                after["asset_id"] = json!(asset.id);
+                after["approved_version"] = json!(asset.approved_version);
+                asset.created_by
             }
-            // An open review is always its asset's latest, so the status follows from it.
-            store_state_from(&mut tx, &mut asset, Some((record_.version, review.status))).await?;
-        }
-        let stages: Vec<&str> = decided.iter().map(|d| review.plans[d.stage].name.as_str()).collect();
+            Locked::Brief(brief, _) => {
+                if review.status != was {
+                    reviews::set_status(&mut tx, review_id, review.status, Some(now)).await?;
+                    crate::briefs::review_closed(&mut tx, brief, review.status, now).await?;
+                }
+                after["brief_id"] = json!(brief.id);
+                after["brief_status"] = json!(brief.status);
+                brief.created_by
+            }
+        };
         let event = NewAuditEvent {
             workspace_id: Some(record_.workspace_id),
             object_id: Some(review_id.to_string()),
-            asset_id: Some(record_.asset_id),
+            asset_id: record_.subject.asset_id(),
             version: Some(version),
             before: Some(json!({"review_status": was})),
-            after: Some(json!({
-                "decision": verdict, "reason": decided.first().and_then(|d| d.reason.clone()),
-                "on_behalf_of": (acting != actor.user.id).then_some(acting),
-                "stages": stages, "review_status": review.status, "asset_id": asset.id,
-                "approved_version": asset.approved_version,
-            })),
+            after: Some(after),
             ..NewAuditEvent::new(AuditAction::ReviewDecide, "review")
         };
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
         crate::reminders::schedule_next(&mut tx, &record_, &review, now, crate::reminders::Scheduler::Change).await?;
         let decided_by = (actor.user.id, verdict.as_str());
-        crate::events::decision_made(&mut tx, &record_, &before, &review, decided_by, asset.created_by, now).await?;
+        crate::events::decision_made(&mut tx, &record_, &before, &review, decided_by, owner, now).await?;
         let mut updated = record_;
         updated.status = review.status;
         if review.status != was {
@@ -443,7 +490,7 @@ impl Core {
     pub async fn review(&self, actor: &Actor, id: Id) -> Result<ReviewView> {
         let mut c = self.store.conn().await?;
         let r = reviews::get(&mut c, id, false).await?.ok_or_else(|| Error::not_found("review"))?;
-        let (_, access) = access::asset(&mut c, &actor.user, r.asset_id).await.map_err(|e| e.hidden_as("review"))?;
+        let access = subject_access(&mut c, &actor.user, r.subject).await.map_err(|e| e.hidden_as("review"))?;
         if !access.sees_work_in_progress() {
             return Err(Error::not_found("review"));
         }
@@ -462,5 +509,27 @@ impl Core {
             out.push(view(&mut c, &r).await?);
         }
         Ok(out)
+    }
+}
+
+/// The row a decision locked: the asset, or the brief, with the decider's access to it.
+enum Locked {
+    Asset(Box<Asset>, access::Access),
+    Brief(Box<vellum_store::briefs::Brief>, access::Access),
+}
+
+impl Locked {
+    fn access(&self) -> &access::Access {
+        match self {
+            Locked::Asset(_, a) | Locked::Brief(_, a) => a,
+        }
+    }
+}
+
+/// The user's access to what a review decides on (not found when they may not see it).
+pub(crate) async fn subject_access(c: &mut Conn, user: &User, subject: ReviewSubject) -> Result<access::Access> {
+    match subject {
+        ReviewSubject::Asset(id) => Ok(access::asset(c, user, id).await?.1),
+        ReviewSubject::Brief(id) => Ok(crate::briefs::brief(c, user, id).await?.1),
     }
 }

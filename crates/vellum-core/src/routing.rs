@@ -6,7 +6,7 @@
 use serde_json::json;
 use vellum_domain::{
     audit::AuditAction,
-    condition::{ConditionError, Subject},
+    condition::{BriefFacts, ConditionError, Subject},
     metadata::AssetMetadata,
     role::Capability,
     routing::{self, Context, ReviewRouting, Routing, RuleSet, RuleSetSpec, RuleSpec},
@@ -142,15 +142,32 @@ fn checked_fields(r: &Routing) -> Vec<String> {
 /// Routes an asset for a review that names no workflow: the chain, the workflow it is based
 /// on and why; `422 no_route` when no rule matches.
 pub(crate) async fn route(c: &mut Conn, asset: &Asset) -> Result<(Id, ReviewRouting)> {
-    let (latest, checked) = load(c, asset.workspace_id).await?;
-    let subject = Subject { kind: asset.kind, title: &asset.title, metadata: &asset.metadata };
-    let explained = checked.explain(&subject);
+    let subject = Subject::asset(asset.kind, &asset.title, &asset.metadata);
+    route_subject(c, asset.workspace_id, &subject, "asset").await
+}
+
+/// Routes a brief's approval: the rules see `brief.template` and `brief.<key>` (and its title;
+/// asset fields have no value on a brief).
+pub(crate) async fn route_brief(c: &mut Conn, brief: &vellum_store::briefs::Brief) -> Result<(Id, ReviewRouting)> {
+    let metadata = AssetMetadata::default();
+    let subject = Subject {
+        kind: None,
+        title: &brief.title,
+        metadata: &metadata,
+        brief: Some(BriefFacts { template_id: brief.template_id.to_string(), fields: &brief.fields }),
+    };
+    route_subject(c, brief.workspace_id, &subject, "brief").await
+}
+
+async fn route_subject(c: &mut Conn, ws: Id, subject: &Subject<'_>, what: &str) -> Result<(Id, ReviewRouting)> {
+    let (latest, checked) = load(c, ws).await?;
+    let explained = checked.explain(subject);
     let (Some(m), Some(wf)) = (&explained.routing.matched, explained.routing.workflow_id) else {
         let fields = checked_fields(&explained.routing);
         let message = if checked.set.is_empty() {
             "this workspace has no routing rules: name a workflow_id, or ask an admin to add rules".to_string()
         } else {
-            format!("no routing rule matches this asset (checked: {}); name a workflow_id instead", fields.join(", "))
+            format!("no routing rule matches this {what} (checked: {}); name a workflow_id instead", fields.join(", "))
         };
         return Err(Error::new(ErrorCode::NoRoute, message));
     };
@@ -246,7 +263,7 @@ impl Core {
                 if asset.workspace_id != ws_id {
                     return Err(Error::not_found("asset"));
                 }
-                Ok(checked.explain(&Subject { kind: asset.kind, title: &asset.title, metadata: &asset.metadata }))
+                Ok(checked.explain(&Subject::asset(asset.kind, &asset.title, &asset.metadata)))
             }
             ExplainSubject::Described { kind, title, metadata } => {
                 let title = match title {
@@ -254,7 +271,7 @@ impl Core {
                     None => String::new(),
                 };
                 let metadata = AssetMetadata::from_json(metadata)?;
-                Ok(checked.explain(&Subject { kind, title: &title, metadata: &metadata }))
+                Ok(checked.explain(&Subject::asset(kind, &title, &metadata)))
             }
         }
     }

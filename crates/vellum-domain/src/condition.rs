@@ -71,11 +71,16 @@ pub enum Field {
     Channels,
     /// `metadata.custom.<key>`, typed by the workspace's schema.
     Custom(FieldDef),
+    /// `brief.template`: the id of the template a brief was written on.
+    BriefTemplate,
+    /// `brief.<key>`: a brief's answer. Templates differ, so the values compare the way the
+    /// rule's own value is written (a number as a number, a list as a set, money as money).
+    Brief(String, Shape),
 }
 
 /// How a field's values compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shape {
+pub enum Shape {
     Text,
     Number,
     Money,
@@ -94,13 +99,37 @@ impl Field {
             "metadata.language" => Field::Language,
             "metadata.locale" => Field::Locale,
             "metadata.channels" => Field::Channels,
-            _ => Field::Custom(schema.field(name.strip_prefix("metadata.custom.")?)?.clone()),
+            "brief.template" => Field::BriefTemplate,
+            _ => match name.strip_prefix("brief.") {
+                Some(key) if crate::fields::valid_key(key) => Field::Brief(key.to_string(), Shape::Text),
+                Some(_) => return None,
+                None => Field::Custom(schema.field(name.strip_prefix("metadata.custom.")?)?.clone()),
+            },
         })
+    }
+
+    /// A brief answer's field, shaped by the value the rule compares it with.
+    fn shaped_by(self, op: Op, value: &Value) -> Field {
+        let Field::Brief(key, _) = self else { return self };
+        let sample = match (op, value) {
+            (Op::In | Op::NotIn, Value::Array(items)) => items.first().unwrap_or(&Value::Null),
+            _ => value,
+        };
+        let shape = match sample {
+            Value::Number(_) => Shape::Number,
+            Value::Bool(_) => Shape::Boolean,
+            Value::Array(_) => Shape::Set,
+            Value::Object(_) => Shape::Money,
+            Value::String(s) if op.ordering() && date(s).is_some() => Shape::Date,
+            _ => Shape::Text,
+        };
+        Field::Brief(key, shape)
     }
 
     fn shape(&self) -> Shape {
         match self {
-            Field::Kind | Field::Title | Field::Language | Field::Locale => Shape::Text,
+            Field::Kind | Field::Title | Field::Language | Field::Locale | Field::BriefTemplate => Shape::Text,
+            Field::Brief(_, shape) => *shape,
             Field::Channels => Shape::Set,
             Field::Custom(f) => match f.field_type {
                 FieldType::Text | FieldType::Enum | FieldType::User => Shape::Text,
@@ -116,12 +145,14 @@ impl Field {
     /// The field's value on a subject, as JSON (None: no value).
     fn actual(&self, s: &Subject) -> Option<Value> {
         match self {
-            Field::Kind => Some(Value::from(s.kind.as_str())),
+            Field::Kind => s.kind.map(|k| Value::from(k.as_str())),
             Field::Title => Some(Value::from(s.title)),
             Field::Language => s.metadata.language.clone().map(Value::from),
             Field::Locale => s.metadata.locale.clone().map(Value::from),
             Field::Channels => Some(json!(s.metadata.channels)),
             Field::Custom(f) => s.metadata.custom.get(&f.key).filter(|v| !v.is_null()).cloned(),
+            Field::BriefTemplate => s.brief.as_ref().map(|b| Value::from(b.template_id.clone())),
+            Field::Brief(key, _) => s.brief.as_ref()?.fields.get(key).filter(|v| !v.is_null()).cloned(),
         }
     }
 }
@@ -192,7 +223,7 @@ impl Condition {
         let Some(field) = Field::resolve(name, schema) else {
             return err(
                 &format!("{path}/field"),
-                format!("'{name}' is not a field: use kind, title, metadata.language, metadata.locale, metadata.channels or metadata.custom.<a key of the schema>"),
+                format!("'{name}' is not a field: use kind, title, metadata.language, metadata.locale, metadata.channels, metadata.custom.<a key of the schema>, brief.template or brief.<a field key>"),
             );
         };
         let Some(op) = obj.get("op").and_then(Value::as_str).and_then(Op::parse) else {
@@ -202,6 +233,7 @@ impl Condition {
             );
         };
         let value = obj.get("value").cloned().unwrap_or(Value::Null);
+        let field = field.shaped_by(op, &value);
         check_value(&field, op, &value, &format!("{path}/value"))?;
         Ok(Condition::Test { name: name.to_string(), field, op, value })
     }
@@ -270,11 +302,25 @@ fn date(s: &str) -> Option<time::Date> {
     time::Date::parse(s, DATE).ok()
 }
 
-/// What conditions are evaluated against: an asset, or one described for a dry run.
+/// What conditions are evaluated against: an asset, one described for a dry run, or a brief
+/// (which has no kind and no metadata, but its answers and template).
 pub struct Subject<'a> {
-    pub kind: AssetKind,
+    pub kind: Option<AssetKind>,
     pub title: &'a str,
     pub metadata: &'a AssetMetadata,
+    pub brief: Option<BriefFacts<'a>>,
+}
+
+/// What routing sees of a brief: `brief.template` and `brief.<key>`.
+pub struct BriefFacts<'a> {
+    pub template_id: String,
+    pub fields: &'a serde_json::Map<String, Value>,
+}
+
+impl<'a> Subject<'a> {
+    pub fn asset(kind: AssetKind, title: &'a str, metadata: &'a AssetMetadata) -> Self {
+        Subject { kind: Some(kind), title, metadata, brief: None }
+    }
 }
 
 /// One test as evaluated: what was compared and how it came out.
@@ -408,7 +454,7 @@ mod tests {
     fn eval(c: Value) -> bool {
         let cond = Condition::parse(&c, "", &schema()).unwrap();
         let m = meta();
-        cond.evaluate(&Subject { kind: AssetKind::Visual, title: "Spring ad", metadata: &m }, &mut Vec::new())
+        cond.evaluate(&Subject::asset(AssetKind::Visual, "Spring ad", &m), &mut Vec::new())
     }
 
     fn t(field: &str, op: &str, value: Value) -> Value {
@@ -474,7 +520,7 @@ mod tests {
         let cond = Condition::parse(&c, "/when", &schema()).unwrap();
         let m = meta();
         let mut trace = Vec::new();
-        assert!(cond.evaluate(&Subject { kind: AssetKind::Visual, title: "x", metadata: &m }, &mut trace));
+        assert!(cond.evaluate(&Subject::asset(AssetKind::Visual, "x", &m), &mut trace));
         let seen: Vec<(&str, bool)> = trace.iter().map(|t| (t.field.as_str(), t.result)).collect();
         assert_eq!(seen, [("kind", true), ("metadata.custom.risk", false), ("metadata.custom.regulated", false)]);
         assert_eq!(trace[1].actual, json!("high"));

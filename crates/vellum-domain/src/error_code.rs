@@ -104,6 +104,12 @@ error_codes! {
     InvalidMilestone = "invalid_milestone", 422, "A milestone field or dependency is not valid (see fields).";
     InvalidGlossary = "invalid_glossary", 422, "A glossary term or definition is not valid (see fields).";
     InvalidNaming = "invalid_naming", 422, "The naming pattern is not valid.";
+    InvalidBriefTemplate = "invalid_brief_template", 422, "A brief template is not valid (see fields).";
+    InvalidBrief = "invalid_brief", 422, "A brief's fields are missing or not valid (see fields, one error per field).";
+    BriefNotApproved = "brief_not_approved", 409, "Work can only be linked to an approved brief.";
+    InvalidTransition = "invalid_transition", 409, "The card cannot move there: no real transition leads from its state to that column.";
+    NamingMismatch = "naming_mismatch", 422, "The file name does not follow the workspace's naming convention (see expected).";
+    InvalidFeed = "invalid_feed", 422, "A calendar feed needs a scope of me or campaign (with a campaign of yours).";
     InvalidSetting = "invalid_setting", 422, "A workspace setting is outside its range.";
     NotComparable = "not_comparable", 422, "These two versions cannot be compared (their types differ, have no comparison, or could not be processed).";
     InvalidAnchor = "invalid_anchor", 422, "A comment's anchor is outside the version (page, coordinates or frames).";

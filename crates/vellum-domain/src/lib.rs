@@ -2,6 +2,8 @@
 //! audit trail, as pure functions and types. No IO, no async; most of the tests live here.
 
 pub mod audit;
+pub mod board;
+pub mod brief;
 pub mod calendar;
 pub mod campaign;
 pub mod comment;

@@ -94,6 +94,44 @@ pub enum ReviewStatus {
     Superseded,
 }
 
+/// What a review decides on: one version of an asset, or one revision of a brief.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum ReviewSubject {
+    Asset(Id),
+    Brief(Id),
+}
+
+impl ReviewSubject {
+    pub fn asset_id(self) -> Option<Id> {
+        match self {
+            ReviewSubject::Asset(id) => Some(id),
+            ReviewSubject::Brief(_) => None,
+        }
+    }
+
+    pub fn brief_id(self) -> Option<Id> {
+        match self {
+            ReviewSubject::Brief(id) => Some(id),
+            ReviewSubject::Asset(_) => None,
+        }
+    }
+
+    pub fn id(self) -> Id {
+        match self {
+            ReviewSubject::Asset(id) | ReviewSubject::Brief(id) => id,
+        }
+    }
+
+    /// `asset` or `brief`, as the API and webhooks name it.
+    pub fn type_str(self) -> &'static str {
+        match self {
+            ReviewSubject::Asset(_) => "asset",
+            ReviewSubject::Brief(_) => "brief",
+        }
+    }
+}
+
 /// One approver's decision on one stage, bound to the version they looked at.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecisionRecord {

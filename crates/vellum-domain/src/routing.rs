@@ -266,21 +266,21 @@ mod tests {
             json!({"custom": {"risk": "high", "budget": {"amount": 9_000_000, "currency": "AUD"}}}),
         )
         .unwrap();
-        let r = set.route(&Subject { kind: AssetKind::Visual, title: "Ad", metadata: &ad });
+        let r = set.route(&Subject::asset(AssetKind::Visual, "Ad", &ad));
         assert_eq!(r.matched, Some(Matched { index: 0, name: "Regulated big spend".into() }));
         assert_eq!(r.workflow_id.unwrap().to_string(), FOUR);
         assert_eq!(r.explanation.len(), 1);
         assert_eq!(r.explanation[0].conditions.len(), 2);
 
         let post = AssetMetadata::from_json(json!({"channels": ["social"], "custom": {"risk": "low"}})).unwrap();
-        let r = set.route(&Subject { kind: AssetKind::Visual, title: "Post", metadata: &post });
+        let r = set.route(&Subject::asset(AssetKind::Visual, "Post", &post));
         assert_eq!(r.matched.as_ref().unwrap().name, "Social");
         let results: Vec<bool> = r.explanation.iter().map(|t| t.result).collect();
         assert_eq!(results, [false, true]);
         assert_eq!(r.explanation[0].conditions[0].actual, json!("low"));
 
         let other = AssetMetadata::default();
-        let r = set.route(&Subject { kind: AssetKind::Video, title: "Clip", metadata: &other });
+        let r = set.route(&Subject::asset(AssetKind::Video, "Clip", &other));
         assert_eq!((r.matched, r.workflow_id, r.explanation.len()), (None, None, 2));
     }
 

@@ -83,13 +83,14 @@ pub fn starts_a_download(headers: &HeaderMap, version: &Version) -> bool {
     }
 }
 
-/// Answers a download of `version`, honouring If-None-Match and Range.
-pub async fn serve(core: &Core, version: &Version, headers: &HeaderMap) -> ApiResult<Response> {
+/// Answers a download of `version` as a file called `name` (the naming convention's, or as
+/// uploaded), honouring If-None-Match and Range.
+pub async fn serve_named(core: &Core, version: &Version, name: &str, headers: &HeaderMap) -> ApiResult<Response> {
     let stored = Stored {
         sha256: &version.sha256,
         size: version.size,
         content_type: &version.content_type,
-        filename: Some(&version.filename),
+        filename: Some(name),
         modified: version.created_at,
     };
     serve_stored(core, &stored, headers).await

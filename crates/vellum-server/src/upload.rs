@@ -147,6 +147,9 @@ async fn read_parts(
             "metadata" => fields.metadata = Some(text(field).await?),
             "note" => fields.note = Some(text(field).await?),
             "folder" => fields.folder = Some(text(field).await?),
+            "brief_id" => fields.brief_id = Some(text(field).await?),
+            "deliverable" => fields.deliverable = Some(text(field).await?),
+            "campaign_id" => fields.campaign_id = Some(text(field).await?),
             name if keep.contains(&name) && kept.len() < 64 => {
                 let name = name.to_string();
                 kept.push((name, text(field).await?));
@@ -158,7 +161,7 @@ async fn read_parts(
             other => {
                 return Err(ApiError::new(
                     ErrorCode::InvalidBody,
-                    format!("unknown part '{other}': send file, title, kind, metadata, note and folder"),
+                    format!("unknown part '{other}': send file, title, kind, metadata, note, folder, brief_id, deliverable and campaign_id"),
                 )
                 .with("path", serde_json::json!(other)))
             }

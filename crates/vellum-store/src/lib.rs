@@ -9,6 +9,7 @@
 pub mod assets;
 pub mod audit;
 pub mod blobs;
+pub mod briefs;
 pub mod calendars;
 pub mod campaigns;
 pub mod comments;

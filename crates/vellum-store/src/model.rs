@@ -154,7 +154,8 @@ pub struct Workflow {
 pub struct ReviewRecord {
     pub id: Id,
     pub workspace_id: Id,
-    pub asset_id: Id,
+    /// The asset version or brief revision decided on (`version` is its number).
+    pub subject: vellum_domain::review::ReviewSubject,
     pub version: u32,
     pub workflow_id: Id,
     pub workflow_revision: u32,

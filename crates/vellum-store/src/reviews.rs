@@ -2,20 +2,24 @@
 
 use sqlx::{any::AnyRow, AnyConnection};
 use vellum_domain::{
-    review::{DecisionRecord, ReviewStatus, Verdict},
+    review::{DecisionRecord, ReviewStatus, ReviewSubject, Verdict},
     Id, Timestamp,
 };
 
 use crate::{dialect, model::ReviewRecord, row, Result};
 
 const COLS: &str =
-    "id, workspace_id, asset_id, version, workflow_id, workflow_revision, plan, status, started_by, created_at, closed_at, routing, calendar";
+    "id, workspace_id, asset_id, version, workflow_id, workflow_revision, plan, status, started_by, created_at, closed_at, routing, calendar, brief_id";
 
 fn decode(r: &AnyRow) -> Result<ReviewRecord> {
     Ok(ReviewRecord {
         id: row::id(r, "id")?,
         workspace_id: row::id(r, "workspace_id")?,
-        asset_id: row::id(r, "asset_id")?,
+        subject: match (row::opt_id(r, "asset_id")?, row::opt_id(r, "brief_id")?) {
+            (Some(a), None) => ReviewSubject::Asset(a),
+            (None, Some(b)) => ReviewSubject::Brief(b),
+            _ => return Err(crate::Error::Corrupt("a review names neither one asset nor one brief".into())),
+        },
         version: row::uint(r, "version")?,
         workflow_id: row::id(r, "workflow_id")?,
         workflow_revision: row::uint(r, "workflow_revision")?,
@@ -35,11 +39,11 @@ fn decode(r: &AnyRow) -> Result<ReviewRecord> {
 
 pub async fn insert(c: &mut AnyConnection, r: &ReviewRecord) -> Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO reviews ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        "INSERT INTO reviews ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     ))
     .bind(r.id.to_string())
     .bind(r.workspace_id.to_string())
-    .bind(r.asset_id.to_string())
+    .bind(r.subject.asset_id().map(|a| a.to_string()))
     .bind(i64::from(r.version))
     .bind(r.workflow_id.to_string())
     .bind(i64::from(r.workflow_revision))
@@ -50,6 +54,7 @@ pub async fn insert(c: &mut AnyConnection, r: &ReviewRecord) -> Result<()> {
     .bind(r.closed_at.map(|t| t.to_string()))
     .bind(r.routing.as_ref().map(row::to_json).transpose()?)
     .bind(r.calendar.as_ref().map(row::to_json).transpose()?)
+    .bind(r.subject.brief_id().map(|b| b.to_string()))
     .execute(c)
     .await?;
     Ok(())
@@ -66,6 +71,17 @@ pub async fn get(c: &mut AnyConnection, id: Id, for_update: bool) -> Result<Opti
 pub async fn for_asset(c: &mut AnyConnection, asset: Id) -> Result<Vec<ReviewRecord>> {
     let sql = format!("SELECT {COLS} FROM reviews WHERE asset_id = $1 ORDER BY created_at DESC, id DESC");
     sqlx::query(&sql).bind(asset.to_string()).fetch_all(c).await?.iter().map(decode).collect()
+}
+
+/// Reviews of a brief, newest first.
+pub async fn for_brief(c: &mut AnyConnection, brief: Id) -> Result<Vec<ReviewRecord>> {
+    let sql = format!("SELECT {COLS} FROM reviews WHERE brief_id = $1 ORDER BY created_at DESC, id DESC");
+    sqlx::query(&sql).bind(brief.to_string()).fetch_all(c).await?.iter().map(decode).collect()
+}
+
+pub async fn latest_for_brief(c: &mut AnyConnection, brief: Id) -> Result<Option<ReviewRecord>> {
+    let sql = format!("SELECT {COLS} FROM reviews WHERE brief_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1");
+    sqlx::query(&sql).bind(brief.to_string()).fetch_optional(c).await?.as_ref().map(decode).transpose()
 }
 
 pub async fn latest_for_asset(c: &mut AnyConnection, asset: Id) -> Result<Option<ReviewRecord>> {

@@ -13,18 +13,54 @@ pub struct Migration {
     pub version: i64,
     pub name: &'static str,
     pub sql: &'static str,
+    /// What only one database says its own way, run after `sql` (empty for most migrations):
+    /// SQLite, for instance, rebuilds a table where PostgreSQL alters a column.
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
 }
 
 impl Migration {
     /// SHA-256 of the SQL, hex: a file edited after it was applied no longer matches.
     pub fn checksum(&self) -> String {
-        hex::encode(Sha256::digest(self.sql.as_bytes()))
+        let mut h = Sha256::new();
+        h.update(self.sql.as_bytes());
+        // Only migrations with per-database parts hash them, so the checksums recorded for
+        // the others stay what they were.
+        if !self.sqlite.is_empty() || !self.postgres.is_empty() {
+            h.update(b"\0sqlite\0");
+            h.update(self.sqlite.as_bytes());
+            h.update(b"\0postgres\0");
+            h.update(self.postgres.as_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+
+    fn own_sql(&self, backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+        }
     }
 }
 
 macro_rules! migration {
     ($version:literal, $name:literal) => {
-        Migration { version: $version, name: $name, sql: include_str!(concat!("schema/", $name, ".sql")) }
+        Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("schema/", $name, ".sql")),
+            sqlite: "",
+            postgres: "",
+        }
+    };
+    ($version:literal, $name:literal, per_database) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("schema/", $name, ".sql")),
+            sqlite: include_str!(concat!("schema/", $name, ".sqlite.sql")),
+            postgres: include_str!(concat!("schema/", $name, ".postgres.sql")),
+        }
     };
 }
 
@@ -48,6 +84,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(16, "0016_collaborators"),
     migration!(17, "0017_compare_guests"),
     migration!(18, "0018_campaigns"),
+    migration!(19, "0019_briefs", per_database),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.
@@ -92,6 +129,10 @@ pub(crate) async fn migrate_with(conn: &mut AnyConnection, backend: Backend, kno
     for m in known.iter().filter(|m| pending.contains(&m.version)) {
         // The whole file in one go: a `;` inside a string or a trigger body stays where it is.
         sqlx::raw_sql(m.sql).execute(&mut *conn).await?;
+        let own = m.own_sql(backend);
+        if !own.is_empty() {
+            sqlx::raw_sql(own).execute(&mut *conn).await?;
+        }
         sqlx::query("INSERT INTO schema_migrations (version, applied_at, checksum) VALUES ($1, $2, $3)")
             .bind(m.version)
             .bind(vellum_domain::Timestamp::now().to_string())
@@ -189,7 +230,7 @@ mod tests {
     use super::*;
 
     fn m(version: i64, sql: &'static str) -> Migration {
-        Migration { version, name: "t", sql }
+        Migration { version, name: "t", sql, sqlite: "", postgres: "" }
     }
 
     #[test]

@@ -36,6 +36,32 @@ pub struct UploadFields {
     pub content_type: Option<String>,
     /// The library folder to file the new asset in (`a/b`); empty means none.
     pub folder: Option<String>,
+    /// The approved brief the asset is work for, and which of its deliverables.
+    pub brief_id: Option<String>,
+    pub deliverable: Option<String>,
+    /// The campaign it belongs to (follows from the brief when only that is named).
+    pub campaign_id: Option<String>,
+}
+
+/// Reads the brief, deliverable and campaign an upload names (blank: none).
+fn work_link(fields: &UploadFields) -> Result<crate::briefs::WorkLink> {
+    let id = |key: &'static str, v: &Option<String>| -> Result<Option<Id>> {
+        match given(v) {
+            None => Ok(None),
+            Some(s) => vellum_domain::id::parse_id(s.trim()).map(Some).ok_or_else(|| {
+                Error::Fields {
+                    code: ErrorCode::InvalidBrief,
+                    message: format!("{key}: '{s}' is not an id"),
+                    fields: vec![vellum_domain::fields::FieldError { key: key.into(), message: "not an id".into() }],
+                }
+            }),
+        }
+    };
+    Ok(crate::briefs::WorkLink {
+        brief_id: id("brief_id", &fields.brief_id)?,
+        deliverable: given(&fields.deliverable).map(|d| d.trim().to_string()),
+        campaign_id: id("campaign_id", &fields.campaign_id)?,
+    })
 }
 
 /// Keeps only the last path segment, without control characters, so a client-given name can
@@ -236,15 +262,39 @@ impl Core {
     }
 
     async fn insert_asset(&self, actor: &Actor, ws: &str, fields: UploadFields, blob: StoredBlob) -> Result<Asset> {
+        let link = work_link(&fields)?;
         let new = NewAsset::from_upload(fields, blob)?;
         self.check_upload(&new.blob).await?;
         let mut tx = self.store.write().await?;
         let access = access::workspace(&mut tx, &actor.user, ws).await?;
         access.require(Capability::Upload)?;
         crate::metadata_schema::check_custom(&mut tx, access.workspace.id, new.kind, &new.metadata, true).await?;
+        let link = crate::briefs::check_link(&mut tx, &actor.user, access.workspace.id, link).await?;
         let rows = [first_rows(actor, &access, new, Timestamp::now())];
         let now = rows[0].0.created_at;
+        let facts = crate::naming::FileFacts {
+            asset: &rows[0].0,
+            version: 1,
+            campaign_id: link.campaign_id,
+            deliverable: link.deliverable.as_deref(),
+            uploader: &actor.user.name,
+            at: now,
+        };
+        if let Some(n) = crate::naming::check(&mut tx, &facts, &rows[0].1.filename).await? {
+            if n.required && !n.matched {
+                return Err(Error::Detail {
+                    code: ErrorCode::NamingMismatch,
+                    message: format!(
+                        "'{}' does not follow this workspace's naming convention: name it {}",
+                        rows[0].1.filename, n.expected
+                    ),
+                    key: "expected",
+                    value: n.expected,
+                });
+            }
+        }
         insert_first_rows(self, &mut tx, access.workspace.id, &rows, now).await?;
+        crate::briefs::link_new_asset(&mut tx, rows[0].0.id, &link, now).await?;
         audit_created(&mut tx, actor, &rows).await?;
         tx.commit().await?;
         self.wake.notify_waiters();

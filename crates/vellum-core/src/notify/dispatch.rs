@@ -86,6 +86,12 @@ pub(crate) fn title(kind: EventKind, data: &Value, asset: &str, actor: &str, rec
 pub(crate) fn link(e: &Event) -> String {
     let asset = text(&e.data, "asset_id");
     let at = |key: &str| e.data.get(key).and_then(Value::as_str);
+    if let Some(b) = at("brief_id") {
+        return match at("review_id") {
+            Some(r) => format!("/b/{b}#review-{r}"),
+            None => format!("/b/{b}"),
+        };
+    }
     let version = e.data.get("version").and_then(Value::as_u64);
     match (at("comment_id"), at("review_id")) {
         // A comment opens on the proofing page of its version, selected.
@@ -96,6 +102,13 @@ pub(crate) fn link(e: &Event) -> String {
         (None, Some(r)) => format!("/a/{asset}#review-{r}"),
         (None, None) => format!("/a/{asset}"),
     }
+}
+
+/// What a notification is about: an asset, or a brief (by its workspace, whose members see it).
+#[derive(Clone, Copy)]
+enum Subject {
+    Asset(Id),
+    Brief(Id),
 }
 
 /// An email about one notification.
@@ -153,12 +166,17 @@ impl Core {
 
     /// Inbox items (and emails) for the event's recipients who may still see its object.
     async fn tell_people(&self, tx: &mut Tx, e: &Event) -> Result<usize> {
+        // What the event is about: an asset, or a brief in approval.
         let asset_id = text(&e.data, "asset_id").parse::<Id>().ok();
-        let asset = match asset_id {
-            Some(id) => vellum_store::assets::get(tx, id).await?,
-            None => None,
+        let brief_id = text(&e.data, "brief_id").parse::<Id>().ok();
+        let about = match (asset_id, brief_id) {
+            (Some(id), _) => vellum_store::assets::get(tx, id).await?.map(|a| (a.title, Subject::Asset(a.id))),
+            (None, Some(id)) => {
+                vellum_store::briefs::get(tx, id, false).await?.map(|b| (b.title, Subject::Brief(b.workspace_id)))
+            }
+            (None, None) => None,
         };
-        let Some(asset) = asset else { return Ok(0) };
+        let Some((about_title, subject)) = about else { return Ok(0) };
         let actor = match e.actor_id {
             Some(a) => users::by_id(tx, a).await?.map(|u| u.name).unwrap_or_else(|| "Someone".into()),
             None => "Vellum".into(),
@@ -168,11 +186,15 @@ impl Core {
             let Some(user) = users::by_id(tx, who).await?.filter(|u| u.disabled_at.is_none()) else { continue };
             // Told only what they could open in the app now. Every kind is about work in
             // progress (reviews, new unapproved versions): viewers are not told.
-            let Ok((_, access)) = access::asset(&mut *tx, &user, asset.id).await else { continue };
+            let access = match subject {
+                Subject::Asset(id) => access::asset(&mut *tx, &user, id).await.map(|(_, a)| a),
+                Subject::Brief(ws) => access::workspace_by_id(&mut *tx, &user, ws).await,
+            };
+            let Ok(access) = access else { continue };
             if !access.sees_work_in_progress() {
                 continue;
             }
-            let title = title(e.kind, &e.data, &asset.title, &actor, who);
+            let title = title(e.kind, &e.data, &about_title, &actor, who);
             let link = link(e);
             let prefs = notifications::preferences(tx, who).await?.map(|(p, _)| p).unwrap_or_default();
             let mail = match (&self.notify.smtp, prefs.choice(e.kind)) {

@@ -41,6 +41,13 @@ pub enum AuditAction {
     GlossaryPut,
     /// A workspace's naming convention was set.
     NamingPut,
+    BriefTemplateCreate,
+    BriefTemplateUpdate,
+    BriefCreate,
+    BriefUpdate,
+    BriefSubmit,
+    IcalFeedCreate,
+    IcalFeedRevoke,
     /// A guest reviewer was invited to a review by a personal link.
     ReviewGuestInvite,
     /// A guest reviewer's link was revoked.
@@ -131,7 +138,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 61] = [
+    pub const ALL: [AuditAction; 68] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -151,6 +158,13 @@ impl AuditAction {
         AuditAction::MilestoneUpdate,
         AuditAction::GlossaryPut,
         AuditAction::NamingPut,
+        AuditAction::BriefTemplateCreate,
+        AuditAction::BriefTemplateUpdate,
+        AuditAction::BriefCreate,
+        AuditAction::BriefUpdate,
+        AuditAction::BriefSubmit,
+        AuditAction::IcalFeedCreate,
+        AuditAction::IcalFeedRevoke,
         AuditAction::ReviewGuestRevoke,
         AuditAction::CommentCreate,
         AuditAction::CommentEdit,
@@ -217,6 +231,13 @@ impl AuditAction {
             AuditAction::MilestoneUpdate => "milestone.update",
             AuditAction::GlossaryPut => "glossary.put",
             AuditAction::NamingPut => "naming.put",
+            AuditAction::BriefTemplateCreate => "brief_template.create",
+            AuditAction::BriefTemplateUpdate => "brief_template.update",
+            AuditAction::BriefCreate => "brief.create",
+            AuditAction::BriefUpdate => "brief.update",
+            AuditAction::BriefSubmit => "brief.submit",
+            AuditAction::IcalFeedCreate => "ical_feed.create",
+            AuditAction::IcalFeedRevoke => "ical_feed.revoke",
             AuditAction::ReviewGuestRevoke => "review.guest_revoke",
             AuditAction::CommentCreate => "comment.create",
             AuditAction::CommentEdit => "comment.edit",

@@ -44,6 +44,15 @@ pub struct UploadForm {
     /// Where it sits in the library's folder tree (`campaigns/spring`); absent or blank: the top.
     #[schema(schema_with = vellum_domain::openapi::folder_field)]
     folder: Option<String>,
+    /// An approved brief the asset is work for (`409 brief_not_approved` otherwise).
+    #[schema(value_type = Option<String>, format = Uuid)]
+    brief_id: Option<String>,
+    /// Which of the brief's deliverables it is; ticked off on the brief.
+    #[schema(max_length = 200)]
+    deliverable: Option<String>,
+    /// Its campaign (absent: the brief's, if any).
+    #[schema(value_type = Option<String>, format = Uuid)]
+    campaign_id: Option<String>,
 }
 
 /// A new version: its file and change note, as `multipart/form-data`.
@@ -75,7 +84,8 @@ pub async fn upload(
     s.core.upload_access(&a.actor, &ws).await?;
     let (fields, blob) = upload::receive(&s.core, form, None).await?;
     let asset = s.core.create_asset(&a.actor, &ws, fields, blob).await?;
-    Ok((StatusCode::CREATED, Json(AssetView::from(asset))).into_response())
+    let filing = s.core.asset_filing(&asset).await?;
+    Ok((StatusCode::CREATED, Json(AssetView::from(asset).filed(filing))).into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -121,7 +131,8 @@ pub async fn list(
     params(("id" = Uuid, Path, description = "The asset")), responses((status = 200, description = "The asset", body = AssetView)))]
 pub async fn get(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<AssetView>> {
     let (asset, _) = s.core.asset(&a.actor, path_id(&id, "asset")?).await?;
-    Ok(Json(asset.into()))
+    let filing = s.core.asset_filing(&asset).await?;
+    Ok(Json(AssetView::from(asset).filed(filing)))
 }
 
 /// An edit of an asset: its title and metadata.
@@ -210,11 +221,14 @@ pub async fn download(
     Path((id, n)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let v = s.core.version(&a.actor, path_id(&id, "asset")?, path_version(&n)?).await?;
+    let (asset, _) = s.core.asset(&a.actor, path_id(&id, "asset")?).await?;
+    let v = s.core.version(&a.actor, asset.id, path_version(&n)?).await?;
     if download::starts_a_download(&headers, &v) {
         s.core.record_download(&a.actor, &v).await?;
     }
-    download::serve(&s.core, &v, &headers).await
+    // Named by the workspace's convention when it has one.
+    let name = s.core.download_name(&asset, &v).await?;
+    download::serve_named(&s.core, &v, &name, &headers).await
 }
 
 /// An optional note for a restore.

@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod assets;
 mod audit;
+mod briefs;
 mod bulk;
 mod calendar;
 mod campaigns;
@@ -112,6 +113,12 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(campaigns::get, campaigns::patch))
         .routes(routes!(campaigns::add_milestone, campaigns::milestones))
         .routes(routes!(campaigns::patch_milestone))
+        .routes(routes!(briefs::create_template, briefs::templates))
+        .routes(routes!(briefs::template, briefs::revise_template))
+        .routes(routes!(briefs::create, briefs::list))
+        .routes(routes!(briefs::get, briefs::patch))
+        .routes(routes!(briefs::submit))
+        .routes(routes!(briefs::reviews))
         .routes(routes!(glossary::get, glossary::put))
         .routes(routes!(naming::get, naming::put))
         .routes(routes!(compare::get))

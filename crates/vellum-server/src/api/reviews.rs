@@ -91,7 +91,7 @@ pub async fn list(
 }
 
 /// A sort key that puts later UUIDv7 ids first.
-fn newest_first_key(id: Id) -> String {
+pub(crate) fn newest_first_key(id: Id) -> String {
     let inverted: Vec<u8> = id.as_bytes().iter().map(|b| 255 - b).collect();
     hex::encode(inverted)
 }

@@ -75,7 +75,7 @@ pub async fn run(iterations: u32) -> Result<(), String> {
         }
         let read = micros(t.elapsed(), iterations);
 
-        let subject = Subject { kind: asset.kind, title: &asset.title, metadata: &asset.metadata };
+        let subject = Subject::asset(asset.kind, &asset.title, &asset.metadata);
         let t = Instant::now();
         for _ in 0..iterations {
             let routed = set.route(std::hint::black_box(&subject));

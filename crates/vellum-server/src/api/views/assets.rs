@@ -25,6 +25,36 @@ pub struct AssetView {
     pub created_by: Uuid,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// The brief the asset is work for (one asset's own answer; not in listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brief_id: Option<Uuid>,
+    /// Which of the brief's deliverables it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deliverable: Option<String>,
+    /// Its campaign, named at upload or taken from its brief.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<Uuid>,
+    /// What the workspace's naming convention expects of the current file, and whether its
+    /// name matched (absent when the workspace has no convention).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub naming: Option<NamingView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NamingView {
+    pub expected: String,
+    pub matched: bool,
+}
+
+impl AssetView {
+    /// The view with where the asset is filed and what its name should be.
+    pub fn filed(mut self, f: vellum_core::naming::Filing) -> Self {
+        self.brief_id = f.brief_id;
+        self.deliverable = f.deliverable;
+        self.campaign_id = f.campaign_id;
+        self.naming = f.naming.map(|n| NamingView { expected: n.expected, matched: n.matched });
+        self
+    }
 }
 
 impl From<model::Asset> for AssetView {
@@ -42,6 +72,10 @@ impl From<model::Asset> for AssetView {
             created_by: a.created_by,
             created_at: a.created_at,
             updated_at: a.updated_at,
+            brief_id: None,
+            deliverable: None,
+            campaign_id: None,
+            naming: None,
         }
     }
 }

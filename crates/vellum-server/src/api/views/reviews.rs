@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use vellum_core::{model, reviews};
 use vellum_domain::{
-    review::{ReviewStatus, StageStatus, Verdict},
+    review::{ReviewStatus, ReviewSubject, StageStatus, Verdict},
     workflow::{Rule, StageSpec, StartMode},
     Timestamp,
 };
@@ -72,9 +72,14 @@ pub struct StageView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewView {
     pub id: Uuid,
-    pub asset_id: Uuid,
+    /// What the review decides on: an asset version or a brief revision.
+    pub subject: SubjectView,
+    /// The asset under review (null when the subject is a brief).
+    pub asset_id: Option<Uuid>,
+    /// The brief under review (null when the subject is an asset).
+    pub brief_id: Option<Uuid>,
     pub workspace_id: Uuid,
-    /// The one version this review decides on.
+    /// The one version (or brief revision) this review decides on.
     pub version: u32,
     pub status: ReviewStatus,
     pub workflow_id: Uuid,
@@ -122,6 +127,41 @@ impl From<vellum_core::reviews::StoredReviewEvent> for ReviewEventView {
 }
 
 /// The rule that chose a review's chain, and why.
+/// What a review is of.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectType {
+    Asset,
+    Brief,
+}
+
+/// `{type: "asset", id, version}` or `{type: "brief", id, revision}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectView {
+    #[serde(rename = "type")]
+    pub subject_type: SubjectType,
+    pub id: Uuid,
+    /// The asset version (asset reviews only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// The brief revision (brief reviews only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u32>,
+}
+
+impl SubjectView {
+    pub fn of(s: ReviewSubject, number: u32) -> Self {
+        match s {
+            ReviewSubject::Asset(id) => {
+                SubjectView { subject_type: SubjectType::Asset, id, version: Some(number), revision: None }
+            }
+            ReviewSubject::Brief(id) => {
+                SubjectView { subject_type: SubjectType::Brief, id, version: None, revision: Some(number) }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewRoutingView {
     /// The rule's name.
@@ -135,7 +175,9 @@ impl From<reviews::ReviewView> for ReviewView {
     fn from(r: reviews::ReviewView) -> Self {
         ReviewView {
             id: r.id,
-            asset_id: r.asset_id,
+            subject: SubjectView::of(r.subject, r.version),
+            asset_id: r.subject.asset_id(),
+            brief_id: r.subject.brief_id(),
             workspace_id: r.workspace_id,
             version: r.version,
             status: r.status,
