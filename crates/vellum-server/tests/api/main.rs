@@ -3,6 +3,7 @@
 
 mod audit_stories;
 mod blob_stories;
+mod brief_stories;
 mod calendar_stories;
 mod campaign_stories;
 mod comment_stories;
