@@ -50,6 +50,7 @@ OPENAPI_PYTHON_CLIENT_VERSION=0.29.0
 # The real protocol peers of the notification tests: an SMTP server and a webhook verifier.
 AIOSMTPD_VERSION=1.4.6
 STANDARDWEBHOOKS_VERSION=1.1.0
+ICALENDAR_VERSION=7.3.2
 
 # The test oracles, benchmark baselines, browser and contract tools, and the local PostgreSQL.
 install_test_prerequisites() {
@@ -71,13 +72,15 @@ install_test_prerequisites() {
 }
 
 # schemathesis and openapi-python-client (the contract test), aiosmtpd and standardwebhooks
-# (the notification tests) in `.tools/python`, where the tests look.
+# (the notification tests), icalendar (the calendar feed tests) in `.tools/python`, where the
+# tests look.
 install_python_tools() {
   local venv=.tools/python pins=(
     "schemathesis==$SCHEMATHESIS_VERSION"
     "openapi-python-client==$OPENAPI_PYTHON_CLIENT_VERSION"
     "aiosmtpd==$AIOSMTPD_VERSION"
     "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
+    "icalendar==$ICALENDAR_VERSION"
   )
   local pin have=1
   for pin in "${pins[@]}"; do

@@ -618,7 +618,7 @@ mod tests {
             deliverable: Some(deliverable.into()),
             status: if approved { AssetStatus::Approved } else { AssetStatus::InReview },
             approved_version: approved.then_some(1),
-            created_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+            created_at: Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
         }
     }
 

@@ -153,7 +153,7 @@ mod tests {
     use super::*;
 
     fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap()
+        Timestamp::parse(s).unwrap()
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod event;
 pub mod fields;
 pub mod folder;
 pub mod glossary;
+pub mod ical;
 pub mod id;
 pub mod mail;
 pub mod markdown;

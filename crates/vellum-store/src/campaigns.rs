@@ -64,7 +64,7 @@ fn campaign(r: &AnyRow) -> Result<Campaign> {
     })
 }
 
-fn milestone(r: &AnyRow) -> Result<Milestone> {
+pub(crate) fn decode_milestone(r: &AnyRow) -> Result<Milestone> {
     Ok(Milestone {
         id: row::id(r, "id")?,
         campaign_id: row::id(r, "campaign_id")?,
@@ -154,7 +154,7 @@ pub async fn milestone_by_id(c: &mut AnyConnection, id: Id) -> Result<Option<Mil
         .bind(id.to_string())
         .fetch_optional(c)
         .await?;
-    r.as_ref().map(milestone).transpose()
+    r.as_ref().map(decode_milestone).transpose()
 }
 
 /// A campaign's milestones, by due date.
@@ -164,5 +164,5 @@ pub async fn milestones(c: &mut AnyConnection, campaign: Id) -> Result<Vec<Miles
             .bind(campaign.to_string())
             .fetch_all(c)
             .await?;
-    rows.iter().map(milestone).collect()
+    rows.iter().map(decode_milestone).collect()
 }

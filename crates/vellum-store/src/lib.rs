@@ -28,6 +28,7 @@ pub mod naming;
 pub mod notifications;
 pub mod out_of_office;
 mod outbox;
+pub mod planning;
 pub mod reviews;
 pub mod routing;
 mod row;

@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod assets;
 mod audit;
+mod board;
 mod briefs;
 mod bulk;
 mod calendar;
@@ -28,6 +29,7 @@ mod presets;
 mod renditions;
 mod reviews;
 mod routing;
+pub(crate) mod schedule;
 mod session;
 mod views;
 mod webhooks;
@@ -119,6 +121,11 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(briefs::get, briefs::patch))
         .routes(routes!(briefs::submit))
         .routes(routes!(briefs::reviews))
+        .routes(routes!(board::get))
+        .routes(routes!(board::r#move))
+        .routes(routes!(schedule::events))
+        .routes(routes!(schedule::create_feed, schedule::feeds))
+        .routes(routes!(schedule::revoke_feed))
         .routes(routes!(glossary::get, glossary::put))
         .routes(routes!(naming::get, naming::put))
         .routes(routes!(compare::get))

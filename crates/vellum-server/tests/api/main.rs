@@ -19,6 +19,7 @@ mod metadata_schema_stories;
 mod notification_stories;
 mod pagination_stories;
 mod peers;
+mod planning_stories;
 mod review_stories;
 mod routing_stories;
 mod session_stories;

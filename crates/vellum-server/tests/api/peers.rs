@@ -18,7 +18,7 @@ fn python() -> Option<PathBuf> {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/python"));
     let py = dir.join("bin/python");
     let ok = Command::new(&py)
-        .args(["-c", "import aiosmtpd, standardwebhooks"])
+        .args(["-c", "import aiosmtpd, standardwebhooks, icalendar"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -28,9 +28,9 @@ fn python() -> Option<PathBuf> {
     }
     assert!(
         std::env::var("CI").is_err(),
-        "aiosmtpd and standardwebhooks are required in CI: run the test install step (./vellum.sh test)"
+        "aiosmtpd, standardwebhooks and icalendar are required in CI: run the test install step (./vellum.sh test)"
     );
-    eprintln!("skipping: aiosmtpd and standardwebhooks are not installed in .tools/python");
+    eprintln!("skipping: aiosmtpd, standardwebhooks and icalendar are not installed in .tools/python");
     None
 }
 
@@ -208,4 +208,22 @@ pub fn localhost_certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
         "ext.cnf",
     ]);
     (dir.join("ca.pem"), dir.join("localhost.pem"), dir.join("localhost.key"))
+}
+
+/// Parses an iCalendar text with the `icalendar` package: `{name, events: [{uid, summary,
+/// start, end, url}]}` (None where the tools are missing outside CI).
+pub fn read_ical(text: &str) -> Option<Value> {
+    use std::io::Write;
+    let py = python()?;
+    let mut child = Command::new(py)
+        .arg(script("ical_read.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "icalendar could not read the feed:\n{text}");
+    Some(serde_json::from_slice(&out.stdout).unwrap())
 }
