@@ -68,7 +68,7 @@ pub async fn run(stages: usize, due_percent: u32) -> Result<(), String> {
             let r = ReviewRecord {
                 id: new_id(),
                 workspace_id: world.workspace_id,
-                asset_id: world.asset.id,
+                subject: vellum_domain::review::ReviewSubject::Asset(world.asset.id),
                 version: 1,
                 workflow_id: world.workflow.id,
                 workflow_revision: 1,
