@@ -43,7 +43,7 @@ pub struct BoardQuery {
     /// Cards this member acts on next.
     #[param(value_type = Option<Uuid>)]
     assignee: Option<String>,
-    #[param(value_type = Option<DueFilter>)]
+    #[param(inline, value_type = Option<DueFilter>)]
     due: Option<String>,
 }
 
@@ -156,7 +156,11 @@ pub struct MoveResult {
 /// `409 invalid_transition` with the reason.
 #[utoipa::path(post, path = "/board/move", tag = "board", operation_id = "move_card", request_body = MoveBody,
     responses((status = 200, description = "Moved", body = MoveResult)))]
-pub async fn r#move(State(s): State<AppState>, a: Authed, AppJson(b): AppJson<MoveBody>) -> ApiResult<Json<MoveResult>> {
+pub async fn r#move(
+    State(s): State<AppState>,
+    a: Authed,
+    AppJson(b): AppJson<MoveBody>,
+) -> ApiResult<Json<MoveResult>> {
     let m = s.core.board_move(&a.actor, b.card_type, b.id, b.to).await?;
     Ok(Json(MoveResult { card_type: m.card_type, id: m.id, from: m.from, to: m.to, review_id: m.review_id }))
 }

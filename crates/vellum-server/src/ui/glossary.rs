@@ -6,7 +6,7 @@ use axum::{
     http::StatusCode,
     response::IntoResponse,
 };
-use maud::html;
+use maud::{html, Markup};
 use serde::Deserialize;
 use vellum_domain::{glossary::Term, role::Capability};
 
@@ -31,6 +31,49 @@ fn terms_of(text: &str) -> Vec<Term> {
 
 fn text_of(terms: &[Term]) -> String {
     terms.iter().map(|t| format!("{}: {}", t.term, t.definition)).collect::<Vec<_>>().join("\n")
+}
+
+/// Text with every glossary term in it marked up with its definition, shown on hover (the
+/// longest term first, whole words only, in any letter case).
+pub fn glossed(text: &str, terms: &[Term]) -> Markup {
+    let mut sorted: Vec<&Term> = terms.iter().filter(|t| !t.term.is_empty()).collect();
+    sorted.sort_by_key(|t| std::cmp::Reverse(t.term.len()));
+    let lower = text.to_lowercase();
+    // Lower-casing can change byte lengths outside ASCII: only then is the text left plain.
+    if lower.len() != text.len() {
+        return html! { (text) };
+    }
+    let boundary = |i: usize| text[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+    let mut pieces: Vec<(&str, Option<&Term>)> = Vec::new();
+    let (mut i, mut plain) = (0, 0);
+    while i < text.len() {
+        let hit = sorted.iter().find(|t| {
+            let end = i + t.term.len();
+            end <= text.len()
+                && text.is_char_boundary(end)
+                && lower[i..end] == t.term.to_lowercase()
+                && boundary(i)
+                && text[end..].chars().next().is_none_or(|c| !c.is_alphanumeric())
+        });
+        match hit {
+            Some(t) => {
+                pieces.push((&text[plain..i], None));
+                pieces.push((&text[i..i + t.term.len()], Some(t)));
+                i += t.term.len();
+                plain = i;
+            }
+            None => i += text[i..].chars().next().map_or(1, char::len_utf8),
+        }
+    }
+    pieces.push((&text[plain..], None));
+    html! {
+        @for (piece, term) in pieces {
+            @match term {
+                Some(t) => dfn.term title=(t.definition) tabindex="0" { (piece) },
+                None => (piece),
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -133,5 +176,19 @@ mod tests {
         assert_eq!(terms[1].definition, "a version to review: with a colon");
         assert_eq!(terms[2], Term { term: "lonely".into(), definition: String::new() });
         assert_eq!(terms_of(&text_of(&terms[..2])), terms[..2].to_vec());
+    }
+
+    #[test]
+    fn terms_are_explained_where_they_stand_as_whole_words() {
+        let terms = vec![
+            Term { term: "final cut".into(), definition: "the edit that ships".into() },
+            Term { term: "cut".into(), definition: "an edit".into() },
+        ];
+        let out = glossed("The Final Cut, not a shortcut or a cut <b>", &terms).into_string();
+        assert_eq!(
+            out,
+            "The <dfn class=\"term\" title=\"the edit that ships\" tabindex=\"0\">Final Cut</dfn>, not a shortcut or a \
+             <dfn class=\"term\" title=\"an edit\" tabindex=\"0\">cut</dfn> &lt;b&gt;"
+        );
     }
 }

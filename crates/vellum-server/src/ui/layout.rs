@@ -16,6 +16,10 @@ use crate::AppState;
 pub enum Section {
     None,
     Library,
+    Briefs,
+    Campaigns,
+    Board,
+    Calendar,
     Glossary,
     Workflows,
     Members,
@@ -97,6 +101,12 @@ impl Chrome {
                     nav.sections aria-label="Workspace" {
                         @let base = format!("/w/{}", w.workspace.slug);
                         (link(Section::Library, base.clone(), "Library"))
+                        @if w.role.can(Capability::SeeWorkInProgress) {
+                            (link(Section::Briefs, format!("{base}/briefs"), "Briefs"))
+                        }
+                        (link(Section::Campaigns, format!("{base}/campaigns"), "Campaigns"))
+                        (link(Section::Board, format!("{base}/board"), "Board"))
+                        (link(Section::Calendar, format!("{base}/calendar"), "Calendar"))
                         (link(Section::Glossary, format!("{base}/glossary"), "Glossary"))
                         @if w.role.can(Capability::SeeWorkInProgress) {
                             (link(Section::Workflows, format!("{base}/workflows"), "Workflows"))

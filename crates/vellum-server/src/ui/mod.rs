@@ -11,6 +11,9 @@ mod asset;
 mod asset_actions;
 mod audit;
 mod audit_changes;
+mod brief_templates;
+mod briefs;
+mod campaigns;
 mod custom_fields;
 mod glossary;
 mod groups;
@@ -44,6 +47,8 @@ mod work;
 mod workflow_chase;
 mod workflow_form;
 mod workflows;
+mod board; // TEMP-HELPER
+mod calendar_page; // TEMP-HELPER
 
 use axum::{
     http::{header, StatusCode},
@@ -58,6 +63,7 @@ const CSS: &str = include_str!("static/vellum.css");
 const JS: &str = include_str!("static/vellum.js");
 const ICON: &str = include_str!("static/icon.svg");
 const PROOF: &str = include_str!("static/proof.js");
+const BOARD: &str = include_str!("static/board.js"); // TEMP-HELPER
 /// Versioned URLs, so browsers may cache the files for a long time.
 const CSS_URL: &str = concat!("/static/vellum.css?v=", env!("CARGO_PKG_VERSION"));
 const JS_URL: &str = concat!("/static/vellum.js?v=", env!("CARGO_PKG_VERSION"));
@@ -89,6 +95,23 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{ws}/workflows/{id}", post(workflows::update))
         .route("/w/{ws}/members", get(members::show).post(members::set_role))
         .route("/w/{ws}/glossary", get(glossary::show).post(glossary::save))
+        .route("/w/{ws}/board", get(board::show)) // TEMP-HELPER
+        .route("/w/{ws}/board/move", post(board::r#move)) // TEMP-HELPER
+        .route("/w/{ws}/calendar", get(calendar_page::show)) // TEMP-HELPER
+        .route("/w/{ws}/calendar/feeds", post(calendar_page::create_feed)) // TEMP-HELPER
+        .route("/w/{ws}/calendar/feeds/{id}/revoke", post(calendar_page::revoke_feed)) // TEMP-HELPER
+        .route("/static/board.js", get(|| async { asset_file("text/javascript; charset=utf-8", BOARD) })) // TEMP-HELPER
+        .route("/w/{ws}/briefs", get(briefs::list).post(briefs::create))
+        .route("/w/{ws}/briefs/new", get(briefs::new))
+        .route("/w/{ws}/brief-templates", get(brief_templates::show).post(brief_templates::save))
+        .route("/b/{id}", get(briefs::show))
+        .route("/b/{id}/edit", post(briefs::edit))
+        .route("/b/{id}/submit", post(briefs::submit))
+        .route("/b/{id}/reviews/{review}/decision", post(briefs::decide))
+        .route("/w/{ws}/campaigns", get(campaigns::list).post(campaigns::create))
+        .route("/w/{ws}/campaigns/{id}", get(campaigns::show))
+        .route("/w/{ws}/campaigns/{id}/milestones", post(campaigns::add_milestone))
+        .route("/w/{ws}/campaigns/{id}/milestones/{m}", post(campaigns::move_milestone))
         .route("/w/{ws}/groups", post(members::create_group))
         .route("/w/{ws}/groups/{id}", post(groups::update))
         .route("/w/{ws}/groups/{id}/delete", post(groups::delete))
