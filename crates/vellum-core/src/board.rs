@@ -87,16 +87,21 @@ async fn open_reviews(c: &mut Conn, ws: Id) -> Result<HashMap<ReviewSubject, Ope
             .filter(|&i| review.stages[i].status == vellum_domain::review::StageStatus::Active)
             .collect();
         let due_at = active.iter().filter_map(|&i| review.due_at(i, &calendar)).min();
-        let assignee = active.iter().find_map(|&i| {
-            review.plans[i].approvers.iter().copied().find(|&u| review.decision_of(i, u).is_none())
-        });
+        let assignee = active
+            .iter()
+            .find_map(|&i| review.plans[i].approvers.iter().copied().find(|&u| review.decision_of(i, u).is_none()));
         out.insert(r.subject, Open { due_at, assignee });
     }
     Ok(out)
 }
 
 /// Every card of the workspace (or campaign) the member may see, unfiltered.
-pub(crate) async fn cards(c: &mut Conn, access: &access::Access, campaign: Option<Id>, now: Timestamp) -> Result<Vec<Card>> {
+pub(crate) async fn cards(
+    c: &mut Conn,
+    access: &access::Access,
+    campaign: Option<Id>,
+    now: Timestamp,
+) -> Result<Vec<Card>> {
     let ws = access.workspace.id;
     let wip = access.sees_work_in_progress();
     let open = if wip { open_reviews(&mut *c, ws).await? } else { HashMap::new() };

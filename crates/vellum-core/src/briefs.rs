@@ -149,7 +149,10 @@ async fn check_brief(c: &mut Conn, user: &User, b: &mut Brief, spec: &TemplateSp
     if let Some(k) = b.campaign_id {
         let found = campaigns::get(&mut *c, k).await?.filter(|k| k.workspace_id == b.workspace_id);
         if found.is_none() {
-            errors.push(FieldError { key: "campaign_id".into(), message: "no campaign of this workspace has this id".into() });
+            errors.push(FieldError {
+                key: "campaign_id".into(),
+                message: "no campaign of this workspace has this id".into(),
+            });
         }
     }
     match spec.read_answers(&b.fields) {
@@ -170,7 +173,8 @@ async fn check_brief(c: &mut Conn, user: &User, b: &mut Brief, spec: &TemplateSp
     for id in refs {
         let visible = access::asset(&mut *c, user, id).await.ok().filter(|(a, _)| a.workspace_id == b.workspace_id);
         if visible.is_none() {
-            let key = if b.reference_asset_ids.contains(&id) { "reference_asset_ids".to_string() } else { "fields".into() };
+            let key =
+                if b.reference_asset_ids.contains(&id) { "reference_asset_ids".to_string() } else { "fields".into() };
             errors.push(FieldError { key, message: format!("no asset {id} you may open in this workspace") });
         }
     }
@@ -368,7 +372,8 @@ impl Core {
     pub async fn revise_brief_template(&self, actor: &Actor, id: Id, spec: TemplateSpec) -> Result<Template> {
         let spec = check_template(spec)?;
         let mut tx = self.store.write().await?;
-        let found = briefs::get_template(&mut tx, id, false).await?.ok_or_else(|| Error::not_found("brief template"))?;
+        let found =
+            briefs::get_template(&mut tx, id, false).await?.ok_or_else(|| Error::not_found("brief template"))?;
         let access = access::workspace_by_id(&mut tx, &actor.user, found.workspace_id)
             .await
             .map_err(|e| e.hidden_as("brief template"))?;
@@ -509,7 +514,12 @@ impl Core {
 
     /// Submits a brief for approval: its revision is kept as submitted and a review starts on
     /// it, with the named workflow, the template's, or the one the routing rules choose.
-    pub async fn submit_brief(&self, actor: &Actor, id: Id, workflow_id: Option<Id>) -> Result<(BriefView, ReviewView)> {
+    pub async fn submit_brief(
+        &self,
+        actor: &Actor,
+        id: Id,
+        workflow_id: Option<Id>,
+    ) -> Result<(BriefView, ReviewView)> {
         let mut tx = self.store.write().await?;
         let (mut b, access) = brief_for_update(&mut tx, &actor.user, id).await?;
         access.require(Capability::Upload)?;

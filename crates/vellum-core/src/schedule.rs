@@ -102,8 +102,11 @@ pub(crate) async fn entries(c: &mut Conn, access: &Access, campaign: Option<Id>)
         });
     }
     if wip {
-        let brief_title: HashMap<Id, (String, Option<Id>)> =
-            briefs::list(&mut *c, ws.id, None, campaign, 100_000).await?.into_iter().map(|b| (b.id, (b.title, b.campaign_id))).collect();
+        let brief_title: HashMap<Id, (String, Option<Id>)> = briefs::list(&mut *c, ws.id, None, campaign, 100_000)
+            .await?
+            .into_iter()
+            .map(|b| (b.id, (b.title, b.campaign_id)))
+            .collect();
         for r in reviews::in_progress_in(&mut *c, ws.id).await? {
             let (title, link) = match r.subject {
                 ReviewSubject::Asset(id) => match title_of.get(&id) {
@@ -144,7 +147,8 @@ pub(crate) async fn entries(c: &mut Conn, access: &Access, campaign: Option<Id>)
 /// A date range from the API: both ends `YYYY-MM-DD`, in order, at most `MAX_RANGE_DAYS`.
 pub fn range(from: &str, to: &str) -> Result<(Date, Date)> {
     let day = |s: &str, which: &str| {
-        parse_date(s).ok_or_else(|| Error::new(ErrorCode::InvalidDate, format!("{which}: '{s}' is not a date like 2026-05-01")))
+        parse_date(s)
+            .ok_or_else(|| Error::new(ErrorCode::InvalidDate, format!("{which}: '{s}' is not a date like 2026-05-01")))
     };
     let (f, t) = (day(from, "from")?, day(to, "to")?);
     if t < f {
@@ -198,8 +202,9 @@ impl Core {
     /// Creates a feed of the actor's own work (`me`) or of a campaign they can see; the URL
     /// carries the secret, shown this once.
     pub async fn create_feed(&self, actor: &Actor, scope: &str, campaign: Option<Id>) -> Result<FeedView> {
-        let scope = FeedScope::parse(scope)
-            .ok_or_else(|| Error::new(ErrorCode::InvalidFeed, format!("'{scope}' is not a feed scope: use me or campaign")))?;
+        let scope = FeedScope::parse(scope).ok_or_else(|| {
+            Error::new(ErrorCode::InvalidFeed, format!("'{scope}' is not a feed scope: use me or campaign"))
+        })?;
         let mut tx = self.store.write().await?;
         let workspace = match (scope, campaign) {
             (FeedScope::Me, None) => None,
@@ -211,7 +216,9 @@ impl Core {
             }
             (FeedScope::Campaign, Some(id)) => {
                 let k = campaigns::get(&mut tx, id).await?.ok_or_else(|| Error::not_found("campaign"))?;
-                access::workspace_by_id(&mut tx, &actor.user, k.workspace_id).await.map_err(|e| e.hidden_as("campaign"))?;
+                access::workspace_by_id(&mut tx, &actor.user, k.workspace_id)
+                    .await
+                    .map_err(|e| e.hidden_as("campaign"))?;
                 Some(k.workspace_id)
             }
         };
@@ -242,7 +249,11 @@ impl Core {
     /// The actor's feeds that still work.
     pub async fn feeds(&self, actor: &Actor) -> Result<Vec<FeedView>> {
         let mut c = self.store.conn().await?;
-        Ok(planning::feeds_of(&mut c, actor.user.id).await?.into_iter().map(|feed| FeedView { feed, path: None }).collect())
+        Ok(planning::feeds_of(&mut c, actor.user.id)
+            .await?
+            .into_iter()
+            .map(|feed| FeedView { feed, path: None })
+            .collect())
     }
 
     /// Revokes one of the actor's feeds (anyone else's is not found).

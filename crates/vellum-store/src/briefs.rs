@@ -327,7 +327,9 @@ pub async fn asset_link(c: &mut AnyConnection, asset: Id) -> Result<(Option<Id>,
         .fetch_optional(c)
         .await?;
     match r {
-        Some(r) => Ok((row::opt_id(&r, "brief_id")?, row::opt_text(&r, "deliverable")?, row::opt_id(&r, "campaign_id")?)),
+        Some(r) => {
+            Ok((row::opt_id(&r, "brief_id")?, row::opt_text(&r, "deliverable")?, row::opt_id(&r, "campaign_id")?))
+        }
         None => Ok((None, None, None)),
     }
 }

@@ -119,7 +119,8 @@ pub async fn insert_feed(c: &mut AnyConnection, f: &Feed, token_hash: &str) -> R
 
 /// A user's feeds that still work, oldest first.
 pub async fn feeds_of(c: &mut AnyConnection, user: Id) -> Result<Vec<Feed>> {
-    let sql = format!("SELECT {FEED_COLS} FROM ical_feeds WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at, id");
+    let sql =
+        format!("SELECT {FEED_COLS} FROM ical_feeds WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at, id");
     sqlx::query(&sql).bind(user.to_string()).fetch_all(c).await?.iter().map(feed).collect()
 }
 

@@ -49,6 +49,11 @@ fn reviewers_mark_up_images_pages_and_frames_and_compare_versions_in_the_browser
     story("proof.mjs");
 }
 
+#[test]
+fn a_brief_is_refused_field_by_field_submitted_on_the_board_and_approved_in_the_browser() {
+    story("brief.mjs");
+}
+
 /// Runs one story script against a fresh `vellum serve`.
 fn story(script: &str) {
     if let Some(why) = missing_prerequisite() {

@@ -206,9 +206,11 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404
 # A campaign ends on or after its start and its code is unique; a milestone depends only on
 # milestones of its campaign, without loops, and is assigned to a member. Glossary terms are
 # unique ignoring case, and blank once trimmed is empty. A naming pattern names known parts
-# with text between them.
+# with text between them. A brief template's keys are unique and its values fit their types;
+# a brief's answers fit its template; a feed of one's own work names no campaign; a card
+# moves only where a transition leads.
 [[operations]]
-include-operation-id = ["create_campaign", "update_campaign", "create_milestone", "update_milestone", "put_glossary", "put_naming"]
+include-operation-id = ["create_campaign", "update_campaign", "create_milestone", "update_milestone", "put_glossary", "put_naming", "create_brief_template", "revise_brief_template", "create_brief", "update_brief", "submit_brief", "create_ical_feed", "move_card"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # The expiry must lie in the future: a date in the past fits the schema.
@@ -274,10 +276,10 @@ include-operation-id = ["put_metadata_schema", "bulk_metadata"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # The distribution window must end after it starts; custom values must fit the workspace's
-# fields (which the run may have changed).
+# fields (which the run may have changed). A named brief or campaign may not exist.
 [[operations]]
 include-operation-id = ["update_asset", "upload_asset"]
-checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 409, 422, 429, "5XX"]
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 "#,
         asset = s.asset,
         review = s.review,

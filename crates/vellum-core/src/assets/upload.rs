@@ -48,12 +48,10 @@ fn work_link(fields: &UploadFields) -> Result<crate::briefs::WorkLink> {
     let id = |key: &'static str, v: &Option<String>| -> Result<Option<Id>> {
         match given(v) {
             None => Ok(None),
-            Some(s) => vellum_domain::id::parse_id(s.trim()).map(Some).ok_or_else(|| {
-                Error::Fields {
-                    code: ErrorCode::InvalidBrief,
-                    message: format!("{key}: '{s}' is not an id"),
-                    fields: vec![vellum_domain::fields::FieldError { key: key.into(), message: "not an id".into() }],
-                }
+            Some(s) => vellum_domain::id::parse_id(s.trim()).map(Some).ok_or_else(|| Error::Fields {
+                code: ErrorCode::InvalidBrief,
+                message: format!("{key}: '{s}' is not an id"),
+                fields: vec![vellum_domain::fields::FieldError { key: key.into(), message: "not an id".into() }],
             }),
         }
     };

@@ -82,9 +82,10 @@ pub async fn events(
     let range = vellum_core::schedule::range(&q.from, &q.to)?;
     let campaign = match q.campaign.as_deref() {
         None => None,
-        Some(c) => Some(vellum_domain::id::parse_id(c).ok_or_else(|| {
-            ApiError::new(ErrorCode::InvalidQuery, format!("campaign: '{c}' is not an id"))
-        })?),
+        Some(c) => Some(
+            vellum_domain::id::parse_id(c)
+                .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuery, format!("campaign: '{c}' is not an id")))?,
+        ),
     };
     let view = s.core.calendar_entries(&a.actor, &ws, range, campaign).await?;
     Ok(Json(CalendarEvents {
@@ -176,7 +177,13 @@ pub async fn create_feed(
     let url = format!("{}{}", s.core.notify.public_url.trim_end_matches('/'), f.path.clone().unwrap_or_default());
     Ok((
         StatusCode::CREATED,
-        Json(CreatedFeed { id: f.feed.id, url, scope: scope_of(&f), campaign_id: f.feed.campaign_id, created_at: f.feed.created_at }),
+        Json(CreatedFeed {
+            id: f.feed.id,
+            url,
+            scope: scope_of(&f),
+            campaign_id: f.feed.campaign_id,
+            created_at: f.feed.created_at,
+        }),
     ))
 }
 
@@ -188,7 +195,12 @@ pub async fn feeds(State(s): State<AppState>, a: Authed) -> ApiResult<Json<FeedL
     Ok(Json(FeedList {
         feeds: feeds
             .iter()
-            .map(|f| FeedItem { id: f.feed.id, scope: scope_of(f), campaign_id: f.feed.campaign_id, created_at: f.feed.created_at })
+            .map(|f| FeedItem {
+                id: f.feed.id,
+                scope: scope_of(f),
+                campaign_id: f.feed.campaign_id,
+                created_at: f.feed.created_at,
+            })
             .collect(),
     }))
 }

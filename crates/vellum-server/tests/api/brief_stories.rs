@@ -73,11 +73,15 @@ async fn a_brief_is_checked_submitted_approved_and_receives_work(app: &TestApp) 
         errors["error"]["fields"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["market", "landing"]);
     let fields = json!({"audience": "Young savers", "market": "AU", "story": "Save for summer"});
-    let brief = post_ok(app, briefs, &t.creator, json!({"template_id": tid, "title": "Spring tile", "fields": fields})).await;
+    let brief =
+        post_ok(app, briefs, &t.creator, json!({"template_id": tid, "title": "Spring tile", "fields": fields})).await;
     let id = brief["id"].as_str().unwrap().to_string();
     assert_eq!((brief["status"].as_str(), brief["revision"].as_u64()), (Some("draft"), Some(1)));
     assert_eq!(brief["template_revision"], 1);
-    assert_eq!(brief["deliverables"], json!([{"name": "Social tile", "asset_ids": [], "approved": false}, {"name": "Story", "asset_ids": [], "approved": false}]));
+    assert_eq!(
+        brief["deliverables"],
+        json!([{"name": "Social tile", "asset_ids": [], "approved": false}, {"name": "Story", "asset_ids": [], "approved": false}])
+    );
     assert!(brief["timeline"]["submitted_at"].is_null());
 
     // A template's new revision leaves the brief on the one it was written on.
@@ -178,8 +182,7 @@ async fn a_brief_is_checked_submitted_approved_and_receives_work(app: &TestApp) 
 
 async fn routing_rules_see_the_brief(app: &TestApp) {
     let t = team(app, "routed", json!("any")).await;
-    let template =
-        post_ok(app, "/api/v1/workspaces/routed/brief-templates", &app.admin, social_template(None)).await;
+    let template = post_ok(app, "/api/v1/workspaces/routed/brief-templates", &app.admin, social_template(None)).await;
     let tid = template["id"].as_str().unwrap().to_string();
     let rules = json!({"rules": [{"name": "NZ briefs", "workflow_id": t.workflow, "when": {"all": [
         {"field": "brief.template", "op": "eq", "value": tid},
@@ -189,11 +192,22 @@ async fn routing_rules_see_the_brief(app: &TestApp) {
     assert_eq!(put.status, StatusCode::OK, "{:?}", put.json());
     let brief = |market: &str| json!({"template_id": tid, "title": format!("{market} brief"), "fields": {"audience": "All", "market": market}});
     let au = post_ok(app, "/api/v1/workspaces/routed/briefs", &t.creator, brief("AU")).await;
-    let unrouted = app.post(&format!("/api/v1/briefs/{}/submit", au["id"].as_str().unwrap()), Some(&t.creator), json!({})).await;
+    let unrouted =
+        app.post(&format!("/api/v1/briefs/{}/submit", au["id"].as_str().unwrap()), Some(&t.creator), json!({})).await;
     assert_eq!(unrouted.code(), "no_route");
-    assert_eq!(app.get(&format!("/api/v1/briefs/{}", au["id"].as_str().unwrap()), &t.creator).await.json()["status"], "draft");
+    assert_eq!(
+        app.get(&format!("/api/v1/briefs/{}", au["id"].as_str().unwrap()), &t.creator).await.json()["status"],
+        "draft"
+    );
     let nz = post_ok(app, "/api/v1/workspaces/routed/briefs", &t.creator, brief("NZ")).await;
-    let r = app.send(Method::POST, &format!("/api/v1/briefs/{}/submit", nz["id"].as_str().unwrap()), Auth::Bearer(&t.creator), None).await;
+    let r = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/briefs/{}/submit", nz["id"].as_str().unwrap()),
+            Auth::Bearer(&t.creator),
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
     assert_eq!(r.json()["review"]["routing"]["rule"], "NZ briefs");
 }
@@ -204,7 +218,11 @@ async fn naming_require_refuses_a_wrong_name_with_the_expected_one(app: &TestApp
     let k = post_ok(app, "/api/v1/workspaces/names/campaigns", &manager, json!({"name": "Spring", "code": "SPRING26", "channels": ["social"], "starts_on": "2026-12-01", "ends_on": "2027-01-31"})).await;
     let kid = k["id"].as_str().unwrap().to_string();
     let put = app
-        .put("/api/v1/workspaces/names/naming", &manager, json!({"pattern": "{campaign}_V{version}_{locale}", "mode": "require"}))
+        .put(
+            "/api/v1/workspaces/names/naming",
+            &manager,
+            json!({"pattern": "{campaign}_V{version}_{locale}", "mode": "require"}),
+        )
         .await;
     assert_eq!(put.status, StatusCode::OK, "{:?}", put.json());
     let meta = json!({"locale": "en-AU"}).to_string();

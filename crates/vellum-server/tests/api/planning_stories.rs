@@ -32,12 +32,26 @@ async fn the_board_follows_state_and_moves_only_by_real_transitions(app: &TestAp
     let t = team(app, "plan", json!("any")).await;
     let k = post_ok(app, "/api/v1/workspaces/plan/campaigns", &app.admin, json!({"name": "Spring", "code": "SPRING26", "channels": ["social"], "starts_on": "2026-12-01", "ends_on": "2027-01-31"})).await;
     let kid = k["id"].as_str().unwrap().to_string();
-    let template = post_ok(app, "/api/v1/workspaces/plan/brief-templates", &app.admin, social_template(Some(&t.workflow))).await;
+    let template =
+        post_ok(app, "/api/v1/workspaces/plan/brief-templates", &app.admin, social_template(Some(&t.workflow))).await;
     let brief = post_ok(app, "/api/v1/workspaces/plan/briefs", &t.creator, json!({"template_id": template["id"], "title": "Tile", "campaign_id": kid, "fields": {"audience": "All", "market": "AU"}})).await;
     let bid = brief["id"].as_str().unwrap().to_string();
     let b = board(app, &t.creator, "").await;
-    let columns: Vec<String> = b["columns"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap().to_string()).collect();
-    assert_eq!(columns, ["brief_draft", "brief_in_approval", "in_production", "in_review", "changes_requested", "approved", "published", "archived"]);
+    let columns: Vec<String> =
+        b["columns"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap().to_string()).collect();
+    assert_eq!(
+        columns,
+        [
+            "brief_draft",
+            "brief_in_approval",
+            "in_production",
+            "in_review",
+            "changes_requested",
+            "approved",
+            "published",
+            "archived"
+        ]
+    );
     assert_eq!(column_of(&b, &bid), "brief_draft");
 
     // Dragging where no transition leads is refused with the reason, and nothing moves.
@@ -71,13 +85,24 @@ async fn the_board_follows_state_and_moves_only_by_real_transitions(app: &TestAp
     // Decisions move the card by themselves.
     let rid = moved["review_id"].as_str().unwrap().to_string();
     for who in [&t.brand.1, &t.legal1.1] {
-        post_ok(app, &format!("/api/v1/reviews/{rid}/decisions"), who, json!({"version": 1, "decision": "approve"})).await;
+        post_ok(app, &format!("/api/v1/reviews/{rid}/decisions"), who, json!({"version": 1, "decision": "approve"}))
+            .await;
     }
     assert_eq!(column_of(&board(app, &t.creator, "").await, &bid), "in_production");
 
     // An asset against the brief is in production; dragged to review, the rules route it.
     let up = app
-        .upload("/api/v1/workspaces/plan/assets", &t.creator, &[("kind", "visual"), ("brief_id", &bid), ("deliverable", "Social tile"), ("metadata", r#"{"channels": ["social"]}"#)], Some(("tile.png", b"x")))
+        .upload(
+            "/api/v1/workspaces/plan/assets",
+            &t.creator,
+            &[
+                ("kind", "visual"),
+                ("brief_id", &bid),
+                ("deliverable", "Social tile"),
+                ("metadata", r#"{"channels": ["social"]}"#),
+            ],
+            Some(("tile.png", b"x")),
+        )
         .await;
     assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.json());
     let aid = up.json()["id"].as_str().unwrap().to_string();
@@ -104,8 +129,20 @@ async fn the_calendar_and_its_feed_follow_the_plan(app: &TestApp) {
     let add = format!("/api/v1/campaigns/{kid}/milestones");
     let m1 = post_ok(app, &add, &planner, json!({"name": "Draft", "kind": "drafting", "due_on": "2026-12-07", "buffer_business_days": 2, "assignee_id": member_id})).await;
     let m1 = m1["milestone"]["id"].as_str().unwrap().to_string();
-    post_ok(app, &add, &planner, json!({"name": "Legal", "kind": "legal_review", "due_on": "2026-12-10", "depends_on": [m1]})).await;
-    post_ok(app, &add, &planner, json!({"name": "Send", "kind": "publish", "due_on": "2027-01-05", "channel": "email"})).await;
+    post_ok(
+        app,
+        &add,
+        &planner,
+        json!({"name": "Legal", "kind": "legal_review", "due_on": "2026-12-10", "depends_on": [m1]}),
+    )
+    .await;
+    post_ok(
+        app,
+        &add,
+        &planner,
+        json!({"name": "Send", "kind": "publish", "due_on": "2027-01-05", "channel": "email"}),
+    )
+    .await;
 
     let events = app.get("/api/v1/workspaces/cal/calendar-events?from=2026-12-01&to=2026-12-31", &member).await;
     assert_eq!(events.status, StatusCode::OK, "{:?}", events.json());
@@ -122,7 +159,10 @@ async fn the_calendar_and_its_feed_follow_the_plan(app: &TestApp) {
     let bad = app.get("/api/v1/workspaces/cal/calendar-events?from=2026-12-31&to=2026-12-01", &member).await;
     assert_eq!(bad.code(), "invalid_date");
     let outsider = app.user("Ola").await;
-    assert_eq!(app.get("/api/v1/workspaces/cal/calendar-events?from=2026-12-01&to=2026-12-31", &outsider.1).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/v1/workspaces/cal/calendar-events?from=2026-12-01&to=2026-12-31", &outsider.1).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // A campaign feed: no session, text/calendar, read by the icalendar package.
     let feed = app.post("/api/v1/me/ical-feeds", Some(&member), json!({"scope": "campaign", "campaign_id": kid})).await;
@@ -149,7 +189,14 @@ async fn the_calendar_and_its_feed_follow_the_plan(app: &TestApp) {
     assert_eq!(read["events"].as_array().unwrap().len(), 4, "the campaign and its three milestones");
 
     // A moved milestone shows at its new date under the same UID.
-    let moved = app.send(Method::PATCH, &format!("/api/v1/milestones/{m1}"), Auth::Bearer(&planner), Some(json!({"due_on": "2026-12-08"}))).await;
+    let moved = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/milestones/{m1}"),
+            Auth::Bearer(&planner),
+            Some(json!({"due_on": "2026-12-08"})),
+        )
+        .await;
     assert_eq!(moved.status, StatusCode::OK);
     let after = peers::read_ical(&fetch().await).unwrap();
     assert_eq!(start_of(&after, &uid), "2026-12-08");
@@ -164,7 +211,9 @@ async fn the_calendar_and_its_feed_follow_the_plan(app: &TestApp) {
     assert_eq!(uids_of(&own), vec![json!(uid)]);
 
     // Removed from the workspace, the owner's feeds show nothing of it.
-    let removed = app.send(Method::DELETE, &format!("/api/v1/workspaces/cal/members/{member_id}"), Auth::Bearer(&app.admin), None).await;
+    let removed = app
+        .send(Method::DELETE, &format!("/api/v1/workspaces/cal/members/{member_id}"), Auth::Bearer(&app.admin), None)
+        .await;
     assert_eq!(removed.status, StatusCode::NO_CONTENT);
     assert_eq!(peers::read_ical(&fetch().await).unwrap()["events"], json!([]));
 

@@ -3,6 +3,7 @@
 
 mod audit;
 mod compare;
+mod planning;
 mod decisions;
 mod e2e;
 mod ingest;
@@ -108,6 +109,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 400)]
         requests: usize,
     },
+    /// Briefs and timelines: the board and the master calendar of a workspace with 10,000
+    /// briefs and assets and 2,000 milestones over HTTP, next to `/healthz` and a bare indexed
+    /// count of the same rows.
+    Planning {
+        #[arg(long, default_value_t = 5000)]
+        briefs: usize,
+        #[arg(long, default_value_t = 5000)]
+        assets: usize,
+        #[arg(long, default_value_t = 2000)]
+        milestones: usize,
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
     /// Server RSS growth while one large file uploads.
     UploadMemory {
         #[arg(long, default_value_t = 2048)]
@@ -129,6 +143,9 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
         BenchCommand::Routing { iterations } => routing::run(iterations.max(1)).await?,
         BenchCommand::Sweep { stages, due_percent } => sweep::run(stages, due_percent).await?,
         BenchCommand::Webhooks { count } => webhooks::run(count.max(1)).await?,
+        BenchCommand::Planning { briefs, assets, milestones, requests } => {
+            planning::run(briefs, assets, milestones, requests.max(1)).await?
+        }
         BenchCommand::Compare { runs, comments, requests } => {
             compare::run(runs, comments.max(1), requests.max(1)).await?
         }
