@@ -126,10 +126,12 @@ fn done(code: Option<&str>) -> Option<Notice> {
 /// The one move a card allows, with its button's words: whatever the domain's transition
 /// table accepts, so the buttons never offer a move core would refuse for its column.
 fn next_move(card: &Card) -> Option<(Column, &'static str)> {
-    [Column::BriefInApproval, Column::InReview].into_iter().find_map(|to| match transition(card.card_type, card.column, to) {
-        Ok(Move::SubmitBrief) => Some((to, "Submit for approval")),
-        Ok(Move::StartReview) => Some((to, "Start review")),
-        Err(_) => None,
+    [Column::BriefInApproval, Column::InReview].into_iter().find_map(|to| {
+        match transition(card.card_type, card.column, to) {
+            Ok(Move::SubmitBrief) => Some((to, "Submit for approval")),
+            Ok(Move::StartReview) => Some((to, "Start review")),
+            Err(_) => None,
+        }
     })
 }
 
@@ -232,7 +234,7 @@ async fn render(
     notice: Option<Notice>,
     status: StatusCode,
 ) -> UiResult {
-    let chrome = Chrome::load(s, who, Some(ws), Section::None).await?;
+    let chrome = Chrome::load(s, who, Some(ws), Section::Board).await?;
     let columns = s.core.board(&who.actor, ws, &q.filter()?).await?;
     let campaigns = s.core.campaigns(&who.actor, ws).await?;
     // Viewers may not list members: their cards and filters go without names.
@@ -305,7 +307,8 @@ pub async fn r#move(
         .into_iter()
         .find(|t| t.as_str() == field(&f, "type"))
         .ok_or_else(|| UiError::invalid("The card could not be read; reload the board."))?;
-    let id = parse_id(field(&f, "id")).ok_or_else(|| UiError::new(StatusCode::NOT_FOUND, "That card does not exist."))?;
+    let id =
+        parse_id(field(&f, "id")).ok_or_else(|| UiError::new(StatusCode::NOT_FOUND, "That card does not exist."))?;
     let to = Column::parse(field(&f, "to")).ok_or_else(|| UiError::invalid("That column does not exist."))?;
     match s.core.board_move(&who.actor, card_type, id, to).await {
         Ok(m) => {
@@ -353,8 +356,16 @@ mod tests {
 
     #[test]
     fn filters_survive_the_redirect_and_blank_ones_filter_nothing() {
-        let q = BoardQuery { channel: Some("social media".into()), due: Some("overdue".into()), campaign: Some(String::new()), ..Default::default() };
-        assert_eq!(q.url("acme", Some("review_started")), "/w/acme/board?channel=social%20media&due=overdue&done=review_started");
+        let q = BoardQuery {
+            channel: Some("social media".into()),
+            due: Some("overdue".into()),
+            campaign: Some(String::new()),
+            ..Default::default()
+        };
+        assert_eq!(
+            q.url("acme", Some("review_started")),
+            "/w/acme/board?channel=social%20media&due=overdue&done=review_started"
+        );
         let f = q.filter().map_err(|e| e.message);
         assert!(matches!(f, Ok(BoardFilter { campaign: None, due: Some(Due::Overdue), .. })));
         let bad = BoardQuery { assignee: Some("nobody".into()), ..Default::default() };

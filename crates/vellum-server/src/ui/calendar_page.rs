@@ -30,8 +30,20 @@ use crate::AppState;
 /// Items on one person's day from which the workload table calls it a collision.
 const COLLISION: u32 = 3;
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const MONTHS: [&str; 12] =
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 #[derive(Deserialize, Default)]
 pub struct CalendarQuery {
@@ -108,13 +120,17 @@ impl Shown {
         let view = View::ALL.into_iter().find(|v| q.view.as_deref() == Some(v.as_str())).unwrap_or(View::Month);
         let campaign = match q.campaign.as_deref().filter(|c| !c.is_empty()) {
             None => None,
-            Some(c) => Some(parse_id(c).ok_or_else(|| UiError::invalid("The campaign could not be read; choose it again."))?),
+            Some(c) => {
+                Some(parse_id(c).ok_or_else(|| UiError::invalid("The campaign could not be read; choose it again."))?)
+            }
         };
         let out_of_range = || UiError::invalid("That date is out of range.");
         let (anchor, from, to) = match view {
             View::Week => {
                 let day = match q.week.as_deref() {
-                    Some(w) => parse_date(w).ok_or_else(|| UiError::invalid("The week must be a date like 2026-06-01."))?,
+                    Some(w) => {
+                        parse_date(w).ok_or_else(|| UiError::invalid("The week must be a date like 2026-06-01."))?
+                    }
                     None => today,
                 };
                 let mon = monday(day).ok_or_else(out_of_range)?;
@@ -183,7 +199,8 @@ fn kind_label(kind: EntryKind) -> &'static str {
 /// attribute, not a style; only `#rrggbb` is drawn (what campaign colours and the channel
 /// palette are), anything else takes the text colour.
 fn bar(colour: Option<&str>) -> Markup {
-    let hex = colour.filter(|c| c.strip_prefix('#').is_some_and(|h| h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit())));
+    let hex = colour
+        .filter(|c| c.strip_prefix('#').is_some_and(|h| h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit())));
     html! {
         svg.bar viewBox="0 0 1 1" preserveAspectRatio="none" aria-hidden="true" focusable="false" {
             rect width="1" height="1" fill=(hex.unwrap_or("currentColor")) {}
@@ -309,7 +326,10 @@ fn short_id_of(id: &Id) -> String {
 
 fn feeds(ws: &str, csrf: &str, feeds: &[FeedView], campaigns: &[(Id, String)], new_url: Option<&str>) -> Markup {
     let campaign_name = |id: &Id| {
-        campaigns.iter().find(|(k, _)| k == id).map_or_else(|| format!("another workspace's ({})", short_id_of(id)), |(_, n)| n.clone())
+        campaigns
+            .iter()
+            .find(|(k, _)| k == id)
+            .map_or_else(|| format!("another workspace's ({})", short_id_of(id)), |(_, n)| n.clone())
     };
     html! {
         h2 #feeds { "Calendar feeds" }
@@ -381,14 +401,20 @@ async fn render(
     status: StatusCode,
     new_feed: Option<String>,
 ) -> UiResult {
-    let chrome = Chrome::load(s, who, Some(ws), Section::None).await?;
+    let chrome = Chrome::load(s, who, Some(ws), Section::Calendar).await?;
     // Today as the server's clock has it, in UTC: the calendar's whole days are UTC days too.
     let today = When::At(s.core.now()).day().ok_or_else(|| UiError::invalid("The server's clock has no date."))?;
     let shown = Shown::of(q, today)?;
     let days = range(&shown.from.to_string(), &shown.to.to_string())?;
-    let CalendarView { entries, workload: load } = s.core.calendar_entries(&who.actor, ws, days, shown.campaign).await?;
-    let campaigns: Vec<(Id, String)> =
-        s.core.campaigns(&who.actor, ws).await?.into_iter().map(|k| (k.id, format!("{} ({})", k.name, k.code))).collect();
+    let CalendarView { entries, workload: load } =
+        s.core.calendar_entries(&who.actor, ws, days, shown.campaign).await?;
+    let campaigns: Vec<(Id, String)> = s
+        .core
+        .campaigns(&who.actor, ws)
+        .await?
+        .into_iter()
+        .map(|k| (k.id, format!("{} ({})", k.name, k.code)))
+        .collect();
     // Viewers may not list members: their workload shows ids.
     let names: HashMap<Id, String> = if chrome.can(Capability::SeeWorkInProgress) {
         s.core.members(&who.actor, ws).await?.into_iter().map(|m| (m.user_id, m.name)).collect()

@@ -11,8 +11,10 @@ mod asset;
 mod asset_actions;
 mod audit;
 mod audit_changes;
+mod board;
 mod brief_templates;
 mod briefs;
+mod calendar_page;
 mod campaigns;
 mod custom_fields;
 mod glossary;
@@ -47,8 +49,6 @@ mod work;
 mod workflow_chase;
 mod workflow_form;
 mod workflows;
-mod board; // TEMP-HELPER
-mod calendar_page; // TEMP-HELPER
 
 use axum::{
     http::{header, StatusCode},
@@ -63,7 +63,7 @@ const CSS: &str = include_str!("static/vellum.css");
 const JS: &str = include_str!("static/vellum.js");
 const ICON: &str = include_str!("static/icon.svg");
 const PROOF: &str = include_str!("static/proof.js");
-const BOARD: &str = include_str!("static/board.js"); // TEMP-HELPER
+const BOARD: &str = include_str!("static/board.js");
 /// Versioned URLs, so browsers may cache the files for a long time.
 const CSS_URL: &str = concat!("/static/vellum.css?v=", env!("CARGO_PKG_VERSION"));
 const JS_URL: &str = concat!("/static/vellum.js?v=", env!("CARGO_PKG_VERSION"));
@@ -95,12 +95,6 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{ws}/workflows/{id}", post(workflows::update))
         .route("/w/{ws}/members", get(members::show).post(members::set_role))
         .route("/w/{ws}/glossary", get(glossary::show).post(glossary::save))
-        .route("/w/{ws}/board", get(board::show)) // TEMP-HELPER
-        .route("/w/{ws}/board/move", post(board::r#move)) // TEMP-HELPER
-        .route("/w/{ws}/calendar", get(calendar_page::show)) // TEMP-HELPER
-        .route("/w/{ws}/calendar/feeds", post(calendar_page::create_feed)) // TEMP-HELPER
-        .route("/w/{ws}/calendar/feeds/{id}/revoke", post(calendar_page::revoke_feed)) // TEMP-HELPER
-        .route("/static/board.js", get(|| async { asset_file("text/javascript; charset=utf-8", BOARD) })) // TEMP-HELPER
         .route("/w/{ws}/briefs", get(briefs::list).post(briefs::create))
         .route("/w/{ws}/briefs/new", get(briefs::new))
         .route("/w/{ws}/brief-templates", get(brief_templates::show).post(brief_templates::save))
@@ -108,6 +102,11 @@ pub fn routes() -> Router<AppState> {
         .route("/b/{id}/edit", post(briefs::edit))
         .route("/b/{id}/submit", post(briefs::submit))
         .route("/b/{id}/reviews/{review}/decision", post(briefs::decide))
+        .route("/w/{ws}/board", get(board::show))
+        .route("/w/{ws}/board/move", post(board::r#move))
+        .route("/w/{ws}/calendar", get(calendar_page::show))
+        .route("/w/{ws}/calendar/feeds", post(calendar_page::create_feed))
+        .route("/w/{ws}/calendar/feeds/{id}/revoke", post(calendar_page::revoke_feed))
         .route("/w/{ws}/campaigns", get(campaigns::list).post(campaigns::create))
         .route("/w/{ws}/campaigns/{id}", get(campaigns::show))
         .route("/w/{ws}/campaigns/{id}/milestones", post(campaigns::add_milestone))
@@ -161,6 +160,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/vellum.css", get(|| async { asset_file("text/css; charset=utf-8", CSS) }))
         .route("/static/vellum.js", get(|| async { asset_file("text/javascript; charset=utf-8", JS) }))
         .route("/static/proof.js", get(|| async { asset_file("text/javascript; charset=utf-8", PROOF) }))
+        .route("/static/board.js", get(|| async { asset_file("text/javascript; charset=utf-8", BOARD) }))
         .route("/static/icon.svg", get(|| async { asset_file("image/svg+xml", ICON) }))
         .fallback(|| async { page::UiError::new(StatusCode::NOT_FOUND, "There is no page at this address.") })
 }

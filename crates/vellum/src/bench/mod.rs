@@ -3,11 +3,11 @@
 
 mod audit;
 mod compare;
-mod planning;
 mod decisions;
 mod e2e;
 mod ingest;
 mod memory;
+mod planning;
 mod probe;
 mod quality;
 mod routing;
