@@ -174,7 +174,8 @@ async function dragToApproval(page, s, id) {
   check((await columnOf(page, s, id)) === "brief_draft", "the new brief is not a draft on the board");
   const card = page.locator(`[data-id="${id}"]`).first();
   const target = page.locator(`[data-column="brief_in_approval"]`).first();
-  await card.dragTo(target);
+  // The drop submits the move form: wait for the server's answer, then for the board again.
+  await Promise.all([page.waitForResponse((r) => r.url().includes("/board/move")), card.dragTo(target)]);
   await page.waitForLoadState("load");
   const brief = await must(200, "GET", `/api/v1/briefs/${id}`, { token: s.token });
   check(brief.status === "in_approval", `the drag did not submit the brief: it is ${brief.status}`);
