@@ -97,7 +97,7 @@ pub fn workload(entries: &[Entry]) -> Vec<(crate::Id, jiff::civil::Date, u32)> {
             }
         }
     }
-    out.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
+    out.sort_by_key(|&(who, day, _)| (day, who));
     out
 }
 

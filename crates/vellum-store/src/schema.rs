@@ -274,6 +274,49 @@ mod tests {
         assert_eq!(recorded, known[0].checksum());
     }
 
+    /// SQLite rebuilds `reviews` to let a review be of a brief: the decisions, events and
+    /// collaborators that point at existing reviews must come through with their parents.
+    #[tokio::test]
+    async fn reviews_rebuilt_on_sqlite_keep_what_points_at_them() {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("up.db").display());
+        let mut conn = AnyConnection::connect(&url).await.unwrap();
+        conn.execute("PRAGMA foreign_keys = ON").await.unwrap();
+        let before = &MIGRATIONS[..18];
+        let mut tx = conn.begin().await.unwrap();
+        migrate_with(&mut tx, Backend::Sqlite, before).await.unwrap();
+        let t = "2026-12-01T00:00:00.000000Z";
+        for sql in [
+            format!("INSERT INTO users (id, email, name, password_hash, is_admin, created_at) VALUES ('u', 'u@x', 'U', 'h', 0, '{t}')"),
+            format!("INSERT INTO workspaces (id, name, slug, created_at) VALUES ('w', 'W', 'w', '{t}')"),
+            format!("INSERT INTO assets (id, workspace_id, title, kind, metadata, status, current_version, created_by, created_at, updated_at) VALUES ('a', 'w', 'A', 'visual', '{{}}', 'in_review', 1, 'u', '{t}', '{t}')"),
+            format!("INSERT INTO workflows (id, workspace_id, name, revision, created_at, updated_at) VALUES ('f', 'w', 'F', 1, '{t}', '{t}')"),
+            format!("INSERT INTO reviews (id, workspace_id, asset_id, version, workflow_id, workflow_revision, plan, status, started_by, created_at, next_chase_at) VALUES ('r', 'w', 'a', 1, 'f', 1, '[]', 'in_progress', 'u', '{t}', '{t}')"),
+            format!("INSERT INTO decisions (id, review_id, stage, user_id, version, verdict, decided_at) VALUES ('d', 'r', 0, 'u', 1, 'approve', '{t}')"),
+        ] {
+            sqlx::query(&sql).execute(&mut *tx).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let mut tx = conn.begin().await.unwrap();
+        assert_eq!(migrate_with(&mut tx, Backend::Sqlite, MIGRATIONS).await.unwrap(), vec![19]);
+        tx.commit().await.unwrap();
+        let orphans = sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut conn).await.unwrap();
+        assert!(orphans.is_empty(), "{} rows lost their parent", orphans.len());
+        let row = sqlx::query("SELECT asset_id, next_chase_at, brief_id FROM reviews WHERE id = 'r'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(row.get::<String, _>(0), "a");
+        assert_eq!(row.get::<String, _>(1), t, "the chase schedule came through");
+        assert!(row.get::<Option<String>, _>(2).is_none());
+        // A review of no asset is now possible; one pointing at a missing asset is not.
+        let bad = "INSERT INTO reviews (id, workspace_id, asset_id, version, workflow_id, workflow_revision, plan, status, started_by, created_at) VALUES ('r2', 'w', 'nope', 1, 'f', 1, '[]', 'in_progress', 'u', 'x')";
+        assert!(sqlx::query(bad).execute(&mut conn).await.is_err(), "foreign keys hold on the rebuilt table");
+    }
+
     #[test]
     fn the_migration_files_are_numbered_in_order() {
         for (i, m) in MIGRATIONS.iter().enumerate() {

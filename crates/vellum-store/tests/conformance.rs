@@ -345,7 +345,7 @@ async fn records_round_trip(store: &Store) {
     let review = ReviewRecord {
         id: new_id(),
         workspace_id: ws.id,
-        asset_id: asset.id,
+        subject: vellum_domain::review::ReviewSubject::Asset(asset.id),
         version: 1,
         workflow_id: wf.id,
         workflow_revision: 1,

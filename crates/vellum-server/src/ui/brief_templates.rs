@@ -129,16 +129,16 @@ fn draft_of(t: &TemplateSpec) -> Draft {
 
 const STARTER: &str = "# Audience\naudience | Audience | text | required | Who should act on it\nmarket | Market | enum | required | | AU, NZ\n# The work\nmessage | Key message | long_text | required\ndue | Needed by | date | optional\nreferences | Reference assets | asset_refs | optional\n";
 
-async fn render(
-    s: &AppState,
-    who: &Signed,
-    ws: &str,
-    editing: Option<uuid::Uuid>,
+/// What the builder shows besides the templates: a refused form as typed, and why.
+struct Shown {
     draft: Option<Draft>,
     notice: Option<Notice>,
     status: StatusCode,
-    errors: &[FieldError],
-) -> UiResult {
+    errors: Vec<FieldError>,
+}
+
+async fn render(s: &AppState, who: &Signed, ws: &str, editing: Option<uuid::Uuid>, shown: Shown) -> UiResult {
+    let Shown { draft, notice, status, errors } = shown;
     let chrome = Chrome::load(s, who, Some(ws), Nav::Briefs).await?;
     let templates = s.core.brief_templates(&who.actor, ws).await?;
     let workflows = s.core.workflows(&who.actor, ws).await?;
@@ -212,7 +212,8 @@ pub async fn show(
         Some(id) => Some(path_id(id, "brief template")?),
         None => None,
     };
-    render(&s, &who, &ws, editing, None, Notice::done(q.done.as_deref()), StatusCode::OK, &[]).await
+    let shown = Shown { draft: None, notice: Notice::done(q.done.as_deref()), status: StatusCode::OK, errors: Vec::new() };
+    render(&s, &who, &ws, editing, shown).await
 }
 
 /// `POST /w/{ws}/brief-templates[?edit=id]`: a new template, or the next revision of one.
@@ -239,7 +240,8 @@ pub async fn save(
     };
     let refuse = |status: StatusCode, message: String, errors: Vec<FieldError>| {
         let (s, who, ws, d) = (&s, &who, &ws, d.clone());
-        async move { render(s, who, ws, editing, Some(d), Some(Notice::Error(message)), status, &errors).await }
+        let shown = Shown { draft: Some(d), notice: Some(Notice::Error(message)), status, errors };
+        async move { render(s, who, ws, editing, shown).await }
     };
     let sections = match sections_of(&d.questions) {
         Ok(s) => s,
