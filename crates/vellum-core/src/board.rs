@@ -3,7 +3,7 @@
 //! assignee and due date; and the one kind of drag that is a real transition — submitting a
 //! brief, starting a review — everything else refused with the reason.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use vellum_domain::{
     board::{asset_column, brief_column, transition, CardType, Column, Move},
@@ -77,10 +77,15 @@ struct Open {
     assignee: Option<Id>,
 }
 
-async fn open_reviews(c: &mut Conn, ws: Id) -> Result<HashMap<ReviewSubject, Open>> {
+/// Who acts next on the open reviews of these subjects (the others are not replayed).
+async fn open_reviews(c: &mut Conn, ws: Id, shown: &HashSet<ReviewSubject>) -> Result<HashMap<ReviewSubject, Open>> {
     let mut out = HashMap::new();
+    let mut decided = reviews::open_decisions_in(&mut *c, ws).await?;
     for r in reviews::in_progress_in(&mut *c, ws).await? {
-        let decisions = reviews::decisions(&mut *c, r.id).await?;
+        if !shown.contains(&r.subject) {
+            continue;
+        }
+        let decisions = decided.remove(&r.id).unwrap_or_default();
         let review = Review::replay(r.version, r.plan.clone(), r.created_at, decisions, false)?;
         let calendar = crate::calendar::of_review(r.calendar.as_ref());
         let active: Vec<usize> = (0..review.plans.len())
@@ -104,30 +109,36 @@ pub(crate) async fn cards(
 ) -> Result<Vec<Card>> {
     let ws = access.workspace.id;
     let wip = access.sees_work_in_progress();
-    let open = if wip { open_reviews(&mut *c, ws).await? } else { HashMap::new() };
     let channels_of: HashMap<Id, Vec<String>> =
         campaigns::of_workspace(&mut *c, ws).await?.into_iter().map(|k| (k.id, k.channels)).collect();
-    let mut out = Vec::new();
-    if wip {
-        for b in briefs::list(&mut *c, ws, None, campaign, BRIEFS_MAX).await? {
-            let next = open.get(&ReviewSubject::Brief(b.id));
-            out.push(Card {
-                card_type: CardType::Brief,
-                id: b.id,
-                title: b.title,
-                column: brief_column(b.status),
-                due_at: next.and_then(|o| o.due_at),
-                assignee_id: next.and_then(|o| o.assignee).or(Some(b.created_by)),
-                channels: b.campaign_id.and_then(|k| channels_of.get(&k).cloned()).unwrap_or_default(),
-                campaign_id: b.campaign_id,
-            });
-        }
+    let briefs = if wip { briefs::list(&mut *c, ws, None, campaign, BRIEFS_MAX).await? } else { Vec::new() };
+    // Viewers see approved work only, as in the library.
+    let assets: Vec<_> = planning::asset_cards(&mut *c, ws, campaign)
+        .await?
+        .into_iter()
+        .filter(|a| wip || a.approved_version.is_some())
+        .collect();
+    let shown: HashSet<ReviewSubject> = briefs
+        .iter()
+        .map(|b| ReviewSubject::Brief(b.id))
+        .chain(assets.iter().map(|a| ReviewSubject::Asset(a.id)))
+        .collect();
+    let open = if wip { open_reviews(&mut *c, ws, &shown).await? } else { HashMap::new() };
+    let mut out = Vec::with_capacity(shown.len());
+    for b in briefs {
+        let next = open.get(&ReviewSubject::Brief(b.id));
+        out.push(Card {
+            card_type: CardType::Brief,
+            id: b.id,
+            title: b.title,
+            column: brief_column(b.status),
+            due_at: next.and_then(|o| o.due_at),
+            assignee_id: next.and_then(|o| o.assignee).or(Some(b.created_by)),
+            channels: b.campaign_id.and_then(|k| channels_of.get(&k).cloned()).unwrap_or_default(),
+            campaign_id: b.campaign_id,
+        });
     }
-    for a in planning::asset_cards(&mut *c, ws, campaign).await? {
-        // Viewers see approved work only, as in the library.
-        if !wip && a.approved_version.is_none() {
-            continue;
-        }
+    for a in assets {
         let next = open.get(&ReviewSubject::Asset(a.id));
         let window = (a.metadata.distribution_start, a.metadata.distribution_end);
         out.push(Card {

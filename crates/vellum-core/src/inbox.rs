@@ -2,8 +2,11 @@
 //! across every workspace they may still approve in, soonest due first.
 
 use serde::Serialize;
-use vellum_domain::{review::Review, Id, Timestamp};
-use vellum_store::{assets, reviews, workspaces};
+use vellum_domain::{
+    review::{Review, ReviewSubject},
+    Id, Timestamp,
+};
+use vellum_store::{assets, briefs, reviews, workspaces};
 
 use crate::{Actor, Core, Result};
 
@@ -11,8 +14,10 @@ use crate::{Actor, Core, Result};
 #[derive(Debug, Clone, Serialize)]
 pub struct Waiting {
     pub review_id: Id,
-    pub asset_id: Id,
-    pub asset_title: String,
+    /// The asset version or brief revision to decide on (`version` is its number).
+    pub subject: ReviewSubject,
+    /// The asset's or brief's title.
+    pub title: String,
     pub version: u32,
     pub workspace_name: String,
     pub workspace_slug: String,
@@ -22,6 +27,16 @@ pub struct Waiting {
     pub since: Option<Timestamp>,
     /// When the soonest of those stages is due, if it has a due time.
     pub due_at: Option<Timestamp>,
+}
+
+impl Waiting {
+    /// The page where the decision is made, at the review.
+    pub fn link(&self) -> String {
+        match self.subject {
+            ReviewSubject::Asset(id) => format!("/a/{id}#review-{}", self.review_id),
+            ReviewSubject::Brief(id) => format!("/b/{id}#review-{}", self.review_id),
+        }
+    }
 }
 
 impl Core {
@@ -43,13 +58,15 @@ impl Core {
             if open.is_empty() {
                 continue;
             }
-            // Brief approvals wait on the brief's own page and the board.
-            let Some(asset_id) = r.subject.asset_id() else { continue };
-            let Some(asset) = assets::get(&mut c, asset_id).await? else { continue };
+            let title = match r.subject {
+                ReviewSubject::Asset(id) => assets::get(&mut c, id).await?.map(|a| a.title),
+                ReviewSubject::Brief(id) => briefs::get(&mut c, id, false).await?.map(|b| b.title),
+            };
+            let Some(title) = title else { continue };
             out.push(Waiting {
                 review_id: r.id,
-                asset_id: asset.id,
-                asset_title: asset.title,
+                subject: r.subject,
+                title,
                 version: r.version,
                 workspace_name: ws.name.clone(),
                 workspace_slug: ws.slug.clone(),

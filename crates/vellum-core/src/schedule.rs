@@ -107,6 +107,7 @@ pub(crate) async fn entries(c: &mut Conn, access: &Access, campaign: Option<Id>)
             .into_iter()
             .map(|b| (b.id, (b.title, b.campaign_id)))
             .collect();
+        let mut decided = reviews::open_decisions_in(&mut *c, ws.id).await?;
         for r in reviews::in_progress_in(&mut *c, ws.id).await? {
             let (title, link) = match r.subject {
                 ReviewSubject::Asset(id) => match title_of.get(&id) {
@@ -118,7 +119,7 @@ pub(crate) async fn entries(c: &mut Conn, access: &Access, campaign: Option<Id>)
                     None => continue,
                 },
             };
-            let decisions = reviews::decisions(&mut *c, r.id).await?;
+            let decisions = decided.remove(&r.id).unwrap_or_default();
             let review = Review::replay(r.version, r.plan.clone(), r.created_at, decisions, false)?;
             let calendar = crate::calendar::of_review(r.calendar.as_ref());
             for (i, plan) in review.plans.iter().enumerate() {

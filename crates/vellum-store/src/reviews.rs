@@ -132,18 +132,41 @@ pub async fn decisions(c: &mut AnyConnection, review: Id) -> Result<Vec<Decision
     .fetch_all(c)
     .await?
     .iter()
-    .map(|r| {
-        Ok(DecisionRecord {
-            stage: row::int(r, "stage")? as usize,
-            user_id: row::id(r, "user_id")?,
-            version: row::uint(r, "version")?,
-            verdict: row::parsed(r, "verdict", |s| Verdict::parse(s).ok())?,
-            reason: row::opt_text(r, "reason")?,
-            decided_at: row::ts(r, "decided_at")?,
-            decided_by: row::opt_id(r, "decided_by")?,
-        })
-    })
+    .map(decision)
     .collect()
+}
+
+fn decision(r: &AnyRow) -> Result<DecisionRecord> {
+    Ok(DecisionRecord {
+        stage: row::int(r, "stage")? as usize,
+        user_id: row::id(r, "user_id")?,
+        version: row::uint(r, "version")?,
+        verdict: row::parsed(r, "verdict", |s| Verdict::parse(s).ok())?,
+        reason: row::opt_text(r, "reason")?,
+        decided_at: row::ts(r, "decided_at")?,
+        decided_by: row::opt_id(r, "decided_by")?,
+    })
+}
+
+/// The decisions of every review in progress in a workspace, by review, in one query (what
+/// the board and the calendar replay).
+pub async fn open_decisions_in(
+    c: &mut AnyConnection,
+    ws: Id,
+) -> Result<std::collections::HashMap<Id, Vec<DecisionRecord>>> {
+    let rows = sqlx::query(
+        "SELECT d.review_id, d.stage, d.user_id, d.version, d.verdict, d.reason, d.decided_at, d.decided_by \
+         FROM decisions d JOIN reviews r ON r.id = d.review_id \
+         WHERE r.workspace_id = $1 AND r.status = 'in_progress' ORDER BY d.decided_at, d.id",
+    )
+    .bind(ws.to_string())
+    .fetch_all(c)
+    .await?;
+    let mut out: std::collections::HashMap<Id, Vec<DecisionRecord>> = std::collections::HashMap::new();
+    for r in &rows {
+        out.entry(row::id(r, "review_id")?).or_default().push(decision(r)?);
+    }
+    Ok(out)
 }
 
 /// The workflow revisions a new version could restart (those of each asset's latest review

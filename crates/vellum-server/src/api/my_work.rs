@@ -13,7 +13,11 @@ use crate::{auth::Authed, error::ApiResult, AppState};
 #[derive(Serialize, ToSchema)]
 pub struct WaitingView {
     review_id: Uuid,
-    asset_id: Uuid,
+    /// The asset to decide on (null for a brief's approval).
+    asset_id: Option<Uuid>,
+    /// The brief to decide on (null for an asset's review).
+    brief_id: Option<Uuid>,
+    /// The asset's or brief's title.
     asset_title: String,
     version: u32,
     workspace_name: String,
@@ -76,8 +80,9 @@ pub async fn get(State(s): State<AppState>, a: Authed) -> ApiResult<Json<MyWorkV
     let waiting = |w: Waiting| WaitingView {
         overdue: w.due_at.is_some_and(|d| d < now),
         review_id: w.review_id,
-        asset_id: w.asset_id,
-        asset_title: w.asset_title,
+        asset_id: w.subject.asset_id(),
+        brief_id: w.subject.brief_id(),
+        asset_title: w.title,
         version: w.version,
         workspace_name: w.workspace_name,
         workspace_slug: w.workspace_slug,

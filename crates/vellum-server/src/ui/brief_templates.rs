@@ -212,7 +212,8 @@ pub async fn show(
         Some(id) => Some(path_id(id, "brief template")?),
         None => None,
     };
-    let shown = Shown { draft: None, notice: Notice::done(q.done.as_deref()), status: StatusCode::OK, errors: Vec::new() };
+    let shown =
+        Shown { draft: None, notice: Notice::done(q.done.as_deref()), status: StatusCode::OK, errors: Vec::new() };
     render(&s, &who, &ws, editing, shown).await
 }
 

@@ -70,7 +70,7 @@ fn waiting_list(waiting: &[Waiting], now: Timestamp) -> Markup {
             ul.waiting {
                 @for w in waiting {
                     li.card {
-                        a.title href={ "/a/" (w.asset_id) "#h-review" } { (w.asset_title) }
+                        a.title href=(w.link()) { (w.title) }
                         p.muted {
                             "Version " (w.version) " · " (w.stages.join(", ")) " · " (w.workspace_name)
                         }

@@ -48,7 +48,7 @@ pub async fn show(State(s): State<AppState>, who: Signed) -> UiResult {
                 @for d in &work.decisions {
                     @let overdue = d.due_at.is_some_and(|t| t < now);
                     li class=[overdue.then_some("overdue")] {
-                        a href={ "/a/" (d.asset_id) "#review-" (d.review_id) } { (d.asset_title) " v" (d.version) }
+                        a href=(d.link()) { (d.title) @if d.subject.asset_id().is_some() { " v" } @else { " revision " } (d.version) }
                         " — " (d.stages.join(", ")) " · " (d.workspace_name)
                         br;
                         small {

@@ -111,6 +111,14 @@ async fn a_brief_is_checked_submitted_approved_and_receives_work(app: &TestApp) 
     assert_eq!(review["subject"], json!({"type": "brief", "id": id, "revision": 1}));
     assert_eq!(submitted["review_id"], rid.as_str());
     assert!(submitted["timeline"]["submitted_at"].is_string());
+    // The approver finds it among the decisions waiting for them.
+    let work = app.get("/api/v1/me/work", &t.brand.1).await.json();
+    let waiting = &work["decisions"][0];
+    assert_eq!(
+        (waiting["brief_id"].as_str(), waiting["asset_title"].as_str()),
+        (Some(id.as_str()), Some("Spring tile"))
+    );
+    assert!(waiting["asset_id"].is_null());
     let again = app.post(&format!("/api/v1/briefs/{id}/submit"), Some(&t.creator), json!({})).await;
     assert_eq!(again.code(), "review_in_progress");
 
