@@ -47,6 +47,14 @@ impl When {
     }
 }
 
+/// The day and wall-clock time (`14:30`) of an instant in an IANA time zone (None: a zone
+/// this machine does not know).
+pub fn local(t: Timestamp, zone: &str) -> Option<(Date, String)> {
+    let tz = jiff::tz::TimeZone::get(zone).ok()?;
+    let z = jiff::Timestamp::from_second(t.unix_seconds()).ok()?.to_zoned(tz);
+    Some((z.date(), format!("{:02}:{:02}", z.hour(), z.minute())))
+}
+
 /// One calendar entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
@@ -237,6 +245,14 @@ mod tests {
         }
         let unfolded = text.replace("\r\n ", "");
         assert!(unfolded.contains(&format!("SUMMARY:{title}")));
+    }
+
+    #[test]
+    fn an_instant_falls_on_its_local_day() {
+        let t = Timestamp::parse("2026-12-07T20:30:00Z").unwrap();
+        assert_eq!(local(t, "Australia/Sydney"), Some((d("2026-12-08"), "07:30".into())));
+        assert_eq!(local(t, "UTC"), Some((d("2026-12-07"), "20:30".into())));
+        assert_eq!(local(t, "Nowhere/Else"), None);
     }
 
     #[test]

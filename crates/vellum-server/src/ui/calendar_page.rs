@@ -217,20 +217,50 @@ fn entry(e: &Entry) -> Markup {
     }
 }
 
-/// When an entry is: whole days as the dates they are, instants in UTC.
-fn span_of(e: &Entry) -> Markup {
+/// The workspace's time zone: instants are shown, and put on days, in it (whole days never
+/// move). An unknown zone shows UTC, as the API does.
+struct Zone(String);
+
+impl Zone {
+    fn local(&self, t: vellum_domain::Timestamp) -> Option<(Date, String, &str)> {
+        match vellum_domain::ical::local(t, &self.0) {
+            Some((d, hm)) => Some((d, hm, self.0.as_str())),
+            None => vellum_domain::ical::local(t, "UTC").map(|(d, hm)| (d, hm, "UTC")),
+        }
+    }
+
+    fn day(&self, w: When) -> Option<Date> {
+        match w {
+            When::Day(d) => Some(d),
+            When::At(t) => self.local(t).map(|(d, _, _)| d),
+        }
+    }
+
+    fn show(&self, t: vellum_domain::Timestamp) -> Markup {
+        match self.local(t) {
+            Some((d, hm, zone)) => html! { time datetime=(t) { (d) " " (hm) " " span.muted { (zone) } } },
+            None => when(t),
+        }
+    }
+}
+
+/// When an entry is: whole days as the dates they are, instants in the workspace's zone.
+fn span_of(e: &Entry, z: &Zone) -> Markup {
     let one = |w: When| match w {
         When::Day(d) => html! { time datetime=(d) { (d) } },
-        When::At(t) => when(t),
+        When::At(t) => z.show(t),
     };
     html! { (one(e.start)) @if e.end != e.start { " – " (one(e.end)) } }
 }
 
-fn entries_on(entries: &[Entry], d: Date) -> impl Iterator<Item = &Entry> {
-    entries.iter().filter(move |e| e.overlaps(d, d))
+fn entries_on<'a>(entries: &'a [Entry], d: Date, z: &'a Zone) -> impl Iterator<Item = &'a Entry> {
+    entries.iter().filter(move |e| match (z.day(e.start), z.day(e.end)) {
+        (Some(s), Some(end)) => s <= d && d <= end,
+        _ => false,
+    })
 }
 
-fn month_grid(shown: &Shown, entries: &[Entry], today: Date) -> Markup {
+fn month_grid(shown: &Shown, entries: &[Entry], today: Date, z: &Zone) -> Markup {
     let days = shown.days();
     html! {
         div.scroll {
@@ -244,7 +274,7 @@ fn month_grid(shown: &Shown, entries: &[Entry], today: Date) -> Markup {
                                 @let out = d.month() != shown.anchor.month();
                                 td class=[out.then_some("out")] aria-current=[(d == today).then_some("date")] {
                                     time.day-no datetime=(d) { (d.day()) }
-                                    ul.cal-entries { @for e in entries_on(entries, d) { li { (entry(e)) } } }
+                                    ul.cal-entries { @for e in entries_on(entries, d, z) { li { (entry(e)) } } }
                                 }
                             }
                         }
@@ -255,17 +285,17 @@ fn month_grid(shown: &Shown, entries: &[Entry], today: Date) -> Markup {
     }
 }
 
-fn week(shown: &Shown, entries: &[Entry], today: Date) -> Markup {
+fn week(shown: &Shown, entries: &[Entry], today: Date, z: &Zone) -> Markup {
     html! {
         div.cal-week {
             @for d in shown.days() {
                 section.cal-day aria-current=[(d == today).then_some("date")] {
                     h3 { time datetime=(d) { (day_name(d)) } }
                     ul.cal-entries {
-                        @for e in entries_on(entries, d) {
+                        @for e in entries_on(entries, d, z) {
                             li {
                                 (entry(e))
-                                @if let When::At(t) = e.start { " " small { (when(t)) } }
+                                @if let When::At(t) = e.start { " " small { (z.show(t)) } }
                             }
                         }
                     }
@@ -275,7 +305,7 @@ fn week(shown: &Shown, entries: &[Entry], today: Date) -> Markup {
     }
 }
 
-fn list(entries: &[Entry]) -> Markup {
+fn list(entries: &[Entry], z: &Zone) -> Markup {
     html! {
         @if entries.is_empty() {
             p.empty { "Nothing planned in this month." }
@@ -285,7 +315,7 @@ fn list(entries: &[Entry]) -> Markup {
                 tbody {
                     @for e in entries {
                         tr {
-                            td data-label="Date" { (span_of(e)) }
+                            td data-label="Date" { (span_of(e, z)) }
                             td data-label="Kind" { span.tag { (kind_label(e.kind)) } }
                             td.title-cell data-label="Title" { (entry(e)) }
                             td data-label="Channel" { (e.channel.as_deref().unwrap_or("")) }
@@ -408,6 +438,7 @@ async fn render(
     let days = range(&shown.from.to_string(), &shown.to.to_string())?;
     let CalendarView { entries, workload: load } =
         s.core.calendar_entries(&who.actor, ws, days, shown.campaign).await?;
+    let zone = Zone(s.core.calendar(&who.actor, ws).await.map(|c| c.time_zone).unwrap_or_else(|_| "UTC".into()));
     let campaigns: Vec<(Id, String)> = s
         .core
         .campaigns(&who.actor, ws)
@@ -468,9 +499,9 @@ async fn render(
             }
         }
         @match shown.view {
-            View::Month => { (month_grid(&shown, &entries, today)) }
-            View::Week => { (week(&shown, &entries, today)) }
-            View::List => { (list(&entries)) }
+            View::Month => { (month_grid(&shown, &entries, today, &zone)) }
+            View::Week => { (week(&shown, &entries, today, &zone)) }
+            View::List => { (list(&entries, &zone)) }
         }
         (workload(&load, &names))
         (feeds(ws, &who.csrf, &my_feeds, &campaigns, new_feed.as_deref()))
