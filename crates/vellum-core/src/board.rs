@@ -10,14 +10,12 @@ use vellum_domain::{
     review::{Review, ReviewSubject},
     ErrorCode, Id, Timestamp,
 };
-use vellum_store::{briefs, campaigns, planning, reviews, Conn};
+use vellum_store::{campaigns, planning, reviews, Conn};
 
 use crate::{access, Actor, Core, Error, Result};
 
 /// The most cards a column shows (its `total` counts them all).
 pub const COLUMN_MAX: usize = 200;
-/// Every brief a board reads at most.
-const BRIEFS_MAX: u32 = 100_000;
 
 #[derive(Debug, Clone)]
 pub struct Card {
@@ -111,7 +109,7 @@ pub(crate) async fn cards(
     let wip = access.sees_work_in_progress();
     let channels_of: HashMap<Id, Vec<String>> =
         campaigns::of_workspace(&mut *c, ws).await?.into_iter().map(|k| (k.id, k.channels)).collect();
-    let briefs = if wip { briefs::list(&mut *c, ws, None, campaign, BRIEFS_MAX).await? } else { Vec::new() };
+    let briefs = if wip { planning::brief_cards(&mut *c, ws, campaign).await? } else { Vec::new() };
     // Viewers see approved work only, as in the library.
     let assets: Vec<_> = planning::asset_cards(&mut *c, ws, campaign)
         .await?

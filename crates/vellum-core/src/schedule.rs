@@ -15,7 +15,7 @@ use vellum_domain::{
     ErrorCode, Id,
 };
 use vellum_store::{
-    briefs, campaigns,
+    campaigns,
     model::{NewAuditEvent, User},
     planning::{self, Feed},
     reviews, users, workspaces, Conn,
@@ -102,11 +102,8 @@ pub(crate) async fn entries(c: &mut Conn, access: &Access, campaign: Option<Id>)
         });
     }
     if wip {
-        let brief_title: HashMap<Id, (String, Option<Id>)> = briefs::list(&mut *c, ws.id, None, campaign, 100_000)
-            .await?
-            .into_iter()
-            .map(|b| (b.id, (b.title, b.campaign_id)))
-            .collect();
+        let brief_title: HashMap<Id, String> =
+            planning::brief_cards(&mut *c, ws.id, campaign).await?.into_iter().map(|b| (b.id, b.title)).collect();
         let mut decided = reviews::open_decisions_in(&mut *c, ws.id).await?;
         for r in reviews::in_progress_in(&mut *c, ws.id).await? {
             let (title, link) = match r.subject {
@@ -115,7 +112,7 @@ pub(crate) async fn entries(c: &mut Conn, access: &Access, campaign: Option<Id>)
                     None => continue,
                 },
                 ReviewSubject::Brief(id) => match brief_title.get(&id) {
-                    Some((t, _)) => (t.clone(), format!("/b/{id}#review-{}", r.id)),
+                    Some(t) => (t.clone(), format!("/b/{id}#review-{}", r.id)),
                     None => continue,
                 },
             };

@@ -45,6 +45,39 @@ pub async fn asset_cards(c: &mut AnyConnection, ws: Id, campaign: Option<Id>) ->
         .collect()
 }
 
+/// A brief as a card: no answers, only what its column and filters need.
+#[derive(Debug, Clone)]
+pub struct BriefCard {
+    pub id: Id,
+    pub title: String,
+    pub status: vellum_domain::brief::BriefStatus,
+    pub campaign_id: Option<Id>,
+    pub created_by: Id,
+}
+
+/// A workspace's briefs as cards (of one campaign, when named), newest first.
+pub async fn brief_cards(c: &mut AnyConnection, ws: Id, campaign: Option<Id>) -> Result<Vec<BriefCard>> {
+    let rows = sqlx::query(
+        "SELECT id, title, status, campaign_id, created_by FROM briefs \
+         WHERE workspace_id = $1 AND ($2 = '' OR campaign_id = $2) ORDER BY created_at DESC, id DESC",
+    )
+    .bind(ws.to_string())
+    .bind(campaign.map(|k| k.to_string()).unwrap_or_default())
+    .fetch_all(c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(BriefCard {
+                id: row::id(r, "id")?,
+                title: row::text(r, "title")?,
+                status: row::parsed(r, "status", vellum_domain::brief::BriefStatus::parse)?,
+                campaign_id: row::opt_id(r, "campaign_id")?,
+                created_by: row::id(r, "created_by")?,
+            })
+        })
+        .collect()
+}
+
 /// Every milestone of a workspace's campaigns (or of one), by due date.
 pub async fn milestones_in(c: &mut AnyConnection, ws: Id, campaign: Option<Id>) -> Result<Vec<Milestone>> {
     let rows = sqlx::query(
