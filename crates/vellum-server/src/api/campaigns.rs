@@ -157,12 +157,46 @@ pub async fn list(State(s): State<AppState>, a: Authed, Path(ws): Path<String>) 
     Ok(Json(CampaignList { campaigns: campaigns.into_iter().map(Into::into).collect() }))
 }
 
-/// One campaign.
+/// When one brief of the campaign reached each step towards market.
+#[derive(Serialize, ToSchema)]
+pub struct BriefToMarket {
+    brief_id: Uuid,
+    title: String,
+    submitted_at: Option<Timestamp>,
+    approved_at: Option<Timestamp>,
+    first_asset_at: Option<Timestamp>,
+    /// When every deliverable had approved work.
+    done_at: Option<Timestamp>,
+}
+
+/// A campaign with its briefs' time-to-market facts.
+#[derive(Serialize, ToSchema)]
+pub struct CampaignDetail {
+    #[serde(flatten)]
+    campaign: CampaignItem,
+    /// Its briefs, newest first (empty for members who do not see work in progress).
+    time_to_market: Vec<BriefToMarket>,
+}
+
+/// One campaign, with its briefs' time to market.
 #[utoipa::path(get, path = "/campaigns/{id}", tag = "campaigns", operation_id = "get_campaign",
     params(("id" = Uuid, Path, description = "The campaign")),
-    responses((status = 200, description = "The campaign", body = CampaignItem)))]
-pub async fn get(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<CampaignItem>> {
-    Ok(Json(s.core.campaign(&a.actor, path_id(&id, "campaign")?).await?.into()))
+    responses((status = 200, description = "The campaign", body = CampaignDetail)))]
+pub async fn get(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<CampaignDetail>> {
+    let k = s.core.campaign(&a.actor, path_id(&id, "campaign")?).await?;
+    let briefs = s.core.briefs(&a.actor, &k.workspace_id.to_string(), None, Some(k.id)).await?;
+    let time_to_market = briefs
+        .into_iter()
+        .map(|v| BriefToMarket {
+            brief_id: v.brief.id,
+            title: v.brief.title,
+            submitted_at: v.brief.timeline.submitted_at,
+            approved_at: v.brief.timeline.approved_at,
+            first_asset_at: v.brief.timeline.first_asset_at,
+            done_at: v.brief.timeline.done_at,
+        })
+        .collect();
+    Ok(Json(CampaignDetail { campaign: k.into(), time_to_market }))
 }
 
 /// Changes a campaign (owners, admins, managers).

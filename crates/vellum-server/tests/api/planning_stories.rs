@@ -89,6 +89,11 @@ async fn the_board_follows_state_and_moves_only_by_real_transitions(app: &TestAp
             .await;
     }
     assert_eq!(column_of(&board(app, &t.creator, "").await, &bid), "in_production");
+    let facts = app.get(&format!("/api/v1/campaigns/{kid}"), &t.creator).await.json();
+    assert_eq!(facts["code"], "SPRING26");
+    assert_eq!(facts["time_to_market"][0]["brief_id"], bid.as_str());
+    assert!(facts["time_to_market"][0]["approved_at"].is_string());
+    assert_eq!(app.get(&format!("/api/v1/campaigns/{kid}"), &t.viewer).await.json()["time_to_market"], json!([]));
 
     // An asset against the brief is in production; dragged to review, the rules route it.
     let up = app
