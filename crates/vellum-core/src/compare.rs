@@ -187,6 +187,10 @@ impl Core {
 
     /// The heat-map of page `page` (1 for an image) of a finished comparison.
     pub async fn compare_heatmap(&self, actor: &Actor, asset: Id, a: u32, b: u32, page: u32) -> Result<HeatmapAnswer> {
+        let (whole, _) = self.asset(actor, asset).await?;
+        for n in [a, b] {
+            crate::rights::gate_member(self, actor, &whole, n, crate::rights::FileRoute::Rendition).await?;
+        }
         match self.compare(actor, asset, a, b).await? {
             CompareAnswer::Pending => Ok(HeatmapAnswer::Pending),
             CompareAnswer::Ready(d) => {

@@ -250,6 +250,7 @@ impl Core {
     /// A rendition of the guest's version made by processing (preview, pages, poster, proxy…).
     pub async fn guest_rendition(&self, token: &str, name: &str) -> Result<crate::media::RenditionAnswer> {
         let s = self.guest_session(token).await?;
+        crate::rights::gate_guest(self, &s.asset, s.version.number).await?;
         // The converted PDF stays with members: guests look at pictures of its pages.
         if !crate::media::built_in(name) || name == "pdf" {
             return Err(Error::new(ErrorCode::RenditionNotAvailable, format!("there is no rendition named '{name}'")));

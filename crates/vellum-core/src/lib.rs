@@ -35,6 +35,7 @@ pub mod presets;
 pub mod reassign;
 pub mod reminders;
 pub mod reviews;
+pub mod rights;
 pub mod routing;
 pub mod schedule;
 pub mod secret;

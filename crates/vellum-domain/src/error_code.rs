@@ -110,6 +110,12 @@ error_codes! {
     InvalidTransition = "invalid_transition", 409, "The card cannot move there: no real transition leads from its state to that column.";
     NamingMismatch = "naming_mismatch", 422, "The file name does not follow the workspace's naming convention (see expected).";
     InvalidFeed = "invalid_feed", 422, "A calendar feed needs a scope of me or campaign (with a campaign of yours).";
+    InvalidRights = "invalid_rights", 422, "An asset's rights are not valid (see fields).";
+    RightsExpired = "rights_expired", 410, "The asset's rights window has closed or a required release has lapsed: it cannot be distributed.";
+    Archived = "archived", 410, "The asset is archived: it cannot be distributed.";
+    DownloadRequestRequired = "download_request_required", 403, "This asset's download policy asks for a request to be granted first.";
+    DownloadBlocked = "download_blocked", 403, "This asset's download policy allows downloads only to members who may edit it.";
+    NotApproved = "not_approved", 422, "Only an approved version can be shared.";
     InvalidSetting = "invalid_setting", 422, "A workspace setting is outside its range.";
     NotComparable = "not_comparable", 422, "These two versions cannot be compared (their types differ, have no comparison, or could not be processed).";
     InvalidAnchor = "invalid_anchor", 422, "A comment's anchor is outside the version (page, coordinates or frames).";

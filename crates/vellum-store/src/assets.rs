@@ -127,7 +127,8 @@ pub struct AssetFilter {
 }
 
 pub async fn list(c: &mut AnyConnection, ws: Id, f: &AssetFilter) -> Result<Vec<Asset>> {
-    let mut sql = format!("SELECT {ASSET_COLS} FROM assets WHERE workspace_id = $1");
+    // Archived assets are out of the library.
+    let mut sql = format!("SELECT {ASSET_COLS} FROM assets WHERE workspace_id = $1 AND archived_at IS NULL");
     let mut binds: Vec<&str> = Vec::new();
     // The placeholder of the next bound value: $1 is the workspace.
     let next = |binds: &Vec<&str>| format!("${}", binds.len() + 2);

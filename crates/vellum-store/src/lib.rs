@@ -30,6 +30,7 @@ pub mod out_of_office;
 mod outbox;
 pub mod planning;
 pub mod reviews;
+pub mod rights;
 pub mod routing;
 mod row;
 pub mod schema;

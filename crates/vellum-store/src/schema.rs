@@ -85,6 +85,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(17, "0017_compare_guests"),
     migration!(18, "0018_campaigns"),
     migration!(19, "0019_briefs", per_database),
+    migration!(20, "0020_rights"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

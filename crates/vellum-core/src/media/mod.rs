@@ -316,6 +316,7 @@ impl Core {
     pub async fn rendition(&self, actor: &Actor, asset: Id, number: u32, name: &str) -> Result<RenditionAnswer> {
         let (a, _) = self.asset(actor, asset).await?;
         let version = self.version(actor, asset, number).await?;
+        crate::rights::gate_member(self, actor, &a, number, crate::rights::FileRoute::Rendition).await?;
         let mut c = self.store.conn().await?;
         let unavailable = |why: String| Error::new(ErrorCode::RenditionNotAvailable, why);
         if !built_in(name) {

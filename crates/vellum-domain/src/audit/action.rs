@@ -48,6 +48,10 @@ pub enum AuditAction {
     BriefSubmit,
     IcalFeedCreate,
     IcalFeedRevoke,
+    AssetRights,
+    AssetArchive,
+    AssetUnarchive,
+    DistributionRefused,
     /// A guest reviewer was invited to a review by a personal link.
     ReviewGuestInvite,
     /// A guest reviewer's link was revoked.
@@ -138,7 +142,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 68] = [
+    pub const ALL: [AuditAction; 72] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -165,6 +169,10 @@ impl AuditAction {
         AuditAction::BriefSubmit,
         AuditAction::IcalFeedCreate,
         AuditAction::IcalFeedRevoke,
+        AuditAction::AssetRights,
+        AuditAction::AssetArchive,
+        AuditAction::AssetUnarchive,
+        AuditAction::DistributionRefused,
         AuditAction::ReviewGuestRevoke,
         AuditAction::CommentCreate,
         AuditAction::CommentEdit,
@@ -238,6 +246,10 @@ impl AuditAction {
             AuditAction::BriefSubmit => "brief.submit",
             AuditAction::IcalFeedCreate => "ical_feed.create",
             AuditAction::IcalFeedRevoke => "ical_feed.revoke",
+            AuditAction::AssetRights => "asset.rights",
+            AuditAction::AssetArchive => "asset.archive",
+            AuditAction::AssetUnarchive => "asset.unarchive",
+            AuditAction::DistributionRefused => "distribution.refused",
             AuditAction::ReviewGuestRevoke => "review.guest_revoke",
             AuditAction::CommentCreate => "comment.create",
             AuditAction::CommentEdit => "comment.edit",

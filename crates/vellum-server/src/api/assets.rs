@@ -84,8 +84,7 @@ pub async fn upload(
     s.core.upload_access(&a.actor, &ws).await?;
     let (fields, blob) = upload::receive(&s.core, form, None).await?;
     let asset = s.core.create_asset(&a.actor, &ws, fields, blob).await?;
-    let filing = s.core.asset_filing(&asset).await?;
-    Ok((StatusCode::CREATED, Json(AssetView::from(asset).filed(filing))).into_response())
+    Ok((StatusCode::CREATED, Json(full_view(&s, asset).await?)).into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -131,8 +130,14 @@ pub async fn list(
     params(("id" = Uuid, Path, description = "The asset")), responses((status = 200, description = "The asset", body = AssetView)))]
 pub async fn get(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<AssetView>> {
     let (asset, _) = s.core.asset(&a.actor, path_id(&id, "asset")?).await?;
+    Ok(Json(full_view(&s, asset).await?))
+}
+
+/// One asset's whole answer: where it is filed, its name check, its rights and archive state.
+pub(super) async fn full_view(s: &AppState, asset: vellum_core::model::Asset) -> ApiResult<AssetView> {
     let filing = s.core.asset_filing(&asset).await?;
-    Ok(Json(AssetView::from(asset).filed(filing)))
+    let rights = s.core.asset_rights(asset.id).await?;
+    Ok(AssetView::from(asset).filed(filing).with_rights(rights))
 }
 
 /// An edit of an asset: its title and metadata.
@@ -221,8 +226,16 @@ pub async fn download(
     Path((id, n)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let (asset, _) = s.core.asset(&a.actor, path_id(&id, "asset")?).await?;
-    let v = s.core.version(&a.actor, asset.id, path_version(&n)?).await?;
+    // Through the distribution gate: rights, archive and the download policy decide.
+    let (asset, v) = s
+        .core
+        .version_for_download(
+            &a.actor,
+            path_id(&id, "asset")?,
+            path_version(&n)?,
+            vellum_core::rights::FileRoute::Original,
+        )
+        .await?;
     if download::starts_a_download(&headers, &v) {
         s.core.record_download(&a.actor, &v).await?;
     }

@@ -28,6 +28,7 @@ mod paging;
 mod presets;
 mod renditions;
 mod reviews;
+mod rights;
 mod routing;
 pub(crate) mod schedule;
 mod session;
@@ -121,6 +122,9 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(briefs::get, briefs::patch))
         .routes(routes!(briefs::submit))
         .routes(routes!(briefs::reviews))
+        .routes(routes!(rights::put))
+        .routes(routes!(rights::archive_asset))
+        .routes(routes!(rights::unarchive_asset))
         .routes(routes!(board::get))
         .routes(routes!(board::r#move))
         .routes(routes!(schedule::events))

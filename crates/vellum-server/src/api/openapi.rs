@@ -135,12 +135,11 @@ fn with_errors(mut item: PathItem) -> PathItem {
         if method != "get" {
             statuses.push(409);
         }
-        if op
-            .operation_id
-            .as_deref()
-            .is_some_and(|id| id.starts_with("download") || id.starts_with("get_rendition") || id == "compare_heatmap")
-        {
-            statuses.push(416);
+        if op.operation_id.as_deref().is_some_and(|id| {
+            id.starts_with("download") || id.starts_with("get_rendition") || id == "get_page" || id == "compare_heatmap"
+        }) {
+            // Files pass the distribution gate: rights and archive answer 410.
+            statuses.extend([410, 416]);
         }
         if op.operation_id.as_deref().is_some_and(|id| id.starts_with("upload")) {
             statuses.push(408);

@@ -21,6 +21,7 @@ mod pagination_stories;
 mod peers;
 mod planning_stories;
 mod review_stories;
+mod rights_stories;
 mod routing_stories;
 mod session_stories;
 mod ui_audit_stories;

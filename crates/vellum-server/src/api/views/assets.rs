@@ -38,6 +38,16 @@ pub struct AssetView {
     /// name matched (absent when the workspace has no convention).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub naming: Option<NamingView>,
+    /// The asset's licence, releases and rights window (null: none recorded; one asset's own
+    /// answer, not in listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rights: Option<Option<vellum_domain::rights::Rights>>,
+    /// Where the rights stand today: `expired` stops every distribution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rights_status: Option<vellum_domain::rights::RightsStatus>,
+    /// When the asset was archived (out of the library and every distribution).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,6 +63,14 @@ impl AssetView {
         self.deliverable = f.deliverable;
         self.campaign_id = f.campaign_id;
         self.naming = f.naming.map(|n| NamingView { expected: n.expected, matched: n.matched });
+        self
+    }
+
+    /// The view with the asset's rights and archive state.
+    pub fn with_rights(mut self, r: vellum_core::rights::RightsView) -> Self {
+        self.rights = Some(r.rights);
+        self.rights_status = Some(r.status);
+        self.archived_at = r.archived_at;
         self
     }
 }
@@ -76,6 +94,9 @@ impl From<model::Asset> for AssetView {
             deliverable: None,
             campaign_id: None,
             naming: None,
+            rights: None,
+            rights_status: None,
+            archived_at: None,
         }
     }
 }

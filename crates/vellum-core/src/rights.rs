@@ -1,0 +1,222 @@
+//! Rights and archive of an asset, and the distribution gate every file route passes: the
+//! caller, the version, the rights window (computed from today's date), the archive, the
+//! download policy and grants decide, and a refusal of a signed-in member is audited.
+
+use serde_json::json;
+use vellum_domain::{
+    audit::AuditAction,
+    distribution::{decide, Caller, Facts, Policy, Route},
+    fields::FieldError,
+    ical::{Date, When},
+    rights::{status_of, Rights, RightsStatus, DEFAULT_WARNING_DAYS},
+    role::Capability,
+    ErrorCode, Id, Timestamp,
+};
+use vellum_store::{
+    model::{Asset, NewAuditEvent, User},
+    reviews, rights, Conn,
+};
+
+use crate::{access, record, Actor, Core, Error, Result};
+
+pub use vellum_domain::distribution::Route as FileRoute;
+
+/// An asset's rights as the API shows them, with where they stand today.
+#[derive(Debug, Clone)]
+pub struct RightsView {
+    pub rights: Option<Rights>,
+    pub status: RightsStatus,
+    pub archived_at: Option<Timestamp>,
+}
+
+/// Today's date, as the clock has it in UTC.
+fn today(now: Timestamp) -> Date {
+    When::At(now).day().unwrap_or(Date::MIN)
+}
+
+pub(crate) async fn view_of(c: &mut Conn, asset: Id, now: Timestamp) -> Result<RightsView> {
+    let r = rights::get(&mut *c, asset).await?;
+    let status = status_of(r.as_ref(), today(now), DEFAULT_WARNING_DAYS);
+    Ok(RightsView { rights: r, status, archived_at: rights::archived_at(c, asset).await? })
+}
+
+/// Whether the user takes part in a review of this version (approver or collaborator).
+async fn reviews_version(c: &mut Conn, user: Id, asset: Id, version: u32) -> Result<bool> {
+    for r in reviews::for_asset(&mut *c, asset).await? {
+        if r.version != version {
+            continue;
+        }
+        if r.plan.iter().any(|p| p.approvers.contains(&user))
+            || reviews::collaborators(&mut *c, r.id).await?.contains(&user)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The gate for a signed-in member: allowed, or the exact refusal (audited).
+pub(crate) async fn gate_member(core: &Core, actor: &Actor, asset: &Asset, version: u32, route: Route) -> Result<()> {
+    let mut c = core.store.conn().await?;
+    let access = access::workspace_by_id(&mut c, &actor.user, asset.workspace_id).await?;
+    let caller = if access.role.can(Capability::Upload) {
+        Caller::Editor
+    } else if reviews_version(&mut c, actor.user.id, asset.id, version).await? {
+        Caller::Reviewer
+    } else {
+        Caller::Member
+    };
+    let now = core.now();
+    let rv = view_of(&mut c, asset.id, now).await?;
+    let facts = Facts {
+        visible: access::may_see_version(&access, asset, version),
+        approved: asset.approved_version == Some(version),
+        rights: rv.status,
+        archived: rv.archived_at.is_some(),
+        // No workspace sets a download policy yet: downloads are open.
+        policy: Policy::Open,
+        granted: false,
+    };
+    drop(c);
+    match decide(caller, route, facts) {
+        Ok(()) => Ok(()),
+        Err(ErrorCode::NotFound) => Err(Error::not_found("version")),
+        Err(code) => {
+            let message = refusal(code);
+            refused(core, actor, asset, version, route, code).await?;
+            Err(Error::new(code, message))
+        }
+    }
+}
+
+/// The gate for a review's guest (a participant, for the version under review); refusals are
+/// the link's uniform not-found.
+pub(crate) async fn gate_guest(core: &Core, asset: &Asset, version: u32) -> Result<()> {
+    let mut c = core.store.conn().await?;
+    let rv = view_of(&mut c, asset.id, core.now()).await?;
+    let facts = Facts {
+        visible: true,
+        approved: asset.approved_version == Some(version),
+        rights: rv.status,
+        archived: rv.archived_at.is_some(),
+        policy: Policy::Open,
+        granted: false,
+    };
+    decide(Caller::Reviewer, Route::Rendition, facts).map_err(|_| Error::not_found("guest link"))
+}
+
+fn refusal(code: ErrorCode) -> String {
+    match code {
+        ErrorCode::RightsExpired => {
+            "this asset's rights window has closed or a required release has lapsed: fix its rights to distribute it"
+                .into()
+        }
+        ErrorCode::Archived => "this asset is archived: bring it back from the archive to distribute it".into(),
+        ErrorCode::DownloadRequestRequired => {
+            "this asset's download policy asks you to request the download first".into()
+        }
+        ErrorCode::DownloadBlocked => {
+            "this asset's download policy allows downloads only to those who may edit it".into()
+        }
+        other => other.description().into(),
+    }
+}
+
+async fn refused(core: &Core, actor: &Actor, asset: &Asset, version: u32, route: Route, code: ErrorCode) -> Result<()> {
+    let mut tx = core.store.write().await?;
+    let route = match route {
+        Route::Original => "file",
+        Route::Stamped => "download",
+        Route::Rendition => "rendition",
+    };
+    let event = NewAuditEvent {
+        workspace_id: Some(asset.workspace_id),
+        object_id: Some(asset.id.to_string()),
+        version: Some(version),
+        after: Some(json!({"code": code.as_str(), "route": route})),
+        ..NewAuditEvent::new(AuditAction::DistributionRefused, "asset")
+    };
+    record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn invalid(problems: Vec<(String, String)>) -> Error {
+    let fields: Vec<FieldError> = problems.into_iter().map(|(key, message)| FieldError { key, message }).collect();
+    let message = fields.iter().map(|f| format!("{}: {}", f.key, f.message)).collect::<Vec<_>>().join("; ");
+    Error::Fields { code: ErrorCode::InvalidRights, message, fields }
+}
+
+async fn editable(tx: &mut vellum_store::Tx, user: &User, id: Id) -> Result<Asset> {
+    let (asset, access) = access::asset_for_update(&mut *tx, user, id).await?;
+    access.require(Capability::Upload)?;
+    Ok(asset)
+}
+
+impl Core {
+    /// An asset's rights and archive state (anyone who sees the asset).
+    pub async fn asset_rights(&self, asset: Id) -> Result<RightsView> {
+        let mut c = self.store.conn().await?;
+        view_of(&mut c, asset, self.now()).await
+    }
+
+    /// Replaces an asset's rights (anyone who may edit it); audited with what they were.
+    pub async fn put_rights(&self, actor: &Actor, id: Id, r: Rights) -> Result<RightsView> {
+        let problems = r.problems();
+        if !problems.is_empty() {
+            return Err(invalid(problems));
+        }
+        let mut tx = self.store.write().await?;
+        let asset = editable(&mut tx, &actor.user, id).await?;
+        let before = rights::get(&mut tx, asset.id).await?;
+        rights::put(&mut tx, asset.id, &r, self.now()).await?;
+        let event = NewAuditEvent {
+            workspace_id: Some(asset.workspace_id),
+            object_id: Some(asset.id.to_string()),
+            before: Some(json!(before)),
+            after: Some(json!(r)),
+            ..NewAuditEvent::new(AuditAction::AssetRights, "asset")
+        };
+        record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
+        let v = view_of(&mut tx, asset.id, self.now()).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// Archives an asset (out of the library and every distribution) or brings it back.
+    pub async fn set_archived(&self, actor: &Actor, id: Id, archived: bool) -> Result<RightsView> {
+        let mut tx = self.store.write().await?;
+        let asset = editable(&mut tx, &actor.user, id).await?;
+        let was = rights::archived_at(&mut tx, asset.id).await?;
+        if was.is_some() != archived {
+            let at = archived.then(|| self.now());
+            rights::set_archived(&mut tx, asset.id, at).await?;
+            let action = if archived { AuditAction::AssetArchive } else { AuditAction::AssetUnarchive };
+            let event = NewAuditEvent {
+                workspace_id: Some(asset.workspace_id),
+                object_id: Some(asset.id.to_string()),
+                before: Some(json!({"archived_at": was})),
+                after: Some(json!({"archived_at": at})),
+                ..NewAuditEvent::new(action, "asset")
+            };
+            record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
+        }
+        let v = view_of(&mut tx, asset.id, self.now()).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// A version's file for a signed-in member, through the distribution gate.
+    pub async fn version_for_download(
+        &self,
+        actor: &Actor,
+        asset: Id,
+        number: u32,
+        route: Route,
+    ) -> Result<(Asset, vellum_store::model::Version)> {
+        let (a, _) = self.asset(actor, asset).await?;
+        let v = self.version(actor, asset, number).await?;
+        gate_member(self, actor, &a, number, route).await?;
+        Ok((a, v))
+    }
+}
