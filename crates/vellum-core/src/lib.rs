@@ -17,6 +17,7 @@ pub mod collaborators;
 pub mod comments;
 pub mod compare;
 pub mod delegation;
+pub mod downloads;
 mod error;
 pub mod events;
 pub mod glossary;

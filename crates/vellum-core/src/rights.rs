@@ -29,6 +29,15 @@ pub struct RightsView {
     pub archived_at: Option<Timestamp>,
 }
 
+/// A file the gate let through.
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub asset: Asset,
+    pub version: vellum_store::model::Version,
+    /// The grant that allowed it (its downloads are counted).
+    pub grant: Option<Id>,
+}
+
 /// Today's date, as the clock has it in UTC.
 fn today(now: Timestamp) -> Date {
     When::At(now).day().unwrap_or(Date::MIN)
@@ -56,7 +65,13 @@ async fn reviews_version(c: &mut Conn, user: Id, asset: Id, version: u32) -> Res
 }
 
 /// The gate for a signed-in member: allowed, or the exact refusal (audited).
-pub(crate) async fn gate_member(core: &Core, actor: &Actor, asset: &Asset, version: u32, route: Route) -> Result<()> {
+pub(crate) async fn gate_member(
+    core: &Core,
+    actor: &Actor,
+    asset: &Asset,
+    version: u32,
+    route: Route,
+) -> Result<Option<Id>> {
     let mut c = core.store.conn().await?;
     let access = access::workspace_by_id(&mut c, &actor.user, asset.workspace_id).await?;
     let caller = if access.role.can(Capability::Upload) {
@@ -68,18 +83,24 @@ pub(crate) async fn gate_member(core: &Core, actor: &Actor, asset: &Asset, versi
     };
     let now = core.now();
     let rv = view_of(&mut c, asset.id, now).await?;
+    let (policy, granted, grant) = if caller == Caller::Member && route != Route::Rendition {
+        let applied = crate::downloads::applied(&mut c, asset).await?;
+        let (granted, grant) = crate::downloads::granted(&mut c, actor.user.id, asset, version, &applied, now).await?;
+        (applied.policy, granted, grant)
+    } else {
+        (Policy::Open, false, None)
+    };
     let facts = Facts {
         visible: access::may_see_version(&access, asset, version),
         approved: asset.approved_version == Some(version),
         rights: rv.status,
         archived: rv.archived_at.is_some(),
-        // No workspace sets a download policy yet: downloads are open.
-        policy: Policy::Open,
-        granted: false,
+        policy,
+        granted,
     };
     drop(c);
     match decide(caller, route, facts) {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(grant),
         Err(ErrorCode::NotFound) => Err(Error::not_found("version")),
         Err(code) => {
             let message = refusal(code);
@@ -207,16 +228,18 @@ impl Core {
     }
 
     /// A version's file for a signed-in member, through the distribution gate.
-    pub async fn version_for_download(
-        &self,
-        actor: &Actor,
-        asset: Id,
-        number: u32,
-        route: Route,
-    ) -> Result<(Asset, vellum_store::model::Version)> {
+    pub async fn version_for_download(&self, actor: &Actor, asset: Id, number: u32, route: Route) -> Result<Download> {
         let (a, _) = self.asset(actor, asset).await?;
         let v = self.version(actor, asset, number).await?;
-        gate_member(self, actor, &a, number, route).await?;
-        Ok((a, v))
+        let grant = gate_member(self, actor, &a, number, route).await?;
+        Ok(Download { asset: a, version: v, grant })
+    }
+
+    /// Counts a download that started against the grant that allowed it.
+    pub async fn count_download(&self, d: &Download) -> Result<()> {
+        match d.grant {
+            Some(g) => crate::downloads::count(self, g).await,
+            None => Ok(()),
+        }
     }
 }

@@ -110,6 +110,9 @@ error_codes! {
     InvalidTransition = "invalid_transition", 409, "The card cannot move there: no real transition leads from its state to that column.";
     NamingMismatch = "naming_mismatch", 422, "The file name does not follow the workspace's naming convention (see expected).";
     InvalidFeed = "invalid_feed", 422, "A calendar feed needs a scope of me or campaign (with a campaign of yours).";
+    InvalidDownloadPolicy = "invalid_download_policy", 422, "A download policy rule is not valid (see path).";
+    InvalidDownloadRequest = "invalid_download_request", 422, "A download request needs a purpose and a version or rendition of the asset.";
+    InvalidGrant = "invalid_grant", 422, "A grant must expire in the future and allow at least one download.";
     InvalidRights = "invalid_rights", 422, "An asset's rights are not valid (see fields).";
     RightsExpired = "rights_expired", 410, "The asset's rights window has closed or a required release has lapsed: it cannot be distributed.";
     Archived = "archived", 410, "The asset is archived: it cannot be distributed.";

@@ -11,6 +11,7 @@ pub mod compare;
 pub mod condition;
 pub mod cron;
 pub mod distribution;
+pub mod download_policy;
 pub mod error;
 pub mod error_code;
 pub mod event;

@@ -15,6 +15,7 @@ pub mod campaigns;
 pub mod comments;
 mod dialect;
 pub mod diffs;
+pub mod downloads;
 pub mod emails;
 pub mod events;
 pub mod glossaries;

@@ -86,6 +86,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(18, "0018_campaigns"),
     migration!(19, "0019_briefs", per_database),
     migration!(20, "0020_rights"),
+    migration!(21, "0021_downloads"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

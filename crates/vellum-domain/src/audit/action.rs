@@ -52,6 +52,11 @@ pub enum AuditAction {
     AssetArchive,
     AssetUnarchive,
     DistributionRefused,
+    DownloadPolicyPut,
+    DownloadRequestCreate,
+    DownloadRequestGrant,
+    DownloadRequestDeny,
+    GrantRevoke,
     /// A guest reviewer was invited to a review by a personal link.
     ReviewGuestInvite,
     /// A guest reviewer's link was revoked.
@@ -142,7 +147,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 72] = [
+    pub const ALL: [AuditAction; 77] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -173,6 +178,11 @@ impl AuditAction {
         AuditAction::AssetArchive,
         AuditAction::AssetUnarchive,
         AuditAction::DistributionRefused,
+        AuditAction::DownloadPolicyPut,
+        AuditAction::DownloadRequestCreate,
+        AuditAction::DownloadRequestGrant,
+        AuditAction::DownloadRequestDeny,
+        AuditAction::GrantRevoke,
         AuditAction::ReviewGuestRevoke,
         AuditAction::CommentCreate,
         AuditAction::CommentEdit,
@@ -250,6 +260,11 @@ impl AuditAction {
             AuditAction::AssetArchive => "asset.archive",
             AuditAction::AssetUnarchive => "asset.unarchive",
             AuditAction::DistributionRefused => "distribution.refused",
+            AuditAction::DownloadPolicyPut => "download_policy.put",
+            AuditAction::DownloadRequestCreate => "download_request.create",
+            AuditAction::DownloadRequestGrant => "download_request.grant",
+            AuditAction::DownloadRequestDeny => "download_request.deny",
+            AuditAction::GrantRevoke => "grant.revoke",
             AuditAction::ReviewGuestRevoke => "review.guest_revoke",
             AuditAction::CommentCreate => "comment.create",
             AuditAction::CommentEdit => "comment.edit",

@@ -227,7 +227,7 @@ pub async fn download(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     // Through the distribution gate: rights, archive and the download policy decide.
-    let (asset, v) = s
+    let d = s
         .core
         .version_for_download(
             &a.actor,
@@ -236,12 +236,14 @@ pub async fn download(
             vellum_core::rights::FileRoute::Original,
         )
         .await?;
-    if download::starts_a_download(&headers, &v) {
-        s.core.record_download(&a.actor, &v).await?;
+    let (asset, v) = (&d.asset, &d.version);
+    if download::starts_a_download(&headers, v) {
+        s.core.record_download(&a.actor, v).await?;
+        s.core.count_download(&d).await?;
     }
     // Named by the workspace's convention when it has one.
-    let name = s.core.download_name(&asset, &v).await?;
-    download::serve_named(&s.core, &v, &name, &headers).await
+    let name = s.core.download_name(asset, v).await?;
+    download::serve_named(&s.core, v, &name, &headers).await
 }
 
 /// An optional note for a restore.

@@ -14,6 +14,7 @@ mod campaigns;
 mod comments;
 mod compare;
 mod delegation;
+mod downloads;
 mod glossary;
 mod groups;
 mod guests;
@@ -123,6 +124,13 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(briefs::submit))
         .routes(routes!(briefs::reviews))
         .routes(routes!(rights::put))
+        .routes(routes!(downloads::policies, downloads::put_policies))
+        .routes(routes!(downloads::request))
+        .routes(routes!(downloads::requests))
+        .routes(routes!(downloads::grant))
+        .routes(routes!(downloads::deny))
+        .routes(routes!(downloads::my_grants))
+        .routes(routes!(downloads::revoke))
         .routes(routes!(rights::archive_asset))
         .routes(routes!(rights::unarchive_asset))
         .routes(routes!(board::get))

@@ -9,6 +9,7 @@ mod campaign_stories;
 mod comment_stories;
 mod compare_stories;
 mod contract_stories;
+mod download_stories;
 mod errors_and_isolation;
 mod hardening_stories;
 mod harness;
