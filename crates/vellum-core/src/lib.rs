@@ -33,6 +33,7 @@ pub mod naming;
 pub mod notifications;
 pub mod notify;
 pub mod presets;
+pub mod public_links;
 pub mod reassign;
 pub mod reminders;
 pub mod reviews;

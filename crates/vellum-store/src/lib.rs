@@ -30,6 +30,7 @@ pub mod notifications;
 pub mod out_of_office;
 mod outbox;
 pub mod planning;
+pub mod public_links;
 pub mod reviews;
 pub mod rights;
 pub mod routing;

@@ -87,6 +87,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(19, "0019_briefs", per_database),
     migration!(20, "0020_rights"),
     migration!(21, "0021_downloads"),
+    migration!(22, "0022_public_links"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -57,6 +57,9 @@ pub enum AuditAction {
     DownloadRequestGrant,
     DownloadRequestDeny,
     GrantRevoke,
+    PublicLinkCreate,
+    PublicLinkRevoke,
+    DistributionPublicLink,
     /// A guest reviewer was invited to a review by a personal link.
     ReviewGuestInvite,
     /// A guest reviewer's link was revoked.
@@ -147,7 +150,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 77] = [
+    pub const ALL: [AuditAction; 80] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -183,6 +186,9 @@ impl AuditAction {
         AuditAction::DownloadRequestGrant,
         AuditAction::DownloadRequestDeny,
         AuditAction::GrantRevoke,
+        AuditAction::PublicLinkCreate,
+        AuditAction::PublicLinkRevoke,
+        AuditAction::DistributionPublicLink,
         AuditAction::ReviewGuestRevoke,
         AuditAction::CommentCreate,
         AuditAction::CommentEdit,
@@ -265,6 +271,9 @@ impl AuditAction {
             AuditAction::DownloadRequestGrant => "download_request.grant",
             AuditAction::DownloadRequestDeny => "download_request.deny",
             AuditAction::GrantRevoke => "grant.revoke",
+            AuditAction::PublicLinkCreate => "public_link.create",
+            AuditAction::PublicLinkRevoke => "public_link.revoke",
+            AuditAction::DistributionPublicLink => "distribution.public_link",
             AuditAction::ReviewGuestRevoke => "review.guest_revoke",
             AuditAction::CommentCreate => "comment.create",
             AuditAction::CommentEdit => "comment.edit",

@@ -27,6 +27,7 @@ mod notifications;
 pub mod openapi;
 mod paging;
 mod presets;
+pub(crate) mod public_links;
 mod renditions;
 mod reviews;
 mod rights;
@@ -124,6 +125,8 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(briefs::submit))
         .routes(routes!(briefs::reviews))
         .routes(routes!(rights::put))
+        .routes(routes!(public_links::create, public_links::list))
+        .routes(routes!(public_links::revoke))
         .routes(routes!(downloads::policies, downloads::put_policies))
         .routes(routes!(downloads::request))
         .routes(routes!(downloads::requests))

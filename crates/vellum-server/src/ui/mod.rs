@@ -152,6 +152,7 @@ pub fn routes() -> Router<AppState> {
         .route("/a/{id}/v/{n}", get(proof::show))
         .route("/g/{token}", get(proof::guest))
         .route("/ical/{file}", get(crate::api::schedule::ical))
+        .route("/p/{token}/{file}", get(crate::api::public_links::serve))
         .route("/a/{id}/edit", post(asset_actions::edit))
         .route("/a/{id}/versions", post(asset_actions::new_version).layer(unlimited()))
         .route("/a/{id}/versions/{n}/restore", post(asset_actions::restore))

@@ -131,3 +131,105 @@ async fn archived_assets_leave_the_library_and_every_distribution(app: &TestApp)
 }
 
 on_both!(expired_rights_stop_every_consumer_until_fixed, archived_assets_leave_the_library_and_every_distribution);
+
+async fn always_current_links_follow_the_approved_version_and_the_rights(app: &TestApp) {
+    app.clock.set(Timestamp::parse("2026-12-02T09:00:00Z").unwrap());
+    let (t, id) = approved_asset(app, "links").await;
+    let make = |rendition: &str| {
+        let path = format!("/api/v1/assets/{id}/public-links");
+        let body = json!({"rendition": rendition});
+        let who = t.creator.clone();
+        async move { app.post(&path, Some(&who), body).await }
+    };
+    assert_eq!(make("sparkle").await.code(), "rendition_not_available");
+    let made = make("original").await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.json());
+    let url = made.json()["url"].as_str().unwrap().to_string();
+    let path = url[url.find("/p/").unwrap()..].to_string();
+    assert!(path.ends_with("/original.png"), "{path}");
+    let fetch = |etag: Option<String>| {
+        let path = path.clone();
+        async move {
+            let mut req = axum::http::Request::get(&path);
+            if let Some(e) = etag {
+                req = req.header("if-none-match", e);
+            }
+            app.raw(req.body(axum::body::Body::empty()).unwrap()).await
+        }
+    };
+    let first = fetch(None).await;
+    assert_eq!((first.status, first.body.as_slice()), (StatusCode::OK, &b"spot bytes"[..]));
+    assert_eq!(first.headers["referrer-policy"], "no-referrer");
+    assert!(first.headers["cache-control"].to_str().unwrap().starts_with("public"));
+    let etag = first.headers["etag"].to_str().unwrap().to_string();
+    assert_eq!(fetch(Some(etag.clone())).await.status, StatusCode::NOT_MODIFIED);
+
+    // Version 2 uploaded: the link still serves the approved version 1 until 2 is approved.
+    let v2 = app
+        .upload(
+            &format!("/api/v1/assets/{id}/versions"),
+            &t.creator,
+            &[("note", "brighter")],
+            Some(("spot.png", b"spot bytes v2")),
+        )
+        .await;
+    assert_eq!(v2.status, StatusCode::CREATED, "{:?}", v2.json());
+    assert_eq!(fetch(None).await.body, b"spot bytes");
+    let r = start_review(app, &id, &t.creator, &t.workflow).await["id"].as_str().unwrap().to_string();
+    for who in [&t.brand.1, &t.legal1.1] {
+        assert_eq!(app.decide(&r, who, 2, "approve", None).await.status, StatusCode::CREATED);
+    }
+    let now = fetch(Some(etag.clone())).await;
+    assert_eq!((now.status, now.body.as_slice()), (StatusCode::OK, &b"spot bytes v2"[..]), "the same URL serves v2");
+    assert_ne!(now.headers["etag"].to_str().unwrap(), etag);
+
+    // Rights lapse: 410 until fixed; archive: 410 until brought back; revoked: 404.
+    let set = |until: &str| {
+        let (path, who, body) = (format!("/api/v1/assets/{id}/rights"), t.creator.clone(), rights(until, None));
+        async move { app.send(Method::PUT, &path, Auth::Bearer(&who), Some(body)).await }
+    };
+    set("2026-11-30").await;
+    let lapsed = fetch(None).await;
+    assert_eq!((lapsed.status, lapsed.code().as_str()), (StatusCode::GONE, "rights_expired"));
+    set("2027-11-30").await;
+    assert_eq!(fetch(None).await.status, StatusCode::OK);
+    app.post(&format!("/api/v1/assets/{id}/archive"), Some(&t.creator), json!({})).await;
+    assert_eq!(fetch(None).await.code(), "archived");
+    app.post(&format!("/api/v1/assets/{id}/unarchive"), Some(&t.creator), json!({})).await;
+    assert_eq!(fetch(None).await.status, StatusCode::OK);
+    let listed = app.get(&format!("/api/v1/assets/{id}/public-links"), &t.creator).await.json();
+    assert!(listed["links"][0]["hits"].as_u64().unwrap() >= 6, "{listed}");
+    let audit = app.get(&format!("/api/v1/workspaces/links/audit?asset_id={id}"), &app.admin).await.json();
+    let served =
+        audit["events"].as_array().unwrap().iter().filter(|e| e["action"] == "distribution.public_link").count();
+    assert_eq!(served, 1, "one audit event per link and day, not one per hit");
+    let lid = listed["links"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.send(Method::DELETE, &format!("/api/v1/public-links/{lid}"), Auth::Bearer(&t.viewer), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.send(Method::DELETE, &format!("/api/v1/public-links/{lid}"), Auth::Bearer(&t.creator), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(fetch(None).await.status, StatusCode::NOT_FOUND);
+    let unknown =
+        app.raw(axum::http::Request::get("/p/vpl_0000/original.png").body(axum::body::Body::empty()).unwrap()).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    // Only an approved asset gets one.
+    let draft = app
+        .upload("/api/v1/workspaces/links/assets", &t.creator, &[("kind", "visual")], Some(("d.png", b"d")))
+        .await
+        .json();
+    let refused = app
+        .post(
+            &format!("/api/v1/assets/{}/public-links", draft["id"].as_str().unwrap()),
+            Some(&t.creator),
+            json!({"rendition": "original"}),
+        )
+        .await;
+    assert_eq!((refused.status, refused.code().as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "not_approved"));
+}
+
+on_both!(always_current_links_follow_the_approved_version_and_the_rights);
