@@ -42,6 +42,7 @@ pub mod routing;
 pub mod schedule;
 pub mod secret;
 pub mod session;
+pub mod share_links;
 pub mod status;
 pub mod webhooks;
 pub mod worker;

@@ -113,6 +113,7 @@ error_codes! {
     InvalidDownloadPolicy = "invalid_download_policy", 422, "A download policy rule is not valid (see path).";
     InvalidDownloadRequest = "invalid_download_request", 422, "A download request needs a purpose and a version or rendition of the asset.";
     InvalidGrant = "invalid_grant", 422, "A grant must expire in the future and allow at least one download.";
+    InvalidShareLink = "invalid_share_link", 422, "A share link needs a future expiry, a password of 8–200 characters if any, and a valid recipient email.";
     InvalidRights = "invalid_rights", 422, "An asset's rights are not valid (see fields).";
     RightsExpired = "rights_expired", 410, "The asset's rights window has closed or a required release has lapsed: it cannot be distributed.";
     Archived = "archived", 410, "The asset is archived: it cannot be distributed.";

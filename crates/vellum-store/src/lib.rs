@@ -36,6 +36,7 @@ pub mod rights;
 pub mod routing;
 mod row;
 pub mod schema;
+pub mod share_links;
 pub mod testing;
 pub mod throttle;
 pub mod users;

@@ -88,6 +88,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(20, "0020_rights"),
     migration!(21, "0021_downloads"),
     migration!(22, "0022_public_links"),
+    migration!(23, "0023_share_links"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -60,6 +60,9 @@ pub enum AuditAction {
     PublicLinkCreate,
     PublicLinkRevoke,
     DistributionPublicLink,
+    ShareLinkCreate,
+    ShareLinkRevoke,
+    DistributionShareLink,
     /// A guest reviewer was invited to a review by a personal link.
     ReviewGuestInvite,
     /// A guest reviewer's link was revoked.
@@ -150,7 +153,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 80] = [
+    pub const ALL: [AuditAction; 83] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -189,6 +192,9 @@ impl AuditAction {
         AuditAction::PublicLinkCreate,
         AuditAction::PublicLinkRevoke,
         AuditAction::DistributionPublicLink,
+        AuditAction::ShareLinkCreate,
+        AuditAction::ShareLinkRevoke,
+        AuditAction::DistributionShareLink,
         AuditAction::ReviewGuestRevoke,
         AuditAction::CommentCreate,
         AuditAction::CommentEdit,
@@ -274,6 +280,9 @@ impl AuditAction {
             AuditAction::PublicLinkCreate => "public_link.create",
             AuditAction::PublicLinkRevoke => "public_link.revoke",
             AuditAction::DistributionPublicLink => "distribution.public_link",
+            AuditAction::ShareLinkCreate => "share_link.create",
+            AuditAction::ShareLinkRevoke => "share_link.revoke",
+            AuditAction::DistributionShareLink => "distribution.share_link",
             AuditAction::ReviewGuestRevoke => "review.guest_revoke",
             AuditAction::CommentCreate => "comment.create",
             AuditAction::CommentEdit => "comment.edit",

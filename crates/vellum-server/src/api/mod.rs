@@ -34,6 +34,7 @@ mod rights;
 mod routing;
 pub(crate) mod schedule;
 mod session;
+mod share_links;
 mod views;
 mod webhooks;
 mod workflows;
@@ -127,6 +128,8 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(rights::put))
         .routes(routes!(public_links::create, public_links::list))
         .routes(routes!(public_links::revoke))
+        .routes(routes!(share_links::create, share_links::list))
+        .routes(routes!(share_links::revoke))
         .routes(routes!(downloads::policies, downloads::put_policies))
         .routes(routes!(downloads::request))
         .routes(routes!(downloads::requests))

@@ -44,6 +44,7 @@ mod settings_routing;
 mod settings_rule_builder;
 mod settings_rules_form;
 mod settings_webhooks;
+mod share;
 mod users;
 mod work;
 mod workflow_chase;
@@ -153,6 +154,9 @@ pub fn routes() -> Router<AppState> {
         .route("/g/{token}", get(proof::guest))
         .route("/ical/{file}", get(crate::api::schedule::ical))
         .route("/p/{token}/{file}", get(crate::api::public_links::serve))
+        .route("/s/{token}", get(share::show).post(share::unlock))
+        .route("/s/{token}/preview", get(share::preview))
+        .route("/s/{token}/file", get(share::file))
         .route("/a/{id}/edit", post(asset_actions::edit))
         .route("/a/{id}/versions", post(asset_actions::new_version).layer(unlimited()))
         .route("/a/{id}/versions/{n}/restore", post(asset_actions::restore))

@@ -233,3 +233,143 @@ async fn always_current_links_follow_the_approved_version_and_the_rights(app: &T
 }
 
 on_both!(always_current_links_follow_the_approved_version_and_the_rights);
+
+async fn share_links_open_only_what_they_should(app: &TestApp) {
+    app.clock.set(Timestamp::parse("2026-12-02T09:00:00Z").unwrap());
+    let (t, id) = approved_asset(app, "share").await;
+    let share = |body: Value| {
+        let (path, who) = (format!("/api/v1/assets/{id}/share-links"), t.creator.clone());
+        async move { app.post(&path, Some(&who), body).await }
+    };
+    let tomorrow = "2026-12-03T09:00:00Z";
+    let get = |path: String, cookie: Option<String>| async move {
+        let mut req = axum::http::Request::get(&path);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        app.raw(req.body(axum::body::Body::empty()).unwrap()).await
+    };
+    // The one closed page, with the link's own token in its password form's address.
+    let closed =
+        |r: &crate::harness::Reply, token: &str| String::from_utf8(r.body.clone()).unwrap().replace(token, "TOKEN");
+    let not_found = get("/s/vsl_nothing".into(), None).await;
+    let closed_page = closed(&not_found, "vsl_nothing");
+    assert_eq!(not_found.status, StatusCode::NOT_FOUND);
+    assert_eq!(not_found.headers["referrer-policy"], "no-referrer");
+    assert!(not_found.headers["x-robots-tag"].to_str().unwrap().contains("noindex"));
+
+    // View only: the page opens, the file does not.
+    let view =
+        share(json!({"version": "approved", "expires_at": tomorrow, "allow_download": false, "watermark": false}))
+            .await;
+    assert_eq!(view.status, StatusCode::CREATED, "{:?}", view.json());
+    let token = view.json()["token"].as_str().unwrap().to_string();
+    assert!(view.json()["url"].as_str().unwrap().ends_with(&format!("/s/{token}")));
+    let page = get(format!("/s/{token}"), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = String::from_utf8(page.body.clone()).unwrap();
+    assert!(html.contains("Version 1") && !html.contains(&id), "no internal ids on the public page");
+    assert_eq!(get(format!("/s/{token}/file"), None).await.status, StatusCode::NOT_FOUND);
+
+    // Download allowed: the exact bytes, counted and audited with the link.
+    let dl =
+        share(json!({"version": 1, "expires_at": tomorrow, "allow_download": true, "watermark": false})).await.json();
+    let dl_token = dl["token"].as_str().unwrap().to_string();
+    let file = get(format!("/s/{dl_token}/file"), None).await;
+    assert_eq!((file.status, file.body.as_slice()), (StatusCode::OK, &b"spot bytes"[..]));
+    let links = app.get(&format!("/api/v1/assets/{id}/share-links"), &t.creator).await.json();
+    let counted = links["links"].as_array().unwrap().iter().find(|l| l["id"] == dl["id"]).unwrap().clone();
+    assert_eq!(counted["access_count"], 1);
+    let audit = app.get(&format!("/api/v1/workspaces/share/audit?asset_id={id}"), &app.admin).await.json();
+    assert!(audit["events"].as_array().unwrap().iter().any(|e| e["action"] == "distribution.share_link"));
+
+    // A password: locked, wrong and unknown are the same page; the right one unlocks this link.
+    let locked = share(json!({"version": "approved", "expires_at": tomorrow, "allow_download": true, "watermark": false, "password": "correct horse"})).await.json();
+    let lt = locked["token"].as_str().unwrap().to_string();
+    let before = get(format!("/s/{lt}"), None).await;
+    assert_eq!(
+        (before.status, closed(&before, &lt)),
+        (StatusCode::NOT_FOUND, closed_page.clone()),
+        "locked reads as unknown"
+    );
+    for path in [format!("/s/{lt}/file"), format!("/s/{lt}/preview")] {
+        assert_eq!(get(path, None).await.status, StatusCode::NOT_FOUND);
+    }
+    let try_password = |token: String, password: &'static str| async move {
+        let req = axum::http::Request::post(format!("/s/{token}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(format!("password={password}")))
+            .unwrap();
+        app.raw(req).await
+    };
+    let wrong = try_password(lt.clone(), "wrong horse").await;
+    assert_eq!((wrong.status, closed(&wrong, &lt)), (StatusCode::NOT_FOUND, closed_page.clone()));
+    let unknown = try_password("vsl_unknown".into(), "wrong horse").await;
+    assert_eq!((unknown.status, closed(&unknown, "vsl_unknown")), (StatusCode::NOT_FOUND, closed_page.clone()));
+    let right = try_password(lt.clone(), "correct horse").await;
+    assert_eq!(right.status, StatusCode::SEE_OTHER);
+    let set = right.headers["set-cookie"].to_str().unwrap().to_string();
+    assert!(set.contains(&format!("Path=/s/{lt}")) && set.contains("HttpOnly"), "{set}");
+    let cookie = set.split(';').next().unwrap().to_string();
+    assert_eq!(get(format!("/s/{lt}"), Some(cookie.clone())).await.status, StatusCode::OK);
+    assert_eq!(get(format!("/s/{lt}/file"), Some(cookie.clone())).await.status, StatusCode::OK);
+    // The unlock opens only its own link.
+    assert_eq!(get(format!("/s/{token}/file"), Some(cookie.clone())).await.status, StatusCode::NOT_FOUND);
+
+    // Revoked: every URL stops, unlocked or not.
+    let lid = locked["id"].as_str().unwrap();
+    assert_eq!(
+        app.send(Method::DELETE, &format!("/api/v1/share-links/{lid}"), Auth::Bearer(&t.creator), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    for path in [format!("/s/{lt}"), format!("/s/{lt}/file"), format!("/s/{lt}/preview")] {
+        let r = get(path, Some(cookie.clone())).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+
+    // Rights lapse: the link stops like any other; the rights fixed, it works again.
+    let put = |until: &str| {
+        let (path, who, body) = (format!("/api/v1/assets/{id}/rights"), t.creator.clone(), rights(until, None));
+        async move { app.send(Method::PUT, &path, Auth::Bearer(&who), Some(body)).await }
+    };
+    put("2026-11-30").await;
+    assert_eq!(get(format!("/s/{dl_token}/file"), None).await.status, StatusCode::NOT_FOUND);
+    put("2027-11-30").await;
+    assert_eq!(get(format!("/s/{dl_token}/file"), None).await.status, StatusCode::OK);
+
+    // Expired: gone.
+    app.clock.set(Timestamp::parse("2026-12-04T09:00:00Z").unwrap());
+    assert_eq!(get(format!("/s/{dl_token}"), None).await.status, StatusCode::NOT_FOUND);
+
+    // Random tokens find nothing, all with the same answer.
+    for _ in 0..1000 {
+        let guess = format!("vsl_{}", vellum_domain::id::new_id().simple());
+        let r = get(format!("/s/{guess}"), None).await;
+        assert!(r.status == StatusCode::NOT_FOUND && closed(&r, &guess) == closed_page, "{guess}");
+    }
+
+    // Guessing a password is throttled for the link (and reads the same for unknown links).
+    let guarded = {
+        app.clock.set(Timestamp::parse("2026-12-04T10:00:00Z").unwrap());
+        share(json!({"version": 1, "expires_at": "2026-12-10T00:00:00Z", "allow_download": true, "watermark": false, "password": "correct horse"})).await.json()
+    };
+    let gt = guarded["token"].as_str().unwrap().to_string();
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        statuses.push(try_password(gt.clone(), "guess guess").await.status);
+    }
+    assert!(statuses[..5].iter().all(|s| *s == StatusCode::NOT_FOUND));
+    assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS);
+
+    // Only the approved version is shared.
+    let not_approved =
+        share(json!({"version": 2, "expires_at": "2026-12-10T00:00:00Z", "allow_download": true, "watermark": false}))
+            .await;
+    assert_eq!(not_approved.code(), "not_approved");
+    let past =
+        share(json!({"version": 1, "expires_at": "2026-01-01T00:00:00Z", "allow_download": true, "watermark": false}))
+            .await;
+    assert_eq!(past.code(), "invalid_share_link");
+}
+
+on_both!(share_links_open_only_what_they_should);

@@ -1,0 +1,202 @@
+//! The public share page (`/s/{token}`, no session): the shared version's preview and, when the
+//! link allows it, its download. A link that does not open — unknown, expired, revoked, locked
+//! behind its password, or its asset no longer distributable — gets one and the same 404 page
+//! carrying the password form, so nothing about a link can be probed. A correct password sets
+//! a cookie scoped to the link's own path; every derivative checks the link and that cookie
+//! again on each request.
+
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use maud::{html, Markup, DOCTYPE};
+use vellum_core::share_links::{Opened, Part};
+
+use super::{
+    page::{head, Page},
+    session::{field, UiForm},
+};
+use crate::{
+    auth::cookie,
+    download::{serve_stored, Stored},
+    extract::RequestOrigin,
+    AppState,
+};
+
+const UNLOCK: &str = "vellum_share";
+
+/// What every public answer carries: no referrer leaks, no indexing, no caching of the page.
+fn public(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+    );
+    r
+}
+
+fn shell(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head { (head(title)) }
+            body.share { main.share-page { (body) } }
+        }
+    }
+}
+
+/// The one page for every link that does not open, with the password form.
+fn closed(token: &str, status: StatusCode) -> Response {
+    let action = format!("/s/{}", safe(token));
+    let body = shell(
+        "Shared file",
+        html! {
+            h1 { "This link is not available" }
+            p { "It may have expired or been withdrawn. If it is protected, enter its password." }
+            form.card method="post" action=(action) {
+                label for="share-password" { "Password" }
+                input #share-password type="password" name="password" autocomplete="off" required;
+                button.primary type="submit" { "Open" }
+            }
+        },
+    );
+    let mut r = Page::with_status(status, body).into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    public(r)
+}
+
+/// The token as it may stand in a URL or a cookie path (ours are letters, digits and `_`).
+fn safe(token: &str) -> String {
+    token.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(100).collect()
+}
+
+fn unlock_of(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, UNLOCK)
+}
+
+/// `GET /s/{token}`.
+pub async fn show(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    RequestOrigin(origin): RequestOrigin,
+    headers: HeaderMap,
+) -> Response {
+    let o = match s.core.open_share(&token, unlock_of(&headers).as_deref()).await {
+        Ok(o) => o,
+        Err(_) => return closed(&token, StatusCode::NOT_FOUND),
+    };
+    if s.core.share_accessed(&o, None, &origin).await.is_err() {
+        return closed(&token, StatusCode::NOT_FOUND);
+    }
+    let base = format!("/s/{token}");
+    let body = shell(
+        &o.title,
+        html! {
+            p.muted { "Shared with you through Vellum" }
+            h1 { (o.title) }
+            p.muted { "Version " (o.version.number) " · available until " (o.link.expires_at.to_string().get(..10).unwrap_or("")) }
+            figure.share-preview { img src={ (base) "/preview" } alt={ "Preview of " (o.title) }; }
+            @if o.link.allow_download {
+                p { a.button.primary href={ (base) "/file" } download { "Download" } }
+            } @else {
+                p.hint { "This link is for viewing only." }
+            }
+        },
+    );
+    let mut r = Page::with_status(StatusCode::OK, body).into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    public(r)
+}
+
+/// `POST /s/{token}`: the password form. Right: a cookie for this link's path, and the page.
+pub async fn unlock(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    RequestOrigin(origin): RequestOrigin,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> Response {
+    match s.core.unlock_share(&token, field(&f, "password"), &origin).await {
+        Ok(unlock) => {
+            let secure = if s.http.secure_cookies { "; Secure" } else { "" };
+            let path = safe(&token);
+            let cookie = format!("{UNLOCK}={unlock}; Path=/s/{path}; HttpOnly; SameSite=Lax; Max-Age=43200{secure}");
+            let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/s/{path}"))]).into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            public(r)
+        }
+        Err(e) if e.retry_after_secs().is_some() => closed(&token, StatusCode::TOO_MANY_REQUESTS),
+        Err(_) => closed(&token, StatusCode::NOT_FOUND),
+    }
+}
+
+async fn part(s: &AppState, o: &Opened, which: Part, headers: &HeaderMap) -> Option<Response> {
+    let c = &s.core;
+    let (sha, size, content_type, modified, filename) = match (which, o.link.rendition.as_deref()) {
+        (Part::File, None) => {
+            let v = &o.version;
+            (v.sha256.clone(), v.size, v.content_type.clone(), v.created_at, Some(v.filename.clone()))
+        }
+        (Part::File, Some(name)) | (Part::Preview, Some(name)) => {
+            let r = c.share_rendition(o, name).await.ok()??;
+            let file = (which == Part::File).then(|| format!("{}-{name}", o.title));
+            (r.sha256, r.size, r.content_type, r.created_at, file)
+        }
+        (Part::Preview, None) => {
+            let r = c.share_rendition(o, "preview").await.ok()??;
+            (r.sha256, r.size, r.content_type, r.created_at, None)
+        }
+    };
+    let stored = Stored { sha256: &sha, size, content_type: &content_type, filename: filename.as_deref(), modified };
+    serve_stored(c, &stored, headers).await.ok()
+}
+
+async fn derivative(
+    s: AppState,
+    token: String,
+    headers: HeaderMap,
+    which: Part,
+    origin: vellum_core::Origin,
+) -> Response {
+    let Ok(o) = s.core.open_share(&token, unlock_of(&headers).as_deref()).await else {
+        return closed(&token, StatusCode::NOT_FOUND);
+    };
+    if which == Part::File && !o.link.allow_download {
+        return closed(&token, StatusCode::NOT_FOUND);
+    }
+    let Some(mut r) = part(&s, &o, which, &headers).await else {
+        return closed(&token, StatusCode::NOT_FOUND);
+    };
+    if which == Part::File
+        && r.status().is_success()
+        && s.core.share_accessed(&o, Some(Part::File), &origin).await.is_err()
+    {
+        return closed(&token, StatusCode::NOT_FOUND);
+    }
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    public(r)
+}
+
+/// `GET /s/{token}/preview`.
+pub async fn preview(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    RequestOrigin(origin): RequestOrigin,
+    headers: HeaderMap,
+) -> Response {
+    derivative(s, token, headers, Part::Preview, origin).await
+}
+
+/// `GET /s/{token}/file`.
+pub async fn file(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    RequestOrigin(origin): RequestOrigin,
+    headers: HeaderMap,
+) -> Response {
+    derivative(s, token, headers, Part::File, origin).await
+}

@@ -1,0 +1,132 @@
+//! Share links (only a hash of each token kept, and of each password) and the unlocks a
+//! correct password hands out, each scoped to its link.
+
+use sqlx::{any::AnyRow, AnyConnection};
+use vellum_domain::{Id, Timestamp};
+
+use crate::{row, Result};
+
+#[derive(Debug, Clone)]
+pub struct ShareLink {
+    pub id: Id,
+    pub workspace_id: Id,
+    pub asset_id: Id,
+    /// The version shared (None: whatever version is approved when it is opened).
+    pub version: Option<u32>,
+    pub rendition: Option<String>,
+    pub password_hash: Option<String>,
+    pub allow_download: bool,
+    pub watermark: bool,
+    pub recipient_email: Option<String>,
+    pub expires_at: Timestamp,
+    pub created_by: Id,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+    pub access_count: u64,
+    pub last_access_at: Option<Timestamp>,
+}
+
+const COLS: &str = "id, workspace_id, asset_id, version, rendition, password_hash, allow_download, watermark, \
+                    recipient_email, expires_at, created_by, created_at, revoked_at, access_count, last_access_at";
+
+fn link(r: &AnyRow) -> Result<ShareLink> {
+    Ok(ShareLink {
+        id: row::id(r, "id")?,
+        workspace_id: row::id(r, "workspace_id")?,
+        asset_id: row::id(r, "asset_id")?,
+        version: row::opt_uint(r, "version")?,
+        rendition: row::opt_text(r, "rendition")?,
+        password_hash: row::opt_text(r, "password_hash")?,
+        allow_download: row::int(r, "allow_download")? != 0,
+        watermark: row::int(r, "watermark")? != 0,
+        recipient_email: row::opt_text(r, "recipient_email")?,
+        expires_at: row::ts(r, "expires_at")?,
+        created_by: row::id(r, "created_by")?,
+        created_at: row::ts(r, "created_at")?,
+        revoked_at: row::opt_ts(r, "revoked_at")?,
+        access_count: u64::try_from(row::int(r, "access_count")?).unwrap_or(0),
+        last_access_at: row::opt_ts(r, "last_access_at")?,
+    })
+}
+
+pub async fn insert(c: &mut AnyConnection, l: &ShareLink, token_hash: &str) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO share_links ({COLS}, token_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+    ))
+    .bind(l.id.to_string())
+    .bind(l.workspace_id.to_string())
+    .bind(l.asset_id.to_string())
+    .bind(l.version.map(i64::from))
+    .bind(l.rendition.clone())
+    .bind(l.password_hash.clone())
+    .bind(i64::from(l.allow_download))
+    .bind(i64::from(l.watermark))
+    .bind(l.recipient_email.clone())
+    .bind(l.expires_at.to_string())
+    .bind(l.created_by.to_string())
+    .bind(l.created_at.to_string())
+    .bind(l.revoked_at.map(|t| t.to_string()))
+    .bind(i64::try_from(l.access_count).unwrap_or(i64::MAX))
+    .bind(l.last_access_at.map(|t| t.to_string()))
+    .bind(token_hash.to_string())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(c: &mut AnyConnection, id: Id) -> Result<Option<ShareLink>> {
+    let sql = format!("SELECT {COLS} FROM share_links WHERE id = $1");
+    sqlx::query(&sql).bind(id.to_string()).fetch_optional(c).await?.as_ref().map(link).transpose()
+}
+
+/// The link a token opens (looked up by the token's hash, never the token).
+pub async fn by_token_hash(c: &mut AnyConnection, hash: &str) -> Result<Option<ShareLink>> {
+    let sql = format!("SELECT {COLS} FROM share_links WHERE token_hash = $1");
+    sqlx::query(&sql).bind(hash.to_string()).fetch_optional(c).await?.as_ref().map(link).transpose()
+}
+
+pub async fn of_asset(c: &mut AnyConnection, asset: Id) -> Result<Vec<ShareLink>> {
+    let sql = format!("SELECT {COLS} FROM share_links WHERE asset_id = $1 ORDER BY created_at DESC, id DESC");
+    sqlx::query(&sql).bind(asset.to_string()).fetch_all(c).await?.iter().map(link).collect()
+}
+
+pub async fn revoke(c: &mut AnyConnection, id: Id, at: Timestamp) -> Result<()> {
+    sqlx::query("UPDATE share_links SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(at.to_string())
+        .bind(id.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+pub async fn accessed(c: &mut AnyConnection, id: Id, at: Timestamp) -> Result<()> {
+    sqlx::query("UPDATE share_links SET access_count = access_count + 1, last_access_at = $1 WHERE id = $2")
+        .bind(at.to_string())
+        .bind(id.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_unlock(c: &mut AnyConnection, hash: &str, link: Id, expires_at: Timestamp) -> Result<()> {
+    sqlx::query("INSERT INTO share_unlocks (token_hash, link_id, expires_at) VALUES ($1, $2, $3)")
+        .bind(hash.to_string())
+        .bind(link.to_string())
+        .bind(expires_at.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Whether an unlock (by its hash) is live for this link.
+pub async fn unlocked(c: &mut AnyConnection, hash: &str, link: Id, now: Timestamp) -> Result<bool> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS n FROM share_unlocks WHERE token_hash = $1 AND link_id = $2 AND expires_at > $3",
+    )
+    .bind(hash.to_string())
+    .bind(link.to_string())
+    .bind(now.to_string())
+    .fetch_one(c)
+    .await?;
+    Ok(row::int(&r, "n")? > 0)
+}
