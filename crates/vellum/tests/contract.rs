@@ -208,9 +208,11 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404
 # unique ignoring case, and blank once trimmed is empty. A naming pattern names known parts
 # with text between them. A brief template's keys are unique and its values fit their types;
 # a brief's answers fit its template; a feed of one's own work names no campaign; a card
-# moves only where a transition leads.
+# moves only where a transition leads. Rights windows end after they start and releases carry
+# dates; policy conditions name fields of the schema; a purpose or reason is not blank; a grant
+# or share link expires in the future; only an approved version is linked or shared.
 [[operations]]
-include-operation-id = ["create_campaign", "update_campaign", "create_milestone", "update_milestone", "put_glossary", "put_naming", "create_brief_template", "revise_brief_template", "create_brief", "update_brief", "submit_brief", "create_ical_feed", "move_card"]
+include-operation-id = ["create_campaign", "update_campaign", "create_milestone", "update_milestone", "put_glossary", "put_naming", "create_brief_template", "revise_brief_template", "create_brief", "update_brief", "submit_brief", "create_ical_feed", "move_card", "put_rights", "put_download_policies", "request_download", "grant_download", "deny_download", "create_public_link", "create_share_link"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # The expiry must lie in the future: a date in the past fits the schema.
