@@ -12,6 +12,7 @@ use vellum_core::model::{Asset, Member, Version};
 use vellum_domain::{role::Capability, Id};
 
 use super::{
+    distribution_panel,
     layout::{page, Chrome, Section},
     media_panel,
     metadata_form::{self, MetaForm},
@@ -52,6 +53,22 @@ pub async fn render(s: &AppState, who: &Signed, id: Id, shown: Shown<'_>) -> UiR
     let workflows = if sees_wip { s.core.workflows(&who.actor, &ws).await? } else { Vec::new() };
     let can_upload = access.role.can(Capability::Upload);
     let presets = s.core.presets(&who.actor, &ws).await?;
+    let rights = s.core.asset_rights(asset.id).await?;
+    let (public_links, share_links) = if sees_wip {
+        (s.core.public_links(&who.actor, id).await?, s.core.share_links(&who.actor, id).await?)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let distribution = distribution_panel::Panel {
+        asset: asset.id,
+        rights: &rights,
+        public_links: &public_links,
+        share_links: &share_links,
+        can_edit: can_upload,
+        approved: asset.approved_version.is_some(),
+        base_url: s.core.notify.public_url.trim_end_matches('/'),
+        csrf: &who.csrf,
+    };
     let panel = review::Panel {
         asset: &asset,
         reviews: &reviews,
@@ -85,6 +102,10 @@ pub async fn render(s: &AppState, who: &Signed, id: Id, shown: Shown<'_>) -> UiR
                         (media_panel::media_table(v))
                     }
                     @if can_upload { (edit_form(&asset, &who.csrf)) }
+                }
+                section.rights-section aria-labelledby="h-rights" {
+                    h2 #h-rights { "Rights and sharing" }
+                    (distribution.render())
                 }
                 section.versions-section aria-labelledby="h-versions" {
                     h2 #h-versions { "Versions" }

@@ -17,6 +17,7 @@ mod briefs;
 mod calendar_page;
 mod campaigns;
 mod custom_fields;
+mod distribution_panel;
 mod glossary;
 mod groups;
 mod home;
@@ -158,6 +159,13 @@ pub fn routes() -> Router<AppState> {
         .route("/s/{token}/preview", get(share::preview))
         .route("/s/{token}/file", get(share::file))
         .route("/a/{id}/edit", post(asset_actions::edit))
+        .route("/a/{id}/rights", post(distribution_panel::save_rights))
+        .route("/a/{id}/archive", post(distribution_panel::archive))
+        .route("/a/{id}/unarchive", post(distribution_panel::unarchive))
+        .route("/a/{id}/public-links", post(distribution_panel::make_public_link))
+        .route("/a/{id}/public-links/{link}/revoke", post(distribution_panel::revoke_public_link))
+        .route("/a/{id}/share-links", post(distribution_panel::make_share_link))
+        .route("/a/{id}/share-links/{link}/revoke", post(distribution_panel::revoke_share_link))
         .route("/a/{id}/versions", post(asset_actions::new_version).layer(unlimited()))
         .route("/a/{id}/versions/{n}/restore", post(asset_actions::restore))
         .route("/a/{id}/reviews", post(asset_actions::start_review))

@@ -373,3 +373,46 @@ async fn share_links_open_only_what_they_should(app: &TestApp) {
 }
 
 on_both!(share_links_open_only_what_they_should);
+
+async fn the_rights_panel_sets_rights_shares_and_archives(app: &TestApp) {
+    use crate::ui_stories::{html, location, Browser};
+    app.clock.set(Timestamp::parse("2026-12-02T09:00:00Z").unwrap());
+    let (_, id) = approved_asset(app, "panel").await;
+    let b = Browser::sign_in(app, "creatorpanel@example.com", &crate::harness::password_of("Creatorpanel")).await;
+    let page = html(&b.get(app, &format!("/a/{id}")).await);
+    assert!(page.contains("Rights and sharing") && page.contains("No rights recorded"), "{page}");
+    let saved = b
+        .post(
+            app,
+            &format!("/a/{id}/rights"),
+            &[
+                ("licence", "rights_managed"),
+                ("licensor", "Studio North"),
+                ("territories", "au, nz"),
+                ("valid_from", "2026-01-01"),
+                ("valid_until", "2026-12-20"),
+                ("releases", "Jo | model | 2027-01-31 | required"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&saved), format!("/a/{id}?done=saved#h-rights"));
+    let page = html(&b.get(app, &format!("/a/{id}")).await);
+    assert!(
+        page.contains("rights expiring") && page.contains("AU, NZ") && page.contains("Jo — until 2027-01-31"),
+        "{page}"
+    );
+    let bad = b.post(app, &format!("/a/{id}/rights"), &[("licence", "x"), ("releases", "Jo | pet | 2027-01-31")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let shared = html(
+        &b.post(app, &format!("/a/{id}/share-links"), &[("expires_on", "2026-12-10"), ("allow_download", "true")])
+            .await,
+    );
+    assert!(shared.contains("/s/vsl_") && shared.contains("opened 0 times"), "the new link is shown once");
+    b.post(app, &format!("/a/{id}/public-links"), &[("rendition", "original")]).await;
+    assert!(html(&b.get(app, &format!("/a/{id}")).await).contains("/p/vpl_"));
+    b.post(app, &format!("/a/{id}/archive"), &[]).await;
+    let page = html(&b.get(app, &format!("/a/{id}")).await);
+    assert!(page.contains("Bring back from the archive"), "{page}");
+}
+
+on_both!(the_rights_panel_sets_rights_shares_and_archives);
