@@ -175,8 +175,8 @@ async function dragToApproval(page, s, id) {
   const card = page.locator(`[data-id="${id}"]`).first();
   const target = page.locator(`[data-column="brief_in_approval"]`).first();
   // The drop submits the move form: wait for the server's answer, then for the board again.
-  await Promise.all([page.waitForResponse((r) => r.url().includes("/board/move")), card.dragTo(target)]);
-  await page.waitForLoadState("load");
+  // Wait for that navigation to finish before anything else navigates the page.
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), card.dragTo(target)]);
   const brief = await must(200, "GET", `/api/v1/briefs/${id}`, { token: s.token });
   check(brief.status === "in_approval", `the drag did not submit the brief: it is ${brief.status}`);
   check((await columnOf(page, s, id)) === "brief_in_approval", "the card did not move to Brief in approval");
