@@ -162,3 +162,11 @@ mod tests {
         assert_eq!(parse_range(Some("bytes=0-0"), 0), RangeAsk::Unsatisfiable);
     }
 }
+
+/// What every answer to the public (no session) carries: no referrer leaks, no indexing.
+pub fn public_answer(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
+    r
+}

@@ -15,7 +15,7 @@ use vellum_domain::Timestamp;
 
 use crate::{
     auth::Authed,
-    download::{serve_stored, Stored},
+    download::{public_answer, serve_stored, Stored},
     error::{ApiError, ApiResult},
     extract::{path_id, AppJson, RequestOrigin},
     AppState,
@@ -97,7 +97,7 @@ pub async fn serve(
 ) -> Response {
     let served = match s.core.public_file(&token, &file, &origin).await {
         Ok(f) => f,
-        Err(e) => return public_headers(ApiError::from(e).into_response()),
+        Err(e) => return public_answer(ApiError::from(e).into_response()),
     };
     let stored = Stored {
         sha256: &served.sha256,
@@ -114,13 +114,5 @@ pub async fn serve(
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300, must-revalidate"));
-    public_headers(response)
-}
-
-/// What every public answer carries: no referrer leaks, no indexing.
-fn public_headers(mut r: Response) -> Response {
-    let h = r.headers_mut();
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
-    r
+    public_answer(response)
 }

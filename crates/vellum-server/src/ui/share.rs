@@ -19,23 +19,20 @@ use super::{
 };
 use crate::{
     auth::cookie,
-    download::{serve_stored, Stored},
+    download::{public_answer, serve_stored, Stored},
     extract::RequestOrigin,
     AppState,
 };
 
 const UNLOCK: &str = "vellum_share";
 
-/// What every public answer carries: no referrer leaks, no indexing, no caching of the page.
+/// A public answer, with a page policy that allows only this server's images and styles.
 fn public(mut r: Response) -> Response {
-    let h = r.headers_mut();
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
-    h.insert(
+    r.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
     );
-    r
+    public_answer(r)
 }
 
 fn shell(title: &str, body: Markup) -> Markup {
