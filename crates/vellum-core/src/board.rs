@@ -7,10 +7,10 @@ use std::collections::{HashMap, HashSet};
 
 use vellum_domain::{
     board::{asset_column, brief_column, transition, CardType, Column, Move},
-    review::{Review, ReviewSubject},
+    review::ReviewSubject,
     ErrorCode, Id, Timestamp,
 };
-use vellum_store::{campaigns, planning, reviews, Conn};
+use vellum_store::{campaigns, planning, Conn};
 
 use crate::{access, Actor, Core, Error, Result};
 
@@ -78,14 +78,8 @@ struct Open {
 /// Who acts next on the open reviews of these subjects (the others are not replayed).
 async fn open_reviews(c: &mut Conn, ws: Id, shown: &HashSet<ReviewSubject>) -> Result<HashMap<ReviewSubject, Open>> {
     let mut out = HashMap::new();
-    let mut decided = reviews::open_decisions_in(&mut *c, ws).await?;
-    for r in reviews::in_progress_in(&mut *c, ws).await? {
-        if !shown.contains(&r.subject) {
-            continue;
-        }
-        let decisions = decided.remove(&r.id).unwrap_or_default();
-        let review = Review::replay(r.version, r.plan.clone(), r.created_at, decisions, false)?;
-        let calendar = crate::calendar::of_review(r.calendar.as_ref());
+    for open in crate::reviews::open_in(&mut *c, ws, |r| shown.contains(&r.subject)).await? {
+        let (r, review, calendar) = (open.record, open.review, open.calendar);
         let active: Vec<usize> = (0..review.plans.len())
             .filter(|&i| review.stages[i].status == vellum_domain::review::StageStatus::Active)
             .collect();

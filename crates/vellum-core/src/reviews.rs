@@ -90,6 +90,27 @@ pub(crate) async fn view(c: &mut Conn, r: &ReviewRecord) -> Result<ReviewView> {
     view_of(c, r, &review).await
 }
 
+/// A review in progress, replayed, with the calendar its deadlines count on.
+pub(crate) struct Replayed {
+    pub record: ReviewRecord,
+    pub review: Review,
+    pub calendar: vellum_domain::calendar::Calendar,
+}
+
+/// A workspace's reviews in progress that `keep` accepts, replayed (their decisions read in
+/// one query): what the board and the calendar show of them.
+pub(crate) async fn open_in(c: &mut Conn, ws: Id, keep: impl Fn(&ReviewRecord) -> bool) -> Result<Vec<Replayed>> {
+    let mut decided = reviews::open_decisions_in(&mut *c, ws).await?;
+    let mut out = Vec::new();
+    for record in reviews::in_progress_in(&mut *c, ws).await?.into_iter().filter(|r| keep(r)) {
+        let decisions = decided.remove(&record.id).unwrap_or_default();
+        let review = Review::replay(record.version, record.plan.clone(), record.created_at, decisions, false)?;
+        let calendar = crate::calendar::of_review(record.calendar.as_ref());
+        out.push(Replayed { record, review, calendar });
+    }
+    Ok(out)
+}
+
 /// The view of a review whose state is already replayed.
 async fn view_of(c: &mut Conn, r: &ReviewRecord, review: &Review) -> Result<ReviewView> {
     let members = workspaces::members(&mut *c, r.workspace_id).await?;

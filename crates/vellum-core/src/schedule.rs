@@ -11,14 +11,14 @@ use vellum_domain::{
     campaign::parse_date,
     ical::{channel_colour, Date, Entry, EntryKind, When},
     id::new_id,
-    review::{Review, ReviewSubject, StageStatus},
+    review::{ReviewSubject, StageStatus},
     ErrorCode, Id,
 };
 use vellum_store::{
     campaigns,
     model::{NewAuditEvent, User},
     planning::{self, Feed},
-    reviews, users, workspaces, Conn,
+    users, workspaces, Conn,
 };
 
 use crate::{
@@ -104,8 +104,8 @@ pub(crate) async fn entries(c: &mut Conn, access: &Access, campaign: Option<Id>)
     if wip {
         let brief_title: HashMap<Id, String> =
             planning::brief_cards(&mut *c, ws.id, campaign).await?.into_iter().map(|b| (b.id, b.title)).collect();
-        let mut decided = reviews::open_decisions_in(&mut *c, ws.id).await?;
-        for r in reviews::in_progress_in(&mut *c, ws.id).await? {
+        for open in crate::reviews::open_in(&mut *c, ws.id, |_| true).await? {
+            let (r, review, calendar) = (open.record, open.review, open.calendar);
             let (title, link) = match r.subject {
                 ReviewSubject::Asset(id) => match title_of.get(&id) {
                     Some(t) => (t.clone(), format!("/a/{id}#review-{}", r.id)),
@@ -116,9 +116,6 @@ pub(crate) async fn entries(c: &mut Conn, access: &Access, campaign: Option<Id>)
                     None => continue,
                 },
             };
-            let decisions = decided.remove(&r.id).unwrap_or_default();
-            let review = Review::replay(r.version, r.plan.clone(), r.created_at, decisions, false)?;
-            let calendar = crate::calendar::of_review(r.calendar.as_ref());
             for (i, plan) in review.plans.iter().enumerate() {
                 if review.stages[i].status != StageStatus::Active {
                     continue;
