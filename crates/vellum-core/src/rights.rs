@@ -74,9 +74,11 @@ pub(crate) async fn gate_member(
 ) -> Result<Option<Id>> {
     let mut c = core.store.conn().await?;
     let access = access::workspace_by_id(&mut c, &actor.user, asset.workspace_id).await?;
+    // A review's participant and any other member are told the same about previews, so the
+    // reviews are only looked through for files (previews are on every library page).
     let caller = if access.role.can(Capability::Upload) {
         Caller::Editor
-    } else if reviews_version(&mut c, actor.user.id, asset.id, version).await? {
+    } else if route != Route::Rendition && reviews_version(&mut c, actor.user.id, asset.id, version).await? {
         Caller::Reviewer
     } else {
         Caller::Member
