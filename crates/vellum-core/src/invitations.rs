@@ -8,7 +8,7 @@ use vellum_domain::{
     audit::AuditAction,
     id::new_id,
     role::{Capability, Role},
-    throttle::{self, Policy},
+    throttle::Policy,
     validate::{Email, Name},
     ErrorCode, Id, Timestamp,
 };
@@ -16,7 +16,6 @@ use vellum_store::{
     emails::{self, NewEmail},
     invitations::{self, Invitation},
     model::{NewAuditEvent, User},
-    throttle::{self as attempts, AttemptRow},
     users, workspaces,
 };
 
@@ -268,21 +267,8 @@ impl Core {
             (format!("reset-email:{email}"), RESET_EMAIL),
         ];
         let mut tx = self.store.write().await?;
-        let mut wait = 0;
-        for (key, _) in &keys {
-            if let Some(row) = attempts::get(&mut tx, key).await? {
-                wait = wait.max(throttle::retry_after(&row.attempts, now).unwrap_or(0));
-            }
-        }
-        if wait > 0 {
-            return Err(Error::Throttled { retry_after_secs: wait as u64 });
-        }
-        for (key, policy) in &keys {
-            let before = attempts::get(&mut tx, key).await?;
-            let (after, _) = throttle::after_failure(before.map(|r| r.attempts), *policy, now);
-            let after = throttle::Attempts { unaudited: 0, ..after };
-            attempts::put(&mut tx, &AttemptRow { key: key.clone(), attempts: after, email: None, ip: None }).await?;
-        }
+        crate::attempts::check(&mut tx, &keys, now).await?;
+        crate::attempts::failed(&mut tx, &keys, now).await?;
         let user = users::by_email(&mut tx, &email).await?.filter(|u| u.disabled_at.is_none());
         if let (Some(user), Some(_)) = (user, &self.notify.smtp) {
             let token = random_token("reset_")?;

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod accounts;
 pub mod assets;
+mod attempts;
 pub mod audit;
 pub mod auth;
 pub mod blobs;

@@ -10,7 +10,7 @@ use vellum_domain::{
     distribution::{decide, Caller, Facts, Policy, Route},
     id::new_id,
     role::Capability,
-    throttle::{self, Policy as Throttle},
+    throttle::Policy as Throttle,
     validate::Email,
     ErrorCode, Id, Timestamp,
 };
@@ -18,7 +18,6 @@ use vellum_store::{
     assets,
     model::{NewAuditEvent, Version},
     share_links::{self, ShareLink},
-    throttle::{self as attempts, AttemptRow},
 };
 
 use crate::{
@@ -247,15 +246,7 @@ impl Core {
             (format!("share-address:{}", origin.ip.as_deref().unwrap_or("unknown")), PER_ADDRESS),
         ];
         let mut c = self.store.conn().await?;
-        let mut wait = 0;
-        for (key, _) in &keys {
-            if let Some(row) = attempts::get(&mut c, key).await? {
-                wait = wait.max(throttle::retry_after(&row.attempts, now).unwrap_or(0));
-            }
-        }
-        if wait > 0 {
-            return Err(Error::Throttled { retry_after_secs: wait as u64 });
-        }
+        crate::attempts::check(&mut c, &keys, now).await?;
         let live = if token.starts_with("vsl_") && token.len() <= 100 {
             share_links::by_token_hash(&mut c, &token_hash(token))
                 .await?
@@ -268,13 +259,7 @@ impl Core {
         let ok = verify_password(password, hash.as_deref().unwrap_or(DUMMY_HASH)).await && hash.is_some();
         let mut tx = self.store.write().await?;
         let Some(link) = live.filter(|_| ok) else {
-            for (key, policy) in &keys {
-                let before = attempts::get(&mut tx, key).await?;
-                let (after, _) = throttle::after_failure(before.map(|r| r.attempts), *policy, now);
-                let after = throttle::Attempts { unaudited: 0, ..after };
-                attempts::put(&mut tx, &AttemptRow { key: key.clone(), attempts: after, email: None, ip: None })
-                    .await?;
-            }
+            crate::attempts::failed(&mut tx, &keys, now).await?;
             tx.commit().await?;
             return Err(gone());
         };

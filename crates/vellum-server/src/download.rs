@@ -144,6 +144,14 @@ pub async fn serve_stored(core: &Core, stored: &Stored<'_>, headers: &HeaderMap)
     }
 }
 
+/// What every answer to the public (no session) carries: no referrer leaks, no indexing.
+pub fn public_answer(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,12 +169,4 @@ mod tests {
         assert_eq!(parse_range(Some("items=0-1"), 100), RangeAsk::Whole);
         assert_eq!(parse_range(Some("bytes=0-0"), 0), RangeAsk::Unsatisfiable);
     }
-}
-
-/// What every answer to the public (no session) carries: no referrer leaks, no indexing.
-pub fn public_answer(mut r: Response) -> Response {
-    let h = r.headers_mut();
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
-    r
 }
