@@ -11,6 +11,7 @@ pub mod probe;
 mod psd;
 pub mod render;
 pub mod sniff;
+pub mod stamp;
 pub mod tool;
 
 pub use diff::{diff_files, diff_images, ImageDiff, Region};

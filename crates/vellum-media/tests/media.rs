@@ -9,6 +9,8 @@ mod support;
 mod large;
 #[path = "media/office.rs"]
 mod office;
+#[path = "media/stamp.rs"]
+mod stamp;
 #[path = "media/streaming.rs"]
 mod streaming;
 
