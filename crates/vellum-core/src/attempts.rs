@@ -1,5 +1,6 @@
 //! Throttled actions without an audit window (password-reset requests, share-link passwords):
-//! refuse while any of the keys is blocked, and count a failure on each key.
+//! refuse while any of the keys is blocked, and count a failure on each key. Also the one
+//! place password tries on a key wait their turn ([`Turns`]).
 
 use vellum_domain::{
     throttle::{self, Policy},
@@ -11,6 +12,42 @@ use vellum_store::{
 };
 
 use crate::{Error, Result};
+
+/// Password tries on the same key (an account, an address, a link) take turns within this
+/// process: check, verify and count as one step, so a burst of parallel guesses cannot all
+/// pass the check before the first failure is counted. Keys share a fixed set of locks by
+/// hash; several are taken in one order, so two tries never wait on each other in a circle.
+pub struct Turns {
+    locks: Vec<tokio::sync::Mutex<()>>,
+}
+
+impl Default for Turns {
+    fn default() -> Self {
+        Turns { locks: (0..64).map(|_| tokio::sync::Mutex::new(())).collect() }
+    }
+}
+
+impl Turns {
+    /// Waits for the turn of every key; the turn lasts as long as the guards.
+    pub(crate) async fn take(&self, keys: &[&str]) -> Vec<tokio::sync::MutexGuard<'_, ()>> {
+        use std::hash::{Hash, Hasher};
+        let mut slots: Vec<usize> = keys
+            .iter()
+            .map(|k| {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                k.hash(&mut h);
+                (h.finish() % self.locks.len() as u64) as usize
+            })
+            .collect();
+        slots.sort_unstable();
+        slots.dedup();
+        let mut guards = Vec::with_capacity(slots.len());
+        for i in slots {
+            guards.push(self.locks[i].lock().await);
+        }
+        guards
+    }
+}
 
 /// `Throttled` with the longest wait while any key is blocked.
 pub(crate) async fn check(c: &mut Conn, keys: &[(String, Policy)], now: Timestamp) -> Result<()> {

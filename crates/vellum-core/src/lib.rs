@@ -103,6 +103,8 @@ pub struct Core {
     pub audit: Option<Arc<audit::AuditKeeper>>,
     /// Where email goes, the public address for links, and which hosts webhooks may call.
     pub notify: Arc<notify::NotifyConfig>,
+    /// Password tries wait their turn per key.
+    pub(crate) turns: Arc<attempts::Turns>,
 }
 
 /// Where a request came from, for the audit trail.
@@ -129,6 +131,7 @@ impl Core {
             clock: Arc::new(clock::SystemClock),
             audit: None,
             notify: Arc::new(notify::NotifyConfig::default()),
+            turns: Arc::new(attempts::Turns::default()),
         }
     }
 

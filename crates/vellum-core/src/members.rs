@@ -247,21 +247,27 @@ impl Core {
         let mut users_of = Vec::new();
         for wf in workflows::list(&mut tx, ws).await? {
             if names_group(&wf.stages, id) {
-                users_of.push(wf.name.clone());
+                users_of.push(format!("workflow '{}'", wf.name));
             }
         }
         for (wf, revision) in reviews::restartable_revisions(&mut tx, ws).await? {
             let stages = workflows::revision_stages(&mut tx, wf, revision).await?.unwrap_or_default();
             if names_group(&stages, id) {
                 let name = workflows::get(&mut tx, wf, false).await?.map(|w| w.name).unwrap_or_default();
-                users_of.push(format!("{name} (revision {revision}, used by an open review)"));
+                users_of.push(format!("workflow '{name}' (revision {revision}, used by an open review)"));
             }
+        }
+        if let Some(rules) = vellum_store::routing::latest(&mut tx, ws).await? {
+            users_of.extend(rules.rules.naming_group(id).into_iter().map(|r| format!("routing rule '{r}'")));
+        }
+        if vellum_store::downloads::policies(&mut tx, ws).await?.is_some_and(|p| p.names_group(id)) {
+            users_of.push("the download policies".into());
         }
         if !users_of.is_empty() {
             users_of.dedup();
             return Err(Error::new(
                 ErrorCode::GroupInUse,
-                format!("the group '{}' is named by workflows: {}; change them first", group.name, users_of.join(", ")),
+                format!("the group '{}' is named by {}; change them first", group.name, users_of.join(", ")),
             ));
         }
         workspaces::delete_group(&mut tx, id).await?;
@@ -294,7 +300,7 @@ pub struct GroupPatch {
 }
 
 fn names_group(stages: &[StageSpec], group: Id) -> bool {
-    stages.iter().any(|s| s.approvers.contains(&ApproverRef::Group(group)))
+    stages.iter().any(|s| s.names_group(group))
 }
 
 /// A group the actor administers; another workspace's group is not found.

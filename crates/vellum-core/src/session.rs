@@ -83,6 +83,7 @@ impl Core {
     /// passwords; a success forgets the account's failures.
     pub(crate) async fn check_credentials(&self, origin: &Origin, email: &str, password: &str) -> Result<User> {
         let keys = Keys::of(email, origin);
+        let _turn = self.turns.take(&[&keys.address, &keys.account]).await;
         let now = self.now();
         {
             let mut c = self.store.conn().await?;

@@ -245,6 +245,7 @@ impl Core {
             (format!("share-link:{}", &token_hash(token)[..32]), PER_LINK),
             (format!("share-address:{}", origin.ip.as_deref().unwrap_or("unknown")), PER_ADDRESS),
         ];
+        let _turn = self.turns.take(&[&keys[0].0, &keys[1].0]).await;
         let mut c = self.store.conn().await?;
         crate::attempts::check(&mut c, &keys, now).await?;
         let live = if token.starts_with("vsl_") && token.len() <= 100 {

@@ -62,6 +62,13 @@ pub struct PolicySpec {
     pub rules: Vec<PolicyRule>,
 }
 
+impl PolicySpec {
+    /// Whether a rule pre-approves `group` or has it decide requests.
+    pub fn names_group(&self, group: Id) -> bool {
+        self.rules.iter().any(|r| r.preapproved_groups.contains(&group) || r.approvers.contains(&ApproverRef::Group(group)))
+    }
+}
+
 /// The most rules a workspace keeps.
 pub const MAX_RULES: usize = 100;
 

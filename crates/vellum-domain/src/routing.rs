@@ -43,6 +43,20 @@ pub struct RuleSpec {
     pub add_approvers: Vec<AddApprover>,
 }
 
+impl RuleSetSpec {
+    /// The names of the rules that name `group` (in a stage they add or as an approver).
+    pub fn naming_group(&self, group: Id) -> Vec<String> {
+        self.rules
+            .iter()
+            .filter(|r| {
+                r.add_stages.iter().any(|s| s.names_group(group))
+                    || r.add_approvers.iter().any(|a| a.approver == ApproverRef::Group(group))
+            })
+            .map(|r| r.name.clone())
+            .collect()
+    }
+}
+
 /// A workspace's rules, in the order they are tried.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

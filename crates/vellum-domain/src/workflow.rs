@@ -118,6 +118,12 @@ pub fn deadline(
 }
 
 impl StageSpec {
+    /// Whether the stage names `group`, as an approver or as whom it escalates to.
+    pub fn names_group(&self, group: Id) -> bool {
+        self.approvers.contains(&ApproverRef::Group(group))
+            || self.escalation.is_some_and(|e| e.to == crate::reminders::EscalateTo::Group(group))
+    }
+
     pub fn deadline(&self) -> Option<Deadline> {
         deadline(self.due_in_hours, self.due_in_business_hours, self.due_in_business_days, self.due_in_minutes)
     }

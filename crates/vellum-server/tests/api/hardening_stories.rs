@@ -293,6 +293,25 @@ async fn groups_are_renamed_edited_and_deleted_unless_in_use(app: &TestApp) {
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.json());
+    // A routing rule that adds the group as an approver holds it too, and so does a download
+    // policy that pre-approves it: deleting it would break routing and downloads later.
+    let rule = json!({"rules": [{"name": "Legal for claims", "when": {"field": "kind", "op": "eq", "value": "visual"},
+        "workflow_id": t.workflow, "add_approvers": [{"stage": "Brand", "approver": {"group": legal}}]}]});
+    let put = app.put("/api/v1/workspaces/grp/routing", &app.admin, rule).await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.json());
+    let held = app.send(Method::DELETE, &path, Auth::Bearer(&app.admin), None).await;
+    assert_eq!(held.code(), "group_in_use");
+    assert!(held.json()["error"]["message"].as_str().unwrap().contains("Legal for claims"), "{:?}", held.json());
+    assert_eq!(app.put("/api/v1/workspaces/grp/routing", &app.admin, json!({"rules": []})).await.status, StatusCode::OK);
+    let policies = json!({"default": "open", "rules": [{"when": {"field": "kind", "op": "eq", "value": "visual"},
+        "policy": "request", "preapproved_groups": [legal]}]});
+    let put = app.put("/api/v1/workspaces/grp/download-policies", &app.admin, policies).await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.json());
+    let held = app.send(Method::DELETE, &path, Auth::Bearer(&app.admin), None).await;
+    assert_eq!(held.code(), "group_in_use");
+    assert!(held.json()["error"]["message"].as_str().unwrap().contains("download policies"), "{:?}", held.json());
+    let open = json!({"default": "open", "rules": []});
+    assert_eq!(app.put("/api/v1/workspaces/grp/download-policies", &app.admin, open).await.status, StatusCode::OK);
     assert_eq!(app.send(Method::DELETE, &path, Auth::Bearer(&app.admin), None).await.status, StatusCode::NO_CONTENT);
     assert_eq!(patch(json!({"name": "Back"})).await.status, StatusCode::NOT_FOUND);
     let acts = actions(&audit(app, "grp", "object_type=group").await);
@@ -376,6 +395,43 @@ async fn sign_in_throttling_answers_429(app: &TestApp) {
         .map(|e| serde_json::from_str::<Value>(e.fields.after.as_deref().unwrap()).unwrap()["count"].as_i64().unwrap())
         .sum::<i64>();
     assert_eq!(vic_here, 11, "every failure from that address is counted in its events");
+}
+
+/// Finding 6: thirty-two wrong passwords sent at once are checked one after another, so the
+/// throttle sees each failure before the next try: the free tries and one more get their
+/// answer, the rest wait.
+async fn parallel_guesses_are_throttled_like_serial_ones(app: &TestApp) {
+    let _ = app.user("Pat").await;
+    let tries = (0..32).map(|i| app.raw(sign_in_from("198.51.100.20", "pat@example.com", &format!("guess {i}"))));
+    let replies = futures_util::future::join_all(tries).await;
+    let checked = replies.iter().filter(|r| r.code() == "invalid_credentials").count();
+    let waited = replies.iter().filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS).count();
+    // Five free failures for an account at an address, then the sixth starts the delay.
+    assert_eq!((checked, waited), (6, 26), "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+}
+
+/// Finding 14: a fault in the database is a 500 `internal` with nothing of the query in it —
+/// never a 404 that would tell an approver their review does not exist.
+async fn database_faults_answer_500_internal_never_404(app: &TestApp) {
+    let t = team(app, "fault", json!("any")).await;
+    let asset = app.new_asset("fault", &t.creator, "Fault", b"fault bytes").await;
+    let review = start_review(app, asset["id"].as_str().unwrap(), &t.creator, &t.workflow).await;
+    let review = review["id"].as_str().unwrap();
+    let path = format!("/api/v1/reviews/{review}");
+    assert_eq!(app.get(&path, &t.brand.1).await.status, StatusCode::OK);
+    let mut c = app.core.store.conn().await.unwrap();
+    vellum_store::testing::execute(&mut c, "ALTER TABLE decisions RENAME TO decisions_gone").await.unwrap();
+    drop(c);
+    let read = app.get(&path, &t.brand.1).await;
+    assert_eq!((read.status, read.code().as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "internal"), "{:?}", read.json());
+    let text = read.json().to_string();
+    assert!(!text.contains("decisions_gone") && !text.contains("decisions"), "the answer names no table: {text}");
+    let decide = app.decide(review, &t.brand.1, 1, "approve", None).await;
+    assert_eq!((decide.status, decide.code().as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "internal"));
+    let mut c = app.core.store.conn().await.unwrap();
+    vellum_store::testing::execute(&mut c, "ALTER TABLE decisions_gone RENAME TO decisions").await.unwrap();
+    drop(c);
+    assert_eq!(app.decide(review, &t.brand.1, 1, "approve", None).await.status, StatusCode::CREATED);
 }
 
 /// Finding 7: a write signed in by cookie alone (as a foreign page can make a browser send)
@@ -527,6 +583,8 @@ on_both!(
     sign_out_everywhere_ends_every_session,
     groups_are_renamed_edited_and_deleted_unless_in_use,
     sign_in_throttling_answers_429,
+    parallel_guesses_are_throttled_like_serial_ones,
+    database_faults_answer_500_internal_never_404,
     foreign_origin_cookie_writes_are_refused,
     weak_passwords_are_refused_and_cookies_are_secure,
     big_json_bodies_are_refused_413,
