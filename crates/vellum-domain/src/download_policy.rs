@@ -65,7 +65,9 @@ pub struct PolicySpec {
 impl PolicySpec {
     /// Whether a rule pre-approves `group` or has it decide requests.
     pub fn names_group(&self, group: Id) -> bool {
-        self.rules.iter().any(|r| r.preapproved_groups.contains(&group) || r.approvers.contains(&ApproverRef::Group(group)))
+        self.rules
+            .iter()
+            .any(|r| r.preapproved_groups.contains(&group) || r.approvers.contains(&ApproverRef::Group(group)))
     }
 }
 

@@ -65,6 +65,38 @@ async fn story(data: &Path, db: Option<String>) {
     let cp = json_request(&server.addr, "POST", "/api/v1/admin/audit/checkpoint", &token, json!({})).unwrap();
     assert_eq!(cp.status, 201, "{:?}", cp.json());
     let cut_seq = cp.json()["chains"][&cut]["seq"].as_i64().unwrap();
+
+    // Verification while uploads run never raises a false alarm: it reads one snapshot.
+    let writer = {
+        let (addr, token) = (server.addr.clone(), token.clone());
+        std::thread::spawn(move || {
+            for i in 0..40 {
+                let name = format!("busy-{i}.txt");
+                let r = upload(
+                    &addr,
+                    "/api/v1/workspaces/cut/assets",
+                    &token,
+                    &[("title", &name), ("kind", "visual")],
+                    &name,
+                    name.as_bytes(),
+                );
+                assert_eq!(r.map(|r| r.status), Some(201));
+            }
+        })
+    };
+    let mut verified = 0;
+    while !writer.is_finished() || verified < 3 {
+        let (code, out) = run(&["audit", "verify", "--data", d], db);
+        assert_eq!(code, 0, "a false alarm while uploads run: {out}");
+        verified += 1;
+    }
+    writer.join().unwrap();
+    // A checkpoint signed from the command line covers what the uploads added.
+    let (code, out) = run(&["audit", "checkpoint", "--data", d], db);
+    assert_eq!(code, 0, "{out}");
+    let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let cut_seq = line["chains"][&cut]["seq"].as_i64().unwrap();
+    assert!(cut_seq > 40, "{line}");
     drop(server);
 
     // Copies kept where the server cannot reach: the public key and the checkpoint log.

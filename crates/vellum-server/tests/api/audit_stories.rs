@@ -72,6 +72,10 @@ async fn bundle_verdict(app: &TestApp, ws: &str) -> Value {
 async fn five_attacks_on_checkpointed_events_are_caught(app: &TestApp) {
     // 1. Edit a decision, recompute the chain and its head.
     let ws = approved_asset(app, "edit").await;
+    // Only a server admin signs checkpoints on demand.
+    let (_, member) = app.user("Nonadmin").await;
+    let refused = app.send(Method::POST, "/api/v1/admin/audit/checkpoint", Auth::Bearer(&member), None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.json());
     let cp = checkpoint(app).await;
     let events = cp["chains"][&ws]["seq"].as_i64().unwrap();
     let v = verify(app, &ws).await;

@@ -302,7 +302,10 @@ async fn groups_are_renamed_edited_and_deleted_unless_in_use(app: &TestApp) {
     let held = app.send(Method::DELETE, &path, Auth::Bearer(&app.admin), None).await;
     assert_eq!(held.code(), "group_in_use");
     assert!(held.json()["error"]["message"].as_str().unwrap().contains("Legal for claims"), "{:?}", held.json());
-    assert_eq!(app.put("/api/v1/workspaces/grp/routing", &app.admin, json!({"rules": []})).await.status, StatusCode::OK);
+    assert_eq!(
+        app.put("/api/v1/workspaces/grp/routing", &app.admin, json!({"rules": []})).await.status,
+        StatusCode::OK
+    );
     let policies = json!({"default": "open", "rules": [{"when": {"field": "kind", "op": "eq", "value": "visual"},
         "policy": "request", "preapproved_groups": [legal]}]});
     let put = app.put("/api/v1/workspaces/grp/download-policies", &app.admin, policies).await;
@@ -423,7 +426,12 @@ async fn database_faults_answer_500_internal_never_404(app: &TestApp) {
     vellum_store::testing::execute(&mut c, "ALTER TABLE decisions RENAME TO decisions_gone").await.unwrap();
     drop(c);
     let read = app.get(&path, &t.brand.1).await;
-    assert_eq!((read.status, read.code().as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "internal"), "{:?}", read.json());
+    assert_eq!(
+        (read.status, read.code().as_str()),
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        "{:?}",
+        read.json()
+    );
     let text = read.json().to_string();
     assert!(!text.contains("decisions_gone") && !text.contains("decisions"), "the answer names no table: {text}");
     let decide = app.decide(review, &t.brand.1, 1, "approve", None).await;
