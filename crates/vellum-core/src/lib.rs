@@ -44,6 +44,7 @@ pub mod schedule;
 pub mod secret;
 pub mod session;
 pub mod share_links;
+pub mod stamping;
 pub mod status;
 pub mod webhooks;
 pub mod worker;

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use vellum_domain::audit::AuditAction;
-use vellum_domain::workflow::{ApproverRef, StageSpec};
+use vellum_domain::workflow::StageSpec;
 use vellum_domain::ErrorCode;
 use vellum_domain::{
     id::new_id,

@@ -51,7 +51,7 @@ fn extension(content_type: &str) -> &str {
     }
 }
 
-fn path_of(l: &PublicLink, content_type: &str) -> String {
+pub(crate) fn path_of(l: &PublicLink, content_type: &str) -> String {
     format!("/p/{}/{}.{}", l.token, l.rendition, extension(content_type))
 }
 

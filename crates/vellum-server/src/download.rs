@@ -96,6 +96,24 @@ pub async fn serve_named(core: &Core, version: &Version, name: &str, headers: &H
     serve_stored(core, &stored, headers).await
 }
 
+/// Answers with a stamped copy, streamed piece by piece (no Range: the copy is made per
+/// request, and its hash is known before the first byte).
+pub async fn serve_stamped(core: &Core, stamped: &vellum_core::stamping::Stamped, name: &str) -> ApiResult<Response> {
+    let v = &stamped.download.version;
+    let h = |s: &str| HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""));
+    let mut out = HeaderMap::new();
+    out.insert(header::ETAG, h(&format!("\"{}\"", stamped.sha256)));
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    out.insert(header::CONTENT_DISPOSITION, content_disposition(Some(name)));
+    out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    out.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
+    out.insert(header::CONTENT_TYPE, h(&v.content_type));
+    out.insert(header::CONTENT_LENGTH, h(&stamped.size.to_string()));
+    out.insert("x-vellum-original-sha256", h(&v.sha256));
+    let reader = core.open_plan(&v.sha256, &stamped.plan).await?;
+    Ok((StatusCode::OK, out, Body::from_stream(ReaderStream::with_capacity(reader, 256 * 1024))).into_response())
+}
+
 /// Answers a request for stored bytes, honouring If-None-Match and Range.
 pub async fn serve_stored(core: &Core, stored: &Stored<'_>, headers: &HeaderMap) -> ApiResult<Response> {
     let tag = format!("\"{}\"", stored.sha256);

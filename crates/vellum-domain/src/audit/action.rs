@@ -13,7 +13,7 @@ pub enum AuditAction {
     VersionCreate,
     /// An earlier version was restored as the newest.
     VersionRestore,
-    /// A version's file was downloaded.
+    /// A version's file was downloaded (events recorded before `distribution.download`).
     VersionDownload,
     /// A version's focal point was set.
     VersionFocalPoint,
@@ -52,6 +52,8 @@ pub enum AuditAction {
     AssetArchive,
     AssetUnarchive,
     DistributionRefused,
+    /// A file left through a download route (`…/file` or the stamped `…/download`).
+    DistributionDownload,
     DownloadPolicyPut,
     DownloadRequestCreate,
     DownloadRequestGrant,
@@ -153,7 +155,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 83] = [
+    pub const ALL: [AuditAction; 84] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -184,6 +186,7 @@ impl AuditAction {
         AuditAction::AssetArchive,
         AuditAction::AssetUnarchive,
         AuditAction::DistributionRefused,
+        AuditAction::DistributionDownload,
         AuditAction::DownloadPolicyPut,
         AuditAction::DownloadRequestCreate,
         AuditAction::DownloadRequestGrant,
@@ -272,6 +275,7 @@ impl AuditAction {
             AuditAction::AssetArchive => "asset.archive",
             AuditAction::AssetUnarchive => "asset.unarchive",
             AuditAction::DistributionRefused => "distribution.refused",
+            AuditAction::DistributionDownload => "distribution.download",
             AuditAction::DownloadPolicyPut => "download_policy.put",
             AuditAction::DownloadRequestCreate => "download_request.create",
             AuditAction::DownloadRequestGrant => "download_request.grant",

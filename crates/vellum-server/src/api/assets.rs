@@ -238,12 +238,34 @@ pub async fn download(
         .await?;
     let (asset, v) = (&d.asset, &d.version);
     if download::starts_a_download(&headers, v) {
-        s.core.record_download(&a.actor, v).await?;
+        let agent = headers.get(axum::http::header::USER_AGENT).and_then(|h| h.to_str().ok());
+        s.core.record_distribution(&a.actor, &d, "file", agent, serde_json::json!({})).await?;
         s.core.count_download(&d).await?;
     }
     // Named by the workspace's convention when it has one.
     let name = s.core.download_name(asset, v).await?;
     download::serve_named(&s.core, v, &name, &headers).await
+}
+
+/// The version stamped with its rights and approval record as XMP (JPEG, PNG, TIFF, PDF, MP4;
+/// other files as they are), as an attachment named by the workspace's convention. The stored
+/// original is never changed: `X-Vellum-Original-Sha256` names it, the ETag names the copy.
+#[utoipa::path(get, path = "/assets/{id}/versions/{n}/download", tag = "assets", operation_id = "download_stamped_version",
+    params(("id" = Uuid, Path, description = "The asset"), ("n" = u32, Path, minimum = 1, description = "The version number")),
+    responses(
+        (status = 200, description = "The stamped copy", content((inline(BinaryFile) = "application/octet-stream"), (inline(BinaryFile) = "*/*")),
+            headers(("X-Vellum-Original-Sha256" = String, description = "SHA-256 of the stored original"))),
+    ))]
+pub async fn download_stamped(
+    State(s): State<AppState>,
+    a: Authed,
+    Path((id, n)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let agent = headers.get(axum::http::header::USER_AGENT).and_then(|h| h.to_str().ok());
+    let stamped = s.core.stamped_download(&a.actor, path_id(&id, "asset")?, path_version(&n)?, agent).await?;
+    let name = s.core.download_name(&stamped.download.asset, &stamped.download.version).await?;
+    download::serve_stamped(&s.core, &stamped, &name).await
 }
 
 /// An optional note for a restore.

@@ -79,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .routes((v_schemas, v_paths, version_uploads.layer(unlimited())))
         .routes(routes!(assets::version))
         .routes(routes!(assets::download))
+        .routes(routes!(assets::download_stamped))
         .routes(routes!(assets::restore))
         .routes(routes!(renditions::get))
         .routes(routes!(renditions::page))

@@ -106,6 +106,7 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::VersionCreate => "Added a version",
         AuditAction::VersionRestore => "Restored a version",
         AuditAction::VersionDownload => "Downloaded a version",
+        AuditAction::DistributionDownload => "Downloaded a file",
         AuditAction::VersionFocalPoint => "Set a focal point",
         AuditAction::PresetPut => "Saved a channel preset",
         AuditAction::MetadataSchemaPut => "Changed the custom fields",

@@ -61,10 +61,14 @@ async fn the_asset_trail_has_reviews_decisions_and_downloads(app: &TestApp) {
 
     let trail = audit(app, "trail", &format!("asset_id={id}")).await;
     let got = actions(&trail);
-    for want in ["asset.create", "review.start", "review.decide", "version.download"] {
+    for want in ["asset.create", "review.start", "review.decide", "distribution.download"] {
         assert!(got.iter().any(|a| a == want), "{want} missing from the asset trail: {got:?}");
     }
-    assert_eq!(got.iter().filter(|a| *a == "version.download").count(), 2, "two full downloads, not the range or 304");
+    assert_eq!(
+        got.iter().filter(|a| *a == "distribution.download").count(),
+        2,
+        "two full downloads, not the range or 304"
+    );
     assert!(trail.iter().all(|e| e["asset_id"] == id));
     let decided = trail.iter().find(|e| e["action"] == "review.decide").unwrap();
     assert_eq!(decided["after"]["decision"], "approve", "after is an object: {decided}");

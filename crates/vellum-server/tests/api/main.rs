@@ -25,6 +25,7 @@ mod review_stories;
 mod rights_stories;
 mod routing_stories;
 mod session_stories;
+mod stamp_stories;
 mod ui_audit_stories;
 mod ui_home_stories;
 mod ui_notification_stories;

@@ -30,7 +30,7 @@ pub(crate) fn run(cmd: &mut Command) {
     assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-fn pdf(dir: &Path, pages: usize) -> Vec<u8> {
+pub(crate) fn pdf(dir: &Path, pages: usize) -> Vec<u8> {
     let mut ps = String::from("%!PS\n/Helvetica findfont 48 scalefont setfont\n");
     for k in 1..=pages {
         ps.push_str(&format!("72 400 moveto (Page {k}) show showpage\n"));
