@@ -37,6 +37,7 @@ pub mod presets;
 pub mod public_links;
 pub mod reassign;
 pub mod reminders;
+pub mod retention;
 pub mod reviews;
 pub mod rights;
 pub mod routing;

@@ -160,11 +160,13 @@ impl Core {
         let rights = crate::rights::view_of(&mut c, asset.id, self.now()).await?;
         let approved = asset.approved_version.ok_or_else(gone)?;
         let route = if link.rendition == "original" { Route::Original } else { Route::Rendition };
+        let purged = assets::version(&mut c, asset.id, approved).await?.is_none_or(|v| v.purged_at.is_some());
         let facts = Facts {
             visible: true,
             approved: true,
             rights: rights.status,
             archived: rights.archived_at.is_some(),
+            purged,
             policy: Policy::Open,
             granted: false,
         };
@@ -220,6 +222,7 @@ impl Core {
                     ..NewAuditEvent::new(AuditAction::DistributionPublicLink, "public_link")
                 };
                 record(&mut tx, origin, None, event).await?;
+                vellum_store::retention::distributed(&mut tx, link.asset_id, self.now()).await?;
             }
             tx.commit().await?;
             return Ok(());

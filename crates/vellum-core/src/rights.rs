@@ -92,11 +92,13 @@ pub(crate) async fn gate_member(
     } else {
         (Policy::Open, false, None)
     };
+    let purged = vellum_store::assets::version(&mut c, asset.id, version).await?.is_some_and(|v| v.purged_at.is_some());
     let facts = Facts {
         visible: access::may_see_version(&access, asset, version),
         approved: asset.approved_version == Some(version),
         rights: rv.status,
         archived: rv.archived_at.is_some(),
+        purged,
         policy,
         granted,
     };
@@ -117,11 +119,13 @@ pub(crate) async fn gate_member(
 pub(crate) async fn gate_guest(core: &Core, asset: &Asset, version: u32) -> Result<()> {
     let mut c = core.store.conn().await?;
     let rv = view_of(&mut c, asset.id, core.now()).await?;
+    let purged = vellum_store::assets::version(&mut c, asset.id, version).await?.is_some_and(|v| v.purged_at.is_some());
     let facts = Facts {
         visible: true,
         approved: asset.approved_version == Some(version),
         rights: rv.status,
         archived: rv.archived_at.is_some(),
+        purged,
         policy: Policy::Open,
         granted: false,
     };

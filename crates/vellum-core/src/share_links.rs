@@ -195,16 +195,17 @@ impl Core {
         let asset = assets::get(&mut c, link.asset_id).await?.ok_or_else(gone)?;
         let number = link.version.or(asset.approved_version).ok_or_else(gone)?;
         let rights = crate::rights::view_of(&mut c, asset.id, now).await?;
+        let version = assets::version(&mut c, asset.id, number).await?.ok_or_else(gone)?;
         let facts = Facts {
             visible: true,
             approved: asset.approved_version == Some(number),
             rights: rights.status,
             archived: rights.archived_at.is_some(),
+            purged: version.purged_at.is_some(),
             policy: Policy::Open,
             granted: false,
         };
         decide(Caller::ShareLink, Route::Rendition, facts).map_err(|_| gone())?;
-        let version = assets::version(&mut c, asset.id, number).await?.ok_or_else(gone)?;
         Ok(Opened { link, title: asset.title, version })
     }
 
@@ -221,6 +222,7 @@ impl Core {
     pub async fn share_accessed(&self, o: &Opened, part: Option<Part>, origin: &Origin) -> Result<()> {
         let mut tx = self.store.write().await?;
         share_links::accessed(&mut tx, o.link.id, self.now()).await?;
+        vellum_store::retention::distributed(&mut tx, o.link.asset_id, self.now()).await?;
         if part == Some(Part::File) {
             let event = NewAuditEvent {
                 workspace_id: Some(o.link.workspace_id),

@@ -246,6 +246,7 @@ impl Core {
             ..NewAuditEvent::new(AuditAction::DistributionDownload, "asset")
         };
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
+        vellum_store::retention::distributed(&mut tx, d.asset.id, self.now()).await?;
         tx.commit().await?;
         Ok(())
     }

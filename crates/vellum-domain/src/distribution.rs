@@ -50,6 +50,8 @@ pub struct Facts {
     pub approved: bool,
     pub rights: RightsStatus,
     pub archived: bool,
+    /// The version's file was purged: nothing of it is left to send.
+    pub purged: bool,
     pub policy: Policy,
     /// The caller holds a live grant, or belongs to a pre-approved group.
     pub granted: bool,
@@ -60,6 +62,9 @@ pub fn decide(caller: Caller, route: Route, f: Facts) -> Result<(), ErrorCode> {
     let links = matches!(caller, Caller::ShareLink | Caller::PublicLink);
     if !f.visible {
         return Err(ErrorCode::NotFound);
+    }
+    if f.purged {
+        return Err(if caller == Caller::ShareLink { ErrorCode::NotFound } else { ErrorCode::VersionPurged });
     }
     if f.archived || f.rights == RightsStatus::Expired {
         // Editors still fetch the exact original and its previews to fix the asset; nobody
@@ -101,6 +106,7 @@ mod tests {
         approved: true,
         rights: RightsStatus::Ok,
         archived: false,
+        purged: false,
         policy: Policy::Open,
         granted: false,
     };
@@ -119,7 +125,11 @@ mod tests {
         let request = Facts { policy: Policy::Request, ..OPEN };
         let granted = Facts { granted: true, ..request };
         let blocked = Facts { policy: Policy::Blocked, ..OPEN };
-        let rows: [(Caller, Route, Facts, Result<(), E>); 20] = [
+        let purged = Facts { purged: true, ..OPEN };
+        let rows: [(Caller, Route, Facts, Result<(), E>); 23] = [
+            (Editor, Route::Original, purged, Err(E::VersionPurged)),
+            (ShareLink, Route::Rendition, purged, Err(E::NotFound)),
+            (PublicLink, Route::Original, purged, Err(E::VersionPurged)),
             (Editor, Route::Original, expired, Ok(())),
             (Editor, Route::Stamped, expired, Err(E::RightsExpired)),
             (Editor, Route::Rendition, archived, Ok(())),
@@ -158,7 +168,7 @@ mod tests {
         ] {
             for rights in [RightsStatus::Ok, RightsStatus::Expiring, RightsStatus::Expired] {
                 for policy in [Policy::Open, Policy::Request, Policy::Blocked] {
-                    let f = Facts { visible, approved, rights, archived, policy, granted };
+                    let f = Facts { visible, approved, rights, archived, purged: false, policy, granted };
                     assert_eq!(
                         decide(Caller::Reviewer, Route::Rendition, f),
                         decide(Caller::Member, Route::Rendition, f)
@@ -171,6 +181,18 @@ mod tests {
     /// Every combination: nothing with expired rights or archive reaches anyone but an editor
     /// fetching the original or a preview to fix it.
     #[test]
+    fn nothing_of_a_purged_version_distributes() {
+        for caller in CALLERS {
+            for route in ROUTES {
+                for policy in [Policy::Open, Policy::Request, Policy::Blocked] {
+                    let f = Facts { purged: true, policy, granted: true, ..OPEN };
+                    assert!(decide(caller, route, f).is_err(), "{caller:?} {route:?} {f:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn no_combination_with_expired_rights_or_archive_distributes() {
         for caller in CALLERS {
             for route in ROUTES {
@@ -179,7 +201,7 @@ mod tests {
                 {
                     for policy in [Policy::Open, Policy::Request, Policy::Blocked] {
                         for (approved, granted) in [(true, true), (true, false), (false, true), (false, false)] {
-                            let f = Facts { visible: true, approved, rights, archived, policy, granted };
+                            let f = Facts { visible: true, approved, rights, archived, purged: false, policy, granted };
                             let allowed = decide(caller, route, f).is_ok();
                             let fixing = caller == Caller::Editor && route != Route::Stamped;
                             assert_eq!(allowed, fixing, "{caller:?} {route:?} {f:?}");

@@ -120,6 +120,10 @@ error_codes! {
     DownloadRequestRequired = "download_request_required", 403, "This asset's download policy asks for a request to be granted first.";
     DownloadBlocked = "download_blocked", 403, "This asset's download policy allows downloads only to members who may edit it.";
     NotApproved = "not_approved", 422, "Only an approved version can be shared.";
+    VersionPurged = "version_purged", 410, "This version's file was purged under a retention policy or with its asset; its record stays.";
+    UnderLegalHold = "under_legal_hold", 409, "A legal hold covers this asset: it cannot be purged or deleted until the hold is lifted.";
+    InvalidRetention = "invalid_retention", 422, "The retention policies are not valid (the path names the place).";
+    InvalidLegalHold = "invalid_legal_hold", 422, "A legal hold needs a name, a reason and the assets or campaign it covers.";
     InvalidSetting = "invalid_setting", 422, "A workspace setting is outside its range.";
     NotComparable = "not_comparable", 422, "These two versions cannot be compared (their types differ, have no comparison, or could not be processed).";
     InvalidAnchor = "invalid_anchor", 422, "A comment's anchor is outside the version (page, coordinates or frames).";

@@ -29,6 +29,7 @@ pub mod naming;
 pub mod openapi;
 pub mod page;
 pub mod reminders;
+pub mod retention;
 pub mod review;
 pub mod rights;
 pub mod role;

@@ -60,6 +60,7 @@ fn decode_version(r: &AnyRow) -> Result<Version> {
             (Some(x), Some(y)) => Some(FocalPoint { x, y }),
             _ => None,
         },
+        purged_at: row::opt_ts(r, "purged_at")?,
     })
 }
 
@@ -208,7 +209,8 @@ pub async fn insert_blobs(c: &mut AnyConnection, blobs: &[(&str, u64)], now: Tim
     let blobs: Vec<_> = blobs.iter().filter(|(sha, _)| seen.insert(*sha)).collect();
     for chunk in blobs.chunks(values::rows_per_statement(3)) {
         let sql = format!(
-            "INSERT INTO blobs (sha256, size, created_at) VALUES {} ON CONFLICT (sha256) DO NOTHING",
+            "INSERT INTO blobs (sha256, size, created_at) VALUES {} ON CONFLICT (sha256) DO UPDATE SET purged_at = NULL \
+             WHERE blobs.purged_at IS NOT NULL",
             values::numbered("(?, ?, ?)", chunk.len())
         );
         let mut q = sqlx::query(&sql);
@@ -268,12 +270,12 @@ pub async fn insert_versions(c: &mut AnyConnection, workspace: Id, list: &[Versi
 }
 
 pub async fn versions(c: &mut AnyConnection, asset: Id) -> Result<Vec<Version>> {
-    let sql = format!("SELECT {VERSION_COLS} FROM versions WHERE asset_id = $1 ORDER BY number DESC");
+    let sql = format!("SELECT {VERSION_COLS}, purged_at FROM versions WHERE asset_id = $1 ORDER BY number DESC");
     sqlx::query(&sql).bind(asset.to_string()).fetch_all(c).await?.iter().map(decode_version).collect()
 }
 
 pub async fn version(c: &mut AnyConnection, asset: Id, number: u32) -> Result<Option<Version>> {
-    let sql = format!("SELECT {VERSION_COLS} FROM versions WHERE asset_id = $1 AND number = $2");
+    let sql = format!("SELECT {VERSION_COLS}, purged_at FROM versions WHERE asset_id = $1 AND number = $2");
     sqlx::query(&sql)
         .bind(asset.to_string())
         .bind(i64::from(number))
@@ -339,9 +341,10 @@ pub async fn find_contents(c: &mut AnyConnection, ws: Id, shas: &[&str]) -> Resu
     Ok(first.into_iter().map(|(sha, (_, held))| (sha, held)).collect())
 }
 
-/// Every (asset, version, sha256) pair, for integrity checks after a crash.
+/// Every (asset, version, sha256) of a version whose file is kept (not purged): the store's
+/// invariant is that each has its bytes. For integrity checks after a crash.
 pub async fn all_version_blobs(c: &mut AnyConnection) -> Result<Vec<(Id, u32, String)>> {
-    sqlx::query("SELECT asset_id, number, sha256 FROM versions")
+    sqlx::query("SELECT asset_id, number, sha256 FROM versions WHERE purged_at IS NULL")
         .fetch_all(c)
         .await?
         .iter()

@@ -13,8 +13,8 @@ use crate::{row, Result};
 /// foreign key ever be missing) the versions and renditions that name one.
 pub async fn referenced(c: &mut AnyConnection) -> Result<HashSet<String>> {
     sqlx::query(
-        "SELECT sha256 FROM blobs UNION SELECT sha256 FROM versions UNION SELECT sha256 FROM renditions \
-         UNION SELECT sha256 FROM diff_heatmaps",
+        "SELECT sha256 FROM blobs WHERE purged_at IS NULL UNION SELECT sha256 FROM versions WHERE purged_at IS NULL \
+         UNION SELECT sha256 FROM renditions UNION SELECT sha256 FROM diff_heatmaps",
     )
     .fetch_all(c)
     .await?
@@ -43,4 +43,22 @@ pub async fn claim_unreferenced(c: &mut AnyConnection, sha256: &str, now: Timest
 pub async fn release_claim(c: &mut AnyConnection, sha256: &str) -> Result<()> {
     sqlx::query("DELETE FROM blobs WHERE sha256 = $1").bind(sha256).execute(c).await?;
     Ok(())
+}
+
+/// Claims a blob whose last user was purged, inside the caller's write transaction: marks its
+/// row purged when no kept version, rendition or comparison points at it (true), which locks
+/// the row against an upload recording the same content until the caller ends. Delete the
+/// bytes while holding it; an upload of the same content later clears the mark.
+pub async fn claim_purged(c: &mut AnyConnection, sha256: &str, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE blobs SET purged_at = $2 WHERE sha256 = $1 AND purged_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM versions WHERE sha256 = $1 AND purged_at IS NULL) \
+         AND NOT EXISTS (SELECT 1 FROM renditions WHERE sha256 = $1) \
+         AND NOT EXISTS (SELECT 1 FROM diff_heatmaps WHERE sha256 = $1)",
+    )
+    .bind(sha256)
+    .bind(now.to_string())
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

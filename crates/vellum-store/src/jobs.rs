@@ -53,10 +53,12 @@ pub enum JobKind {
     DeliverNotifications,
     /// Compute the visual and text difference of two versions of an asset.
     CompareVersions,
+    /// Purge the files retention policies say are due.
+    ApplyRetention,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 9] = [
+    pub const ALL: [JobKind; 10] = [
         JobKind::ProcessVersion,
         JobKind::RenderRendition,
         JobKind::AuditCheckpoint,
@@ -66,6 +68,7 @@ impl JobKind {
         JobKind::SweepReminders,
         JobKind::DeliverNotifications,
         JobKind::CompareVersions,
+        JobKind::ApplyRetention,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +82,7 @@ impl JobKind {
             JobKind::SweepReminders => "sweep_reminders",
             JobKind::DeliverNotifications => "deliver_notifications",
             JobKind::CompareVersions => "compare_versions",
+            JobKind::ApplyRetention => "apply_retention",
         }
     }
 

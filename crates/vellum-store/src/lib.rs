@@ -31,6 +31,7 @@ pub mod out_of_office;
 mod outbox;
 pub mod planning;
 pub mod public_links;
+pub mod retention;
 pub mod reviews;
 pub mod rights;
 pub mod routing;

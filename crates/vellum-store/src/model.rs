@@ -94,6 +94,8 @@ pub struct Version {
     pub media: Option<vellum_domain::media::VersionMedia>,
     /// Where the subject is, so crops keep it.
     pub focal_point: Option<FocalPoint>,
+    /// When its file was purged (retention or deletion); the row and its record stay.
+    pub purged_at: Option<Timestamp>,
 }
 
 /// A point in an image as fractions of its width and height (0..1 from the top left).

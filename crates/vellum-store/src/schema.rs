@@ -89,6 +89,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(21, "0021_downloads"),
     migration!(22, "0022_public_links"),
     migration!(23, "0023_share_links"),
+    migration!(24, "0024_retention"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -320,6 +320,7 @@ async fn records_round_trip(store: &Store) {
         processing_reason: None,
         media: None,
         focal_point: None,
+        purged_at: None,
     };
     let wf = Workflow {
         id: new_id(),
@@ -538,6 +539,7 @@ async fn import_index_round_trip(store: &Store) {
         processing_reason: None,
         media: None,
         focal_point: None,
+        purged_at: None,
     };
     let file = |path: &str, mtime_ns: i64| import_index::ImportedFile {
         path: path.into(),
@@ -612,6 +614,7 @@ async fn batch_writes_round_trip(store: &Store) {
         processing_reason: None,
         media: None,
         focal_point: None,
+        purged_at: None,
     };
     // The last asset holds the first one's content too, but later: the lookup names the first.
     let mut versions: Vec<Version> = list.iter().zip(&shas).map(|(a, s)| version(a, s, now)).collect();

@@ -5,6 +5,7 @@ mod bench;
 mod config;
 mod gc;
 mod import;
+mod retention;
 mod serve;
 
 use std::process::ExitCode;
@@ -48,6 +49,11 @@ enum Command {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// Retention: purge what the workspaces' policies say is due (or list it).
+    Retention {
+        #[command(subcommand)]
+        command: retention::RetentionCommand,
+    },
     /// Audit trail tools.
     Audit {
         #[command(subcommand)]
@@ -85,6 +91,7 @@ fn main() -> ExitCode {
             }
             Command::Migrate { storage } => migrate(storage).await,
             Command::Audit { command } => audit::run(command).await,
+            Command::Retention { command } => retention::run(command).await,
             Command::Bench { command } => bench::run(command).await,
         }
     });

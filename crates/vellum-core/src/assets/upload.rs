@@ -198,6 +198,7 @@ pub(super) fn first_rows(actor: &Actor, access: &Access, new: NewAsset, now: Tim
         processing_reason: None,
         media: None,
         focal_point: None,
+        purged_at: None,
     };
     (asset, version)
 }

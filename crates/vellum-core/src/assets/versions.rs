@@ -137,6 +137,7 @@ impl Core {
             processing_reason: None,
             media: None,
             focal_point: None,
+            purged_at: None,
         };
         crate::blobs::record(&mut tx, self.blobs.as_ref(), &version.sha256, blob.size, now).await?;
         assets::insert_version(&mut tx, asset.workspace_id, &version).await?;

@@ -51,9 +51,17 @@ pub enum AuditAction {
     AssetRights,
     AssetArchive,
     AssetUnarchive,
+    /// An asset's files were purged (by a retention policy or its deletion); rows and audit stay.
+    AssetPurge,
     DistributionRefused,
     /// A file left through a download route (`…/file` or the stamped `…/download`).
     DistributionDownload,
+    /// A legal hold was lifted (with a reason).
+    LegalHoldLift,
+    /// A legal hold was placed.
+    LegalHoldCreate,
+    /// A workspace's retention policies were saved.
+    RetentionPut,
     DownloadPolicyPut,
     DownloadRequestCreate,
     DownloadRequestGrant,
@@ -155,7 +163,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 84] = [
+    pub const ALL: [AuditAction; 88] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -185,8 +193,12 @@ impl AuditAction {
         AuditAction::AssetRights,
         AuditAction::AssetArchive,
         AuditAction::AssetUnarchive,
+        AuditAction::AssetPurge,
         AuditAction::DistributionRefused,
         AuditAction::DistributionDownload,
+        AuditAction::LegalHoldLift,
+        AuditAction::LegalHoldCreate,
+        AuditAction::RetentionPut,
         AuditAction::DownloadPolicyPut,
         AuditAction::DownloadRequestCreate,
         AuditAction::DownloadRequestGrant,
@@ -274,6 +286,10 @@ impl AuditAction {
             AuditAction::AssetRights => "asset.rights",
             AuditAction::AssetArchive => "asset.archive",
             AuditAction::AssetUnarchive => "asset.unarchive",
+            AuditAction::LegalHoldLift => "legal_hold.lift",
+            AuditAction::LegalHoldCreate => "legal_hold.create",
+            AuditAction::RetentionPut => "retention.put",
+            AuditAction::AssetPurge => "asset.purge",
             AuditAction::DistributionRefused => "distribution.refused",
             AuditAction::DistributionDownload => "distribution.download",
             AuditAction::DownloadPolicyPut => "download_policy.put",

@@ -29,6 +29,7 @@ mod paging;
 mod presets;
 pub(crate) mod public_links;
 mod renditions;
+mod retention;
 mod reviews;
 mod rights;
 mod routing;
@@ -75,7 +76,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(audit::verify))
         .routes(routes!(audit::checkpoint))
         .routes(routes!(admin::status))
-        .routes(routes!(assets::get, assets::patch))
+        .routes(routes!(assets::get, assets::patch, retention::delete_asset))
         .routes((v_schemas, v_paths, version_uploads.layer(unlimited())))
         .routes(routes!(assets::version))
         .routes(routes!(assets::download))
@@ -140,6 +141,10 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(downloads::revoke))
         .routes(routes!(rights::archive_asset))
         .routes(routes!(rights::unarchive_asset))
+        .routes(routes!(retention::get, retention::put))
+        .routes(routes!(retention::preview))
+        .routes(routes!(retention::create_hold, retention::holds))
+        .routes(routes!(retention::lift))
         .routes(routes!(board::get))
         .routes(routes!(board::r#move))
         .routes(routes!(schedule::events))

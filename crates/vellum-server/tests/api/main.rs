@@ -21,6 +21,7 @@ mod notification_stories;
 mod pagination_stories;
 mod peers;
 mod planning_stories;
+mod retention_stories;
 mod review_stories;
 mod rights_stories;
 mod routing_stories;

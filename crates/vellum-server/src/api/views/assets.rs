@@ -141,6 +141,8 @@ pub struct VersionView {
     #[schema(value_type = Option<Object>)]
     pub media: Option<vellum_domain::media::VersionMedia>,
     pub focal_point: Option<FocalPointView>,
+    /// When the file was purged (by retention or the asset's deletion); the record stays.
+    pub purged_at: Option<Timestamp>,
 }
 
 impl From<model::Version> for VersionView {
@@ -164,6 +166,7 @@ impl From<model::Version> for VersionView {
             processing_reason: v.processing_reason,
             media: v.media,
             focal_point: v.focal_point.map(|f| FocalPointView { x: f.x, y: f.y }),
+            purged_at: v.purged_at,
         }
     }
 }
