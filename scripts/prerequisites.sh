@@ -12,12 +12,26 @@ apt_for_missing() {
     pkgs="${pair#*:}"
     command -v "$cmd" >/dev/null 2>&1 || missing+=(${pkgs//,/ })
   done
-  ((${#missing[@]})) || return 0
-  echo "vellum: installing ${missing[*]}" >&2
+  apt_install "${missing[@]}"
+}
+
+# Installs the named Debian packages (nothing when none is named).
+apt_install() {
+  (($#)) || return 0
+  echo "vellum: installing $*" >&2
   local sudo=()
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
   "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$@" >/dev/null
+}
+
+# Installs Debian packages for files that are missing. Arguments are `path:package` pairs.
+apt_for_missing_files() {
+  local missing=() pair
+  for pair in "$@"; do
+    [ -e "${pair%%:*}" ] || missing+=("${pair#*:}")
+  done
+  apt_install "${missing[@]}"
 }
 
 # To build (the JPEG codec builds its bundled libjpeg-turbo) and to process every format
@@ -42,6 +56,8 @@ install_run_prerequisites() {
     soffice:libreoffice-writer-nogui,libreoffice-impress-nogui,libreoffice-calc-nogui \
     prlimit:util-linux \
     bwrap:bubblewrap
+  # The font watermarked previews for outsiders are drawn with.
+  apt_for_missing_files /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:fonts-dejavu-core
 }
 
 # Pinned versions of the Python tools that check the API contract from outside.

@@ -47,6 +47,7 @@ pub mod session;
 pub mod share_links;
 pub mod stamping;
 pub mod status;
+pub mod watermarks;
 pub mod webhooks;
 pub mod worker;
 pub mod workflows;
@@ -107,6 +108,8 @@ pub struct Core {
     pub notify: Arc<notify::NotifyConfig>,
     /// Password tries wait their turn per key.
     pub(crate) turns: Arc<attempts::Turns>,
+    /// The font and recently marked pictures for watermarked previews.
+    pub(crate) watermarks: Arc<watermarks::Watermarks>,
 }
 
 /// Where a request came from, for the audit trail.
@@ -134,6 +137,7 @@ impl Core {
             audit: None,
             notify: Arc::new(notify::NotifyConfig::default()),
             turns: Arc::new(attempts::Turns::default()),
+            watermarks: Arc::new(watermarks::Watermarks::default()),
         }
     }
 

@@ -218,6 +218,20 @@ impl Core {
         Ok(assets::rendition(&mut c, o.link.asset_id, o.version.number, name).await?)
     }
 
+    /// The link's picture watermarked for its recipient (or "shared link") when the link has
+    /// the watermark on; None when it shows the clean rendition.
+    pub async fn share_marked(
+        &self,
+        o: &Opened,
+        r: &vellum_store::model::Rendition,
+    ) -> Result<Option<crate::watermarks::Marked>> {
+        if !o.link.watermark {
+            return Ok(None);
+        }
+        let who = o.link.recipient_email.clone().unwrap_or_else(|| "shared link".into());
+        Ok(Some(self.watermarked(o.link.workspace_id, r, &who).await?))
+    }
+
     /// Counts an opening of the page or a derivative; a file served is audited with the link.
     pub async fn share_accessed(&self, o: &Opened, part: Option<Part>, origin: &Origin) -> Result<()> {
         let mut tx = self.store.write().await?;

@@ -124,6 +124,9 @@ error_codes! {
     UnderLegalHold = "under_legal_hold", 409, "A legal hold covers this asset: it cannot be purged or deleted until the hold is lifted.";
     InvalidRetention = "invalid_retention", 422, "The retention policies are not valid (the path names the place).";
     InvalidLegalHold = "invalid_legal_hold", 422, "A legal hold needs a name, a reason and the assets or campaign it covers.";
+    WatermarkRequired = "watermark_required", 403, "Outsiders see watermarked pictures only, and this rendition is not a picture.";
+    WatermarkUnavailable = "watermark_unavailable", 503, "Watermarked previews cannot be made on this server (no font); nothing clean is shown instead.";
+    InvalidWatermark = "invalid_watermark", 422, "A watermark's text is 1 to 100 characters on one line.";
     InvalidSetting = "invalid_setting", 422, "A workspace setting is outside its range.";
     NotComparable = "not_comparable", 422, "These two versions cannot be compared (their types differ, have no comparison, or could not be processed).";
     InvalidAnchor = "invalid_anchor", 422, "A comment's anchor is outside the version (page, coordinates or frames).";

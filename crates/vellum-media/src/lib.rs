@@ -13,6 +13,7 @@ pub mod render;
 pub mod sniff;
 pub mod stamp;
 pub mod tool;
+pub mod watermark;
 
 pub use diff::{diff_files, diff_images, ImageDiff, Region};
 pub use header::{check, dimensions, PixelLimits};

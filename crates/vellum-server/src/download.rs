@@ -96,6 +96,30 @@ pub async fn serve_named(core: &Core, version: &Version, name: &str, headers: &H
     serve_stored(core, &stored, headers).await
 }
 
+/// Answers with a picture watermarked for the viewer (a JPEG kept in memory a short while):
+/// never stored, never shared between viewers, so caches may keep it only privately.
+pub fn serve_marked(m: &vellum_core::watermarks::Marked, headers: &HeaderMap) -> Response {
+    let tag = format!("\"{}\"", m.sha256);
+    let h = |s: &str| HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""));
+    let mut out = HeaderMap::new();
+    out.insert(header::ETAG, h(&tag));
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=600"));
+    out.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
+    out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    out.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+    out.insert(header::LAST_MODIFIED, h(&m.created_at.http_date()));
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    if not_modified {
+        return (StatusCode::NOT_MODIFIED, out).into_response();
+    }
+    out.insert(header::CONTENT_LENGTH, h(&m.bytes.len().to_string()));
+    (StatusCode::OK, out, Body::from(m.bytes.clone())).into_response()
+}
+
 /// Answers with a stamped copy, streamed piece by piece (no Range: the copy is made per
 /// request, and its hash is known before the first byte).
 pub async fn serve_stamped(core: &Core, stamped: &vellum_core::stamping::Stamped, name: &str) -> ApiResult<Response> {

@@ -42,6 +42,7 @@ pub mod testing;
 pub mod throttle;
 pub mod users;
 mod values;
+pub mod watermarks;
 pub mod webhooks;
 pub mod workflows;
 pub mod workspaces;

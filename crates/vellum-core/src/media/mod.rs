@@ -279,6 +279,8 @@ pub(crate) async fn mark_pending(tx: &mut Tx, job: &Job) -> Result<()> {
 /// Where a rendition stands for someone asking for it.
 pub enum RenditionAnswer {
     Ready(Rendition),
+    /// A picture watermarked for the viewer (outsiders never get the clean one).
+    Marked(crate::watermarks::Marked),
     /// Not generated yet; ask again shortly.
     Pending,
 }
@@ -314,7 +316,19 @@ impl Core {
     /// A rendition of a version the actor may see: a built-in one made by the processing
     /// job, or a workspace preset made on first request.
     pub async fn rendition(&self, actor: &Actor, asset: Id, number: u32, name: &str) -> Result<RenditionAnswer> {
-        let (a, _) = self.asset(actor, asset).await?;
+        let (a, access) = self.asset(actor, asset).await?;
+        let answer = self.clean_rendition(actor, &a, number, name).await?;
+        match answer {
+            RenditionAnswer::Ready(r) if access.role == vellum_domain::role::Role::External => {
+                Ok(RenditionAnswer::Marked(self.watermarked(a.workspace_id, &r, &actor.user.email).await?))
+            }
+            other => Ok(other),
+        }
+    }
+
+    async fn clean_rendition(&self, actor: &Actor, a: &Asset, number: u32, name: &str) -> Result<RenditionAnswer> {
+        let asset = a.id;
+        let a = a.clone();
         let version = self.version(actor, asset, number).await?;
         crate::rights::gate_member(self, actor, &a, number, crate::rights::FileRoute::Rendition).await?;
         let mut c = self.store.conn().await?;

@@ -62,6 +62,8 @@ pub enum AuditAction {
     LegalHoldCreate,
     /// A workspace's retention policies were saved.
     RetentionPut,
+    /// A workspace's watermark text was set.
+    WatermarkPut,
     DownloadPolicyPut,
     DownloadRequestCreate,
     DownloadRequestGrant,
@@ -163,7 +165,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 88] = [
+    pub const ALL: [AuditAction; 89] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -199,6 +201,7 @@ impl AuditAction {
         AuditAction::LegalHoldLift,
         AuditAction::LegalHoldCreate,
         AuditAction::RetentionPut,
+        AuditAction::WatermarkPut,
         AuditAction::DownloadPolicyPut,
         AuditAction::DownloadRequestCreate,
         AuditAction::DownloadRequestGrant,
@@ -289,6 +292,7 @@ impl AuditAction {
             AuditAction::LegalHoldLift => "legal_hold.lift",
             AuditAction::LegalHoldCreate => "legal_hold.create",
             AuditAction::RetentionPut => "retention.put",
+            AuditAction::WatermarkPut => "watermark.put",
             AuditAction::AssetPurge => "asset.purge",
             AuditAction::DistributionRefused => "distribution.refused",
             AuditAction::DistributionDownload => "distribution.download",

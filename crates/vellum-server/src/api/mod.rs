@@ -37,6 +37,7 @@ pub(crate) mod schedule;
 mod session;
 mod share_links;
 mod views;
+mod watermark;
 mod webhooks;
 mod workflows;
 mod workspaces;
@@ -145,6 +146,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(retention::preview))
         .routes(routes!(retention::create_hold, retention::holds))
         .routes(routes!(retention::lift))
+        .routes(routes!(watermark::get, watermark::put))
         .routes(routes!(board::get))
         .routes(routes!(board::r#move))
         .routes(routes!(schedule::events))

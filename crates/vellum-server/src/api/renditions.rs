@@ -36,6 +36,7 @@ pub(super) async fn serve_rendition(
     let r = match answer {
         RenditionAnswer::Pending => return Ok(Pending::response("the rendition is being made; try again shortly")),
         RenditionAnswer::Ready(r) => r,
+        RenditionAnswer::Marked(m) => return Ok(crate::download::serve_marked(&m, headers)),
     };
     let filename = format!("{name}.{}", r.content_type.rsplit('/').next().unwrap_or("bin"));
     let stored = Stored {

@@ -109,6 +109,7 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::DistributionDownload => "Downloaded a file",
         AuditAction::AssetPurge => "Purged an asset's files",
         AuditAction::RetentionPut => "Changed the retention policies",
+        AuditAction::WatermarkPut => "Changed the watermark",
         AuditAction::LegalHoldCreate => "Placed a legal hold",
         AuditAction::LegalHoldLift => "Lifted a legal hold",
         AuditAction::VersionFocalPoint => "Set a focal point",

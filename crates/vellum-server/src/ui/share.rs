@@ -140,11 +140,17 @@ async fn part(s: &AppState, o: &Opened, which: Part, headers: &HeaderMap) -> Opt
         }
         (Part::File, Some(name)) | (Part::Preview, Some(name)) => {
             let r = c.share_rendition(o, name).await.ok()??;
+            if let Some(m) = c.share_marked(o, &r).await.ok()? {
+                return Some(crate::download::serve_marked(&m, headers));
+            }
             let file = (which == Part::File).then(|| format!("{}-{name}", o.title));
             (r.sha256, r.size, r.content_type, r.created_at, file)
         }
         (Part::Preview, None) => {
             let r = c.share_rendition(o, "preview").await.ok()??;
+            if let Some(m) = c.share_marked(o, &r).await.ok()? {
+                return Some(crate::download::serve_marked(&m, headers));
+            }
             (r.sha256, r.size, r.content_type, r.created_at, None)
         }
     };

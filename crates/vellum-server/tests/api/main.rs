@@ -32,3 +32,4 @@ mod ui_home_stories;
 mod ui_notification_stories;
 mod ui_settings_stories;
 mod ui_stories;
+mod watermark_stories;
