@@ -9,13 +9,16 @@ use vellum_domain::{
     audit::AuditAction,
     condition::Subject,
     download_policy::{Applied, Policies, PolicySpec, MAX_RULES},
+    event::EventKind,
     id::new_id,
     role::Capability,
     workflow::ApproverRef,
     ErrorCode, Id, Timestamp,
 };
 use vellum_store::{
-    downloads, metadata_schemas,
+    downloads,
+    events::NewEvent,
+    metadata_schemas,
     model::{Asset, NewAuditEvent, User},
     workspaces, Conn,
 };
@@ -80,15 +83,45 @@ pub(crate) async fn count(core: &Core, grant: Id) -> Result<()> {
 /// Whether the user decides requests on this asset: its owner, the workspace's planners, or
 /// an approver the policy names.
 async fn decides(c: &mut Conn, user: &User, asset: &Asset, role_plans: bool) -> Result<bool> {
-    if role_plans || asset.created_by == user.id {
-        return Ok(true);
-    }
+    Ok(role_plans || deciders(&mut *c, asset).await?.contains(&user.id))
+}
+
+/// Who decides an asset's download requests (besides the workspace's managers): its owner,
+/// the policy's approvers, and the workspace's rights managers.
+pub(crate) async fn deciders(c: &mut Conn, asset: &Asset) -> Result<Vec<Id>> {
     let a = applied(&mut *c, asset).await?;
     let groups = workspaces::groups(&mut *c, asset.workspace_id).await?;
-    Ok(a.approvers.iter().any(|r| match r {
-        ApproverRef::User(u) => *u == user.id,
-        ApproverRef::Group(g) => groups.iter().any(|x| x.id == *g && x.members.contains(&user.id)),
-    }))
+    let managers = workspaces::by_id(&mut *c, asset.workspace_id).await?.and_then(|w| w.rights_managers);
+    let mut out = vec![asset.created_by];
+    let mut add = |ids: &[Id]| {
+        for id in ids {
+            if !out.contains(id) {
+                out.push(*id);
+            }
+        }
+    };
+    for r in &a.approvers {
+        match r {
+            ApproverRef::User(u) => add(&[*u]),
+            ApproverRef::Group(g) => add(groups.iter().find(|x| x.id == *g).map_or(&[][..], |x| &x.members)),
+        }
+    }
+    if let Some(m) = managers {
+        add(groups.iter().find(|x| x.id == m).map_or(&[][..], |x| &x.members));
+    }
+    Ok(out)
+}
+
+fn request_notice(r: &Request, kind: EventKind, actor: Id, recipients: Vec<Id>) -> NewEvent {
+    NewEvent {
+        workspace_id: Some(r.workspace_id),
+        kind,
+        object_type: "download_request".into(),
+        object_id: r.id,
+        actor_id: Some(actor),
+        data: json!({"asset_id": r.asset_id, "request_id": r.id, "version": r.version, "status": r.status}),
+        recipients,
+    }
 }
 
 fn request_event(r: &Request, action: AuditAction, after: serde_json::Value) -> NewAuditEvent {
@@ -209,6 +242,9 @@ impl Core {
             json!({"purpose": r.purpose, "rendition": r.rendition}),
         );
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
+        let told: Vec<Id> = deciders(&mut tx, &a).await?.into_iter().filter(|u| *u != actor.user.id).collect();
+        let notice = request_notice(&r, EventKind::DownloadRequested, actor.user.id, told);
+        crate::events::publish(&mut tx, notice, self.now()).await?;
         tx.commit().await?;
         Ok(r)
     }
@@ -296,6 +332,8 @@ impl Core {
         };
         downloads::decide_request(&mut tx, &r).await?;
         record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
+        let notice = request_notice(&r, EventKind::DownloadDecided, actor.user.id, vec![r.requester_id]);
+        crate::events::publish(&mut tx, notice, now).await?;
         tx.commit().await?;
         Ok((r, made))
     }

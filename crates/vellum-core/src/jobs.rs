@@ -194,6 +194,11 @@ impl Core {
             JobKind::SignInFailures => self.record_sign_in_failures().await.map(|_| ()).map_err(Into::into),
             JobKind::CollectGarbage => crate::blobs::gc::run_job(self, job).await,
             JobKind::ApplyRetention => crate::retention::run_job(self, job).await,
+            JobKind::RightsWarnings => {
+                let sent = self.send_rights_warnings().await?;
+                tracing::info!(sent, "rights warnings");
+                Ok(())
+            }
             JobKind::SweepReminders => self.sweep_reminders().await.map(|_| ()).map_err(Into::into),
             JobKind::DeliverNotifications => {
                 let sweep = job.payload.get("digests").and_then(serde_json::Value::as_bool) != Some(false);

@@ -263,6 +263,9 @@ impl Core {
         if vellum_store::downloads::policies(&mut tx, ws).await?.is_some_and(|p| p.names_group(id)) {
             users_of.push("the download policies".into());
         }
+        if access.workspace.rights_managers == Some(id) {
+            users_of.push("the workspace's rights_managers setting".into());
+        }
         if !users_of.is_empty() {
             users_of.dedup();
             return Err(Error::new(

@@ -248,4 +248,68 @@ impl Core {
             None => Ok(()),
         }
     }
+
+    /// Sends the rights warnings due today (each once): to the asset's owner and the
+    /// workspace's rights managers, through the notification system.
+    pub async fn send_rights_warnings(&self) -> Result<usize> {
+        let now = self.now();
+        let day = today(now);
+        let mut c = self.store.conn().await?;
+        let live = rights::all_live(&mut c).await?;
+        drop(c);
+        let mut sent = 0;
+        for (asset_id, r) in live {
+            let mut tx = self.store.write().await?;
+            let Some(asset) = vellum_store::assets::get(&mut tx, asset_id).await? else { continue };
+            let Some(ws) = vellum_store::workspaces::by_id(&mut tx, asset.workspace_id).await? else { continue };
+            let due = r.warnings(day, &ws.rights_warning_days);
+            if due.is_empty() {
+                continue;
+            }
+            let mut told = vec![asset.created_by];
+            if let Some(g) = ws.rights_managers {
+                if let Some(group) = vellum_store::workspaces::group(&mut tx, g).await? {
+                    told.extend(group.members.into_iter().filter(|m| *m != asset.created_by));
+                }
+            }
+            for w in due {
+                let ends_on = w.ends_on.to_string();
+                // Every threshold already passed is marked, so a later run sends no older one.
+                let mut fresh = false;
+                for t in ws.rights_warning_days.iter().filter(|t| **t >= w.days_before) {
+                    fresh |= rights::warned(&mut tx, asset.id, &ends_on, *t, now).await? && *t == w.days_before;
+                }
+                if !fresh {
+                    continue;
+                }
+                let notice = vellum_store::events::NewEvent {
+                    workspace_id: Some(asset.workspace_id),
+                    kind: vellum_domain::event::EventKind::RightsExpiring,
+                    object_type: "asset".into(),
+                    object_id: asset.id,
+                    actor_id: None,
+                    data: json!({"asset_id": asset.id, "ends_on": ends_on, "what": w.what, "days_left": w.days_left,
+                        "days_before": w.days_before}),
+                    recipients: told.clone(),
+                };
+                crate::events::publish(&mut tx, notice, now).await?;
+                sent += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(sent)
+    }
+}
+
+/// The hourly look for rights warnings due (each is sent once, so the hour does not matter).
+pub fn warnings_job(at: Timestamp) -> vellum_store::jobs::NewJob {
+    vellum_store::jobs::NewJob {
+        queue: crate::jobs::SYSTEM_QUEUE.into(),
+        kind: vellum_store::jobs::JobKind::RightsWarnings,
+        payload: json!({}),
+        unique_key: format!("rights_warnings:{at}"),
+        workspace_id: None,
+        max_attempts: 3,
+        run_at: at,
+    }
 }

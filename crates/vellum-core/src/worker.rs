@@ -63,6 +63,9 @@ pub fn schedules() -> Vec<Schedule> {
     if let Ok(cron) = Cron::parse("29 * * * *") {
         out.push(Schedule { name: "apply_retention", cron, job: crate::retention::job });
     }
+    if let Ok(cron) = Cron::parse("7 * * * *") {
+        out.push(Schedule { name: "rights_warnings", cron, job: crate::rights::warnings_job });
+    }
     if let Ok(cron) = Cron::parse("* * * * *") {
         out.push(Schedule { name: "audit_checkpoint", cron: cron.clone(), job: crate::audit::checkpoint_job });
         out.push(Schedule { name: "sign_in_failures", cron, job: jobs::sign_in_failures });

@@ -27,6 +27,9 @@ pub struct WorkspacePatch {
     pub keep_gps: Option<bool>,
     /// The number a video's first frame is shown as (display only; the API counts from 0).
     pub frame_offset: Option<u32>,
+    /// Some(None) clears the rights managers' group.
+    pub rights_managers: Option<Option<vellum_domain::Id>>,
+    pub rights_warning_days: Option<Vec<u32>>,
 }
 
 /// A workspace as its member sees it.
@@ -50,6 +53,8 @@ impl Core {
             created_at: now,
             keep_gps: false,
             frame_offset: 0,
+            rights_managers: None,
+            rights_warning_days: vellum_domain::rights::DEFAULT_WARNINGS.to_vec(),
         };
         let mut tx = self.store.write().await?;
         workspaces::insert(&mut tx, &ws).await.map_err(|e| match e {
@@ -82,7 +87,11 @@ impl Core {
         let access = access::workspace(&mut tx, &actor.user, ws).await?;
         access.require(vellum_domain::role::Capability::Administer)?;
         let mut w = access.workspace.clone();
-        let before = json!({"name": w.name, "keep_gps": w.keep_gps, "frame_offset": w.frame_offset});
+        let settings = |w: &Workspace| {
+            json!({"name": w.name, "keep_gps": w.keep_gps, "frame_offset": w.frame_offset,
+                "rights_managers": w.rights_managers, "rights_warning_days": w.rights_warning_days})
+        };
+        let before = settings(&w);
         if let Some(n) = name {
             w.name = n.into_inner();
         }
@@ -98,6 +107,28 @@ impl Core {
             }
             w.frame_offset = o;
         }
+        if let Some(g) = patch.rights_managers {
+            if let Some(id) = g {
+                if workspaces::group(&mut tx, id).await?.is_none_or(|x| x.workspace_id != w.id) {
+                    return Err(Error::new(
+                        ErrorCode::InvalidSetting,
+                        "rights_managers must be a group of this workspace",
+                    ));
+                }
+            }
+            w.rights_managers = g;
+        }
+        if let Some(mut days) = patch.rights_warning_days {
+            days.sort_unstable_by(|a, b| b.cmp(a));
+            days.dedup();
+            if days.len() > 5 || days.iter().any(|d| *d == 0 || *d > 365) {
+                return Err(Error::new(
+                    ErrorCode::InvalidSetting,
+                    "rights_warning_days is up to 5 numbers of days from 1 to 365 (e.g. [30, 7])",
+                ));
+            }
+            w.rights_warning_days = days;
+        }
         workspaces::update(&mut tx, &w).await?;
         record(
             &mut tx,
@@ -107,7 +138,7 @@ impl Core {
                 workspace_id: Some(w.id),
                 object_id: Some(w.id.to_string()),
                 before: Some(before),
-                after: Some(json!({"name": w.name, "keep_gps": w.keep_gps, "frame_offset": w.frame_offset})),
+                after: Some(settings(&w)),
                 ..NewAuditEvent::new(AuditAction::WorkspaceUpdate, "workspace")
             },
         )

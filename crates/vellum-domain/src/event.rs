@@ -30,10 +30,16 @@ pub enum EventKind {
     ReviewReassigned,
     #[serde(rename = "mention")]
     Mention,
+    #[serde(rename = "download.requested")]
+    DownloadRequested,
+    #[serde(rename = "download.decided")]
+    DownloadDecided,
+    #[serde(rename = "rights.expiring")]
+    RightsExpiring,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::VersionCreated,
         EventKind::ReviewStarted,
         EventKind::ReviewDecision,
@@ -43,6 +49,9 @@ impl EventKind {
         EventKind::ReviewEscalated,
         EventKind::ReviewReassigned,
         EventKind::Mention,
+        EventKind::DownloadRequested,
+        EventKind::DownloadDecided,
+        EventKind::RightsExpiring,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +65,9 @@ impl EventKind {
             EventKind::ReviewEscalated => "review.escalated",
             EventKind::ReviewReassigned => "review.reassigned",
             EventKind::Mention => "mention",
+            EventKind::DownloadRequested => "download.requested",
+            EventKind::DownloadDecided => "download.decided",
+            EventKind::RightsExpiring => "rights.expiring",
         }
     }
 
@@ -75,6 +87,9 @@ impl EventKind {
             EventKind::ReviewEscalated => "Overdue decisions escalated to you",
             EventKind::ReviewReassigned => "A decision reassigned to you",
             EventKind::Mention => "Someone mentions you",
+            EventKind::DownloadRequested => "A download request waits for your decision",
+            EventKind::DownloadDecided => "Your download request is granted or denied",
+            EventKind::RightsExpiring => "The rights of an asset you own or manage are about to end",
         }
     }
 
@@ -87,7 +102,10 @@ impl EventKind {
             | EventKind::ReviewReminder
             | EventKind::ReviewEscalated
             | EventKind::ReviewReassigned
-            | EventKind::Mention => EmailChoice::Immediate,
+            | EventKind::Mention
+            | EventKind::DownloadRequested
+            | EventKind::DownloadDecided
+            | EventKind::RightsExpiring => EmailChoice::Immediate,
             EventKind::VersionCreated | EventKind::ReviewDecision | EventKind::ReviewCompleted => {
                 EmailChoice::DailyDigest
             }

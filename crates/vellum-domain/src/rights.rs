@@ -17,6 +17,17 @@ pub enum ReleaseKind {
     Music,
 }
 
+impl ReleaseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseKind::Talent => "talent",
+            ReleaseKind::Model => "model",
+            ReleaseKind::Property => "property",
+            ReleaseKind::Music => "music",
+        }
+    }
+}
+
 /// A signed release and the day it lapses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -83,6 +94,9 @@ impl RightsStatus {
 
 /// The warning window when the workspace sets none.
 pub const DEFAULT_WARNING_DAYS: i32 = 30;
+
+/// When expiry warnings go out unless a workspace says otherwise: 30 and 7 days before.
+pub const DEFAULT_WARNINGS: [u32; 2] = [30, 7];
 const TEXT_MAX: usize = 2000;
 const NAME_MAX: usize = 100;
 const MAX_ITEMS: usize = 250;
@@ -159,6 +173,45 @@ impl Rights {
     }
 }
 
+/// An end worth warning about: the day, what ends, and how many days ahead this warning is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub ends_on: jiff::civil::Date,
+    /// "the rights window", or "the model release of Jo Model".
+    pub what: String,
+    /// The threshold this warning answers (one of the workspace's warning days).
+    pub days_before: u32,
+    pub days_left: i64,
+}
+
+impl Rights {
+    /// The warnings due on `today` for each end (the window and each required release): the
+    /// nearest threshold already reached, so one that is passed unnoticed (a week of downtime)
+    /// still sends the one that matters now. Ends already past warn no more.
+    pub fn warnings(&self, today: jiff::civil::Date, thresholds: &[u32]) -> Vec<Warning> {
+        let mut ends: Vec<(jiff::civil::Date, String)> = Vec::new();
+        if let Some(u) = self.valid_until.as_deref().and_then(parse_date) {
+            ends.push((u, "the rights window".into()));
+        }
+        for r in self.releases.iter().filter(|r| r.required) {
+            if let Some(e) = parse_date(&r.expires_on) {
+                ends.push((e, format!("the {} release of {}", r.kind.as_str(), r.name)));
+            }
+        }
+        let mut out = Vec::new();
+        for (ends_on, what) in ends {
+            let days_left = (ends_on - today).get_days() as i64;
+            if days_left < 0 {
+                continue;
+            }
+            if let Some(&days_before) = thresholds.iter().filter(|t| i64::from(**t) >= days_left).min() {
+                out.push(Warning { ends_on, what, days_before, days_left });
+            }
+        }
+        out
+    }
+}
+
 /// The status of an asset that may have no rights recorded (then nothing limits it).
 pub fn status_of(rights: Option<&Rights>, today: jiff::civil::Date, warning_days: i32) -> RightsStatus {
     rights.map_or(RightsStatus::Ok, |r| r.status(today, warning_days))
@@ -191,6 +244,22 @@ mod tests {
                 .into_iter()
                 .collect(),
         }
+    }
+
+    #[test]
+    fn warnings_go_out_at_the_nearest_threshold_reached_and_stop_after_the_end() {
+        let r = rights(None, Some("2027-01-31"), Some(("2027-01-10", true)));
+        let at = |day: &str| r.warnings(d(day), &[30, 7]);
+        assert_eq!(at("2026-12-01"), vec![], "more than 30 days ahead of both");
+        let w = at("2026-12-12");
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!((w[0].ends_on, w[0].days_before, w[0].days_left), (d("2027-01-10"), 30, 29));
+        assert!(w[0].what.contains("Jo Model"));
+        let w = at("2027-01-05");
+        assert_eq!(w.iter().map(|w| (w.days_before, w.days_left)).collect::<Vec<_>>(), vec![(30, 26), (7, 5)]);
+        assert_eq!(at("2027-02-01"), vec![], "past every end");
+        let optional = rights(None, None, Some(("2027-01-10", false)));
+        assert_eq!(optional.warnings(d("2027-01-05"), &[30, 7]), vec![], "optional releases do not warn");
     }
 
     #[test]

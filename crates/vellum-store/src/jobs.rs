@@ -55,10 +55,12 @@ pub enum JobKind {
     CompareVersions,
     /// Purge the files retention policies say are due.
     ApplyRetention,
+    /// Tell owners and rights managers of rights about to end.
+    RightsWarnings,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 10] = [
+    pub const ALL: [JobKind; 11] = [
         JobKind::ProcessVersion,
         JobKind::RenderRendition,
         JobKind::AuditCheckpoint,
@@ -69,6 +71,7 @@ impl JobKind {
         JobKind::DeliverNotifications,
         JobKind::CompareVersions,
         JobKind::ApplyRetention,
+        JobKind::RightsWarnings,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +86,7 @@ impl JobKind {
             JobKind::DeliverNotifications => "deliver_notifications",
             JobKind::CompareVersions => "compare_versions",
             JobKind::ApplyRetention => "apply_retention",
+            JobKind::RightsWarnings => "rights_warnings",
         }
     }
 

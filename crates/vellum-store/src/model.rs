@@ -35,6 +35,10 @@ pub struct Workspace {
     pub keep_gps: bool,
     /// The number the first frame of a video is shown as (e.g. 1001); display only.
     pub frame_offset: u32,
+    /// The group whose members manage rights: told of expiries, decide download requests.
+    pub rights_managers: Option<Id>,
+    /// Days before a rights window or required release ends that warnings go out.
+    pub rights_warning_days: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -44,3 +44,29 @@ pub async fn set_archived(c: &mut AnyConnection, asset: Id, at: Option<Timestamp
         .await?;
     Ok(())
 }
+
+/// Every unarchived asset with rights recorded: (asset, its rights).
+pub async fn all_live(c: &mut AnyConnection) -> Result<Vec<(Id, Rights)>> {
+    let rows = sqlx::query(
+        "SELECT r.asset_id, r.rights FROM asset_rights r JOIN assets a ON a.id = r.asset_id \
+         WHERE a.archived_at IS NULL ORDER BY r.asset_id",
+    )
+    .fetch_all(c)
+    .await?;
+    rows.iter().map(|r| Ok((row::id(r, "asset_id")?, row::json(r, "rights")?))).collect()
+}
+
+/// Records that a warning went out; false when it already had.
+pub async fn warned(c: &mut AnyConnection, asset: Id, ends_on: &str, days_before: u32, at: Timestamp) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO rights_warnings (asset_id, ends_on, days_before, sent_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(asset.to_string())
+    .bind(ends_on)
+    .bind(i64::from(days_before))
+    .bind(at.to_string())
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

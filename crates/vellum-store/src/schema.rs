@@ -90,7 +90,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(22, "0022_public_links"),
     migration!(23, "0023_share_links"),
     migration!(24, "0024_retention"),
-    migration!(25, "0025_watermarks"),
+    migration!(25, "0025_rights_settings"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

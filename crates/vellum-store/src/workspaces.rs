@@ -16,6 +16,13 @@ fn workspace(r: &AnyRow) -> Result<Workspace> {
         created_at: row::ts(r, "created_at")?,
         keep_gps: row::int(r, "keep_gps")? != 0,
         frame_offset: u32::try_from(row::int(r, "frame_offset")?).unwrap_or(0),
+        rights_managers: row::opt_id(r, "rights_managers")?,
+        rights_warning_days: match row::opt_text(r, "rights_warning_days")? {
+            Some(t) => {
+                serde_json::from_str(&t).map_err(|e| crate::Error::Corrupt(format!("rights_warning_days: {e}")))?
+            }
+            None => vellum_domain::rights::DEFAULT_WARNINGS.to_vec(),
+        },
     })
 }
 
@@ -36,7 +43,7 @@ pub async fn insert(c: &mut AnyConnection, w: &Workspace) -> Result<()> {
 }
 
 pub async fn by_id(c: &mut AnyConnection, id: Id) -> Result<Option<Workspace>> {
-    sqlx::query("SELECT id, name, slug, created_at, keep_gps, frame_offset FROM workspaces WHERE id = $1")
+    sqlx::query("SELECT id, name, slug, created_at, keep_gps, frame_offset, rights_managers, rights_warning_days FROM workspaces WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(c)
         .await?
@@ -46,7 +53,7 @@ pub async fn by_id(c: &mut AnyConnection, id: Id) -> Result<Option<Workspace>> {
 }
 
 pub async fn by_slug(c: &mut AnyConnection, slug: &str) -> Result<Option<Workspace>> {
-    sqlx::query("SELECT id, name, slug, created_at, keep_gps, frame_offset FROM workspaces WHERE slug = $1")
+    sqlx::query("SELECT id, name, slug, created_at, keep_gps, frame_offset, rights_managers, rights_warning_days FROM workspaces WHERE slug = $1")
         .bind(slug)
         .fetch_optional(c)
         .await?
@@ -68,7 +75,7 @@ pub async fn with_role(
         None => ("w.slug", slug.to_string()),
     };
     let sql = format!(
-        "SELECT w.id, w.name, w.slug, w.created_at, w.keep_gps, w.frame_offset, m.role FROM workspaces w \
+        "SELECT w.id, w.name, w.slug, w.created_at, w.keep_gps, w.frame_offset, w.rights_managers, w.rights_warning_days, m.role FROM workspaces w \
          JOIN memberships m ON m.workspace_id = w.id AND m.user_id = $2 WHERE {column} = $1"
     );
     let r = sqlx::query(&sql).bind(key).bind(user.to_string()).fetch_optional(c).await?;
@@ -77,13 +84,18 @@ pub async fn with_role(
 
 /// Saves a workspace's name and settings.
 pub async fn update(c: &mut AnyConnection, w: &Workspace) -> Result<()> {
-    sqlx::query("UPDATE workspaces SET name = $1, keep_gps = $2, frame_offset = $4 WHERE id = $3")
-        .bind(&w.name)
-        .bind(i64::from(w.keep_gps))
-        .bind(w.id.to_string())
-        .bind(i64::from(w.frame_offset))
-        .execute(c)
-        .await?;
+    sqlx::query(
+        "UPDATE workspaces SET name = $1, keep_gps = $2, frame_offset = $4, rights_managers = $5, \
+         rights_warning_days = $6 WHERE id = $3",
+    )
+    .bind(&w.name)
+    .bind(i64::from(w.keep_gps))
+    .bind(w.id.to_string())
+    .bind(i64::from(w.frame_offset))
+    .bind(w.rights_managers.map(|g| g.to_string()))
+    .bind(row::to_json(&w.rights_warning_days)?)
+    .execute(c)
+    .await?;
     Ok(())
 }
 
@@ -100,7 +112,7 @@ pub async fn lock(c: &mut AnyConnection, id: Id) -> Result<()> {
 /// Workspaces `user` belongs to, with their role in each.
 pub async fn list_for_user(c: &mut AnyConnection, user: Id) -> Result<Vec<(Workspace, Role)>> {
     sqlx::query(
-        "SELECT w.id, w.name, w.slug, w.created_at, w.keep_gps, w.frame_offset, m.role FROM workspaces w \
+        "SELECT w.id, w.name, w.slug, w.created_at, w.keep_gps, w.frame_offset, w.rights_managers, w.rights_warning_days, m.role FROM workspaces w \
          JOIN memberships m ON m.workspace_id = w.id WHERE m.user_id = $1 ORDER BY w.name",
     )
     .bind(user.to_string())

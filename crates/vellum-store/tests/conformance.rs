@@ -76,6 +76,8 @@ async fn seed(store: &Store) -> (User, Workspace) {
         created_at: now,
         keep_gps: false,
         frame_offset: 0,
+        rights_managers: None,
+        rights_warning_days: vellum_domain::rights::DEFAULT_WARNINGS.to_vec(),
     };
     let mut tx = store.write().await.unwrap();
     users::insert(&mut tx, &user).await.unwrap();
@@ -249,6 +251,8 @@ async fn conflicts_and_rollback(store: &Store) {
         created_at: Timestamp::now(),
         keep_gps: false,
         frame_offset: 0,
+        rights_managers: None,
+        rights_warning_days: vellum_domain::rights::DEFAULT_WARNINGS.to_vec(),
     };
     let mut tx = store.write().await.unwrap();
     let e = workspaces::insert(&mut tx, &dup).await.unwrap_err();
@@ -263,6 +267,8 @@ async fn conflicts_and_rollback(store: &Store) {
         created_at: Timestamp::now(),
         keep_gps: false,
         frame_offset: 0,
+        rights_managers: None,
+        rights_warning_days: vellum_domain::rights::DEFAULT_WARNINGS.to_vec(),
     };
     {
         let mut tx = store.write().await.unwrap();

@@ -78,6 +78,12 @@ pub(crate) fn title(kind: EventKind, data: &Value, asset: &str, actor: &str, rec
             format!("{actor} passed you the decision on {what} (stage {})", text(data, "stage"))
         }
         EventKind::Mention => format!("{actor} mentioned you on {what}"),
+        EventKind::DownloadRequested => format!("{actor} asks to download {asset}"),
+        EventKind::DownloadDecided => format!("Your download of {asset} was {}", text(data, "status")),
+        EventKind::RightsExpiring => {
+            let days = data.get("days_left").and_then(Value::as_i64).unwrap_or(0);
+            format!("{} of {asset} ends on {} ({days} days left)", text(data, "what"), text(data, "ends_on"))
+        }
     }
 }
 
@@ -184,14 +190,15 @@ impl Core {
         let mut told = 0;
         for &who in &e.recipients {
             let Some(user) = users::by_id(tx, who).await?.filter(|u| u.disabled_at.is_none()) else { continue };
-            // Told only what they could open in the app now. Every kind is about work in
-            // progress (reviews, new unapproved versions): viewers are not told.
+            // Told only what they could open in the app now. Nearly every kind is about work
+            // in progress (reviews, new unapproved versions): viewers are not told.
             let access = match subject {
                 Subject::Asset(id) => access::asset(&mut *tx, &user, id).await.map(|(_, a)| a),
                 Subject::Brief(ws) => access::workspace_by_id(&mut *tx, &user, ws).await,
             };
             let Ok(access) = access else { continue };
-            if !access.sees_work_in_progress() {
+            // A requester hears the answer to their own download request whatever their role.
+            if !access.sees_work_in_progress() && e.kind != EventKind::DownloadDecided {
                 continue;
             }
             let title = title(e.kind, &e.data, &about_title, &actor, who);

@@ -73,9 +73,23 @@ pub struct WorkspacePatchBody {
     /// the API always count from 0.
     #[schema(minimum = 0, maximum = 1000000)]
     frame_offset: Option<u32>,
+    /// The group whose members manage rights (told of expiries, decide download requests);
+    /// null clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>, nullable)]
+    rights_managers: Option<Option<Uuid>>,
+    /// Days before a rights window or required release ends that warnings go out ([30, 7]).
+    #[schema(max_items = 5)]
+    rights_warning_days: Option<Vec<u32>>,
 }
 
-/// Renames a workspace or sets `keep_gps` or `frame_offset` (owners and admins).
+/// A field that may be null: present (Some) even when null, absent (None) when left out.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// Renames a workspace or sets `keep_gps`, `frame_offset`, `rights_managers` or
+/// `rights_warning_days` (owners and admins).
 #[utoipa::path(patch, path = "/workspaces/{ws}", tag = "workspaces", operation_id = "update_workspace",
     params(("ws" = String, Path, description = "Workspace id or slug")), request_body = WorkspacePatchBody,
     responses((status = 200, description = "Updated", body = WorkspaceView)))]
@@ -85,7 +99,13 @@ pub async fn patch(
     Path(ws): Path<String>,
     AppJson(p): AppJson<WorkspacePatchBody>,
 ) -> ApiResult<Json<WorkspaceView>> {
-    let patch = WorkspacePatch { name: p.name, keep_gps: p.keep_gps, frame_offset: p.frame_offset };
+    let patch = WorkspacePatch {
+        name: p.name,
+        keep_gps: p.keep_gps,
+        frame_offset: p.frame_offset,
+        rights_managers: p.rights_managers,
+        rights_warning_days: p.rights_warning_days,
+    };
     Ok(Json(s.core.update_workspace(&a.actor, &ws, patch).await?.into()))
 }
 

@@ -23,6 +23,7 @@ mod peers;
 mod planning_stories;
 mod retention_stories;
 mod review_stories;
+mod rights_notice_stories;
 mod rights_stories;
 mod routing_stories;
 mod session_stories;

@@ -113,6 +113,10 @@ pub struct WorkspaceView {
     pub keep_gps: bool,
     /// The number a video's first frame is shown as (display only).
     pub frame_offset: u32,
+    /// The group whose members manage rights.
+    pub rights_managers: Option<Uuid>,
+    /// Days before a rights window or release ends that warnings go out.
+    pub rights_warning_days: Vec<u32>,
     pub role: Role,
 }
 
@@ -126,6 +130,8 @@ impl From<workspaces::WorkspaceView> for WorkspaceView {
             created_at: ws.created_at,
             keep_gps: ws.keep_gps,
             frame_offset: ws.frame_offset,
+            rights_managers: ws.rights_managers,
+            rights_warning_days: ws.rights_warning_days,
             role: w.role,
         }
     }

@@ -1,0 +1,106 @@
+//! Who hears about rights and downloads: the workspace's rights managers (a group setting)
+//! decide download requests and, with the asset's owner, are told 30 and 7 days before rights
+//! end (once each); requesters are told of the decision.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+use vellum_domain::Timestamp;
+
+use crate::{
+    harness::{Auth, TestApp},
+    on_both,
+    review_stories::{start_review, team},
+};
+
+async fn inbox(app: &TestApp, token: &str) -> Vec<Value> {
+    app.core.deliver_notifications().await.unwrap();
+    let r = app.get("/api/v1/notifications?unread=true", token).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
+    r.json()["notifications"].as_array().unwrap().clone()
+}
+
+fn of_kind<'a>(list: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    list.iter().filter(|n| n["kind"] == kind).collect()
+}
+
+async fn rights_managers_hear_of_expiries_and_requests(app: &TestApp) {
+    app.clock.set(Timestamp::parse("2026-12-02T09:00:00Z").unwrap());
+    let t = team(app, "rm", json!("any")).await;
+    let (rm, rm_token) = app.user("Rita").await;
+    app.put(&format!("/api/v1/workspaces/rm/members/{rm}"), &app.admin, json!({"role": "reviewer"})).await;
+    let group =
+        app.post("/api/v1/workspaces/rm/groups", Some(&app.admin), json!({"name": "Rights", "members": [rm]})).await;
+    assert_eq!(group.status, StatusCode::CREATED, "{:?}", group.json());
+    let gid = group.json()["id"].as_str().unwrap().to_string();
+
+    // The setting is a group of the workspace, and the warning days are checked.
+    let patch = |body: Value| app.send(Method::PATCH, "/api/v1/workspaces/rm", Auth::Bearer(&app.admin), Some(body));
+    assert_eq!(patch(json!({"rights_managers": t.creator.clone()})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(patch(json!({"rights_warning_days": [0]})).await.code(), "invalid_setting");
+    let set = patch(json!({"rights_managers": gid, "rights_warning_days": [7, 30]})).await;
+    assert_eq!(set.status, StatusCode::OK, "{:?}", set.json());
+    assert_eq!(
+        (set.json()["rights_managers"].as_str(), set.json()["rights_warning_days"].clone()),
+        (Some(gid.as_str()), json!([30, 7]))
+    );
+    let held = app.send(Method::DELETE, &format!("/api/v1/groups/{gid}"), Auth::Bearer(&app.admin), None).await;
+    assert_eq!(held.code(), "group_in_use", "the setting names the group");
+
+    // An approved asset whose rights end on 2027-01-10.
+    let a = app.new_asset("rm", &t.creator, "Billboard", b"billboard bytes").await["id"].as_str().unwrap().to_string();
+    let r = start_review(app, &a, &t.creator, &t.workflow).await;
+    for who in [&t.brand.1, &t.legal1.1] {
+        app.decide(r["id"].as_str().unwrap(), who, 1, "approve", None).await;
+    }
+    let rights = json!({"licence": "rights_managed", "valid_until": "2027-01-10"});
+    let put =
+        app.send(Method::PUT, &format!("/api/v1/assets/{a}/rights"), Auth::Bearer(&t.creator), Some(rights)).await;
+    assert_eq!(put.status, StatusCode::OK);
+
+    // 39 days ahead: nothing. 30 days ahead: one warning each to the owner and the manager.
+    app.core.send_rights_warnings().await.unwrap();
+    assert!(of_kind(&inbox(app, &rm_token).await, "rights.expiring").is_empty());
+    app.clock.set(Timestamp::parse("2026-12-11T09:00:00Z").unwrap());
+    assert_eq!(app.core.send_rights_warnings().await.unwrap(), 1);
+    assert_eq!(app.core.send_rights_warnings().await.unwrap(), 0, "once");
+    let creator_box = inbox(app, &t.creator).await;
+    let told = of_kind(&creator_box, "rights.expiring");
+    assert_eq!(told.len(), 1, "{creator_box:?}");
+    assert_eq!(told[0]["title"], "the rights window of Billboard ends on 2027-01-10 (30 days left)");
+    assert_eq!(of_kind(&inbox(app, &rm_token).await, "rights.expiring").len(), 1);
+    // A week before, the second warning; the day after the end, none.
+    app.clock.set(Timestamp::parse("2027-01-04T09:00:00Z").unwrap());
+    assert_eq!(app.core.send_rights_warnings().await.unwrap(), 1);
+    app.clock.set(Timestamp::parse("2027-01-11T09:00:00Z").unwrap());
+    assert_eq!(app.core.send_rights_warnings().await.unwrap(), 0);
+    let fix = json!({"licence": "rights_managed", "valid_until": "2027-12-31"});
+    app.send(Method::PUT, &format!("/api/v1/assets/{a}/rights"), Auth::Bearer(&t.creator), Some(fix)).await;
+
+    // Under a request policy, the viewer asks; the rights manager hears, and grants; the
+    // viewer hears back.
+    let policies = json!({"default": "request", "rules": []});
+    assert_eq!(app.put("/api/v1/workspaces/rm/download-policies", &app.admin, policies).await.status, StatusCode::OK);
+    let asked = app
+        .post(&format!("/api/v1/assets/{a}/download-requests"), Some(&t.viewer), json!({"purpose": "print run"}))
+        .await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{:?}", asked.json());
+    let rid = asked.json()["id"].as_str().unwrap().to_string();
+    let rm_box = inbox(app, &rm_token).await;
+    assert_eq!(of_kind(&rm_box, "download.requested").len(), 1, "{rm_box:?}");
+    assert_eq!(of_kind(&inbox(app, &t.creator).await, "download.requested").len(), 1, "the owner too");
+    let grant = app
+        .post(
+            &format!("/api/v1/download-requests/{rid}/grant"),
+            Some(&rm_token),
+            json!({"expires_at": "2027-01-20T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(grant.status, StatusCode::OK, "a rights manager decides: {:?}", grant.json());
+    let viewer_box = inbox(app, &t.viewer).await;
+    let decided = of_kind(&viewer_box, "download.decided");
+    assert_eq!(decided.len(), 1, "{viewer_box:?}");
+    assert_eq!(decided[0]["title"], "Your download of Billboard was granted");
+    assert_eq!(app.get(&format!("/api/v1/assets/{a}/versions/1/file"), &t.viewer).await.status, StatusCode::OK);
+}
+
+on_both!(rights_managers_hear_of_expiries_and_requests);
