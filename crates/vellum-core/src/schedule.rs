@@ -56,6 +56,7 @@ pub(crate) async fn entries(c: &mut Conn, access: &Access, campaign: Option<Id>)
             link: format!("/w/{}/campaigns/{}", ws.slug, k.id),
             assignees: vec![k.owner_id],
             updated_at: k.updated_at,
+            warning: None,
         });
     }
     let code_of: HashMap<Id, &str> = all.iter().map(|k| (k.id, k.code.as_str())).collect();
@@ -73,9 +74,11 @@ pub(crate) async fn entries(c: &mut Conn, access: &Access, campaign: Option<Id>)
             link: format!("/w/{}/campaigns/{}#milestone-{}", ws.slug, m.campaign_id, m.id),
             assignees: m.assignee_id.into_iter().collect(),
             updated_at: m.updated_at,
+            warning: None,
         });
     }
     let cards = planning::asset_cards(&mut *c, ws.id, campaign).await?;
+    let rights_of = vellum_store::rights::of_workspace(&mut *c, ws.id).await?;
     let title_of: HashMap<Id, String> = cards.iter().map(|a| (a.id, a.title.clone())).collect();
     for a in &cards {
         if !wip && a.approved_version.is_none() {
@@ -99,6 +102,28 @@ pub(crate) async fn entries(c: &mut Conn, access: &Access, campaign: Option<Id>)
             link: format!("/a/{}", a.id),
             assignees: Vec::new(),
             updated_at: a.updated_at,
+            warning: past_rights(rights_of.get(&a.id), end),
+        });
+    }
+    for a in &cards {
+        if !wip && a.approved_version.is_none() {
+            continue;
+        }
+        let Some(r) = rights_of.get(&a.id) else { continue };
+        let Some(last) = r.last_day() else { continue };
+        let first = r.first_day().unwrap_or(last).min(last);
+        out.push(Entry {
+            uid: format!("rights-{}@vellum", a.id),
+            kind: EntryKind::Rights,
+            title: format!("Rights: {}", a.title),
+            start: When::Day(first),
+            end: When::Day(last),
+            channel: None,
+            colour: None,
+            link: format!("/a/{}#rights", a.id),
+            assignees: Vec::new(),
+            updated_at: a.updated_at,
+            warning: None,
         });
     }
     if wip {
@@ -132,6 +157,7 @@ pub(crate) async fn entries(c: &mut Conn, access: &Access, campaign: Option<Id>)
                     link: link.clone(),
                     assignees: plan.approvers.iter().copied().filter(|&u| review.decision_of(i, u).is_none()).collect(),
                     updated_at: review.stages[i].activated_at.unwrap_or(r.created_at),
+                    warning: None,
                 });
             }
         }
@@ -309,4 +335,11 @@ async fn my_feed(c: &mut Conn, user: &User) -> Result<(String, Vec<Entry>)> {
         out.extend(entries(c, &access, None).await?.into_iter().filter(|e| e.assignees.contains(&user.id)));
     }
     Ok((format!("Vellum — {}", user.name), out))
+}
+
+/// The warning for a distribution window that ends after the asset's rights do.
+fn past_rights(rights: Option<&vellum_domain::rights::Rights>, end: vellum_domain::Timestamp) -> Option<String> {
+    let last = rights?.last_day()?;
+    let end_day = When::At(end).day()?;
+    (end_day > last).then(|| format!("planned to run until {end_day}, past its rights (they end {last})"))
 }

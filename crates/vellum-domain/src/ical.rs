@@ -20,6 +20,8 @@ pub enum EntryKind {
     ReviewDue,
     /// When an asset is planned to run (its metadata's distribution window).
     Distribution,
+    /// When an asset may be distributed (its rights window, up to a required release's end).
+    Rights,
 }
 
 /// When an entry is: a whole day (dates never drift across time zones) or an instant (UTC).
@@ -73,6 +75,8 @@ pub struct Entry {
     pub assignees: Vec<crate::Id>,
     /// When what it shows last changed.
     pub updated_at: Timestamp,
+    /// Something to fix: an asset planned to run past its rights.
+    pub warning: Option<String>,
 }
 
 impl Entry {
@@ -180,7 +184,10 @@ pub fn render(name: &str, entries: &[Entry], base: &str, now: Timestamp) -> Stri
                 line(format!("DTEND:{}", at(end)));
             }
         }
-        line(format!("SUMMARY:{}", escape(&e.title)));
+        match &e.warning {
+            Some(w) => line(format!("SUMMARY:{}", escape(&format!("⚠ {} ({w})", e.title)))),
+            None => line(format!("SUMMARY:{}", escape(&e.title))),
+        }
         if let Some(c) = &e.channel {
             line(format!("CATEGORIES:{}", escape(c)));
         }

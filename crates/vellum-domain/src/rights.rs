@@ -185,6 +185,19 @@ pub struct Warning {
 }
 
 impl Rights {
+    /// The last day it may be distributed: the window's end or the first required release to
+    /// lapse, whichever comes first (None: nothing ends it).
+    pub fn last_day(&self) -> Option<jiff::civil::Date> {
+        let until = self.valid_until.as_deref().and_then(parse_date);
+        let releases = self.releases.iter().filter(|r| r.required).filter_map(|r| parse_date(&r.expires_on));
+        until.into_iter().chain(releases).min()
+    }
+
+    /// The first day it may be distributed.
+    pub fn first_day(&self) -> Option<jiff::civil::Date> {
+        self.valid_from.as_deref().and_then(parse_date)
+    }
+
     /// The warnings due on `today` for each end (the window and each required release): the
     /// nearest threshold already reached, so one that is passed unnoticed (a week of downtime)
     /// still sends the one that matters now. Ends already past warn no more.

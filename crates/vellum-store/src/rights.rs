@@ -70,3 +70,14 @@ pub async fn warned(c: &mut AnyConnection, asset: Id, ends_on: &str, days_before
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The rights of every asset of a workspace that has them.
+pub async fn of_workspace(c: &mut AnyConnection, ws: Id) -> Result<std::collections::HashMap<Id, Rights>> {
+    let rows = sqlx::query(
+        "SELECT r.asset_id, r.rights FROM asset_rights r JOIN assets a ON a.id = r.asset_id WHERE a.workspace_id = $1",
+    )
+    .bind(ws.to_string())
+    .fetch_all(c)
+    .await?;
+    rows.iter().map(|r| Ok((row::id(r, "asset_id")?, row::json(r, "rights")?))).collect()
+}

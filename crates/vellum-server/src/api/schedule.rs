@@ -52,6 +52,8 @@ pub struct EventItem {
     /// The page it opens.
     link: String,
     assignee_ids: Vec<Uuid>,
+    /// Something to fix, e.g. an asset planned to run past its rights.
+    warning: Option<String>,
 }
 
 /// How many entries a person has on a day.
@@ -103,6 +105,7 @@ pub async fn events(
                 colour: e.colour,
                 link: e.link,
                 assignee_ids: e.assignees,
+                warning: e.warning,
             })
             .collect(),
         workload: view

@@ -192,6 +192,7 @@ fn kind_label(kind: EntryKind) -> &'static str {
         EntryKind::Milestone => "Milestone",
         EntryKind::ReviewDue => "Review due",
         EntryKind::Distribution => "Runs",
+        EntryKind::Rights => "Rights",
     }
 }
 
@@ -213,6 +214,9 @@ fn entry(e: &Entry) -> Markup {
         a.cal-entry href=(e.link) {
             (bar(e.colour.as_deref()))
             span { span.kind { (kind_label(e.kind)) } " " (e.title) }
+            @if let Some(w) = &e.warning {
+                " " strong.warning title=(w) { "⚠ " (w) }
+            }
         }
     }
 }

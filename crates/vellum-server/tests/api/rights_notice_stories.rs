@@ -103,4 +103,41 @@ async fn rights_managers_hear_of_expiries_and_requests(app: &TestApp) {
     assert_eq!(app.get(&format!("/api/v1/assets/{a}/versions/1/file"), &t.viewer).await.status, StatusCode::OK);
 }
 
-on_both!(rights_managers_hear_of_expiries_and_requests);
+/// The calendar shows an asset's rights window beside when it is planned to run, and flags a
+/// plan that runs past the rights.
+async fn the_calendar_flags_plans_past_the_rights(app: &TestApp) {
+    app.clock.set(Timestamp::parse("2026-12-02T09:00:00Z").unwrap());
+    let t = team(app, "cal", json!("any")).await;
+    let metadata = r#"{"channels":["social"],"distribution_start":"2027-01-05T00:00:00Z","distribution_end":"2027-02-28T00:00:00Z"}"#;
+    let up = app
+        .upload(
+            "/api/v1/workspaces/cal/assets",
+            &t.creator,
+            &[("title", "Winter sale"), ("kind", "visual"), ("metadata", metadata)],
+            Some(("w.png", b"winter sale")),
+        )
+        .await;
+    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.json());
+    let a = up.json()["id"].as_str().unwrap().to_string();
+    let rights = json!({"licence": "royalty_free", "valid_from": "2026-12-15", "valid_until": "2027-03-31",
+        "releases": [{"name": "Jo Model", "kind": "model", "expires_on": "2027-01-31", "required": true}]});
+    app.send(Method::PUT, &format!("/api/v1/assets/{a}/rights"), Auth::Bearer(&t.creator), Some(rights)).await;
+    let events =
+        app.get("/api/v1/workspaces/cal/calendar-events?from=2026-12-01&to=2027-03-31", &t.creator).await.json();
+    let list = events["events"].as_array().unwrap();
+    let runs = list.iter().find(|e| e["kind"] == "distribution").unwrap_or_else(|| panic!("{events}"));
+    assert_eq!(runs["warning"], "planned to run until 2027-02-28, past its rights (they end 2027-01-31)");
+    let window = list.iter().find(|e| e["kind"] == "rights").unwrap_or_else(|| panic!("{events}"));
+    assert_eq!((window["start"].as_str(), window["end"].as_str()), (Some("2026-12-15"), Some("2027-01-31")));
+    assert_eq!(window["title"], "Rights: Winter sale");
+    // Fixed: the release renewed to after the run.
+    let renewed = json!({"licence": "royalty_free", "valid_from": "2026-12-15", "valid_until": "2027-03-31",
+        "releases": [{"name": "Jo Model", "kind": "model", "expires_on": "2027-03-31", "required": true}]});
+    app.send(Method::PUT, &format!("/api/v1/assets/{a}/rights"), Auth::Bearer(&t.creator), Some(renewed)).await;
+    let events =
+        app.get("/api/v1/workspaces/cal/calendar-events?from=2026-12-01&to=2027-03-31", &t.creator).await.json();
+    let runs = events["events"].as_array().unwrap().iter().find(|e| e["kind"] == "distribution").cloned().unwrap();
+    assert!(runs["warning"].is_null(), "{runs}");
+}
+
+on_both!(rights_managers_hear_of_expiries_and_requests, the_calendar_flags_plans_past_the_rights);
