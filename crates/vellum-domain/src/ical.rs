@@ -215,6 +215,7 @@ mod tests {
             link: "/x".into(),
             assignees: Vec::new(),
             updated_at: Timestamp::parse("2026-12-01T10:00:00Z").unwrap(),
+            warning: None,
         }
     }
 

@@ -210,10 +210,19 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404
 # a brief's answers fit its template; a feed of one's own work names no campaign; a card
 # moves only where a transition leads. Rights windows end after they start and releases carry
 # dates; policy conditions name fields of the schema; a purpose or reason is not blank; a grant
-# or share link expires in the future; only an approved version is linked or shared.
+# or share link expires in the future; only an approved version is linked or shared. Retention
+# conditions name fields of the schema; a legal hold names assets or a campaign of the
+# workspace; a watermark is one line without control characters; the rights managers are a
+# group of the workspace.
 [[operations]]
-include-operation-id = ["create_campaign", "update_campaign", "create_milestone", "update_milestone", "put_glossary", "put_naming", "create_brief_template", "revise_brief_template", "create_brief", "update_brief", "submit_brief", "create_ical_feed", "move_card", "put_rights", "put_download_policies", "request_download", "grant_download", "deny_download", "create_public_link", "create_share_link"]
+include-operation-id = ["create_campaign", "update_campaign", "create_milestone", "update_milestone", "put_glossary", "put_naming", "create_brief_template", "revise_brief_template", "create_brief", "update_brief", "submit_brief", "create_ical_feed", "move_card", "put_rights", "put_download_policies", "request_download", "grant_download", "deny_download", "create_public_link", "create_share_link", "put_retention", "create_legal_hold", "put_watermark", "update_workspace"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
+
+# Files pass the distribution gate: once another call of the run archives or deletes the
+# seeded asset (or its rights lapse), its files answer 410 until it is brought back.
+[[operations]]
+include-operation-id = ["download_version", "download_stamped_version", "get_rendition", "get_page", "compare_heatmap"]
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 410, 429, "5XX"]
 
 # The expiry must lie in the future: a date in the past fits the schema.
 [[operations]]
