@@ -249,13 +249,27 @@ impl Core {
         Ok(r)
     }
 
-    /// A workspace's requests: all of them for those who decide (owners, admins, managers),
-    /// a member's own otherwise.
+    /// A workspace's requests: all of them for owners, admins and managers; for anyone else
+    /// their own and those they decide (as an asset's owner, a rights manager or a policy's
+    /// approver).
     pub async fn download_requests(&self, actor: &Actor, ws: &str, status: Option<&str>) -> Result<Vec<Request>> {
         let mut c = self.store.conn().await?;
         let access = access::workspace(&mut c, &actor.user, ws).await?;
-        let mine = (!access.role.can(Capability::PlanCampaigns)).then_some(actor.user.id);
-        Ok(downloads::requests(&mut c, access.workspace.id, status, mine).await?)
+        let all = downloads::requests(&mut c, access.workspace.id, status, None).await?;
+        if access.role.can(Capability::PlanCampaigns) {
+            return Ok(all);
+        }
+        let mut out = Vec::new();
+        for r in all {
+            let decided_here = match vellum_store::assets::get(&mut c, r.asset_id).await? {
+                Some(a) => deciders(&mut c, &a).await?.contains(&actor.user.id),
+                None => false,
+            };
+            if r.requester_id == actor.user.id || decided_here {
+                out.push(r);
+            }
+        }
+        Ok(out)
     }
 
     /// Decides a pending request: a grant (`Some((expires_at, max_downloads))`) or a denial

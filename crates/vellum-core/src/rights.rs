@@ -64,14 +64,15 @@ async fn reviews_version(c: &mut Conn, user: Id, asset: Id, version: u32) -> Res
     Ok(false)
 }
 
-/// The gate for a signed-in member: allowed, or the exact refusal (audited).
-pub(crate) async fn gate_member(
+/// What the gate says of a signed-in member's request (nothing recorded), with the grant that
+/// would allow it.
+async fn judge(
     core: &Core,
     actor: &Actor,
     asset: &Asset,
     version: u32,
     route: Route,
-) -> Result<Option<Id>> {
+) -> Result<(std::result::Result<(), ErrorCode>, Option<Id>)> {
     let mut c = core.store.conn().await?;
     let access = access::workspace_by_id(&mut c, &actor.user, asset.workspace_id).await?;
     // A review's participant and any other member are told the same about previews, so the
@@ -102,11 +103,21 @@ pub(crate) async fn gate_member(
         policy,
         granted,
     };
-    drop(c);
-    match decide(caller, route, facts) {
-        Ok(()) => Ok(grant),
-        Err(ErrorCode::NotFound) => Err(Error::not_found("version")),
-        Err(code) => {
+    Ok((decide(caller, route, facts), grant))
+}
+
+/// The gate for a signed-in member: allowed, or the exact refusal (audited).
+pub(crate) async fn gate_member(
+    core: &Core,
+    actor: &Actor,
+    asset: &Asset,
+    version: u32,
+    route: Route,
+) -> Result<Option<Id>> {
+    match judge(core, actor, asset, version, route).await? {
+        (Ok(()), grant) => Ok(grant),
+        (Err(ErrorCode::NotFound), _) => Err(Error::not_found("version")),
+        (Err(code), _) => {
             let message = refusal(code);
             refused(core, actor, asset, version, route, code).await?;
             Err(Error::new(code, message))
@@ -239,6 +250,20 @@ impl Core {
         let v = self.version(actor, asset, number).await?;
         let grant = gate_member(self, actor, &a, number, route).await?;
         Ok(Download { asset: a, version: v, grant })
+    }
+
+    /// Whether the actor may take the stamped download of a version now (nothing recorded): the
+    /// page offers the download, or a request, or says why not.
+    pub async fn download_verdict(
+        &self,
+        actor: &Actor,
+        asset: &Asset,
+        version: u32,
+    ) -> Result<Option<(ErrorCode, String)>> {
+        Ok(match judge(self, actor, asset, version, Route::Stamped).await?.0 {
+            Ok(()) => None,
+            Err(code) => Some((code, refusal(code))),
+        })
     }
 
     /// Counts a download that started against the grant that allowed it.

@@ -59,7 +59,14 @@ pub async fn render(s: &AppState, who: &Signed, id: Id, shown: Shown<'_>) -> UiR
     } else {
         (Vec::new(), Vec::new())
     };
+    let download = match asset.approved_version {
+        Some(n) => Some((n, s.core.download_verdict(&who.actor, &asset, n).await?)),
+        None => None,
+    };
+    let holds: Vec<String> = s.core.holds_on(asset.id).await?.into_iter().map(|(_, name)| name).collect();
     let distribution = distribution_panel::Panel {
+        download,
+        holds: &holds,
         asset: asset.id,
         rights: &rights,
         public_links: &public_links,

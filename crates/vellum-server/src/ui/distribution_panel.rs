@@ -33,6 +33,10 @@ pub struct Panel<'a> {
     pub approved: bool,
     pub base_url: &'a str,
     pub csrf: &'a str,
+    /// The approved version, and whether the viewer may take it (None) or why not.
+    pub download: Option<(u32, Option<(vellum_domain::ErrorCode, String)>)>,
+    /// Live legal holds on the asset, by name.
+    pub holds: &'a [String],
 }
 
 fn status_badge(s: RightsStatus) -> Markup {
@@ -59,7 +63,28 @@ impl Panel<'_> {
         let r = self.rights.rights.as_ref();
         let a = self.asset;
         html! {
-            p { (status_badge(self.rights.status)) @if self.rights.archived_at.is_some() { " " (badge("archived")) } }
+            p { (status_badge(self.rights.status)) @if self.rights.archived_at.is_some() { " " (badge("archived")) }
+                @for h in self.holds { " " (badge(&format!("legal hold: {h}"))) } }
+            @if let Some((n, verdict)) = &self.download {
+                @match verdict {
+                    None => p {
+                        a.button.primary href={ "/api/v1/assets/" (a) "/versions/" (n) "/download" } { "Download v" (n) }
+                        " " span.muted { "stamped with its rights and approval" }
+                    },
+                    Some((vellum_domain::ErrorCode::DownloadRequestRequired, why)) => details.card open {
+                        summary { "Request download" }
+                        p.muted { (why) }
+                        form method="post" action={ "/a/" (a) "/download-requests" } {
+                            (csrf_field(self.csrf))
+                            input type="hidden" name="version" value=(n);
+                            label for="dr-purpose" { "What is it for?" }
+                            textarea #dr-purpose name="purpose" rows="2" required maxlength="1000" {}
+                            button.primary type="submit" { "Send request" }
+                        }
+                    },
+                    Some((_, why)) => p.muted { "No download: " (why) },
+                }
+            }
             @match r {
                 None => p.muted { "No rights recorded: nothing limits where this asset may run." },
                 Some(r) => dl.rights {
@@ -136,6 +161,7 @@ impl Panel<'_> {
                         @if let Some(e) = &l.recipient_email { (e) " · " }
                         "until " (l.expires_at.to_string().get(..10).unwrap_or(""))
                         " · " @if l.allow_download { "download" } @else { "view only" }
+                        @if l.watermark { " · watermarked" }
                         @if l.password_hash.is_some() { " · password" }
                         " · opened " (l.access_count) " times"
                         @if l.revoked_at.is_some() { " · revoked" }
@@ -159,6 +185,7 @@ impl Panel<'_> {
                         label for="sl-password" { "Password (optional, 8 characters or more)" }
                         input #sl-password type="password" name="password" autocomplete="new-password";
                         div.choice { input #sl-download type="checkbox" name="allow_download" value="true" checked; label for="sl-download" { "Allow download" } }
+                        div.choice { input #sl-watermark type="checkbox" name="watermark" value="true"; label for="sl-watermark" { "Watermark the preview with the recipient and the date" } }
                         button.primary type="submit" { "Create share link" }
                     }
                 }
@@ -306,7 +333,7 @@ pub async fn make_share_link(
                 expires_at,
                 password: opt(&f, "password"),
                 allow_download: field(&f, "allow_download") == "true",
-                watermark: false,
+                watermark: field(&f, "watermark") == "true",
                 recipient_email: opt(&f, "recipient_email"),
             };
             s.core.create_share_link(&who.actor, id, new).await.map_err(UiError::from)
@@ -334,4 +361,23 @@ pub async fn revoke_share_link(
     let id = path_id(&id, "asset")?;
     let outcome = s.core.revoke_share_link(&who.actor, path_id(&link, "link")?).await.map_err(UiError::from);
     back(&s, &who, id, outcome, "saved").await
+}
+
+/// `POST /a/{id}/download-requests`: asks for the approved version with a purpose.
+pub async fn request_download(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(id): Path<String>,
+    UiForm(f): UiForm<Form>,
+) -> UiResult {
+    who.check_pairs(&f)?;
+    let id = path_id(&id, "asset")?;
+    let version = field(&f, "version").trim().parse::<u32>().ok();
+    let outcome = s
+        .core
+        .request_download(&who.actor, id, version, None, field(&f, "purpose"))
+        .await
+        .map(|_| ())
+        .map_err(UiError::from);
+    back(&s, &who, id, outcome, "download_requested").await
 }

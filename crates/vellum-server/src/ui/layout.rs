@@ -30,6 +30,7 @@ pub enum Section {
     Users,
     Inbox,
     Work,
+    Requests,
 }
 
 /// What the header of a signed-in page shows.
@@ -108,6 +109,7 @@ impl Chrome {
                         (link(Section::Board, format!("{base}/board"), "Board"))
                         (link(Section::Calendar, format!("{base}/calendar"), "Calendar"))
                         (link(Section::Glossary, format!("{base}/glossary"), "Glossary"))
+                        (link(Section::Requests, format!("{base}/download-requests"), "Requests"))
                         @if w.role.can(Capability::SeeWorkInProgress) {
                             (link(Section::Workflows, format!("{base}/workflows"), "Workflows"))
                             (link(Section::Members, format!("{base}/members"), "Members"))

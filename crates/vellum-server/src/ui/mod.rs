@@ -18,6 +18,7 @@ mod calendar_page;
 mod campaigns;
 mod custom_fields;
 mod distribution_panel;
+mod download_requests;
 mod glossary;
 mod groups;
 mod home;
@@ -38,6 +39,7 @@ mod self_service;
 mod session;
 mod settings;
 mod settings_calendar;
+mod settings_distribution;
 mod settings_dry_run;
 mod settings_fields;
 mod settings_naming;
@@ -145,6 +147,15 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{ws}/settings/routing/explain", post(settings_routing::explain))
         .route("/w/{ws}/settings/calendar", get(settings_calendar::show).post(settings_calendar::save))
         .route("/w/{ws}/settings/naming", get(settings_naming::show).post(settings_naming::save))
+        .route("/w/{ws}/download-requests", get(download_requests::show))
+        .route("/w/{ws}/download-requests/{id}/grant", post(download_requests::grant))
+        .route("/w/{ws}/download-requests/{id}/deny", post(download_requests::deny))
+        .route("/w/{ws}/settings/distribution", get(settings_distribution::show))
+        .route("/w/{ws}/settings/distribution/rights", post(settings_distribution::save_rights))
+        .route("/w/{ws}/settings/distribution/watermark", post(settings_distribution::save_watermark))
+        .route("/w/{ws}/settings/distribution/retention", post(settings_distribution::save_retention))
+        .route("/w/{ws}/settings/distribution/holds", post(settings_distribution::place_hold))
+        .route("/w/{ws}/settings/distribution/holds/{id}/lift", post(settings_distribution::lift_hold))
         .route("/w/{ws}/settings/webhooks", get(settings_webhooks::show).post(settings_webhooks::create))
         .route("/w/{ws}/settings/webhooks/{id}", get(settings_webhooks::log))
         .route("/w/{ws}/settings/webhooks/{id}/test", post(settings_webhooks::test))
@@ -165,6 +176,7 @@ pub fn routes() -> Router<AppState> {
         .route("/a/{id}/public-links", post(distribution_panel::make_public_link))
         .route("/a/{id}/public-links/{link}/revoke", post(distribution_panel::revoke_public_link))
         .route("/a/{id}/share-links", post(distribution_panel::make_share_link))
+        .route("/a/{id}/download-requests", post(distribution_panel::request_download))
         .route("/a/{id}/share-links/{link}/revoke", post(distribution_panel::revoke_share_link))
         .route("/a/{id}/versions", post(asset_actions::new_version).layer(unlimited()))
         .route("/a/{id}/versions/{n}/restore", post(asset_actions::restore))

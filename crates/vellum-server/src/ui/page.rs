@@ -71,6 +71,7 @@ impl Notice {
         let text = match code? {
             "uploaded" => "The asset was uploaded.",
             "saved" => "Saved.",
+            "download_requested" => "Your request was sent; you will be told when it is decided.",
             "version_added" => "The new version was uploaded.",
             "restored" => "The version was restored as a new version.",
             "review_started" => "The review has started.",

@@ -44,6 +44,7 @@ pub fn done(code: Option<&str>) -> Option<Notice> {
         "calendar_saved" => "The calendar was saved. Reviews already running keep the calendar they started with.",
         "naming_saved" => "The naming convention was saved.",
         "webhook_deleted" => "The webhook was deleted; nothing more is sent to it.",
+        "distribution_saved" => "Saved. The change is recorded in the audit log.",
         _ => return Notice::done(Some(code)),
     };
     Some(Notice::Info(text))
@@ -85,6 +86,12 @@ pub async fn index(State(s): State<AppState>, who: Signed, Path(ws): Path<String
             "Naming convention",
             "The name every file should have, built from the campaign code, version, deliverable, locale and \
              more, and whether a mismatched upload is flagged or refused.",
+        ),
+        (
+            "distribution",
+            "Distribution",
+            "Who manages rights and when they are warned, the watermark outsiders see, how long files are \
+             kept after their last use (with a dry run), and legal holds.",
         ),
         (
             "webhooks",

@@ -140,4 +140,78 @@ async fn the_calendar_flags_plans_past_the_rights(app: &TestApp) {
     assert!(runs["warning"].is_null(), "{runs}");
 }
 
-on_both!(rights_managers_hear_of_expiries_and_requests, the_calendar_flags_plans_past_the_rights);
+on_both!(
+    rights_managers_hear_of_expiries_and_requests,
+    the_calendar_flags_plans_past_the_rights,
+    requests_holds_and_settings_through_the_pages
+);
+
+/// Through the pages: a viewer under a request policy asks from the asset page; the owner
+/// grants it in the request inbox; the viewer then sees the stamped download. An admin sets
+/// the watermark, the retention policies and places and lifts a hold in the settings.
+async fn requests_holds_and_settings_through_the_pages(app: &TestApp) {
+    use crate::ui_stories::{html, location, Browser};
+    app.clock.set(Timestamp::parse("2026-12-02T09:00:00Z").unwrap());
+    let t = team(app, "pages", json!("any")).await;
+    let a = app.new_asset("pages", &t.creator, "Flyer", b"flyer bytes").await["id"].as_str().unwrap().to_string();
+    let r = start_review(app, &a, &t.creator, &t.workflow).await;
+    for who in [&t.brand.1, &t.legal1.1] {
+        app.decide(r["id"].as_str().unwrap(), who, 1, "approve", None).await;
+    }
+    app.put("/api/v1/workspaces/pages/download-policies", &app.admin, json!({"default": "request", "rules": []})).await;
+
+    let viewer = Browser::sign_in(app, "viewerpages@example.com", &crate::harness::password_of("Viewerpages")).await;
+    let page = html(&viewer.get(app, &format!("/a/{a}")).await);
+    assert!(page.contains("Request download") && !page.contains("/versions/1/download"), "{page}");
+    let asked = viewer
+        .post(app, &format!("/a/{a}/download-requests"), &[("version", "1"), ("purpose", "trade show print")])
+        .await;
+    assert_eq!(location(&asked), format!("/a/{a}?done=download_requested#h-rights"));
+
+    let owner = Browser::sign_in(app, "creatorpages@example.com", &crate::harness::password_of("Creatorpages")).await;
+    let inbox = html(&owner.get(app, "/w/pages/download-requests").await);
+    assert!(inbox.contains("trade show print") && inbox.contains("Grant"), "{inbox}");
+    let rid = inbox.split("id=\"request-").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let granted =
+        owner.post(app, &format!("/w/pages/download-requests/{rid}/grant"), &[("expires_on", "2026-12-20")]).await;
+    assert_eq!(location(&granted), "/w/pages/download-requests?done=saved");
+    let page = html(&viewer.get(app, &format!("/a/{a}")).await);
+    assert!(page.contains(&format!("/api/v1/assets/{a}/versions/1/download")), "{page}");
+    assert!(html(&viewer.get(app, "/w/pages/download-requests").await).contains("granted"));
+
+    let admin = Browser::sign_in(app, "admin@example.com", "admin-password-1").await;
+    let settings = html(&admin.get(app, "/w/pages/settings/distribution").await);
+    assert!(
+        settings.contains("Rights managers") && settings.contains("Legal holds") && settings.contains("Retention"),
+        "{settings}"
+    );
+    let wm = admin.post(app, "/w/pages/settings/distribution/watermark", &[("text", "PAGES · INTERNAL")]).await;
+    assert_eq!(location(&wm), "/w/pages/settings/distribution?done=distribution_saved");
+    let bad = admin.post(app, "/w/pages/settings/distribution/retention", &[("policies", "{not json")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&bad).contains("{not json"), "what was typed is kept");
+    let saved = admin
+        .post(
+            app,
+            "/w/pages/settings/distribution/retention",
+            &[("policies", r#"{"policies": [{"keep_years": 0, "after": "archive"}]}"#)],
+        )
+        .await;
+    assert_eq!(location(&saved), "/w/pages/settings/distribution?done=distribution_saved");
+    let held = admin
+        .post(
+            app,
+            "/w/pages/settings/distribution/holds",
+            &[("name", "Audit 2026"), ("reason", "regulator"), ("asset_ids", a.as_str()), ("campaign_id", "")],
+        )
+        .await;
+    assert_eq!(location(&held), "/w/pages/settings/distribution?done=distribution_saved");
+    let page = html(&owner.get(app, &format!("/a/{a}")).await);
+    assert!(page.contains("legal hold: Audit 2026"), "{page}");
+    let holds = app.get("/api/v1/workspaces/pages/legal-holds", &app.admin).await.json();
+    let hid = holds["holds"][0]["id"].as_str().unwrap().to_string();
+    let lifted =
+        admin.post(app, &format!("/w/pages/settings/distribution/holds/{hid}/lift"), &[("reason", "closed")]).await;
+    assert_eq!(location(&lifted), "/w/pages/settings/distribution?done=distribution_saved");
+    assert_eq!(app.get("/api/v1/workspaces/pages/watermark", &app.admin).await.json()["text"], "PAGES · INTERNAL");
+}
