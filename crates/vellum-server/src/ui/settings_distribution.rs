@@ -228,7 +228,7 @@ pub async fn save_retention(
     let text = field(&f, "policies").to_string();
     let outcome = async {
         let spec: RetentionSpec = serde_json::from_str(&text).map_err(|e| {
-            UiError::new(StatusCode::UNPROCESSABLE_ENTITY, &format!("The policies are not valid JSON: {e}"))
+            UiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("The policies are not valid JSON: {e}"))
         })?;
         s.core.put_retention(&who.actor, &ws, spec).await?;
         Ok(())
