@@ -151,6 +151,7 @@ error_codes! {
     AuditKeyMismatch = "audit_key_mismatch", 422, "The audit key is not the one this database's trail is signed with.";
     InvalidBundle = "invalid_bundle", 422, "The file is not an audit bundle.";
     TooManyAttempts = "too_many_attempts", 429, "Too many failed sign-ins; wait for Retry-After.";
+    RateLimited = "rate_limited", 429, "Too many requests from this address or for this link; wait for Retry-After.";
     Internal = "internal", 500, "Something failed on the server; the change was not made.";
 }
 

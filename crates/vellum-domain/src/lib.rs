@@ -28,6 +28,7 @@ pub mod naming;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod page;
+pub mod rate;
 pub mod reminders;
 pub mod retention;
 pub mod review;

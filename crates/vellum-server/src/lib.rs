@@ -6,6 +6,7 @@ mod auth;
 mod download;
 mod error;
 mod extract;
+mod public_limits;
 mod ui;
 mod upload;
 
@@ -22,11 +23,21 @@ pub struct HttpConfig {
     /// The largest request body of any route but uploads (which stream to the blob store
     /// under their own limit).
     pub max_body_bytes: usize,
+    /// What one client address, and one link, may ask of the public routes.
+    pub public_per_address: vellum_domain::rate::Budget,
+    pub public_per_link: vellum_domain::rate::Budget,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { secure_cookies: true, max_body_bytes: DEFAULT_MAX_BODY_BYTES }
+        HttpConfig {
+            secure_cookies: true,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            // Generous for people and CDNs, a wall for sweeps: 2,000 at once, then 30 a second
+            // from one address; 10,000 at once, then 300 a second for one link.
+            public_per_address: vellum_domain::rate::Budget { per_second: 30.0, burst: 2000.0 },
+            public_per_link: vellum_domain::rate::Budget { per_second: 300.0, burst: 10_000.0 },
+        }
     }
 }
 
@@ -48,6 +59,7 @@ pub struct AppState {
 /// The whole application: API, UI and health check.
 pub fn router(state: AppState) -> Router {
     let limit = state.http.max_body_bytes;
+    let public = public_limits::PublicLimits::new(state.http.public_per_address, state.http.public_per_link);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api::routes())
@@ -55,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         // Every body is read only up to the limit (upload routes lift it for themselves), so
         // a huge request costs the server nothing but the refusal.
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(public, public_limits::limit))
         .layer(axum::middleware::from_fn(request_id))
         .with_state(state)
 }

@@ -82,7 +82,7 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
     // Browsers send Secure cookies only over HTTPS — and to http://localhost — so plain HTTP on
     // loopback (a laptop, a test) keeps working while anything else defaults to Secure.
     let secure_cookies = args.secure_cookies.unwrap_or(!addr.ip().is_loopback());
-    let http = HttpConfig { secure_cookies, max_body_bytes: args.max_body_bytes.max(1024) };
+    let http = HttpConfig { secure_cookies, max_body_bytes: args.max_body_bytes.max(1024), ..HttpConfig::default() };
     let state = AppState { core: core.clone(), http };
     serve(listener, state, shutdown()).await.map_err(|e| e.to_string())?;
     let _ = stop_workers.send(true);

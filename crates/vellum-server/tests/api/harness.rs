@@ -83,6 +83,12 @@ impl TestApp {
         self
     }
 
+    /// The same app with other HTTP settings (tighter public budgets, say).
+    pub fn with_http(mut self, http: HttpConfig) -> TestApp {
+        self.router = router(AppState { core: self.core.clone(), http });
+        self
+    }
+
     /// The time the use cases see now.
     pub fn clock_now(&self) -> vellum_domain::Timestamp {
         vellum_core::clock::Clock::now(&self.clock)

@@ -8,7 +8,7 @@ use vellum_domain::Timestamp;
 
 use crate::{
     harness::{Auth, TestApp},
-    on_both,
+    on_both, on_both_owned,
     review_stories::{start_review, team},
 };
 
@@ -139,6 +139,41 @@ async fn the_calendar_flags_plans_past_the_rights(app: &TestApp) {
     let runs = events["events"].as_array().unwrap().iter().find(|e| e["kind"] == "distribution").cloned().unwrap();
     assert!(runs["warning"].is_null(), "{runs}");
 }
+
+/// Public routes have budgets per address and per link: a sweep from one address is told to
+/// wait (429 with Retry-After, still without referrer or indexing), another address is not.
+async fn public_routes_are_rate_limited(app: TestApp) -> TestApp {
+    use std::net::SocketAddr;
+    let tight = vellum_server::HttpConfig {
+        public_per_address: vellum_domain::rate::Budget { per_second: 0.01, burst: 5.0 },
+        public_per_link: vellum_domain::rate::Budget { per_second: 0.01, burst: 8.0 },
+        ..vellum_server::HttpConfig::default()
+    };
+    let app = app.with_http(tight);
+    let from = |ip: &str, token: &str| {
+        let mut req = axum::http::Request::get(format!("/s/{token}")).body(axum::body::Body::empty()).unwrap();
+        req.extensions_mut().insert(axum::extract::ConnectInfo(format!("{ip}:4000").parse::<SocketAddr>().unwrap()));
+        req
+    };
+    let mut statuses = Vec::new();
+    for i in 0..7 {
+        statuses.push(app.raw(from("198.51.100.9", &format!("vsl_guess{i}"))).await.status.as_u16());
+    }
+    assert_eq!(statuses, vec![404, 404, 404, 404, 404, 429, 429], "five per address, then wait");
+    let waited = app.raw(from("198.51.100.9", "vsl_guess9")).await;
+    assert_eq!(waited.code(), "rate_limited");
+    assert!(waited.headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(waited.headers["referrer-policy"], "no-referrer");
+    // One link hammered from many addresses runs out too.
+    let mut link = Vec::new();
+    for i in 0..10 {
+        link.push(app.raw(from(&format!("203.0.113.{i}"), "vsl_popular")).await.status.as_u16());
+    }
+    assert_eq!(link.iter().filter(|s| **s == 429).count(), 2, "{link:?}");
+    app
+}
+
+on_both_owned!(public_routes_are_rate_limited);
 
 on_both!(
     rights_managers_hear_of_expiries_and_requests,
