@@ -4,6 +4,7 @@
 mod audit;
 mod compare;
 mod decisions;
+mod distribution;
 mod e2e;
 mod ingest;
 mod memory;
@@ -122,6 +123,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         requests: usize,
     },
+    /// Distribution: an always-current link to a 2 MiB file (304 and full) next to the plain
+    /// download, and XMP-stamped downloads of a large JPEG and a many-page PDF next to plain
+    /// downloads of the same files.
+    Distribution {
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
+        #[arg(long, default_value_t = 50)]
+        jpeg_mib: usize,
+        #[arg(long, default_value_t = 200)]
+        pdf_pages: usize,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Server RSS growth while one large file uploads.
     UploadMemory {
         #[arg(long, default_value_t = 2048)]
@@ -145,6 +159,9 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
         BenchCommand::Webhooks { count } => webhooks::run(count.max(1)).await?,
         BenchCommand::Planning { briefs, assets, milestones, requests } => {
             planning::run(briefs, assets, milestones, requests.max(1)).await?
+        }
+        BenchCommand::Distribution { requests, jpeg_mib, pdf_pages, runs } => {
+            distribution::run(requests.max(1), jpeg_mib.max(1), pdf_pages.max(1), runs.max(1)).await?
         }
         BenchCommand::Compare { runs, comments, requests } => {
             compare::run(runs, comments.max(1), requests.max(1)).await?
