@@ -133,7 +133,7 @@ impl Panel<'_> {
                 @for l in self.public_links {
                     li {
                         label { (l.link.rendition) " · " (l.hits) " hits"
-                            input readonly value={ (self.base_url) (l.path) };
+                            input readonly data-copy value={ (self.base_url) (l.path) };
                         }
                         @if self.can_edit {
                             form.inline method="post" action={ "/a/" (a) "/public-links/" (l.link.id) "/revoke" } {

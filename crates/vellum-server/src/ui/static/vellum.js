@@ -431,3 +431,22 @@ dryRun?.addEventListener("submit", async (event) => {
     dryRun.submit();
   }
 });
+
+// Always-current links: a Copy button beside each address (the field stays selectable
+// without JavaScript).
+for (const input of document.querySelectorAll("input[data-copy]")) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = "Copy";
+  button.addEventListener("click", async () => {
+    input.select();
+    try {
+      await navigator.clipboard.writeText(input.value);
+      button.textContent = "Copied";
+    } catch {
+      button.textContent = "Press Ctrl+C";
+    }
+    setTimeout(() => (button.textContent = "Copy"), 2000);
+  });
+  input.after(button);
+}
