@@ -13,15 +13,29 @@ fn the_dry_run_lists_and_the_run_purges() {
     let d = dir.path().to_str().unwrap();
     let server = Server::start(dir.path(), &[]);
     let token = admin_token(&server.addr);
-    let w = json_request(&server.addr, "POST", "/api/v1/workspaces", &token, json!({"name": "Keep", "slug": "keep"})).unwrap();
-    assert_eq!(w.status, 201, "{:?}", w.json());
-    let a = upload(&server.addr, "/api/v1/workspaces/keep/assets", &token, &[("title", "Old flyer"), ("kind", "visual")], "f.txt", b"old flyer")
+    let w = json_request(&server.addr, "POST", "/api/v1/workspaces", &token, json!({"name": "Keep", "slug": "keep"}))
         .unwrap();
+    assert_eq!(w.status, 201, "{:?}", w.json());
+    let a = upload(
+        &server.addr,
+        "/api/v1/workspaces/keep/assets",
+        &token,
+        &[("title", "Old flyer"), ("kind", "visual")],
+        "f.txt",
+        b"old flyer",
+    )
+    .unwrap();
     assert_eq!(a.status, 201);
     let id = a.json()["id"].as_str().unwrap().to_string();
     let policies = json!({"policies": [{"keep_years": 0, "after": "archive"}]});
-    assert_eq!(json_request(&server.addr, "PUT", "/api/v1/workspaces/keep/retention", &token, policies).unwrap().status, 200);
-    assert_eq!(json_request(&server.addr, "POST", &format!("/api/v1/assets/{id}/archive"), &token, json!({})).unwrap().status, 200);
+    assert_eq!(
+        json_request(&server.addr, "PUT", "/api/v1/workspaces/keep/retention", &token, policies).unwrap().status,
+        200
+    );
+    assert_eq!(
+        json_request(&server.addr, "POST", &format!("/api/v1/assets/{id}/archive"), &token, json!({})).unwrap().status,
+        200
+    );
     drop(server);
 
     let (code, out) = vellum(&["retention", "run", "--data", d, "--dry-run"]);

@@ -52,7 +52,8 @@ where
                 let t = Instant::now();
                 match client.request(make(i)).await {
                     Ok(res) => {
-                        let ok = res.status().is_success();
+                        // A 304 answers a revalidation as asked.
+                        let ok = res.status().is_success() || res.status() == hyper::StatusCode::NOT_MODIFIED;
                         let _ = res.into_body().collect().await;
                         if !ok {
                             errors += 1;
