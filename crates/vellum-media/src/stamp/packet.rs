@@ -32,20 +32,11 @@ pub struct Record {
     pub audit_event: Option<String>,
 }
 
+/// Text made safe inside the packet; characters XML 1.0 cannot hold are dropped rather than
+/// breaking it.
 fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            // Characters XML 1.0 cannot hold are dropped rather than breaking the packet.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let kept: String = s.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')).collect();
+    vellum_domain::mail::escape_html(&kept)
 }
 
 fn alt(out: &mut String, name: &str, value: &Option<String>) {

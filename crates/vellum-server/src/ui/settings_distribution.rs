@@ -170,97 +170,70 @@ pub async fn show(
     render(&s, &who, &ws, done(q.done.as_deref()), StatusCode::OK, Draft::default()).await
 }
 
-/// `POST /w/{ws}/settings/distribution/rights`.
-pub async fn save_rights(
+/// `POST /w/{ws}/settings/distribution/{what}`: `rights` (managers and warning days),
+/// `watermark`, `retention` (the policies as JSON) or `holds` (place one).
+pub async fn save(
     State(s): State<AppState>,
     who: Signed,
-    Path(ws): Path<String>,
+    Path((ws, what)): Path<(String, String)>,
     UiForm(f): UiForm<Form>,
 ) -> UiResult {
     who.check_pairs(&f)?;
-    let outcome = async {
-        let group = match field(&f, "rights_managers").trim() {
-            "" => None,
-            g => Some(path_id(g, "group")?),
-        };
-        let days: Result<Vec<u32>, _> = field(&f, "rights_warning_days")
-            .split(',')
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .map(str::parse)
-            .collect();
-        let days = days.map_err(|_| {
-            UiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Warning days are whole numbers, such as 30, 7.")
-        })?;
-        let patch = WorkspacePatch {
-            rights_managers: Some(group),
-            rights_warning_days: Some(days),
-            ..WorkspacePatch::default()
-        };
-        s.core.update_workspace(&who.actor, &ws, patch).await?;
+    let mut draft = Draft::default();
+    let outcome: Result<(), UiError> = async {
+        match what.as_str() {
+            "rights" => {
+                let group = match field(&f, "rights_managers").trim() {
+                    "" => None,
+                    g => Some(path_id(g, "group")?),
+                };
+                let days: Result<Vec<u32>, _> = field(&f, "rights_warning_days")
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(str::parse)
+                    .collect();
+                let days = days.map_err(|_| {
+                    UiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Warning days are whole numbers, such as 30, 7.")
+                })?;
+                let patch = WorkspacePatch {
+                    rights_managers: Some(group),
+                    rights_warning_days: Some(days),
+                    ..WorkspacePatch::default()
+                };
+                s.core.update_workspace(&who.actor, &ws, patch).await?;
+            }
+            "watermark" => {
+                s.core.put_watermark_text(&who.actor, &ws, Some(field(&f, "text"))).await?;
+            }
+            "retention" => {
+                let text = field(&f, "policies").to_string();
+                draft.retention = Some(text.clone());
+                let spec: RetentionSpec = serde_json::from_str(&text).map_err(|e| {
+                    UiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("The policies are not valid JSON: {e}"))
+                })?;
+                s.core.put_retention(&who.actor, &ws, spec).await?;
+            }
+            "holds" => {
+                let assets: Result<Vec<Id>, _> = field(&f, "asset_ids")
+                    .split([',', '\n'])
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(|a| path_id(a, "asset"))
+                    .collect();
+                let campaign = match field(&f, "campaign_id").trim() {
+                    "" => None,
+                    c => Some(path_id(c, "campaign")?),
+                };
+                let (name, reason) = (field(&f, "name"), field(&f, "reason"));
+                s.core.create_legal_hold(&who.actor, &ws, name, reason, assets?, campaign).await?;
+            }
+            _ => return Err(UiError::new(StatusCode::NOT_FOUND, "There is no such setting.")),
+        }
         Ok(())
     }
     .await;
-    back(&s, &who, &ws, outcome, Draft::default()).await
-}
-
-/// `POST /w/{ws}/settings/distribution/watermark`.
-pub async fn save_watermark(
-    State(s): State<AppState>,
-    who: Signed,
-    Path(ws): Path<String>,
-    UiForm(f): UiForm<Form>,
-) -> UiResult {
-    who.check_pairs(&f)?;
-    let outcome =
-        s.core.put_watermark_text(&who.actor, &ws, Some(field(&f, "text"))).await.map(|_| ()).map_err(UiError::from);
-    back(&s, &who, &ws, outcome, Draft::default()).await
-}
-
-/// `POST /w/{ws}/settings/distribution/retention`.
-pub async fn save_retention(
-    State(s): State<AppState>,
-    who: Signed,
-    Path(ws): Path<String>,
-    UiForm(f): UiForm<Form>,
-) -> UiResult {
-    who.check_pairs(&f)?;
-    let text = field(&f, "policies").to_string();
-    let outcome = async {
-        let spec: RetentionSpec = serde_json::from_str(&text).map_err(|e| {
-            UiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("The policies are not valid JSON: {e}"))
-        })?;
-        s.core.put_retention(&who.actor, &ws, spec).await?;
-        Ok(())
-    }
-    .await;
-    back(&s, &who, &ws, outcome, Draft { retention: Some(text) }).await
-}
-
-/// `POST /w/{ws}/settings/distribution/holds`.
-pub async fn place_hold(
-    State(s): State<AppState>,
-    who: Signed,
-    Path(ws): Path<String>,
-    UiForm(f): UiForm<Form>,
-) -> UiResult {
-    who.check_pairs(&f)?;
-    let outcome = async {
-        let assets: Result<Vec<Id>, _> = field(&f, "asset_ids")
-            .split([',', '\n'])
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .map(|a| path_id(a, "asset"))
-            .collect();
-        let campaign = match field(&f, "campaign_id").trim() {
-            "" => None,
-            c => Some(path_id(c, "campaign")?),
-        };
-        s.core.create_legal_hold(&who.actor, &ws, field(&f, "name"), field(&f, "reason"), assets?, campaign).await?;
-        Ok(())
-    }
-    .await;
-    back(&s, &who, &ws, outcome, Draft::default()).await
+    back(&s, &who, &ws, outcome, draft).await
 }
 
 /// `POST /w/{ws}/settings/distribution/holds/{id}/lift`.
