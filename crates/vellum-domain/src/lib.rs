@@ -35,6 +35,7 @@ pub mod review;
 pub mod rights;
 pub mod role;
 pub mod routing;
+pub mod search_query;
 pub mod status;
 pub mod text_diff;
 pub mod throttle;
