@@ -15,6 +15,7 @@ pub mod download_policy;
 pub mod error;
 pub mod error_code;
 pub mod event;
+pub mod facets;
 pub mod fields;
 pub mod folder;
 pub mod glossary;
