@@ -259,11 +259,20 @@ impl Core {
         if access.role.can(Capability::PlanCampaigns) {
             return Ok(all);
         }
+        // Many requests share an asset: who decides is worked out once per asset.
+        let mut decides_on: std::collections::HashMap<Id, bool> = std::collections::HashMap::new();
         let mut out = Vec::new();
         for r in all {
-            let decided_here = match vellum_store::assets::get(&mut c, r.asset_id).await? {
-                Some(a) => deciders(&mut c, &a).await?.contains(&actor.user.id),
-                None => false,
+            let decided_here = match decides_on.get(&r.asset_id) {
+                Some(d) => *d,
+                None => {
+                    let d = match vellum_store::assets::get(&mut c, r.asset_id).await? {
+                        Some(a) => deciders(&mut c, &a).await?.contains(&actor.user.id),
+                        None => false,
+                    };
+                    decides_on.insert(r.asset_id, d);
+                    d
+                }
             };
             if r.requester_id == actor.user.id || decided_here {
                 out.push(r);

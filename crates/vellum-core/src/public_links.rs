@@ -6,7 +6,7 @@
 use serde_json::json;
 use vellum_domain::{
     audit::AuditAction,
-    distribution::{decide, Caller, Facts, Policy, Route},
+    distribution::{decide, Caller, Route},
     id::new_id,
     role::Capability,
     ErrorCode, Id, Timestamp,
@@ -157,19 +157,9 @@ impl Core {
             return Err(gone());
         }
         let asset = assets::get(&mut c, link.asset_id).await?.ok_or_else(gone)?;
-        let rights = crate::rights::view_of(&mut c, asset.id, self.now()).await?;
         let approved = asset.approved_version.ok_or_else(gone)?;
         let route = if link.rendition == "original" { Route::Original } else { Route::Rendition };
-        let purged = assets::version(&mut c, asset.id, approved).await?.is_none_or(|v| v.purged_at.is_some());
-        let facts = Facts {
-            visible: true,
-            approved: true,
-            rights: rights.status,
-            archived: rights.archived_at.is_some(),
-            purged,
-            policy: Policy::Open,
-            granted: false,
-        };
+        let facts = crate::rights::facts_of(&mut c, &asset, approved, self.now()).await?;
         decide(Caller::PublicLink, route, facts).map_err(|code| match code {
             ErrorCode::RightsExpired => {
                 Error::new(code, "this asset's rights have lapsed: the link is paused until they are fixed")

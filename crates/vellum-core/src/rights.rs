@@ -64,6 +64,23 @@ async fn reviews_version(c: &mut Conn, user: Id, asset: Id, version: u32) -> Res
     Ok(false)
 }
 
+/// What is true of a version for the gate, whoever asks: approved, rights, archive, purge (a
+/// caller the version is visible to, under an open policy; members' checks adjust the rest).
+pub(crate) async fn facts_of(c: &mut Conn, asset: &Asset, version: u32, now: Timestamp) -> Result<Facts> {
+    let rv = view_of(&mut *c, asset.id, now).await?;
+    let purged =
+        vellum_store::assets::version(&mut *c, asset.id, version).await?.is_some_and(|v| v.purged_at.is_some());
+    Ok(Facts {
+        visible: true,
+        approved: asset.approved_version == Some(version),
+        rights: rv.status,
+        archived: rv.archived_at.is_some(),
+        purged,
+        policy: Policy::Open,
+        granted: false,
+    })
+}
+
 /// What the gate says of a signed-in member's request (nothing recorded), with the grant that
 /// would allow it.
 async fn judge(
@@ -85,7 +102,6 @@ async fn judge(
         Caller::Member
     };
     let now = core.now();
-    let rv = view_of(&mut c, asset.id, now).await?;
     let (policy, granted, grant) = if caller == Caller::Member && route != Route::Rendition {
         let applied = crate::downloads::applied(&mut c, asset).await?;
         let (granted, grant) = crate::downloads::granted(&mut c, actor.user.id, asset, version, &applied, now).await?;
@@ -93,15 +109,11 @@ async fn judge(
     } else {
         (Policy::Open, false, None)
     };
-    let purged = vellum_store::assets::version(&mut c, asset.id, version).await?.is_some_and(|v| v.purged_at.is_some());
     let facts = Facts {
         visible: access::may_see_version(&access, asset, version),
-        approved: asset.approved_version == Some(version),
-        rights: rv.status,
-        archived: rv.archived_at.is_some(),
-        purged,
         policy,
         granted,
+        ..facts_of(&mut c, asset, version, now).await?
     };
     Ok((decide(caller, route, facts), grant))
 }
@@ -129,17 +141,7 @@ pub(crate) async fn gate_member(
 /// the link's uniform not-found.
 pub(crate) async fn gate_guest(core: &Core, asset: &Asset, version: u32) -> Result<()> {
     let mut c = core.store.conn().await?;
-    let rv = view_of(&mut c, asset.id, core.now()).await?;
-    let purged = vellum_store::assets::version(&mut c, asset.id, version).await?.is_some_and(|v| v.purged_at.is_some());
-    let facts = Facts {
-        visible: true,
-        approved: asset.approved_version == Some(version),
-        rights: rv.status,
-        archived: rv.archived_at.is_some(),
-        purged,
-        policy: Policy::Open,
-        granted: false,
-    };
+    let facts = facts_of(&mut c, asset, version, core.now()).await?;
     decide(Caller::Reviewer, Route::Rendition, facts).map_err(|_| Error::not_found("guest link"))
 }
 
@@ -284,19 +286,22 @@ impl Core {
         drop(c);
         let mut sent = 0;
         for (asset_id, r) in live {
-            let mut tx = self.store.write().await?;
-            let Some(asset) = vellum_store::assets::get(&mut tx, asset_id).await? else { continue };
-            let Some(ws) = vellum_store::workspaces::by_id(&mut tx, asset.workspace_id).await? else { continue };
+            // Most assets owe nothing today: only those that do take the write lock.
+            let mut c = self.store.conn().await?;
+            let Some(asset) = vellum_store::assets::get(&mut c, asset_id).await? else { continue };
+            let Some(ws) = vellum_store::workspaces::by_id(&mut c, asset.workspace_id).await? else { continue };
             let due = r.warnings(day, &ws.rights_warning_days);
             if due.is_empty() {
                 continue;
             }
             let mut told = vec![asset.created_by];
             if let Some(g) = ws.rights_managers {
-                if let Some(group) = vellum_store::workspaces::group(&mut tx, g).await? {
+                if let Some(group) = vellum_store::workspaces::group(&mut c, g).await? {
                     told.extend(group.members.into_iter().filter(|m| *m != asset.created_by));
                 }
             }
+            drop(c);
+            let mut tx = self.store.write().await?;
             for w in due {
                 let ends_on = w.ends_on.to_string();
                 // Every threshold already passed is marked, so a later run sends no older one.

@@ -22,33 +22,42 @@ use vellum_domain::{
 
 use crate::{download::public_answer, error::ApiError};
 
-/// Past this many keys, those whose buckets are full again are forgotten.
+/// Past this many keys, those whose buckets are full again are forgotten (at most once a
+/// minute, so a flood of new keys does not make every request walk them all).
 const FORGET_AFTER_KEYS: usize = 50_000;
+const SWEEP_EVERY_SECS: f64 = 60.0;
 
 /// The budgets and the buckets.
 pub struct PublicLimits {
     per_address: Budget,
     per_link: Budget,
     start: Instant,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    buckets: Mutex<Buckets>,
+}
+
+#[derive(Default)]
+struct Buckets {
+    by_key: HashMap<String, Bucket>,
+    swept_at: f64,
 }
 
 impl PublicLimits {
     pub fn new(per_address: Budget, per_link: Budget) -> Arc<PublicLimits> {
-        Arc::new(PublicLimits { per_address, per_link, start: Instant::now(), buckets: Mutex::new(HashMap::new()) })
+        Arc::new(PublicLimits { per_address, per_link, start: Instant::now(), buckets: Mutex::new(Buckets::default()) })
     }
 
     /// Spends one request of each key, or the longest wait.
     fn take(&self, keys: &[(String, Budget)]) -> Result<(), u64> {
         let now = self.start.elapsed().as_secs_f64();
         let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
-        if buckets.len() > FORGET_AFTER_KEYS {
+        if buckets.by_key.len() > FORGET_AFTER_KEYS && now - buckets.swept_at >= SWEEP_EVERY_SECS {
             let (a, l) = (self.per_address, self.per_link);
-            buckets.retain(|k, b| !b.is_full(if k.starts_with("link:") { l } else { a }, now));
+            buckets.by_key.retain(|k, b| !b.is_full(if k.starts_with("link:") { l } else { a }, now));
+            buckets.swept_at = now;
         }
         let mut wait = 0;
         for (key, budget) in keys {
-            let b = buckets.entry(key.clone()).or_insert_with(|| Bucket::full(*budget, now));
+            let b = buckets.by_key.entry(key.clone()).or_insert_with(|| Bucket::full(*budget, now));
             if let Err(w) = b.take(*budget, now) {
                 wait = wait.max(w);
             }

@@ -1,7 +1,6 @@
 //! Versions: a new version of an asset, restoring an earlier one, reading them (with
 //! look-alikes trimmed to what the caller may see), and recording downloads.
 
-use serde_json::json;
 use vellum_blob::{BlobKey, BlobRead};
 use vellum_domain::audit::AuditAction;
 use vellum_domain::ErrorCode;
@@ -193,27 +192,6 @@ impl Core {
         let mut v = assets::version(&mut c, asset, number).await?.ok_or_else(|| Error::not_found("version"))?;
         hide_unseen_look_alikes(&mut c, &access, &mut v).await?;
         Ok(v)
-    }
-
-    /// Records that the actor downloaded a version's file (the original, not a rendition).
-    pub async fn record_download(&self, actor: &Actor, v: &Version) -> Result<()> {
-        let mut tx = self.store.write().await?;
-        let asset = assets::get(&mut tx, v.asset_id).await?.ok_or_else(|| Error::not_found("asset"))?;
-        record(
-            &mut tx,
-            &actor.origin,
-            Some(&actor.user),
-            NewAuditEvent {
-                workspace_id: Some(asset.workspace_id),
-                object_id: Some(asset.id.to_string()),
-                version: Some(v.number),
-                after: Some(json!({"sha256": v.sha256, "size": v.size, "filename": v.filename})),
-                ..NewAuditEvent::new(AuditAction::VersionDownload, "asset")
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// Opens stored bytes by content hash, all of them or `len` bytes from `offset`. Callers
