@@ -14,10 +14,11 @@ use crate::{
     row, values, Error, Result,
 };
 
-const ASSET_COLS: &str = "id, workspace_id, title, kind, metadata, folder, status, current_version, approved_version, \
+pub(crate) const ASSET_COLS: &str =
+    "id, workspace_id, title, kind, metadata, folder, status, current_version, approved_version, \
                           created_by, created_at, updated_at";
 
-fn decode_asset(r: &AnyRow) -> Result<Asset> {
+pub(crate) fn decode_asset(r: &AnyRow) -> Result<Asset> {
     Ok(Asset {
         id: row::id(r, "id")?,
         workspace_id: row::id(r, "workspace_id")?,
@@ -36,10 +37,11 @@ fn decode_asset(r: &AnyRow) -> Result<Asset> {
     })
 }
 
-const VERSION_COLS: &str = "asset_id, number, sha256, size, content_type, filename, note, restored_from, created_by, \
+pub(crate) const VERSION_COLS: &str =
+    "asset_id, number, sha256, size, content_type, filename, note, restored_from, created_by, \
                             created_at, processing, processing_reason, media, focal_x, focal_y";
 
-fn decode_version(r: &AnyRow) -> Result<Version> {
+pub(crate) fn decode_version(r: &AnyRow) -> Result<Version> {
     Ok(Version {
         asset_id: row::id(r, "asset_id")?,
         number: row::uint(r, "number")?,

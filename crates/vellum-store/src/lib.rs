@@ -37,6 +37,7 @@ pub mod rights;
 pub mod routing;
 mod row;
 pub mod schema;
+pub mod search;
 pub mod share_links;
 pub mod testing;
 pub mod throttle;
