@@ -15,6 +15,8 @@ pub enum ErrorKind {
     TooLarge,
     /// Too many attempts: try again after a while (`Error::retry_after_secs`).
     TooManyRequests,
+    /// Not now, but nothing is broken (a search index being rebuilt): try again later.
+    Unavailable,
     Internal,
 }
 
@@ -31,6 +33,9 @@ pub enum Error {
     /// A rule broken with one fact the client needs to put it right (`expected` name).
     #[error("{message}")]
     Detail { code: ErrorCode, message: String, key: &'static str, value: String },
+    /// A search that cannot be read, with where its fault is (characters from its start).
+    #[error("{message}")]
+    Query { message: String, position: usize },
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("storage: {0}")]
@@ -75,6 +80,7 @@ impl Error {
             409 => ErrorKind::Conflict,
             413 => ErrorKind::TooLarge,
             429 => ErrorKind::TooManyRequests,
+            503 => ErrorKind::Unavailable,
             500..=599 => ErrorKind::Internal,
             _ => ErrorKind::Invalid,
         }
@@ -91,6 +97,7 @@ impl Error {
             Error::Store(vellum_store::Error::Conflict(_)) => ErrorCode::Conflict,
             Error::Store(_) | Error::Blob(_) => ErrorCode::Internal,
             Error::Throttled { .. } => ErrorCode::TooManyAttempts,
+            Error::Query { .. } => ErrorCode::SearchQuery,
         }
     }
 
@@ -111,6 +118,14 @@ impl Error {
     pub fn path(&self) -> Option<&str> {
         match self {
             Error::AtPath { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// Where in a search its fault is.
+    pub fn position(&self) -> Option<usize> {
+        match self {
+            Error::Query { position, .. } => Some(*position),
             _ => None,
         }
     }

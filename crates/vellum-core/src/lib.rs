@@ -42,6 +42,7 @@ pub mod reviews;
 pub mod rights;
 pub mod routing;
 pub mod schedule;
+pub mod search;
 pub mod secret;
 pub mod session;
 pub mod share_links;
@@ -110,6 +111,8 @@ pub struct Core {
     pub(crate) turns: Arc<attempts::Turns>,
     /// The font and recently marked pictures for watermarked previews.
     pub(crate) watermarks: Arc<watermarks::Watermarks>,
+    /// This node's search indexes (None: search answers 503 here).
+    pub search: Option<Arc<search::Search>>,
 }
 
 /// Where a request came from, for the audit trail.
@@ -138,6 +141,7 @@ impl Core {
             notify: Arc::new(notify::NotifyConfig::default()),
             turns: Arc::new(attempts::Turns::default()),
             watermarks: Arc::new(watermarks::Watermarks::default()),
+            search: None,
         }
     }
 

@@ -38,6 +38,15 @@ impl Timestamp {
         Timestamp(self.0.saturating_add(time::Duration::seconds(secs)))
     }
 
+    /// Microseconds since 1970 (the stored precision).
+    pub fn unix_micros(self) -> i64 {
+        i64::try_from(self.0.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
+    }
+
+    pub fn from_unix_micros(micros: i64) -> Option<Self> {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).ok().map(Timestamp)
+    }
+
     pub fn unix_seconds(self) -> i64 {
         self.0.unix_timestamp()
     }

@@ -70,6 +70,9 @@ impl From<Error> for ApiError {
         if let Some(path) = e.path() {
             out = out.with("path", json!(path));
         }
+        if let Some(p) = e.position() {
+            out = out.with("position", json!(p));
+        }
         if let Some((key, value)) = e.detail() {
             out = out.with(key, json!(value));
         }

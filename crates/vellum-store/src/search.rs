@@ -162,7 +162,7 @@ pub async fn sources(c: &mut AnyConnection, ws: Id, ids: &[Id]) -> Result<Vec<So
         let rows = bound(&sql, Some(ws), chunk).fetch_all(&mut *c).await?;
         let mut versions: HashMap<Id, Vec<Version>> = HashMap::new();
         let sql = format!(
-            "SELECT {} FROM versions v WHERE workspace_id = $1 AND asset_id IN ({list}) AND (number = \
+            "SELECT {}, purged_at FROM versions v WHERE workspace_id = $1 AND asset_id IN ({list}) AND (number = \
              (SELECT current_version FROM assets a WHERE a.id = v.asset_id) OR number = \
              (SELECT approved_version FROM assets a WHERE a.id = v.asset_id))",
             assets::VERSION_COLS
@@ -217,4 +217,29 @@ pub async fn sources(c: &mut AnyConnection, ws: Id, ids: &[Id]) -> Result<Vec<So
         }
     }
     Ok(out)
+}
+
+/// How many assets a workspace has.
+pub async fn count_assets(c: &mut AnyConnection, ws: Id) -> Result<u64> {
+    let r = sqlx::query("SELECT COUNT(*) AS n FROM assets WHERE workspace_id = $1")
+        .bind(ws.to_string())
+        .fetch_one(c)
+        .await?;
+    Ok(u64::try_from(row::int(&r, "n")?).unwrap_or(0))
+}
+
+/// Versions of other assets of a workspace with exactly this content.
+pub async fn same_content(c: &mut AnyConnection, ws: Id, sha256: &str, except: Id) -> Result<Vec<(Id, u32)>> {
+    sqlx::query(
+        "SELECT asset_id, number FROM versions WHERE workspace_id = $1 AND sha256 = $2 AND asset_id <> $3 \
+         ORDER BY asset_id, number LIMIT 1000",
+    )
+    .bind(ws.to_string())
+    .bind(sha256)
+    .bind(except.to_string())
+    .fetch_all(c)
+    .await?
+    .iter()
+    .map(|r| Ok((row::id(r, "asset_id")?, row::uint(r, "number")?)))
+    .collect()
 }

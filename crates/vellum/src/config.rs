@@ -191,6 +191,11 @@ impl StorageArgs {
         Core::new(store, Arc::new(blobs), limits).with_audit(self.audit_keeper()?).await.map_err(|e| e.to_string())
     }
 
+    /// Where this node keeps its search indexes.
+    pub fn index_dir(&self) -> std::path::PathBuf {
+        self.data.join("index")
+    }
+
     /// The audit key and checkpoint log of this data folder (the key is made on first use).
     pub fn audit_keeper(&self) -> Result<AuditKeeper, String> {
         crate::audit::open_keeper(&self.data, self.audit_key.as_deref())

@@ -51,7 +51,13 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
         ..Limits::default()
     };
     let notify = args.notify.config(&args.listen)?;
-    let core = args.storage.open_core(limits).await?.with_notify(notify);
+    let core = args
+        .storage
+        .open_core(limits)
+        .await?
+        .with_notify(notify)
+        .with_search(&args.storage.index_dir())
+        .map_err(|e| format!("cannot open the search index in {}: {e}", args.storage.index_dir().display()))?;
     log_missing_tools();
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -78,7 +84,8 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
         println!("Audit public key: {}", k.key.public().to_hex());
     }
     println!("Vellum listening on http://{addr}");
-    let (stop_workers, workers) = vellum_core::worker::spawn(&core, args.workers, &node_name());
+    let (stop_workers, mut workers) = vellum_core::worker::spawn(&core, args.workers, &node_name());
+    workers.push(spawn_indexer(core.clone(), stop_workers.subscribe()).await?);
     // Browsers send Secure cookies only over HTTPS — and to http://localhost — so plain HTTP on
     // loopback (a laptop, a test) keeps working while anything else defaults to Secure.
     let secure_cookies = args.secure_cookies.unwrap_or(!addr.ip().is_loopback());
@@ -91,6 +98,33 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
     }
     core.store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often this node's indexer looks for changes: well under the second a change may take
+/// to become searchable.
+const INDEX_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Checks the search indexes (rebuilding a missing or broken one in the background) and keeps
+/// them caught up with the change record until told to stop.
+async fn spawn_indexer(
+    core: vellum_core::Core,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<tokio::task::JoinHandle<()>, String> {
+    let core = std::sync::Arc::new(core);
+    core.open_indexes().await.map_err(|e| format!("cannot check the search indexes: {e}"))?;
+    Ok(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(INDEX_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.changed() => break,
+            }
+            if let Err(e) = core.index_step().await {
+                tracing::warn!(error = %e, "search indexing failed; trying again shortly");
+            }
+        }
+    }))
 }
 
 /// A name for this process's workers, unique across nodes and restarts.

@@ -10,6 +10,7 @@ use serde_json::json;
 use tokio::io::AsyncWriteExt;
 use vellum_blob::BlobKey;
 use vellum_domain::{
+    audit::AuditAction,
     id::parse_id,
     media::{MediaType, NearDuplicate, VersionMedia},
     Id, Timestamp,
@@ -22,7 +23,7 @@ use vellum_media::{
 use vellum_store::{
     assets,
     jobs::Job,
-    model::{Asset, Processing, Rendition, Version},
+    model::{Asset, NewAuditEvent, Processing, Rendition, Version},
     Tx,
 };
 
@@ -236,6 +237,14 @@ pub(crate) async fn process_version(core: &Core, job: &Job, _worker: &str) -> st
     if let Some(ws) = workspace {
         let processed = Version { processing: Processing::Done, media: Some(media), ..version };
         crate::compare::queue_for_processed(&mut tx, ws, &processed, core.now()).await?;
+        // Into the workspace's record: what was read from the file is searchable now.
+        let event = NewAuditEvent {
+            workspace_id: Some(ws),
+            object_id: Some(asset_id.to_string()),
+            version: Some(number),
+            ..NewAuditEvent::new(AuditAction::VersionProcessed, "asset")
+        };
+        crate::record(&mut tx, &crate::Origin::default(), None, event).await?;
     }
     tx.commit().await?;
     core.wake.notify_waiters();

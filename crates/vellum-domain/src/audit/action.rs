@@ -17,6 +17,8 @@ pub enum AuditAction {
     VersionDownload,
     /// A version's focal point was set.
     VersionFocalPoint,
+    /// The media pipeline read a version's file (metadata, text, hashes): search reindexes it.
+    VersionProcessed,
     /// A channel preset was saved.
     PresetPut,
     /// The workspace's custom-field schema was saved.
@@ -165,13 +167,14 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 89] = [
+    pub const ALL: [AuditAction; 90] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
         AuditAction::VersionRestore,
         AuditAction::VersionDownload,
         AuditAction::VersionFocalPoint,
+        AuditAction::VersionProcessed,
         AuditAction::PresetPut,
         AuditAction::MetadataSchemaPut,
         AuditAction::RoutingPut,
@@ -266,6 +269,7 @@ impl AuditAction {
             AuditAction::VersionRestore => "version.restore",
             AuditAction::VersionDownload => "version.download",
             AuditAction::VersionFocalPoint => "version.focal_point",
+            AuditAction::VersionProcessed => "version.processed",
             AuditAction::PresetPut => "preset.put",
             AuditAction::MetadataSchemaPut => "metadata_schema.put",
             AuditAction::RoutingPut => "routing.put",

@@ -34,6 +34,7 @@ mod reviews;
 mod rights;
 mod routing;
 pub(crate) mod schedule;
+mod search;
 mod session;
 mod share_links;
 mod views;
@@ -148,6 +149,10 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(retention::lift))
         .routes(routes!(watermark::get, watermark::put))
         .routes(routes!(board::get))
+        .routes(routes!(search::search))
+        .routes(routes!(search::suggest))
+        .routes(routes!(search::status))
+        .routes(routes!(search::similar))
         .routes(routes!(board::r#move))
         .routes(routes!(schedule::events))
         .routes(routes!(schedule::create_feed, schedule::feeds))

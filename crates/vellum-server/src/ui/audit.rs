@@ -113,6 +113,7 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::LegalHoldCreate => "Placed a legal hold",
         AuditAction::LegalHoldLift => "Lifted a legal hold",
         AuditAction::VersionFocalPoint => "Set a focal point",
+        AuditAction::VersionProcessed => "Processed a version's file",
         AuditAction::PresetPut => "Saved a channel preset",
         AuditAction::MetadataSchemaPut => "Changed the custom fields",
         AuditAction::RoutingPut => "Changed the routing rules",

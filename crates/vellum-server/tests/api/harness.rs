@@ -58,7 +58,7 @@ impl TestApp {
         .await
         .unwrap();
         let clock = ManualClock::starting_at(vellum_domain::Timestamp::now());
-        let core = core.with_clock(Arc::new(clock.clone()));
+        let core = core.with_clock(Arc::new(clock.clone())).with_search(&dir.path().join("data/index")).unwrap();
         core.bootstrap_admin("admin@example.com", "admin-password-1").await.unwrap();
         let router = router(AppState { core: core.clone(), http: HttpConfig::default() });
         let mut app = TestApp { router, core, clock, admin: String::new(), _dir: dir, _pg: None };

@@ -26,6 +26,7 @@ mod review_stories;
 mod rights_notice_stories;
 mod rights_stories;
 mod routing_stories;
+mod search_stories;
 mod session_stories;
 mod stamp_stories;
 mod ui_audit_stories;

@@ -1,0 +1,377 @@
+//! Search: the use cases over a workspace's index (search, suggestions, status, find
+//! similar) and the indexer that keeps each index caught up with the workspace's change
+//! record. The index is derived state: its cursor is committed with it, so a crash replays
+//! changes, and a missing or unreadable index is rebuilt from the database.
+
+pub mod documents;
+mod indexer;
+mod similar;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use vellum_domain::rights::DEFAULT_WARNING_DAYS;
+use vellum_domain::search_query::{self, Clause, Value};
+use vellum_domain::{fields::FieldType as SchemaType, ErrorCode, Id, Timestamp};
+use vellum_search::{After, Audience, Engine, FieldType, Key, Language, Request, Sort, Vocabulary};
+use vellum_store::metadata_schemas;
+
+use crate::{access, Actor, Core, Error, Result};
+
+pub use similar::{Similar, SimilarItem};
+
+/// The language every workspace's words are stemmed in (a per-workspace choice is not
+/// stored yet).
+pub(crate) const LANGUAGE: Language = Language::English;
+
+/// The search side of a node: its indexes and what it is rebuilding.
+pub struct Search {
+    pub(crate) engine: Arc<Engine>,
+    /// Workspaces whose index is being rebuilt because it was missing or unreadable: their
+    /// searches answer 503 rather than wrong results.
+    pub(crate) rebuilding: Mutex<HashSet<Id>>,
+    /// One indexer step at a time in this process.
+    pub(crate) step: tokio::sync::Mutex<()>,
+    pub(crate) similar: similar::Trees,
+}
+
+impl Search {
+    pub fn open(dir: &Path) -> Result<Search> {
+        let engine = Engine::open(dir).map_err(|e| index_error(&e))?;
+        Ok(Search {
+            engine: Arc::new(engine),
+            rebuilding: Mutex::new(HashSet::new()),
+            step: tokio::sync::Mutex::new(()),
+            similar: similar::Trees::default(),
+        })
+    }
+
+    fn is_rebuilding(&self, ws: Id) -> bool {
+        self.rebuilding.lock().map(|r| r.contains(&ws)).unwrap_or(true)
+    }
+}
+
+pub(crate) fn index_error(e: &vellum_search::Error) -> Error {
+    match e {
+        vellum_search::Error::Query(q) => Error::Query { message: q.message.clone(), position: q.position },
+        other => {
+            tracing::error!(error = %other, "search index failed");
+            Error::new(ErrorCode::Internal, format!("search index: {other}"))
+        }
+    }
+}
+
+fn rebuilding() -> Error {
+    Error::new(ErrorCode::IndexRebuilding, "the search index of this workspace is being rebuilt; try again in a minute")
+}
+
+/// A search as the API takes it.
+#[derive(Debug, Clone, Default)]
+pub struct SearchParams {
+    pub q: String,
+    /// `field:value` each.
+    pub filters: Vec<String>,
+    /// Comma-separated facet names.
+    pub facets: Option<String>,
+    pub sort: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub asset_id: Id,
+    pub title: String,
+    pub kind: String,
+    pub status: String,
+    pub version: u32,
+    pub thumbnail: bool,
+    pub highlights: BTreeMap<String, Vec<String>>,
+    pub score: Option<f32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchOutcome {
+    pub total: u64,
+    pub hits: Vec<SearchHit>,
+    pub facets: BTreeMap<String, Vec<(String, u64)>>,
+    pub next_cursor: Option<String>,
+    pub took_ms: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchStatus {
+    pub documents: u64,
+    pub lag_ms: u64,
+    pub last_indexed_at: Option<Timestamp>,
+    pub rebuilding: bool,
+}
+
+pub const MAX_LIMIT: u32 = 100;
+pub const DEFAULT_LIMIT: u32 = 24;
+const MAX_FILTERS: usize = 32;
+const MAX_FACETS: usize = 32;
+
+/// The cursor as it travels: the sort it belongs to, the last hit's key and id.
+#[derive(Serialize, Deserialize)]
+struct CursorForm {
+    s: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    n: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    t: Option<String>,
+    id: String,
+}
+
+fn sort_name(s: Sort) -> &'static str {
+    match s {
+        Sort::Relevance => "relevance",
+        Sort::Newest => "newest",
+        Sort::Oldest => "oldest",
+        Sort::Title => "title",
+        Sort::Due => "due",
+    }
+}
+
+pub fn parse_sort(s: Option<&str>) -> Result<Sort> {
+    Ok(match s.unwrap_or("relevance") {
+        "" | "relevance" => Sort::Relevance,
+        "newest" => Sort::Newest,
+        "oldest" => Sort::Oldest,
+        "title" => Sort::Title,
+        "due" => Sort::Due,
+        other => {
+            return Err(Error::new(
+                ErrorCode::SearchQuery,
+                format!("'{other}' is not a sort; use relevance, newest, oldest, title or due"),
+            ))
+        }
+    })
+}
+
+fn encode_cursor(sort: Sort, a: &After) -> String {
+    let (n, t) = match &a.key {
+        Key::Num(n) => (Some(*n), None),
+        Key::Text(t) => (None, Some(t.clone())),
+    };
+    let form = CursorForm { s: sort_name(sort).into(), n, t, id: Id::from_u128(a.id).to_string() };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&form).unwrap_or_default())
+}
+
+fn decode_cursor(sort: Sort, c: &str) -> Result<After> {
+    let bad = || Error::new(ErrorCode::InvalidCursor, "the cursor is not one this search gave out");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+    let form: CursorForm = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if form.s != sort_name(sort) {
+        return Err(Error::new(ErrorCode::InvalidCursor, "the cursor belongs to another sort order"));
+    }
+    let id = vellum_domain::id::parse_id(&form.id).ok_or_else(bad)?.as_u128();
+    let key = match (form.n, form.t) {
+        (Some(n), None) => Key::Num(n),
+        (None, Some(t)) => Key::Text(t),
+        _ => return Err(bad()),
+    };
+    Ok(After { key, id })
+}
+
+/// The fields of a workspace as search sees them, from its custom field schema.
+pub(crate) fn vocabulary(schema: &vellum_domain::fields::MetadataSchema) -> Vocabulary {
+    let mut v = Vocabulary::default();
+    for f in &schema.fields {
+        let t = match f.field_type {
+            SchemaType::Number | SchemaType::Money => FieldType::Number,
+            SchemaType::Date => FieldType::Date,
+            SchemaType::Text => FieldType::Text,
+            SchemaType::Enum | SchemaType::MultiEnum | SchemaType::Boolean => {
+                v.custom_facets.push(f.key.clone());
+                FieldType::Keyword
+            }
+            SchemaType::User => FieldType::Keyword,
+        };
+        v.custom.insert(f.key.clone(), t);
+    }
+    v
+}
+
+/// Reads the `filter=` values: each one `field:value` (or a range), grouped by field.
+fn parse_filters(filters: &[String]) -> Result<BTreeMap<String, Vec<Value>>> {
+    if filters.len() > MAX_FILTERS {
+        return Err(Error::new(ErrorCode::SearchQuery, format!("at most {MAX_FILTERS} filters")));
+    }
+    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for f in filters {
+        let parsed = search_query::parse(f)
+            .map_err(|e| Error::Query { message: format!("filter '{f}': {}", e.message), position: e.position })?;
+        match parsed.clauses.as_slice() {
+            [Clause::Field { field, value, exclude: false }] => {
+                let field = if field == "channel" { "channels".to_string() } else { field.clone() };
+                out.entry(field).or_default().push(value.clone());
+            }
+            _ => {
+                return Err(Error::Query {
+                    message: format!("filter '{f}' is not one field:value, like kind:video"),
+                    position: 0,
+                })
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Today in days since 1970, by the core's clock.
+pub(crate) fn today(now: Timestamp) -> i64 {
+    vellum_domain::ical::When::At(now).day().map_or(0, documents::day_number)
+}
+
+impl Core {
+    /// The same core with search indexes in `dir`.
+    pub fn with_search(mut self, dir: &Path) -> Result<Self> {
+        self.search = Some(Arc::new(Search::open(dir)?));
+        Ok(self)
+    }
+
+    pub(crate) fn search_side(&self) -> Result<&Arc<Search>> {
+        self.search.as_ref().ok_or_else(|| Error::new(ErrorCode::IndexRebuilding, "search is not set up on this node"))
+    }
+
+    /// Searches a workspace as the actor may see it: members see work in progress, viewers
+    /// and externals the approved version of what is in rights today.
+    pub async fn search(&self, actor: &Actor, ws: &str, p: &SearchParams) -> Result<SearchOutcome> {
+        let started = std::time::Instant::now();
+        let search = self.search_side()?.clone();
+        let mut c = self.store.conn().await?;
+        let access = access::workspace(&mut c, &actor.user, ws).await?;
+        let (schema, _) = metadata_schemas::get(&mut c, access.workspace.id).await?;
+        drop(c);
+        if search.is_rebuilding(access.workspace.id) {
+            return Err(rebuilding());
+        }
+        let vocabulary = vocabulary(&schema);
+        let query = search_query::parse(&p.q).map_err(|e| Error::Query { message: e.message, position: e.position })?;
+        let filters = parse_filters(&p.filters)?;
+        let facets: Vec<String> = p
+            .facets
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+            .collect();
+        if facets.len() > MAX_FACETS {
+            return Err(Error::new(ErrorCode::SearchQuery, format!("at most {MAX_FACETS} facets")));
+        }
+        if let Some(bad) = facets.iter().find(|f| !vocabulary.is_facet(f)) {
+            return Err(Error::new(
+                ErrorCode::SearchQuery,
+                format!(
+                    "'{bad}' is not a facet; use {} or custom.<key> of an enum, multi_enum or boolean field",
+                    vellum_search::query::FACETS.join(", ")
+                ),
+            ));
+        }
+        let sort = parse_sort(p.sort.as_deref())?;
+        let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(Error::new(ErrorCode::InvalidLimit, format!("limit must be 1–{MAX_LIMIT}")));
+        }
+        let after = p.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| decode_cursor(sort, c)).transpose()?;
+        let viewer = !access.sees_work_in_progress();
+        let today = today(self.now());
+        let ws_id = access.workspace.id;
+        let engine = search.engine.clone();
+        let results = tokio::task::spawn_blocking(move || {
+            let r = Request {
+                clauses: &query.clauses,
+                filters: &filters,
+                facets: &facets,
+                sort,
+                limit: limit as usize,
+                after,
+                audience: if viewer { Audience::Viewers } else { Audience::Members },
+                rights_gate: viewer,
+                today,
+                warning_days: i64::from(DEFAULT_WARNING_DAYS),
+                vocabulary: &vocabulary,
+            };
+            engine.search(ws_id, LANGUAGE, &r)
+        })
+        .await
+        .map_err(|e| Error::new(ErrorCode::Internal, format!("search task: {e}")))?
+        .map_err(|e| index_error(&e))?;
+        let hits = results
+            .hits
+            .iter()
+            .map(|h| SearchHit {
+                asset_id: h.asset_id,
+                title: h.shown.title.clone(),
+                kind: h.shown.kind.clone(),
+                status: h.shown.status.clone(),
+                version: h.shown.version,
+                thumbnail: h.shown.thumbnail,
+                highlights: h.highlights.clone(),
+                score: h.score,
+            })
+            .collect();
+        Ok(SearchOutcome {
+            total: results.total,
+            hits,
+            facets: results.facets,
+            next_cursor: results.next.as_ref().map(|a| encode_cursor(sort, a)),
+            took_ms: started.elapsed().as_millis() as u64,
+        })
+    }
+
+    /// Titles starting with what was typed, among what the actor may see.
+    pub async fn suggest(&self, actor: &Actor, ws: &str, typed: &str) -> Result<Vec<String>> {
+        let search = self.search_side()?.clone();
+        let access = access::workspace(&mut *self.store.conn().await?, &actor.user, ws).await?;
+        if search.is_rebuilding(access.workspace.id) {
+            return Err(rebuilding());
+        }
+        let typed: String = typed.chars().take(200).collect();
+        let viewer = !access.sees_work_in_progress();
+        let audience = if viewer { Audience::Viewers } else { Audience::Members };
+        let day = viewer.then(|| today(self.now()));
+        let ws_id = access.workspace.id;
+        let engine = search.engine.clone();
+        tokio::task::spawn_blocking(move || engine.suggest(ws_id, LANGUAGE, &typed, audience, day, 8))
+            .await
+            .map_err(|e| Error::new(ErrorCode::Internal, format!("search task: {e}")))?
+            .map_err(|e| index_error(&e))
+    }
+
+    /// How far a workspace's index is behind (workspace admins).
+    pub async fn search_status(&self, actor: &Actor, ws: &str) -> Result<SearchStatus> {
+        let search = self.search_side()?.clone();
+        let mut c = self.store.conn().await?;
+        let access = access::workspace(&mut c, &actor.user, ws).await?;
+        access.require(vellum_domain::role::Capability::Administer)?;
+        let ws_id = access.workspace.id;
+        let engine = search.engine.clone();
+        let (cursor, documents) = tokio::task::spawn_blocking(move || {
+            Ok::<_, vellum_search::Error>((engine.cursor(ws_id, LANGUAGE)?, engine.documents(ws_id, LANGUAGE)?))
+        })
+        .await
+        .map_err(|e| Error::new(ErrorCode::Internal, format!("search task: {e}")))?
+        .map_err(|e| index_error(&e))?;
+        let seq = cursor.map_or(0, |c| c.seq);
+        let next = vellum_store::search::next_change_at(&mut c, ws_id, seq).await?;
+        let now = self.now();
+        // A change waiting counts at least a millisecond, so "caught up" means lag 0.
+        let lag_ms =
+            next.map_or(0, |at| u64::try_from((now.unix_micros() - at.unix_micros()) / 1000).unwrap_or(0).max(1));
+        Ok(SearchStatus {
+            documents,
+            lag_ms,
+            last_indexed_at: cursor.and_then(|c| Timestamp::from_unix_micros(c.indexed_at)),
+            rebuilding: search.is_rebuilding(ws_id),
+        })
+    }
+}
+
+/// Counts of documents by asset, for the rebuild's progress.
+pub(crate) type Progress<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
