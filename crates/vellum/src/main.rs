@@ -5,6 +5,7 @@ mod bench;
 mod config;
 mod gc;
 mod import;
+mod reindex;
 mod retention;
 mod serve;
 
@@ -49,6 +50,9 @@ enum Command {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// Rebuild the search index from the database (one workspace or all) beside a running
+    /// server, which keeps serving the old index until the new one takes its place.
+    Reindex(reindex::ReindexArgs),
     /// Retention: purge what the workspaces' policies say is due (or list it).
     Retention {
         #[command(subcommand)]
@@ -86,6 +90,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args).await,
             Command::Import(args) => import::run(args).await,
             Command::Gc(args) => gc::run(args).await,
+            Command::Reindex(args) => reindex::run(args).await,
             Command::Worker { workers, stale_after_secs, storage, notify } => {
                 worker(workers, stale_after_secs, storage, notify).await
             }

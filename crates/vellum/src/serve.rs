@@ -26,6 +26,10 @@ pub struct ServeArgs {
     /// Background workers in this process (0 when `vellum worker` runs them elsewhere).
     #[arg(long, env = "VELLUM_WORKERS", default_value_t = 2)]
     pub workers: usize,
+    /// Milliseconds between the search indexer's looks at the change record; 0 pauses
+    /// indexing (tests use it to crash between a commit and its indexing).
+    #[arg(long, env = "VELLUM_INDEX_INTERVAL_MS", default_value_t = 200)]
+    pub index_interval_ms: u64,
     /// Seconds of silence after which another worker takes over a running job.
     #[arg(long, env = "VELLUM_JOB_STALE_SECS", default_value_t = 60)]
     pub stale_after_secs: u32,
@@ -85,7 +89,7 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
     }
     println!("Vellum listening on http://{addr}");
     let (stop_workers, mut workers) = vellum_core::worker::spawn(&core, args.workers, &node_name());
-    workers.push(spawn_indexer(core.clone(), stop_workers.subscribe()).await?);
+    workers.push(spawn_indexer(core.clone(), args.index_interval_ms, stop_workers.subscribe()).await?);
     // Browsers send Secure cookies only over HTTPS — and to http://localhost — so plain HTTP on
     // loopback (a laptop, a test) keeps working while anything else defaults to Secure.
     let secure_cookies = args.secure_cookies.unwrap_or(!addr.ip().is_loopback());
@@ -100,20 +104,21 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// How often this node's indexer looks for changes: well under the second a change may take
-/// to become searchable.
-const INDEX_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
-
 /// Checks the search indexes (rebuilding a missing or broken one in the background) and keeps
 /// them caught up with the change record until told to stop.
 async fn spawn_indexer(
     core: vellum_core::Core,
+    every_ms: u64,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<tokio::task::JoinHandle<()>, String> {
     let core = std::sync::Arc::new(core);
     core.open_indexes().await.map_err(|e| format!("cannot check the search indexes: {e}"))?;
     Ok(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(INDEX_EVERY);
+        if every_ms == 0 {
+            let _ = stop.changed().await;
+            return;
+        }
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(every_ms));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {

@@ -174,12 +174,13 @@ impl Core {
         for ws in store::workspaces(&mut *self.store.conn().await?).await? {
             let e = search.engine.clone();
             let ok = tokio::task::spawn_blocking(move || e.cursor(ws, LANGUAGE)).await.map_err(task_error)?;
-            let reason = match ok {
+            match ok {
                 Ok(Some(_)) => continue,
-                Ok(None) => "missing".to_string(),
-                Err(e) => format!("unreadable ({e})"),
-            };
-            tracing::warn!(workspace = %ws, reason = %reason, "search index unusable; rebuilding it from the database");
+                Ok(None) => tracing::info!(workspace = %ws, "no search index yet; building it from the database"),
+                Err(e) => {
+                    tracing::warn!(workspace = %ws, error = %e, "search index unreadable; rebuilding it from the database")
+                }
+            }
             if let Ok(mut r) = search.rebuilding.lock() {
                 r.insert(ws);
             }
