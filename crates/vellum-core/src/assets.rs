@@ -26,7 +26,7 @@ use upload::{audit_created, first_rows, insert_first_rows, NewAsset};
 pub use upload::{clean_filename, content_type_for, UploadFields};
 
 /// What a viewer sees of an asset: only its approved version.
-fn as_seen_by(access: &Access, mut asset: Asset) -> Asset {
+pub(crate) fn as_seen_by(access: &Access, mut asset: Asset) -> Asset {
     if !access.sees_work_in_progress() {
         if let Some(v) = asset.approved_version {
             asset.current_version = v;

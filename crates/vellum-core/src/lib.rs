@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod campaigns;
 pub mod clock;
 pub mod collaborators;
+pub mod collections;
 pub mod comments;
 pub mod compare;
 pub mod delegation;

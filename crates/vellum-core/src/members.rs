@@ -273,6 +273,8 @@ impl Core {
                 format!("the group '{}' is named by {}; change them first", group.name, users_of.join(", ")),
             ));
         }
+        // Collections shared with it stay with their owners.
+        vellum_store::collections::unshare_group(&mut tx, id).await?;
         workspaces::delete_group(&mut tx, id).await?;
         record(
             &mut tx,

@@ -36,10 +36,12 @@ pub enum EventKind {
     DownloadDecided,
     #[serde(rename = "rights.expiring")]
     RightsExpiring,
+    #[serde(rename = "search.match")]
+    SearchMatch,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::VersionCreated,
         EventKind::ReviewStarted,
         EventKind::ReviewDecision,
@@ -52,6 +54,7 @@ impl EventKind {
         EventKind::DownloadRequested,
         EventKind::DownloadDecided,
         EventKind::RightsExpiring,
+        EventKind::SearchMatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +71,7 @@ impl EventKind {
             EventKind::DownloadRequested => "download.requested",
             EventKind::DownloadDecided => "download.decided",
             EventKind::RightsExpiring => "rights.expiring",
+            EventKind::SearchMatch => "search.match",
         }
     }
 
@@ -90,6 +94,7 @@ impl EventKind {
             EventKind::DownloadRequested => "A download request waits for your decision",
             EventKind::DownloadDecided => "Your download request is granted or denied",
             EventKind::RightsExpiring => "The rights of an asset you own or manage are about to end",
+            EventKind::SearchMatch => "A newly approved asset matches a saved search you follow",
         }
     }
 
@@ -105,7 +110,8 @@ impl EventKind {
             | EventKind::Mention
             | EventKind::DownloadRequested
             | EventKind::DownloadDecided
-            | EventKind::RightsExpiring => EmailChoice::Immediate,
+            | EventKind::RightsExpiring
+            | EventKind::SearchMatch => EmailChoice::Immediate,
             EventKind::VersionCreated | EventKind::ReviewDecision | EventKind::ReviewCompleted => {
                 EmailChoice::DailyDigest
             }

@@ -46,6 +46,7 @@ pub mod timecode;
 pub mod validate;
 pub mod webhook;
 pub mod workflow;
+pub mod zip;
 
 pub use error::{DomainError, Result};
 pub use error_code::ErrorCode;

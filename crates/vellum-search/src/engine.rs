@@ -59,6 +59,8 @@ pub struct Request<'a> {
     pub today: i64,
     pub warning_days: i64,
     pub vocabulary: &'a Vocabulary,
+    /// Only these assets (a followed search checks the ones that just changed).
+    pub only: Option<&'a [Uuid]>,
 }
 
 #[derive(Debug, Clone)]
@@ -236,6 +238,16 @@ impl Engine {
             for v in values {
                 any.push((Occur::Should, b.field(field, v).map_err(Error::Query)?));
             }
+            parts.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if let Some(ids) = r.only {
+            let any = ids
+                .iter()
+                .map(|&id| {
+                    let t = Term::from_field_text(h.fields.key, &key(id, r.audience));
+                    (Occur::Should, Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>)
+                })
+                .collect();
             parts.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
         let query = BooleanQuery::new(parts);

@@ -94,6 +94,7 @@ impl Fixture {
             today: 100,
             warning_days: 30,
             vocabulary: &self.vocabulary,
+            only: None,
         };
         self.engine.search(self.ws, Language::English, &r).unwrap()
     }
@@ -149,6 +150,7 @@ fn fields_and_ranges() {
         today: 0,
         warning_days: 0,
         vocabulary: &f.vocabulary,
+        only: None,
     };
     assert!(matches!(f.engine.search(f.ws, Language::English, &r), Err(vellum_search::Error::Query(_))));
 }

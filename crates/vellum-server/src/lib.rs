@@ -9,6 +9,7 @@ mod extract;
 mod public_limits;
 mod ui;
 mod upload;
+mod zip_stream;
 
 use axum::{extract::DefaultBodyLimit, routing::get, Router};
 use vellum_core::Core;

@@ -12,6 +12,7 @@ pub mod blobs;
 pub mod briefs;
 pub mod calendars;
 pub mod campaigns;
+pub mod collections;
 pub mod comments;
 mod dialect;
 pub mod diffs;

@@ -91,6 +91,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(23, "0023_share_links"),
     migration!(24, "0024_retention"),
     migration!(25, "0025_rights_settings"),
+    migration!(26, "0026_collections"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -84,6 +84,9 @@ pub(crate) fn title(kind: EventKind, data: &Value, asset: &str, actor: &str, rec
             let days = data.get("days_left").and_then(Value::as_i64).unwrap_or(0);
             format!("{} of {asset} ends on {} ({days} days left)", text(data, "what"), text(data, "ends_on"))
         }
+        EventKind::SearchMatch => {
+            format!("{asset} is approved and matches your saved search '{}'", text(data, "search"))
+        }
     }
 }
 
@@ -198,7 +201,9 @@ impl Core {
             };
             let Ok(access) = access else { continue };
             // A requester hears the answer to their own download request whatever their role.
-            if !access.sees_work_in_progress() && e.kind != EventKind::DownloadDecided {
+            // A follower of a saved search hears of approved assets, which viewers may open.
+            if !access.sees_work_in_progress() && !matches!(e.kind, EventKind::DownloadDecided | EventKind::SearchMatch)
+            {
                 continue;
             }
             let title = title(e.kind, &e.data, &about_title, &actor, who);

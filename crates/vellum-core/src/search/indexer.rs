@@ -117,10 +117,16 @@ impl Core {
         let docs: Vec<_> = sources.iter().flat_map(|s| documents::documents(s, &schema)).collect();
         self.search_side()?.similar.note(ws, &sources);
         let next = Cursor { seq: last_seq, indexed_at: self.now().unix_micros() };
+        let changed = ids.clone();
         tokio::task::spawn_blocking(move || engine.apply(ws, LANGUAGE, &ids, &docs, next))
             .await
             .map_err(task_error)?
             .map_err(|e| index_error(&e))?;
+        // Told after the commit: a crash in between replays the changes, and each match is
+        // recorded once, so nobody is told twice.
+        if let Err(e) = self.tell_followers(ws, &changed).await {
+            tracing::warn!(workspace = %ws, error = %e, "could not tell saved-search followers");
+        }
         Ok(changes.len() as u64)
     }
 

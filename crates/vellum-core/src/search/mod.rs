@@ -5,6 +5,7 @@
 
 pub mod documents;
 mod indexer;
+pub mod saved;
 mod similar;
 
 use std::collections::{BTreeMap, HashSet};
@@ -221,6 +222,85 @@ fn parse_filters(filters: &[String]) -> Result<BTreeMap<String, Vec<Value>>> {
     Ok(out)
 }
 
+/// A search read and checked, ready to run.
+pub(crate) struct Prepared {
+    query: search_query::Query,
+    filters: BTreeMap<String, Vec<Value>>,
+    facets: Vec<String>,
+    sort: Sort,
+    limit: u32,
+    after: Option<After>,
+}
+
+/// Reads and checks a search's parameters against a workspace's fields.
+pub(crate) fn prepare(p: &SearchParams, vocabulary: &Vocabulary) -> Result<Prepared> {
+    let query = search_query::parse(&p.q).map_err(|e| Error::Query { message: e.message, position: e.position })?;
+    let filters = parse_filters(&p.filters)?;
+    let facets: Vec<String> = p
+        .facets
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(str::to_string)
+        .collect();
+    if facets.len() > MAX_FACETS {
+        return Err(Error::new(ErrorCode::SearchQuery, format!("at most {MAX_FACETS} facets")));
+    }
+    if let Some(bad) = facets.iter().find(|f| !vocabulary.is_facet(f)) {
+        return Err(Error::new(
+            ErrorCode::SearchQuery,
+            format!(
+                "'{bad}' is not a facet; use {} or custom.<key> of an enum, multi_enum or boolean field",
+                vellum_search::query::FACETS.join(", ")
+            ),
+        ));
+    }
+    let sort = parse_sort(p.sort.as_deref())?;
+    let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Error::new(ErrorCode::InvalidLimit, format!("limit must be 1–{MAX_LIMIT}")));
+    }
+    let after = p.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| decode_cursor(sort, c)).transpose()?;
+    Ok(Prepared { query, filters, facets, sort, limit, after })
+}
+
+/// Runs a prepared search off the async threads, as a member or a viewer on `today`.
+pub(crate) async fn run(
+    engine: &Arc<Engine>,
+    ws: Id,
+    p: Prepared,
+    vocabulary: Vocabulary,
+    viewer: bool,
+    today: i64,
+    only: Option<Vec<Id>>,
+) -> Result<(vellum_search::Results, Sort)> {
+    let engine = engine.clone();
+    let sort = p.sort;
+    let results = tokio::task::spawn_blocking(move || {
+        let r = Request {
+            clauses: &p.query.clauses,
+            filters: &p.filters,
+            facets: &p.facets,
+            sort: p.sort,
+            limit: p.limit as usize,
+            after: p.after,
+            audience: if viewer { Audience::Viewers } else { Audience::Members },
+            rights_gate: viewer,
+            today,
+            warning_days: i64::from(DEFAULT_WARNING_DAYS),
+            vocabulary: &vocabulary,
+            only: only.as_deref(),
+        };
+        engine.search(ws, LANGUAGE, &r)
+    })
+    .await
+    .map_err(|e| Error::new(ErrorCode::Internal, format!("search task: {e}")))?
+    .map_err(|e| index_error(&e))?;
+    Ok((results, sort))
+}
+
 /// Today in days since 1970, by the core's clock.
 pub(crate) fn today(now: Timestamp) -> i64 {
     vellum_domain::ical::When::At(now).day().map_or(0, documents::day_number)
@@ -250,58 +330,12 @@ impl Core {
             return Err(rebuilding());
         }
         let vocabulary = vocabulary(&schema);
-        let query = search_query::parse(&p.q).map_err(|e| Error::Query { message: e.message, position: e.position })?;
-        let filters = parse_filters(&p.filters)?;
-        let facets: Vec<String> = p
-            .facets
-            .as_deref()
-            .unwrap_or("")
-            .split(',')
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-            .map(str::to_string)
-            .collect();
-        if facets.len() > MAX_FACETS {
-            return Err(Error::new(ErrorCode::SearchQuery, format!("at most {MAX_FACETS} facets")));
-        }
-        if let Some(bad) = facets.iter().find(|f| !vocabulary.is_facet(f)) {
-            return Err(Error::new(
-                ErrorCode::SearchQuery,
-                format!(
-                    "'{bad}' is not a facet; use {} or custom.<key> of an enum, multi_enum or boolean field",
-                    vellum_search::query::FACETS.join(", ")
-                ),
-            ));
-        }
-        let sort = parse_sort(p.sort.as_deref())?;
-        let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(Error::new(ErrorCode::InvalidLimit, format!("limit must be 1–{MAX_LIMIT}")));
-        }
-        let after = p.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| decode_cursor(sort, c)).transpose()?;
+        let prepared = prepare(p, &vocabulary)?;
         let viewer = !access.sees_work_in_progress();
         let today = today(self.now());
-        let ws_id = access.workspace.id;
-        let engine = search.engine.clone();
-        let results = tokio::task::spawn_blocking(move || {
-            let r = Request {
-                clauses: &query.clauses,
-                filters: &filters,
-                facets: &facets,
-                sort,
-                limit: limit as usize,
-                after,
-                audience: if viewer { Audience::Viewers } else { Audience::Members },
-                rights_gate: viewer,
-                today,
-                warning_days: i64::from(DEFAULT_WARNING_DAYS),
-                vocabulary: &vocabulary,
-            };
-            engine.search(ws_id, LANGUAGE, &r)
-        })
-        .await
-        .map_err(|e| Error::new(ErrorCode::Internal, format!("search task: {e}")))?
-        .map_err(|e| index_error(&e))?;
+        let results = run(&search.engine, access.workspace.id, prepared, vocabulary, viewer, today, None).await?;
+        let sort = results.1;
+        let results = results.0;
         let hits = results
             .hits
             .iter()

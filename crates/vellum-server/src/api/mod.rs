@@ -11,6 +11,7 @@ mod briefs;
 mod bulk;
 mod calendar;
 mod campaigns;
+mod collections;
 mod comments;
 mod compare;
 mod delegation;
@@ -153,6 +154,13 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(search::suggest))
         .routes(routes!(search::status))
         .routes(routes!(search::similar))
+        .routes(routes!(collections::create, collections::list))
+        .routes(routes!(collections::get, collections::delete))
+        .routes(routes!(collections::set_items, collections::add_item))
+        .routes(routes!(collections::remove_item))
+        .routes(routes!(collections::zip))
+        .routes(routes!(collections::create_saved, collections::list_saved))
+        .routes(routes!(collections::delete_saved))
         .routes(routes!(board::r#move))
         .routes(routes!(schedule::events))
         .routes(routes!(schedule::create_feed, schedule::feeds))

@@ -6,6 +6,7 @@ mod blob_stories;
 mod brief_stories;
 mod calendar_stories;
 mod campaign_stories;
+mod collection_stories;
 mod comment_stories;
 mod compare_stories;
 mod contract_stories;
