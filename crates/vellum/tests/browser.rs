@@ -54,6 +54,11 @@ fn a_brief_is_refused_field_by_field_submitted_on_the_board_and_approved_in_the_
     story("brief.mjs");
 }
 
+#[test]
+fn a_member_searches_from_the_header_picks_a_facet_and_opens_a_result_in_the_browser() {
+    story("search.mjs");
+}
+
 /// Runs one story script against a fresh `vellum serve`.
 fn story(script: &str) {
     if let Some(why) = missing_prerequisite() {

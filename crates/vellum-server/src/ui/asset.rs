@@ -63,6 +63,7 @@ pub async fn render(s: &AppState, who: &Signed, id: Id, shown: Shown<'_>) -> UiR
         Some(n) => Some((n, s.core.download_verdict(&who.actor, &asset, n).await?)),
         None => None,
     };
+    let collections = s.core.collections(&who.actor, &ws).await?;
     let holds: Vec<String> = s.core.holds_on(asset.id).await?.into_iter().map(|(_, name)| name).collect();
     let distribution = distribution_panel::Panel {
         download,
@@ -92,6 +93,21 @@ pub async fn render(s: &AppState, who: &Signed, id: Id, shown: Shown<'_>) -> UiR
             (asset_badge(asset.status, asset.current_version, asset.approved_version))
         }
         (summary(&asset))
+        div.asset-tools {
+            a.button #find-similar href={ "/a/" (asset.id) "/similar" } { "Find similar" }
+            @if !collections.is_empty() {
+                form.inline.collect method="post" action={ "/a/" (asset.id) "/collect" } {
+                    (csrf_field(&who.csrf))
+                    label for="collect-into" { "Add to collection" }
+                    select #collect-into name="collection_id" {
+                        @for (c, _) in &collections { option value=(c.id) { (c.name) } }
+                    }
+                    button type="submit" { "Add" }
+                }
+            } @else {
+                a href={ "/w/" (access.workspace.slug) "/collections" } { "Start a collection" }
+            }
+        }
         div.columns {
             div.main-col {
                 @if let Some(v) = versions.iter().find(|v| v.number == asset.current_version) {

@@ -31,6 +31,8 @@ pub enum Section {
     Inbox,
     Work,
     Requests,
+    Search,
+    Collections,
 }
 
 /// What the header of a signed-in page shows.
@@ -110,6 +112,7 @@ impl Chrome {
                         (link(Section::Calendar, format!("{base}/calendar"), "Calendar"))
                         (link(Section::Glossary, format!("{base}/glossary"), "Glossary"))
                         (link(Section::Requests, format!("{base}/download-requests"), "Requests"))
+                        (link(Section::Collections, format!("{base}/collections"), "Collections"))
                         @if w.role.can(Capability::SeeWorkInProgress) {
                             (link(Section::Workflows, format!("{base}/workflows"), "Workflows"))
                             (link(Section::Members, format!("{base}/members"), "Members"))
@@ -121,6 +124,15 @@ impl Chrome {
                             (link(Section::Jobs, format!("{base}/jobs"), "Jobs"))
                             (link(Section::Settings, format!("{base}/settings"), "Settings"))
                         }
+                    }
+                }
+                @if let Some(w) = &self.current {
+                    form.header-search role="search" method="get" action={ "/w/" (w.workspace.slug) "/search" }
+                        data-suggest={ "/api/v1/workspaces/" (w.workspace.slug) "/search/suggest" } {
+                        label.visually-hidden for="header-q" { "Search this workspace" }
+                        input #header-q type="search" name="q" placeholder="Search assets" maxlength="1000"
+                            autocomplete="off" list="header-suggestions" aria-keyshortcuts="/";
+                        datalist #header-suggestions {}
                     }
                 }
                 div.me {

@@ -16,6 +16,7 @@ mod brief_templates;
 mod briefs;
 mod calendar_page;
 mod campaigns;
+mod collections_page;
 mod custom_fields;
 mod distribution_panel;
 mod download_requests;
@@ -35,6 +36,7 @@ mod page;
 mod proof;
 mod reset;
 mod review;
+mod search_page;
 mod self_service;
 mod session;
 mod settings;
@@ -94,6 +96,15 @@ pub fn routes() -> Router<AppState> {
         .route("/setup", get(login::setup).post(login::complete_setup))
         .route("/workspaces", get(home::list).post(home::create))
         .route("/w/{ws}", get(library::library))
+        .route("/w/{ws}/search", get(search_page::search))
+        .route("/w/{ws}/saved-searches", get(search_page::saved).post(search_page::save))
+        .route("/w/{ws}/saved-searches/{id}/delete", post(search_page::delete_saved))
+        .route("/w/{ws}/collections", get(collections_page::list).post(collections_page::create))
+        .route("/c/{id}", get(collections_page::show))
+        .route("/c/{id}/move", post(collections_page::move_up))
+        .route("/c/{id}/remove", post(collections_page::remove))
+        .route("/a/{id}/collect", post(collections_page::collect))
+        .route("/a/{id}/similar", get(collections_page::similar))
         .route("/w/{ws}/upload", get(library::upload_form_page).post(library::upload).layer(unlimited()))
         .route("/w/{ws}/workflows", get(workflows::show).post(workflows::create))
         .route("/w/{ws}/workflows/{id}", post(workflows::update))

@@ -450,3 +450,49 @@ for (const input of document.querySelectorAll("input[data-copy]")) {
   });
   input.after(button);
 }
+
+// The header's search box: titles suggested as you type (from the suggest API, which only
+// answers with what the user may see), "/" to jump to it, and arrow keys through results.
+function setUpSearch(form) {
+  const input = form.querySelector('input[name="q"]');
+  const list = form.querySelector("datalist");
+  if (!input || !list) return;
+  let pending = null;
+  input.addEventListener("input", () => {
+    clearTimeout(pending);
+    const typed = input.value.trim();
+    if (typed.length < 2) return;
+    pending = setTimeout(async () => {
+      try {
+        const r = await fetch(`${form.dataset.suggest}?q=${encodeURIComponent(typed)}`, { credentials: "same-origin" });
+        if (!r.ok) return;
+        const { suggestions } = await r.json();
+        list.replaceChildren(...suggestions.map((s) => Object.assign(document.createElement("option"), { value: s })));
+      } catch {
+        // Suggestions are a nicety; typing and submitting still work.
+      }
+    }, 120);
+  });
+}
+
+document.querySelectorAll("form.header-search").forEach(setUpSearch);
+
+document.addEventListener("keydown", (e) => {
+  const typing = e.target instanceof HTMLElement && e.target.closest("input, textarea, select, [contenteditable]");
+  if (e.key === "/" && !typing) {
+    const box = document.querySelector("#header-q");
+    if (box) {
+      e.preventDefault();
+      box.focus();
+    }
+    return;
+  }
+  if ((e.key === "ArrowDown" || e.key === "ArrowUp") && !typing) {
+    const links = [...document.querySelectorAll("#results a.result")];
+    if (!links.length) return;
+    const at = links.indexOf(document.activeElement);
+    const next = e.key === "ArrowDown" ? Math.min(at + 1, links.length - 1) : Math.max(at - 1, 0);
+    e.preventDefault();
+    links[next].focus();
+  }
+});
