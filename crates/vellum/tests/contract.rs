@@ -218,6 +218,13 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404
 include-operation-id = ["create_campaign", "update_campaign", "create_milestone", "update_milestone", "put_glossary", "put_naming", "create_brief_template", "revise_brief_template", "create_brief", "update_brief", "submit_brief", "create_ical_feed", "move_card", "put_rights", "put_download_policies", "request_download", "grant_download", "deny_download", "create_public_link", "create_share_link", "put_retention", "create_legal_hold", "put_watermark", "update_workspace"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
+# A search's text and filters follow the search language (a filter is one field:value of a
+# field the workspace has, a range only on numbers and dates), also when saved; a collection
+# is shared with a group of its own workspace.
+[[operations]]
+include-operation-id = ["search", "create_saved_search", "create_collection", "set_collection_items", "add_collection_item"]
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
+
 # Files pass the distribution gate: once another call of the run archives or deletes the
 # seeded asset (or its rights lapse), its files answer 410 until it is brought back.
 [[operations]]

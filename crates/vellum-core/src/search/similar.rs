@@ -1,5 +1,5 @@
 //! Find similar: other assets of the workspace whose picture is close to this one's by
-//! perceptual hash (Hamming distance over the stored 64-bit dHash), found through a BK-tree
+//! perceptual hash (Hamming distance over the stored 64-bit dHash), found through a multi-index hash table
 //! kept per workspace in memory (loaded once, then fed by the indexer), and exact duplicates
 //! by content hash. Every answer is checked again against what the caller may open.
 
@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use vellum_domain::rights::{status_of, RightsStatus, DEFAULT_WARNING_DAYS};
-use vellum_domain::similar::BkTree;
+use vellum_domain::similar::HashIndex;
 use vellum_domain::{ErrorCode, Id};
 use vellum_store::search::Source;
 use vellum_store::{assets, rights, Conn};
@@ -15,12 +15,12 @@ use vellum_store::{assets, rights, Conn};
 use crate::{access, Actor, Core, Error, Result};
 
 /// How far (bits of 64) a picture may differ and still count as similar.
-pub const RADIUS: u32 = 16;
+pub const RADIUS: u32 = 12;
 pub const MAX_LIMIT: u32 = 100;
 
-type Tree = BkTree<(Id, u32)>;
+type Tree = HashIndex<(Id, u32)>;
 
-/// The workspaces' trees, loaded on first use.
+/// The workspaces' hash indexes, loaded on first use.
 #[derive(Default)]
 pub struct Trees(Mutex<HashMap<Id, Arc<Mutex<Tree>>>>);
 
@@ -29,7 +29,7 @@ impl Trees {
         self.0.lock().ok()?.get(&ws).cloned()
     }
 
-    /// Adds the hashes of freshly indexed versions to a loaded tree (a tree not loaded yet
+    /// Adds the hashes of freshly indexed versions to a loaded index (one not loaded yet
     /// reads them when it is).
     pub(crate) fn note(&self, ws: Id, sources: &[Source]) {
         let Some(tree) = self.get(ws) else { return };
@@ -37,7 +37,7 @@ impl Trees {
         for s in sources {
             for v in &s.versions {
                 if let Some(h) = v.media.as_ref().and_then(|m| m.phash_bits()) {
-                    // A version already in the tree goes in again; answers are deduplicated.
+                    // A version already in the index goes in again; answers are deduplicated.
                     t.insert(h, (v.asset_id, v.number));
                 }
             }

@@ -186,7 +186,8 @@ pub async fn remove_item(
 /// gate; `MANIFEST.txt` names what was left out and why.
 #[utoipa::path(get, path = "/collections/{id}/zip", tag = "collections", operation_id = "download_collection_zip",
     params(("id" = Uuid, Path, description = "The collection")),
-    responses((status = 200, description = "The archive", content((inline(super::views::BinaryFile) = "application/zip")))))]
+    responses((status = 200, description = "The archive (application/zip)",
+        content((inline(super::views::BinaryFile) = "application/octet-stream"), (inline(super::views::BinaryFile) = "*/*")))))]
 pub async fn zip(
     State(s): State<AppState>,
     a: Authed,

@@ -180,7 +180,11 @@ pub async fn suggest(
     Path(ws): Path<String>,
     AppQuery(q): AppQuery<SuggestQuery>,
 ) -> ApiResult<Json<Suggestions>> {
-    let suggestions = s.core.suggest(&a.actor, &ws, q.q.as_deref().unwrap_or("")).await?;
+    let typed = q.q.as_deref().unwrap_or("");
+    if typed.chars().count() > 200 {
+        return Err(bad_param("q", "at most 200 characters".into()));
+    }
+    let suggestions = s.core.suggest(&a.actor, &ws, typed).await?;
     Ok(Json(Suggestions { suggestions }))
 }
 

@@ -12,6 +12,7 @@ mod planning;
 mod probe;
 mod quality;
 mod routing;
+mod search;
 mod setup;
 mod sweep;
 mod thumbnails;
@@ -80,6 +81,21 @@ pub enum BenchCommand {
         events: u64,
         #[arg(long, default_value_t = 1000)]
         checkpoint_every: u64,
+    },
+    /// Search over generated asset documents with facets: p50/p99 of a fixed query mix next
+    /// to raw tantivy and PostgreSQL full-text on the same rows; find-similar next to a full
+    /// scan; indexing throughput through the change record.
+    Search {
+        #[arg(long, default_value_t = 1_000_000)]
+        assets: u64,
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+        /// A PostgreSQL database for the GIN baseline (a table is made and dropped).
+        #[arg(long, env = "VELLUM_BENCH_POSTGRES")]
+        postgres_url: Option<String>,
+        /// Assets created and then indexed through the change record (0: skip).
+        #[arg(long, default_value_t = 5000)]
+        through_outbox: u64,
     },
     /// Routing rules evaluated per asset (10, 100, 1,000 rules), next to reading the asset.
     Routing {
@@ -154,6 +170,9 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
         BenchCommand::E2e { runs, workers } => e2e::run(runs, workers).await?,
         BenchCommand::WorkerMemory { file } => worker_memory::run(&file).await?,
         BenchCommand::Audit { events, checkpoint_every } => audit::run(events, checkpoint_every.max(1)).await?,
+        BenchCommand::Search { assets, rounds, postgres_url, through_outbox } => {
+            search::run(assets.max(1), rounds.max(1), postgres_url, through_outbox).await?
+        }
         BenchCommand::Routing { iterations } => routing::run(iterations.max(1)).await?,
         BenchCommand::Sweep { stages, due_percent } => sweep::run(stages, due_percent).await?,
         BenchCommand::Webhooks { count } => webhooks::run(count.max(1)).await?,
