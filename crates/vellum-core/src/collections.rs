@@ -188,6 +188,46 @@ impl Core {
         Ok(())
     }
 
+    /// Shares every item of a collection the actor may share, each through the distribution
+    /// gate as a share link of its own to the approved version; items that may not be shared
+    /// are named with the reason.
+    pub async fn share_collection(
+        &self,
+        actor: &Actor,
+        id: Id,
+        new: crate::share_links::NewShare,
+    ) -> Result<(Vec<(Asset, vellum_store::share_links::ShareLink, String)>, Vec<(Asset, String)>)> {
+        let view = self.collection(actor, id).await?;
+        let (mut shared, mut skipped) = (Vec::new(), Vec::new());
+        let mut first_refusal = None;
+        for a in view.items {
+            let one = crate::share_links::NewShare {
+                version: crate::share_links::Shared::Approved,
+                rendition: new.rendition.clone(),
+                expires_at: new.expires_at,
+                password: new.password.clone(),
+                allow_download: new.allow_download,
+                watermark: new.watermark,
+                recipient_email: new.recipient_email.clone(),
+            };
+            match self.create_share_link(actor, a.id, one).await {
+                Ok((link, token)) => shared.push((a, link, token)),
+                Err(e) if e.kind() != crate::ErrorKind::Internal => {
+                    skipped.push((a, e.to_string()));
+                    first_refusal.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        // Nothing shared: the reason (a past expiry, a short password, nothing approved) is
+        // the answer.
+        match first_refusal {
+            Some(e) if shared.is_empty() => Err(e),
+            _ if shared.is_empty() => Err(Error::new(ErrorCode::InvalidBody, "the collection has nothing to share")),
+            _ => Ok((shared, skipped)),
+        }
+    }
+
     /// The files of a collection the actor may take through the distribution gate, in order,
     /// with each refused item's reason.
     pub async fn collection_files(

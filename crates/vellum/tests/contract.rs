@@ -220,9 +220,10 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404
 
 # A search's text and filters follow the search language (a filter is one field:value of a
 # field the workspace has, a range only on numbers and dates), also when saved; a collection
-# is shared with a group of its own workspace.
+# is shared with a group of its own workspace; sharing it needs approved items and a future
+# expiry.
 [[operations]]
-include-operation-id = ["search", "create_saved_search", "create_collection", "set_collection_items", "add_collection_item"]
+include-operation-id = ["search", "create_saved_search", "create_collection", "set_collection_items", "add_collection_item", "share_collection"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # Files pass the distribution gate: once another call of the run archives or deletes the

@@ -233,6 +233,85 @@ pub async fn zip(
     Ok((StatusCode::OK, out, zip_stream::body(s.core.clone(), files)).into_response())
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCollectionShare {
+    /// Share a rendition (`preview`…) of each item instead of its original.
+    #[schema(min_length = 1, max_length = 64)]
+    rendition: Option<String>,
+    /// When the links stop working (in the future).
+    expires_at: Timestamp,
+    /// 8–200 characters; the recipient types it before seeing anything.
+    #[schema(min_length = 8, max_length = 200)]
+    password: Option<String>,
+    allow_download: bool,
+    watermark: bool,
+    #[schema(format = Email, max_length = 254)]
+    recipient_email: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SharedItem {
+    asset_id: Uuid,
+    /// The share link's id.
+    id: Uuid,
+    /// The page to send; it holds the token.
+    url: String,
+    expires_at: Timestamp,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SkippedItem {
+    asset_id: Uuid,
+    /// Why it could not be shared (not approved, out of rights…).
+    reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CollectionShare {
+    links: Vec<SharedItem>,
+    skipped: Vec<SkippedItem>,
+}
+
+/// Shares the collection outside: a share link to each item's approved version, each through
+/// the distribution gate; items that cannot be shared are listed with the reason.
+#[utoipa::path(post, path = "/collections/{id}/share-links", tag = "collections", operation_id = "share_collection",
+    params(("id" = Uuid, Path, description = "The collection")), request_body = NewCollectionShare,
+    responses((status = 201, description = "Shared", body = CollectionShare)))]
+pub async fn share(
+    State(s): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    AppJson(b): AppJson<NewCollectionShare>,
+) -> ApiResult<(StatusCode, Json<CollectionShare>)> {
+    let new = vellum_core::share_links::NewShare {
+        version: vellum_core::share_links::Shared::Approved,
+        rendition: b.rendition,
+        expires_at: b.expires_at,
+        password: b.password,
+        allow_download: b.allow_download,
+        watermark: b.watermark,
+        recipient_email: b.recipient_email,
+    };
+    let (shared, skipped) = s.core.share_collection(&a.actor, path_id(&id, "collection")?, new).await?;
+    let base = s.core.notify.public_url.trim_end_matches('/').to_string();
+    Ok((
+        StatusCode::CREATED,
+        Json(CollectionShare {
+            links: shared
+                .into_iter()
+                .map(|(asset, link, token)| SharedItem {
+                    asset_id: asset.id,
+                    id: link.id,
+                    url: format!("{base}/s/{token}"),
+                    expires_at: link.expires_at,
+                })
+                .collect(),
+            skipped: skipped.into_iter().map(|(asset, reason)| SkippedItem { asset_id: asset.id, reason }).collect(),
+        }),
+    ))
+}
+
 /// What the query of a saved search may be: the box's text alone, or with filters.
 #[derive(Deserialize, ToSchema)]
 #[serde(untagged)]

@@ -159,6 +159,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(collections::set_items, collections::add_item))
         .routes(routes!(collections::remove_item))
         .routes(routes!(collections::zip))
+        .routes(routes!(collections::share))
         .routes(routes!(collections::create_saved, collections::list_saved))
         .routes(routes!(collections::delete_saved))
         .routes(routes!(board::r#move))

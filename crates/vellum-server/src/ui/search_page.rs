@@ -84,10 +84,10 @@ impl Asked {
 }
 
 fn facet_label(name: &str) -> String {
-    SIDEBAR.iter().find(|(n, _)| *n == name).map_or_else(
-        || name.strip_prefix("custom.").unwrap_or(name).replace('_', " "),
-        |(_, l)| l.to_string(),
-    )
+    SIDEBAR
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or_else(|| name.strip_prefix("custom.").unwrap_or(name).replace('_', " "), |(_, l)| l.to_string())
 }
 
 fn sidebar(base: &str, asked: &Asked, out: &SearchOutcome) -> Markup {
@@ -158,7 +158,12 @@ fn results(out: &SearchOutcome, grid: bool) -> Markup {
 }
 
 /// `GET /w/{ws}/search`.
-pub async fn search(State(s): State<AppState>, who: Signed, Path(ws): Path<String>, RawQuery(raw): RawQuery) -> UiResult {
+pub async fn search(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(ws): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> UiResult {
     let chrome = Chrome::load(&s, &who, Some(&ws), Section::Search).await?;
     let Some(current) = &chrome.current else {
         return Err(UiError::from(crate::error::ApiError::not_found("workspace")));
@@ -186,7 +191,13 @@ pub async fn search(State(s): State<AppState>, who: Signed, Path(ws): Path<Strin
         }
     };
     let grid = asked.view != "list";
-    let sorts = [("relevance", "Best match"), ("newest", "Newest"), ("oldest", "Oldest"), ("title", "Title"), ("due", "Due date")];
+    let sorts = [
+        ("relevance", "Best match"),
+        ("newest", "Newest"),
+        ("oldest", "Oldest"),
+        ("title", "Title"),
+        ("due", "Due date"),
+    ];
     let body = html! {
         div.titlebar {
             h1 { "Search" }
@@ -260,13 +271,24 @@ pub async fn save(
         facets: None,
         sort: None,
     };
-    let new = NewSaved { name: field(&f, "name").to_string(), query, shared: on("shared"), notify: on("notify"), pinned: on("pinned") };
+    let new = NewSaved {
+        name: field(&f, "name").to_string(),
+        query,
+        shared: on("shared"),
+        notify: on("notify"),
+        pinned: on("pinned"),
+    };
     s.core.save_search(&who.actor, &ws, new).await?;
     Ok(see_other(&format!("/w/{ws}/saved-searches?done=saved")))
 }
 
 /// `GET /w/{ws}/saved-searches`.
-pub async fn saved(State(s): State<AppState>, who: Signed, Path(ws): Path<String>, RawQuery(raw): RawQuery) -> UiResult {
+pub async fn saved(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(ws): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> UiResult {
     let chrome = Chrome::load(&s, &who, Some(&ws), Section::Search).await?;
     let list = s.core.saved_searches(&who.actor, &ws).await?;
     let done = raw.as_deref().and_then(|r| r.strip_prefix("done=")).map(str::to_string);
@@ -306,7 +328,8 @@ pub async fn delete_saved(
     UiForm(f): UiForm<Vec<(String, String)>>,
 ) -> UiResult {
     who.check_pairs(&f)?;
-    let id = vellum_domain::id::parse_id(&id).ok_or_else(|| UiError::from(crate::error::ApiError::not_found("saved search")))?;
+    let id = vellum_domain::id::parse_id(&id)
+        .ok_or_else(|| UiError::from(crate::error::ApiError::not_found("saved search")))?;
     s.core.delete_saved_search(&who.actor, id).await?;
     Ok(see_other(&format!("/w/{ws}/saved-searches?done=saved")))
 }

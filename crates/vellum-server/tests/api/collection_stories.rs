@@ -111,6 +111,30 @@ async fn collections_keep_order_and_show_only_what_each_may_open(app: &TestApp) 
     let contents: Vec<&[u8]> = listing.iter().skip(1).map(|(_, b)| b.as_slice()).collect();
     assert_eq!(contents, [b"charlie".as_slice(), b"alpha", b"bravo"]);
 
+    // Shared outside: a link to each approved item, the others named with the reason.
+    let later = app.clock_now().plus_hours(48).to_string();
+    let shared = app
+        .post(
+            &format!("/api/v1/collections/{id}/share-links"),
+            Some(&creator),
+            json!({"expires_at": later, "allow_download": true, "watermark": false}),
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::CREATED, "{:?}", shared.json());
+    let body = shared.json();
+    assert_eq!(body["links"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(body["links"][0]["asset_id"], b.as_str());
+    assert!(body["links"][0]["url"].as_str().unwrap().contains("/s/"));
+    assert_eq!(body["skipped"].as_array().unwrap().len(), 2, "{body}");
+    let past = app
+        .post(
+            &format!("/api/v1/collections/{id}/share-links"),
+            Some(&creator),
+            json!({"expires_at": "2020-01-01T00:00:00Z", "allow_download": true, "watermark": false}),
+        )
+        .await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", past.json());
+
     // Removing, and deleting (the owner only).
     let r =
         app.send(Method::DELETE, &format!("/api/v1/collections/{id}/items/{a}"), Auth::Bearer(&reviewer), None).await;

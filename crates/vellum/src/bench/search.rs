@@ -43,8 +43,10 @@ impl Rng {
 
 /// Words made of syllables, so the vocabulary is large and reads like words.
 fn vocabulary(n: usize) -> Vec<String> {
-    const S: [&str; 24] =
-        ["ka", "lo", "mi", "ter", "san", "vel", "ri", "on", "da", "phe", "nu", "bra", "sto", "lin", "ga", "mor", "te", "qui", "zen", "ha", "cor", "pa", "wel", "ix"];
+    const S: [&str; 24] = [
+        "ka", "lo", "mi", "ter", "san", "vel", "ri", "on", "da", "phe", "nu", "bra", "sto", "lin", "ga", "mor", "te",
+        "qui", "zen", "ha", "cor", "pa", "wel", "ix",
+    ];
     let mut out = Vec::with_capacity(n);
     let mut i = 0usize;
     while out.len() < n {
@@ -137,7 +139,6 @@ fn mix(words: &[String]) -> Vec<(String, String, Vec<(&'static str, &'static str
         ("all, newest".into(), String::new(), vec![], Sort::Newest),
     ]
 }
-
 
 const FACETS: [&str; 6] = ["kind", "status", "channels", "campaign", "locale", "custom.risk"];
 
@@ -347,8 +348,7 @@ async fn postgres_baseline(
         let facets: Vec<String> = docs
             .iter()
             .map(|d| {
-                let parts: Vec<String> =
-                    d.facets.iter().map(|(k, v)| format!("\"{k}={v}\"")).collect();
+                let parts: Vec<String> = d.facets.iter().map(|(k, v)| format!("\"{k}={v}\"")).collect();
                 format!("{{{}}}", parts.join(","))
             })
             .collect();
@@ -368,12 +368,17 @@ async fn postgres_baseline(
         .map_err(err)?;
         i += n;
     }
-    sqlx::query("UPDATE bench_search SET tsv = setweight(to_tsvector('english', title), 'A') || to_tsvector('english', body)")
+    sqlx::query(
+        "UPDATE bench_search SET tsv = setweight(to_tsvector('english', title), 'A') || to_tsvector('english', body)",
+    )
+    .execute(&mut c)
+    .await
+    .map_err(err)?;
+    sqlx::query("CREATE INDEX bench_search_tsv ON bench_search USING GIN (tsv)").execute(&mut c).await.map_err(err)?;
+    sqlx::query("CREATE INDEX bench_search_facets ON bench_search USING GIN (facets)")
         .execute(&mut c)
         .await
         .map_err(err)?;
-    sqlx::query("CREATE INDEX bench_search_tsv ON bench_search USING GIN (tsv)").execute(&mut c).await.map_err(err)?;
-    sqlx::query("CREATE INDEX bench_search_facets ON bench_search USING GIN (facets)").execute(&mut c).await.map_err(err)?;
     sqlx::query("CREATE INDEX bench_search_created ON bench_search (created)").execute(&mut c).await.map_err(err)?;
     sqlx::query("CREATE INDEX bench_search_budget ON bench_search (budget)").execute(&mut c).await.map_err(err)?;
     sqlx::query("ANALYZE bench_search").execute(&mut c).await.map_err(err)?;
@@ -395,9 +400,8 @@ async fn postgres_baseline(
             format!("ts_rank(tsv, plainto_tsquery('english', '{}')) DESC", q.trim_matches('"'))
         };
         let top = format!("SELECT id, title FROM bench_search WHERE {cond} ORDER BY {order} LIMIT 24");
-        let count = format!(
-            "SELECT f, COUNT(*) FROM (SELECT unnest(facets) AS f FROM bench_search WHERE {cond}) x GROUP BY f"
-        );
+        let count =
+            format!("SELECT f, COUNT(*) FROM (SELECT unnest(facets) AS f FROM bench_search WHERE {cond}) x GROUP BY f");
         let mut times = Vec::with_capacity(rounds);
         for _ in 0..rounds.min(50) {
             let t = Instant::now();
