@@ -127,12 +127,19 @@ struct FacetRange {
     counts: Vec<u32>,
 }
 
+/// The rights status, computed per document from its window and today.
+struct RightsFacet {
+    picked: Option<HashSet<String>>,
+    counted: bool,
+    from: Column<i64>,
+    until: Column<i64>,
+}
+
 pub struct SegmentCollect {
     segment: SegmentOrdinal,
     facets_col: Option<StrColumn>,
     ranges: Vec<FacetRange>,
-    /// Rights: (picked statuses, counted), and the window columns.
-    rights: Option<(Option<HashSet<String>>, bool, Column<i64>, Column<i64>)>,
+    rights: Option<RightsFacet>,
     rights_counts: BTreeMap<&'static str, u64>,
     today: i64,
     warning_days: i64,
@@ -195,12 +202,12 @@ impl Collector for Collect<'_> {
         ranges.sort_by_key(|r| r.start);
         let rights_needed = plan.facets.iter().any(|f| f == RIGHTS_STATUS) || plan.picks.contains_key(RIGHTS_STATUS);
         let rights = if rights_needed {
-            Some((
-                plan.picks.get(RIGHTS_STATUS).cloned(),
-                plan.facets.iter().any(|f| f == RIGHTS_STATUS),
-                fast.i64("rights_from")?,
-                fast.i64("rights_until")?,
-            ))
+            Some(RightsFacet {
+                picked: plan.picks.get(RIGHTS_STATUS).cloned(),
+                counted: plan.facets.iter().any(|f| f == RIGHTS_STATUS),
+                from: fast.i64("rights_from")?,
+                until: fast.i64("rights_until")?,
+            })
         } else {
             None
         };
@@ -311,17 +318,16 @@ impl SegmentCollector for SegmentCollect {
                 }
             }
         }
-        let rights = self.rights.as_ref().map(|(picked, _, from, until)| {
+        let rights = self.rights.as_ref().map(|r| {
             let status = rights_status(
-                from.first(doc).unwrap_or(i64::MIN),
-                until.first(doc).unwrap_or(i64::MAX),
+                r.from.first(doc).unwrap_or(i64::MIN),
+                r.until.first(doc).unwrap_or(i64::MAX),
                 self.today,
                 self.warning_days,
             );
-            let pass = picked.as_ref().is_none_or(|p| p.contains(status));
-            (status, pass)
+            (status, r.picked.as_ref().is_none_or(|p| p.contains(status)), r.counted)
         });
-        let rights_fail = rights.is_some_and(|(_, pass)| !pass);
+        let rights_fail = rights.is_some_and(|(_, pass, _)| !pass);
         if rights_fail {
             failures += 1;
         }
@@ -338,7 +344,7 @@ impl SegmentCollector for SegmentCollect {
                 }
             }
         }
-        if let (Some((status, _)), Some((_, true, _, _))) = (rights, &self.rights) {
+        if let Some((status, _, true)) = rights {
             if failures == 0 || rights_fail {
                 *self.rights_counts.entry(status).or_default() += 1;
             }
@@ -396,7 +402,7 @@ impl SegmentCollector for SegmentCollect {
                 }
             }
         }
-        if let Some((_, true, _, _)) = &self.rights {
+        if self.rights.as_ref().is_some_and(|r| r.counted) {
             let into = facets.entry(RIGHTS_STATUS.to_string()).or_default();
             for (status, n) in &self.rights_counts {
                 *into.entry(status.to_string()).or_default() += n;

@@ -1,5 +1,6 @@
 //! The index end to end on a temporary folder: words, fields, ranges, facets by the filter
 //! rules, the audiences, the viewers' rights gate, sorting and cursors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 

@@ -138,7 +138,7 @@ fn results(out: &SearchOutcome, grid: bool) -> Markup {
                         }
                         a.title.result href={ "/a/" (h.asset_id) } { (h.title) }
                         p { span.badge data-status=(h.status) { (h.status.replace('_', " ")) } " " span.muted { (h.kind.replace('_', " ")) " · v" (h.version) } }
-                        @for (_, snippets) in &h.highlights { @for s in snippets { p.snippet { (PreEscaped(s)) } } }
+                        @for snippets in h.highlights.values() { @for s in snippets { p.snippet { (PreEscaped(s)) } } }
                     }
                 }
             }
@@ -149,7 +149,7 @@ fn results(out: &SearchOutcome, grid: bool) -> Markup {
                         a.result href={ "/a/" (h.asset_id) } { (h.title) }
                         " " span.badge data-status=(h.status) { (h.status.replace('_', " ")) }
                         " " span.muted { (h.kind.replace('_', " ")) " · v" (h.version) }
-                        @for (_, snippets) in &h.highlights { @for s in snippets { p.snippet { (PreEscaped(s)) } } }
+                        @for snippets in h.highlights.values() { @for s in snippets { p.snippet { (PreEscaped(s)) } } }
                     }
                 }
             }

@@ -95,7 +95,7 @@ async fn collections_keep_order_and_show_only_what_each_may_open(app: &TestApp) 
     );
     let r = app.post(&format!("/api/v1/collections/{mine}/items"), Some(&viewer), json!({"asset_id": b})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
-    assert_eq!(ids(&r.json()), [b.clone()]);
+    assert_eq!(ids(&r.json()), std::slice::from_ref(&b));
 
     // The ZIP holds what the viewer may take, byte for byte.
     let zip = app.get(&format!("/api/v1/collections/{mine}/zip"), &viewer).await;

@@ -126,17 +126,20 @@ fn document(i: u64, words: &[String], zipf: &Zipf, rng: &mut Rng) -> Document {
     }
 }
 
-/// The query mix: (label, box text, filters, sort).
-fn mix(words: &[String]) -> Vec<(String, String, Vec<(&'static str, &'static str)>, Sort)> {
+/// One query of the mix: its label, the box's text, picked filters and the order.
+struct MixQuery(String, String, Vec<(&'static str, &'static str)>, Sort);
+
+/// The query mix.
+fn mix(words: &[String]) -> Vec<MixQuery> {
     vec![
-        ("1 common term".into(), words[3].clone(), vec![], Sort::Relevance),
-        ("1 mid term".into(), words[120].clone(), vec![], Sort::Relevance),
-        ("1 rare term".into(), words[4000].clone(), vec![], Sort::Relevance),
-        ("2 terms".into(), format!("{} {}", words[10], words[40]), vec![], Sort::Relevance),
-        ("phrase".into(), format!("\"{} {}\"", words[1], words[2]), vec![], Sort::Relevance),
-        ("term + facet filter".into(), words[20].clone(), vec![("kind", "video")], Sort::Relevance),
-        ("range".into(), "custom.budget:>9000000".into(), vec![], Sort::Newest),
-        ("all, newest".into(), String::new(), vec![], Sort::Newest),
+        MixQuery("1 common term".into(), words[3].clone(), vec![], Sort::Relevance),
+        MixQuery("1 mid term".into(), words[120].clone(), vec![], Sort::Relevance),
+        MixQuery("1 rare term".into(), words[4000].clone(), vec![], Sort::Relevance),
+        MixQuery("2 terms".into(), format!("{} {}", words[10], words[40]), vec![], Sort::Relevance),
+        MixQuery("phrase".into(), format!("\"{} {}\"", words[1], words[2]), vec![], Sort::Relevance),
+        MixQuery("term + facet filter".into(), words[20].clone(), vec![("kind", "video")], Sort::Relevance),
+        MixQuery("range".into(), "custom.budget:>9000000".into(), vec![], Sort::Newest),
+        MixQuery("all, newest".into(), String::new(), vec![], Sort::Newest),
     ]
 }
 
@@ -205,7 +208,7 @@ pub async fn run(assets: u64, rounds: usize, postgres: Option<String>, outbox: u
     // Vellum.
     println!("  Vellum search (permission filter, facet rules, 24 hits, highlights):");
     let mut ours_all = Vec::new();
-    for (label, q, filters, sort) in &queries {
+    for MixQuery(label, q, filters, sort) in &queries {
         let parsed = parse(q).map_err(|e| e.message)?;
         let mut f: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         for (k, v) in filters {
@@ -251,7 +254,7 @@ pub async fn run(assets: u64, rounds: usize, postgres: Option<String>, outbox: u
         serde_json::from_value(serde_json::json!({"f": {"terms": {"field": "facets", "size": 100}}})).map_err(err)?;
     let mut raw_all = Vec::new();
     let ranges = schema.get_field("ranges").map_err(err)?;
-    for (label, q, filters, sort) in &queries {
+    for MixQuery(label, q, filters, sort) in &queries {
         // The same query in tantivy's own terms: the parser for words, a term range for the
         // range, everything for the listing.
         let query: Box<dyn tantivy::query::Query> = match label.as_str() {
@@ -321,7 +324,7 @@ async fn postgres_baseline(
     rounds: usize,
     words: &[String],
     zipf: &Zipf,
-    queries: &[(String, String, Vec<(&'static str, &'static str)>, Sort)],
+    queries: &[MixQuery],
     ours_p99: Duration,
 ) -> Result<(), String> {
     use sqlx::Connection;
@@ -384,7 +387,7 @@ async fn postgres_baseline(
     sqlx::query("ANALYZE bench_search").execute(&mut c).await.map_err(err)?;
     println!("  PostgreSQL GIN tsvector: loaded and indexed in {:.1} s", started.elapsed().as_secs_f64());
     let mut all = Vec::new();
-    for (label, q, filters, _) in queries {
+    for MixQuery(label, q, filters, _) in queries {
         let mut cond = match label.as_str() {
             "range" => "budget > 9000000".to_string(),
             "all, newest" => "TRUE".to_string(),
