@@ -88,7 +88,15 @@ impl Core {
         Ok(col)
     }
 
-    /// The collections of a workspace the actor owns or shares.
+    /// The collections of a workspace the actor owns or shares, without counting their
+    /// items (what a picker needs: counting checks every item).
+    pub async fn collection_choices(&self, actor: &Actor, ws: &str) -> Result<Vec<Collection>> {
+        let mut c = self.store.conn().await?;
+        let access = access::workspace(&mut c, &actor.user, ws).await?;
+        Ok(collections::visible(&mut c, access.workspace.id, actor.user.id).await?)
+    }
+
+    /// The collections of a workspace the actor owns or shares, with the items they may open.
     pub async fn collections(&self, actor: &Actor, ws: &str) -> Result<Vec<(Collection, usize)>> {
         let mut c = self.store.conn().await?;
         let access = access::workspace(&mut c, &actor.user, ws).await?;

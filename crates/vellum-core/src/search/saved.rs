@@ -127,13 +127,10 @@ impl Core {
             params.filters.push("status:approved".into());
             params.limit = Some(super::MAX_LIMIT);
             let vocabulary = vocabulary(&schema);
-            // A search the schema no longer allows stays quiet rather than failing the indexer.
-            if prepare(&params, &vocabulary).is_err() {
-                continue;
-            }
             let viewer = !role.can(Capability::SeeWorkInProgress);
             for chunk in changed.chunks(super::MAX_LIMIT as usize) {
-                let prepared = prepare(&params, &vocabulary)?;
+                // A search the schema no longer allows stays quiet rather than failing the indexer.
+                let Ok(prepared) = prepare(&params, &vocabulary) else { break };
                 let only = Some(chunk.to_vec());
                 let (results, _) = run(&engine, ws, prepared, vocabulary.clone(), viewer, day, only).await?;
                 if results.hits.is_empty() {

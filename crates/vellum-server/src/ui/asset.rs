@@ -63,7 +63,7 @@ pub async fn render(s: &AppState, who: &Signed, id: Id, shown: Shown<'_>) -> UiR
         Some(n) => Some((n, s.core.download_verdict(&who.actor, &asset, n).await?)),
         None => None,
     };
-    let collections = s.core.collections(&who.actor, &ws).await?;
+    let collections = s.core.collection_choices(&who.actor, &ws).await?;
     let holds: Vec<String> = s.core.holds_on(asset.id).await?.into_iter().map(|(_, name)| name).collect();
     let distribution = distribution_panel::Panel {
         download,
@@ -100,7 +100,7 @@ pub async fn render(s: &AppState, who: &Signed, id: Id, shown: Shown<'_>) -> UiR
                     (csrf_field(&who.csrf))
                     label for="collect-into" { "Add to collection" }
                     select #collect-into name="collection_id" {
-                        @for (c, _) in &collections { option value=(c.id) { (c.name) } }
+                        @for c in &collections { option value=(c.id) { (c.name) } }
                     }
                     button type="submit" { "Add" }
                 }
