@@ -30,6 +30,8 @@ pub struct WorkspacePatch {
     /// Some(None) clears the rights managers' group.
     pub rights_managers: Option<Option<vellum_domain::Id>>,
     pub rights_warning_days: Option<Vec<u32>>,
+    /// The main language; search stems words in it (a change rebuilds the index).
+    pub search_language: Option<vellum_domain::search_language::SearchLanguage>,
 }
 
 /// A workspace as its member sees it.
@@ -55,6 +57,7 @@ impl Core {
             frame_offset: 0,
             rights_managers: None,
             rights_warning_days: vellum_domain::rights::DEFAULT_WARNINGS.to_vec(),
+            search_language: Default::default(),
         };
         let mut tx = self.store.write().await?;
         workspaces::insert(&mut tx, &ws).await.map_err(|e| match e {
@@ -89,7 +92,8 @@ impl Core {
         let mut w = access.workspace.clone();
         let settings = |w: &Workspace| {
             json!({"name": w.name, "keep_gps": w.keep_gps, "frame_offset": w.frame_offset,
-                "rights_managers": w.rights_managers, "rights_warning_days": w.rights_warning_days})
+                "rights_managers": w.rights_managers, "rights_warning_days": w.rights_warning_days,
+                "search_language": w.search_language})
         };
         let before = settings(&w);
         if let Some(n) = name {
@@ -128,6 +132,9 @@ impl Core {
                 ));
             }
             w.rights_warning_days = days;
+        }
+        if let Some(l) = patch.search_language {
+            w.search_language = l;
         }
         workspaces::update(&mut tx, &w).await?;
         record(

@@ -36,6 +36,7 @@ pub mod review;
 pub mod rights;
 pub mod role;
 pub mod routing;
+pub mod search_language;
 pub mod search_query;
 pub mod similar;
 pub mod status;

@@ -121,11 +121,11 @@ struct FacetRange {
     name: String,
     start: u64,
     end: u64,
-    /// Picked ordinals (None: nothing picked in this facet).
-    picked: Option<HashSet<u64>>,
     counted: bool,
-    counts: Vec<u32>,
 }
+
+/// At most this many facets can be picked in one search: a document's passes are a bitmask.
+pub const MAX_PICKED: usize = 64;
 
 /// The rights status, computed per document from its window and today.
 struct RightsFacet {
@@ -139,6 +139,14 @@ pub struct SegmentCollect {
     segment: SegmentOrdinal,
     facets_col: Option<StrColumn>,
     ranges: Vec<FacetRange>,
+    /// Per ordinal of the facets column: its count over the documents that pass every pick…
+    counts: Vec<u32>,
+    /// …and which picked facets (bits of `required`) a document with it satisfies.
+    passes: Vec<u64>,
+    /// One bit per picked facet (the rights status has none: it is not in the column).
+    required: u64,
+    /// The facet each bit of `required` stands for, as an index into `ranges`.
+    bit_range: Vec<usize>,
     rights: Option<RightsFacet>,
     rights_counts: BTreeMap<&'static str, u64>,
     today: i64,
@@ -169,37 +177,40 @@ impl Collector for Collect<'_> {
         let mut names: Vec<&String> = plan.facets.iter().chain(plan.picks.keys()).collect();
         names.sort();
         names.dedup();
+        let terms = facets_col.as_ref().map_or(0, |c| c.num_terms());
+        let mut passes = vec![0u64; if plan.picks.is_empty() { 0 } else { terms }];
+        let mut required = 0u64;
+        let mut bit_range = Vec::new();
+        let mut s = String::new();
         for name in names.into_iter().filter(|n| *n != RIGHTS_STATUS) {
-            let counted = plan.facets.contains(name);
-            let picks = plan.picks.get(name);
-            let (start, end, picked) = match &facets_col {
+            let (start, end) = match &facets_col {
                 Some(col) => {
-                    let start = StrBound::of(col, &format!("{name}="))?.first;
-                    let end = StrBound::of(col, &format!("{name}>"))?.first;
-                    let picked = match picks {
-                        Some(values) => {
-                            let mut set = HashSet::new();
-                            let mut s = String::new();
-                            for ord in start..end {
-                                s.clear();
-                                col.ord_to_str(ord, &mut s)?;
-                                let value = s.split_once('=').map_or("", |(_, v)| v);
-                                if values.contains(&value.to_lowercase()) {
-                                    set.insert(ord);
-                                }
-                            }
-                            Some(set)
-                        }
-                        None => None,
-                    };
-                    (start, end, picked)
+                    (StrBound::of(col, &format!("{name}="))?.first, StrBound::of(col, &format!("{name}>"))?.first)
                 }
-                None => (0, 0, picks.map(|_| HashSet::new())),
+                None => (0, 0),
             };
-            let counts = if counted { vec![0; (end - start) as usize] } else { Vec::new() };
-            ranges.push(FacetRange { name: name.clone(), start, end, picked, counted, counts });
+            if let Some(values) = plan.picks.get(name) {
+                let bit = bit_range.len();
+                if bit >= MAX_PICKED {
+                    return Err(tantivy::TantivyError::InvalidArgument(format!(
+                        "at most {MAX_PICKED} fields can be filtered at once"
+                    )));
+                }
+                required |= 1 << bit;
+                bit_range.push(ranges.len());
+                if let Some(col) = &facets_col {
+                    for ord in start..end {
+                        s.clear();
+                        col.ord_to_str(ord, &mut s)?;
+                        let value = s.split_once('=').map_or("", |(_, v)| v);
+                        if values.contains(&value.to_lowercase()) {
+                            passes[ord as usize] |= 1 << bit;
+                        }
+                    }
+                }
+            }
+            ranges.push(FacetRange { name: name.clone(), start, end, counted: plan.facets.contains(name) });
         }
-        ranges.sort_by_key(|r| r.start);
         let rights_needed = plan.facets.iter().any(|f| f == RIGHTS_STATUS) || plan.picks.contains_key(RIGHTS_STATUS);
         let rights = if rights_needed {
             Some(RightsFacet {
@@ -234,6 +245,10 @@ impl Collector for Collect<'_> {
             segment,
             facets_col,
             ranges,
+            counts: vec![0; terms],
+            passes,
+            required,
+            bit_range,
             rights,
             rights_counts: BTreeMap::new(),
             today: plan.today,
@@ -287,11 +302,6 @@ pub struct SegmentHarvest {
 }
 
 impl SegmentCollect {
-    fn facet_of(&self, ord: u64) -> Option<usize> {
-        let i = self.ranges.partition_point(|r| r.start <= ord).checked_sub(1)?;
-        (ord < self.ranges[i].end).then_some(i)
-    }
-
     fn id(&self, doc: DocId) -> u128 {
         let hi = self.id_hi.first(doc).unwrap_or(0);
         let lo = self.id_lo.first(doc).unwrap_or(0);
@@ -307,16 +317,14 @@ impl SegmentCollector for SegmentCollect {
         if let Some(col) = &self.facets_col {
             self.ords.extend(col.term_ords(doc));
         }
-        // Which picked facets this document fails.
-        let mut failing: Option<usize> = None;
-        let mut failures = 0;
-        for (i, r) in self.ranges.iter().enumerate() {
-            if let Some(picked) = &r.picked {
-                if !self.ords.iter().any(|o| picked.contains(o)) {
-                    failures += 1;
-                    failing = Some(i);
-                }
+        // Which picked facets this document fails, as bits.
+        let mut missing = 0;
+        if self.required != 0 {
+            let mut passed = 0;
+            for &ord in &self.ords {
+                passed |= self.passes[ord as usize];
             }
+            missing = self.required & !passed;
         }
         let rights = self.rights.as_ref().map(|r| {
             let status = rights_status(
@@ -328,19 +336,20 @@ impl SegmentCollector for SegmentCollect {
             (status, r.picked.as_ref().is_none_or(|p| p.contains(status)), r.counted)
         });
         let rights_fail = rights.is_some_and(|(_, pass, _)| !pass);
-        if rights_fail {
-            failures += 1;
-        }
+        let failures = missing.count_ones() + u32::from(rights_fail);
         if failures > 1 {
             return;
         }
         // Count each facet over the documents that pass every other facet's pick.
-        for i in 0..self.ords.len() {
-            let ord = self.ords[i];
-            if let Some(fi) = self.facet_of(ord) {
-                let r = &mut self.ranges[fi];
-                if r.counted && (failures == 0 || (!rights_fail && failing == Some(fi))) {
-                    r.counts[(ord - r.start) as usize] += 1;
+        if failures == 0 {
+            for &ord in &self.ords {
+                self.counts[ord as usize] += 1;
+            }
+        } else if missing != 0 {
+            let r = &self.ranges[self.bit_range[missing.trailing_zeros() as usize]];
+            if r.counted {
+                for &ord in self.ords.iter().filter(|&&o| o >= r.start && o < r.end) {
+                    self.counts[ord as usize] += 1;
                 }
             }
         }
@@ -353,7 +362,6 @@ impl SegmentCollector for SegmentCollect {
             return;
         }
         self.total += 1;
-        let id = self.id(doc);
         let primary = match self.sort {
             Sort::Relevance => -i64::from(score.max(0.0).to_bits()),
             Sort::Newest => self.primary.as_ref().and_then(|c| c.first(doc)).map_or(i64::MAX, |v| v.saturating_neg()),
@@ -362,7 +370,8 @@ impl SegmentCollector for SegmentCollect {
                 self.title.as_ref().and_then(|(c, _)| c.term_ords(doc).next()).map_or(i64::MAX, |o| o as i64)
             }
         };
-        // Only what comes after the cursor.
+        // Only what comes after the cursor; the id breaks ties, so it is read only then.
+        let mut id = None;
         if let Some((after_primary, after_id)) = self.after {
             let order = if self.title_after {
                 match self.title.as_ref().and_then(|(_, b)| *b) {
@@ -372,17 +381,28 @@ impl SegmentCollector for SegmentCollect {
             } else {
                 primary.cmp(&after_primary.unwrap_or(i64::MIN))
             };
-            if order.then(id.cmp(&after_id)) != Ordering::Greater {
+            let order = if order == Ordering::Equal {
+                let this = self.id(doc);
+                id = Some(this);
+                this.cmp(&after_id)
+            } else {
+                order
+            };
+            if order != Ordering::Greater {
                 return;
             }
         }
         self.remaining += 1;
-        let entry = (primary, id, doc);
         if self.heap.len() < self.limit {
-            self.heap.push(entry);
-        } else if self.heap.peek().is_some_and(|worst| entry < *worst) {
-            self.heap.pop();
-            self.heap.push(entry);
+            let id = id.unwrap_or_else(|| self.id(doc));
+            self.heap.push((primary, id, doc));
+        } else if let Some(&(worst, worst_id, _)) = self.heap.peek() {
+            let better = primary < worst || (primary == worst && id.unwrap_or_else(|| self.id(doc)) < worst_id);
+            if better {
+                let id = id.unwrap_or_else(|| self.id(doc));
+                self.heap.pop();
+                self.heap.push((primary, id, doc));
+            }
         }
     }
 
@@ -392,9 +412,13 @@ impl SegmentCollector for SegmentCollect {
         if let Some(col) = &self.facets_col {
             for r in self.ranges.iter().filter(|r| r.counted) {
                 let into = facets.entry(r.name.clone()).or_default();
-                for (i, &n) in r.counts.iter().enumerate().filter(|(_, &n)| n > 0) {
+                for ord in r.start..r.end {
+                    let n = self.counts[ord as usize];
+                    if n == 0 {
+                        continue;
+                    }
                     s.clear();
-                    if col.ord_to_str(r.start + i as u64, &mut s).unwrap_or(false) {
+                    if col.ord_to_str(ord, &mut s).unwrap_or(false) {
                         if let Some((_, v)) = s.split_once('=') {
                             *into.entry(v.to_string()).or_default() += u64::from(n);
                         }

@@ -12,9 +12,9 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value as _};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::Language;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Executor, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use uuid::Uuid;
+use vellum_domain::search_language::SearchLanguage as Language;
 use vellum_domain::search_query::{Clause, QueryError, Value};
 
 use crate::collect::{After, Collect, Key, Plan, Sort};
@@ -95,7 +95,13 @@ struct Open {
 pub struct Engine {
     root: PathBuf,
     open: Mutex<HashMap<Uuid, Arc<Open>>>,
+    /// One pool of searching threads for every workspace's index: a search reads its
+    /// segments side by side, and a thousand workspaces do not make a thousand pools.
+    executor: Executor,
 }
+
+/// The file in a generation's folder naming the language its words were stemmed in.
+const LANGUAGE_FILE: &str = "LANGUAGE";
 
 /// The memory an index writer buffers before it writes a segment.
 const WRITER_BYTES: usize = 32 << 20;
@@ -108,7 +114,9 @@ impl Engine {
     pub fn open(root: impl Into<PathBuf>) -> Result<Engine> {
         let root = root.into();
         std::fs::create_dir_all(&root)?;
-        Ok(Engine { root, open: Mutex::new(HashMap::new()) })
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let executor = Executor::multi_thread(threads, "vellum-search-")?;
+        Ok(Engine { root, open: Mutex::new(HashMap::new()), executor })
     }
 
     fn dir(&self, ws: Uuid) -> PathBuf {
@@ -123,47 +131,51 @@ impl Engine {
         }
     }
 
+    /// The folder of the generation in use, for tools that open the index themselves.
+    pub fn generation_dir(&self, ws: Uuid) -> Result<Option<PathBuf>> {
+        Ok(self.current(ws)?.map(|g| self.dir(ws).join(format!("g{g}"))))
+    }
+
     /// The generation in use, opened once and reopened when a rebuild has replaced it.
-    fn handle(&self, ws: Uuid, language: Language) -> Result<Option<Arc<Open>>> {
+    fn handle(&self, ws: Uuid) -> Result<Option<Arc<Open>>> {
         let Some(generation) = self.current(ws)? else { return Ok(None) };
         let mut open = self.open.lock().map_err(|_| poisoned())?;
         if let Some(h) = open.get(&ws) {
-            if h.generation == generation && h.language == language {
+            if h.generation == generation {
                 return Ok(Some(h.clone()));
             }
         }
-        let h = Arc::new(open_generation(&self.dir(ws).join(format!("g{generation}")), generation, language)?);
+        let h =
+            Arc::new(open_generation(&self.dir(ws).join(format!("g{generation}")), generation, self.executor.clone())?);
         open.insert(ws, h.clone());
         Ok(Some(h))
     }
 
-    /// Whether a workspace has an index that opens.
-    pub fn check(&self, ws: Uuid, language: Language) -> Result<bool> {
-        Ok(self.handle(ws, language)?.is_some())
+    /// The language the index in use was stemmed in (None: there is no index yet).
+    pub fn language(&self, ws: Uuid) -> Result<Option<Language>> {
+        Ok(self.handle(ws)?.map(|h| h.language))
     }
 
-    pub fn cursor(&self, ws: Uuid, language: Language) -> Result<Option<Cursor>> {
-        let Some(h) = self.handle(ws, language)? else { return Ok(None) };
+    /// Whether a workspace has an index that opens.
+    pub fn check(&self, ws: Uuid) -> Result<bool> {
+        Ok(self.handle(ws)?.is_some())
+    }
+
+    pub fn cursor(&self, ws: Uuid) -> Result<Option<Cursor>> {
+        let Some(h) = self.handle(ws)? else { return Ok(None) };
         let payload = h.index.load_metas()?.payload;
         Ok(payload.and_then(|p| serde_json::from_str(&p).ok()))
     }
 
     /// Replaces the documents of `assets` with `docs` (an asset left without documents is
     /// gone from search) and moves the cursor, in one commit.
-    pub fn apply(
-        &self,
-        ws: Uuid,
-        language: Language,
-        assets: &[Uuid],
-        docs: &[Document],
-        cursor: Cursor,
-    ) -> Result<()> {
-        let h = match self.handle(ws, language)? {
+    pub fn apply(&self, ws: Uuid, assets: &[Uuid], docs: &[Document], cursor: Cursor) -> Result<()> {
+        let h = match self.handle(ws)? {
             Some(h) => h,
             None => {
-                let b = self.build(ws, language)?;
+                let b = self.build(ws, Language::default())?;
                 b.finish(Cursor { seq: 0, indexed_at: cursor.indexed_at })?;
-                self.handle(ws, language)?.ok_or_else(|| Error::Io(std::io::Error::other("the new index vanished")))?
+                self.handle(ws)?.ok_or_else(|| Error::Io(std::io::Error::other("the new index vanished")))?
             }
         };
         let mut guard = h.writer.lock().map_err(|_| poisoned())?;
@@ -198,13 +210,14 @@ impl Engine {
         let (schema, fields) = schema::schema();
         let index = Index::create_in_dir(&path, schema)?;
         schema::register(&index, language);
+        std::fs::write(path.join(LANGUAGE_FILE), language.code())?;
         let writer = index.writer_with_num_threads(1, WRITER_BYTES.max(64 << 20))?;
         Ok(Build { dir, generation, writer, fields })
     }
 
     /// Counts a workspace's assets in the index.
-    pub fn documents(&self, ws: Uuid, language: Language) -> Result<u64> {
-        let Some(h) = self.handle(ws, language)? else { return Ok(0) };
+    pub fn documents(&self, ws: Uuid) -> Result<u64> {
+        let Some(h) = self.handle(ws)? else { return Ok(0) };
         let q = TermQuery::new(
             Term::from_field_text(h.fields.audience, Audience::Members.as_str()),
             IndexRecordOption::Basic,
@@ -212,8 +225,8 @@ impl Engine {
         Ok(h.reader.searcher().search(&q, &Count)? as u64)
     }
 
-    pub fn search(&self, ws: Uuid, language: Language, r: &Request) -> Result<Results> {
-        let Some(h) = self.handle(ws, language)? else {
+    pub fn search(&self, ws: Uuid, r: &Request) -> Result<Results> {
+        let Some(h) = self.handle(ws)? else {
             return Ok(Results { total: 0, hits: Vec::new(), facets: BTreeMap::new(), next: None });
         };
         let mut b = builder(&h, r.vocabulary);
@@ -249,6 +262,12 @@ impl Engine {
                 })
                 .collect();
             parts.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if picks.len() > crate::collect::MAX_PICKED {
+            return Err(Error::Query(QueryError {
+                position: 0,
+                message: format!("at most {} fields can be filtered at once", crate::collect::MAX_PICKED),
+            }));
         }
         let query = BooleanQuery::new(parts);
         let sort = if r.sort == Sort::Relevance && !built.has_text { Sort::Newest } else { r.sort };
@@ -319,13 +338,12 @@ impl Engine {
     pub fn suggest(
         &self,
         ws: Uuid,
-        language: Language,
         typed: &str,
         audience: Audience,
         rights_day: Option<i64>,
         limit: usize,
     ) -> Result<Vec<String>> {
-        let Some(h) = self.handle(ws, language)? else { return Ok(Vec::new()) };
+        let Some(h) = self.handle(ws)? else { return Ok(Vec::new()) };
         let words: Vec<&str> = typed.split_whitespace().take(8).collect();
         let Some((last, before)) = words.split_last() else { return Ok(Vec::new()) };
         let mut clauses: Vec<Clause> = before
@@ -365,8 +383,16 @@ fn builder<'a>(h: &'a Open, vocabulary: &'a Vocabulary) -> Builder<'a> {
     }
 }
 
-fn open_generation(path: &Path, generation: u64, language: Language) -> Result<Open> {
-    let index = Index::open_in_dir(path)?;
+fn open_generation(path: &Path, generation: u64, executor: Executor) -> Result<Open> {
+    let mut index = Index::open_in_dir(path)?;
+    // Generations written before languages were recorded are English.
+    let language = match std::fs::read_to_string(path.join(LANGUAGE_FILE)) {
+        Ok(code) => Language::parse(code.trim())
+            .ok_or_else(|| Error::Io(std::io::Error::other(format!("the index names an unknown language '{code}'"))))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Language::English,
+        Err(e) => return Err(e.into()),
+    };
+    index.set_executor(executor);
     let (_, fields) = schema::schema();
     if index.schema() != schema::schema().0 {
         return Err(Error::Io(std::io::Error::other("the index was written with other fields")));

@@ -7,6 +7,7 @@ use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
 };
 use tantivy::Index;
+use vellum_domain::search_language::SearchLanguage;
 
 /// The tokenizer of the text fields: words, lower case, accents folded, stemmed.
 pub const TOKENIZER: &str = "vellum";
@@ -70,37 +71,37 @@ pub fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
-/// The stemmer of a workspace's main language, by its ISO 639-1 code (English otherwise).
-pub fn language(code: &str) -> Language {
-    match code.get(..2).unwrap_or("").to_ascii_lowercase().as_str() {
-        "ar" => Language::Arabic,
-        "da" => Language::Danish,
-        "nl" => Language::Dutch,
-        "fi" => Language::Finnish,
-        "fr" => Language::French,
-        "de" => Language::German,
-        "el" => Language::Greek,
-        "hu" => Language::Hungarian,
-        "it" => Language::Italian,
-        "no" | "nb" | "nn" => Language::Norwegian,
-        "pt" => Language::Portuguese,
-        "ro" => Language::Romanian,
-        "ru" => Language::Russian,
-        "es" => Language::Spanish,
-        "sv" => Language::Swedish,
-        "ta" => Language::Tamil,
-        "tr" => Language::Turkish,
-        _ => Language::English,
+/// The stemmer of a workspace's main language.
+pub fn stemmer(l: SearchLanguage) -> Language {
+    match l {
+        SearchLanguage::Arabic => Language::Arabic,
+        SearchLanguage::Danish => Language::Danish,
+        SearchLanguage::Dutch => Language::Dutch,
+        SearchLanguage::English => Language::English,
+        SearchLanguage::Finnish => Language::Finnish,
+        SearchLanguage::French => Language::French,
+        SearchLanguage::German => Language::German,
+        SearchLanguage::Greek => Language::Greek,
+        SearchLanguage::Hungarian => Language::Hungarian,
+        SearchLanguage::Italian => Language::Italian,
+        SearchLanguage::Norwegian => Language::Norwegian,
+        SearchLanguage::Portuguese => Language::Portuguese,
+        SearchLanguage::Romanian => Language::Romanian,
+        SearchLanguage::Russian => Language::Russian,
+        SearchLanguage::Spanish => Language::Spanish,
+        SearchLanguage::Swedish => Language::Swedish,
+        SearchLanguage::Tamil => Language::Tamil,
+        SearchLanguage::Turkish => Language::Turkish,
     }
 }
 
 /// The analyzer of text fields: also what query words go through, so both agree.
-pub fn analyzer(lang: Language) -> TextAnalyzer {
+pub fn analyzer(lang: SearchLanguage) -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(60))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(lang))
+        .filter(Stemmer::new(stemmer(lang)))
         .build()
 }
 
@@ -114,6 +115,6 @@ pub fn prefix_analyzer() -> TextAnalyzer {
         .build()
 }
 
-pub fn register(index: &Index, lang: Language) {
+pub fn register(index: &Index, lang: SearchLanguage) {
     index.tokenizers().register(TOKENIZER, analyzer(lang));
 }

@@ -57,7 +57,7 @@ fn fixture() -> Fixture {
     docs.push(viewer);
     docs.push(expired);
     let ids: Vec<Uuid> = (1..=5).map(Uuid::from_u128).collect();
-    engine.apply(ws, Language::English, &ids, &docs, Cursor { seq: 9, indexed_at: 1 }).unwrap();
+    engine.apply(ws, &ids, &docs, Cursor { seq: 9, indexed_at: 1 }).unwrap();
     let mut vocabulary = Vocabulary::default();
     vocabulary.custom.insert("budget".into(), vellum_search::FieldType::Number);
     Fixture { _dir: dir, engine, ws, vocabulary }
@@ -97,7 +97,7 @@ impl Fixture {
             vocabulary: &self.vocabulary,
             only: None,
         };
-        self.engine.search(self.ws, Language::English, &r).unwrap()
+        self.engine.search(self.ws, &r).unwrap()
     }
 }
 
@@ -153,7 +153,7 @@ fn fields_and_ranges() {
         vocabulary: &f.vocabulary,
         only: None,
     };
-    assert!(matches!(f.engine.search(f.ws, Language::English, &r), Err(vellum_search::Error::Query(_))));
+    assert!(matches!(f.engine.search(f.ws, &r), Err(vellum_search::Error::Query(_))));
 }
 
 #[test]
@@ -210,10 +210,10 @@ fn cursors_walk_every_order_without_gaps_or_repeats() {
 #[test]
 fn suggestions_come_from_titles_the_caller_sees() {
     let f = fixture();
-    let mut s = f.engine.suggest(f.ws, Language::English, "spr", Audience::Members, None, 5).unwrap();
+    let mut s = f.engine.suggest(f.ws, "spr", Audience::Members, None, 5).unwrap();
     s.sort();
     assert_eq!(s, ["Spring sale banner", "Spring sale hero"]);
-    let v = f.engine.suggest(f.ws, Language::English, "spr", Audience::Viewers, Some(100), 5).unwrap();
+    let v = f.engine.suggest(f.ws, "spr", Audience::Viewers, Some(100), 5).unwrap();
     assert_eq!(v, ["Spring sale hero"]);
 }
 
@@ -222,11 +222,11 @@ fn an_update_replaces_and_the_cursor_moves_with_it() {
     let f = fixture();
     let one = Uuid::from_u128(1);
     let changed = doc(1, "Autumn hero", "image", "approved", &["web"], 10);
-    f.engine.apply(f.ws, Language::English, &[one], &[changed], Cursor { seq: 12, indexed_at: 2 }).unwrap();
+    f.engine.apply(f.ws, &[one], &[changed], Cursor { seq: 12, indexed_at: 2 }).unwrap();
     assert_eq!(f.run("spring", &[], Sort::Title, None, 10).total, 1);
     assert_eq!(f.run("autumn", &[], Sort::Title, None, 10).total, 1);
-    assert_eq!(f.engine.cursor(f.ws, Language::English).unwrap().map(|c| c.seq), Some(12));
-    assert_eq!(f.engine.documents(f.ws, Language::English).unwrap(), 5);
+    assert_eq!(f.engine.cursor(f.ws).unwrap().map(|c| c.seq), Some(12));
+    assert_eq!(f.engine.documents(f.ws).unwrap(), 5);
     // The viewers' document went with it: the new one was not given for viewers.
     assert_eq!(f.run_as(Audience::Viewers, "", &[], Sort::Newest, None, 10).total, 0);
 }
@@ -240,5 +240,56 @@ fn a_rebuild_takes_the_place_of_the_index_in_use() {
     assert_eq!(f.run("", &[], Sort::Newest, None, 10).total, 5);
     b.finish(Cursor { seq: 40, indexed_at: 3 }).unwrap();
     assert_eq!(titles(&f.run("", &[], Sort::Newest, None, 10)), ["Only one"]);
-    assert_eq!(f.engine.cursor(f.ws, Language::English).unwrap().map(|c| c.seq), Some(40));
+    assert_eq!(f.engine.cursor(f.ws).unwrap().map(|c| c.seq), Some(40));
+}
+
+#[test]
+fn a_generation_stems_in_the_language_it_was_built_in() {
+    let f = fixture();
+    assert_eq!(f.engine.language(f.ws).unwrap(), Some(Language::English));
+    let german = doc(9, "Häuser am Meer", "image", "draft", &[], 1);
+    f.engine
+        .apply(f.ws, &[Uuid::from_u128(9)], std::slice::from_ref(&german), Cursor { seq: 10, indexed_at: 2 })
+        .unwrap();
+    // English leaves "hauser" whole, so the singular finds nothing.
+    assert_eq!(f.run("haus", &[], Sort::Relevance, None, 10).total, 0);
+    let mut b = f.engine.build(f.ws, Language::German).unwrap();
+    b.add(&[german]).unwrap();
+    b.finish(Cursor { seq: 11, indexed_at: 3 }).unwrap();
+    assert_eq!(f.engine.language(f.ws).unwrap(), Some(Language::German));
+    assert_eq!(titles(&f.run("haus", &[], Sort::Relevance, None, 10)), ["Häuser am Meer"]);
+    // A new engine on the same folder reads the language back from the generation.
+    let again = Engine::open(f._dir.path().join("index")).unwrap();
+    assert_eq!(again.language(f.ws).unwrap(), Some(Language::German));
+}
+
+#[test]
+fn picks_in_many_facets_combine_and_too_many_are_refused() {
+    let f = fixture();
+    let picked = f.run("", &[("kind", "image"), ("status", "approved"), ("channels", "social")], Sort::Title, None, 10);
+    assert_eq!(titles(&picked), ["Runners at dawn", "Spring sale hero"]);
+    // Each facet counts without its own pick: kind over approved social assets.
+    assert_eq!(counts(&picked, "kind"), [("image".to_string(), 2), ("video".to_string(), 1)]);
+    let mut vocabulary = f.vocabulary.clone();
+    let mut filters = BTreeMap::new();
+    for i in 0..=vellum_search::collect::MAX_PICKED {
+        vocabulary.custom.insert(format!("f{i}"), vellum_search::FieldType::Keyword);
+        vocabulary.custom_facets.push(format!("f{i}"));
+        filters.insert(format!("custom.f{i}"), vec![Value::Is { value: "x".into() }]);
+    }
+    let r = Request {
+        clauses: &[],
+        filters: &filters,
+        facets: &[],
+        sort: Sort::Newest,
+        limit: 10,
+        after: None,
+        audience: Audience::Members,
+        rights_gate: false,
+        today: 100,
+        warning_days: 30,
+        vocabulary: &vocabulary,
+        only: None,
+    };
+    assert!(matches!(f.engine.search(f.ws, &r), Err(vellum_search::Error::Query(_))));
 }

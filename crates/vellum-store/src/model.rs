@@ -39,6 +39,8 @@ pub struct Workspace {
     pub rights_managers: Option<Id>,
     /// Days before a rights window or required release ends that warnings go out.
     pub rights_warning_days: Vec<u32>,
+    /// The main language: search stems words in it.
+    pub search_language: vellum_domain::search_language::SearchLanguage,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -92,6 +92,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(24, "0024_retention"),
     migration!(25, "0025_rights_settings"),
     migration!(26, "0026_collections"),
+    migration!(27, "0027_search_language"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use sqlx::AnyConnection;
-use vellum_domain::{Id, Timestamp};
+use vellum_domain::{search_language::SearchLanguage, Id, Timestamp};
 
 use crate::model::{Asset, Version};
 use crate::{assets, row, values, Result};
@@ -60,9 +60,35 @@ pub async fn next_change_at(c: &mut AnyConnection, ws: Id, after: i64) -> Result
     r.map(|r| row::ts(&r, "at")).transpose()
 }
 
-/// Every workspace's id.
-pub async fn workspaces(c: &mut AnyConnection) -> Result<Vec<Id>> {
-    sqlx::query("SELECT id FROM workspaces ORDER BY id").fetch_all(c).await?.iter().map(|r| row::id(r, "id")).collect()
+/// How far followed searches have been told of a workspace's changes (None: never yet).
+pub async fn told(c: &mut AnyConnection, ws: Id) -> Result<Option<i64>> {
+    let r = sqlx::query("SELECT seq FROM search_told WHERE workspace_id = $1")
+        .bind(ws.to_string())
+        .fetch_optional(c)
+        .await?;
+    r.map(|r| row::int(&r, "seq")).transpose()
+}
+
+pub async fn set_told(c: &mut AnyConnection, ws: Id, seq: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO search_told (workspace_id, seq) VALUES ($1, $2) \
+         ON CONFLICT (workspace_id) DO UPDATE SET seq = excluded.seq",
+    )
+    .bind(ws.to_string())
+    .bind(seq)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Every workspace's id and the language its search stems words in.
+pub async fn workspaces(c: &mut AnyConnection) -> Result<Vec<(Id, SearchLanguage)>> {
+    sqlx::query("SELECT id, search_language FROM workspaces ORDER BY id")
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| Ok((row::id(r, "id")?, row::parsed(r, "search_language", SearchLanguage::parse)?)))
+        .collect()
 }
 
 /// What ties assets to a campaign or a brief, whose names their documents carry.

@@ -1,7 +1,7 @@
 //! Workspaces, memberships and groups.
 
 use sqlx::{any::AnyRow, AnyConnection};
-use vellum_domain::{role::Role, Id, Timestamp};
+use vellum_domain::{role::Role, search_language::SearchLanguage, Id, Timestamp};
 
 use crate::{
     model::{Group, Member, Workspace},
@@ -23,6 +23,7 @@ fn workspace(r: &AnyRow) -> Result<Workspace> {
             }
             None => vellum_domain::rights::DEFAULT_WARNINGS.to_vec(),
         },
+        search_language: row::parsed(r, "search_language", SearchLanguage::parse)?,
     })
 }
 
@@ -31,19 +32,22 @@ fn role(r: &AnyRow) -> Result<Role> {
 }
 
 pub async fn insert(c: &mut AnyConnection, w: &Workspace) -> Result<()> {
-    sqlx::query("INSERT INTO workspaces (id, name, slug, created_at, keep_gps) VALUES ($1, $2, $3, $4, $5)")
-        .bind(w.id.to_string())
-        .bind(&w.name)
-        .bind(&w.slug)
-        .bind(w.created_at.to_string())
-        .bind(i64::from(w.keep_gps))
+    sqlx::query(
+        "INSERT INTO workspaces (id, name, slug, created_at, keep_gps, search_language) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(w.id.to_string())
+    .bind(&w.name)
+    .bind(&w.slug)
+    .bind(w.created_at.to_string())
+    .bind(i64::from(w.keep_gps))
+    .bind(w.search_language.code())
         .execute(c)
         .await?;
     Ok(())
 }
 
 pub async fn by_id(c: &mut AnyConnection, id: Id) -> Result<Option<Workspace>> {
-    sqlx::query("SELECT id, name, slug, created_at, keep_gps, frame_offset, rights_managers, rights_warning_days FROM workspaces WHERE id = $1")
+    sqlx::query("SELECT id, name, slug, created_at, keep_gps, frame_offset, rights_managers, rights_warning_days, search_language FROM workspaces WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(c)
         .await?
@@ -53,7 +57,7 @@ pub async fn by_id(c: &mut AnyConnection, id: Id) -> Result<Option<Workspace>> {
 }
 
 pub async fn by_slug(c: &mut AnyConnection, slug: &str) -> Result<Option<Workspace>> {
-    sqlx::query("SELECT id, name, slug, created_at, keep_gps, frame_offset, rights_managers, rights_warning_days FROM workspaces WHERE slug = $1")
+    sqlx::query("SELECT id, name, slug, created_at, keep_gps, frame_offset, rights_managers, rights_warning_days, search_language FROM workspaces WHERE slug = $1")
         .bind(slug)
         .fetch_optional(c)
         .await?
@@ -75,7 +79,7 @@ pub async fn with_role(
         None => ("w.slug", slug.to_string()),
     };
     let sql = format!(
-        "SELECT w.id, w.name, w.slug, w.created_at, w.keep_gps, w.frame_offset, w.rights_managers, w.rights_warning_days, m.role FROM workspaces w \
+        "SELECT w.id, w.name, w.slug, w.created_at, w.keep_gps, w.frame_offset, w.rights_managers, w.rights_warning_days, w.search_language, m.role FROM workspaces w \
          JOIN memberships m ON m.workspace_id = w.id AND m.user_id = $2 WHERE {column} = $1"
     );
     let r = sqlx::query(&sql).bind(key).bind(user.to_string()).fetch_optional(c).await?;
@@ -86,7 +90,7 @@ pub async fn with_role(
 pub async fn update(c: &mut AnyConnection, w: &Workspace) -> Result<()> {
     sqlx::query(
         "UPDATE workspaces SET name = $1, keep_gps = $2, frame_offset = $4, rights_managers = $5, \
-         rights_warning_days = $6 WHERE id = $3",
+         rights_warning_days = $6, search_language = $7 WHERE id = $3",
     )
     .bind(&w.name)
     .bind(i64::from(w.keep_gps))
@@ -94,6 +98,7 @@ pub async fn update(c: &mut AnyConnection, w: &Workspace) -> Result<()> {
     .bind(i64::from(w.frame_offset))
     .bind(w.rights_managers.map(|g| g.to_string()))
     .bind(row::to_json(&w.rights_warning_days)?)
+    .bind(w.search_language.code())
     .execute(c)
     .await?;
     Ok(())
@@ -112,7 +117,7 @@ pub async fn lock(c: &mut AnyConnection, id: Id) -> Result<()> {
 /// Workspaces `user` belongs to, with their role in each.
 pub async fn list_for_user(c: &mut AnyConnection, user: Id) -> Result<Vec<(Workspace, Role)>> {
     sqlx::query(
-        "SELECT w.id, w.name, w.slug, w.created_at, w.keep_gps, w.frame_offset, w.rights_managers, w.rights_warning_days, m.role FROM workspaces w \
+        "SELECT w.id, w.name, w.slug, w.created_at, w.keep_gps, w.frame_offset, w.rights_managers, w.rights_warning_days, w.search_language, m.role FROM workspaces w \
          JOIN memberships m ON m.workspace_id = w.id WHERE m.user_id = $1 ORDER BY w.name",
     )
     .bind(user.to_string())

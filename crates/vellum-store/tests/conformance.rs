@@ -78,6 +78,7 @@ async fn seed(store: &Store) -> (User, Workspace) {
         frame_offset: 0,
         rights_managers: None,
         rights_warning_days: vellum_domain::rights::DEFAULT_WARNINGS.to_vec(),
+        search_language: Default::default(),
     };
     let mut tx = store.write().await.unwrap();
     users::insert(&mut tx, &user).await.unwrap();
@@ -253,6 +254,7 @@ async fn conflicts_and_rollback(store: &Store) {
         frame_offset: 0,
         rights_managers: None,
         rights_warning_days: vellum_domain::rights::DEFAULT_WARNINGS.to_vec(),
+        search_language: Default::default(),
     };
     let mut tx = store.write().await.unwrap();
     let e = workspaces::insert(&mut tx, &dup).await.unwrap_err();
@@ -269,6 +271,7 @@ async fn conflicts_and_rollback(store: &Store) {
         frame_offset: 0,
         rights_managers: None,
         rights_warning_days: vellum_domain::rights::DEFAULT_WARNINGS.to_vec(),
+        search_language: Default::default(),
     };
     {
         let mut tx = store.write().await.unwrap();

@@ -37,7 +37,7 @@ pub async fn run(args: ReindexArgs) -> Result<ExitCode, String> {
         },
         None => {
             let mut all = Vec::new();
-            for id in vellum_store::search::workspaces(&mut c).await.map_err(|e| e.to_string())? {
+            for (id, _) in vellum_store::search::workspaces(&mut c).await.map_err(|e| e.to_string())? {
                 if let Some(w) = vellum_store::workspaces::by_id(&mut c, id).await.map_err(|e| e.to_string())? {
                     all.push((w.id, w.slug));
                 }

@@ -5,12 +5,13 @@
 
 use std::collections::BTreeSet;
 
+use vellum_domain::search_language::SearchLanguage;
 use vellum_domain::{ErrorCode, Id};
 use vellum_search::Cursor;
 use vellum_store::metadata_schemas;
 use vellum_store::search::{self as store, Link};
 
-use super::{documents, index_error, Progress, LANGUAGE};
+use super::{documents, index_error, Progress};
 use crate::{Core, Error, Result};
 
 /// Changes read per step and workspace.
@@ -55,6 +56,19 @@ pub(crate) fn touched(changes: &[store::Change]) -> Touched {
     t
 }
 
+/// The assets a batch of changes touches, with those of its changed campaigns and briefs.
+async fn affected(c: &mut vellum_store::Conn, ws: Id, changes: &[store::Change]) -> Result<Vec<Id>> {
+    let t = touched(changes);
+    let mut assets = t.assets;
+    for id in &t.campaigns {
+        assets.extend(store::linked(c, ws, Link::Campaign, id).await?);
+    }
+    for id in &t.briefs {
+        assets.extend(store::linked(c, ws, Link::Brief, id).await?);
+    }
+    Ok(assets.into_iter().collect())
+}
+
 fn task_error(e: tokio::task::JoinError) -> Error {
     Error::new(ErrorCode::Internal, format!("index task: {e}"))
 }
@@ -66,11 +80,11 @@ impl Core {
         let _turn = search.step.lock().await;
         let workspaces = store::workspaces(&mut *self.store.conn().await?).await?;
         let mut applied = 0;
-        for ws in workspaces {
+        for (ws, language) in workspaces {
             if search.is_rebuilding(ws) {
                 continue;
             }
-            applied += self.index_workspace(ws).await?;
+            applied += self.index_workspace(ws, language).await?;
         }
         Ok(applied)
     }
@@ -81,52 +95,78 @@ impl Core {
         Ok(())
     }
 
-    async fn index_workspace(&self, ws: Id) -> Result<u64> {
+    async fn index_workspace(&self, ws: Id, language: SearchLanguage) -> Result<u64> {
         let engine = self.search_side()?.engine.clone();
         let e = engine.clone();
-        let cursor = tokio::task::spawn_blocking(move || e.cursor(ws, LANGUAGE))
-            .await
-            .map_err(task_error)?
-            .map_err(|e| index_error(&e))?;
+        let (cursor, stemmed) =
+            tokio::task::spawn_blocking(move || Ok::<_, vellum_search::Error>((e.cursor(ws)?, e.language(ws)?)))
+                .await
+                .map_err(task_error)?
+                .map_err(|e| index_error(&e))?;
         let Some(cursor) = cursor else {
             // No index yet: build it whole from the database.
             self.rebuild_index(ws, &|_, _| {}).await?;
             return Ok(1);
         };
+        if stemmed != Some(language) {
+            // The workspace's language changed: its words are stemmed anew, beside the index
+            // in use, which keeps answering until the new one takes its place.
+            tracing::info!(workspace = %ws, language = language.code(), "search language changed; rebuilding the index");
+            self.rebuild_index(ws, &|_, _| {}).await?;
+            return Ok(1);
+        }
         let mut c = self.store.conn().await?;
         let changes = store::changes(&mut c, ws, cursor.seq, BATCH).await?;
-        let Some(last) = changes.last() else { return Ok(0) };
+        let Some(last) = changes.last() else {
+            drop(c);
+            return self.tell_since(ws, cursor.seq).await;
+        };
         let last_seq = last.seq;
-        let t = touched(&changes);
-        if t.everything {
+        if touched(&changes).everything {
             drop(c);
             self.rebuild_index(ws, &|_, _| {}).await?;
             return Ok(changes.len() as u64);
         }
-        let mut assets = t.assets;
-        for id in &t.campaigns {
-            assets.extend(store::linked(&mut c, ws, Link::Campaign, id).await?);
-        }
-        for id in &t.briefs {
-            assets.extend(store::linked(&mut c, ws, Link::Brief, id).await?);
-        }
-        let ids: Vec<Id> = assets.into_iter().collect();
+        let ids = affected(&mut c, ws, &changes).await?;
         let (schema, _) = metadata_schemas::get(&mut c, ws).await?;
         let sources = store::sources(&mut c, ws, &ids).await?;
         drop(c);
         let docs: Vec<_> = sources.iter().flat_map(|s| documents::documents(s, &schema)).collect();
         self.search_side()?.similar.note(ws, &sources);
         let next = Cursor { seq: last_seq, indexed_at: self.now().unix_micros() };
-        let changed = ids.clone();
-        tokio::task::spawn_blocking(move || engine.apply(ws, LANGUAGE, &ids, &docs, next))
+        tokio::task::spawn_blocking(move || engine.apply(ws, &ids, &docs, next))
             .await
             .map_err(task_error)?
             .map_err(|e| index_error(&e))?;
-        // Told after the commit: a crash in between replays the changes, and each match is
-        // recorded once, so nobody is told twice.
-        if let Err(e) = self.tell_followers(ws, &changed).await {
-            tracing::warn!(workspace = %ws, error = %e, "could not tell saved-search followers");
+        Ok(changes.len() as u64 + self.tell_since(ws, last_seq).await?)
+    }
+
+    /// Tells followed searches of the changes the index has taken in since they were last
+    /// told, up to `indexed` (the index's cursor). Their own cursor lives in the database and
+    /// moves only after they were told, so a crash between the index's commit and the telling
+    /// tells on the next step; each match is recorded once, so nobody is told twice. Returns
+    /// how many changes it went through.
+    async fn tell_since(&self, ws: Id, indexed: i64) -> Result<u64> {
+        let mut c = self.store.conn().await?;
+        let Some(told) = store::told(&mut c, ws).await? else {
+            // Followers are told from here on, not of the history before.
+            store::set_told(&mut c, ws, indexed).await?;
+            return Ok(0);
+        };
+        if told >= indexed {
+            return Ok(0);
         }
+        let mut changes = store::changes(&mut c, ws, told, BATCH).await?;
+        changes.retain(|ch| ch.seq <= indexed);
+        let Some(last) = changes.last().map(|ch| ch.seq) else { return Ok(0) };
+        let ids = affected(&mut c, ws, &changes).await?;
+        drop(c);
+        if let Err(e) = self.tell_followers(ws, &ids).await {
+            // Tried again on the next step: the cursor has not moved.
+            tracing::warn!(workspace = %ws, error = %e, "could not tell saved-search followers");
+            return Ok(0);
+        }
+        store::set_told(&mut *self.store.conn().await?, ws, last).await?;
         Ok(changes.len() as u64)
     }
 
@@ -138,11 +178,13 @@ impl Core {
         // The cursor is the record's head before anything is read: changes made while the
         // rebuild reads are applied again afterwards, which is harmless.
         let head = store::head(&mut c, ws).await?;
+        let language =
+            vellum_store::workspaces::by_id(&mut c, ws).await?.map(|w| w.search_language).unwrap_or_default();
         let total = store::count_assets(&mut c, ws).await?;
         let (schema, _) = metadata_schemas::get(&mut c, ws).await?;
         drop(c);
         let e = engine.clone();
-        let mut build = tokio::task::spawn_blocking(move || e.build(ws, LANGUAGE))
+        let mut build = tokio::task::spawn_blocking(move || e.build(ws, language))
             .await
             .map_err(task_error)?
             .map_err(|e| index_error(&e))?;
@@ -177,9 +219,9 @@ impl Core {
     /// in the background while its searches answer 503.
     pub async fn open_indexes(self: &std::sync::Arc<Self>) -> Result<()> {
         let search = self.search_side()?.clone();
-        for ws in store::workspaces(&mut *self.store.conn().await?).await? {
+        for (ws, _) in store::workspaces(&mut *self.store.conn().await?).await? {
             let e = search.engine.clone();
-            let ok = tokio::task::spawn_blocking(move || e.cursor(ws, LANGUAGE)).await.map_err(task_error)?;
+            let ok = tokio::task::spawn_blocking(move || e.cursor(ws)).await.map_err(task_error)?;
             match ok {
                 Ok(Some(_)) => continue,
                 Ok(None) => tracing::info!(workspace = %ws, "no search index yet; building it from the database"),

@@ -17,16 +17,12 @@ use serde::{Deserialize, Serialize};
 use vellum_domain::rights::DEFAULT_WARNING_DAYS;
 use vellum_domain::search_query::{self, Clause, Value};
 use vellum_domain::{fields::FieldType as SchemaType, ErrorCode, Id, Timestamp};
-use vellum_search::{After, Audience, Engine, FieldType, Key, Language, Request, Sort, Vocabulary};
+use vellum_search::{After, Audience, Engine, FieldType, Key, Request, Sort, Vocabulary};
 use vellum_store::metadata_schemas;
 
 use crate::{access, Actor, Core, Error, Result};
 
 pub use similar::{Similar, SimilarItem};
-
-/// The language every workspace's words are stemmed in (a per-workspace choice is not
-/// stored yet).
-pub(crate) const LANGUAGE: Language = Language::English;
 
 /// The search side of a node: its indexes and what it is rebuilding.
 pub struct Search {
@@ -109,6 +105,9 @@ pub struct SearchStatus {
     pub lag_ms: u64,
     pub last_indexed_at: Option<Timestamp>,
     pub rebuilding: bool,
+    /// The language the index in use stems words in; until a changed workspace language has
+    /// been applied, it differs from the workspace's and the lag is not 0.
+    pub language: Option<vellum_domain::search_language::SearchLanguage>,
 }
 
 pub const MAX_LIMIT: u32 = 100;
@@ -293,7 +292,7 @@ pub(crate) async fn run(
             vocabulary: &vocabulary,
             only: only.as_deref(),
         };
-        engine.search(ws, LANGUAGE, &r)
+        engine.search(ws, &r)
     })
     .await
     .map_err(|e| Error::new(ErrorCode::Internal, format!("search task: {e}")))?
@@ -372,7 +371,7 @@ impl Core {
         let day = viewer.then(|| today(self.now()));
         let ws_id = access.workspace.id;
         let engine = search.engine.clone();
-        tokio::task::spawn_blocking(move || engine.suggest(ws_id, LANGUAGE, &typed, audience, day, 8))
+        tokio::task::spawn_blocking(move || engine.suggest(ws_id, &typed, audience, day, 8))
             .await
             .map_err(|e| Error::new(ErrorCode::Internal, format!("search task: {e}")))?
             .map_err(|e| index_error(&e))
@@ -386,8 +385,8 @@ impl Core {
         access.require(vellum_domain::role::Capability::Administer)?;
         let ws_id = access.workspace.id;
         let engine = search.engine.clone();
-        let (cursor, documents) = tokio::task::spawn_blocking(move || {
-            Ok::<_, vellum_search::Error>((engine.cursor(ws_id, LANGUAGE)?, engine.documents(ws_id, LANGUAGE)?))
+        let (cursor, documents, language) = tokio::task::spawn_blocking(move || {
+            Ok::<_, vellum_search::Error>((engine.cursor(ws_id)?, engine.documents(ws_id)?, engine.language(ws_id)?))
         })
         .await
         .map_err(|e| Error::new(ErrorCode::Internal, format!("search task: {e}")))?
@@ -396,13 +395,17 @@ impl Core {
         let next = vellum_store::search::next_change_at(&mut c, ws_id, seq).await?;
         let now = self.now();
         // A change waiting counts at least a millisecond, so "caught up" means lag 0.
-        let lag_ms =
+        let mut lag_ms =
             next.map_or(0, |at| u64::try_from((now.unix_micros() - at.unix_micros()) / 1000).unwrap_or(0).max(1));
+        if language != Some(access.workspace.search_language) {
+            lag_ms = lag_ms.max(1);
+        }
         Ok(SearchStatus {
             documents,
             lag_ms,
             last_indexed_at: cursor.and_then(|c| Timestamp::from_unix_micros(c.indexed_at)),
             rebuilding: search.is_rebuilding(ws_id),
+            language,
         })
     }
 }

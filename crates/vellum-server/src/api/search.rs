@@ -197,6 +197,9 @@ pub struct IndexStatus {
     last_indexed_at: Option<Timestamp>,
     /// Whether the index is being rebuilt (searches answer 503 meanwhile).
     rebuilding: bool,
+    /// The language the index in use stems words in (null: no index yet). After the
+    /// workspace's `search_language` changes, this follows once the index is rebuilt.
+    language: Option<vellum_domain::search_language::SearchLanguage>,
 }
 
 /// How far the workspace's search index is behind its changes (workspace admins).
@@ -210,6 +213,7 @@ pub async fn status(State(s): State<AppState>, a: Authed, Path(ws): Path<String>
         lag_ms: st.lag_ms,
         last_indexed_at: st.last_indexed_at,
         rebuilding: st.rebuilding,
+        language: st.language,
     }))
 }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use vellum_core::workspaces::{WorkspacePatch, WorkspaceView as CoreWorkspace};
-use vellum_domain::role::Role;
+use vellum_domain::{role::Role, search_language::SearchLanguage};
 
 use super::{
     paging::{page_of, PageQuery},
@@ -81,6 +81,9 @@ pub struct WorkspacePatchBody {
     /// Days before a rights window or required release ends that warnings go out ([30, 7]).
     #[schema(max_items = 5)]
     rights_warning_days: Option<Vec<u32>>,
+    /// The main language (ISO 639-1): search stems words in it. A change rebuilds the
+    /// workspace's index; search keeps answering from the old one until the new one is ready.
+    search_language: Option<SearchLanguage>,
 }
 
 /// A field that may be null: present (Some) even when null, absent (None) when left out.
@@ -88,8 +91,8 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Resul
     T::deserialize(d).map(Some)
 }
 
-/// Renames a workspace or sets `keep_gps`, `frame_offset`, `rights_managers` or
-/// `rights_warning_days` (owners and admins).
+/// Renames a workspace or sets `keep_gps`, `frame_offset`, `rights_managers`,
+/// `rights_warning_days` or `search_language` (owners and admins).
 #[utoipa::path(patch, path = "/workspaces/{ws}", tag = "workspaces", operation_id = "update_workspace",
     params(("ws" = String, Path, description = "Workspace id or slug")), request_body = WorkspacePatchBody,
     responses((status = 200, description = "Updated", body = WorkspaceView)))]
@@ -105,6 +108,7 @@ pub async fn patch(
         frame_offset: p.frame_offset,
         rights_managers: p.rights_managers,
         rights_warning_days: p.rights_warning_days,
+        search_language: p.search_language,
     };
     Ok(Json(s.core.update_workspace(&a.actor, &ws, patch).await?.into()))
 }

@@ -153,6 +153,7 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{ws}/jobs", get(jobs::show))
         .route("/w/{ws}/jobs/{id}/retry", post(jobs::retry))
         .route("/w/{ws}/settings", get(settings::index))
+        .route("/w/{ws}/settings/search-language", post(settings::save_language))
         .route("/w/{ws}/settings/fields", get(settings_fields::show).post(settings_fields::save))
         .route("/w/{ws}/settings/routing", get(settings_routing::show).post(settings_routing::save))
         .route("/w/{ws}/settings/routing/explain", post(settings_routing::explain))

@@ -2,17 +2,18 @@
 //! pages share — the admin-only page shell, their fixed success messages, field errors.
 
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
     response::IntoResponse,
 };
 use maud::{html, Markup};
-use vellum_domain::role::Capability;
+use vellum_core::workspaces::WorkspacePatch;
+use vellum_domain::{role::Capability, search_language::SearchLanguage};
 
 use super::{
     layout::{page, Chrome, Section},
-    page::{Notice, Page, UiError, UiResult},
-    session::Signed,
+    page::{csrf_field, see_other, DoneQuery, Notice, Page, UiError, UiResult},
+    session::{field, Signed, UiForm},
 };
 use crate::{error::ApiError, AppState};
 
@@ -45,6 +46,7 @@ pub fn done(code: Option<&str>) -> Option<Notice> {
         "naming_saved" => "The naming convention was saved.",
         "webhook_deleted" => "The webhook was deleted; nothing more is sent to it.",
         "distribution_saved" => "Saved. The change is recorded in the audit log.",
+        "language_saved" => "The search language was saved; search follows once every asset has been re-read.",
         _ => return Notice::done(Some(code)),
     };
     Some(Notice::Info(text))
@@ -59,8 +61,14 @@ pub fn field_error(id: &str, message: Option<&str>) -> Markup {
 }
 
 /// `GET /w/{ws}/settings`.
-pub async fn index(State(s): State<AppState>, who: Signed, Path(ws): Path<String>) -> UiResult {
+pub async fn index(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(ws): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> UiResult {
     let (chrome, slug) = admin_chrome(&s, &who, &ws).await?;
+    let language = chrome.current.as_ref().map(|c| c.workspace.search_language).unwrap_or_default();
     let base = format!("/w/{slug}/settings");
     let pages = [
         (
@@ -111,6 +119,40 @@ pub async fn index(State(s): State<AppState>, who: Signed, Path(ws): Path<String
                 }
             }
         }
+        section.card aria-labelledby="h-lang" {
+            h2 #h-lang { "Search language" }
+            p.muted {
+                "The workspace's main language: search matches the forms of a word in it (house, houses). "
+                "A change re-reads every asset in the background; search keeps answering meanwhile."
+            }
+            form method="post" action={ (base) "/search-language" } {
+                (csrf_field(&who.csrf))
+                label for="s-lang" { "Language" }
+                select #s-lang name="search_language" {
+                    @for l in SearchLanguage::ALL {
+                        option value=(l.code()) selected[l == language] { (l.name()) }
+                    }
+                }
+                button.primary type="submit" { "Save" }
+            }
+        }
     };
-    Ok(Page::ok(page("Settings", Some(&chrome), None, body)).into_response())
+    let notice = done(q.done.as_deref());
+    Ok(Page::ok(page("Settings", Some(&chrome), notice.as_ref(), body)).into_response())
+}
+
+/// `POST /w/{ws}/settings/search-language`.
+pub async fn save_language(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(ws): Path<String>,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
+    who.check_pairs(&f)?;
+    let Some(language) = SearchLanguage::parse(field(&f, "search_language")) else {
+        return Err(UiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Pick one of the languages in the list."));
+    };
+    let patch = WorkspacePatch { search_language: Some(language), ..WorkspacePatch::default() };
+    s.core.update_workspace(&who.actor, &ws, patch).await?;
+    Ok(see_other(&format!("/w/{ws}/settings?done=language_saved")))
 }

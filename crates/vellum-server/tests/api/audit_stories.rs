@@ -28,7 +28,7 @@ async fn approved_asset(app: &TestApp, ws: &str) -> String {
     asset["workspace_id"].as_str().unwrap().to_string()
 }
 
-async fn sql(app: &TestApp, statement: &str) {
+pub(crate) async fn sql(app: &TestApp, statement: &str) {
     let mut tx = app.core.store.write().await.unwrap();
     vellum_store::testing::execute(&mut tx, statement).await.unwrap();
     tx.commit().await.unwrap();

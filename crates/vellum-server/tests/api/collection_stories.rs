@@ -214,6 +214,26 @@ async fn a_followed_search_tells_once_when_an_approved_asset_matches(app: &TestA
     app.core.deliver_new().await.unwrap();
     assert_eq!(told(&app.get("/api/v1/notifications", &viewer).await.json()), 1);
 
+    // A crash between the index's commit and the telling: the index takes in an approval
+    // that followers are not told of (their cursor is pushed out of the way), then their
+    // cursor is put back where the crash would have left it. The next step tells, once.
+    let ws: vellum_domain::Id =
+        app.get("/api/v1/workspaces/follow", &app.admin).await.json()["id"].as_str().unwrap().parse().unwrap();
+    let before = vellum_store::search::told(&mut app.core.store.conn().await.unwrap(), ws).await.unwrap().unwrap();
+    crate::audit_stories::sql(app, "UPDATE search_told SET seq = 1000000000").await;
+    let river = app.new_asset("follow", &creator, "River otter", b"river").await["id"].as_str().unwrap().to_string();
+    approve(app, &river, &creator, &reviewer, &wf).await;
+    app.core.index_catch_up().await.unwrap();
+    app.core.deliver_new().await.unwrap();
+    assert_eq!(told(&app.get("/api/v1/notifications", &viewer).await.json()), 1);
+    crate::audit_stories::sql(app, &format!("UPDATE search_told SET seq = {before}")).await;
+    app.core.index_catch_up().await.unwrap();
+    app.core.deliver_new().await.unwrap();
+    app.core.index_catch_up().await.unwrap();
+    app.core.deliver_new().await.unwrap();
+    let inbox = app.get("/api/v1/notifications", &viewer).await.json();
+    assert_eq!(told(&inbox), 2, "{inbox}");
+
     // Only the owner (or an admin, for shared ones) deletes.
     let r = app.send(Method::DELETE, &format!("/api/v1/saved-searches/{saved}"), Auth::Bearer(&creator), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);

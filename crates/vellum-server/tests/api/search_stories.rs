@@ -6,7 +6,11 @@
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
-use crate::{harness::TestApp, on_both};
+use crate::{
+    harness::TestApp,
+    on_both,
+    ui_stories::{html, location, Browser},
+};
 
 const KINDS: [&str; 3] = ["visual", "video", "written"];
 const RISKS: [&str; 3] = ["low", "medium", "high"];
@@ -259,6 +263,62 @@ async fn edits_are_searchable_once_the_indexer_catches_up(app: &TestApp) {
     assert_eq!(search(app, "edits", &token, "q=platypus").await["total"], 0);
 }
 
+async fn the_workspace_language_decides_how_words_are_stemmed(app: &TestApp) {
+    let (id, token) = app.user("Linguist").await;
+    app.workspace("sprache", &[(&id, "creator")]).await;
+    app.new_asset("sprache", &token, "Häuser am Meer", b"haus").await;
+    catch_up(app, "sprache").await;
+    let st = app.get("/api/v1/workspaces/sprache/search/status", &app.admin).await.json();
+    assert_eq!(st["language"], "en", "{st}");
+    // English stems "häuser" to itself, so the singular finds nothing.
+    assert_eq!(search(app, "sprache", &token, "q=haus").await["total"], 0);
+    let patch = |body: Value| {
+        app.send(
+            axum::http::Method::PATCH,
+            "/api/v1/workspaces/sprache",
+            crate::harness::Auth::Bearer(&app.admin),
+            Some(body),
+        )
+    };
+    let r = patch(json!({"search_language": "ja"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.json());
+    assert_eq!(r.json()["error"]["code"], "invalid_body", "{:?}", r.json());
+    let r = patch(json!({"search_language": "de"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
+    assert_eq!(r.json()["search_language"], "de");
+    // Until the index is stemmed anew it is behind, and search keeps answering the old way.
+    let st = app.get("/api/v1/workspaces/sprache/search/status", &app.admin).await.json();
+    assert!(st["lag_ms"].as_u64().unwrap() > 0, "{st}");
+    assert_eq!(st["language"], "en", "{st}");
+    assert_eq!(search(app, "sprache", &token, "q=haus").await["total"], 0);
+    catch_up(app, "sprache").await;
+    let st = app.get("/api/v1/workspaces/sprache/search/status", &app.admin).await.json();
+    assert_eq!(st["language"], "de", "{st}");
+    assert_eq!(search(app, "sprache", &token, "q=haus").await["total"], 1);
+    // Members read the setting; only admins change it.
+    let r = app.get("/api/v1/workspaces/sprache", &token).await;
+    assert_eq!(r.json()["search_language"], "de");
+    let r = app
+        .send(
+            axum::http::Method::PATCH,
+            "/api/v1/workspaces/sprache",
+            crate::harness::Auth::Bearer(&token),
+            Some(json!({"search_language": "fr"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.json());
+
+    // The settings page shows the language and changes it.
+    let admin = Browser::sign_in(app, "admin@example.com", "admin-password-1").await;
+    let page = html(&admin.get(app, "/w/sprache/settings").await);
+    assert!(page.contains("Search language") && page.contains(r#"<option value="de" selected>German"#), "{page}");
+    let saved = admin.post(app, "/w/sprache/settings/search-language", &[("search_language", "fr")]).await;
+    assert_eq!(location(&saved), "/w/sprache/settings?done=language_saved");
+    let bad = admin.post(app, "/w/sprache/settings/search-language", &[("search_language", "xx")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.get("/api/v1/workspaces/sprache", &token).await.json()["search_language"], "fr");
+}
+
 async fn a_rebuild_swaps_in_while_search_keeps_answering(app: &TestApp) {
     let (id, token) = app.user("Rebuilder").await;
     let ws = app.workspace("rebuild", &[(&id, "creator")]).await;
@@ -339,5 +399,6 @@ on_both!(
     viewers_find_only_approved_in_rights_assets,
     edits_are_searchable_once_the_indexer_catches_up,
     a_rebuild_swaps_in_while_search_keeps_answering,
+    the_workspace_language_decides_how_words_are_stemmed,
     similar_finds_a_reencoded_copy_before_an_unrelated_image,
 );

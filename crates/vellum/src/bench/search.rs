@@ -6,144 +6,19 @@
 //! the same run. Then find-similar over as many perceptual hashes next to a full scan, and
 //! indexing throughput through the change record on SQLite.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::AggregationCollector;
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::QueryParser;
-use vellum_domain::search_query::{parse, Value};
 use vellum_domain::similar::{distance, HashIndex};
-use vellum_search::{Audience, Cursor, Document, Engine, FieldType, Language, Request, Shown, Sort, Vocabulary};
+use vellum_search::synthetic::{
+    build_library, document, engine_times, mix, raw_times, vocabulary, MixQuery, Rng, Zipf, SEED,
+};
+use vellum_search::{Document, Engine};
 
 use super::percentile;
 
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
-
-/// A small, fast, deterministic generator (xorshift*), so every run builds the same library.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// Words made of syllables, so the vocabulary is large and reads like words.
-fn vocabulary(n: usize) -> Vec<String> {
-    const S: [&str; 24] = [
-        "ka", "lo", "mi", "ter", "san", "vel", "ri", "on", "da", "phe", "nu", "bra", "sto", "lin", "ga", "mor", "te",
-        "qui", "zen", "ha", "cor", "pa", "wel", "ix",
-    ];
-    let mut out = Vec::with_capacity(n);
-    let mut i = 0usize;
-    while out.len() < n {
-        let (a, b, c) = (i % 24, (i / 24) % 24, (i / 576) % 24);
-        let w = if i < 576 { format!("{}{}", S[a], S[b]) } else { format!("{}{}{}", S[a], S[b], S[c]) };
-        out.push(w);
-        i += 1;
-    }
-    out
-}
-
-/// Picks word ranks by Zipf's law (s = 1) through a cumulative table.
-struct Zipf(Vec<f64>);
-
-impl Zipf {
-    fn new(n: usize) -> Zipf {
-        let mut acc = 0.0;
-        let mut table = Vec::with_capacity(n);
-        for r in 1..=n {
-            acc += 1.0 / r as f64;
-            table.push(acc);
-        }
-        let total = acc;
-        Zipf(table.into_iter().map(|x| x / total).collect())
-    }
-    fn pick(&self, rng: &mut Rng) -> usize {
-        let u = rng.unit();
-        self.0.partition_point(|&c| c < u).min(self.0.len() - 1)
-    }
-}
-
-const KINDS: [&str; 5] = ["visual", "video", "written", "design_source", "campaign_ready"];
-const STATUSES: [&str; 5] = ["draft", "in_review", "changes_requested", "rejected", "approved"];
-const CHANNELS: [&str; 6] = ["social", "web", "email", "print", "ooh", "tv"];
-const LOCALES: [&str; 6] = ["en-AU", "en-GB", "de-DE", "fr-FR", "ja-JP", "es-ES"];
-const RISKS: [&str; 3] = ["low", "medium", "high"];
-
-fn document(i: u64, words: &[String], zipf: &Zipf, rng: &mut Rng) -> Document {
-    let n = 3 + rng.below(4) as usize;
-    let title: Vec<&str> = (0..n).map(|_| words[zipf.pick(rng)].as_str()).collect();
-    let body: Vec<&str> = (0..12).map(|_| words[zipf.pick(rng)].as_str()).collect();
-    let channels: Vec<(String, String)> =
-        CHANNELS.iter().filter(|_| rng.below(3) == 0).map(|c| ("channels".to_string(), c.to_string())).collect();
-    let day = 19_700 + rng.below(730) as i64; // two years from 2023-12
-    let date = jiff::civil::Date::constant(1970, 1, 1)
-        .checked_add(jiff::Span::new().days(day))
-        .unwrap_or(jiff::civil::Date::constant(2025, 1, 1))
-        .to_string();
-    let kind = KINDS[rng.below(5) as usize];
-    let status = STATUSES[rng.below(5) as usize];
-    let mut facets = vec![
-        ("kind".to_string(), kind.to_string()),
-        ("status".to_string(), status.to_string()),
-        ("locale".to_string(), LOCALES[rng.below(6) as usize].to_string()),
-        ("campaign".to_string(), format!("CAMP{:02}", rng.below(50))),
-        ("uploader".to_string(), format!("user-{}", rng.below(200))),
-        ("file_type".to_string(), ["jpg", "png", "mp4", "pdf", "psd"][rng.below(5) as usize].to_string()),
-        ("created".to_string(), date[..7].to_string()),
-        ("custom.risk".to_string(), RISKS[rng.below(3) as usize].to_string()),
-    ];
-    facets.extend(channels);
-    Document {
-        asset_id: uuid::Uuid::from_u128(u128::from(i) + 1),
-        audience: Audience::Members,
-        title: title.join(" "),
-        filename: format!("{}-{i}.jpg", title[0]),
-        body: vec![body.join(" ")],
-        facets,
-        terms: Vec::new(),
-        numbers: vec![("custom.budget".into(), rng.below(10_000_000) as i64)],
-        dates: vec![("created".into(), date)],
-        created: day * 86_400_000_000 + i as i64,
-        due: None,
-        rights_from: None,
-        rights_until: None,
-        shown: Shown { title: title.join(" "), kind: kind.into(), status: status.into(), version: 1, thumbnail: false },
-    }
-}
-
-/// One query of the mix: its label, the box's text, picked filters and the order.
-struct MixQuery(String, String, Vec<(&'static str, &'static str)>, Sort);
-
-/// The query mix.
-fn mix(words: &[String]) -> Vec<MixQuery> {
-    vec![
-        MixQuery("1 common term".into(), words[3].clone(), vec![], Sort::Relevance),
-        MixQuery("1 mid term".into(), words[120].clone(), vec![], Sort::Relevance),
-        MixQuery("1 rare term".into(), words[4000].clone(), vec![], Sort::Relevance),
-        MixQuery("2 terms".into(), format!("{} {}", words[10], words[40]), vec![], Sort::Relevance),
-        MixQuery("phrase".into(), format!("\"{} {}\"", words[1], words[2]), vec![], Sort::Relevance),
-        MixQuery("term + facet filter".into(), words[20].clone(), vec![("kind", "video")], Sort::Relevance),
-        MixQuery("range".into(), "custom.budget:>9000000".into(), vec![], Sort::Newest),
-        MixQuery("all, newest".into(), String::new(), vec![], Sort::Newest),
-    ]
-}
-
-const FACETS: [&str; 6] = ["kind", "status", "channels", "campaign", "locale", "custom.risk"];
 
 fn figures(label: &str, mut times: Vec<Duration>) -> (Duration, Duration) {
     times.sort();
@@ -175,20 +50,8 @@ pub async fn run(assets: u64, rounds: usize, postgres: Option<String>, outbox: u
     let ws = uuid::Uuid::from_u128(42);
     println!("Search over {assets} generated asset documents ({rounds} rounds of each query, facets on)");
 
-    // Build.
     let started = Instant::now();
-    let mut build = engine.build(ws, Language::English).map_err(err)?;
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let mut batch = Vec::with_capacity(10_000);
-    for i in 0..assets {
-        batch.push(document(i, &words, &zipf, &mut rng));
-        if batch.len() == 10_000 {
-            build.add(&batch).map_err(err)?;
-            batch.clear();
-        }
-    }
-    build.add(&batch).map_err(err)?;
-    build.finish(Cursor { seq: 0, indexed_at: 0 }).map_err(err)?;
+    build_library(&engine, ws, assets, &words, &zipf)?;
     let took = started.elapsed();
     let size = dir_size(&dir.path().join("index"));
     println!(
@@ -198,101 +61,12 @@ pub async fn run(assets: u64, rounds: usize, postgres: Option<String>, outbox: u
         size as f64 / 1e6
     );
 
-    let mut vocabulary_ = Vocabulary::default();
-    vocabulary_.custom.insert("budget".into(), FieldType::Number);
-    vocabulary_.custom.insert("risk".into(), FieldType::Keyword);
-    vocabulary_.custom_facets.push("risk".into());
-    let facets: Vec<String> = FACETS.iter().map(|s| s.to_string()).collect();
     let queries = mix(&words);
-
-    // Vellum.
     println!("  Vellum search (permission filter, facet rules, 24 hits, highlights):");
-    let mut ours_all = Vec::new();
-    for MixQuery(label, q, filters, sort) in &queries {
-        let parsed = parse(q).map_err(|e| e.message)?;
-        let mut f: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-        for (k, v) in filters {
-            f.entry(k.to_string()).or_default().push(Value::Is { value: v.to_string() });
-        }
-        let mut times = Vec::with_capacity(rounds);
-        for _ in 0..rounds {
-            let r = Request {
-                clauses: &parsed.clauses,
-                filters: &f,
-                facets: &facets,
-                sort: *sort,
-                limit: 24,
-                after: None,
-                audience: Audience::Members,
-                rights_gate: false,
-                today: 20_000,
-                warning_days: 30,
-                vocabulary: &vocabulary_,
-                only: None,
-            };
-            let t = Instant::now();
-            let out = engine.search(ws, Language::English, &r).map_err(err)?;
-            times.push(t.elapsed());
-            std::hint::black_box(out.total);
-        }
-        ours_all.extend(times.iter().copied());
-        figures(label, times);
-    }
-
-    // Raw tantivy on the same index.
+    let ours_all = report(engine_times(&engine, ws, &queries, rounds)?);
     println!("  Raw tantivy (query parser, top 24 + count + one terms aggregation):");
-    let index = tantivy::Index::open_in_dir(dir.path().join("index").join(ws.to_string()).join("g1")).map_err(err)?;
-    vellum_search::schema::register(&index, Language::English);
-    let reader = index.reader().map_err(err)?;
-    let searcher = reader.searcher();
-    let schema = index.schema();
-    let fields = ["title", "filename", "body"].map(|n| schema.get_field(n)).map(|f| f.map_err(err));
-    let fields: Vec<_> = fields.into_iter().collect::<Result<_, _>>()?;
-    let mut parser = QueryParser::for_index(&index, fields);
-    parser.set_conjunction_by_default();
-    let agg: Aggregations =
-        serde_json::from_value(serde_json::json!({"f": {"terms": {"field": "facets", "size": 100}}})).map_err(err)?;
-    let mut raw_all = Vec::new();
-    let ranges = schema.get_field("ranges").map_err(err)?;
-    for MixQuery(label, q, filters, sort) in &queries {
-        // The same query in tantivy's own terms: the parser for words, a term range for the
-        // range, everything for the listing.
-        let query: Box<dyn tantivy::query::Query> = match label.as_str() {
-            "range" => Box::new(tantivy::query::RangeQuery::new(
-                std::ops::Bound::Excluded(tantivy::Term::from_field_text(
-                    ranges,
-                    &vellum_search::document::number_term("custom.budget", 9_000_000),
-                )),
-                std::ops::Bound::Excluded(tantivy::Term::from_field_text(ranges, "custom.budget$")),
-            )),
-            "all, newest" => Box::new(tantivy::query::AllQuery),
-            _ => {
-                let mut text = q.to_string();
-                for (k, v) in filters {
-                    text.push_str(&format!(" +terms:\"{k}={v}\""));
-                }
-                parser.parse_query(&text).map_err(err)?
-            }
-        };
-        let mut times = Vec::with_capacity(rounds);
-        for _ in 0..rounds {
-            let aggs = AggregationCollector::from_aggs(agg.clone(), Default::default());
-            let t = Instant::now();
-            if *sort == Sort::Newest {
-                let top = TopDocs::with_limit(24).order_by_fast_field::<i64>("created", tantivy::Order::Desc);
-                let out = searcher.search(&query, &(top, Count, aggs)).map_err(err)?;
-                std::hint::black_box(out.1);
-            } else {
-                let out = searcher.search(&query, &(TopDocs::with_limit(24), Count, aggs)).map_err(err)?;
-                std::hint::black_box(out.1);
-            }
-            times.push(t.elapsed());
-        }
-        raw_all.extend(times.iter().copied());
-        figures(label, times);
-    }
-    ours_all.sort();
-    raw_all.sort();
+    let generation = engine.generation_dir(ws).map_err(err)?.ok_or("the index was not built")?;
+    let raw_all = report(raw_times(&generation, &queries, rounds)?);
     println!(
         "  all queries: Vellum p50 {:.2} ms p99 {:.2} ms; raw tantivy p50 {:.2} ms p99 {:.2} ms; Vellum/raw at p99 {:.2}×",
         ms(percentile(&ours_all, 50.0)),
@@ -301,8 +75,6 @@ pub async fn run(assets: u64, rounds: usize, postgres: Option<String>, outbox: u
         ms(percentile(&raw_all, 99.0)),
         percentile(&ours_all, 99.0).as_secs_f64() / percentile(&raw_all, 99.0).as_secs_f64().max(1e-9)
     );
-    drop(searcher);
-    drop(reader);
 
     if let Some(url) = postgres {
         postgres_baseline(&url, assets, rounds, &words, &zipf, &queries, percentile(&ours_all, 99.0)).await?;
@@ -315,6 +87,17 @@ pub async fn run(assets: u64, rounds: usize, postgres: Option<String>, outbox: u
         through_the_record(outbox).await?;
     }
     Ok(())
+}
+
+/// Prints each query's figures and returns every timing, sorted.
+fn report(per_query: Vec<(String, Vec<Duration>)>) -> Vec<Duration> {
+    let mut all = Vec::new();
+    for (label, times) in per_query {
+        all.extend(times.iter().copied());
+        figures(&label, times);
+    }
+    all.sort();
+    all
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -338,7 +121,7 @@ async fn postgres_baseline(
     .await
     .map_err(err)?;
     let started = Instant::now();
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng(SEED);
     let mut i = 0;
     while i < assets {
         let n = (assets - i).min(5000);
@@ -430,7 +213,7 @@ async fn postgres_baseline(
 /// Find-similar over as many hashes: the multi-index hash table next to a full scan.
 async fn similar(n: u64) {
     let mut rng = Rng(7);
-    let hashes: Vec<u64> = (0..n).map(|_| rng.next()).collect();
+    let hashes: Vec<u64> = (0..n).map(|_| rng.next_u64()).collect();
     let started = Instant::now();
     let mut tree = HashIndex::new();
     for (i, &h) in hashes.iter().enumerate() {

@@ -4,7 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use vellum_core::{accounts, model, workspaces};
-use vellum_domain::{role::Role, Timestamp};
+use vellum_domain::{role::Role, search_language::SearchLanguage, Timestamp};
 
 use super::page;
 
@@ -117,6 +117,8 @@ pub struct WorkspaceView {
     pub rights_managers: Option<Uuid>,
     /// Days before a rights window or release ends that warnings go out.
     pub rights_warning_days: Vec<u32>,
+    /// The main language: search stems words in it (ISO 639-1).
+    pub search_language: SearchLanguage,
     pub role: Role,
 }
 
@@ -132,6 +134,7 @@ impl From<workspaces::WorkspaceView> for WorkspaceView {
             frame_offset: ws.frame_offset,
             rights_managers: ws.rights_managers,
             rights_warning_days: ws.rights_warning_days,
+            search_language: ws.search_language,
             role: w.role,
         }
     }
