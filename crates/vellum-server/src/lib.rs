@@ -6,6 +6,7 @@ mod auth;
 mod download;
 mod error;
 mod extract;
+mod metrics;
 mod public_limits;
 mod ui;
 mod upload;
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
     let public = public_limits::PublicLimits::new(state.http.public_per_address, state.http.public_per_link);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics::metrics))
         .nest("/api/v1", api::routes())
         .merge(ui::routes())
         // Every body is read only up to the limit (upload routes lift it for themselves), so

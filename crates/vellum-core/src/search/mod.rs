@@ -391,12 +391,7 @@ impl Core {
         .await
         .map_err(|e| Error::new(ErrorCode::Internal, format!("search task: {e}")))?
         .map_err(|e| index_error(&e))?;
-        let seq = cursor.map_or(0, |c| c.seq);
-        let next = vellum_store::search::next_change_at(&mut c, ws_id, seq).await?;
-        let now = self.now();
-        // A change waiting counts at least a millisecond, so "caught up" means lag 0.
-        let mut lag_ms =
-            next.map_or(0, |at| u64::try_from((now.unix_micros() - at.unix_micros()) / 1000).unwrap_or(0).max(1));
+        let mut lag_ms = self.lag_ms(&mut c, ws_id, cursor.map_or(0, |c| c.seq)).await?;
         if language != Some(access.workspace.search_language) {
             lag_ms = lag_ms.max(1);
         }
@@ -408,6 +403,51 @@ impl Core {
             language,
         })
     }
+}
+
+impl Core {
+    /// How long the oldest change after `seq` has waited; a change waiting counts at least a
+    /// millisecond, so "caught up" means 0.
+    async fn lag_ms(&self, c: &mut vellum_store::Conn, ws: Id, seq: i64) -> Result<u64> {
+        let next = vellum_store::search::next_change_at(c, ws, seq).await?;
+        let now = self.now();
+        Ok(next.map_or(0, |at| u64::try_from((now.unix_micros() - at.unix_micros()) / 1000).unwrap_or(0).max(1)))
+    }
+
+    /// The node's search figures over every workspace, for `/metrics`: no workspace is
+    /// named, so nothing about a tenant leaks through them.
+    pub async fn search_metrics(&self) -> Result<SearchMetrics> {
+        let Some(search) = self.search.clone() else { return Ok(SearchMetrics::default()) };
+        let mut c = self.store.conn().await?;
+        let mut m = SearchMetrics::default();
+        for (ws, language) in vellum_store::search::workspaces(&mut c).await? {
+            if search.is_rebuilding(ws) {
+                m.rebuilding += 1;
+            }
+            let engine = search.engine.clone();
+            let (cursor, stemmed) = tokio::task::spawn_blocking(move || {
+                Ok::<_, vellum_search::Error>((engine.cursor(ws)?, engine.language(ws)?))
+            })
+            .await
+            .map_err(|e| Error::new(ErrorCode::Internal, format!("search task: {e}")))?
+            .map_err(|e| index_error(&e))?;
+            let mut lag = self.lag_ms(&mut c, ws, cursor.map_or(0, |c| c.seq)).await?;
+            if stemmed != Some(language) {
+                lag = lag.max(1);
+            }
+            m.lag_ms = m.lag_ms.max(lag);
+        }
+        Ok(m)
+    }
+}
+
+/// Search figures over every workspace of the node.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SearchMetrics {
+    /// The largest lag of any workspace's index.
+    pub lag_ms: u64,
+    /// Workspace indexes being rebuilt.
+    pub rebuilding: u64,
 }
 
 /// Counts of documents by asset, for the rebuild's progress.

@@ -30,6 +30,16 @@ async fn catch_up(app: &TestApp, ws: &str) {
     assert_eq!(st.json()["lag_ms"], 0, "{:?}", st.json());
 }
 
+/// A sample of `/metrics`, read as Prometheus's text format writes it.
+async fn metric(app: &TestApp, name: &str) -> f64 {
+    let r = app.send(axum::http::Method::GET, "/metrics", crate::harness::Auth::None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = String::from_utf8(r.body).unwrap();
+    assert!(text.contains(&format!("# TYPE {name} gauge\n")), "{text}");
+    let line = text.lines().find(|l| l.split(' ').next() == Some(name)).unwrap_or_else(|| panic!("{text}"));
+    line[name.len() + 1..].parse().unwrap()
+}
+
 async fn search(app: &TestApp, ws: &str, token: &str, query: &str) -> Value {
     let r = app.get(&format!("/api/v1/workspaces/{ws}/search?{query}"), token).await;
     assert_eq!(r.status, StatusCode::OK, "{query}: {:?}", r.json());
@@ -250,11 +260,14 @@ async fn edits_are_searchable_once_the_indexer_catches_up(app: &TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
-    // Not yet indexed: the status says the index is behind.
+    // Not yet indexed: the status says the index is behind, and so does /metrics.
     let st = app.get("/api/v1/workspaces/edits/search/status", &app.admin).await.json();
     assert!(st["lag_ms"].as_u64().unwrap() > 0, "{st}");
     assert_eq!(st["documents"], 1);
+    assert!(metric(app, "vellum_search_lag_seconds").await > 0.0);
     catch_up(app, "edits").await;
+    assert_eq!(metric(app, "vellum_search_lag_seconds").await, 0.0);
+    assert_eq!(metric(app, "vellum_search_rebuilding").await, 0.0);
     assert_eq!(search(app, "edits", &token, "q=platypus").await["total"], 1);
     // Archived assets leave search.
     let r = app.post(&format!("/api/v1/assets/{asset}/archive"), Some(&token), json!({})).await;
