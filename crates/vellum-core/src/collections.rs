@@ -2,10 +2,11 @@
 //! member and optionally shared with a group, whose members may then see and arrange them.
 //! Every listing shows only the items the caller may open, by the library's rules.
 
-use vellum_domain::{validate::Name, ErrorCode, Id};
+use vellum_domain::{audit::AuditAction, role::Capability, validate::Name, ErrorCode, Id};
 use vellum_store::collections;
 pub use vellum_store::collections::{Collection, SavedSearch};
-use vellum_store::model::Asset;
+use vellum_store::model::{Asset, NewAuditEvent};
+use vellum_store::share_links::{self, ShareBundle};
 use vellum_store::Conn;
 
 use crate::{access, access::Access, Actor, Core, Error, Result};
@@ -20,6 +21,14 @@ pub struct CollectionView {
     pub items: Vec<Asset>,
     /// Items the caller may not open (they stay for those who may).
     pub hidden: usize,
+}
+
+/// A collection shared outside: its page (the token shown this once) and the item links.
+pub struct CollectionShare {
+    pub bundle: ShareBundle,
+    pub token: String,
+    pub links: Vec<(Asset, vellum_store::share_links::ShareLink, String)>,
+    pub skipped: Vec<(Asset, String)>,
 }
 
 /// The collection if the actor may see it (owner, or a member of the group it is shared
@@ -196,30 +205,52 @@ impl Core {
         Ok(())
     }
 
-    /// Shares every item of a collection the actor may share, each through the distribution
-    /// gate as a share link of its own to the approved version; items that may not be shared
-    /// are named with the reason.
+    /// Shares a collection outside as one page: a share link to each item's approved version,
+    /// each through the distribution gate, gathered under one token, all in one transaction.
+    /// Items that cannot go out are named with the reason; nothing shareable is an error.
     pub async fn share_collection(
         &self,
         actor: &Actor,
         id: Id,
         new: crate::share_links::NewShare,
-    ) -> Result<(Vec<(Asset, vellum_store::share_links::ShareLink, String)>, Vec<(Asset, String)>)> {
+    ) -> Result<CollectionShare> {
         let view = self.collection(actor, id).await?;
-        let (mut shared, mut skipped) = (Vec::new(), Vec::new());
+        let checked = self.check_share(&new).await?;
+        let now = self.now();
+        let item = crate::share_links::NewShare { version: crate::share_links::Shared::Approved, ..new.clone() };
+        let token = crate::secret::random_token("vsb_")?;
+        let bundle = ShareBundle {
+            id: vellum_domain::id::new_id(),
+            workspace_id: view.collection.workspace_id,
+            collection_id: view.collection.id,
+            name: view.collection.name.clone(),
+            password_hash: checked.password_hash.clone(),
+            expires_at: new.expires_at,
+            created_by: actor.user.id,
+            created_at: now,
+            revoked_at: None,
+            access_count: 0,
+            last_access_at: None,
+        };
+        let mut tx = self.store.write().await?;
+        share_links::insert_bundle(&mut tx, &bundle, &crate::secret::token_hash(&token)).await?;
+        let (mut links, mut skipped) = (Vec::new(), Vec::new());
         let mut first_refusal = None;
-        for a in view.items {
-            let one = crate::share_links::NewShare {
-                version: crate::share_links::Shared::Approved,
-                rendition: new.rendition.clone(),
-                expires_at: new.expires_at,
-                password: new.password.clone(),
-                allow_download: new.allow_download,
-                watermark: new.watermark,
-                recipient_email: new.recipient_email.clone(),
-            };
-            match self.create_share_link(actor, a.id, one).await {
-                Ok((link, token)) => shared.push((a, link, token)),
+        for (position, a) in (0u32..).zip(view.items) {
+            let outcome = async {
+                let (a, access) = crate::access::asset_for_update(&mut tx, &actor.user, a.id).await?;
+                access.require(Capability::Upload)?;
+                let number = a
+                    .approved_version
+                    .ok_or_else(|| Error::new(ErrorCode::NotApproved, "it has no approved version to share"))?;
+                crate::share_links::share_gate(&mut tx, &a, number, now).await?;
+                let (link, token) =
+                    self.insert_link(&mut tx, actor, &a, &item, &checked, Some((bundle.id, position))).await?;
+                Ok::<_, Error>((a, link, token))
+            }
+            .await;
+            match outcome {
+                Ok(made) => links.push(made),
                 Err(e) if e.kind() != crate::ErrorKind::Internal => {
                     skipped.push((a, e.to_string()));
                     first_refusal.get_or_insert(e);
@@ -227,13 +258,24 @@ impl Core {
                 Err(e) => return Err(e),
             }
         }
-        // Nothing shared: the reason (a past expiry, a short password, nothing approved) is
-        // the answer.
-        match first_refusal {
-            Some(e) if shared.is_empty() => Err(e),
-            _ if shared.is_empty() => Err(Error::new(ErrorCode::InvalidBody, "the collection has nothing to share")),
-            _ => Ok((shared, skipped)),
+        // Nothing shared: the reason (nothing approved, rights lapsed) is the answer, and
+        // nothing is kept.
+        if links.is_empty() {
+            return Err(first_refusal
+                .unwrap_or_else(|| Error::new(ErrorCode::InvalidBody, "the collection has nothing to share")));
         }
+        let event = NewAuditEvent {
+            workspace_id: Some(bundle.workspace_id),
+            object_id: Some(bundle.id.to_string()),
+            after: Some(serde_json::json!({
+                "collection_id": bundle.collection_id, "items": links.len(), "skipped": skipped.len(),
+                "expires_at": bundle.expires_at, "password": bundle.password_hash.is_some(),
+            })),
+            ..NewAuditEvent::new(AuditAction::ShareLinkCreate, "share_bundle")
+        };
+        crate::record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
+        tx.commit().await?;
+        Ok(CollectionShare { bundle, token, links, skipped })
     }
 
     /// The files of a collection the actor may take through the distribution gate, in order,

@@ -93,6 +93,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(25, "0025_rights_settings"),
     migration!(26, "0026_collections"),
     migration!(27, "0027_search_language"),
+    migration!(28, "0028_share_bundles"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

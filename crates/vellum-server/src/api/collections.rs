@@ -269,12 +269,21 @@ pub struct SkippedItem {
 
 #[derive(Serialize, ToSchema)]
 pub struct CollectionShare {
+    /// The share's id: `DELETE /api/v1/share-links/{id}` withdraws the page and every item link.
+    id: Uuid,
+    /// One page with every shared item; it holds the token.
+    url: String,
+    /// The page's token, shown this once.
+    token: String,
+    expires_at: Timestamp,
+    /// Each shared item's own link (the same expiry, password and settings).
     links: Vec<SharedItem>,
     skipped: Vec<SkippedItem>,
 }
 
-/// Shares the collection outside: a share link to each item's approved version, each through
-/// the distribution gate; items that cannot be shared are listed with the reason.
+/// Shares the collection outside as one page: a share link to each item's approved version,
+/// each through the distribution gate, gathered under one URL, in one transaction; items that
+/// cannot be shared are listed with the reason.
 #[utoipa::path(post, path = "/collections/{id}/share-links", tag = "collections", operation_id = "share_collection",
     params(("id" = Uuid, Path, description = "The collection")), request_body = NewCollectionShare,
     responses((status = 201, description = "Shared", body = CollectionShare)))]
@@ -293,12 +302,17 @@ pub async fn share(
         watermark: b.watermark,
         recipient_email: b.recipient_email,
     };
-    let (shared, skipped) = s.core.share_collection(&a.actor, path_id(&id, "collection")?, new).await?;
+    let shared = s.core.share_collection(&a.actor, path_id(&id, "collection")?, new).await?;
     let base = s.core.notify.public_url.trim_end_matches('/').to_string();
     Ok((
         StatusCode::CREATED,
         Json(CollectionShare {
+            id: shared.bundle.id,
+            url: format!("{base}/s/{}", shared.token),
+            token: shared.token,
+            expires_at: shared.bundle.expires_at,
             links: shared
+                .links
                 .into_iter()
                 .map(|(asset, link, token)| SharedItem {
                     asset_id: asset.id,
@@ -307,7 +321,11 @@ pub async fn share(
                     expires_at: link.expires_at,
                 })
                 .collect(),
-            skipped: skipped.into_iter().map(|(asset, reason)| SkippedItem { asset_id: asset.id, reason }).collect(),
+            skipped: shared
+                .skipped
+                .into_iter()
+                .map(|(asset, reason)| SkippedItem { asset_id: asset.id, reason })
+                .collect(),
         }),
     ))
 }

@@ -68,9 +68,19 @@ pub async fn create(
 
 /// `GET /c/{id}`.
 pub async fn show(State(s): State<AppState>, who: Signed, Path(id): Path<String>) -> UiResult {
-    let view = s.core.collection(&who.actor, id_of(&id, "collection")?).await?;
+    render(&s, &who, id_of(&id, "collection")?, None, StatusCode::OK).await
+}
+
+async fn render(
+    s: &AppState,
+    who: &Signed,
+    id: vellum_domain::Id,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> UiResult {
+    let view = s.core.collection(&who.actor, id).await?;
     let ws = view.collection.workspace_id.to_string();
-    let chrome = Chrome::load(&s, &who, Some(&ws), Section::Collections).await?;
+    let chrome = Chrome::load(s, who, Some(&ws), Section::Collections).await?;
     let c = &view.collection;
     let body = html! {
         div.titlebar {
@@ -102,8 +112,64 @@ pub async fn show(State(s): State<AppState>, who: Signed, Path(id): Path<String>
             }
         }
         @if view.hidden > 0 { p.muted { (view.hidden) " more items are hidden from you." } }
+        @if !view.items.is_empty() {
+            section.card aria-labelledby="h-share" {
+                h2 #h-share { "Share outside" }
+                p.muted { "One page with every approved item that may go out; the rest are named when you share." }
+                form method="post" action={ "/c/" (c.id) "/share" } {
+                    (csrf_field(&chrome.csrf))
+                    label for="cs-until" { "Works until" }
+                    input #cs-until type="date" name="expires_on" required;
+                    label for="cs-password" { "Password (optional)" }
+                    input #cs-password type="password" name="password" minlength="8" maxlength="200" autocomplete="new-password";
+                    label { input type="checkbox" name="allow_download" value="true" checked; " Allow downloads" }
+                    label { input type="checkbox" name="watermark" value="true"; " Watermark previews" }
+                    button.primary type="submit" { "Create share link" }
+                }
+            }
+        }
     };
-    Ok(Page::with_status(StatusCode::OK, page(&c.name, Some(&chrome), None, body)).into_response())
+    Ok(Page::with_status(status, page(&c.name, Some(&chrome), notice.as_ref(), body)).into_response())
+}
+
+/// `POST /c/{id}/share`: the page's address is shown this once, with what was left out.
+pub async fn share(
+    State(s): State<AppState>,
+    who: Signed,
+    Path(id): Path<String>,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
+    who.check_pairs(&f)?;
+    let id = id_of(&id, "collection")?;
+    let Some(expires_at) = vellum_domain::Timestamp::parse(&format!("{}T23:59:59Z", field(&f, "expires_on").trim()))
+    else {
+        let notice = Notice::Error("Choose the day the link stops working.".into());
+        return render(&s, &who, id, Some(notice), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let new = vellum_core::share_links::NewShare {
+        version: vellum_core::share_links::Shared::Approved,
+        rendition: None,
+        expires_at,
+        password: Some(field(&f, "password").to_string()).filter(|p| !p.is_empty()),
+        allow_download: field(&f, "allow_download") == "true",
+        watermark: field(&f, "watermark") == "true",
+        recipient_email: None,
+    };
+    match s.core.share_collection(&who.actor, id, new).await {
+        Ok(shared) => {
+            let url = format!("{}/s/{}", s.core.notify.public_url.trim_end_matches('/'), shared.token);
+            let mut text = format!("Send this link (it is shown only now): {url}");
+            if !shared.skipped.is_empty() {
+                let left: Vec<String> = shared.skipped.iter().map(|(a, why)| format!("{} ({why})", a.title)).collect();
+                text.push_str(&format!(" — left out: {}", left.join("; ")));
+            }
+            render(&s, &who, id, Some(Notice::Message(text)), StatusCode::OK).await
+        }
+        Err(e) => {
+            let e = UiError::from(e);
+            render(&s, &who, id, Some(e.notice()), e.status).await
+        }
+    }
 }
 
 /// `POST /c/{id}/move`: one place up.

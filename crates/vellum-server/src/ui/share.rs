@@ -1,5 +1,6 @@
 //! The public share page (`/s/{token}`, no session): the shared version's preview and, when the
-//! link allows it, its download. A link that does not open — unknown, expired, revoked, locked
+//! link allows it, its download; for a shared collection, every item that still opens, each
+//! with its preview and download under the page's own token (`/s/{token}/items/{link}/…`). A link that does not open — unknown, expired, revoked, locked
 //! behind its password, or its asset no longer distributable — gets one and the same 404 page
 //! carrying the password form, so nothing about a link can be probed. A correct password sets
 //! a cookie scoped to the link's own path; every derivative checks the link and that cookie
@@ -81,6 +82,9 @@ pub async fn show(
     RequestOrigin(origin): RequestOrigin,
     headers: HeaderMap,
 ) -> Response {
+    if token.starts_with("vsb_") {
+        return bundle_page(&s, &token, &headers).await;
+    }
     let o = match s.core.open_share(&token, unlock_of(&headers).as_deref()).await {
         Ok(o) => o,
         Err(_) => return closed(&token, StatusCode::NOT_FOUND),
@@ -100,6 +104,45 @@ pub async fn show(
                 p { a.button.primary href={ (base) "/file" } download { "Download" } }
             } @else {
                 p.hint { "This link is for viewing only." }
+            }
+        },
+    );
+    let mut r = Page::with_status(StatusCode::OK, body).into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    public(r)
+}
+
+/// A shared collection's page: each item that still opens, in the collection's order.
+async fn bundle_page(s: &AppState, token: &str, headers: &HeaderMap) -> Response {
+    let Ok((bundle, items)) = s.core.open_bundle(token, unlock_of(headers).as_deref()).await else {
+        return closed(token, StatusCode::NOT_FOUND);
+    };
+    if s.core.bundle_accessed(&bundle).await.is_err() {
+        return closed(token, StatusCode::NOT_FOUND);
+    }
+    let base = format!("/s/{}", safe(token));
+    let until = bundle.expires_at.to_string();
+    let body = shell(
+        &bundle.name,
+        html! {
+            p.muted { "Shared with you through Vellum" }
+            h1 { (bundle.name) }
+            p.muted { (items.len()) " files · available until " (until.get(..10).unwrap_or("")) }
+            ul.share-items {
+                @for o in &items {
+                    @let item = format!("{base}/items/{}", o.link.id);
+                    li.card {
+                        figure.share-preview { img src={ (item) "/preview" } alt={ "Preview of " (o.title) }; }
+                        h2 { (o.title) }
+                        p.muted { "Version " (o.version.number) }
+                        @if o.link.allow_download {
+                            p { a.button.primary href={ (item) "/file" } download { "Download" } }
+                        }
+                    }
+                }
+            }
+            @if !items.iter().any(|o| o.link.allow_download) {
+                p.hint { "These files are for viewing only." }
             }
         },
     );
@@ -161,11 +204,20 @@ async fn part(s: &AppState, o: &Opened, which: Part, headers: &HeaderMap) -> Opt
 async fn derivative(
     s: AppState,
     token: String,
+    item: Option<String>,
     headers: HeaderMap,
     which: Part,
     origin: vellum_core::Origin,
 ) -> Response {
-    let Ok(o) = s.core.open_share(&token, unlock_of(&headers).as_deref()).await else {
+    let unlock = unlock_of(&headers);
+    let opened = match &item {
+        None => s.core.open_share(&token, unlock.as_deref()).await,
+        Some(link) => match vellum_domain::id::parse_id(link) {
+            Some(link) => s.core.open_bundle_item(&token, unlock.as_deref(), link).await,
+            None => return closed(&token, StatusCode::NOT_FOUND),
+        },
+    };
+    let Ok(o) = opened else {
         return closed(&token, StatusCode::NOT_FOUND);
     };
     if which == Part::File && !o.link.allow_download {
@@ -191,7 +243,7 @@ pub async fn preview(
     RequestOrigin(origin): RequestOrigin,
     headers: HeaderMap,
 ) -> Response {
-    derivative(s, token, headers, Part::Preview, origin).await
+    derivative(s, token, None, headers, Part::Preview, origin).await
 }
 
 /// `GET /s/{token}/file`.
@@ -201,5 +253,25 @@ pub async fn file(
     RequestOrigin(origin): RequestOrigin,
     headers: HeaderMap,
 ) -> Response {
-    derivative(s, token, headers, Part::File, origin).await
+    derivative(s, token, None, headers, Part::File, origin).await
+}
+
+/// `GET /s/{token}/items/{link}/preview`: an item of a shared collection.
+pub async fn item_preview(
+    State(s): State<AppState>,
+    Path((token, link)): Path<(String, String)>,
+    RequestOrigin(origin): RequestOrigin,
+    headers: HeaderMap,
+) -> Response {
+    derivative(s, token, Some(link), headers, Part::Preview, origin).await
+}
+
+/// `GET /s/{token}/items/{link}/file`.
+pub async fn item_file(
+    State(s): State<AppState>,
+    Path((token, link)): Path<(String, String)>,
+    RequestOrigin(origin): RequestOrigin,
+    headers: HeaderMap,
+) -> Response {
+    derivative(s, token, Some(link), headers, Part::File, origin).await
 }

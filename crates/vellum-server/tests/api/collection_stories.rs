@@ -6,8 +6,9 @@ use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::{
-    harness::{Auth, TestApp},
+    harness::{password_of, Auth, TestApp},
     on_both,
+    ui_stories::{html, Browser},
 };
 
 fn ids(v: &Value) -> Vec<String> {
@@ -126,6 +127,88 @@ async fn collections_keep_order_and_show_only_what_each_may_open(app: &TestApp) 
     assert_eq!(body["links"][0]["asset_id"], b.as_str());
     assert!(body["links"][0]["url"].as_str().unwrap().contains("/s/"));
     assert_eq!(body["skipped"].as_array().unwrap().len(), 2, "{body}");
+    // One page for the whole share, holding the approved item only, its file through the page.
+    let token = body["token"].as_str().unwrap().to_string();
+    assert!(token.starts_with("vsb_") && body["url"].as_str().unwrap().ends_with(&format!("/s/{token}")), "{body}");
+    let get = |path: String, cookie: Option<String>| async move {
+        let mut req = axum::http::Request::get(&path);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        app.raw(req.body(axum::body::Body::empty()).unwrap()).await
+    };
+    let page = get(format!("/s/{token}"), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let text = html(&page);
+    assert!(text.contains("Bravo") && !text.contains("Alpha") && !text.contains("Charlie"), "{text}");
+    let item = body["links"][0]["id"].as_str().unwrap().to_string();
+    let file = get(format!("/s/{token}/items/{item}/file"), None).await;
+    assert_eq!((file.status, file.body.as_slice()), (StatusCode::OK, &b"bravo"[..]));
+    // An item link of another share does not open under this page.
+    let other = app
+        .post(
+            &format!("/api/v1/assets/{b}/share-links"),
+            Some(&creator),
+            json!({"version": "approved", "expires_at": later, "allow_download": true, "watermark": false}),
+        )
+        .await
+        .json();
+    let other = other["id"].as_str().unwrap();
+    assert_eq!(get(format!("/s/{token}/items/{other}/file"), None).await.status, StatusCode::NOT_FOUND);
+    // With a password the page is locked until it is given; the unlock opens its items.
+    let locked = app
+        .post(
+            &format!("/api/v1/collections/{id}/share-links"),
+            Some(&creator),
+            json!({"expires_at": later, "allow_download": true, "watermark": false, "password": "correct horse"}),
+        )
+        .await
+        .json();
+    let lt = locked["token"].as_str().unwrap().to_string();
+    let litem = locked["links"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(get(format!("/s/{lt}"), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get(format!("/s/{lt}/items/{litem}/file"), None).await.status, StatusCode::NOT_FOUND);
+    let req = axum::http::Request::post(format!("/s/{lt}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from("password=correct+horse"))
+        .unwrap();
+    let right = app.raw(req).await;
+    assert_eq!(right.status, StatusCode::SEE_OTHER);
+    let cookie = right.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    assert_eq!(get(format!("/s/{lt}"), Some(cookie.clone())).await.status, StatusCode::OK);
+    assert_eq!(get(format!("/s/{lt}/items/{litem}/file"), Some(cookie.clone())).await.status, StatusCode::OK);
+    // The item's own link keeps the password too.
+    let own = locked["links"][0]["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    assert_eq!(get(format!("/s/{own}/file"), None).await.status, StatusCode::NOT_FOUND);
+    // Withdrawn: the page and every item link stop.
+    let lid = locked["id"].as_str().unwrap();
+    let r = app.send(Method::DELETE, &format!("/api/v1/share-links/{lid}"), Auth::Bearer(&creator), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(get(format!("/s/{lt}"), Some(cookie.clone())).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get(format!("/s/{lt}/items/{litem}/file"), Some(cookie)).await.status, StatusCode::NOT_FOUND);
+    // The collection's page shares it too, showing the address once and what was left out.
+    let keeper = Browser::sign_in(app, "keeperlb@example.com", &password_of("Keeperlb")).await;
+    let page = html(&keeper.get(app, &format!("/c/{id}")).await);
+    assert!(page.contains("Share outside"), "{page}");
+    let until = later.get(..10).unwrap().to_string();
+    let made = keeper
+        .post(app, &format!("/c/{id}/share"), &[("expires_on", until.as_str()), ("allow_download", "true")])
+        .await;
+    assert_eq!(made.status, StatusCode::OK);
+    let shown = html(&made);
+    assert!(shown.contains("/s/vsb_") && shown.contains("left out: Charlie"), "{shown}");
+    // Nothing shareable: refused, and nothing is kept.
+    let empty = app.post("/api/v1/workspaces/lb/collections", Some(&creator), json!({"name": "Drafts"})).await.json();
+    let empty = empty["id"].as_str().unwrap().to_string();
+    app.post(&format!("/api/v1/collections/{empty}/items"), Some(&creator), json!({"asset_id": a})).await;
+    let refused = app
+        .post(
+            &format!("/api/v1/collections/{empty}/share-links"),
+            Some(&creator),
+            json!({"expires_at": later, "allow_download": true, "watermark": false}),
+        )
+        .await;
+    assert_eq!((refused.status, refused.code().as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "not_approved"));
     let past = app
         .post(
             &format!("/api/v1/collections/{id}/share-links"),
