@@ -34,6 +34,8 @@ pub enum Key {
 pub struct After {
     pub key: Key,
     pub id: u128,
+    /// By relevance: the figures the pages are scored with, so the key keeps its place.
+    pub stats: Option<crate::Stats>,
 }
 
 /// What to count and keep.

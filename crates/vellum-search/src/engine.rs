@@ -21,6 +21,7 @@ use crate::collect::{After, Collect, Key, Plan, Sort};
 use crate::document::{key, Audience, Document, Shown};
 use crate::query::{Builder, Vocabulary};
 use crate::schema::{self, Fields};
+use crate::stats::{Frozen, Stats};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -281,7 +282,23 @@ impl Engine {
             warning_days: r.warning_days,
         };
         let searcher = h.reader.searcher();
-        let harvest = searcher.search(&query, &Collect(&plan))?;
+        // By relevance, every page is scored with the first page's figures.
+        let stats = if sort == Sort::Relevance {
+            match r.after.as_ref().and_then(|a| a.stats.clone()) {
+                Some(s) => Some(s),
+                None => Some(Stats::of(&searcher, &query)?).filter(Stats::fits),
+            }
+        } else {
+            None
+        };
+        let harvest = match &stats {
+            Some(stats) => searcher.search_with_statistics_provider(
+                &query,
+                &Collect(&plan),
+                &Frozen { stats, searcher: &searcher },
+            )?,
+            None => searcher.search(&query, &Collect(&plan))?,
+        };
         let snippets = if built.has_text {
             let mut gens = Vec::new();
             for (name, field) in [("title", h.fields.title), ("body", h.fields.body)] {
@@ -317,10 +334,14 @@ impl Engine {
                 shown,
                 score,
                 highlights,
-                key: After { key: k.clone(), id: *id },
+                key: After { key: k.clone(), id: *id, stats: None },
             });
         }
-        let next = if harvest.remaining > hits.len() as u64 { hits.last().map(|h| h.key.clone()) } else { None };
+        let next = if harvest.remaining > hits.len() as u64 {
+            hits.last().map(|h| After { stats: stats.clone(), ..h.key.clone() })
+        } else {
+            None
+        };
         let facets = harvest
             .facets
             .into_iter()

@@ -6,10 +6,12 @@ pub mod document;
 pub mod engine;
 pub mod query;
 pub mod schema;
+pub mod stats;
 pub mod synthetic;
 
 pub use collect::{After, Key, Sort};
 pub use document::{Audience, Document, Shown};
 pub use engine::{Cursor, Engine, Error, Hit, Request, Results};
 pub use query::{FieldType, Vocabulary};
+pub use stats::Stats;
 pub use vellum_domain::search_language::SearchLanguage as Language;

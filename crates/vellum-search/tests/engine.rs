@@ -293,3 +293,39 @@ fn picks_in_many_facets_combine_and_too_many_are_refused() {
     };
     assert!(matches!(f.engine.search(f.ws, &r), Err(vellum_search::Error::Query(_))));
 }
+
+#[test]
+fn relevance_pages_hold_still_while_assets_arrive() {
+    let f = fixture();
+    // Twelve otters, with titles of different lengths so their scores differ.
+    let originals: Vec<Document> = (100..112)
+        .map(|n| {
+            let title = format!("Otter {}", "river bank ".repeat((n - 100) as usize));
+            doc(n, title.trim(), "image", "draft", &[], n as i64)
+        })
+        .collect();
+    let ids: Vec<Uuid> = originals.iter().map(|d| d.asset_id).collect();
+    f.engine.apply(f.ws, &ids, &originals, Cursor { seq: 20, indexed_at: 2 }).unwrap();
+    let first = f.run("otter", &[], Sort::Relevance, None, 4);
+    let mut seen: Vec<Uuid> = first.hits.iter().map(|h| h.asset_id).collect();
+    // Many more otters arrive between pages: the word is rarer no more, and titles are longer.
+    let arrivals: Vec<Document> = (200..260)
+        .map(|n| doc(n, &format!("Otter otter sea {}", "kelp ".repeat((n % 7) as usize)), "image", "draft", &[], 1))
+        .collect();
+    let ids: Vec<Uuid> = arrivals.iter().map(|d| d.asset_id).collect();
+    f.engine.apply(f.ws, &ids, &arrivals, Cursor { seq: 21, indexed_at: 3 }).unwrap();
+    let mut after = first.next;
+    while let Some(a) = after {
+        assert!(a.stats.is_some(), "a relevance cursor carries its figures");
+        let page = f.run("otter", &[], Sort::Relevance, Some(a), 4);
+        seen.extend(page.hits.iter().map(|h| h.asset_id));
+        after = page.next;
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no asset twice: {seen:?}");
+    for n in 100..112u128 {
+        assert!(seen.contains(&Uuid::from_u128(n)), "original {n} was skipped");
+    }
+}

@@ -114,6 +114,8 @@ pub const MAX_LIMIT: u32 = 100;
 pub const DEFAULT_LIMIT: u32 = 24;
 const MAX_FILTERS: usize = 32;
 const MAX_FACETS: usize = 32;
+/// The longest cursor read (the figures of a long query fit well inside).
+const MAX_CURSOR: usize = 16 * 1024;
 
 /// The cursor as it travels: the sort it belongs to, the last hit's key and id.
 #[derive(Serialize, Deserialize)]
@@ -124,6 +126,9 @@ struct CursorForm {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     t: Option<String>,
     id: String,
+    /// By relevance: the figures every page is scored with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    st: Option<vellum_search::Stats>,
 }
 
 fn sort_name(s: Sort) -> &'static str {
@@ -157,12 +162,15 @@ fn encode_cursor(sort: Sort, a: &After) -> String {
         Key::Num(n) => (Some(*n), None),
         Key::Text(t) => (None, Some(t.clone())),
     };
-    let form = CursorForm { s: sort_name(sort).into(), n, t, id: Id::from_u128(a.id).to_string() };
+    let form = CursorForm { s: sort_name(sort).into(), n, t, id: Id::from_u128(a.id).to_string(), st: a.stats.clone() };
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&form).unwrap_or_default())
 }
 
 fn decode_cursor(sort: Sort, c: &str) -> Result<After> {
     let bad = || Error::new(ErrorCode::InvalidCursor, "the cursor is not one this search gave out");
+    if c.len() > MAX_CURSOR {
+        return Err(bad());
+    }
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
     let form: CursorForm = serde_json::from_slice(&bytes).map_err(|_| bad())?;
     if form.s != sort_name(sort) {
@@ -174,7 +182,10 @@ fn decode_cursor(sort: Sort, c: &str) -> Result<After> {
         (None, Some(t)) => Key::Text(t),
         _ => return Err(bad()),
     };
-    Ok(After { key, id })
+    if form.st.as_ref().is_some_and(|st| !st.fits()) {
+        return Err(bad());
+    }
+    Ok(After { key, id, stats: form.st })
 }
 
 /// The fields of a workspace as search sees them, from its custom field schema.
