@@ -17,7 +17,7 @@ use vellum_domain::{
 use vellum_store::{
     assets,
     model::{Asset, NewAuditEvent, Version},
-    share_links::{self, ShareBundle, ShareLink},
+    share_links::{self, Opens, ShareBundle, ShareLink},
 };
 
 use crate::{
@@ -226,7 +226,7 @@ impl Core {
         let link = share_links::by_token_hash(&mut c, &token_hash(token)).await?.ok_or_else(gone)?;
         if link.password_hash.is_some() {
             let Some(u) = unlock.filter(|u| u.len() <= 100) else { return Err(gone()) };
-            if !share_links::unlocked(&mut c, &token_hash(u), link.id, now).await? {
+            if !share_links::unlocked(&mut c, Opens::Link, &token_hash(u), link.id, now).await? {
                 return Err(gone());
             }
         }
@@ -265,7 +265,7 @@ impl Core {
     /// Counts an opening of a collection's share page.
     pub async fn bundle_accessed(&self, bundle: &ShareBundle) -> Result<()> {
         let mut tx = self.store.write().await?;
-        share_links::bundle_accessed(&mut tx, bundle.id, self.now()).await?;
+        share_links::accessed(&mut tx, Opens::Bundle, bundle.id, self.now()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -296,7 +296,7 @@ impl Core {
     /// Counts an opening of the page or a derivative; a file served is audited with the link.
     pub async fn share_accessed(&self, o: &Opened, part: Option<Part>, origin: &Origin) -> Result<()> {
         let mut tx = self.store.write().await?;
-        share_links::accessed(&mut tx, o.link.id, self.now()).await?;
+        share_links::accessed(&mut tx, Opens::Link, o.link.id, self.now()).await?;
         vellum_store::retention::distributed(&mut tx, o.link.asset_id, self.now()).await?;
         if part == Some(Part::File) {
             let event = NewAuditEvent {
@@ -332,12 +332,12 @@ impl Core {
             share_links::by_token_hash(&mut c, &token_hash(token))
                 .await?
                 .filter(|l| l.revoked_at.is_none() && l.expires_at > now)
-                .map(|l| (Lock::Link(l.id), l.password_hash, l.expires_at))
+                .map(|l| ((Opens::Link, l.id), l.password_hash, l.expires_at))
         } else if token.starts_with("vsb_") {
             share_links::bundle_by_token_hash(&mut c, &token_hash(token))
                 .await?
                 .filter(|b| b.revoked_at.is_none() && b.expires_at > now)
-                .map(|b| (Lock::Bundle(b.id), b.password_hash, b.expires_at))
+                .map(|b| ((Opens::Bundle, b.id), b.password_hash, b.expires_at))
         } else {
             None
         };
@@ -352,19 +352,10 @@ impl Core {
         };
         let unlock = random_token("vsu_")?;
         let until = std::cmp::min(now.plus_hours(UNLOCK_HOURS), expires_at);
-        match lock {
-            Lock::Link(id) => share_links::insert_unlock(&mut tx, &token_hash(&unlock), id, until).await?,
-            Lock::Bundle(id) => share_links::insert_bundle_unlock(&mut tx, &token_hash(&unlock), id, until).await?,
-        }
+        share_links::insert_unlock(&mut tx, lock.0, &token_hash(&unlock), lock.1, until).await?;
         tx.commit().await?;
         Ok(unlock)
     }
-}
-
-/// What a password unlocks.
-enum Lock {
-    Link(Id),
-    Bundle(Id),
 }
 
 /// A new link's checked settings.
@@ -389,7 +380,7 @@ async fn open_bundle_only(
     }
     if bundle.password_hash.is_some() {
         let Some(u) = unlock.filter(|u| u.len() <= 100) else { return Err(gone()) };
-        if !share_links::bundle_unlocked(c, &token_hash(u), bundle.id, now).await? {
+        if !share_links::unlocked(c, Opens::Bundle, &token_hash(u), bundle.id, now).await? {
             return Err(gone());
         }
     }

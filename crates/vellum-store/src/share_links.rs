@@ -107,35 +107,56 @@ pub async fn revoke(c: &mut AnyConnection, id: Id, at: Timestamp) -> Result<()> 
     Ok(())
 }
 
-pub async fn accessed(c: &mut AnyConnection, id: Id, at: Timestamp) -> Result<()> {
-    sqlx::query("UPDATE share_links SET access_count = access_count + 1, last_access_at = $1 WHERE id = $2")
-        .bind(at.to_string())
-        .bind(id.to_string())
-        .execute(c)
-        .await?;
+/// What a token opens: one link, or a collection's page of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opens {
+    Link,
+    Bundle,
+}
+
+impl Opens {
+    fn table(self) -> &'static str {
+        match self {
+            Opens::Link => "share_links",
+            Opens::Bundle => "share_bundles",
+        }
+    }
+
+    /// The table of unlocks and the column naming what they open.
+    fn unlocks(self) -> (&'static str, &'static str) {
+        match self {
+            Opens::Link => ("share_unlocks", "link_id"),
+            Opens::Bundle => ("bundle_unlocks", "bundle_id"),
+        }
+    }
+}
+
+/// Counts an opening of a link or a page.
+pub async fn accessed(c: &mut AnyConnection, opens: Opens, id: Id, at: Timestamp) -> Result<()> {
+    let sql =
+        format!("UPDATE {} SET access_count = access_count + 1, last_access_at = $1 WHERE id = $2", opens.table());
+    sqlx::query(&sql).bind(at.to_string()).bind(id.to_string()).execute(c).await?;
     Ok(())
 }
 
-pub async fn insert_unlock(c: &mut AnyConnection, hash: &str, link: Id, expires_at: Timestamp) -> Result<()> {
-    sqlx::query("INSERT INTO share_unlocks (token_hash, link_id, expires_at) VALUES ($1, $2, $3)")
-        .bind(hash.to_string())
-        .bind(link.to_string())
-        .bind(expires_at.to_string())
-        .execute(c)
-        .await?;
+pub async fn insert_unlock(
+    c: &mut AnyConnection,
+    opens: Opens,
+    hash: &str,
+    id: Id,
+    expires_at: Timestamp,
+) -> Result<()> {
+    let (table, column) = opens.unlocks();
+    let sql = format!("INSERT INTO {table} (token_hash, {column}, expires_at) VALUES ($1, $2, $3)");
+    sqlx::query(&sql).bind(hash.to_string()).bind(id.to_string()).bind(expires_at.to_string()).execute(c).await?;
     Ok(())
 }
 
-/// Whether an unlock (by its hash) is live for this link.
-pub async fn unlocked(c: &mut AnyConnection, hash: &str, link: Id, now: Timestamp) -> Result<bool> {
-    let r = sqlx::query(
-        "SELECT COUNT(*) AS n FROM share_unlocks WHERE token_hash = $1 AND link_id = $2 AND expires_at > $3",
-    )
-    .bind(hash.to_string())
-    .bind(link.to_string())
-    .bind(now.to_string())
-    .fetch_one(c)
-    .await?;
+/// Whether an unlock (by its hash) is live for this link or page.
+pub async fn unlocked(c: &mut AnyConnection, opens: Opens, hash: &str, id: Id, now: Timestamp) -> Result<bool> {
+    let (table, column) = opens.unlocks();
+    let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE token_hash = $1 AND {column} = $2 AND expires_at > $3");
+    let r = sqlx::query(&sql).bind(hash.to_string()).bind(id.to_string()).bind(now.to_string()).fetch_one(c).await?;
     Ok(row::int(&r, "n")? > 0)
 }
 
@@ -227,36 +248,4 @@ pub async fn revoke_bundle(c: &mut AnyConnection, id: Id, at: Timestamp) -> Resu
         .execute(c)
         .await?;
     Ok(())
-}
-
-pub async fn bundle_accessed(c: &mut AnyConnection, id: Id, at: Timestamp) -> Result<()> {
-    sqlx::query("UPDATE share_bundles SET access_count = access_count + 1, last_access_at = $1 WHERE id = $2")
-        .bind(at.to_string())
-        .bind(id.to_string())
-        .execute(c)
-        .await?;
-    Ok(())
-}
-
-pub async fn insert_bundle_unlock(c: &mut AnyConnection, hash: &str, bundle: Id, expires_at: Timestamp) -> Result<()> {
-    sqlx::query("INSERT INTO bundle_unlocks (token_hash, bundle_id, expires_at) VALUES ($1, $2, $3)")
-        .bind(hash.to_string())
-        .bind(bundle.to_string())
-        .bind(expires_at.to_string())
-        .execute(c)
-        .await?;
-    Ok(())
-}
-
-/// Whether an unlock (by its hash) is live for this bundle.
-pub async fn bundle_unlocked(c: &mut AnyConnection, hash: &str, bundle: Id, now: Timestamp) -> Result<bool> {
-    let r = sqlx::query(
-        "SELECT COUNT(*) AS n FROM bundle_unlocks WHERE token_hash = $1 AND bundle_id = $2 AND expires_at > $3",
-    )
-    .bind(hash.to_string())
-    .bind(bundle.to_string())
-    .bind(now.to_string())
-    .fetch_one(c)
-    .await?;
-    Ok(row::int(&r, "n")? > 0)
 }
