@@ -73,7 +73,7 @@ enum Command {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("VELLUM_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("VELLUM_LOG").unwrap_or_else(|_| "info,sqlx=warn,tantivy=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
