@@ -67,6 +67,7 @@ OPENAPI_PYTHON_CLIENT_VERSION=0.29.0
 AIOSMTPD_VERSION=1.4.6
 STANDARDWEBHOOKS_VERSION=1.1.0
 ICALENDAR_VERSION=7.3.2
+PROMETHEUS_CLIENT_VERSION=0.26.0
 
 # The test oracles, benchmark baselines, browser and contract tools, and the local PostgreSQL.
 install_test_prerequisites() {
@@ -88,8 +89,8 @@ install_test_prerequisites() {
 }
 
 # schemathesis and openapi-python-client (the contract test), aiosmtpd and standardwebhooks
-# (the notification tests), icalendar (the calendar feed tests) in `.tools/python`, where the
-# tests look.
+# (the notification tests), icalendar (the calendar feed tests), prometheus-client (the
+# /metrics story) in `.tools/python`, where the tests look.
 install_python_tools() {
   local venv=.tools/python pins=(
     "schemathesis==$SCHEMATHESIS_VERSION"
@@ -97,6 +98,7 @@ install_python_tools() {
     "aiosmtpd==$AIOSMTPD_VERSION"
     "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
     "icalendar==$ICALENDAR_VERSION"
+    "prometheus-client==$PROMETHEUS_CLIENT_VERSION"
   )
   local pin have=1
   for pin in "${pins[@]}"; do

@@ -34,6 +34,7 @@ pub mod my_work;
 pub mod naming;
 pub mod notifications;
 pub mod notify;
+pub mod operations;
 pub mod presets;
 pub mod public_links;
 pub mod reassign;

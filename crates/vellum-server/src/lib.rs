@@ -62,11 +62,15 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     let limit = state.http.max_body_bytes;
     let public = public_limits::PublicLimits::new(state.http.public_per_address, state.http.public_per_link);
+    let http_metrics = std::sync::Arc::new(metrics::HttpMetrics::default());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(metrics::metrics))
+        .route("/readyz", get(metrics::readyz))
+        .route("/metrics", get(metrics::metrics).layer(axum::Extension(http_metrics.clone())))
         .nest("/api/v1", api::routes())
         .merge(ui::routes())
+        // Inside the routes, where the route template is known.
+        .route_layer(axum::middleware::from_fn_with_state(http_metrics, metrics::record))
         // Every body is read only up to the limit (upload routes lift it for themselves), so
         // a huge request costs the server nothing but the refusal.
         .layer(DefaultBodyLimit::max(limit))
@@ -83,7 +87,7 @@ async fn request_id(mut req: axum::extract::Request, next: axum::middleware::Nex
     let id = extract::sane_request_id(req.headers()).unwrap_or_else(|| vellum_domain::id::new_id().to_string());
     if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
         req.headers_mut().insert("x-request-id", v.clone());
-        let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+        let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
         let mut res = next.run(req).instrument(span).await;
         res.headers_mut().insert("x-request-id", v);
         return res;

@@ -380,3 +380,17 @@ pub async fn retry(c: &mut AnyConnection, id: Id, now: Timestamp) -> Result<bool
     .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// Per queue: jobs waiting to run, and when the oldest of those already due became due.
+pub async fn queue_figures(c: &mut AnyConnection, now: Timestamp) -> Result<Vec<(String, u64, Option<Timestamp>)>> {
+    let rows = sqlx::query(
+        "SELECT queue, COUNT(*) AS n, MIN(CASE WHEN run_at <= $1 THEN run_at END) AS oldest \
+         FROM jobs WHERE state = 'queued' GROUP BY queue ORDER BY queue",
+    )
+    .bind(now.to_string())
+    .fetch_all(c)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((row::text(r, "queue")?, u64::try_from(row::int(r, "n")?).unwrap_or(0), row::opt_ts(r, "oldest")?)))
+        .collect()
+}

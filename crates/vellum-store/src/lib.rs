@@ -235,6 +235,17 @@ impl Store {
         self.backend
     }
 
+    /// Connections of the pool: (open, idle).
+    pub fn pool_connections(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
+    /// Whether every migration this binary knows has been applied.
+    pub async fn schema_current(&self) -> Result<bool> {
+        let mut conn = self.conn().await?;
+        Ok(matches!(schema::state(&mut conn, self.backend).await?, schema::SchemaState::Current))
+    }
+
     /// A pooled connection for reads.
     pub async fn conn(&self) -> Result<PooledConn> {
         Ok(self.pool.acquire().await?)

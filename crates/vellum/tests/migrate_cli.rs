@@ -117,3 +117,37 @@ async fn migrations_on_postgres() {
         Err(e) => panic!("PostgreSQL is required in CI: {e}"),
     }
 }
+
+/// With `VELLUM_LOG_FORMAT=json` every log line is one JSON object a collector can read.
+#[test]
+fn logs_are_json_lines_when_asked() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .env("VELLUM_LOG", "info")
+        .env("VELLUM_LOG_FORMAT", "json")
+        .env("VELLUM_ADMIN_EMAIL", "admin@example.com")
+        .env("VELLUM_ADMIN_PASSWORD", "admin-password-1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Started once it says where it listens; its start-up has been logged by then.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while stdout.read_line(&mut line).unwrap() > 0 && !line.contains("listening on") {
+        line.clear();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let lines: Vec<serde_json::Value> =
+        err.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    assert!(
+        lines.iter().any(|l| l["level"] == "INFO" && l["fields"]["message"] == "applied database migrations"),
+        "{err}"
+    );
+}

@@ -12,13 +12,13 @@ use std::{
 
 use serde_json::Value;
 
-fn python() -> Option<PathBuf> {
+pub(crate) fn python() -> Option<PathBuf> {
     let dir = std::env::var_os("VELLUM_PYTHON_TOOLS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/python"));
     let py = dir.join("bin/python");
     let ok = Command::new(&py)
-        .args(["-c", "import aiosmtpd, standardwebhooks, icalendar"])
+        .args(["-c", "import aiosmtpd, standardwebhooks, icalendar, prometheus_client"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -28,13 +28,16 @@ fn python() -> Option<PathBuf> {
     }
     assert!(
         std::env::var("CI").is_err(),
-        "aiosmtpd, standardwebhooks and icalendar are required in CI: run the test install step (./vellum.sh test)"
+        "aiosmtpd, standardwebhooks, icalendar and prometheus-client are required in CI: run the test install step \
+         (./vellum.sh test)"
     );
-    eprintln!("skipping: aiosmtpd, standardwebhooks and icalendar are not installed in .tools/python");
+    eprintln!(
+        "skipping: aiosmtpd, standardwebhooks, icalendar and prometheus-client are not installed in .tools/python"
+    );
     None
 }
 
-fn script(name: &str) -> PathBuf {
+pub(crate) fn script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/peers").join(name)
 }
 

@@ -1,0 +1,72 @@
+//! What an operator reads: `/readyz` says what the node depends on answers, and `/metrics`
+//! counts requests by route template, times them, and shows job queues, database connections
+//! and search lag, in text that Prometheus's own parser reads.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use axum::http::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::{
+    harness::{Auth, TestApp},
+    on_both,
+};
+
+async fn text(app: &TestApp, path: &str) -> (StatusCode, String) {
+    let r = app.send(Method::GET, path, Auth::None, None).await;
+    (r.status, String::from_utf8(r.body).unwrap())
+}
+
+async fn operators_read_readiness_and_metrics(app: &TestApp) {
+    let (status, ready) = text(app, "/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{ready}");
+    assert_eq!(ready, "database: ok\nblob store: ok\nschema current: ok\n");
+
+    let (id, token) = app.user("Operator").await;
+    app.workspace("ops", &[(&id, "creator")]).await;
+    app.new_asset("ops", &token, "Metered", b"metered bytes").await;
+    let missing = app.get(&format!("/api/v1/assets/{}", uuid::Uuid::nil()), &token).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let (status, metrics) = text(app, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    // By route template, never by the id in the path.
+    assert!(
+        metrics.contains("vellum_http_requests_total{route=\"/api/v1/assets/{id}\",status=\"404\"} 1\n"),
+        "{metrics}"
+    );
+    assert!(!metrics.contains(&uuid::Uuid::nil().to_string()), "{metrics}");
+    assert!(metrics.contains("vellum_http_request_duration_seconds_bucket{le=\"+Inf\"}"), "{metrics}");
+    // The upload queued its media job.
+    assert!(metrics.contains("vellum_jobs_queued{queue=\"media\"} 1\n"), "{metrics}");
+    assert!(metrics.contains("vellum_job_oldest_age_seconds{queue=\"media\"}"), "{metrics}");
+    assert!(metrics.contains("vellum_db_pool_connections{state=\"idle\"}"), "{metrics}");
+    // No tenant is named.
+    assert!(!metrics.contains("ops") && !metrics.contains("Metered"), "{metrics}");
+
+    let Some(py) = crate::peers::python() else { return };
+    let mut child = Command::new(py)
+        .arg(crate::peers::script("metrics_read.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(metrics.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let families: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (name, kind) in [
+        ("vellum_http_requests", "counter"),
+        ("vellum_http_request_duration_seconds", "histogram"),
+        ("vellum_jobs_queued", "gauge"),
+        ("vellum_job_oldest_age_seconds", "gauge"),
+        ("vellum_db_pool_connections", "gauge"),
+        ("vellum_search_lag_seconds", "gauge"),
+    ] {
+        assert_eq!(families[name], kind, "{name}: {families}");
+    }
+}
+
+on_both!(operators_read_readiness_and_metrics);
