@@ -156,8 +156,10 @@ impl Core {
                 }
             })
         };
+        let started = std::time::Instant::now();
         let outcome = self.execute(&job, worker).await;
         beat.abort();
+        self.counters.job_ran(started.elapsed().as_secs_f64(), outcome.is_err());
         let now = Timestamp::now();
         let mut tx = self.store.write().await?;
         let recorded = match &outcome {

@@ -115,6 +115,8 @@ pub struct Core {
     pub(crate) watermarks: Arc<watermarks::Watermarks>,
     /// This node's search indexes (None: search answers 503 here).
     pub search: Option<Arc<search::Search>>,
+    /// What this process has done, for `/metrics`.
+    pub counters: Arc<operations::Counters>,
 }
 
 /// Where a request came from, for the audit trail.
@@ -144,6 +146,7 @@ impl Core {
             turns: Arc::new(attempts::Turns::default()),
             watermarks: Arc::new(watermarks::Watermarks::default()),
             search: None,
+            counters: Arc::new(operations::Counters::default()),
         }
     }
 

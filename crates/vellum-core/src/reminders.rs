@@ -118,6 +118,7 @@ impl Core {
                     continue;
                 }
             };
+            self.counters.swept(s.reminders, s.escalations);
             total.reminders += s.reminders;
             total.escalations += s.escalations;
         }

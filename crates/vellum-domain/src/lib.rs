@@ -25,6 +25,7 @@ pub mod mail;
 pub mod markdown;
 pub mod media;
 pub mod metadata;
+pub mod metrics;
 pub mod naming;
 #[cfg(feature = "openapi")]
 pub mod openapi;

@@ -6,7 +6,7 @@ mod auth;
 mod download;
 mod error;
 mod extract;
-mod metrics;
+pub mod metrics;
 mod public_limits;
 mod ui;
 mod upload;

@@ -15,11 +15,10 @@ use axum::{
     response::{IntoResponse, Response},
     Extension,
 };
+use vellum_core::Core;
+use vellum_domain::metrics::{escape, family, Histogram};
 
 use crate::AppState;
-
-/// Upper bounds of the request-duration buckets, in seconds.
-const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 /// What the HTTP layer has seen since the process started.
 #[derive(Default)]
@@ -30,54 +29,25 @@ pub struct HttpMetrics {
 #[derive(Default)]
 struct Seen {
     requests: BTreeMap<(String, u16), u64>,
-    /// Per bucket of `BUCKETS`, then one for everything slower.
-    buckets: [u64; BUCKETS.len() + 1],
-    sum_secs: f64,
-    count: u64,
+    duration: Histogram,
 }
 
 impl HttpMetrics {
     fn observe(&self, route: String, status: u16, secs: f64) {
         let Ok(mut s) = self.inner.lock() else { return };
         *s.requests.entry((route, status)).or_default() += 1;
-        let i = BUCKETS.iter().position(|b| secs <= *b).unwrap_or(BUCKETS.len());
-        s.buckets[i] += 1;
-        s.sum_secs += secs;
-        s.count += 1;
+        s.duration.observe(secs);
     }
 
     fn write(&self, out: &mut String) {
         let Ok(s) = self.inner.lock() else { return };
         family(out, "vellum_http_requests_total", "HTTP requests answered, by route template and status.", "counter");
         for ((route, status), n) in &s.requests {
+            // Writing to a String cannot fail.
             let _ = writeln!(out, "vellum_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}", escape(route));
         }
-        family(out, "vellum_http_request_duration_seconds", "Time to answer an HTTP request.", "histogram");
-        let mut cumulative = 0;
-        for (bound, n) in BUCKETS.iter().zip(s.buckets.iter()) {
-            cumulative += n;
-            let _ = writeln!(out, "vellum_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {cumulative}");
-        }
-        let _ = writeln!(out, "vellum_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}", s.count);
-        let _ = writeln!(out, "vellum_http_request_duration_seconds_sum {}", s.sum_secs);
-        let _ = writeln!(out, "vellum_http_request_duration_seconds_count {}", s.count);
+        s.duration.write(out, "vellum_http_request_duration_seconds", "Time to answer an HTTP request.");
     }
-}
-
-/// A label value as the text format wants it.
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
-}
-
-fn family(out: &mut String, name: &str, help: &str, kind: &str) {
-    // Writing to a String cannot fail.
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
-}
-
-fn gauge(out: &mut String, name: &str, help: &str, value: f64) {
-    family(out, name, help, "gauge");
-    let _ = writeln!(out, "{name} {value}");
 }
 
 /// Counts and times every request that matched a route.
@@ -93,40 +63,35 @@ pub async fn record(State(m): State<Arc<HttpMetrics>>, req: Request, next: Next)
 
 /// `GET /metrics`.
 pub async fn metrics(State(s): State<AppState>, Extension(http): Extension<Arc<HttpMetrics>>) -> Response {
-    let figures = match s.core.figures().await {
-        Ok(f) => f,
-        Err(e) => {
-            tracing::warn!(error = %e, "metrics could not be read");
-            return (StatusCode::SERVICE_UNAVAILABLE, "metrics could not be read\n").into_response();
-        }
-    };
     let mut out = String::new();
     http.write(&mut out);
-    family(&mut out, "vellum_jobs_queued", "Jobs waiting to run, by queue.", "gauge");
-    for q in &figures.queues {
-        let _ = writeln!(out, "vellum_jobs_queued{{queue=\"{}\"}} {}", escape(&q.queue), q.queued);
+    node_metrics(&s.core, out).await
+}
+
+/// The node's own families after `out`, or 503 when they cannot be read.
+async fn node_metrics(core: &Core, mut out: String) -> Response {
+    match core.metrics_text().await {
+        Ok(text) => {
+            out.push_str(&text);
+            ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics could not be read");
+            (StatusCode::SERVICE_UNAVAILABLE, "metrics could not be read\n").into_response()
+        }
     }
-    family(&mut out, "vellum_job_oldest_age_seconds", "How long the oldest due job of a queue has waited.", "gauge");
-    for q in &figures.queues {
-        let _ = writeln!(out, "vellum_job_oldest_age_seconds{{queue=\"{}\"}} {}", escape(&q.queue), q.oldest_age_secs);
-    }
-    let (open, idle) = figures.connections;
-    family(&mut out, "vellum_db_pool_connections", "Database connections of this node's pool, by state.", "gauge");
-    let _ = writeln!(out, "vellum_db_pool_connections{{state=\"idle\"}} {idle}");
-    let _ = writeln!(out, "vellum_db_pool_connections{{state=\"in_use\"}} {}", (open as usize).saturating_sub(idle));
-    gauge(
-        &mut out,
-        "vellum_search_lag_seconds",
-        "How long the oldest change not yet searchable has waited, over every workspace.",
-        figures.search.lag_ms as f64 / 1000.0,
-    );
-    gauge(
-        &mut out,
-        "vellum_search_rebuilding",
-        "Workspace search indexes being rebuilt.",
-        figures.search.rebuilding as f64,
-    );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
+}
+
+/// What `vellum worker --metrics-listen` serves: `/metrics` (without HTTP families: a worker
+/// answers no requests) and `/healthz`.
+pub fn worker_router(core: Core) -> axum::Router {
+    axum::Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(|State(core): State<Core>| async move { node_metrics(&core, String::new()).await }),
+        )
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .with_state(core)
 }
 
 /// `GET /readyz`: 200 when the database and the blob store answer and the schema is current;
@@ -144,7 +109,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn requests_are_counted_by_route_and_timed_into_buckets() {
+    fn requests_are_counted_by_route_and_status() {
         let m = HttpMetrics::default();
         m.observe("/api/v1/assets/{id}".into(), 200, 0.003);
         m.observe("/api/v1/assets/{id}".into(), 200, 0.2);
@@ -153,15 +118,6 @@ mod tests {
         m.write(&mut out);
         assert!(out.contains("vellum_http_requests_total{route=\"/api/v1/assets/{id}\",status=\"200\"} 2\n"), "{out}");
         assert!(out.contains("status=\"404\"} 1\n"), "{out}");
-        assert!(out.contains("vellum_http_request_duration_seconds_bucket{le=\"0.005\"} 1\n"), "{out}");
-        assert!(out.contains("vellum_http_request_duration_seconds_bucket{le=\"0.25\"} 2\n"), "{out}");
-        assert!(out.contains("vellum_http_request_duration_seconds_bucket{le=\"10\"} 2\n"), "{out}");
-        assert!(out.contains("vellum_http_request_duration_seconds_bucket{le=\"+Inf\"} 3\n"), "{out}");
         assert!(out.contains("vellum_http_request_duration_seconds_count 3\n"), "{out}");
-    }
-
-    #[test]
-    fn label_values_are_escaped() {
-        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
     }
 }

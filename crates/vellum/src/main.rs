@@ -34,6 +34,9 @@ enum Command {
         /// Seconds of silence after which another worker takes over a running job.
         #[arg(long, env = "VELLUM_JOB_STALE_SECS", default_value_t = 60)]
         stale_after_secs: u32,
+        /// Serve `/metrics` and `/healthz` on this address (e.g. 127.0.0.1:9100).
+        #[arg(long, env = "VELLUM_METRICS_LISTEN")]
+        metrics_listen: Option<String>,
         #[command(flatten)]
         storage: StorageArgs,
         #[command(flatten)]
@@ -95,8 +98,8 @@ fn main() -> ExitCode {
             Command::Import(args) => import::run(args).await,
             Command::Gc(args) => gc::run(args).await,
             Command::Reindex(args) => reindex::run(args).await,
-            Command::Worker { workers, stale_after_secs, storage, notify } => {
-                worker(workers, stale_after_secs, storage, notify).await
+            Command::Worker { workers, stale_after_secs, metrics_listen, storage, notify } => {
+                worker(workers, stale_after_secs, metrics_listen, storage, notify).await
             }
             Command::Migrate { storage } => migrate(storage).await,
             Command::Audit { command } => audit::run(command).await,
@@ -137,6 +140,7 @@ async fn migrate(storage: StorageArgs) -> Result<ExitCode, String> {
 async fn worker(
     workers: usize,
     stale_after_secs: u32,
+    metrics_listen: Option<String>,
     storage: StorageArgs,
     notify: config::NotifyArgs,
 ) -> Result<ExitCode, String> {
@@ -144,6 +148,19 @@ async fn worker(
     // A worker has no listen address: links in email need --public-url.
     let core = storage.open_core(limits).await?.with_notify(notify.config("localhost:8080")?);
     let (stop, handles) = vellum_core::worker::spawn(&core, workers.max(1), &serve::node_name());
+    if let Some(addr) = metrics_listen {
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?;
+        let bound = listener.local_addr().map_or(addr, |a| a.to_string());
+        println!("Vellum worker metrics on http://{bound}/metrics");
+        let app = vellum_server::metrics::worker_router(core.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     println!("Vellum worker running {} workers", workers.max(1));
     serve::shutdown().await;
     let _ = stop.send(true);

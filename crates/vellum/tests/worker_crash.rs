@@ -99,3 +99,38 @@ fn a_killed_worker_s_job_completes_exactly_once() {
     .unwrap();
     assert_eq!(thumb.status, 200);
 }
+
+/// `vellum worker --metrics-listen` serves the node's figures (no HTTP families: a worker
+/// answers no requests).
+#[test]
+fn a_worker_serves_its_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .args(["worker", "--workers", "1", "--metrics-listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .env("VELLUM_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = await_line(&mut child, PATIENCE, |line| {
+        line.strip_prefix("Vellum worker metrics on http://")
+            .and_then(|a| a.strip_suffix("/metrics"))
+            .map(str::to_string)
+    });
+    let _worker = KillOnDrop(child);
+    let reply = support::request(&addr, "GET", "/metrics", &[], b"").unwrap();
+    assert_eq!(reply.status, 200);
+    let text = String::from_utf8(reply.body).unwrap();
+    for family in [
+        "# TYPE vellum_jobs_queued gauge",
+        "# TYPE vellum_job_duration_seconds histogram",
+        "# TYPE vellum_job_failures_total counter",
+        "# TYPE vellum_upload_bytes_total counter",
+        "# TYPE vellum_reminders_sent_total counter",
+        "# TYPE vellum_escalations_total counter",
+        "# TYPE vellum_db_pool_connections gauge",
+    ] {
+        assert!(text.contains(family), "{family}: {text}");
+    }
+    assert!(!text.contains("vellum_http_requests_total"), "{text}");
+}

@@ -257,7 +257,10 @@ impl Core {
     /// fails, the blob is removed again unless a row points at it.
     pub async fn create_asset(&self, actor: &Actor, ws: &str, fields: UploadFields, blob: StoredBlob) -> Result<Asset> {
         let loose = self.loose_blob(blob.clone());
-        loose.settle(self.insert_asset(actor, ws, fields, blob).await).await
+        let size = blob.size;
+        let made = loose.settle(self.insert_asset(actor, ws, fields, blob).await).await?;
+        self.counters.uploaded(size);
+        Ok(made)
     }
 
     async fn insert_asset(&self, actor: &Actor, ws: &str, fields: UploadFields, blob: StoredBlob) -> Result<Asset> {

@@ -37,7 +37,10 @@ impl Core {
         blob: StoredBlob,
     ) -> Result<Version> {
         let loose = self.loose_blob(blob.clone());
-        loose.settle(self.insert_version(actor, asset, fields, blob).await).await
+        let size = blob.size;
+        let made = loose.settle(self.insert_version(actor, asset, fields, blob).await).await?;
+        self.counters.uploaded(size);
+        Ok(made)
     }
 
     async fn insert_version(

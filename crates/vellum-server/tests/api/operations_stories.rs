@@ -42,6 +42,8 @@ async fn operators_read_readiness_and_metrics(app: &TestApp) {
     assert!(metrics.contains("vellum_jobs_queued{queue=\"media\"} 1\n"), "{metrics}");
     assert!(metrics.contains("vellum_job_oldest_age_seconds{queue=\"media\"}"), "{metrics}");
     assert!(metrics.contains("vellum_db_pool_connections{state=\"idle\"}"), "{metrics}");
+    // The upload's bytes were counted.
+    assert!(metrics.contains("vellum_upload_bytes_total 13\n"), "{metrics}");
     // No tenant is named.
     assert!(!metrics.contains("ops") && !metrics.contains("Metered"), "{metrics}");
 
@@ -64,6 +66,11 @@ async fn operators_read_readiness_and_metrics(app: &TestApp) {
         ("vellum_job_oldest_age_seconds", "gauge"),
         ("vellum_db_pool_connections", "gauge"),
         ("vellum_search_lag_seconds", "gauge"),
+        ("vellum_upload_bytes", "counter"),
+        ("vellum_job_duration_seconds", "histogram"),
+        ("vellum_job_failures", "counter"),
+        ("vellum_reminders_sent", "counter"),
+        ("vellum_escalations", "counter"),
     ] {
         assert_eq!(families[name], kind, "{name}: {families}");
     }
