@@ -17,6 +17,10 @@ pub struct Migration {
     /// SQLite, for instance, rebuilds a table where PostgreSQL alters a column.
     pub sqlite: &'static str,
     pub postgres: &'static str,
+    /// A contract step (dropping what older versions still use): once applied, a binary
+    /// that does not know it refuses to start. Other migrations only expand the schema, so an
+    /// older binary keeps running beside a newer one during a rolling upgrade.
+    pub contract: bool,
 }
 
 impl Migration {
@@ -51,6 +55,7 @@ macro_rules! migration {
             sql: include_str!(concat!("schema/", $name, ".sql")),
             sqlite: "",
             postgres: "",
+            contract: false,
         }
     };
     ($version:literal, $name:literal, per_database) => {
@@ -60,6 +65,7 @@ macro_rules! migration {
             sql: include_str!(concat!("schema/", $name, ".sql")),
             sqlite: include_str!(concat!("schema/", $name, ".sqlite.sql")),
             postgres: include_str!(concat!("schema/", $name, ".postgres.sql")),
+            contract: false,
         }
     };
 }
@@ -113,6 +119,7 @@ pub enum SchemaState {
 struct Applied {
     version: i64,
     checksum: Option<String>,
+    contract: bool,
 }
 
 /// Applies every migration not yet recorded, inside the caller's write transaction; returns
@@ -132,9 +139,14 @@ pub(crate) async fn migrate_with(conn: &mut AnyConnection, backend: Backend, kno
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL, checksum TEXT)",
     )
     .await?;
-    add_checksum_column(conn, backend).await?;
-    let applied = applied(conn).await?;
+    add_column(conn, backend, "checksum", "TEXT").await?;
+    add_column(conn, backend, "contract", "BIGINT NOT NULL DEFAULT 0").await?;
+    let applied = applied(conn, true).await?;
     let pending = check(&applied, known)?;
+    let newer = newer_expansions(&applied, known);
+    if !newer.is_empty() {
+        tracing::warn!(?newer, "the database has expand migrations of a newer Vellum; running beside it");
+    }
     for m in known.iter().filter(|m| pending.contains(&m.version)) {
         // The whole file in one go: a `;` inside a string or a trigger body stays where it is.
         sqlx::raw_sql(m.sql).execute(&mut *conn).await?;
@@ -142,10 +154,11 @@ pub(crate) async fn migrate_with(conn: &mut AnyConnection, backend: Backend, kno
         if !own.is_empty() {
             sqlx::raw_sql(own).execute(&mut *conn).await?;
         }
-        sqlx::query("INSERT INTO schema_migrations (version, applied_at, checksum) VALUES ($1, $2, $3)")
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at, checksum, contract) VALUES ($1, $2, $3, $4)")
             .bind(m.version)
             .bind(vellum_domain::Timestamp::now().to_string())
             .bind(m.checksum())
+            .bind(i64::from(m.contract))
             .execute(&mut *conn)
             .await?;
     }
@@ -172,12 +185,15 @@ pub async fn state(conn: &mut AnyConnection, backend: Backend) -> Result<SchemaS
     if count == 0 {
         return Ok(SchemaState::Behind(MIGRATIONS.iter().map(|m| m.version).collect()));
     }
-    let with_checksums = has_checksum_column(conn, backend).await?;
+    let with_checksums = has_column(conn, backend, "checksum").await?;
     let applied = if with_checksums {
-        applied(conn).await?
+        let with_contract = has_column(conn, backend, "contract").await?;
+        applied(conn, with_contract).await?
     } else {
         let rows = sqlx::query("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await?;
-        rows.iter().map(|r| Ok(Applied { version: r.try_get(0)?, checksum: None })).collect::<Result<_>>()?
+        rows.iter()
+            .map(|r| Ok(Applied { version: r.try_get(0)?, checksum: None, contract: false }))
+            .collect::<Result<_>>()?
     };
     let pending = check(&applied, MIGRATIONS)?;
     Ok(if pending.is_empty() { SchemaState::Current } else { SchemaState::Behind(pending) })
@@ -187,9 +203,13 @@ pub async fn state(conn: &mut AnyConnection, backend: Backend) -> Result<SchemaS
 fn check(applied: &[Applied], known: &[Migration]) -> Result<Vec<i64>> {
     for a in applied {
         let Some(m) = known.iter().find(|m| m.version == a.version) else {
+            if !a.contract {
+                // An expand step of a newer Vellum: this version runs beside it.
+                continue;
+            }
             return Err(Error::Corrupt(format!(
-                "the database has migration {} applied, which this version of Vellum does not know: \
-                 it was written by a newer Vellum; run that version",
+                "the database schema was contracted by a newer Vellum (migration {}), which this version \
+                 does not know: run that version or a newer one",
                 a.version
             )));
         };
@@ -208,28 +228,40 @@ fn check(applied: &[Applied], known: &[Migration]) -> Result<Vec<i64>> {
     Ok(known.iter().map(|m| m.version).filter(|v| !applied.iter().any(|a| a.version == *v)).collect())
 }
 
-async fn applied(conn: &mut AnyConnection) -> Result<Vec<Applied>> {
-    let rows =
-        sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version").fetch_all(&mut *conn).await?;
-    rows.iter().map(|r| Ok(Applied { version: r.try_get(0)?, checksum: r.try_get(1)? })).collect()
+/// Migrations a newer Vellum applied that this version does not know (expand steps only:
+/// a contract step refuses before this is asked).
+fn newer_expansions(applied: &[Applied], known: &[Migration]) -> Vec<i64> {
+    applied.iter().map(|a| a.version).filter(|v| !known.iter().any(|m| m.version == *v)).collect()
 }
 
-async fn has_checksum_column(conn: &mut AnyConnection, backend: Backend) -> Result<bool> {
+async fn applied(conn: &mut AnyConnection, with_contract: bool) -> Result<Vec<Applied>> {
+    let contract = if with_contract { "contract" } else { "CAST(0 AS BIGINT)" };
+    let sql = format!("SELECT version, checksum, {contract} AS contract FROM schema_migrations ORDER BY version");
+    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| {
+            let contract: i64 = r.try_get(2)?;
+            Ok(Applied { version: r.try_get(0)?, checksum: r.try_get(1)?, contract: contract != 0 })
+        })
+        .collect()
+}
+
+async fn has_column(conn: &mut AnyConnection, backend: Backend, column: &str) -> Result<bool> {
     let sql = match backend {
-        Backend::Sqlite => "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'",
+        Backend::Sqlite => "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = $1",
         Backend::Postgres => {
             "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() \
-             AND table_name = 'schema_migrations' AND column_name = 'checksum'"
+             AND table_name = 'schema_migrations' AND column_name = $1"
         }
     };
-    let n: i64 = sqlx::query(sql).fetch_one(&mut *conn).await?.try_get(0)?;
+    let n: i64 = sqlx::query(sql).bind(column).fetch_one(&mut *conn).await?.try_get(0)?;
     Ok(n > 0)
 }
 
-/// Databases made before checksums were recorded have no such column yet.
-async fn add_checksum_column(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
-    if !has_checksum_column(conn, backend).await? {
-        conn.execute("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT").await?;
+/// Databases made before a column of the runner's own table existed lack it.
+async fn add_column(conn: &mut AnyConnection, backend: Backend, column: &str, kind: &str) -> Result<()> {
+    if !has_column(conn, backend, column).await? {
+        conn.execute(format!("ALTER TABLE schema_migrations ADD COLUMN {column} {kind}").as_str()).await?;
     }
     Ok(())
 }
@@ -239,31 +271,54 @@ mod tests {
     use super::*;
 
     fn m(version: i64, sql: &'static str) -> Migration {
-        Migration { version, name: "t", sql, sqlite: "", postgres: "" }
+        Migration { version, name: "t", sql, sqlite: "", postgres: "", contract: false }
+    }
+
+    fn applied(version: i64, checksum: Option<String>) -> Applied {
+        Applied { version, checksum, contract: false }
     }
 
     #[test]
     fn pending_are_the_unrecorded_versions_in_order() {
         let known = [m(1, "a"), m(2, "b"), m(3, "c")];
-        let applied =
-            [Applied { version: 1, checksum: Some(known[0].checksum()) }, Applied { version: 2, checksum: None }];
-        assert_eq!(check(&applied, &known).unwrap(), vec![3]);
+        let done = [applied(1, Some(known[0].checksum())), applied(2, None)];
+        assert_eq!(check(&done, &known).unwrap(), vec![3]);
     }
 
     #[test]
     fn an_edited_migration_is_refused() {
         let known = [m(1, "CREATE TABLE a (x INT)")];
-        let applied = [Applied { version: 1, checksum: Some(m(1, "CREATE TABLE a (y INT)").checksum()) }];
-        let e = check(&applied, &known).unwrap_err().to_string();
+        let done = [applied(1, Some(m(1, "CREATE TABLE a (y INT)").checksum()))];
+        let e = check(&done, &known).unwrap_err().to_string();
         assert!(e.contains("migration 1") && e.contains("changed after it was applied"), "{e}");
     }
 
     #[test]
-    fn a_migration_from_a_newer_version_is_refused() {
+    fn a_newer_expansion_runs_beside_and_a_newer_contraction_refuses() {
         let known = [m(1, "a")];
-        let applied = [Applied { version: 1, checksum: None }, Applied { version: 2, checksum: None }];
-        let e = check(&applied, &known).unwrap_err().to_string();
-        assert!(e.contains("migration 2") && e.contains("newer Vellum"), "{e}");
+        let expanded = [applied(1, None), applied(2, None)];
+        assert_eq!(check(&expanded, &known).unwrap(), Vec::<i64>::new());
+        assert_eq!(newer_expansions(&expanded, &known), vec![2]);
+        let contracted = [applied(1, None), applied(2, None), Applied { version: 3, checksum: None, contract: true }];
+        let e = check(&contracted, &known).unwrap_err().to_string();
+        assert!(e.contains("migration 3") && e.contains("contracted by a newer Vellum"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn an_older_binary_starts_on_an_expanded_schema_and_not_on_a_contracted_one() {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = AnyConnection::connect("sqlite::memory:").await.unwrap();
+        let old = [m(1, "CREATE TABLE a (x INT);")];
+        let expand = m(2, "ALTER TABLE a ADD COLUMN y INT;");
+        let contract = Migration { contract: true, ..m(3, "CREATE TABLE b (z INT);") };
+        migrate_with(&mut conn, Backend::Sqlite, &[old[0], expand]).await.unwrap();
+        assert!(migrate_with(&mut conn, Backend::Sqlite, &old).await.unwrap().is_empty());
+        migrate_with(&mut conn, Backend::Sqlite, &[old[0], expand, contract]).await.unwrap();
+        let e = migrate_with(&mut conn, Backend::Sqlite, &old).await.unwrap_err().to_string();
+        assert!(e.contains("migration 3"), "{e}");
+        // The newer binary itself is content.
+        assert!(migrate_with(&mut conn, Backend::Sqlite, &[old[0], expand, contract]).await.unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -61,7 +61,7 @@ pub async fn run(command: AuditCommand) -> Result<ExitCode, String> {
     match command {
         AuditCommand::Verify { storage, public_key, checkpoints } => verify(storage, public_key, checkpoints).await,
         AuditCommand::Checkpoint { storage } => {
-            let core = storage.open_core(vellum_core::Limits::default()).await?;
+            let core = storage.open_core(vellum_core::Limits::default(), true).await?;
             let cp = core.checkpoint().await.map_err(|e| e.to_string())?;
             println!("{}", cp.to_line());
             core.store.close().await;

@@ -180,8 +180,14 @@ impl StorageArgs {
 
     /// Opens database and blob store, and clears staged writes a crash left behind (only
     /// those: other processes may be uploading into the same folder right now).
-    pub async fn open_core(&self, limits: Limits) -> Result<Core, String> {
-        let store = self.open_store().await?;
+    pub async fn open_core(&self, limits: Limits, migrate: bool) -> Result<Core, String> {
+        let store = if migrate {
+            self.open_store().await?
+        } else {
+            std::fs::create_dir_all(&self.data)
+                .map_err(|e| format!("cannot create the data folder {}: {e}", self.data.display()))?;
+            self.open_store_unmigrated().await?
+        };
         let blobs = self.open_blobs(&limits)?;
         match blobs.sweep_staging(false).await {
             Ok(swept) if !swept.is_empty() => tracing::info!(count = swept.len(), "removed abandoned staged writes"),

@@ -146,7 +146,7 @@ async fn worker(
 ) -> Result<ExitCode, String> {
     let limits = vellum_core::Limits { stale_job_secs: stale_after_secs.max(1), ..vellum_core::Limits::default() };
     // A worker has no listen address: links in email need --public-url.
-    let core = storage.open_core(limits).await?.with_notify(notify.config("localhost:8080")?);
+    let core = storage.open_core(limits, true).await?.with_notify(notify.config("localhost:8080")?);
     let (stop, handles) = vellum_core::worker::spawn(&core, workers.max(1), &serve::node_name());
     if let Some(addr) = metrics_listen {
         let listener = tokio::net::TcpListener::bind(&addr)

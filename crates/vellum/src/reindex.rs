@@ -25,7 +25,7 @@ pub struct ReindexArgs {
 pub async fn run(args: ReindexArgs) -> Result<ExitCode, String> {
     let core = args
         .storage
-        .open_core(Limits::default())
+        .open_core(Limits::default(), true)
         .await?
         .with_search(&args.storage.index_dir())
         .map_err(|e| format!("cannot open the search index in {}: {e}", args.storage.index_dir().display()))?;

@@ -23,7 +23,7 @@ pub enum RetentionCommand {
 
 pub async fn run(command: RetentionCommand) -> Result<ExitCode, String> {
     let RetentionCommand::Run { storage, dry_run } = command;
-    let core = storage.open_core(Limits::default()).await?;
+    let core = storage.open_core(Limits::default(), true).await?;
     let report = core.run_retention(dry_run).await.map_err(|e| e.to_string());
     core.store.close().await;
     let report = report?;

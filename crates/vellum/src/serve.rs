@@ -13,6 +13,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "VELLUM_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// `auto`: apply missing migrations at start (under the migration lock); `off`: refuse to
+    /// start while any is missing (run `vellum migrate` first, as a rolling upgrade does).
+    #[arg(long, env = "VELLUM_MIGRATE", value_enum, default_value_t = MigrateAtStart::Auto)]
+    pub migrate: MigrateAtStart,
     #[command(flatten)]
     pub storage: StorageArgs,
     #[command(flatten)]
@@ -47,6 +51,13 @@ pub struct ServeArgs {
     pub admin_password: Option<String>,
 }
 
+/// Whether `serve` migrates the database when it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MigrateAtStart {
+    Auto,
+    Off,
+}
+
 pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
     let limits = Limits {
         max_upload_bytes: args.max_upload_bytes,
@@ -57,7 +68,7 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
     let notify = args.notify.config(&args.listen)?;
     let core = args
         .storage
-        .open_core(limits)
+        .open_core(limits, args.migrate == MigrateAtStart::Auto)
         .await?
         .with_notify(notify)
         .with_search(&args.storage.index_dir())

@@ -83,14 +83,19 @@ async fn story(data: &Path, url: &str, db: Option<&str>) {
         assert!(err.contains("migration 3") && err.contains("changed after it was applied"), "{args:?}: {err}");
     }
 
-    // A database a newer Vellum migrated is not touched.
+    // A newer Vellum's expand step: this version runs beside it (a rolling upgrade).
     execute(url, "UPDATE schema_migrations SET checksum = NULL WHERE version = 3").await;
     execute(url, "INSERT INTO schema_migrations (version, applied_at) VALUES (999, '2030-01-01T00:00:00Z')").await;
     let out = vellum(&["migrate"], data, db);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    // Its contract step: this version refuses, naming the migration, and touches nothing.
+    execute(url, "UPDATE schema_migrations SET contract = 1 WHERE version = 999").await;
+    let out = vellum(&["migrate"], data, db);
     let (_, err) = text(&out);
     assert_ne!(out.status.code(), Some(0));
-    assert!(err.contains("migration 999") && err.contains("newer Vellum"), "{err}");
+    assert!(err.contains("migration 999") && err.contains("contracted by a newer Vellum"), "{err}");
     execute(url, "DELETE FROM schema_migrations WHERE version = 999").await;
+    execute(url, "UPDATE schema_migrations SET checksum = NULL WHERE version = 3").await;
 
     // A database from before checksums were kept gets them, and is otherwise left alone.
     let out = vellum(&["migrate"], data, db);
@@ -150,4 +155,37 @@ fn logs_are_json_lines_when_asked() {
         lines.iter().any(|l| l["level"] == "INFO" && l["fields"]["message"] == "applied database migrations"),
         "{err}"
     );
+}
+
+/// `serve --migrate off` starts only on a schema that is already current.
+#[test]
+fn serve_without_migrating_waits_for_vellum_migrate() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let serve = || {
+        Command::new(env!("CARGO_BIN_EXE_vellum"))
+            .args(["serve", "--migrate", "off", "--listen", "127.0.0.1:0", "--data"])
+            .arg(dir.path())
+            .env("VELLUM_LOG", "warn")
+            .env("VELLUM_ADMIN_EMAIL", "admin@example.com")
+            .env("VELLUM_ADMIN_PASSWORD", "admin-password-1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let refused = serve().wait_with_output().unwrap();
+    let (_, err) = text(&refused);
+    assert_ne!(refused.status.code(), Some(0), "{err}");
+    assert!(err.contains("run `vellum migrate` first"), "{err}");
+    assert_eq!(vellum(&["migrate"], dir.path(), None).status.code(), Some(0));
+    let mut started = serve();
+    let mut out = BufReader::new(started.stdout.take().unwrap());
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap() > 0 && !line.contains("listening on") {
+        line.clear();
+    }
+    started.kill().unwrap();
+    started.wait().unwrap();
+    assert!(line.contains("listening on"), "{line}");
 }

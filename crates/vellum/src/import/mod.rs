@@ -159,7 +159,7 @@ pub async fn import_tree(
 pub async fn run(args: ImportArgs) -> Result<ExitCode, String> {
     // Before anything is opened: an import never starts a data folder or database of its own.
     args.storage.require_existing_data()?;
-    let core = args.storage.open_core(Limits::default()).await?;
+    let core = args.storage.open_core(Limits::default(), true).await?;
     let actor = core.cli_actor(args.as_user.as_deref(), &args.workspace).await.map_err(|e| match e.kind() {
         ErrorKind::NotFound => format!(
             "{e} in {}: check --workspace{}, and that --data (and --database-url) name your server's data",
