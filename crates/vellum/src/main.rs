@@ -3,6 +3,7 @@
 mod audit;
 mod bench;
 mod config;
+mod config_file;
 mod gc;
 mod import;
 mod reindex;
@@ -18,6 +19,10 @@ use config::StorageArgs;
 #[derive(Parser)]
 #[command(name = "vellum", version, about = "Self-hosted creative operations: assets, reviews, approvals, audit.")]
 struct Cli {
+    /// A TOML file of settings named as the flags with `_` (listen, data, database_url…),
+    /// used where neither a flag nor a VELLUM_* variable gives a value.
+    #[arg(long, env = "VELLUM_CONFIG", global = true)]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -84,7 +89,14 @@ fn main() -> ExitCode {
     } else {
         logs.init();
     }
-    let cli = Cli::parse();
+    let args = match config_file::merged(&<Cli as clap::CommandFactory>::command(), std::env::args_os().collect()) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let cli = Cli::parse_from(args);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

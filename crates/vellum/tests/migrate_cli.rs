@@ -189,3 +189,26 @@ fn serve_without_migrating_waits_for_vellum_migrate() {
     started.wait().unwrap();
     assert!(line.contains("listening on"), "{line}");
 }
+
+/// `--config FILE`: its settings are used, and a key that names no setting refuses to start.
+#[test]
+fn a_configuration_file_sets_what_flags_leave() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("from-config");
+    let file = dir.path().join("vellum.toml");
+    std::fs::write(&file, format!("data = {:?}\nmigrate = \"auto\"\n", data.display().to_string())).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .args(["migrate", "--config"])
+        .arg(&file)
+        .env("VELLUM_LOG", "warn")
+        .env_remove("VELLUM_DATA")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(data.join("vellum.db").exists(), "the data folder came from the file");
+    std::fs::write(&file, "data = \"x\"\nlisten_adress = \"0.0.0.0:80\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vellum")).args(["migrate", "--config"]).arg(&file).output().unwrap();
+    let (_, err) = text(&out);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(err.contains("'listen_adress' is not a setting"), "{err}");
+}
