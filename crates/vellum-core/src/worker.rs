@@ -129,6 +129,14 @@ pub fn spawn(core: &Core, workers: usize, node: &str) -> (watch::Sender<bool>, V
     }
     if workers > 0 {
         handles.push(tokio::spawn(run_scheduler(core.clone(), schedules(), rx)));
+        // Jobs queued on other nodes wake these workers at once (PostgreSQL); the listener
+        // lives as long as the process, so it is not among the handles awaited at shutdown.
+        let (store, wake) = (core.store.clone(), core.wake.clone());
+        tokio::spawn(async move {
+            if let Err(e) = store.listen_for_jobs(wake).await {
+                tracing::warn!(error = %e, "cannot listen for job notices; workers poll");
+            }
+        });
     }
     (stop, handles)
 }

@@ -196,12 +196,33 @@ async fn insert_many(c: &mut AnyConnection, list: &[NewJob], now: Timestamp, on_
 /// Enqueues jobs unless one with the same unique key exists, many per statement (imports).
 /// Returns how many were added.
 pub async fn enqueue_many(c: &mut AnyConnection, list: &[NewJob], now: Timestamp) -> Result<u64> {
-    insert_many(c, list, now, "DO NOTHING").await
+    let n = insert_many(c, list, now, "DO NOTHING").await?;
+    if n > 0 {
+        tell_workers(c).await?;
+    }
+    Ok(n)
 }
 
 /// Enqueues a job unless one with the same unique key exists. Returns whether it was added.
 pub async fn enqueue(c: &mut AnyConnection, j: &NewJob, now: Timestamp) -> Result<bool> {
-    Ok(insert(c, j, now, "DO NOTHING").await? > 0)
+    let added = insert(c, j, now, "DO NOTHING").await? > 0;
+    if added {
+        tell_workers(c).await?;
+    }
+    Ok(added)
+}
+
+/// The PostgreSQL channel a new job is announced on.
+pub const JOBS_CHANNEL: &str = "vellum_jobs";
+
+/// Wakes idle workers on every node when the transaction commits (PostgreSQL delivers a
+/// NOTIFY only then, and drops it on rollback); on SQLite, one process's workers are woken
+/// in memory and others poll.
+async fn tell_workers(c: &mut AnyConnection) -> Result<()> {
+    if dialect::of(c) == crate::Backend::Postgres {
+        sqlx::query("SELECT pg_notify($1, '')").bind(JOBS_CHANNEL).execute(c).await?;
+    }
+    Ok(())
 }
 
 /// Enqueues a job, or queues a finished job with the same key to run again (a rendition
@@ -209,7 +230,10 @@ pub async fn enqueue(c: &mut AnyConnection, j: &NewJob, now: Timestamp) -> Resul
 pub async fn enqueue_again(c: &mut AnyConnection, j: &NewJob, now: Timestamp) -> Result<()> {
     let again = "DO UPDATE SET state = 'queued', attempts = 0, run_at = excluded.run_at, claimed_by = NULL, \
                  finished_at = NULL, updated_at = excluded.updated_at WHERE jobs.state = 'done'";
-    insert(c, j, now, again).await.map(|_| ())
+    if insert(c, j, now, again).await? > 0 {
+        tell_workers(c).await?;
+    }
+    Ok(())
 }
 
 /// Claims the next due job of `queue` for `worker`, counting the attempt.

@@ -100,6 +100,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Where it is (kept for PostgreSQL's LISTEN, which needs a connection of its own).
+    url: Arc<str>,
     write_lock: Option<Arc<Mutex<()>>>,
     /// Tags every appended audit event; held outside the database (see `with_audit_key`).
     audit_key: Option<Arc<AuditKey>>,
@@ -222,7 +224,7 @@ impl Store {
             Backend::Postgres => options.max_connections(16).connect(url).await?,
         };
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Store { pool, backend, write_lock, audit_key: None })
+        Ok(Store { pool, backend, url: Arc::from(url), write_lock, audit_key: None })
     }
 
     /// The same store, tagging the audit events its transactions append with `key`.
@@ -233,6 +235,30 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// On PostgreSQL, listens for new jobs queued by any node and wakes `wake`'s waiters on
+    /// each, reconnecting when the connection drops; returns once listening. None on
+    /// SQLite, where workers of other processes poll.
+    pub async fn listen_for_jobs(&self, wake: Arc<tokio::sync::Notify>) -> Result<Option<tokio::task::JoinHandle<()>>> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let mut listener = sqlx::postgres::PgListener::connect(&self.url).await?;
+        listener.listen(jobs::JOBS_CHANNEL).await?;
+        Ok(Some(tokio::spawn(async move {
+            loop {
+                // `recv` reconnects by itself after a dropped connection; a notice that
+                // came meanwhile is lost, which the workers' polling covers.
+                match listener.recv().await {
+                    Ok(_) => wake.notify_waiters(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "job notices interrupted; workers poll meanwhile");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        })))
     }
 
     /// Connections of the pool: (open, idle).

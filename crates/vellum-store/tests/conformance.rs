@@ -730,3 +730,31 @@ on_both!(
     import_index_round_trip,
     folders_filter_by_whole_segments
 );
+
+/// On PostgreSQL a job queued on one node wakes the idle workers of another when its
+/// transaction commits (LISTEN/NOTIFY).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_job_wakes_workers_on_other_nodes() {
+    let Some(db) = postgres().await else { return };
+    let other = vellum_store::Store::open(db._pg.as_ref().unwrap().url()).await.unwrap();
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let _listening = other.listen_for_jobs(wake.clone()).await.unwrap().expect("PostgreSQL listens");
+    let now = vellum_domain::Timestamp::now();
+    let job = |key: &str| vellum_store::jobs::NewJob {
+        queue: "system".into(),
+        kind: vellum_store::jobs::JobKind::ExpireSessions,
+        payload: serde_json::json!({}),
+        unique_key: key.to_string(),
+        workspace_id: None,
+        max_attempts: 1,
+        run_at: now,
+    };
+    let woken = wake.notified();
+    tokio::pin!(woken);
+    woken.as_mut().enable();
+    let mut tx = db.store.write().await.unwrap();
+    vellum_store::jobs::enqueue(&mut tx, &job("committed"), now).await.unwrap();
+    tx.commit().await.unwrap();
+    // A guard against hanging, not a timing assertion.
+    tokio::time::timeout(std::time::Duration::from_secs(60), woken).await.expect("the other node was woken");
+}
