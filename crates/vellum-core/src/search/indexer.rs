@@ -147,10 +147,20 @@ impl Core {
     /// tells on the next step; each match is recorded once, so nobody is told twice. Returns
     /// how many changes it went through.
     async fn tell_since(&self, ws: Id, indexed: i64) -> Result<u64> {
+        let search = self.search_side()?.clone();
+        let moved = |seq: i64| {
+            if let Ok(mut t) = search.told.lock() {
+                t.insert(ws, seq);
+            }
+        };
+        if search.told.lock().is_ok_and(|t| t.get(&ws).is_some_and(|&seq| seq >= indexed)) {
+            return Ok(0);
+        }
         let mut c = self.store.conn().await?;
         let Some(told) = store::told(&mut c, ws).await? else {
             // Followers are told from here on, not of the history before.
             store::set_told(&mut c, ws, indexed).await?;
+            moved(indexed);
             return Ok(0);
         };
         if told >= indexed {
@@ -167,6 +177,7 @@ impl Core {
             return Ok(0);
         }
         store::set_told(&mut *self.store.conn().await?, ws, last).await?;
+        moved(last);
         Ok(changes.len() as u64)
     }
 

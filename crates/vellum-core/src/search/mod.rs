@@ -8,13 +8,14 @@ mod indexer;
 pub mod saved;
 mod similar;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use vellum_domain::rights::DEFAULT_WARNING_DAYS;
+use vellum_domain::search_language::SearchLanguage;
 use vellum_domain::search_query::{self, Clause, Value};
 use vellum_domain::{fields::FieldType as SchemaType, ErrorCode, Id, Timestamp};
 use vellum_search::{After, Audience, Engine, FieldType, Key, Request, Sort, Vocabulary};
@@ -33,6 +34,9 @@ pub struct Search {
     /// One indexer step at a time in this process.
     pub(crate) step: tokio::sync::Mutex<()>,
     pub(crate) similar: similar::Trees,
+    /// How far this node last moved each workspace's followers' cursor, so an idle step
+    /// need not read it back (the database row stays the truth whenever this is behind).
+    pub(crate) told: Mutex<HashMap<Id, i64>>,
 }
 
 impl Search {
@@ -43,6 +47,7 @@ impl Search {
             rebuilding: Mutex::new(HashSet::new()),
             step: tokio::sync::Mutex::new(()),
             similar: similar::Trees::default(),
+            told: Mutex::new(HashMap::new()),
         })
     }
 
@@ -107,7 +112,7 @@ pub struct SearchStatus {
     pub rebuilding: bool,
     /// The language the index in use stems words in; until a changed workspace language has
     /// been applied, it differs from the workspace's and the lag is not 0.
-    pub language: Option<vellum_domain::search_language::SearchLanguage>,
+    pub language: Option<SearchLanguage>,
 }
 
 pub const MAX_LIMIT: u32 = 100;
@@ -402,10 +407,8 @@ impl Core {
         .await
         .map_err(|e| Error::new(ErrorCode::Internal, format!("search task: {e}")))?
         .map_err(|e| index_error(&e))?;
-        let mut lag_ms = self.lag_ms(&mut c, ws_id, cursor.map_or(0, |c| c.seq)).await?;
-        if language != Some(access.workspace.search_language) {
-            lag_ms = lag_ms.max(1);
-        }
+        let lag_ms =
+            self.lag_ms(&mut c, ws_id, cursor.map_or(0, |c| c.seq), language, access.workspace.search_language).await?;
         Ok(SearchStatus {
             documents,
             lag_ms,
@@ -414,15 +417,22 @@ impl Core {
             language,
         })
     }
-}
 
-impl Core {
     /// How long the oldest change after `seq` has waited; a change waiting counts at least a
-    /// millisecond, so "caught up" means 0.
-    async fn lag_ms(&self, c: &mut vellum_store::Conn, ws: Id, seq: i64) -> Result<u64> {
+    /// millisecond, so "caught up" means 0. An index stemmed in another language than the
+    /// workspace's (`stemmed` against `wanted`) is behind too, until it is rebuilt.
+    async fn lag_ms(
+        &self,
+        c: &mut vellum_store::Conn,
+        ws: Id,
+        seq: i64,
+        stemmed: Option<SearchLanguage>,
+        wanted: SearchLanguage,
+    ) -> Result<u64> {
         let next = vellum_store::search::next_change_at(c, ws, seq).await?;
         let now = self.now();
-        Ok(next.map_or(0, |at| u64::try_from((now.unix_micros() - at.unix_micros()) / 1000).unwrap_or(0).max(1)))
+        let lag = next.map_or(0, |at| u64::try_from((now.unix_micros() - at.unix_micros()) / 1000).unwrap_or(0).max(1));
+        Ok(if stemmed == Some(wanted) { lag } else { lag.max(1) })
     }
 
     /// The node's search figures over every workspace, for `/metrics`: no workspace is
@@ -442,10 +452,7 @@ impl Core {
             .await
             .map_err(|e| Error::new(ErrorCode::Internal, format!("search task: {e}")))?
             .map_err(|e| index_error(&e))?;
-            let mut lag = self.lag_ms(&mut c, ws, cursor.map_or(0, |c| c.seq)).await?;
-            if stemmed != Some(language) {
-                lag = lag.max(1);
-            }
+            let lag = self.lag_ms(&mut c, ws, cursor.map_or(0, |c| c.seq), stemmed, language).await?;
             m.lag_ms = m.lag_ms.max(lag);
         }
         Ok(m)
