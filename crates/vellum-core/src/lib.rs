@@ -50,6 +50,7 @@ pub mod session;
 pub mod share_links;
 pub mod stamping;
 pub mod status;
+pub mod transfer;
 pub mod watermarks;
 pub mod webhooks;
 pub mod worker;

@@ -14,6 +14,7 @@ pub mod calendars;
 pub mod campaigns;
 pub mod collections;
 pub mod comments;
+pub mod copy;
 mod dialect;
 pub mod diffs;
 pub mod downloads;
@@ -225,6 +226,17 @@ impl Store {
         };
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         Ok(Store { pool, backend, url: Arc::from(url), write_lock, audit_key: None })
+    }
+
+    /// Opens a SQLite file only to read it (`?mode=ro&immutable=1`), setting nothing on it,
+    /// so not one byte of it changes: a backup's database while it is restored.
+    pub async fn open_read_only(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        if Backend::from_url(url) != Some(Backend::Sqlite) {
+            return Err(Error::Corrupt(format!("'{}' is not a SQLite file", redact(url))));
+        }
+        let pool = AnyPoolOptions::new().max_connections(2).connect(url).await?;
+        Ok(Store { pool, backend: Backend::Sqlite, url: Arc::from(url), write_lock: None, audit_key: None })
     }
 
     /// The same store, tagging the audit events its transactions append with `key`.

@@ -85,6 +85,16 @@ impl NotifyArgs {
     }
 }
 
+/// The SQLite database of a data folder.
+pub fn sqlite_url(data: &Path) -> String {
+    sqlite_file_url(&data.join("vellum.db"))
+}
+
+/// A SQLite database file, created when missing.
+pub fn sqlite_file_url(file: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", file.display())
+}
+
 /// Where Vellum keeps its data.
 #[derive(Args, Clone)]
 pub struct StorageArgs {
@@ -112,9 +122,7 @@ impl std::fmt::Debug for StorageArgs {
 
 impl StorageArgs {
     pub fn database_url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.data.join("vellum.db").display()))
+        self.database_url.clone().unwrap_or_else(|| sqlite_url(&self.data))
     }
 
     /// Refuses, before anything is created, a data folder that holds no Vellum data: a command

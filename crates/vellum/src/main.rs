@@ -1,11 +1,13 @@
 //! The `vellum` binary: one program with several modes (serve, worker, import, gc, audit verify, bench).
 
 mod audit;
+mod backup;
 mod bench;
 mod config;
 mod config_file;
 mod gc;
 mod import;
+mod migrate_store;
 mod reindex;
 mod retention;
 mod serve;
@@ -58,6 +60,13 @@ enum Command {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// Copy everything (rows, blobs, audit record) from the embedded default to PostgreSQL or
+    /// back, verify the copy and note the move in the server chain; run again to resume.
+    MigrateStore(migrate_store::MigrateStoreArgs),
+    /// Write a consistent backup (database, blobs, audit key) to a folder, or `backup verify DIR`.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty data folder (or an empty PostgreSQL database).
+    Restore(backup::RestoreArgs),
     /// Rebuild the search index from the database (one workspace or all) beside a running
     /// server, which keeps serving the old index until the new one takes its place.
     Reindex(reindex::ReindexArgs),
@@ -114,6 +123,9 @@ fn main() -> ExitCode {
                 worker(workers, stale_after_secs, metrics_listen, storage, notify).await
             }
             Command::Migrate { storage } => migrate(storage).await,
+            Command::MigrateStore(args) => migrate_store::run(args).await,
+            Command::Backup(args) => backup::backup(args).await,
+            Command::Restore(args) => backup::restore(args).await,
             Command::Audit { command } => audit::run(command).await,
             Command::Retention { command } => retention::run(command).await,
             Command::Bench { command } => bench::run(command).await,

@@ -140,7 +140,19 @@ fn load_or_create(path: &Path) -> Result<AuditKey> {
     }
     let mut seed = [0u8; 32];
     getrandom::getrandom(&mut seed).map_err(|e| Error::new(ErrorCode::Internal, format!("no randomness: {e}")))?;
-    let key = AuditKey::from_seed(seed);
+    link_new_key(path, &AuditKey::from_seed(seed))
+}
+
+/// Puts `key` in `<data>/audit/signing.key` (0600) unless that file exists; returns the key
+/// the folder then holds, which callers compare with theirs (restoring a backup, moving a
+/// store).
+pub fn install_key(data: &Path, key: &AuditKey) -> Result<AuditKey> {
+    let dir = audit_dir(data);
+    create_private_dir(&dir)?;
+    link_new_key(&dir.join(KEY_FILE), key)
+}
+
+fn link_new_key(path: &Path, key: &AuditKey) -> Result<AuditKey> {
     // Written under a temporary name and linked into place, so a crash never leaves half a
     // key, and created 0600 from the start, so it is never readable by others even briefly.
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));

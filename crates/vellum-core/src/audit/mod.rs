@@ -30,7 +30,7 @@ use crate::{access, jobs, Actor, Core, Error, Result};
 
 /// Where the public key of the audit trail is recorded, so a node started with another key
 /// refuses instead of writing a trail nobody can verify.
-const PUBLIC_KEY_SETTING: &str = "audit_public_key";
+pub(crate) const PUBLIC_KEY_SETTING: &str = "audit_public_key";
 
 /// The newest signed checkpoint a chain agrees with.
 #[derive(Debug, Clone, Serialize)]

@@ -7,6 +7,8 @@
 pub enum AuditAction {
     /// An asset was uploaded.
     AssetCreate,
+    /// The whole installation was copied into this store (`vellum migrate-store`).
+    StoreMigrate,
     /// An asset's details were edited.
     AssetUpdate,
     /// A version was added.
@@ -167,7 +169,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 90] = [
+    pub const ALL: [AuditAction; 91] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -258,12 +260,14 @@ impl AuditAction {
         AuditAction::SessionDelete,
         AuditAction::SessionDeleteAll,
         AuditAction::SessionFailed,
+        AuditAction::StoreMigrate,
     ];
 
     /// The code stored in the chain (`review.decide`).
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::AssetCreate => "asset.create",
+            AuditAction::StoreMigrate => "store.migrate",
             AuditAction::AssetUpdate => "asset.update",
             AuditAction::VersionCreate => "version.create",
             AuditAction::VersionRestore => "version.restore",

@@ -191,6 +191,7 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::SessionDelete => "Signed out",
         AuditAction::SessionDeleteAll => "Signed out everywhere",
         AuditAction::SessionFailed => "Failed to sign in",
+        AuditAction::StoreMigrate => "Moved to another store",
     }
 }
 

@@ -1,0 +1,408 @@
+//! `vellum backup --to DIR`, `vellum backup verify DIR` and `vellum restore --from DIR`.
+//!
+//! A backup folder holds `database.sqlite` (every row, copied from one snapshot of the source,
+//! SQLite or PostgreSQL), `blobs/` (named by content, so a second backup into the same folder
+//! copies only new ones), `audit/` (the signing key unless `--without-audit-key`, and the
+//! checkpoint log) and `manifest.json`, written last, with every file's hash. Restoring is the
+//! same verified copy as `migrate-store`, from the backup into an empty store.
+
+use std::{
+    collections::BTreeMap,
+    io::{Read, Write},
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+
+use clap::{Args, Subcommand};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use vellum_blob::{BlobKey, BlobStore, LocalBlobStore};
+use vellum_core::{
+    audit::keeper,
+    transfer::{self, Side},
+};
+use vellum_domain::audit::{AuditKey, PublicKey};
+use vellum_store::Store;
+
+use crate::config::{sqlite_file_url, StorageArgs};
+
+const MANIFEST: &str = "manifest.json";
+const DATABASE: &str = "database.sqlite";
+const FORMAT: &str = "vellum-backup/1";
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    command: Option<BackupCommand>,
+    /// The backup folder (made if missing; blobs already in it are not copied again).
+    #[arg(long, required = true)]
+    to: Option<PathBuf>,
+    /// Leave the audit signing key out (a restore then needs VELLUM_AUDIT_KEY). With it, the
+    /// backup is as sensitive as the data folder.
+    #[arg(long)]
+    without_audit_key: bool,
+    #[command(flatten)]
+    storage: StorageArgs,
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// Check a backup without restoring it: every file and blob against the manifest; exits 2
+    /// and names each one that does not match.
+    Verify { dir: PathBuf },
+}
+
+#[derive(Args)]
+pub struct RestoreArgs {
+    /// The backup folder.
+    #[arg(long)]
+    from: PathBuf,
+    /// Where to restore: an empty data folder (and --database-url for an empty PostgreSQL).
+    #[command(flatten)]
+    storage: StorageArgs,
+}
+
+/// What `manifest.json` says about a backup.
+#[derive(Debug, Serialize, Deserialize)]
+struct Manifest {
+    format: String,
+    created_at: String,
+    vellum_version: String,
+    schema_version: i64,
+    /// The database backed up, password hidden.
+    source: String,
+    audit_public_key: String,
+    audit_key_included: bool,
+    /// Path inside the backup → its SHA-256 and size.
+    files: BTreeMap<String, FileEntry>,
+    rows: BTreeMap<String, u64>,
+    /// Every blob the rows point at (its name is its SHA-256) with its size.
+    blobs: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+struct FileEntry {
+    sha256: String,
+    size: u64,
+}
+
+pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
+    if let Some(BackupCommand::Verify { dir }) = args.command {
+        return verify(&dir).await;
+    }
+    let dir = args.to.ok_or("--to DIR names the backup folder")?;
+    let storage = args.storage;
+    storage.require_existing_data()?;
+    let key = source_key(&storage)?;
+    let source = storage.open_store_unmigrated().await?;
+    let public = match transfer::recorded_public_key(&source).await.map_err(|e| e.to_string())? {
+        Some(p) => p,
+        None => {
+            key.as_ref().map(AuditKey::public).ok_or("the source has no audit key yet: start `vellum serve` once")?
+        }
+    };
+    if let Some(k) = &key {
+        if k.public() != public {
+            return Err(format!(
+                "the audit key at hand is not the one the source is signed with ({})",
+                public.to_hex()
+            ));
+        }
+    }
+    let key = key.ok_or_else(|| {
+        format!("no audit key in {} and VELLUM_AUDIT_KEY is not set", keeper::audit_dir(&storage.data).display())
+    })?;
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let source_blobs = LocalBlobStore::open(&storage.data)
+        .map_err(|e| format!("cannot open the blobs in {}: {e}", storage.data.display()))?;
+    let target_blobs =
+        LocalBlobStore::open(&dir).map_err(|e| format!("cannot open the blobs in {}: {e}", dir.display()))?;
+
+    // A new database each time, beside the last good one until it is complete.
+    let partial = dir.join(format!("{DATABASE}.partial"));
+    remove_sqlite(&partial)?;
+    let target = Store::connect(&sqlite_file_url(&partial))
+        .await
+        .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+    let progress = |line: &str| eprintln!("backup: {line}");
+    let report = transfer::copy_all(
+        Side { store: &source, blobs: &source_blobs },
+        Side { store: &target, blobs: &target_blobs },
+        public,
+        Some(&key),
+        &progress,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    source.close().await;
+    target.close().await;
+    settle_sqlite(&partial).await?;
+    std::fs::rename(&partial, dir.join(DATABASE)).map_err(|e| format!("cannot write {}: {e}", dir.display()))?;
+
+    // The audit folder: the key unless left out (a key from an earlier backup is removed
+    // too, so the flag means what it says), and the checkpoint log.
+    let audit = keeper::audit_dir(&dir);
+    let _ = std::fs::remove_file(audit.join(keeper::KEY_FILE));
+    if !args.without_audit_key {
+        keeper::install_key(&dir, &key).map_err(|e| e.to_string())?;
+    }
+    let log = keeper::audit_dir(&storage.data).join(keeper::LOG_FILE);
+    if log.is_file() {
+        std::fs::create_dir_all(&audit).map_err(|e| format!("cannot create {}: {e}", audit.display()))?;
+        std::fs::copy(&log, audit.join(keeper::LOG_FILE)).map_err(|e| format!("cannot copy {}: {e}", log.display()))?;
+    } else {
+        let _ = std::fs::remove_file(audit.join(keeper::LOG_FILE));
+    }
+
+    let mut files = BTreeMap::new();
+    for name in [DATABASE.to_string(), format!("audit/{}", keeper::KEY_FILE), format!("audit/{}", keeper::LOG_FILE)] {
+        let path = dir.join(&name);
+        if path.is_file() {
+            files.insert(name, hash_file(&path)?);
+        }
+    }
+    let mut blobs = BTreeMap::new();
+    for sha in &report.blob_keys {
+        let key = BlobKey::parse(sha).map_err(|e| e.to_string())?;
+        let size =
+            target_blobs.size(&key).await.map_err(|e| e.to_string())?.ok_or(format!("blob {sha} went missing"))?;
+        blobs.insert(sha.clone(), size);
+    }
+    let manifest = Manifest {
+        format: FORMAT.into(),
+        created_at: vellum_domain::Timestamp::now().to_string(),
+        vellum_version: env!("CARGO_PKG_VERSION").into(),
+        schema_version: vellum_store::schema::MIGRATIONS.last().map_or(0, |m| m.version),
+        source: storage.describe(),
+        audit_public_key: public.to_hex(),
+        audit_key_included: !args.without_audit_key,
+        files,
+        rows: report.rows.clone(),
+        blobs,
+    };
+    write_atomically(&dir.join(MANIFEST), &serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?)?;
+    println!(
+        "backed up {} rows in {} tables and {} blobs ({} new, {} bytes) to {}; {} audit chains ({} events) verify; \
+         audit key {}",
+        report.total_rows(),
+        report.rows.len(),
+        report.blobs,
+        report.blobs_copied,
+        report.bytes_copied,
+        dir.display(),
+        report.chains,
+        report.events,
+        if args.without_audit_key { "left out (a restore needs VELLUM_AUDIT_KEY)" } else { "included" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The source's audit key: VELLUM_AUDIT_KEY, or the data folder's key file.
+fn source_key(storage: &StorageArgs) -> Result<Option<AuditKey>, String> {
+    match storage.audit_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        Some(hex) => AuditKey::from_hex(hex).map(Some).map_err(|e| format!("VELLUM_AUDIT_KEY: {e}")),
+        None => keeper::read_key(&storage.data).map_err(|e| e.to_string()),
+    }
+}
+
+/// Opens a backup's database without changing a byte of it: read-only and immutable.
+async fn open_database_read(file: &Path) -> Result<Store, String> {
+    let url = format!("sqlite://{}?mode=ro&immutable=1", file.display());
+    Store::open_read_only(&url).await.map_err(|e| format!("cannot read {}: {e}", file.display()))
+}
+
+/// Leaves a SQLite file whole in itself: no write-ahead log beside it.
+async fn settle_sqlite(file: &Path) -> Result<(), String> {
+    use sqlx::{Connection, Executor};
+    let url = format!("sqlite://{}", file.display());
+    let mut c =
+        sqlx::SqliteConnection::connect(&url).await.map_err(|e| format!("cannot reopen {}: {e}", file.display()))?;
+    c.execute("PRAGMA journal_mode = DELETE").await.map_err(|e| format!("cannot settle {}: {e}", file.display()))?;
+    c.close().await.map_err(|e| e.to_string())?;
+    let f = std::fs::File::open(file).map_err(|e| e.to_string())?;
+    f.sync_all().map_err(|e| format!("cannot flush {}: {e}", file.display()))
+}
+
+fn remove_sqlite(file: &Path) -> Result<(), String> {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let path = PathBuf::from(format!("{}{suffix}", file.display()));
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
+        }
+    }
+    Ok(())
+}
+
+fn hash_file(path: &Path) -> Result<FileEntry, String> {
+    let mut f = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0;
+    loop {
+        let n = f.read(&mut buf).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok(FileEntry { sha256: hex::encode(h.finalize()), size })
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let tmp = path.with_extension("partial");
+    let mut f = std::fs::File::create(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn read_manifest(dir: &Path) -> Result<Manifest, String> {
+    let path = dir.join(MANIFEST);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        format!("{} is not a finished Vellum backup: cannot read {}: {e}", dir.display(), path.display())
+    })?;
+    let manifest: Manifest =
+        serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a Vellum backup manifest: {e}", path.display()))?;
+    if manifest.format != FORMAT {
+        return Err(format!("{}: format {} is not {FORMAT}", path.display(), manifest.format));
+    }
+    Ok(manifest)
+}
+
+/// Every file and blob against the manifest; the problems found, one line each.
+async fn problems(dir: &Path, manifest: &Manifest) -> Result<Vec<String>, String> {
+    let mut problems = Vec::new();
+    for (name, want) in &manifest.files {
+        let path = dir.join(name);
+        if !path.is_file() {
+            problems.push(format!("{name}: missing"));
+            continue;
+        }
+        let found = hash_file(&path)?;
+        if found != *want {
+            problems
+                .push(format!("{name}: does not match the manifest (sha256 {}, {} bytes)", found.sha256, found.size));
+        }
+    }
+    if !manifest.files.contains_key(DATABASE) {
+        problems.push(format!("{DATABASE}: not in the manifest"));
+    }
+    let blobs = LocalBlobStore::open(dir).map_err(|e| format!("cannot open the blobs in {}: {e}", dir.display()))?;
+    for (sha, size) in &manifest.blobs {
+        let key = BlobKey::parse(sha).map_err(|e| format!("manifest: {e}"))?;
+        let name = format!("blobs/{}/{sha}", &sha[..2]);
+        match blobs.size(&key).await.map_err(|e| e.to_string())? {
+            None => problems.push(format!("{name}: missing")),
+            Some(found) if found != *size => problems.push(format!("{name}: {found} bytes, the manifest says {size}")),
+            Some(_) => {
+                if !blobs.verify(&key).await.map_err(|e| e.to_string())? {
+                    problems.push(format!("{name}: its bytes no longer hash to its name"));
+                }
+            }
+        }
+    }
+    Ok(problems)
+}
+
+async fn verify(dir: &Path) -> Result<ExitCode, String> {
+    let manifest = read_manifest(dir)?;
+    let problems = problems(dir, &manifest).await?;
+    for p in &problems {
+        println!("MISMATCH {p}");
+    }
+    if !problems.is_empty() {
+        println!("{}: {} problem(s); this backup cannot be trusted", dir.display(), problems.len());
+        return Ok(ExitCode::from(2));
+    }
+    println!(
+        "ok {}: backup of {} at {} ({} files, {} blobs, {} rows; audit key {})",
+        dir.display(),
+        manifest.source,
+        manifest.created_at,
+        manifest.files.len(),
+        manifest.blobs.len(),
+        manifest.rows.values().sum::<u64>(),
+        if manifest.audit_key_included { "included" } else { "not included" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn restore(args: RestoreArgs) -> Result<ExitCode, String> {
+    let dir = &args.from;
+    let storage = args.storage;
+    let manifest = read_manifest(dir)?;
+    let problems = problems(dir, &manifest).await?;
+    if let Some(first) = problems.first() {
+        return Err(format!(
+            "{}: {first} ({} problem(s) in all; `vellum backup verify {}` lists them); nothing was restored",
+            dir.display(),
+            problems.len(),
+            dir.display()
+        ));
+    }
+    let public = PublicKey::from_hex(&manifest.audit_public_key).map_err(|e| format!("manifest: {e}"))?;
+    let key = match (manifest.audit_key_included, storage.audit_key.as_deref().map(str::trim).filter(|k| !k.is_empty()))
+    {
+        (_, Some(hex)) => AuditKey::from_hex(hex).map_err(|e| format!("VELLUM_AUDIT_KEY: {e}"))?,
+        (true, None) => keeper::read_key(dir).map_err(|e| e.to_string())?.ok_or("the backup's audit key is missing")?,
+        (false, None) => {
+            return Err(format!(
+                "this backup was made without the audit key: set VELLUM_AUDIT_KEY to the server's key ({})",
+                public.to_hex()
+            ))
+        }
+    };
+    if key.public() != public {
+        return Err(format!(
+            "the audit key given is {}, but the backed-up record is signed by {}",
+            key.public().to_hex(),
+            public.to_hex()
+        ));
+    }
+    std::fs::create_dir_all(&storage.data)
+        .map_err(|e| format!("cannot create the data folder {}: {e}", storage.data.display()))?;
+    let held = keeper::install_key(&storage.data, &key).map_err(|e| e.to_string())?;
+    if held.public() != key.public() {
+        return Err(format!(
+            "{} already holds another audit key; restore into an empty data folder",
+            keeper::audit_dir(&storage.data).display()
+        ));
+    }
+    let source = open_database_read(&dir.join(DATABASE)).await?;
+    let source_blobs =
+        LocalBlobStore::open(dir).map_err(|e| format!("cannot open the blobs in {}: {e}", dir.display()))?;
+    let target = storage.open_store().await?;
+    let target_blobs = storage.open_blobs(&vellum_core::Limits::default())?;
+    let progress = |line: &str| eprintln!("restore: {line}");
+    let report = transfer::copy_all(
+        Side { store: &source, blobs: &source_blobs },
+        Side { store: &target, blobs: &target_blobs },
+        public,
+        Some(&key),
+        &progress,
+    )
+    .await
+    .map_err(|e| format!("{e}; run the same command again to resume"))?;
+    source.close().await;
+    target.close().await;
+    let log = keeper::audit_dir(dir).join(keeper::LOG_FILE);
+    let restored_log = keeper::audit_dir(&storage.data).join(keeper::LOG_FILE);
+    if log.is_file() && !restored_log.exists() {
+        std::fs::copy(&log, &restored_log).map_err(|e| format!("cannot copy {}: {e}", log.display()))?;
+    }
+    println!(
+        "restored {} rows in {} tables and {} blobs from {} (made {}) into {}; {} audit chains ({} events) verify",
+        report.total_rows(),
+        report.rows.len(),
+        report.blobs,
+        dir.display(),
+        manifest.created_at,
+        storage.describe(),
+        report.chains,
+        report.events
+    );
+    Ok(ExitCode::SUCCESS)
+}
