@@ -97,6 +97,15 @@ pub fn sign_in_failures(at: Timestamp) -> NewJob {
 }
 
 /// What a worker did with one job.
+/// Resolves once `stop` is true; never, if its sender is gone without saying so.
+async fn stopped(stop: &mut tokio::sync::watch::Receiver<bool>) {
+    while !*stop.borrow_and_update() {
+        if stop.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct JobRun {
     pub job: Job,
@@ -128,6 +137,20 @@ impl Core {
 
     /// Claims and runs one due job from `queues`, as worker `worker`. None when nothing is due.
     pub async fn run_one_job(&self, worker: &str, queues: &[&str]) -> Result<Option<JobRun>> {
+        let (_keep, mut never) = tokio::sync::watch::channel(false);
+        self.run_one_job_until(worker, queues, &mut never).await
+    }
+
+    /// As `run_one_job`, but when `stop` turns true while the job runs, the job is dropped
+    /// where it is (its transactions roll back, its tools are killed, its blob writes are
+    /// discarded) and handed back to the queue for another node: graceful shutdown must not
+    /// wait for an hour of video. None then, as when nothing was due.
+    pub async fn run_one_job_until(
+        &self,
+        worker: &str,
+        queues: &[&str],
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> Result<Option<JobRun>> {
         let mut claimed = None;
         for q in queues {
             let mut tx = self.store.write().await?;
@@ -157,8 +180,20 @@ impl Core {
             })
         };
         let started = std::time::Instant::now();
-        let outcome = self.execute(&job, worker).await;
+        let outcome = tokio::select! {
+            outcome = self.execute(&job, worker) => Some(outcome),
+            () = stopped(stop) => None,
+        };
         beat.abort();
+        let Some(outcome) = outcome else {
+            let mut tx = self.store.write().await?;
+            let handed = jobs::hand_back(&mut tx, job.id, worker, Timestamp::now()).await?;
+            tx.commit().await?;
+            if handed {
+                tracing::info!(job = %job.id, kind = %job.kind, "handed a running job back: this node is stopping");
+            }
+            return Ok(None);
+        };
         self.counters.job_ran(started.elapsed().as_secs_f64(), outcome.is_err());
         let now = Timestamp::now();
         let mut tx = self.store.write().await?;

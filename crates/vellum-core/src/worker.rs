@@ -14,7 +14,7 @@ use crate::{jobs, Core};
 const POLL: Duration = Duration::from_millis(500);
 const SWEEP_EVERY: u32 = 60;
 
-/// Runs one worker until `shutdown` turns true, finishing the job in hand first.
+/// Runs one worker until `shutdown` turns true, handing the job in hand back to the queue.
 pub async fn run_worker(core: Core, name: String, mut shutdown: watch::Receiver<bool>) {
     let mut idle_polls = 0u32;
     loop {
@@ -28,7 +28,7 @@ pub async fn run_worker(core: Core, name: String, mut shutdown: watch::Receiver<
                 Err(e) => tracing::error!(error = %e, "could not sweep stale jobs"),
             }
         }
-        match core.run_one_job(&name, &jobs::QUEUES).await {
+        match core.run_one_job_until(&name, &jobs::QUEUES, &mut shutdown.clone()).await {
             Ok(Some(_)) => {
                 idle_polls = 0;
                 continue;

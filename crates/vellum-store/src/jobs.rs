@@ -281,6 +281,27 @@ pub async fn complete(c: &mut AnyConnection, id: Id, worker: &str, now: Timestam
     Ok(done.rows_affected() > 0)
 }
 
+/// Hands a running job back to the queue as it was claimed, because its node is shutting
+/// down: due at once for any other worker, the interrupted attempt not counted. False if
+/// `worker` no longer held it.
+pub async fn hand_back(c: &mut AnyConnection, id: Id, worker: &str, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'queued', claimed_by = NULL, run_at = $1, updated_at = $1, \
+         attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END \
+         WHERE id = $2 AND claimed_by = $3 AND state = 'running'",
+    )
+    .bind(now.to_string())
+    .bind(id.to_string())
+    .bind(worker)
+    .execute(&mut *c)
+    .await?;
+    let handed = done.rows_affected() > 0;
+    if handed {
+        tell_workers(c).await?;
+    }
+    Ok(handed)
+}
+
 /// Records a failed attempt: back to the queue at `retry_at`, or failed for good when None.
 pub async fn fail(
     c: &mut AnyConnection,

@@ -100,6 +100,45 @@ fn a_killed_worker_s_job_completes_exactly_once() {
     assert_eq!(thumb.status, 200);
 }
 
+/// A worker told to stop (SIGTERM) in the middle of a job hands it back at once: queued
+/// again, the interrupted attempt not counted, and the next worker runs it without waiting
+/// for a claim to go stale.
+#[test]
+fn a_stopping_worker_hands_its_job_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let Some(photo) = big_jpeg(dir.path()) else {
+        assert!(std::env::var("CI").is_err(), "ffmpeg is required in CI");
+        eprintln!("skipping: ffmpeg is not installed");
+        return;
+    };
+    let server = Server::start(&data, &["--workers", "0"]);
+    let token = admin_token(&server.addr);
+    json_request(&server.addr, "POST", "/api/v1/workspaces", &token, json!({"name": "W", "slug": "wk"})).unwrap();
+    let r =
+        upload(&server.addr, "/api/v1/workspaces/wk/assets", &token, &[("kind", "visual")], "big.jpg", &photo).unwrap();
+    assert_eq!(r.status, 201, "{:?}", r.json());
+
+    let mut first = worker(&data);
+    wait_until("the first worker to claim the job", PATIENCE, || the_job(&server.addr, &token)["state"] == "running");
+    let term = Command::new("kill").args(["-TERM", &first.0.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let exit = first.0.wait().unwrap();
+    assert!(exit.success(), "a graceful stop exits 0: {exit:?}");
+    let job = the_job(&server.addr, &token);
+    assert_eq!(job["state"], "queued", "handed back, not left running for a sweep: {job}");
+    assert_eq!(job["attempts"], 0, "the interrupted attempt does not count: {job}");
+    assert!(job["claimed_by"].is_null(), "no claim left to go stale: {job}");
+
+    let mut second = worker(&data);
+    let job = wait_for("the job to complete on the next worker", PATIENCE, || {
+        let job = the_job(&server.addr, &token);
+        (job["state"] == "done").then_some(job)
+    });
+    second.kill_9();
+    assert_eq!(job["attempts"], 1);
+}
+
 /// `vellum worker --metrics-listen` serves the node's figures (no HTTP families: a worker
 /// answers no requests).
 #[test]
