@@ -225,7 +225,7 @@ async fn a_backup_without_the_key_needs_it_to_restore() {
 
 /// Moves `data` to a fresh PostgreSQL database and back; the interruption is a blob missing
 /// from the source, put back before the second run.
-async fn to_postgres_and_back(pg: &str, other_pg: &str) {
+async fn to_postgres_and_back(pg: &str, other_pg: &str, restore_pg: &str) {
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("data");
     let server = Server::start(&data, &[]);
@@ -307,14 +307,25 @@ async fn to_postgres_and_back(pg: &str, other_pg: &str) {
     assert_eq!(blob_files(&back), blobs);
     let out = ok(&["audit", "verify", "--data", p(&back)], &[]);
     assert!(!out.contains("BROKEN"), "{out}");
+
+    // A backup of a node on PostgreSQL, restored into another PostgreSQL database.
+    let backup = root.path().join("backup");
+    ok(&["backup", "--to", p(&backup), "--data", p(&data), "--database-url", pg], &[]);
+    ok(&["backup", "verify", p(&backup)], &[]);
+    let restored = root.path().join("restored");
+    ok(&["restore", "--from", p(&backup), "--data", p(&restored), "--database-url", restore_pg], &[]);
+    assert_eq!(picture(restore_pg).await, picture(pg).await);
+    assert_eq!(blob_files(&restored), blobs);
+    let out = ok(&["audit", "verify", "--data", p(&restored), "--database-url", restore_pg], &[]);
+    assert!(!out.contains("BROKEN"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embedded_default_moves_to_postgres_and_back() {
     use vellum_store::testing::{in_ci, TempPostgres};
-    match (TempPostgres::fresh().await, TempPostgres::fresh().await) {
-        (Ok(a), Ok(b)) => to_postgres_and_back(a.url(), b.url()).await,
-        (Err(e), _) | (_, Err(e)) if !in_ci() => eprintln!("skipping the PostgreSQL run: {e}"),
-        (Err(e), _) | (_, Err(e)) => panic!("PostgreSQL is required in CI: {e}"),
+    match (TempPostgres::fresh().await, TempPostgres::fresh().await, TempPostgres::fresh().await) {
+        (Ok(a), Ok(b), Ok(c)) => to_postgres_and_back(a.url(), b.url(), c.url()).await,
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) if !in_ci() => eprintln!("skipping the PostgreSQL run: {e}"),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => panic!("PostgreSQL is required in CI: {e}"),
     }
 }
