@@ -1,9 +1,12 @@
-//! Content-addressed blob storage. Bytes are named by their SHA-256, written atomically
-//! (temp file → fsync → rename → fsync folder) and never rewritten. Nothing outside this
-//! crate knows where or how bytes live.
+//! Content-addressed blob storage. Bytes are named by their SHA-256, appear under that name
+//! only whole (a local folder: temp file → fsync → rename → fsync folder; S3: one put, or a
+//! multipart upload copied into place) and are never changed. Nothing outside this crate
+//! knows where or how bytes live: `open` takes a blob URL.
 
 mod local;
+mod s3;
 mod staging;
+pub mod testing;
 
 use std::{pin::Pin, time::SystemTime};
 
@@ -12,6 +15,7 @@ use futures_util::stream::BoxStream;
 use tokio::io::AsyncRead;
 
 pub use local::LocalBlobStore;
+pub use s3::{S3BlobStore, S3Config, DEFAULT_PART_SIZE, MIN_PART_SIZE};
 pub use staging::DEFAULT_MAX_STAGING;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +29,48 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How to open a store from its URL (what the URL itself does not say).
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// S3: the bucket in the path rather than the host name (Garage, MinIO).
+    pub path_style: bool,
+    /// S3: the size of each part of a multipart upload (memory held per upload).
+    pub part_size: usize,
+    /// The longest a write may take; writes staged longer are abandoned.
+    pub max_staging: std::time::Duration,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { path_style: false, part_size: DEFAULT_PART_SIZE, max_staging: DEFAULT_MAX_STAGING }
+    }
+}
+
+/// Opens the store a blob URL names and checks that it answers: `s3://bucket[/prefix]`
+/// (endpoint, region and credentials from the standard `AWS_*` variables), or a local folder
+/// as `file:///path` or a plain path.
+pub async fn open_url(url: &str, options: &OpenOptions) -> Result<std::sync::Arc<dyn BlobStore>> {
+    if url.starts_with("s3://") {
+        let config = S3Config {
+            path_style: options.path_style,
+            part_size: options.part_size,
+            max_staging: options.max_staging,
+            ..S3Config::from_url(url, |name| std::env::var(name).ok())?
+        };
+        let store = S3BlobStore::open(&config)?;
+        store.check().await?;
+        return Ok(std::sync::Arc::new(store));
+    }
+    let path = url.strip_prefix("file://").unwrap_or(url);
+    if path.is_empty() || url.contains("://") && !url.starts_with("file://") {
+        return Err(Error::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("'{url}' is not a blob store address: use s3://bucket/prefix or a folder"),
+        )));
+    }
+    Ok(std::sync::Arc::new(LocalBlobStore::open_with(path, options.max_staging)?))
+}
 
 /// A blob's name: the lower-case hex SHA-256 of its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

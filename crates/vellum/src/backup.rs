@@ -114,8 +114,7 @@ pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
         format!("no audit key in {} and VELLUM_AUDIT_KEY is not set", keeper::audit_dir(&storage.data).display())
     })?;
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let source_blobs = LocalBlobStore::open(&storage.data)
-        .map_err(|e| format!("cannot open the blobs in {}: {e}", storage.data.display()))?;
+    let source_blobs = storage.open_blobs(&vellum_core::Limits::default()).await?;
     let target_blobs =
         LocalBlobStore::open(&dir).map_err(|e| format!("cannot open the blobs in {}: {e}", dir.display()))?;
 
@@ -127,7 +126,7 @@ pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
     let progress = |line: &str| eprintln!("backup: {line}");
     let report = transfer::copy_all(
-        Side { store: &source, blobs: &source_blobs },
+        Side { store: &source, blobs: source_blobs.as_ref() },
         Side { store: &target, blobs: &target_blobs },
         public,
         Some(&key),
@@ -375,11 +374,11 @@ pub async fn restore(args: RestoreArgs) -> Result<ExitCode, String> {
     let source_blobs =
         LocalBlobStore::open(dir).map_err(|e| format!("cannot open the blobs in {}: {e}", dir.display()))?;
     let target = storage.open_store().await?;
-    let target_blobs = storage.open_blobs(&vellum_core::Limits::default())?;
+    let target_blobs = storage.open_blobs(&vellum_core::Limits::default()).await?;
     let progress = |line: &str| eprintln!("restore: {line}");
     let report = transfer::copy_all(
         Side { store: &source, blobs: &source_blobs },
-        Side { store: &target, blobs: &target_blobs },
+        Side { store: &target, blobs: target_blobs.as_ref() },
         public,
         Some(&key),
         &progress,

@@ -108,6 +108,45 @@ pub struct StorageArgs {
     /// first start. Give every node of a cluster the same key.
     #[arg(long = "audit-key", env = "VELLUM_AUDIT_KEY", hide_env_values = true, hide = true)]
     pub audit_key: Option<String>,
+    #[command(flatten)]
+    pub blobs: BlobArgs,
+}
+
+/// Where the blobs live when not in the data folder.
+#[derive(Args, Clone, Debug)]
+pub struct BlobArgs {
+    /// Keep blobs in S3-compatible storage, s3://bucket/prefix, instead of the data folder
+    /// (endpoint, region and credentials from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY).
+    #[arg(long = "blob-url", env = "VELLUM_BLOB_URL")]
+    pub blob_url: Option<String>,
+    /// S3: the bucket in the path rather than the host name (Garage, MinIO).
+    #[arg(long = "s3-path-style", env = "VELLUM_S3_PATH_STYLE")]
+    pub s3_path_style: bool,
+    /// S3: the size of each part of a multipart upload, in MiB (at least 5): the memory an
+    /// upload holds.
+    #[arg(long = "s3-part-size-mib", env = "VELLUM_S3_PART_SIZE_MIB", default_value_t = 8)]
+    pub s3_part_size_mib: usize,
+}
+
+impl BlobArgs {
+    /// The blob store: the one `--blob-url` names, else the data folder's.
+    pub async fn open(&self, data: &Path, max_staging: Duration) -> Result<Arc<dyn BlobStore>, String> {
+        let options = vellum_blob::OpenOptions {
+            path_style: self.s3_path_style,
+            part_size: self.s3_part_size_mib.saturating_mul(1 << 20),
+            max_staging,
+        };
+        match self.blob_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => {
+                vellum_blob::open_url(url, &options).await.map_err(|e| format!("cannot open the blob store {url}: {e}"))
+            }
+            None => Ok(Arc::new(
+                LocalBlobStore::open_with(data, max_staging)
+                    .map_err(|e| format!("cannot open the blob store in {}: {e}", data.display()))?,
+            )),
+        }
+    }
 }
 
 impl std::fmt::Debug for StorageArgs {
@@ -116,6 +155,7 @@ impl std::fmt::Debug for StorageArgs {
             .field("data", &self.data)
             .field("database_url", &self.database_url.as_deref().map(vellum_store::redact))
             .field("audit_key", &self.audit_key.as_ref().map(|_| "***"))
+            .field("blobs", &self.blobs)
             .finish()
     }
 }
@@ -133,7 +173,7 @@ impl StorageArgs {
     pub fn require_existing_data(&self) -> Result<(), String> {
         let data = self.data.display();
         let defaulted = self.data == Path::new(DEFAULT_DATA);
-        let has_blobs = self.data.join("blobs").is_dir();
+        let has_blobs = self.blobs.blob_url.is_some() || self.data.join("blobs").is_dir();
         let has_db = self.database_url.is_some() || self.data.join("vellum.db").is_file();
         if has_blobs && has_db {
             return Ok(());
@@ -155,11 +195,19 @@ impl StorageArgs {
         })
     }
 
-    /// Where the data is, for messages: the data folder, and the database if it is elsewhere.
+    /// Where the data is, for messages: the data folder, and the database and blob store if
+    /// they are elsewhere.
     pub fn describe(&self) -> String {
-        match &self.database_url {
-            Some(url) => format!("{} ({})", self.data.display(), vellum_store::redact(url)),
-            None => self.data.display().to_string(),
+        let elsewhere: Vec<String> = self
+            .database_url
+            .as_deref()
+            .map(vellum_store::redact)
+            .into_iter()
+            .chain(self.blobs.blob_url.clone())
+            .collect();
+        match elsewhere.is_empty() {
+            true => self.data.display().to_string(),
+            false => format!("{} ({})", self.data.display(), elsewhere.join(", ")),
         }
     }
 
@@ -179,11 +227,10 @@ impl StorageArgs {
             .map_err(|e| format!("cannot open the database {}: {e}", vellum_store::redact(&url)))
     }
 
-    /// The local blob store in the data folder, promising other processes on the same
-    /// folder that no write of ours stays staged longer than the longest upload.
-    pub fn open_blobs(&self, limits: &Limits) -> Result<LocalBlobStore, String> {
-        LocalBlobStore::open_with(&self.data, Duration::from_secs(limits.max_upload_secs))
-            .map_err(|e| format!("cannot open the blob store in {}: {e}", self.data.display()))
+    /// The blob store (the data folder's, or `--blob-url`), promising other processes on it
+    /// that no write of ours stays staged longer than the longest upload.
+    pub async fn open_blobs(&self, limits: &Limits) -> Result<Arc<dyn BlobStore>, String> {
+        self.blobs.open(&self.data, Duration::from_secs(limits.max_upload_secs)).await
     }
 
     /// Opens database and blob store, and clears staged writes a crash left behind (only
@@ -196,13 +243,13 @@ impl StorageArgs {
                 .map_err(|e| format!("cannot create the data folder {}: {e}", self.data.display()))?;
             self.open_store_unmigrated().await?
         };
-        let blobs = self.open_blobs(&limits)?;
+        let blobs = self.open_blobs(&limits).await?;
         match blobs.sweep_staging(false).await {
             Ok(swept) if !swept.is_empty() => tracing::info!(count = swept.len(), "removed abandoned staged writes"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not sweep abandoned staged writes"),
         }
-        Core::new(store, Arc::new(blobs), limits).with_audit(self.audit_keeper()?).await.map_err(|e| e.to_string())
+        Core::new(store, blobs, limits).with_audit(self.audit_keeper()?).await.map_err(|e| e.to_string())
     }
 
     /// Where this node keeps its search indexes.

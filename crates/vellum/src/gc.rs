@@ -2,7 +2,7 @@
 //! staged writes whose writer is gone; `--dry-run` lists them instead. Safe beside running
 //! servers and workers on the same data: see vellum-core's `blobs` for why.
 
-use std::{process::ExitCode, sync::Arc, time::Duration};
+use std::{process::ExitCode, time::Duration};
 
 use clap::Args;
 use vellum_core::{
@@ -48,8 +48,8 @@ pub async fn run(args: GcArgs) -> Result<ExitCode, String> {
     let limits = Limits::default();
     let store = args.storage.open_store().await?;
     // Not `open_core`: that sweeps staged writes on opening, which a dry run must not do.
-    let blobs = args.storage.open_blobs(&limits)?;
-    let core = Core::new(store, Arc::new(blobs), limits);
+    let blobs = args.storage.open_blobs(&limits).await?;
+    let core = Core::new(store, blobs, limits);
     let opts = GcOptions { grace: args.grace, dry_run: args.dry_run };
     let report = core.collect_garbage(&opts).await.map_err(|e| e.to_string());
     core.store.close().await;

@@ -5,13 +5,15 @@
 use std::{path::PathBuf, process::ExitCode, sync::Arc};
 
 use clap::Args;
-use vellum_blob::LocalBlobStore;
+use vellum_blob::DEFAULT_MAX_STAGING;
 use vellum_core::{
     audit::keeper,
     transfer::{self, Side},
 };
 use vellum_domain::audit::AuditKey;
 use vellum_store::Store;
+
+use crate::config::BlobArgs;
 
 #[derive(Args)]
 pub struct MigrateStoreArgs {
@@ -29,6 +31,15 @@ pub struct MigrateStoreArgs {
     /// The database moved to, new and empty (postgres://… or sqlite://…).
     #[arg(long)]
     to_database_url: Option<String>,
+    /// The blob store moved from, when not --from-data's folder (s3://bucket/prefix).
+    #[arg(long)]
+    from_blob_url: Option<String>,
+    /// The blob store moved to, when not the target's data folder (s3://bucket/prefix).
+    #[arg(long)]
+    to_blob_url: Option<String>,
+    /// S3: the bucket in the path rather than the host name (Garage, MinIO).
+    #[arg(long = "s3-path-style", env = "VELLUM_S3_PATH_STYLE")]
+    s3_path_style: bool,
     /// The audit key (64 hex digits) when --from-data holds none.
     #[arg(long = "audit-key", env = "VELLUM_AUDIT_KEY", hide_env_values = true, hide = true)]
     audit_key: Option<String>,
@@ -41,6 +52,8 @@ impl std::fmt::Debug for MigrateStoreArgs {
             .field("from_database_url", &self.from_database_url.as_deref().map(vellum_store::redact))
             .field("to_data", &self.to_data)
             .field("to_database_url", &self.to_database_url.as_deref().map(vellum_store::redact))
+            .field("from_blob_url", &self.from_blob_url)
+            .field("to_blob_url", &self.to_blob_url)
             .finish()
     }
 }
@@ -100,15 +113,18 @@ pub async fn run(args: MigrateStoreArgs) -> Result<ExitCode, String> {
     let to = Store::connect(&to_url)
         .await
         .map_err(|e| format!("cannot open the target {}: {e}", vellum_store::redact(&to_url)))?;
-    let from_blobs = LocalBlobStore::open(&from_blobs_dir)
-        .map_err(|e| format!("cannot open the blobs in {}: {e}", from_blobs_dir.display()))?;
-    let to_blobs = LocalBlobStore::open(&to_blobs_dir)
-        .map_err(|e| format!("cannot open the blobs in {}: {e}", to_blobs_dir.display()))?;
+    let blobs = |url: &Option<String>| BlobArgs {
+        blob_url: url.clone(),
+        s3_path_style: args.s3_path_style,
+        s3_part_size_mib: vellum_blob::DEFAULT_PART_SIZE >> 20,
+    };
+    let from_blobs = blobs(&args.from_blob_url).open(&from_blobs_dir, DEFAULT_MAX_STAGING).await?;
+    let to_blobs = blobs(&args.to_blob_url).open(&to_blobs_dir, DEFAULT_MAX_STAGING).await?;
 
     let progress = |line: &str| eprintln!("migrate-store: {line}");
     let report = transfer::copy_all(
-        Side { store: &from, blobs: &from_blobs },
-        Side { store: &to, blobs: &to_blobs },
+        Side { store: &from, blobs: from_blobs.as_ref() },
+        Side { store: &to, blobs: to_blobs.as_ref() },
         key.public(),
         Some(&key),
         &progress,
