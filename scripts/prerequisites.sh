@@ -68,6 +68,8 @@ AIOSMTPD_VERSION=1.4.6
 STANDARDWEBHOOKS_VERSION=1.1.0
 ICALENDAR_VERSION=7.3.2
 PROMETHEUS_CLIENT_VERSION=0.26.0
+# The S3 server of the blob conformance suite and the cluster story.
+GARAGE_VERSION=2.5.0
 
 # The test oracles, benchmark baselines, browser and contract tools, and the local PostgreSQL.
 install_test_prerequisites() {
@@ -82,6 +84,7 @@ install_test_prerequisites() {
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_for_missing node:nodejs npm:npm
 
   install_python_tools
+  install_garage
   if [ -f tests/browser/package.json ]; then
     npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
   fi
@@ -108,6 +111,20 @@ install_python_tools() {
   echo "vellum: installing ${pins[*]} in $venv" >&2
   python3 -m venv "$venv"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check "${pins[@]}"
+}
+
+# Garage, built from crates.io once per machine (about 10 minutes on two cores) in a target
+# folder of its own, so the project's shared target/ stays the project's.
+install_garage() {
+  local have
+  have="$(garage --version 2>/dev/null || "${CARGO_HOME:-$HOME/.cargo}/bin/garage" --version 2>/dev/null || true)"
+  case "$have" in *"$GARAGE_VERSION"*) return 0 ;; esac
+  echo "vellum: building Garage $GARAGE_VERSION (the S3 server of the blob tests; once per machine)" >&2
+  local target
+  target="$(mktemp -d)"
+  CARGO_TARGET_DIR="$target" cargo install garage --version "$GARAGE_VERSION" --locked \
+    --no-default-features --features bundled-libs,sqlite
+  rm -rf "$target"
 }
 
 # The PostgreSQL half of the suite needs the server on 127.0.0.1:5432.

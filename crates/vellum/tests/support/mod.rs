@@ -98,10 +98,16 @@ pub struct Server {
 impl Server {
     /// Starts `vellum serve` on a free port with `data` as its data folder.
     pub fn start(data: &Path, extra: &[&str]) -> Server {
+        Server::start_with_env(data, extra, &[])
+    }
+
+    /// `start`, with more environment (a cluster node's shared settings).
+    pub fn start_with_env(data: &Path, extra: &[&str], env: &[(&str, String)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
             .args(extra)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .env("VELLUM_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("VELLUM_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("VELLUM_LOG", "warn")
