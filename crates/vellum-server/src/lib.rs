@@ -6,6 +6,7 @@ mod auth;
 mod download;
 mod error;
 mod extract;
+mod forwarded;
 pub mod metrics;
 mod public_limits;
 mod ui;
@@ -28,6 +29,9 @@ pub struct HttpConfig {
     /// What one client address, and one link, may ask of the public routes.
     pub public_per_address: vellum_domain::rate::Budget,
     pub public_per_link: vellum_domain::rate::Budget,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none: the connection's
+    /// address is the client's).
+    pub trusted_proxies: Vec<vellum_domain::proxy::Cidr>,
 }
 
 impl Default for HttpConfig {
@@ -39,6 +43,7 @@ impl Default for HttpConfig {
             // from one address; 10,000 at once, then 300 a second for one link.
             public_per_address: vellum_domain::rate::Budget { per_second: 30.0, burst: 2000.0 },
             public_per_link: vellum_domain::rate::Budget { per_second: 300.0, burst: 10_000.0 },
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -63,6 +68,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.http.max_body_bytes;
     let public = public_limits::PublicLimits::new(state.http.public_per_address, state.http.public_per_link);
     let http_metrics = std::sync::Arc::new(metrics::HttpMetrics::default());
+    let trusted = std::sync::Arc::new(state.http.trusted_proxies.clone());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(metrics::readyz))
@@ -76,6 +82,8 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(public, public_limits::limit))
         .layer(axum::middleware::from_fn(request_id))
+        // Outermost: everything inside sees the client's address, not the proxy's.
+        .layer(axum::middleware::from_fn_with_state(trusted, forwarded::client))
         .with_state(state)
 }
 

@@ -43,6 +43,10 @@ pub struct ServeArgs {
     /// The largest request body of any route but uploads, in bytes.
     #[arg(long, env = "VELLUM_MAX_BODY_BYTES", default_value_t = vellum_server::DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
+    /// Reverse proxies and load balancers (addresses or networks, e.g. 10.0.0.0/8) whose
+    /// X-Forwarded-For names the client; from anyone else the header is ignored.
+    #[arg(long, env = "VELLUM_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
     /// First admin's email, used only when the server has no users.
     #[arg(long, env = "VELLUM_ADMIN_EMAIL")]
     pub admin_email: Option<String>,
@@ -66,6 +70,12 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
         ..Limits::default()
     };
     let notify = args.notify.config(&args.listen)?;
+    let trusted_proxies = args
+        .trusted_proxies
+        .iter()
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| vellum_domain::proxy::Cidr::parse(p).map_err(|e| format!("--trusted-proxies: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
     let core = args
         .storage
         .open_core(limits, args.migrate == MigrateAtStart::Auto)
@@ -104,7 +114,12 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
     // Browsers send Secure cookies only over HTTPS — and to http://localhost — so plain HTTP on
     // loopback (a laptop, a test) keeps working while anything else defaults to Secure.
     let secure_cookies = args.secure_cookies.unwrap_or(!addr.ip().is_loopback());
-    let http = HttpConfig { secure_cookies, max_body_bytes: args.max_body_bytes.max(1024), ..HttpConfig::default() };
+    let http = HttpConfig {
+        secure_cookies,
+        max_body_bytes: args.max_body_bytes.max(1024),
+        trusted_proxies,
+        ..HttpConfig::default()
+    };
     let state = AppState { core: core.clone(), http };
     serve(listener, state, shutdown()).await.map_err(|e| e.to_string())?;
     let _ = stop_workers.send(true);

@@ -77,3 +77,47 @@ async fn operators_read_readiness_and_metrics(app: &TestApp) {
 }
 
 on_both!(operators_read_readiness_and_metrics);
+
+/// A public request from `peer`, forwarded for `client` (when given).
+fn public_from(peer: &str, client: Option<&str>, path: &str) -> axum::http::Request<axum::body::Body> {
+    let mut req = axum::http::Request::get(path);
+    if let Some(c) = client {
+        req = req.header("x-forwarded-for", c);
+    }
+    let mut req = req.body(axum::body::Body::empty()).unwrap();
+    let addr: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+    req
+}
+
+/// Behind a load balancer the budgets count people, not the balancer: for a trusted proxy
+/// the client is the nearest untrusted address of `X-Forwarded-For`; from anyone else the
+/// header is ignored, so a client cannot buy itself a fresh budget by writing one.
+#[tokio::test]
+async fn trusted_proxies_name_the_client() {
+    use vellum_domain::{proxy::Cidr, rate::Budget};
+    let http = vellum_server::HttpConfig {
+        public_per_address: Budget { per_second: 0.001, burst: 2.0 },
+        trusted_proxies: vec![Cidr::parse("10.0.0.0/8").unwrap()],
+        ..vellum_server::HttpConfig::default()
+    };
+    let app = TestApp::sqlite().await.with_http(http);
+    let hit = |peer: &'static str, client: Option<&'static str>, n: u32| {
+        let app = &app;
+        async move { app.raw(public_from(peer, client, &format!("/p/missing-link-{n}"))).await.status }
+    };
+    // Two people behind the balancer each have their own budget.
+    assert_eq!(hit("10.0.0.2", Some("203.0.113.1"), 1).await, StatusCode::NOT_FOUND);
+    assert_eq!(hit("10.0.0.2", Some("203.0.113.1"), 2).await, StatusCode::NOT_FOUND);
+    assert_eq!(hit("10.0.0.2", Some("203.0.113.1"), 3).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        hit("10.0.0.3", Some("6.6.6.6, 203.0.113.1"), 4).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a forged entry on the left changes nothing"
+    );
+    assert_eq!(hit("10.0.0.2", Some("203.0.113.2"), 5).await, StatusCode::NOT_FOUND);
+    // An untrusted peer's header is its own words.
+    assert_eq!(hit("198.51.100.7", Some("203.0.113.10"), 6).await, StatusCode::NOT_FOUND);
+    assert_eq!(hit("198.51.100.7", Some("203.0.113.11"), 7).await, StatusCode::NOT_FOUND);
+    assert_eq!(hit("198.51.100.7", Some("203.0.113.12"), 8).await, StatusCode::TOO_MANY_REQUESTS);
+}

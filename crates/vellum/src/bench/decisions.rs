@@ -103,12 +103,70 @@ where
     Ok((addr, tx))
 }
 
+/// Serves `core` on a loopback port until the returned sender fires.
+async fn node(core: Core) -> Result<(String, tokio::sync::oneshot::Sender<()>), String> {
+    let state = AppState { core, http: HttpConfig::default() };
+    spawn_server(|l, rx| async move {
+        let _ = serve(l, state, async move {
+            let _ = rx.await;
+        })
+        .await;
+    })
+    .await
+}
+
+/// Decisions with the clients spread over `nodes` servers, each with its own connection pool
+/// on the same database (in this process: on one machine the nodes share its cores anyway).
+async fn decide_on_nodes(
+    url: &str,
+    core: &Core,
+    nodes: usize,
+    clients: usize,
+    token: &str,
+    reviews: Vec<vellum_domain::Id>,
+) -> Result<Figures, String> {
+    let mut addrs = Vec::new();
+    let mut stops = Vec::new();
+    let mut stores = Vec::new();
+    for n in 0..nodes {
+        let node_core = if n == 0 {
+            core.clone()
+        } else {
+            let store = Store::connect(url).await.map_err(|e| e.to_string())?;
+            stores.push(store.clone());
+            Core::new(store, core.blobs.clone(), Limits::default())
+        };
+        let (addr, stop) = node(node_core).await?;
+        addrs.push(addr);
+        stops.push(stop);
+    }
+    let (addrs, tk, requests) = (Arc::new(addrs), token.to_string(), reviews.len());
+    let reviews = Arc::new(reviews);
+    let figures = load(clients, requests, move |i| {
+        let a = &addrs[i % addrs.len()];
+        hyper::Request::post(format!("http://{a}/api/v1/reviews/{}/decisions", reviews[i]))
+            .header("authorization", format!("Bearer {tk}"))
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from_static(br#"{"version":1,"decision":"approve"}"#)))
+            .unwrap_or_default()
+    })
+    .await;
+    for stop in stops {
+        let _ = stop.send(());
+    }
+    for store in stores {
+        store.close().await;
+    }
+    Ok(figures)
+}
+
 async fn one_backend(
     label: &str,
     url: &str,
     data: &std::path::Path,
     clients: usize,
     requests: usize,
+    nodes: &[usize],
 ) -> Result<(), String> {
     let store = Store::connect(url).await.map_err(|e| e.to_string())?;
     let blobs = LocalBlobStore::open(data).map_err(|e| e.to_string())?;
@@ -142,10 +200,11 @@ async fn one_backend(
         )
         .await
         .map_err(|e| e.to_string())?;
-    print!("  preparing {requests} assets in review on {label} ...");
+    let prepared = requests * nodes.len();
+    print!("  preparing {prepared} assets in review on {label} ...");
     let t = Instant::now();
-    let mut reviews = Vec::with_capacity(requests);
-    for i in 0..requests {
+    let mut reviews = Vec::with_capacity(prepared);
+    for i in 0..prepared {
         let mut w = core.begin_blob().await.map_err(|e| e.to_string())?;
         w.write(format!("bench asset {i}").as_bytes()).await.map_err(|e| e.to_string())?;
         let blob = w.finish().await.map_err(|e| e.to_string())?;
@@ -157,14 +216,7 @@ async fn one_backend(
     println!(" {:.1} s", t.elapsed().as_secs_f64());
     let token = core.create_token(&actor, "bench", None).await.map_err(|e| e.to_string())?.secret;
 
-    let state = AppState { core: core.clone(), http: HttpConfig::default() };
-    let (addr, stop) = spawn_server(|l, rx| async move {
-        let _ = serve(l, state, async move {
-            let _ = rx.await;
-        })
-        .await;
-    })
-    .await?;
+    let (addr, stop) = node(core.clone()).await?;
     super::probe::prepare(&store).await.map_err(|e| e.to_string())?;
     let probe_store = store.clone();
     let (probe_addr, probe_stop) = spawn_server(|l, rx| async move {
@@ -175,16 +227,10 @@ async fn one_backend(
     })
     .await?;
 
-    let (a, tk) = (addr.clone(), token.clone());
-    let reviews = Arc::new(reviews);
-    let decisions = load(clients, requests, move |i| {
-        hyper::Request::post(format!("http://{a}/api/v1/reviews/{}/decisions", reviews[i]))
-            .header("authorization", format!("Bearer {tk}"))
-            .header("content-type", "application/json")
-            .body(Full::new(Bytes::from_static(br#"{"version":1,"decision":"approve"}"#)))
-            .unwrap_or_default()
-    })
-    .await;
+    let mut by_nodes = Vec::new();
+    for (n, batch) in nodes.iter().zip(reviews.chunks(requests)) {
+        by_nodes.push((*n, decide_on_nodes(url, &core, *n, clients, &token, batch.to_vec()).await?));
+    }
     let a = addr.clone();
     let health = load(clients, requests * 5, move |_| {
         hyper::Request::get(format!("http://{a}/healthz")).body(Full::new(Bytes::new())).unwrap_or_default()
@@ -195,22 +241,32 @@ async fn one_backend(
     })
     .await;
     println!("{label}, {clients} concurrent clients:");
-    print("decision (POST …/decisions)", &decisions, None);
-    print("baseline GET /healthz", &health, Some(&decisions));
-    print("baseline bare INSERT/request", &insert, Some(&decisions));
+    let (_, decisions) = &by_nodes[0];
+    for (n, figures) in &by_nodes {
+        let reference = (*n != by_nodes[0].0).then_some(decisions);
+        let label = format!("decision, {n} node{}", if *n == 1 { "" } else { "s" });
+        print(&label, figures, None);
+        if let Some(one) = reference {
+            println!("    {n} nodes decide {:.2}× as fast as {}", figures.rps / one.rps, by_nodes[0].0);
+        }
+    }
+    print("baseline GET /healthz", &health, Some(decisions));
+    print("baseline bare INSERT/request", &insert, Some(decisions));
     let _ = stop.send(());
     let _ = probe_stop.send(());
     store.close().await;
     Ok(())
 }
 
-pub async fn run(clients: usize, requests: usize, postgres: Option<String>) -> Result<(), String> {
+pub async fn run(clients: usize, requests: usize, postgres: Option<String>, nodes: usize) -> Result<(), String> {
     let scratch = tempfile::Builder::new().prefix("vellum-bench-").tempdir_in(".").map_err(|e| e.to_string())?;
     let sqlite = format!("sqlite://{}?mode=rwc", scratch.path().join("vellum.db").display());
-    one_backend("SQLite (synchronous=FULL)", &sqlite, &scratch.path().join("blobs-sqlite"), clients, requests).await?;
+    let blobs = scratch.path().join("blobs-sqlite");
+    one_backend("SQLite (synchronous=FULL)", &sqlite, &blobs, clients, requests, &[1]).await?;
     if let Some(admin_url) = postgres {
         let db = vellum_store::testing::TempPostgres::fresh_at(&admin_url).await?;
-        one_backend("PostgreSQL", db.url(), &scratch.path().join("blobs-pg"), clients, requests).await?;
+        let counts: Vec<usize> = if nodes > 1 { vec![1, nodes] } else { vec![1] };
+        one_backend("PostgreSQL", db.url(), &scratch.path().join("blobs-pg"), clients, requests, &counts).await?;
         db.drop_now().await?;
     }
     Ok(())

@@ -2,6 +2,8 @@
 //! same run on the same machine. Timings are reported, never asserted.
 
 mod audit;
+mod backup;
+mod blobs;
 mod compare;
 mod decisions;
 mod distribution;
@@ -56,6 +58,10 @@ pub enum BenchCommand {
         /// Also run on this PostgreSQL server (a fresh database is created in it).
         #[arg(long)]
         postgres: Option<String>,
+        /// On PostgreSQL, also spread the clients over this many nodes (servers with their own
+        /// connection pools) and compare with one.
+        #[arg(long, default_value_t = 3)]
+        nodes: usize,
     },
     /// Thumbnails and previews per second over 24 MP JPEGs, next to `vipsthumbnail`, with the
     /// PSNR and SSIM of both against a Lanczos3 reference.
@@ -96,6 +102,25 @@ pub enum BenchCommand {
         /// Assets created and then indexed through the change record (0: skip).
         #[arg(long, default_value_t = 5000)]
         through_outbox: u64,
+    },
+    /// `vellum backup`, `backup verify` and `restore` of a generated library, next to `cp -r`
+    /// (and `pg_dump` with `--postgres`).
+    Backup {
+        #[arg(long, default_value_t = 10_000)]
+        assets: usize,
+        #[arg(long, default_value_t = 5120)]
+        total_mib: u64,
+        /// Also measure a node on this PostgreSQL server (fresh databases are made in it).
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// One large upload and download through the local folder and through S3 on a Garage
+    /// node started for the run, next to a raw S3 multipart upload of the same bytes.
+    Blobs {
+        #[arg(long, default_value_t = 512)]
+        mib: u64,
+        #[arg(long, default_value_t = 8)]
+        part_mib: usize,
     },
     /// Routing rules evaluated per asset (10, 100, 1,000 rules), next to reading the asset.
     Routing {
@@ -164,7 +189,13 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
         BenchCommand::Ingest { dir, tmpfs, files, total_mib, jobs, runs } => {
             ingest::run(dir, tmpfs, files, total_mib, jobs, runs).await?
         }
-        BenchCommand::Decisions { clients, requests, postgres } => decisions::run(clients, requests, postgres).await?,
+        BenchCommand::Backup { assets, total_mib, postgres } => {
+            backup::run(assets.max(1), total_mib.max(1), postgres).await?
+        }
+        BenchCommand::Blobs { mib, part_mib } => blobs::run(mib.max(1), part_mib.max(5)).await?,
+        BenchCommand::Decisions { clients, requests, postgres, nodes } => {
+            decisions::run(clients, requests, postgres, nodes).await?
+        }
         BenchCommand::UploadMemory { mib } => memory::run(mib).await?,
         BenchCommand::Thumbnails { count, megapixels } => thumbnails::run(count, megapixels).await?,
         BenchCommand::E2e { runs, workers } => e2e::run(runs, workers).await?,
