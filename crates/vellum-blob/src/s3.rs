@@ -2,8 +2,8 @@
 //!
 //! A write is hashed while it streams. One smaller than a part is held in memory and put
 //! under its content address in one request once its hash is known. A larger one goes out as
-//! a multipart upload to a staging key (`<prefix>/staging/<id>`), one part in memory at a
-//! time; once complete and hashed it is copied to its content address and the staged object
+//! a multipart upload to a staging key (`<prefix>/staging/<id>`), two parts in flight while a
+//! third fills (memory: three parts); once complete and hashed it is copied to its content address and the staged object
 //! removed. Either way an object appears under a content address only whole. Every multipart
 //! upload is announced first by a marker (`<prefix>/uploads/<id>`: the upload's key, id and
 //! start), so the sweeper can abort the parts of one whose process died.
@@ -334,12 +334,39 @@ impl BlobStore for S3BlobStore {
     }
 }
 
+/// Parts sent at once while the next one fills: the upload keeps the network busy while the
+/// hash runs, and holds at most this many parts plus the one filling in memory.
+const PARTS_IN_FLIGHT: usize = 2;
+
 /// A multipart upload under way.
 struct Upload {
     staged: Path,
     marker: Path,
     id: String,
-    parts: Vec<PartId>,
+    /// Parts sent so far, numbered from 0.
+    sent: usize,
+    in_flight: tokio::task::JoinSet<Result<(usize, PartId)>>,
+    parts: Vec<(usize, PartId)>,
+}
+
+impl Upload {
+    /// Waits for the oldest part in flight (any, in fact: they are sorted at the end).
+    async fn land_one(&mut self) -> Result<()> {
+        if let Some(done) = self.in_flight.join_next().await {
+            let part = done.map_err(|e| Error::Io(std::io::Error::other(e)))??;
+            self.parts.push(part);
+        }
+        Ok(())
+    }
+
+    /// Every part, in order, once all have landed.
+    async fn land_all(&mut self) -> Result<Vec<PartId>> {
+        while !self.in_flight.is_empty() {
+            self.land_one().await?;
+        }
+        self.parts.sort_by_key(|(i, _)| *i);
+        Ok(std::mem::take(&mut self.parts).into_iter().map(|(_, p)| p).collect())
+    }
 }
 
 struct S3Writer {
@@ -365,14 +392,18 @@ impl S3Writer {
                 let _ = self.store.client.abort_multipart(&staged, &id).await;
                 return Err(s3(e));
             }
-            self.upload = Some(Upload { staged, marker, id, parts: Vec::new() });
+            self.upload =
+                Some(Upload { staged, marker, id, sent: 0, in_flight: tokio::task::JoinSet::new(), parts: Vec::new() });
         }
         let Some(upload) = self.upload.as_mut() else { return Ok(()) };
-        let part = std::mem::take(&mut self.buf);
-        let index = upload.parts.len();
-        let id =
-            self.store.client.put_part(&upload.staged, &upload.id, index, PutPayload::from(part)).await.map_err(s3)?;
-        upload.parts.push(id);
+        while upload.in_flight.len() >= PARTS_IN_FLIGHT {
+            upload.land_one().await?;
+        }
+        let part = PutPayload::from(std::mem::take(&mut self.buf));
+        let (client, path, id, index) =
+            (self.store.client.clone(), upload.staged.clone(), upload.id.clone(), upload.sent);
+        upload.in_flight.spawn(async move { Ok((index, client.put_part(&path, &id, index, part).await.map_err(s3)?)) });
+        upload.sent += 1;
         Ok(())
     }
 
@@ -393,7 +424,13 @@ impl S3Writer {
                     upload = self.upload.take().ok_or_else(|| Error::Io(std::io::Error::other("upload lost")))?;
                 }
                 let client = self.store.client.clone();
-                let parts = std::mem::take(&mut upload.parts);
+                let parts = match upload.land_all().await {
+                    Ok(parts) => parts,
+                    Err(e) => {
+                        self.upload = Some(upload);
+                        return Err(e);
+                    }
+                };
                 if let Err(e) = client.complete_multipart(&upload.staged, &upload.id, parts).await {
                     self.upload = Some(upload);
                     return Err(s3(e));
