@@ -5,6 +5,7 @@
 
 mod local;
 mod s3;
+mod shelf;
 mod staging;
 pub mod testing;
 
@@ -16,6 +17,7 @@ use tokio::io::AsyncRead;
 
 pub use local::LocalBlobStore;
 pub use s3::{S3BlobStore, S3Config, DEFAULT_PART_SIZE, MIN_PART_SIZE};
+pub use shelf::{open_shelf, Shelf};
 pub use staging::DEFAULT_MAX_STAGING;
 
 #[derive(Debug, thiserror::Error)]

@@ -189,6 +189,49 @@ impl S3BlobStore {
         self.path(&format!("blobs/{}/{k}", &k[..2]))
     }
 
+    /// Stores a local file as `<prefix>/<name>` (a multipart upload: whole or not at all).
+    pub(crate) async fn put_file(&self, name: &str, from: &std::path::Path) -> Result<()> {
+        use tokio::io::AsyncReadExt;
+        let mut file = tokio::fs::File::open(from).await?;
+        let upload = self.client.put_multipart(&self.path(name)).await.map_err(s3)?;
+        let mut w = object_store::WriteMultipart::new_with_chunk_size(upload, self.part_size);
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            if let Err(e) = w.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                let _ = w.abort().await;
+                return Err(s3(e));
+            }
+            w.write(&buf[..n]);
+        }
+        w.finish().await.map_err(s3)?;
+        Ok(())
+    }
+
+    /// Copies `<prefix>/<name>` to a local file; false when there is none.
+    pub(crate) async fn get_file(&self, name: &str, to: &std::path::Path) -> Result<bool> {
+        use tokio::io::AsyncWriteExt;
+        let got = match self.client.get(&self.path(name)).await {
+            Ok(g) => g,
+            Err(object_store::Error::NotFound { .. }) => return Ok(false),
+            Err(e) => return Err(s3(e)),
+        };
+        let mut out = tokio::fs::File::create(to).await?;
+        let mut stream = got.into_stream();
+        while let Some(chunk) = stream.try_next().await.map_err(s3)? {
+            out.write_all(&chunk).await?;
+        }
+        out.sync_all().await?;
+        Ok(true)
+    }
+
+    pub(crate) async fn remove_file(&self, name: &str) -> Result<()> {
+        delete_quietly(&self.client, &self.path(name)).await
+    }
+
     /// Aborts an upload and removes what it staged; false when there was nothing left.
     async fn abandon(&self, marker_path: &Path, marker: &Marker) -> Result<()> {
         let staged = Path::from(marker.key.as_str());

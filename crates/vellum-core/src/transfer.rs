@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use vellum_blob::{BlobKey, BlobStore};
+use vellum_blob::{BlobKey, BlobStore, PendingBlob};
 use vellum_domain::{
     audit::{AuditAction, AuditKey, PublicKey},
     ErrorCode,
@@ -90,13 +90,20 @@ pub async fn copy_all(
     drop(snap);
 
     progress(&format!("copying {} blobs", keys.len()));
+    let mut pending = Vec::new();
     for key in &keys {
         let key = BlobKey::parse(key).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-        if let Some(bytes) = copy_blob(from.blobs, to.blobs, &key).await? {
+        if let Some(blob) = copy_blob(from.blobs, to.blobs, &key).await? {
             report.blobs_copied += 1;
-            report.bytes_copied += bytes;
+            report.bytes_copied += blob.size;
+            pending.push(blob);
+        }
+        // Made durable in batches: one flush for many blobs instead of one each.
+        if pending.len() == BLOBS_PER_FLUSH {
+            to.blobs.commit_pending(std::mem::take(&mut pending)).await.map_err(blob_error)?;
         }
     }
+    to.blobs.commit_pending(pending).await.map_err(blob_error)?;
     report.blobs = keys.len() as u64;
 
     progress("verifying the target");
@@ -181,8 +188,11 @@ async fn verify_counts(to: &Store, tables: &[copy::Table], expected: &BTreeMap<S
     Ok(())
 }
 
-/// Copies one blob unless the target has it; returns its size when it was copied.
-pub async fn copy_blob(from: &dyn BlobStore, to: &dyn BlobStore, key: &BlobKey) -> Result<Option<u64>> {
+/// Blobs copied between two flushes of the target.
+const BLOBS_PER_FLUSH: usize = 256;
+
+/// Copies one blob unless the target has it; the copy is pending until the caller commits it.
+async fn copy_blob(from: &dyn BlobStore, to: &dyn BlobStore, key: &BlobKey) -> Result<Option<PendingBlob>> {
     use tokio::io::AsyncReadExt;
     if to.size(key).await.map_err(blob_error)?.is_some() {
         return Ok(None);
@@ -203,14 +213,14 @@ pub async fn copy_blob(from: &dyn BlobStore, to: &dyn BlobStore, key: &BlobKey) 
         }
         writer.write(&buf[..n]).await.map_err(blob_error)?;
     }
-    let stored = writer.finish().await.map_err(blob_error)?;
-    if stored.key != *key {
+    let pending = writer.finish_pending().await.map_err(blob_error)?;
+    if pending.key != *key {
         return Err(Error::new(
             ErrorCode::Internal,
-            format!("blob {} on the source holds other bytes (they hash to {})", key.as_str(), stored.key.as_str()),
+            format!("blob {} on the source holds other bytes (they hash to {})", key.as_str(), pending.key.as_str()),
         ));
     }
-    Ok(Some(stored.size))
+    Ok(Some(pending))
 }
 
 fn blob_error(e: vellum_blob::Error) -> Error {

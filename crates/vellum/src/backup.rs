@@ -8,7 +8,7 @@
 
 use std::{
     collections::BTreeMap,
-    io::{Read, Write},
+    io::Read,
     path::{Path, PathBuf},
     process::ExitCode,
 };
@@ -16,7 +16,7 @@ use std::{
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use vellum_blob::{BlobKey, BlobStore, LocalBlobStore};
+use vellum_blob::{open_shelf, BlobKey, Shelf};
 use vellum_core::{
     audit::keeper,
     transfer::{self, Side},
@@ -29,15 +29,34 @@ use crate::config::{sqlite_file_url, StorageArgs};
 const MANIFEST: &str = "manifest.json";
 const DATABASE: &str = "database.sqlite";
 const FORMAT: &str = "vellum-backup/1";
+/// The files beside the blobs, besides the manifest.
+const FILES: [&str; 3] = [DATABASE, "audit/signing.key", "audit/checkpoints.log"];
+
+/// The backup place a `--to`/`--from` names: a folder, or s3://bucket/prefix.
+async fn open(place: &str, s3_path_style: bool) -> Result<Box<dyn Shelf>, String> {
+    let options = vellum_blob::OpenOptions { path_style: s3_path_style, ..vellum_blob::OpenOptions::default() };
+    open_shelf(place, &options).await.map_err(|e| format!("cannot open the backup {place}: {e}"))
+}
+
+/// A local folder for files on their way to or from the shelf: beside a local backup (same
+/// disk, no surprise about space), in the system's temporary folder for S3.
+fn staging_folder(place: &str) -> Result<tempfile::TempDir, String> {
+    let near = if place.starts_with("s3://") { std::env::temp_dir() } else { PathBuf::from(place) };
+    tempfile::Builder::new()
+        .prefix(".vellum-backup-")
+        .tempdir_in(&near)
+        .map_err(|e| format!("cannot make a staging folder in {}: {e}", near.display()))
+}
 
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct BackupArgs {
     #[command(subcommand)]
     command: Option<BackupCommand>,
-    /// The backup folder (made if missing; blobs already in it are not copied again).
+    /// The backup folder (made if missing), or s3://bucket/prefix; blobs already there are not
+    /// copied again.
     #[arg(long, required = true)]
-    to: Option<PathBuf>,
+    to: Option<String>,
     /// Leave the audit signing key out (a restore then needs VELLUM_AUDIT_KEY). With it, the
     /// backup is as sensitive as the data folder.
     #[arg(long)]
@@ -50,14 +69,20 @@ pub struct BackupArgs {
 enum BackupCommand {
     /// Check a backup without restoring it: every file and blob against the manifest; exits 2
     /// and names each one that does not match.
-    Verify { dir: PathBuf },
+    Verify {
+        /// The backup folder, or s3://bucket/prefix.
+        dir: String,
+        /// S3: the bucket in the path rather than the host name (Garage, MinIO).
+        #[arg(long = "s3-path-style", env = "VELLUM_S3_PATH_STYLE")]
+        s3_path_style: bool,
+    },
 }
 
 #[derive(Args)]
 pub struct RestoreArgs {
-    /// The backup folder.
+    /// The backup folder, or s3://bucket/prefix.
     #[arg(long)]
-    from: PathBuf,
+    from: String,
     /// Where to restore: an empty data folder (and --database-url for an empty PostgreSQL).
     #[command(flatten)]
     storage: StorageArgs,
@@ -88,8 +113,8 @@ struct FileEntry {
 }
 
 pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
-    if let Some(BackupCommand::Verify { dir }) = args.command {
-        return verify(&dir).await;
+    if let Some(BackupCommand::Verify { dir, s3_path_style }) = args.command {
+        return verify(&dir, s3_path_style).await;
     }
     let dir = args.to.ok_or("--to DIR names the backup folder")?;
     let storage = args.storage;
@@ -113,21 +138,21 @@ pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
     let key = key.ok_or_else(|| {
         format!("no audit key in {} and VELLUM_AUDIT_KEY is not set", keeper::audit_dir(&storage.data).display())
     })?;
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let shelf = open(&dir, storage.blobs.s3_path_style).await?;
     let source_blobs = storage.open_blobs(&vellum_core::Limits::default()).await?;
-    let target_blobs =
-        LocalBlobStore::open(&dir).map_err(|e| format!("cannot open the blobs in {}: {e}", dir.display()))?;
+    let target_blobs = shelf.blobs();
 
-    // A new database each time, beside the last good one until it is complete.
-    let partial = dir.join(format!("{DATABASE}.partial"));
-    remove_sqlite(&partial)?;
+    // Everything but the blobs is made in a local staging folder and put on the shelf when
+    // complete, the manifest last: until then the last good backup stays whole.
+    let staging = staging_folder(&dir)?;
+    let partial = staging.path().join(DATABASE);
     let target = Store::connect(&sqlite_file_url(&partial))
         .await
         .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
     let progress = |line: &str| eprintln!("backup: {line}");
     let report = transfer::copy_all(
         Side { store: &source, blobs: source_blobs.as_ref() },
-        Side { store: &target, blobs: &target_blobs },
+        Side { store: &target, blobs: target_blobs.as_ref() },
         public,
         Some(&key),
         &progress,
@@ -137,28 +162,26 @@ pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
     source.close().await;
     target.close().await;
     settle_sqlite(&partial).await?;
-    std::fs::rename(&partial, dir.join(DATABASE)).map_err(|e| format!("cannot write {}: {e}", dir.display()))?;
 
     // The audit folder: the key unless left out (a key from an earlier backup is removed
     // too, so the flag means what it says), and the checkpoint log.
-    let audit = keeper::audit_dir(&dir);
-    let _ = std::fs::remove_file(audit.join(keeper::KEY_FILE));
     if !args.without_audit_key {
-        keeper::install_key(&dir, &key).map_err(|e| e.to_string())?;
+        keeper::install_key(staging.path(), &key).map_err(|e| e.to_string())?;
     }
     let log = keeper::audit_dir(&storage.data).join(keeper::LOG_FILE);
     if log.is_file() {
+        let audit = keeper::audit_dir(staging.path());
         std::fs::create_dir_all(&audit).map_err(|e| format!("cannot create {}: {e}", audit.display()))?;
         std::fs::copy(&log, audit.join(keeper::LOG_FILE)).map_err(|e| format!("cannot copy {}: {e}", log.display()))?;
-    } else {
-        let _ = std::fs::remove_file(audit.join(keeper::LOG_FILE));
     }
-
     let mut files = BTreeMap::new();
-    for name in [DATABASE.to_string(), format!("audit/{}", keeper::KEY_FILE), format!("audit/{}", keeper::LOG_FILE)] {
-        let path = dir.join(&name);
+    for name in FILES {
+        let path = staging.path().join(name);
         if path.is_file() {
-            files.insert(name, hash_file(&path)?);
+            files.insert(name.to_string(), hash_file(&path)?);
+            shelf.put(name, &path).await.map_err(|e| format!("cannot write {name} to {dir}: {e}"))?;
+        } else {
+            shelf.remove(name).await.map_err(|e| format!("cannot remove {name} from {dir}: {e}"))?;
         }
     }
     let mut blobs = BTreeMap::new();
@@ -180,7 +203,10 @@ pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
         rows: report.rows.clone(),
         blobs,
     };
-    write_atomically(&dir.join(MANIFEST), &serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?)?;
+    let manifest_path = staging.path().join(MANIFEST);
+    std::fs::write(&manifest_path, serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?)
+        .map_err(|e| format!("cannot write {}: {e}", manifest_path.display()))?;
+    shelf.put(MANIFEST, &manifest_path).await.map_err(|e| format!("cannot write the manifest to {dir}: {e}"))?;
     println!(
         "backed up {} rows in {} tables and {} blobs ({} new, {} bytes) to {}; {} audit chains ({} events) verify; \
          audit key {}",
@@ -189,7 +215,7 @@ pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
         report.blobs,
         report.blobs_copied,
         report.bytes_copied,
-        dir.display(),
+        dir,
         report.chains,
         report.events,
         if args.without_audit_key { "left out (a restore needs VELLUM_AUDIT_KEY)" } else { "included" }
@@ -223,18 +249,6 @@ async fn settle_sqlite(file: &Path) -> Result<(), String> {
     f.sync_all().map_err(|e| format!("cannot flush {}: {e}", file.display()))
 }
 
-fn remove_sqlite(file: &Path) -> Result<(), String> {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let path = PathBuf::from(format!("{}{suffix}", file.display()));
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
-        }
-    }
-    Ok(())
-}
-
 fn hash_file(path: &Path) -> Result<FileEntry, String> {
     let mut f = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut h = Sha256::new();
@@ -251,45 +265,46 @@ fn hash_file(path: &Path) -> Result<FileEntry, String> {
     Ok(FileEntry { sha256: hex::encode(h.finalize()), size })
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = path.with_extension("partial");
-    let mut f = std::fs::File::create(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
-    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+/// A backup's files, fetched to a local folder, with its manifest and what does not match it.
+struct Fetched {
+    files: tempfile::TempDir,
+    manifest: Manifest,
+    problems: Vec<String>,
 }
 
-fn read_manifest(dir: &Path) -> Result<Manifest, String> {
-    let path = dir.join(MANIFEST);
-    let bytes = std::fs::read(&path).map_err(|e| {
-        format!("{} is not a finished Vellum backup: cannot read {}: {e}", dir.display(), path.display())
-    })?;
-    let manifest: Manifest =
-        serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a Vellum backup manifest: {e}", path.display()))?;
-    if manifest.format != FORMAT {
-        return Err(format!("{}: format {} is not {FORMAT}", path.display(), manifest.format));
+/// Reads a backup's manifest and files and checks every file and blob against the manifest.
+async fn fetch(place: &str, shelf: &dyn Shelf) -> Result<Fetched, String> {
+    let files = staging_folder(place)?;
+    let path = files.path().join(MANIFEST);
+    if !shelf.get(MANIFEST, &path).await.map_err(|e| format!("cannot read {place}: {e}"))? {
+        return Err(format!("{place} is not a finished Vellum backup: it has no {MANIFEST}"));
     }
-    Ok(manifest)
-}
-
-/// Every file and blob against the manifest; the problems found, one line each.
-async fn problems(dir: &Path, manifest: &Manifest) -> Result<Vec<String>, String> {
+    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let manifest: Manifest =
+        serde_json::from_slice(&bytes).map_err(|e| format!("{place}: not a Vellum backup manifest: {e}"))?;
+    if manifest.format != FORMAT {
+        return Err(format!("{place}: format {} is not {FORMAT}", manifest.format));
+    }
     let mut problems = Vec::new();
+    if !manifest.files.contains_key(DATABASE) {
+        problems.push(format!("{DATABASE}: not in the manifest"));
+    }
     for (name, want) in &manifest.files {
-        let path = dir.join(name);
-        if !path.is_file() {
+        let local = files.path().join(name);
+        if let Some(dir) = local.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        }
+        if !shelf.get(name, &local).await.map_err(|e| format!("cannot read {name}: {e}"))? {
             problems.push(format!("{name}: missing"));
             continue;
         }
-        let found = hash_file(&path)?;
+        let found = hash_file(&local)?;
         if found != *want {
             problems
                 .push(format!("{name}: does not match the manifest (sha256 {}, {} bytes)", found.sha256, found.size));
         }
     }
-    if !manifest.files.contains_key(DATABASE) {
-        problems.push(format!("{DATABASE}: not in the manifest"));
-    }
-    let blobs = LocalBlobStore::open(dir).map_err(|e| format!("cannot open the blobs in {}: {e}", dir.display()))?;
+    let blobs = shelf.blobs();
     for (sha, size) in &manifest.blobs {
         let key = BlobKey::parse(sha).map_err(|e| format!("manifest: {e}"))?;
         let name = format!("blobs/{}/{sha}", &sha[..2]);
@@ -303,22 +318,21 @@ async fn problems(dir: &Path, manifest: &Manifest) -> Result<Vec<String>, String
             }
         }
     }
-    Ok(problems)
+    Ok(Fetched { files, manifest, problems })
 }
 
-async fn verify(dir: &Path) -> Result<ExitCode, String> {
-    let manifest = read_manifest(dir)?;
-    let problems = problems(dir, &manifest).await?;
+async fn verify(place: &str, s3_path_style: bool) -> Result<ExitCode, String> {
+    let shelf = open(place, s3_path_style).await?;
+    let Fetched { manifest, problems, .. } = fetch(place, shelf.as_ref()).await?;
     for p in &problems {
         println!("MISMATCH {p}");
     }
     if !problems.is_empty() {
-        println!("{}: {} problem(s); this backup cannot be trusted", dir.display(), problems.len());
+        println!("{place}: {} problem(s); this backup cannot be trusted", problems.len());
         return Ok(ExitCode::from(2));
     }
     println!(
-        "ok {}: backup of {} at {} ({} files, {} blobs, {} rows; audit key {})",
-        dir.display(),
+        "ok {place}: backup of {} at {} ({} files, {} blobs, {} rows; audit key {})",
         manifest.source,
         manifest.created_at,
         manifest.files.len(),
@@ -330,23 +344,23 @@ async fn verify(dir: &Path) -> Result<ExitCode, String> {
 }
 
 pub async fn restore(args: RestoreArgs) -> Result<ExitCode, String> {
-    let dir = &args.from;
+    let place = args.from.as_str();
     let storage = args.storage;
-    let manifest = read_manifest(dir)?;
-    let problems = problems(dir, &manifest).await?;
+    let shelf = open(place, storage.blobs.s3_path_style).await?;
+    let Fetched { files, manifest, problems } = fetch(place, shelf.as_ref()).await?;
     if let Some(first) = problems.first() {
         return Err(format!(
-            "{}: {first} ({} problem(s) in all; `vellum backup verify {}` lists them); nothing was restored",
-            dir.display(),
+            "{place}: {first} ({} problem(s) in all; `vellum backup verify {place}` lists them); nothing was restored",
             problems.len(),
-            dir.display()
         ));
     }
     let public = PublicKey::from_hex(&manifest.audit_public_key).map_err(|e| format!("manifest: {e}"))?;
     let key = match (manifest.audit_key_included, storage.audit_key.as_deref().map(str::trim).filter(|k| !k.is_empty()))
     {
         (_, Some(hex)) => AuditKey::from_hex(hex).map_err(|e| format!("VELLUM_AUDIT_KEY: {e}"))?,
-        (true, None) => keeper::read_key(dir).map_err(|e| e.to_string())?.ok_or("the backup's audit key is missing")?,
+        (true, None) => {
+            keeper::read_key(files.path()).map_err(|e| e.to_string())?.ok_or("the backup's audit key is missing")?
+        }
         (false, None) => {
             return Err(format!(
                 "this backup was made without the audit key: set VELLUM_AUDIT_KEY to the server's key ({})",
@@ -370,14 +384,13 @@ pub async fn restore(args: RestoreArgs) -> Result<ExitCode, String> {
             keeper::audit_dir(&storage.data).display()
         ));
     }
-    let source = open_database_read(&dir.join(DATABASE)).await?;
-    let source_blobs =
-        LocalBlobStore::open(dir).map_err(|e| format!("cannot open the blobs in {}: {e}", dir.display()))?;
+    let source = open_database_read(&files.path().join(DATABASE)).await?;
+    let source_blobs = shelf.blobs();
     let target = storage.open_store().await?;
     let target_blobs = storage.open_blobs(&vellum_core::Limits::default()).await?;
     let progress = |line: &str| eprintln!("restore: {line}");
     let report = transfer::copy_all(
-        Side { store: &source, blobs: &source_blobs },
+        Side { store: &source, blobs: source_blobs.as_ref() },
         Side { store: &target, blobs: target_blobs.as_ref() },
         public,
         Some(&key),
@@ -387,7 +400,7 @@ pub async fn restore(args: RestoreArgs) -> Result<ExitCode, String> {
     .map_err(|e| format!("{e}; run the same command again to resume"))?;
     source.close().await;
     target.close().await;
-    let log = keeper::audit_dir(dir).join(keeper::LOG_FILE);
+    let log = keeper::audit_dir(files.path()).join(keeper::LOG_FILE);
     let restored_log = keeper::audit_dir(&storage.data).join(keeper::LOG_FILE);
     if log.is_file() && !restored_log.exists() {
         std::fs::copy(&log, &restored_log).map_err(|e| format!("cannot copy {}: {e}", log.display()))?;
@@ -397,7 +410,7 @@ pub async fn restore(args: RestoreArgs) -> Result<ExitCode, String> {
         report.total_rows(),
         report.rows.len(),
         report.blobs,
-        dir.display(),
+        place,
         manifest.created_at,
         storage.describe(),
         report.chains,

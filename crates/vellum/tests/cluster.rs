@@ -1,8 +1,10 @@
-//! Several nodes on one PostgreSQL and one S3 store (a real Garage node): three `vellum
-//! serve` and a `vellum worker`. A session made on one node works on the others; bytes
+//! Several nodes on one PostgreSQL and one S3 store (a real Garage node): an embedded
+//! installation moved there with `migrate-store`, then three `vellum serve` and a `vellum
+//! worker`. A session made on one node works on the others; bytes
 //! uploaded through one download from another; each node's search index follows the shared
 //! record; a node killed with SIGKILL in the middle of uploads loses none it acknowledged; a
-//! node holding another audit key refuses to start.
+//! node holding another audit key refuses to start; a backup to the bucket verifies and
+//! restores into a data folder whose audit record verifies.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
@@ -74,10 +76,61 @@ fn file_of(addr: &str, token: &str, id: &str) -> Vec<u8> {
     r.body
 }
 
+/// Runs `vellum` with the shared environment; (exit code, stdout + stderr).
+fn vellum(args: &[&str], env: &[(&'static str, String)]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("VELLUM_LOG", "warn")
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// An embedded installation with one asset, stopped; returns the asset's id and bytes.
+fn embedded(seed: &std::path::Path) -> (String, Vec<u8>) {
+    let server = Server::start(seed, &[]);
+    let token = admin_token(&server.addr);
+    let w = json_request(&server.addr, "POST", "/api/v1/workspaces", &token, json!({"name": "Cluster", "slug": "cl"}))
+        .unwrap();
+    assert_eq!(w.status, 201, "{:?}", w.json());
+    let bytes = b"made on one box, moved to the cluster".to_vec();
+    let r = upload(
+        &server.addr,
+        "/api/v1/workspaces/cl/assets",
+        &token,
+        &[("title", "Seed"), ("kind", "written")],
+        "seed.txt",
+        &bytes,
+    )
+    .unwrap();
+    assert_eq!(r.status, 201, "{:?}", r.json());
+    (r.json()["id"].as_str().unwrap().to_string(), bytes)
+}
+
 async fn story(pg: &str, garage: &Garage) {
     let root = tempfile::tempdir().unwrap();
-    let key = "5a".repeat(32);
+    // The team started on one box; one command moves it to PostgreSQL and the bucket.
+    let seed = root.path().join("seed");
+    let (seed_id, seed_bytes) = embedded(&seed);
+    let key = std::fs::read_to_string(seed.join("audit/signing.key")).unwrap().trim().to_string();
     let mut env = garage.env();
+    let s = seed.to_str().unwrap();
+    let (code, out) = vellum(
+        &[
+            "migrate-store",
+            "--from-data",
+            s,
+            "--to-database-url",
+            pg,
+            "--to-blob-url",
+            "s3://vellum/cluster",
+            "--s3-path-style",
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}");
     env.push(("VELLUM_AUDIT_KEY", key));
     let shared = Shared {
         env,
@@ -92,8 +145,11 @@ async fn story(pg: &str, garage: &Garage) {
     // A session made on one node is good on every node, with its CSRF token.
     let (cookie, csrf) = sign_in(&a.addr);
     let headers = [("Cookie", cookie.clone()), ("X-CSRF-Token", csrf), ("Content-Type", "application/json".into())];
-    let w = request(&c.addr, "POST", "/api/v1/workspaces", &headers, br#"{"name":"Cluster","slug":"cl"}"#).unwrap();
+    let w = request(&c.addr, "POST", "/api/v1/workspaces", &headers, br#"{"name":"Second","slug":"second"}"#).unwrap();
     assert_eq!(w.status, 201, "{:?}", w.json());
+    assert_eq!(file_of(&b.addr, &token, &seed_id), seed_bytes, "the moved asset is served from the bucket");
+    let ready = request(&b.addr, "GET", "/readyz", &[], b"").unwrap();
+    assert_eq!(ready.status, 200, "{}", String::from_utf8_lossy(&ready.body));
     let me = request(&b.addr, "GET", "/api/v1/me", &[("Cookie", cookie)], b"").unwrap();
     assert_eq!(me.status, 200);
 
@@ -185,6 +241,31 @@ async fn story(pg: &str, garage: &Garage) {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("give every node the same key"), "{err}");
+
+    // A backup into the bucket, checked, and restored onto one box.
+    let b_data = root.path().join("b");
+    let cluster = [
+        "--data",
+        b_data.to_str().unwrap(),
+        "--database-url",
+        pg,
+        "--blob-url",
+        "s3://vellum/cluster",
+        "--s3-path-style",
+    ];
+    let mut backup = vec!["backup", "--to", "s3://vellum/backups"];
+    backup.extend(cluster);
+    let (code, out) = vellum(&backup, &shared.env);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = vellum(&["backup", "verify", "s3://vellum/backups", "--s3-path-style"], &shared.env);
+    assert_eq!(code, 0, "{out}");
+    let restored = root.path().join("restored");
+    let r = restored.to_str().unwrap();
+    let (code, out) =
+        vellum(&["restore", "--from", "s3://vellum/backups", "--s3-path-style", "--data", r], &garage.env());
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = vellum(&["audit", "verify", "--data", r], &[]);
+    assert_eq!(code, 0, "{out}");
     drop(c);
 }
 

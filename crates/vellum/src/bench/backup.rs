@@ -34,6 +34,7 @@ fn timed(label: &str, program: &str, args: &[&str]) -> Result<Duration, String> 
 
 /// A data folder with `assets` assets of `total_mib` MiB in all, each of its own content.
 async fn fill(data: &Path, assets: usize, total_mib: u64) -> Result<(), String> {
+    std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
     let store = Store::connect(&crate::config::sqlite_url(data)).await.map_err(|e| e.to_string())?;
     let blobs = LocalBlobStore::open(data).map_err(|e| e.to_string())?;
     let keeper = AuditKeeper::open(data, None).map_err(|e| e.to_string())?;
