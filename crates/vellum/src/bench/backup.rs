@@ -52,7 +52,7 @@ async fn fill(data: &Path, assets: usize, total_mib: u64) -> Result<(), String> 
     let size = ((total_mib << 20) / assets.max(1) as u64) as usize;
     let mut buf = vec![0u8; size];
     for i in 0..assets {
-        XorShift(0x9e37_79b9_7f4a_7c15 ^ i as u64 + 1).fill(&mut buf);
+        XorShift(0x9e37_79b9_7f4a_7c15 ^ (i as u64 + 1)).fill(&mut buf);
         let mut w = core.begin_blob().await.map_err(|e| e.to_string())?;
         w.write(&buf).await.map_err(|e| e.to_string())?;
         let blob = w.finish().await.map_err(|e| e.to_string())?;
