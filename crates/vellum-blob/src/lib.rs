@@ -49,20 +49,25 @@ impl Default for OpenOptions {
     }
 }
 
+/// The S3 store an `s3://` URL names (the rest from the `AWS_*` variables), checked to answer.
+async fn s3_store(url: &str, options: &OpenOptions) -> Result<S3BlobStore> {
+    let config = S3Config {
+        path_style: options.path_style,
+        part_size: options.part_size,
+        max_staging: options.max_staging,
+        ..S3Config::from_url(url, |name| std::env::var(name).ok())?
+    };
+    let store = S3BlobStore::open(&config)?;
+    store.check().await?;
+    Ok(store)
+}
+
 /// Opens the store a blob URL names and checks that it answers: `s3://bucket[/prefix]`
 /// (endpoint, region and credentials from the standard `AWS_*` variables), or a local folder
 /// as `file:///path` or a plain path.
 pub async fn open_url(url: &str, options: &OpenOptions) -> Result<std::sync::Arc<dyn BlobStore>> {
     if url.starts_with("s3://") {
-        let config = S3Config {
-            path_style: options.path_style,
-            part_size: options.part_size,
-            max_staging: options.max_staging,
-            ..S3Config::from_url(url, |name| std::env::var(name).ok())?
-        };
-        let store = S3BlobStore::open(&config)?;
-        store.check().await?;
-        return Ok(std::sync::Arc::new(store));
+        return Ok(std::sync::Arc::new(s3_store(url, options).await?));
     }
     let path = url.strip_prefix("file://").unwrap_or(url);
     if path.is_empty() || url.contains("://") && !url.starts_with("file://") {

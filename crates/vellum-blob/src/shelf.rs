@@ -8,7 +8,7 @@ use std::{
 
 use async_trait::async_trait;
 
-use crate::{BlobStore, Error, LocalBlobStore, OpenOptions, Result, S3BlobStore, S3Config};
+use crate::{BlobStore, Error, LocalBlobStore, OpenOptions, Result, S3BlobStore};
 
 #[async_trait]
 pub trait Shelf: Send + Sync {
@@ -37,15 +37,7 @@ fn check(name: &str) -> Result<()> {
 /// Opens the shelf a URL names: `s3://bucket[/prefix]` or a local folder (made if missing).
 pub async fn open_shelf(url: &str, options: &OpenOptions) -> Result<Box<dyn Shelf>> {
     if url.starts_with("s3://") {
-        let config = S3Config {
-            path_style: options.path_style,
-            part_size: options.part_size,
-            max_staging: options.max_staging,
-            ..S3Config::from_url(url, |name| std::env::var(name).ok())?
-        };
-        let store = S3BlobStore::open(&config)?;
-        store.check().await?;
-        return Ok(Box::new(S3Shelf(store)));
+        return Ok(Box::new(S3Shelf(crate::s3_store(url, options).await?)));
     }
     let dir = PathBuf::from(url.strip_prefix("file://").unwrap_or(url));
     std::fs::create_dir_all(&dir)?;

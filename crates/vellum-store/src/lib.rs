@@ -201,6 +201,29 @@ impl Store {
     /// Connects without looking at the schema: follow with [`Store::migrate`], or use
     /// [`Store::connect`] / [`Store::connect_current`].
     pub async fn open(url: &str) -> Result<Store> {
+        Store::open_with(url, 8).await
+    }
+
+    /// A SQLite file only this process uses, on one connection, brought up to date: a backup
+    /// being written. With no second connection, `settle` can take it out of WAL mode.
+    pub async fn connect_alone(url: &str) -> Result<Store> {
+        let store = Store::open_with(url, 1).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Folds the write-ahead log into the file and leaves WAL mode, so the file alone holds
+    /// the database (to be copied elsewhere); for a store from `connect_alone`.
+    pub async fn settle(&self) -> Result<()> {
+        let mut c = self.conn().await?;
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode = DELETE").fetch_one(&mut *c).await?;
+        if mode != "delete" {
+            return Err(Error::Corrupt(format!("the database stays in {mode} mode")));
+        }
+        Ok(())
+    }
+
+    async fn open_with(url: &str, sqlite_connections: u32) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)
             .ok_or_else(|| Error::Corrupt(format!("unsupported database URL '{}'", redact(url))))?;
@@ -208,7 +231,7 @@ impl Store {
         let pool = match backend {
             Backend::Sqlite => {
                 options
-                    .max_connections(8)
+                    .max_connections(sqlite_connections)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // FULL: a commit survives power loss, as a 2xx promises.

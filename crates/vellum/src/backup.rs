@@ -146,22 +146,17 @@ pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
     // complete, the manifest last: until then the last good backup stays whole.
     let staging = staging_folder(&dir)?;
     let partial = staging.path().join(DATABASE);
-    let target = Store::connect(&sqlite_file_url(&partial))
+    let target = Store::connect_alone(&sqlite_file_url(&partial))
         .await
         .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
-    let progress = |line: &str| eprintln!("backup: {line}");
-    let report = transfer::copy_all(
-        Side { store: &source, blobs: source_blobs.as_ref() },
-        Side { store: &target, blobs: target_blobs.as_ref() },
-        public,
-        Some(&key),
-        &progress,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let from = Side { store: &source, blobs: source_blobs.as_ref() };
+    let to = Side { store: &target, blobs: target_blobs.as_ref() };
+    let report = copy("backup", from, to, public, &key).await?;
     source.close().await;
+    target.settle().await.map_err(|e| format!("cannot settle {}: {e}", partial.display()))?;
     target.close().await;
-    settle_sqlite(&partial).await?;
+    let file = std::fs::File::open(&partial).map_err(|e| e.to_string())?;
+    file.sync_all().map_err(|e| format!("cannot flush {}: {e}", partial.display()))?;
 
     // The audit folder: the key unless left out (a key from an earlier backup is removed
     // too, so the flag means what it says), and the checkpoint log.
@@ -223,6 +218,20 @@ pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The verified copy both directions make, reporting progress under `what`.
+async fn copy(
+    what: &str,
+    from: Side<'_>,
+    to: Side<'_>,
+    public: PublicKey,
+    key: &AuditKey,
+) -> Result<transfer::Report, String> {
+    let progress = |line: &str| eprintln!("{what}: {line}");
+    transfer::copy_all(from, to, public, Some(key), &progress)
+        .await
+        .map_err(|e| format!("{e}; run the same command again to resume"))
+}
+
 /// The source's audit key: VELLUM_AUDIT_KEY, or the data folder's key file.
 fn source_key(storage: &StorageArgs) -> Result<Option<AuditKey>, String> {
     match storage.audit_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
@@ -235,18 +244,6 @@ fn source_key(storage: &StorageArgs) -> Result<Option<AuditKey>, String> {
 async fn open_database_read(file: &Path) -> Result<Store, String> {
     let url = format!("sqlite://{}?mode=ro&immutable=1", file.display());
     Store::open_read_only(&url).await.map_err(|e| format!("cannot read {}: {e}", file.display()))
-}
-
-/// Leaves a SQLite file whole in itself: no write-ahead log beside it.
-async fn settle_sqlite(file: &Path) -> Result<(), String> {
-    use sqlx::{Connection, Executor};
-    let url = format!("sqlite://{}", file.display());
-    let mut c =
-        sqlx::SqliteConnection::connect(&url).await.map_err(|e| format!("cannot reopen {}: {e}", file.display()))?;
-    c.execute("PRAGMA journal_mode = DELETE").await.map_err(|e| format!("cannot settle {}: {e}", file.display()))?;
-    c.close().await.map_err(|e| e.to_string())?;
-    let f = std::fs::File::open(file).map_err(|e| e.to_string())?;
-    f.sync_all().map_err(|e| format!("cannot flush {}: {e}", file.display()))
 }
 
 fn hash_file(path: &Path) -> Result<FileEntry, String> {
@@ -391,16 +388,9 @@ pub async fn restore(args: RestoreArgs) -> Result<ExitCode, String> {
     let source_blobs = shelf.blobs();
     let target = storage.open_store().await?;
     let target_blobs = storage.open_blobs(&vellum_core::Limits::default()).await?;
-    let progress = |line: &str| eprintln!("restore: {line}");
-    let report = transfer::copy_all(
-        Side { store: &source, blobs: source_blobs.as_ref() },
-        Side { store: &target, blobs: target_blobs.as_ref() },
-        public,
-        Some(&key),
-        &progress,
-    )
-    .await
-    .map_err(|e| format!("{e}; run the same command again to resume"))?;
+    let from = Side { store: &source, blobs: source_blobs.as_ref() };
+    let to = Side { store: &target, blobs: target_blobs.as_ref() };
+    let report = copy("restore", from, to, public, &key).await?;
     source.close().await;
     target.close().await;
     let log = keeper::audit_dir(files.path()).join(keeper::LOG_FILE);

@@ -240,33 +240,13 @@ async fn to_postgres_and_back(pg: &str, other_pg: &str, restore_pg: &str) {
     let path = data.join("blobs").join(&name[..2]).join(&name);
     let moved_away: PathBuf = root.path().join("aside");
     std::fs::rename(&path, &moved_away).unwrap();
-    let (code, _, err) = vellum(
-        &[
-            "migrate-store",
-            "--from-data",
-            p(&data),
-            "--to-database-url",
-            other_pg,
-            "--to-data",
-            p(&root.path().join("pgdata")),
-        ],
-        &[],
-    );
+    let pgdata = root.path().join("pgdata");
+    let to_other = ["migrate-store", "--from-data", p(&data), "--to-database-url", other_pg, "--to-data", p(&pgdata)];
+    let (code, _, err) = vellum(&to_other, &[]);
     assert_ne!(code, 0);
     assert!(err.contains("run the same command again to resume"), "{err}");
     std::fs::rename(&moved_away, &path).unwrap();
-    let out = ok(
-        &[
-            "migrate-store",
-            "--from-data",
-            p(&data),
-            "--to-database-url",
-            other_pg,
-            "--to-data",
-            p(&root.path().join("pgdata")),
-        ],
-        &[],
-    );
+    let out = ok(&to_other, &[]);
     assert!(out.contains("verify on the target"), "{out}");
 
     // The plain move: the blobs stay in the data folder, the rows go to PostgreSQL.

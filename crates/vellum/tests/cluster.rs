@@ -10,14 +10,14 @@
 mod support;
 
 use std::{
-    process::{Command, Stdio},
+    process::Command,
     sync::{Arc, Mutex},
 };
 
 use serde_json::json;
 use support::{
-    admin_token, await_line, json_request, request, upload, wait_for, KillOnDrop, Server, ADMIN_EMAIL, ADMIN_PASSWORD,
-    PATIENCE,
+    admin_token, json_request, request, start_worker, upload, wait_for, KillOnDrop, Server, ADMIN_EMAIL,
+    ADMIN_PASSWORD, PATIENCE,
 };
 use vellum_blob::testing::Garage;
 use vellum_store::testing::{in_ci, TempPostgres};
@@ -41,17 +41,9 @@ fn node(root: &std::path::Path, name: &str, shared: &Shared) -> Server {
 }
 
 fn worker(root: &std::path::Path, shared: &Shared) -> KillOnDrop {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
-        .args(["worker", "--workers", "2", "--data"])
-        .arg(root.join("worker"))
-        .args(shared.args())
-        .envs(shared.env.iter().map(|(k, v)| (*k, v.as_str())))
-        .env("VELLUM_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    await_line(&mut child, PATIENCE, |line| line.contains("worker running").then_some(()));
-    KillOnDrop(child)
+    let mut args = vec!["--workers", "2"];
+    args.extend(shared.args());
+    start_worker(&root.join("worker"), &args, &shared.env)
 }
 
 fn sign_in(addr: &str) -> (String, String) {

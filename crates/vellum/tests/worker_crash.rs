@@ -7,22 +7,16 @@ mod support;
 use std::process::{Command, Stdio};
 
 use serde_json::json;
-use support::{admin_token, await_line, json_request, upload, wait_for, wait_until, KillOnDrop, Server, PATIENCE};
+use support::{
+    admin_token, await_line, json_request, start_worker, upload, wait_for, wait_until, KillOnDrop, Server, PATIENCE,
+};
 use vellum_domain::Timestamp;
 
 /// Seconds of silence after which a running job's claim is taken back (the workers' flag).
 const STALE_AFTER_SECS: i64 = 1;
 
 fn worker(data: &std::path::Path) -> KillOnDrop {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
-        .args(["worker", "--workers", "1", "--stale-after-secs", &STALE_AFTER_SECS.to_string(), "--data"])
-        .arg(data)
-        .env("VELLUM_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    await_line(&mut child, PATIENCE, |line| line.contains("worker running").then_some(()));
-    KillOnDrop(child)
+    start_worker(data, &["--workers", "1", "--stale-after-secs", &STALE_AFTER_SECS.to_string()], &[])
 }
 
 /// The workspace's only job, as the API shows it.
@@ -50,22 +44,29 @@ fn big_jpeg(dir: &std::path::Path) -> Option<Vec<u8>> {
     ok.then(|| std::fs::read(out).unwrap())
 }
 
-#[test]
-fn a_killed_worker_s_job_completes_exactly_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let Some(photo) = big_jpeg(dir.path()) else {
+/// A server without workers and one queued job that takes long (a 24 MP image to process);
+/// the server, a token and the asset's id. None (skipped) without ffmpeg, outside CI.
+fn big_job(dir: &std::path::Path, data: &std::path::Path) -> Option<(Server, String, String)> {
+    let Some(photo) = big_jpeg(dir) else {
         assert!(std::env::var("CI").is_err(), "ffmpeg is required in CI");
         eprintln!("skipping: ffmpeg is not installed");
-        return;
+        return None;
     };
-    let server = Server::start(&data, &["--workers", "0"]);
+    let server = Server::start(data, &["--workers", "0"]);
     let token = admin_token(&server.addr);
     json_request(&server.addr, "POST", "/api/v1/workspaces", &token, json!({"name": "W", "slug": "wk"})).unwrap();
     let r =
         upload(&server.addr, "/api/v1/workspaces/wk/assets", &token, &[("kind", "visual")], "big.jpg", &photo).unwrap();
     assert_eq!(r.status, 201, "{:?}", r.json());
     let id = r.json()["id"].as_str().unwrap().to_string();
+    Some((server, token, id))
+}
+
+#[test]
+fn a_killed_worker_s_job_completes_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let Some((server, token, id)) = big_job(dir.path(), &data) else { return };
 
     // The first worker claims the job for the 24 MP image and is killed as soon as it has
     // (long before it can finish).
@@ -107,17 +108,7 @@ fn a_killed_worker_s_job_completes_exactly_once() {
 fn a_stopping_worker_hands_its_job_back() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let Some(photo) = big_jpeg(dir.path()) else {
-        assert!(std::env::var("CI").is_err(), "ffmpeg is required in CI");
-        eprintln!("skipping: ffmpeg is not installed");
-        return;
-    };
-    let server = Server::start(&data, &["--workers", "0"]);
-    let token = admin_token(&server.addr);
-    json_request(&server.addr, "POST", "/api/v1/workspaces", &token, json!({"name": "W", "slug": "wk"})).unwrap();
-    let r =
-        upload(&server.addr, "/api/v1/workspaces/wk/assets", &token, &[("kind", "visual")], "big.jpg", &photo).unwrap();
-    assert_eq!(r.status, 201, "{:?}", r.json());
+    let Some((server, token, _)) = big_job(dir.path(), &data) else { return };
 
     let mut first = worker(&data);
     wait_until("the first worker to claim the job", PATIENCE, || the_job(&server.addr, &token)["state"] == "running");

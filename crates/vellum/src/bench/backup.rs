@@ -60,7 +60,7 @@ async fn fill(data: &Path, assets: usize, total_mib: u64) -> Result<(), String> 
             UploadFields { kind: Some("visual".into()), filename: Some(format!("a{i}.bin")), ..Default::default() };
         core.create_asset(&actor, "bench", fields, blob).await.map_err(|e| e.to_string())?;
     }
-    store.close().await;
+    core.store.close().await;
     Ok(())
 }
 

@@ -1,16 +1,11 @@
 //! End to end: from an upload being accepted to its thumbnail being served, p50/p99, for a
 //! 24 MP JPEG and a 20-page PDF, with the server's own workers doing the processing.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
-use vellum_blob::LocalBlobStore;
-use vellum_core::{Actor, Core, Limits, Store};
 use vellum_server::{serve, AppState, HttpConfig};
 
 use super::percentile;
@@ -121,18 +116,7 @@ pub async fn run(runs: usize, workers: usize) -> Result<(), String> {
     let pdf = std::fs::read(dir.join("d.pdf")).map_err(|e| e.to_string())?;
 
     let data = dir.join("data");
-    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
-    let store = Store::connect(&format!("sqlite://{}?mode=rwc", data.join("vellum.db").display()))
-        .await
-        .map_err(|e| e.to_string())?;
-    let core = Core::new(store, Arc::new(LocalBlobStore::open(&data).map_err(|e| e.to_string())?), Limits::default());
-    let admin = core
-        .bootstrap_admin("bench@example.com", "bench-password-1")
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("the bench database already has users")?;
-    let actor = Actor { user: admin, origin: Default::default() };
-    core.create_workspace(&actor, "Bench", "bench").await.map_err(|e| e.to_string())?;
+    let (core, actor) = super::setup::data_folder(&data).await?;
     let token = core.create_token(&actor, "bench", None).await.map_err(|e| e.to_string())?.secret;
     let (stop_workers, handles) = vellum_core::worker::spawn(&core, workers, "bench");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;

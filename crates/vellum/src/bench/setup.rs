@@ -24,6 +24,22 @@ fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
+/// A data folder as `vellum serve` makes it (SQLite and local blobs in `data`), with an admin
+/// and a workspace `bench`; the core and the admin acting.
+pub async fn data_folder(data: &std::path::Path) -> Result<(Core, Actor), String> {
+    std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+    let store = Store::connect(&crate::config::sqlite_url(data)).await.map_err(err)?;
+    let core = Core::new(store, Arc::new(LocalBlobStore::open(data).map_err(err)?), Limits::default());
+    let admin = core
+        .bootstrap_admin("bench@example.com", "bench-password-1")
+        .await
+        .map_err(err)?
+        .ok_or("the bench database already has users")?;
+    let actor = Actor { user: admin, origin: Default::default() };
+    core.create_workspace(&actor, "Bench", "bench").await.map_err(err)?;
+    Ok((core, actor))
+}
+
 /// The world, with the workflow's one stage due in `due_in_hours` and the asset carrying
 /// `metadata` (JSON text).
 pub async fn world(

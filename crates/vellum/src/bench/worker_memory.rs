@@ -5,12 +5,10 @@
 use std::{
     path::Path,
     process::{Command, Stdio},
-    sync::Arc,
     time::{Duration, Instant},
 };
 
-use vellum_blob::LocalBlobStore;
-use vellum_core::{assets::UploadFields, Actor, Core, Limits, Store};
+use vellum_core::assets::UploadFields;
 
 /// Resident memory of `pid` and all its descendants, in KiB.
 fn tree_rss(pid: u32) -> u64 {
@@ -36,17 +34,7 @@ fn tree_rss(pid: u32) -> u64 {
 pub async fn run(file: &Path) -> Result<(), String> {
     let scratch = tempfile::Builder::new().prefix("vellum-bench-").tempdir_in(".").map_err(|e| e.to_string())?;
     let data = scratch.path().join("data");
-    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
-    let url = format!("sqlite://{}?mode=rwc", data.join("vellum.db").display());
-    let store = Store::connect(&url).await.map_err(|e| e.to_string())?;
-    let core = Core::new(store, Arc::new(LocalBlobStore::open(&data).map_err(|e| e.to_string())?), Limits::default());
-    let admin = core
-        .bootstrap_admin("bench@example.com", "bench-password-1")
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("the bench database already has users")?;
-    let actor = Actor { user: admin, origin: Default::default() };
-    core.create_workspace(&actor, "Bench", "bench").await.map_err(|e| e.to_string())?;
+    let (core, actor) = super::setup::data_folder(&data).await?;
     let mut w = core.begin_blob().await.map_err(|e| e.to_string())?;
     let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
     w.write(&bytes).await.map_err(|e| e.to_string())?;

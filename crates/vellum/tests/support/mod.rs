@@ -89,6 +89,23 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// Starts `vellum worker` on `data` with more arguments and environment; returns once its
+/// workers run.
+pub fn start_worker(data: &Path, extra: &[&str], env: &[(&str, String)]) -> KillOnDrop {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .arg("worker")
+        .args(extra)
+        .arg("--data")
+        .arg(data)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("VELLUM_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start vellum worker");
+    await_line(&mut child, PATIENCE, |line| line.contains("worker running").then_some(()));
+    KillOnDrop(child)
+}
+
 /// A running server process.
 pub struct Server {
     pub child: Child,
