@@ -138,6 +138,7 @@ pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
     let key = key.ok_or_else(|| {
         format!("no audit key in {} and VELLUM_AUDIT_KEY is not set", keeper::audit_dir(&storage.data).display())
     })?;
+    refuse_inside_data(&dir, &storage.data)?;
     let shelf = open(&dir, storage.blobs.s3_path_style).await?;
     let source_blobs = storage.open_blobs(&vellum_core::Limits::default()).await?;
     let target_blobs = shelf.blobs();
@@ -216,6 +217,26 @@ pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
         if args.without_audit_key { "left out (a restore needs VELLUM_AUDIT_KEY)" } else { "included" }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A backup inside the data folder would share its blobs and overwrite its audit files: it is
+/// no copy at all.
+fn refuse_inside_data(place: &str, data: &Path) -> Result<(), String> {
+    if place.starts_with("s3://") {
+        return Ok(());
+    }
+    let to = PathBuf::from(place.strip_prefix("file://").unwrap_or(place));
+    let canonical = |p: &Path| {
+        // A folder not made yet: its nearest existing parent decides.
+        p.ancestors().find_map(|a| a.canonicalize().ok().map(|c| c.join(p.strip_prefix(a).unwrap_or(Path::new("")))))
+    };
+    match (canonical(&to), data.canonicalize().ok()) {
+        (Some(to), Some(data)) if to.starts_with(&data) => Err(format!(
+            "{place} is inside the data folder {}: back up to another folder (another disk, ideally)",
+            data.display()
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The verified copy both directions make, reporting progress under `what`.

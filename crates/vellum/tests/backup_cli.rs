@@ -139,6 +139,10 @@ async fn a_backup_taken_while_serving_restores_byte_exact() {
     fill(&server.addr, &token, "north");
     fill(&server.addr, &token, "south");
 
+    let inside = data.join("backup");
+    let (code, _, err) = vellum(&["backup", "--to", p(&inside), "--data", p(&data)], &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("is inside the data folder"), "{err}");
     let out = ok(&["backup", "--to", p(&backup), "--data", p(&data)], &[]);
     assert!(out.contains("backed up"), "{out}");
     assert!(backup.join("manifest.json").is_file() && backup.join("database.sqlite").is_file());
