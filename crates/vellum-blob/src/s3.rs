@@ -124,8 +124,6 @@ pub struct S3BlobStore {
     prefix: String,
     part_size: usize,
     max_staging: Duration,
-    /// For people reading a report: `s3://bucket/prefix`.
-    name: String,
 }
 
 impl S3BlobStore {
@@ -150,16 +148,11 @@ impl S3BlobStore {
             b = b.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
         }
         let client = b.build().map_err(s3)?;
-        let name = match config.prefix.as_str() {
-            "" => format!("s3://{}", config.bucket),
-            p => format!("s3://{}/{p}", config.bucket),
-        };
         Ok(S3BlobStore {
             client: Arc::new(client),
             prefix: config.prefix.clone(),
             part_size: config.part_size,
             max_staging: config.max_staging,
-            name,
         })
     }
 
@@ -170,10 +163,6 @@ impl S3BlobStore {
             None | Some(Ok(_)) => Ok(()),
             Some(Err(e)) => Err(s3(e)),
         }
-    }
-
-    pub fn name(&self) -> &str {
-        &self.name
     }
 
     fn path(&self, rest: &str) -> Path {

@@ -13,7 +13,8 @@ use crate::{S3Config, DEFAULT_MAX_STAGING, DEFAULT_PART_SIZE};
 /// A running Garage node.
 pub struct Garage {
     child: Child,
-    dir: tempfile::TempDir,
+    /// The node's data and log, removed with it.
+    _dir: tempfile::TempDir,
     pub endpoint: String,
     pub key_id: String,
     pub secret: String,
@@ -83,7 +84,7 @@ impl Garage {
             .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
         let mut garage = Garage {
             child,
-            dir,
+            _dir: dir,
             endpoint: format!("http://127.0.0.1:{s3_port}"),
             key_id: format!("GK{}", random_hex(12)),
             secret: random_hex(32),
@@ -146,11 +147,6 @@ impl Garage {
             ("AWS_ACCESS_KEY_ID", self.key_id.clone()),
             ("AWS_SECRET_ACCESS_KEY", self.secret.clone()),
         ]
-    }
-
-    /// The node's own folder (its data and log).
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
     }
 }
 

@@ -32,10 +32,9 @@ pub struct Report {
     pub rows: BTreeMap<String, u64>,
     /// Rows written by this run (fewer than `rows` when it resumed an earlier one).
     pub rows_copied: u64,
-    /// Blobs the rows point at; each is on the target and hashes to its name.
-    pub blobs: u64,
-    /// Their names, in order.
-    pub blob_keys: Vec<String>,
+    /// Blobs the rows point at, by name, with their sizes; each is on the target and hashes
+    /// to its name.
+    pub blobs: BTreeMap<String, u64>,
     /// Blobs written by this run, and their bytes.
     pub blobs_copied: u64,
     pub bytes_copied: u64,
@@ -85,17 +84,22 @@ pub async fn copy_all(
         report.rows.insert(table.name.clone(), rows);
         report.rows_copied += copied;
     }
-    let mut keys: Vec<String> = vellum_store::blobs::referenced(&mut snap).await?.into_iter().collect();
-    keys.sort();
+    let mut keys = vellum_store::blobs::referenced(&mut snap)
+        .await?
+        .iter()
+        .map(|k| BlobKey::parse(k).map_err(|e| Error::new(ErrorCode::Internal, e.to_string())))
+        .collect::<Result<Vec<_>>>()?;
+    keys.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     drop(snap);
 
     progress(&format!("copying {} blobs", keys.len()));
     let mut pending = Vec::new();
     for key in &keys {
-        let key = BlobKey::parse(key).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-        if let Some(blob) = copy_blob(from.blobs, to.blobs, &key).await? {
+        let (size, copied) = copy_blob(from.blobs, to.blobs, key).await?;
+        report.blobs.insert(key.as_str().to_string(), size);
+        if let Some(blob) = copied {
             report.blobs_copied += 1;
-            report.bytes_copied += blob.size;
+            report.bytes_copied += size;
             pending.push(blob);
         }
         // Made durable in batches: one flush for many blobs instead of one each.
@@ -104,13 +108,11 @@ pub async fn copy_all(
         }
     }
     to.blobs.commit_pending(pending).await.map_err(blob_error)?;
-    report.blobs = keys.len() as u64;
 
     progress("verifying the target");
     verify_counts(to.store, &target_tables, &report.rows).await?;
     for key in &keys {
-        let key = BlobKey::parse(key).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-        if !to.blobs.verify(&key).await.map_err(blob_error)? {
+        if !to.blobs.verify(key).await.map_err(blob_error)? {
             return Err(Error::new(
                 ErrorCode::Internal,
                 format!("blob {} on the target does not match its hash", key.as_str()),
@@ -135,7 +137,6 @@ pub async fn copy_all(
     report.chains = audit.chains.len();
     report.events = audit.chains.iter().map(|c| c.events).sum();
     release_target(to.store).await?;
-    report.blob_keys = keys;
     Ok(report)
 }
 
@@ -191,11 +192,12 @@ async fn verify_counts(to: &Store, tables: &[copy::Table], expected: &BTreeMap<S
 /// Blobs copied between two flushes of the target.
 const BLOBS_PER_FLUSH: usize = 256;
 
-/// Copies one blob unless the target has it; the copy is pending until the caller commits it.
-async fn copy_blob(from: &dyn BlobStore, to: &dyn BlobStore, key: &BlobKey) -> Result<Option<PendingBlob>> {
+/// Copies one blob unless the target has it; its size, and the copy, pending until the
+/// caller commits it (None when the target had it).
+async fn copy_blob(from: &dyn BlobStore, to: &dyn BlobStore, key: &BlobKey) -> Result<(u64, Option<PendingBlob>)> {
     use tokio::io::AsyncReadExt;
-    if to.size(key).await.map_err(blob_error)?.is_some() {
-        return Ok(None);
+    if let Some(size) = to.size(key).await.map_err(blob_error)? {
+        return Ok((size, None));
     }
     let mut reader = from.open(key, None).await.map_err(|e| match e {
         vellum_blob::Error::NotFound(_) => Error::new(
@@ -220,15 +222,32 @@ async fn copy_blob(from: &dyn BlobStore, to: &dyn BlobStore, key: &BlobKey) -> R
             format!("blob {} on the source holds other bytes (they hash to {})", key.as_str(), pending.key.as_str()),
         ));
     }
-    Ok(Some(pending))
+    Ok((pending.size, Some(pending)))
 }
 
 fn blob_error(e: vellum_blob::Error) -> Error {
     Error::new(ErrorCode::Internal, format!("blob storage: {e}"))
 }
 
+/// Refuses a key other than the one a store's audit record is signed with (any key passes
+/// for a store that never had one).
+pub async fn check_signed_by(store: &Store, key: &AuditKey) -> Result<()> {
+    match recorded_public_key(store).await? {
+        Some(recorded) if recorded != key.public() => Err(Error::new(
+            ErrorCode::AuditKeyMismatch,
+            format!(
+                "the audit record is signed by key {}, but the key at hand is {}: use the server's own key \
+                 (VELLUM_AUDIT_KEY or <data>/audit/signing.key)",
+                recorded.to_hex(),
+                key.public().to_hex()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The audit public key a store's events are signed with (None before a server first ran).
-pub async fn recorded_public_key(store: &Store) -> Result<Option<PublicKey>> {
+async fn recorded_public_key(store: &Store) -> Result<Option<PublicKey>> {
     let mut c = store.conn().await?;
     let Some(hex) = vellum_store::users::setting(&mut c, crate::audit::PUBLIC_KEY_SETTING).await? else {
         return Ok(None);
@@ -246,7 +265,7 @@ pub async fn record_move(to: &Store, key: std::sync::Arc<AuditKey>, from: &str, 
     let after = serde_json::json!({
         "from": from,
         "rows": report.total_rows(),
-        "blobs": report.blobs,
+        "blobs": report.blobs.len(),
         "audit_chains": report.chains,
         "audit_events": report.events,
     });

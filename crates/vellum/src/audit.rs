@@ -13,7 +13,7 @@ use vellum_core::audit::{
     keeper::{self, AuditKeeper},
     verify_all, Verification, VerifyOptions,
 };
-use vellum_domain::audit::{AuditKey, PublicKey};
+use vellum_domain::audit::PublicKey;
 
 use crate::config::StorageArgs;
 
@@ -100,10 +100,7 @@ fn print(v: &Verification) -> bool {
 }
 
 async fn verify(storage: StorageArgs, public_key: Option<PathBuf>, files: Vec<PathBuf>) -> Result<ExitCode, String> {
-    let secret = match storage.audit_key.as_deref().filter(|k| !k.trim().is_empty()) {
-        Some(hex) => Some(AuditKey::from_hex(hex).map_err(|e| format!("VELLUM_AUDIT_KEY: {e}"))?),
-        None => keeper::read_key(&storage.data).map_err(|e| e.to_string())?,
-    };
+    let secret = keeper::existing_key(&storage.data, storage.audit_key.as_deref()).map_err(|e| e.to_string())?;
     let pinned = public_key.as_deref().map(read_public_key).transpose()?;
     let (public, secret) = match (pinned, secret) {
         (Some(p), Some(s)) if s.public() != p => {

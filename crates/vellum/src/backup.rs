@@ -119,25 +119,14 @@ pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
     let dir = args.to.ok_or("--to DIR names the backup folder")?;
     let storage = args.storage;
     storage.require_existing_data()?;
-    let key = source_key(&storage)?;
+    let key = keeper::existing_key(&storage.data, storage.audit_key.as_deref())
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            format!("no audit key in {} and VELLUM_AUDIT_KEY is not set", keeper::audit_dir(&storage.data).display())
+        })?;
     let source = storage.open_store_unmigrated().await?;
-    let public = match transfer::recorded_public_key(&source).await.map_err(|e| e.to_string())? {
-        Some(p) => p,
-        None => {
-            key.as_ref().map(AuditKey::public).ok_or("the source has no audit key yet: start `vellum serve` once")?
-        }
-    };
-    if let Some(k) = &key {
-        if k.public() != public {
-            return Err(format!(
-                "the audit key at hand is not the one the source is signed with ({})",
-                public.to_hex()
-            ));
-        }
-    }
-    let key = key.ok_or_else(|| {
-        format!("no audit key in {} and VELLUM_AUDIT_KEY is not set", keeper::audit_dir(&storage.data).display())
-    })?;
+    transfer::check_signed_by(&source, &key).await.map_err(|e| e.to_string())?;
+    let public = key.public();
     refuse_inside_data(&dir, &storage.data)?;
     let shelf = open(&dir, storage.blobs.s3_path_style).await?;
     let source_blobs = storage.open_blobs(&vellum_core::Limits::default()).await?;
@@ -180,13 +169,6 @@ pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
             shelf.remove(name).await.map_err(|e| format!("cannot remove {name} from {dir}: {e}"))?;
         }
     }
-    let mut blobs = BTreeMap::new();
-    for sha in &report.blob_keys {
-        let key = BlobKey::parse(sha).map_err(|e| e.to_string())?;
-        let size =
-            target_blobs.size(&key).await.map_err(|e| e.to_string())?.ok_or(format!("blob {sha} went missing"))?;
-        blobs.insert(sha.clone(), size);
-    }
     let manifest = Manifest {
         format: FORMAT.into(),
         created_at: vellum_domain::Timestamp::now().to_string(),
@@ -197,7 +179,7 @@ pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
         audit_key_included: !args.without_audit_key,
         files,
         rows: report.rows.clone(),
-        blobs,
+        blobs: report.blobs.clone(),
     };
     let manifest_path = staging.path().join(MANIFEST);
     std::fs::write(&manifest_path, serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?)
@@ -208,7 +190,7 @@ pub async fn backup(args: BackupArgs) -> Result<ExitCode, String> {
          audit key {}",
         report.total_rows(),
         report.rows.len(),
-        report.blobs,
+        report.blobs.len(),
         report.blobs_copied,
         report.bytes_copied,
         dir,
@@ -251,14 +233,6 @@ async fn copy(
     transfer::copy_all(from, to, public, Some(key), &progress)
         .await
         .map_err(|e| format!("{e}; run the same command again to resume"))
-}
-
-/// The source's audit key: VELLUM_AUDIT_KEY, or the data folder's key file.
-fn source_key(storage: &StorageArgs) -> Result<Option<AuditKey>, String> {
-    match storage.audit_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-        Some(hex) => AuditKey::from_hex(hex).map(Some).map_err(|e| format!("VELLUM_AUDIT_KEY: {e}")),
-        None => keeper::read_key(&storage.data).map_err(|e| e.to_string()),
-    }
 }
 
 /// Opens a backup's database without changing a byte of it: read-only and immutable.
@@ -376,13 +350,12 @@ pub async fn restore(args: RestoreArgs) -> Result<ExitCode, String> {
         ));
     }
     let public = PublicKey::from_hex(&manifest.audit_public_key).map_err(|e| format!("manifest: {e}"))?;
-    let key = match (manifest.audit_key_included, storage.audit_key.as_deref().map(str::trim).filter(|k| !k.is_empty()))
-    {
-        (_, Some(hex)) => AuditKey::from_hex(hex).map_err(|e| format!("VELLUM_AUDIT_KEY: {e}"))?,
-        (true, None) => {
-            keeper::read_key(files.path()).map_err(|e| e.to_string())?.ok_or("the backup's audit key is missing")?
-        }
-        (false, None) => {
+    // The key given, else the one the backup holds.
+    let key = keeper::existing_key(files.path(), storage.audit_key.as_deref()).map_err(|e| e.to_string())?;
+    let key = match (key, manifest.audit_key_included) {
+        (Some(key), _) => key,
+        (None, true) => return Err("the backup's audit key is missing".into()),
+        (None, false) => {
             return Err(format!(
                 "this backup was made without the audit key: set VELLUM_AUDIT_KEY to the server's key ({})",
                 public.to_hex()
@@ -423,7 +396,7 @@ pub async fn restore(args: RestoreArgs) -> Result<ExitCode, String> {
         "restored {} rows in {} tables and {} blobs from {} (made {}) into {}; {} audit chains ({} events) verify",
         report.total_rows(),
         report.rows.len(),
-        report.blobs,
+        report.blobs.len(),
         place,
         manifest.created_at,
         storage.describe(),

@@ -84,10 +84,7 @@ pub async fn run(args: MigrateStoreArgs) -> Result<ExitCode, String> {
         ));
     }
     let to_blobs_dir = args.to_data.clone().unwrap_or_else(|| from_blobs_dir.clone());
-    let key = match args.audit_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-        Some(hex) => Some(AuditKey::from_hex(hex).map_err(|e| format!("VELLUM_AUDIT_KEY: {e}"))?),
-        None => keeper::read_key(&from_blobs_dir).map_err(|e| e.to_string())?,
-    };
+    let key = keeper::existing_key(&from_blobs_dir, args.audit_key.as_deref()).map_err(|e| e.to_string())?;
     let key = key.ok_or_else(|| {
         format!(
             "no audit key in {} and VELLUM_AUDIT_KEY is not set: the move signs a note in the server chain with it",
@@ -98,15 +95,7 @@ pub async fn run(args: MigrateStoreArgs) -> Result<ExitCode, String> {
     let from = Store::connect_current(&from_url)
         .await
         .map_err(|e| format!("cannot open the source {}: {e}", vellum_store::redact(&from_url)))?;
-    if let Some(recorded) = transfer::recorded_public_key(&from).await.map_err(|e| e.to_string())? {
-        if recorded != key.public() {
-            return Err(format!(
-                "the source's audit trail is signed by key {}, but the key given is {}: pass the server's own key",
-                recorded.to_hex(),
-                key.public().to_hex()
-            ));
-        }
-    }
+    transfer::check_signed_by(&from, &key).await.map_err(|e| e.to_string())?;
     if let Some(dir) = &args.to_data {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
@@ -145,7 +134,7 @@ pub async fn run(args: MigrateStoreArgs) -> Result<ExitCode, String> {
          ({} events) verify on the target",
         report.total_rows(),
         report.rows.len(),
-        report.blobs,
+        report.blobs.len(),
         report.blobs_copied,
         report.bytes_copied,
         vellum_store::redact(&from_url),

@@ -45,9 +45,8 @@ impl AuditKeeper {
     pub fn open(data: &Path, env_key: Option<&str>) -> Result<Self> {
         let dir = audit_dir(data);
         create_private_dir(&dir)?;
-        let key = match env_key.map(str::trim).filter(|k| !k.is_empty()) {
-            Some(hex) => AuditKey::from_hex(hex)
-                .map_err(|e| Error::new(ErrorCode::InvalidAuditKey, format!("VELLUM_AUDIT_KEY: {e}")))?,
+        let key = match given_key(env_key)? {
+            Some(key) => key,
             None => load_or_create(&dir.join(KEY_FILE))?,
         };
         Ok(AuditKeeper { key: Arc::new(key), log: Some(dir.join(LOG_FILE)) })
@@ -109,6 +108,27 @@ pub fn last_line(path: &Path) -> Result<Option<String>> {
     }
     let text = String::from_utf8_lossy(&tail);
     Ok(Some(text.trim().to_string()).filter(|l| !l.is_empty()))
+}
+
+/// The key `VELLUM_AUDIT_KEY` gives (hex; blank counts as not given).
+fn given_key(env_key: Option<&str>) -> Result<Option<AuditKey>> {
+    env_key
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|hex| {
+            AuditKey::from_hex(hex)
+                .map_err(|e| Error::new(ErrorCode::InvalidAuditKey, format!("VELLUM_AUDIT_KEY: {e}")))
+        })
+        .transpose()
+}
+
+/// The key `VELLUM_AUDIT_KEY` gives, else the data folder's key file, never creating one:
+/// for tools that work on existing data (verify, backup, move).
+pub fn existing_key(data: &Path, env_key: Option<&str>) -> Result<Option<AuditKey>> {
+    match given_key(env_key)? {
+        Some(key) => Ok(Some(key)),
+        None => read_key(data),
+    }
 }
 
 /// Reads the key file of a data folder without creating one (for verifying).
