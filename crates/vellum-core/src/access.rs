@@ -45,12 +45,27 @@ impl Access {
     }
 }
 
-/// Finds a workspace by id or slug that `user` belongs to.
+/// Finds a workspace by id or slug that `user` belongs to (and, through a token kept to one
+/// workspace, only that one).
 pub async fn workspace(c: &mut Conn, user: &User, reference: &str) -> Result<Access> {
     let (workspace, role) = workspaces::with_role(c, parse_id(reference), reference, user.id)
         .await?
+        .filter(|(w, _)| within_reach(user, w.id))
         .ok_or_else(|| Error::not_found("workspace"))?;
     Ok(Access { workspace, role })
+}
+
+/// Whether `user` may reach this workspace at all in this request (a token kept to another
+/// workspace may not).
+pub fn within_reach(user: &User, workspace: Id) -> bool {
+    user.token_workspace.is_none_or(|only| only == workspace)
+}
+
+/// The workspaces `user` belongs to and may reach in this request, with their role in each.
+pub async fn workspaces_of(c: &mut Conn, user: &User) -> Result<Vec<(Workspace, Role)>> {
+    let mut list = workspaces::list_for_user(c, user.id).await?;
+    list.retain(|(w, _)| within_reach(user, w.id));
+    Ok(list)
 }
 
 /// The access a user has to the workspace with this id.

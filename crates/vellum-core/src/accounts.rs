@@ -5,13 +5,9 @@ use serde::Serialize;
 use serde_json::json;
 use vellum_domain::audit::AuditAction;
 use vellum_domain::ErrorCode;
-use vellum_domain::{
-    id::new_id,
-    validate::{check_password, Name},
-    Id, Timestamp,
-};
+use vellum_domain::{validate::check_password, Id, Timestamp};
 use vellum_store::{
-    model::{ApiToken, NewAuditEvent, User},
+    model::{NewAuditEvent, User},
     users, Tx,
 };
 
@@ -31,14 +27,6 @@ pub struct ResetLink {
     /// The path to open (prefix it with the server's address); holds the one-time secret.
     pub link: String,
     pub expires_at: Timestamp,
-}
-
-/// A new API token: the secret is shown once.
-#[derive(Debug, Clone, Serialize)]
-pub struct NewToken {
-    #[serde(flatten)]
-    pub token: ApiToken,
-    pub secret: String,
 }
 
 fn user_event(action: AuditAction, user: Id, after: serde_json::Value) -> NewAuditEvent {
@@ -160,55 +148,6 @@ impl Core {
             origin,
             Some(&user),
             user_event(AuditAction::UserPasswordReset, id, json!({"sessions_ended": ended})),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Makes an API token for the actor, optionally expiring; the secret is returned once and
-    /// stored hashed.
-    pub async fn create_token(&self, actor: &Actor, name: &str, expires_at: Option<Timestamp>) -> Result<NewToken> {
-        let name = Name::parse("the token name", name)?;
-        let now = self.now();
-        if expires_at.is_some_and(|t| t <= now) {
-            return Err(Error::new(ErrorCode::InvalidExpiry, "expires_at must be in the future"));
-        }
-        let secret = random_token("vlm_")?;
-        let token = ApiToken { id: new_id(), name: name.into_inner(), created_at: now, expires_at };
-        let mut tx = self.store.write().await?;
-        users::insert_token(&mut tx, actor.user.id, &token, &token_hash(&secret)).await?;
-        record(
-            &mut tx,
-            &actor.origin,
-            Some(&actor.user),
-            NewAuditEvent {
-                object_id: Some(token.id.to_string()),
-                after: Some(json!({"name": token.name, "expires_at": token.expires_at})),
-                ..NewAuditEvent::new(AuditAction::TokenCreate, "token")
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(NewToken { token, secret })
-    }
-
-    /// The actor's API tokens, newest first (never their secrets).
-    pub async fn tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>> {
-        Ok(users::tokens_of(&mut *self.store.conn().await?, actor.user.id).await?)
-    }
-
-    /// Revokes one of the actor's tokens; another user's token is not found.
-    pub async fn revoke_token(&self, actor: &Actor, id: Id) -> Result<()> {
-        let mut tx = self.store.write().await?;
-        if !users::delete_token(&mut tx, actor.user.id, id).await? {
-            return Err(Error::not_found("token"));
-        }
-        record(
-            &mut tx,
-            &actor.origin,
-            Some(&actor.user),
-            NewAuditEvent { object_id: Some(id.to_string()), ..NewAuditEvent::new(AuditAction::TokenRevoke, "token") },
         )
         .await?;
         tx.commit().await?;

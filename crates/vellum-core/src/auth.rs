@@ -74,6 +74,7 @@ impl NewUser {
                 created_at: now,
                 disabled_at: None,
                 password_hash: hash_password(password).await?,
+                token_workspace: None,
             },
         })
     }
@@ -220,7 +221,7 @@ impl Core {
                 users::by_id(&mut c, owner.user_id).await?.ok_or_else(|| Error::not_found("user"))?
             }
         };
-        Ok(Actor { user, origin: Origin { ip: None, request_id: Some(format!("cli-{}", new_id())) } })
+        Ok(Actor { user, origin: Origin { request_id: Some(format!("cli-{}", new_id())), ..Origin::default() } })
     }
 
     /// Every user (server admins only; for choosing members).

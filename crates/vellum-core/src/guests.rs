@@ -120,6 +120,7 @@ impl Core {
             created_at: now,
             disabled_at: Some(now),
             password_hash: String::new(),
+            token_workspace: None,
         };
         users::insert(&mut tx, &user).await?;
         users::set_disabled(&mut tx, user.id, Some(now)).await?;

@@ -6,7 +6,7 @@ use vellum_domain::{
     review::{Review, ReviewSubject},
     Id, Timestamp,
 };
-use vellum_store::{assets, briefs, reviews, workspaces};
+use vellum_store::{assets, briefs, reviews};
 
 use crate::{Actor, Core, Result};
 
@@ -44,7 +44,7 @@ impl Core {
     pub async fn waiting_for(&self, actor: &Actor) -> Result<Vec<Waiting>> {
         let me = actor.user.id;
         let mut c = self.store.conn().await?;
-        let memberships = workspaces::list_for_user(&mut c, me).await?;
+        let memberships = crate::access::workspaces_of(&mut c, &actor.user).await?;
         let mut out = Vec::new();
         for r in reviews::open_naming(&mut c, me).await? {
             // Only where the person may approve today: a demoted member no longer decides.

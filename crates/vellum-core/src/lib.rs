@@ -50,6 +50,7 @@ pub mod session;
 pub mod share_links;
 pub mod stamping;
 pub mod status;
+pub mod tokens;
 pub mod transfer;
 pub mod watermarks;
 pub mod webhooks;
@@ -125,6 +126,8 @@ pub struct Core {
 pub struct Origin {
     pub ip: Option<String>,
     pub request_id: Option<String>,
+    /// The API token the request came through (None: a session, the CLI or the system).
+    pub token: Option<tokens::TokenUse>,
 }
 
 /// A signed-in user acting through a request.
@@ -232,6 +235,7 @@ pub(crate) async fn record_many(
         }
         event.ip = origin.ip.clone();
         event.request_id = origin.request_id.clone();
+        event.token_id = origin.token.map(|t| t.id);
     }
     let key = tx.audit_key();
     let now = Timestamp::now();

@@ -52,13 +52,19 @@ impl Core {
     pub async fn my_work(&self, actor: &Actor) -> Result<MyWork> {
         let decisions = self.waiting_for(actor).await?;
         let mut c = self.store.conn().await?;
-        let mentions = vellum_store::notifications::unread_of_kind(&mut c, actor.user.id, EventKind::Mention, 100)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect();
+        let mentions = vellum_store::notifications::unread_of_kind(
+            &mut c,
+            actor.user.id,
+            actor.user.token_workspace,
+            EventKind::Mention,
+            100,
+        )
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
         let (mut by_approver, mut by_stage) = (Vec::new(), Vec::new());
-        for (ws, role) in workspaces::list_for_user(&mut c, actor.user.id).await? {
+        for (ws, role) in crate::access::workspaces_of(&mut c, &actor.user).await? {
             if !role.can(Capability::ReadAudit) {
                 continue;
             }

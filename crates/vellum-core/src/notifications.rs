@@ -52,15 +52,18 @@ impl Core {
     ) -> Result<(Page<NotificationView>, i64)> {
         let mut c = self.store.conn().await?;
         let me = actor.user.id;
-        let rows = notifications::list(&mut c, me, unread_only, page.cursor_id()?, page.fetch()).await?;
-        let unread = notifications::unread_count(&mut c, me).await?;
+        let rows =
+            notifications::list(&mut c, me, actor.user.token_workspace, unread_only, page.cursor_id()?, page.fetch())
+                .await?;
+        let unread = notifications::unread_count(&mut c, me, actor.user.token_workspace).await?;
         let page = Page::from_fetched(rows, page, |n| n.id.to_string()).map(NotificationView::from);
         Ok((page, unread))
     }
 
     /// How many unread notifications the actor has (the bell).
     pub async fn unread_count(&self, actor: &Actor) -> Result<i64> {
-        Ok(notifications::unread_count(&mut *self.store.conn().await?, actor.user.id).await?)
+        Ok(notifications::unread_count(&mut *self.store.conn().await?, actor.user.id, actor.user.token_workspace)
+            .await?)
     }
 
     /// Marks one of the actor's notifications read; someone else's is not found.

@@ -18,7 +18,7 @@ use vellum_store::{
     campaigns,
     model::{NewAuditEvent, User},
     planning::{self, Feed},
-    users, workspaces, Conn,
+    users, Conn,
 };
 
 use crate::{
@@ -330,7 +330,7 @@ async fn campaign_feed(c: &mut Conn, user: &User, campaign: Id) -> Result<(Strin
 /// What is assigned to the user in every workspace they belong to.
 async fn my_feed(c: &mut Conn, user: &User) -> Result<(String, Vec<Entry>)> {
     let mut out = Vec::new();
-    for (ws, _) in workspaces::list_for_user(&mut *c, user.id).await? {
+    for (ws, _) in access::workspaces_of(&mut *c, user).await? {
         let access = access::workspace_by_id(&mut *c, user, ws.id).await?;
         out.extend(entries(c, &access, None).await?.into_iter().filter(|e| e.assignees.contains(&user.id)));
     }

@@ -167,7 +167,7 @@ impl Core {
             };
             attempts::put(&mut *tx, &row).await?;
             if let Some(w) = closed.filter(|_| is_pair) {
-                let origin = Origin { ip: Some(keys.ip.clone()), request_id: None };
+                let origin = Origin { ip: Some(keys.ip.clone()), ..Origin::default() };
                 record(tx, &origin, None, failures_event(&keys.email, Some(keys.ip.clone()), &w)).await?;
             }
         }
@@ -184,7 +184,7 @@ impl Core {
         for mut row in due {
             if let Some(w) = throttle::close_window(&mut row.attempts) {
                 let email = row.email.clone().unwrap_or_default();
-                let origin = Origin { ip: row.ip.clone(), request_id: None };
+                let origin = Origin { ip: row.ip.clone(), ..Origin::default() };
                 record(&mut tx, &origin, None, failures_event(&email, row.ip.clone(), &w)).await?;
                 attempts::put(&mut tx, &row).await?;
                 n += 1;
@@ -233,11 +233,6 @@ impl Core {
     pub async fn session(&self, token: &str) -> Result<Option<Session>> {
         let s = users::session(&mut *self.store.conn().await?, &token_hash(token), self.now()).await?;
         Ok(s.map(|s| Session { user: s.user, csrf: s.csrf }))
-    }
-
-    /// The user behind an API token, if it is unexpired and the account active.
-    pub async fn token_user(&self, token: &str) -> Result<Option<User>> {
-        Ok(users::user_by_token(&mut *self.store.conn().await?, &token_hash(token), self.now()).await?)
     }
 
     /// The sign-in session a cookie names, hashed as stored (to keep it when others end).

@@ -156,7 +156,7 @@ impl Core {
 
     /// The workspaces the actor belongs to.
     pub async fn my_workspaces(&self, actor: &Actor) -> Result<Vec<WorkspaceView>> {
-        let list = workspaces::list_for_user(&mut *self.store.conn().await?, actor.user.id).await?;
+        let list = crate::access::workspaces_of(&mut *self.store.conn().await?, &actor.user).await?;
         Ok(list.into_iter().map(|(workspace, role)| WorkspaceView { workspace, role }).collect())
     }
 

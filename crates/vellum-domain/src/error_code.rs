@@ -46,6 +46,7 @@ error_codes! {
     InvalidCredentials = "invalid_credentials", 401, "The email or password is wrong.";
     Forbidden = "forbidden", 403, "Your role does not allow this in this workspace.";
     CsrfFailed = "csrf_failed", 403, "A cookie-authenticated write lacks the session's CSRF token.";
+    InsufficientScope = "insufficient_scope", 403, "The API token's scope does not cover this request.";
     AccountDisabled = "account_disabled", 403, "The account is disabled.";
     NotAnApprover = "not_an_approver", 403, "You approve no active stage of this review.";
     NotFound = "not_found", 404, "It does not exist, or you may not see it.";
@@ -140,6 +141,7 @@ error_codes! {
     InvalidFocalPoint = "invalid_focal_point", 422, "A focal point needs x and y between 0 and 1.";
     InvalidPreset = "invalid_preset", 422, "The channel preset is not valid.";
     InvalidExpiry = "invalid_expiry", 422, "An expiry must be in the future.";
+    InvalidScope = "invalid_scope", 422, "A token scope must be one of read, comment, propose, write, admin, within the caller's own.";
     InvalidAssetId = "invalid_asset_id", 422, "That is not an asset id.";
     InvalidDate = "invalid_date", 422, "That is not a date like 2026-05-01.";
     InvalidMember = "invalid_member", 422, "That user is not a member of this workspace.";

@@ -1,11 +1,11 @@
 //! Who is calling: a bearer token or a session cookie becomes an `Actor`.
 
 use axum::{
-    extract::FromRequestParts,
+    extract::{FromRequestParts, MatchedPath},
     http::{header, request::Parts, HeaderMap},
 };
 use vellum_core::Actor;
-use vellum_domain::ErrorCode;
+use vellum_domain::{scope, ErrorCode};
 
 use crate::{error::ApiError, extract::origin_of, AppState};
 
@@ -47,11 +47,7 @@ pub struct Authed {
 pub async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Authed>, ApiError> {
     let origin = origin_of(parts);
     if let Some(token) = bearer(&parts.headers) {
-        return Ok(state
-            .core
-            .token_user(token)
-            .await?
-            .map(|user| Authed { actor: Actor { user, origin }, csrf: None }));
+        return Ok(state.core.token_actor(token, origin).await?.map(|actor| Authed { actor, csrf: None }));
     }
     if let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
         return Ok(state
@@ -73,6 +69,7 @@ impl FromRequestParts<AppState> for Authed {
                 "sign in (POST /api/v1/session) or send Authorization: Bearer <token>",
             )
         })?;
+        check_scope(parts, &authed.actor)?;
         // A browser sends the session cookie with requests other sites make it send; only our
         // own pages know the CSRF token. Bearer tokens are never sent by a browser on its own.
         if let Some(csrf) = &authed.csrf {
@@ -89,6 +86,24 @@ impl FromRequestParts<AppState> for Authed {
         }
         Ok(authed)
     }
+}
+
+/// Refuses a request its token's scope does not cover (`vellum_domain::scope::required`), and
+/// server-wide requests through a token kept to one workspace.
+fn check_scope(parts: &Parts, actor: &Actor) -> Result<(), ApiError> {
+    if actor.origin.token.is_none() {
+        return Ok(());
+    }
+    let route = parts.extensions.get::<MatchedPath>().map_or(parts.uri.path(), MatchedPath::as_str);
+    let safe = parts.method.is_safe();
+    actor.require_scope(scope::required(safe, route))?;
+    if actor.user.token_workspace.is_some() && scope::server_wide(safe, route) {
+        return Err(ApiError::new(
+            ErrorCode::InsufficientScope,
+            "this token is kept to one workspace; server-wide requests need a token without a workspace",
+        ));
+    }
+    Ok(())
 }
 
 /// The header that carries the CSRF token of a cookie-signed-in API request.

@@ -154,7 +154,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestOrigin {
 pub fn origin_of(parts: &Parts) -> Origin {
     let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
     let request_id = sane_request_id(&parts.headers).unwrap_or_else(|| vellum_domain::id::new_id().to_string());
-    Origin { ip, request_id: Some(request_id) }
+    Origin { ip, request_id: Some(request_id), token: None }
 }
 
 /// The client's `X-Request-Id`, if it is short and plain enough to log and store.

@@ -113,12 +113,13 @@ fn fields_of(e: &NewAuditEvent, seq: i64, at: Timestamp) -> Result<AuditFields> 
         ip: e.ip.clone(),
         request_id: e.request_id.clone(),
         asset_id: e.asset_id.map(|a| a.to_string()),
+        token_id: e.token_id.map(|t| t.to_string()),
     })
 }
 
 /// Multi-row inserts of built events.
 pub(crate) async fn insert_events(c: &mut AnyConnection, events: &[AuditEvent]) -> Result<()> {
-    const COLUMNS: usize = 17;
+    const COLUMNS: usize = 18;
     for chunk in events.chunks(crate::values::rows_per_statement(COLUMNS)) {
         let template = format!("({})", vec!["?"; COLUMNS].join(", "));
         let sql =
@@ -141,6 +142,7 @@ pub(crate) async fn insert_events(c: &mut AnyConnection, events: &[AuditEvent]) 
                 .bind(f.ip.clone())
                 .bind(f.request_id.clone())
                 .bind(f.asset_id.clone())
+                .bind(f.token_id.clone())
                 .bind(&e.prev_hash)
                 .bind(&e.hash)
                 .bind(e.tag.clone());
@@ -150,7 +152,7 @@ pub(crate) async fn insert_events(c: &mut AnyConnection, events: &[AuditEvent]) 
     Ok(())
 }
 
-const COLS: &str = "chain, seq, id, at, actor_id, action, object_type, object_id, version, before_json, after_json, ip, request_id, asset_id, prev_hash, hash, tag";
+const COLS: &str = "chain, seq, id, at, actor_id, action, object_type, object_id, version, before_json, after_json, ip, request_id, asset_id, token_id, prev_hash, hash, tag";
 
 fn decode(r: &AnyRow) -> Result<StoredEvent> {
     Ok(StoredEvent {
@@ -168,6 +170,7 @@ fn decode(r: &AnyRow) -> Result<StoredEvent> {
             ip: row::opt_text(r, "ip")?,
             request_id: row::opt_text(r, "request_id")?,
             asset_id: row::opt_text(r, "asset_id")?,
+            token_id: row::opt_text(r, "token_id")?,
         },
         prev_hash: row::text(r, "prev_hash")?,
         hash: row::text(r, "hash")?,

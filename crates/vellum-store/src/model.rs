@@ -23,6 +23,11 @@ pub struct User {
     pub disabled_at: Option<Timestamp>,
     #[serde(skip)]
     pub password_hash: String,
+    /// The one workspace the user may reach while acting through a token restricted to it.
+    /// Set per request, never stored: every access check sees it because it travels with the
+    /// user, and every other workspace then answers as it would to an outsider.
+    #[serde(skip)]
+    pub token_workspace: Option<Id>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -183,9 +188,15 @@ pub struct ReviewRecord {
 #[derive(Debug, Clone, Serialize)]
 pub struct ApiToken {
     pub id: Id,
+    pub user_id: Id,
     pub name: String,
+    pub scope: vellum_domain::scope::Scope,
+    /// The one workspace the token reaches (None: every workspace of its user).
+    pub workspace_id: Option<Id>,
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+    pub last_ip: Option<String>,
 }
 
 /// An audit event to append; the store numbers and chains it.
@@ -203,6 +214,8 @@ pub struct NewAuditEvent {
     pub request_id: Option<String>,
     /// The asset the event belongs to (set for assets, versions, reviews and decisions).
     pub asset_id: Option<Id>,
+    /// The API token the actor acted through.
+    pub token_id: Option<Id>,
 }
 
 impl NewAuditEvent {
@@ -220,6 +233,7 @@ impl NewAuditEvent {
             ip: None,
             request_id: None,
             asset_id: None,
+            token_id: None,
         }
     }
 }

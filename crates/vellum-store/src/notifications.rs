@@ -60,6 +60,12 @@ pub struct Notification {
 const STILL_MEMBER: &str =
     " AND (workspace_id IS NULL OR workspace_id IN (SELECT workspace_id FROM memberships WHERE user_id = $1))";
 
+/// Only the one workspace a token is kept to, when it is. The id is a parsed `Id`, so writing it
+/// into the statement cannot inject anything.
+fn within(only: Option<Id>) -> String {
+    only.map(|w| format!(" AND workspace_id = '{w}'")).unwrap_or_default()
+}
+
 const COLS: &str =
     "id, user_id, event_id, workspace_id, kind, title, link, object_type, object_id, created_at, read_at, email";
 
@@ -108,14 +114,17 @@ pub async fn insert(c: &mut AnyConnection, n: &Notification) -> Result<bool> {
 pub async fn list(
     c: &mut AnyConnection,
     user: Id,
+    only: Option<Id>,
     unread_only: bool,
     before: Option<Id>,
     limit: u32,
 ) -> Result<Vec<Notification>> {
     let unread = if unread_only { " AND read_at IS NULL" } else { "" };
+    let within = within(only);
     let (cursor, lim) = if before.is_some() { (" AND id < $2", "$3") } else { ("", "$2") };
-    let sql =
-        format!("SELECT {COLS} FROM notifications WHERE user_id = $1{unread}{cursor} ORDER BY id DESC LIMIT {lim}");
+    let sql = format!(
+        "SELECT {COLS} FROM notifications WHERE user_id = $1{within}{unread}{cursor} ORDER BY id DESC LIMIT {lim}"
+    );
     let mut q = sqlx::query(&sql).bind(user.to_string());
     if let Some(b) = before {
         q = q.bind(b.to_string());
@@ -124,9 +133,16 @@ pub async fn list(
 }
 
 /// A person's unread notifications of one kind, newest first.
-pub async fn unread_of_kind(c: &mut AnyConnection, user: Id, kind: EventKind, limit: u32) -> Result<Vec<Notification>> {
+pub async fn unread_of_kind(
+    c: &mut AnyConnection,
+    user: Id,
+    only: Option<Id>,
+    kind: EventKind,
+    limit: u32,
+) -> Result<Vec<Notification>> {
+    let within = within(only);
     sqlx::query(&format!(
-        "SELECT {COLS} FROM notifications WHERE user_id = $1{STILL_MEMBER} AND kind = $2 AND read_at IS NULL \
+        "SELECT {COLS} FROM notifications WHERE user_id = $1{STILL_MEMBER}{within} AND kind = $2 AND read_at IS NULL \
          ORDER BY id DESC LIMIT $3"
     ))
     .bind(user.to_string())
@@ -139,9 +155,10 @@ pub async fn unread_of_kind(c: &mut AnyConnection, user: Id, kind: EventKind, li
     .collect()
 }
 
-pub async fn unread_count(c: &mut AnyConnection, user: Id) -> Result<i64> {
+pub async fn unread_count(c: &mut AnyConnection, user: Id, only: Option<Id>) -> Result<i64> {
+    let within = within(only);
     let r = sqlx::query(&format!(
-        "SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1{STILL_MEMBER} AND read_at IS NULL"
+        "SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1{STILL_MEMBER}{within} AND read_at IS NULL"
     ))
     .bind(user.to_string())
     .fetch_one(c)

@@ -17,6 +17,7 @@ fn user(r: &AnyRow) -> Result<User> {
         created_at: row::ts(r, "created_at")?,
         disabled_at: row::opt_ts(r, "disabled_at")?,
         password_hash: row::text(r, "password_hash")?,
+        token_workspace: None,
     })
 }
 
@@ -102,57 +103,104 @@ pub async fn delete_expired_sessions(c: &mut AnyConnection, now: Timestamp) -> R
     Ok(done.rows_affected())
 }
 
-pub async fn insert_token(c: &mut AnyConnection, user_id: Id, token: &ApiToken, token_hash: &str) -> Result<()> {
+pub async fn insert_token(c: &mut AnyConnection, token: &ApiToken, token_hash: &str) -> Result<()> {
     sqlx::query(
-        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at, scope, workspace_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(token.id.to_string())
-    .bind(user_id.to_string())
+    .bind(token.user_id.to_string())
     .bind(&token.name)
     .bind(token_hash)
     .bind(token.created_at.to_string())
     .bind(token.expires_at.map(|t| t.to_string()))
+    .bind(token.scope.as_str())
+    .bind(token.workspace_id.map(|w| w.to_string()))
     .execute(c)
     .await?;
     Ok(())
 }
 
-/// The active user behind an unexpired token.
-pub async fn user_by_token(c: &mut AnyConnection, token_hash: &str, now: Timestamp) -> Result<Option<User>> {
+const TOKEN_COLS: &str =
+    "t.id, t.user_id, t.name, t.scope, t.workspace_id, t.created_at, t.expires_at, t.last_used_at, t.last_ip";
+
+fn token(r: &AnyRow) -> Result<ApiToken> {
+    let scope = row::text(r, "scope")?;
+    Ok(ApiToken {
+        id: row::id(r, "id")?,
+        user_id: row::id(r, "user_id")?,
+        name: row::text(r, "name")?,
+        scope: vellum_domain::scope::Scope::parse(&scope).map_err(|e| crate::Error::Corrupt(e.to_string()))?,
+        workspace_id: row::opt_id(r, "workspace_id")?,
+        created_at: row::ts(r, "created_at")?,
+        expires_at: row::opt_ts(r, "expires_at")?,
+        last_used_at: row::opt_ts(r, "last_used_at")?,
+        last_ip: row::opt_text(r, "last_ip")?,
+    })
+}
+
+/// The active user behind an unexpired token, with the token.
+pub async fn user_by_token(
+    c: &mut AnyConnection,
+    token_hash: &str,
+    now: Timestamp,
+) -> Result<Option<(User, ApiToken)>> {
     let sql = format!(
-        "SELECT {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL"
+        "SELECT {TOKEN_COLS} FROM api_tokens t WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
     );
-    sqlx::query(&sql).bind(token_hash).bind(now.to_string()).fetch_optional(c).await?.as_ref().map(user).transpose()
+    let Some(t) =
+        sqlx::query(&sql).bind(token_hash).bind(now.to_string()).fetch_optional(&mut *c).await?.as_ref().map(token)
+    else {
+        return Ok(None);
+    };
+    let t = t?;
+    Ok(by_id(c, t.user_id).await?.filter(|u| u.disabled_at.is_none()).map(|u| (u, t)))
+}
+
+/// Notes a token's use, at most once per `every` so a busy client does not write on every
+/// request; returns whether it wrote.
+pub async fn touch_token(
+    c: &mut AnyConnection,
+    id: Id,
+    now: Timestamp,
+    ip: Option<&str>,
+    every: std::time::Duration,
+) -> Result<bool> {
+    let stale = now.plus_secs(-i64::try_from(every.as_secs()).unwrap_or(i64::MAX));
+    let done = sqlx::query(
+        "UPDATE api_tokens SET last_used_at = $1, last_ip = $2 WHERE id = $3 AND (last_used_at IS NULL OR last_used_at < $4)",
+    )
+    .bind(now.to_string())
+    .bind(ip)
+    .bind(id.to_string())
+    .bind(stale.to_string())
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// A user's tokens, newest first.
 pub async fn tokens_of(c: &mut AnyConnection, user_id: Id) -> Result<Vec<ApiToken>> {
-    sqlx::query(
-        "SELECT id, name, created_at, expires_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
-    )
-    .bind(user_id.to_string())
-    .fetch_all(c)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(ApiToken {
-            id: row::id(r, "id")?,
-            name: row::text(r, "name")?,
-            created_at: row::ts(r, "created_at")?,
-            expires_at: row::opt_ts(r, "expires_at")?,
-        })
-    })
-    .collect()
+    let sql =
+        format!("SELECT {TOKEN_COLS} FROM api_tokens t WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id DESC");
+    sqlx::query(&sql).bind(user_id.to_string()).fetch_all(c).await?.iter().map(token).collect()
 }
 
-/// Deletes one of a user's tokens; false if they have no such token.
-pub async fn delete_token(c: &mut AnyConnection, user_id: Id, id: Id) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
-        .bind(id.to_string())
-        .bind(user_id.to_string())
-        .execute(c)
-        .await?;
+/// Every token of the server, newest first (for server admins).
+pub async fn all_tokens(c: &mut AnyConnection) -> Result<Vec<ApiToken>> {
+    let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens t ORDER BY t.created_at DESC, t.id DESC");
+    sqlx::query(&sql).fetch_all(c).await?.iter().map(token).collect()
+}
+
+/// One token by id, whoever holds it.
+pub async fn token_by_id(c: &mut AnyConnection, id: Id) -> Result<Option<ApiToken>> {
+    let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens t WHERE t.id = $1");
+    sqlx::query(&sql).bind(id.to_string()).fetch_optional(c).await?.as_ref().map(token).transpose()
+}
+
+/// Deletes one token; false if there is no such token.
+pub async fn delete_token(c: &mut AnyConnection, id: Id) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM api_tokens WHERE id = $1").bind(id.to_string()).execute(c).await?;
     Ok(done.rows_affected() > 0)
 }
 

@@ -68,6 +68,7 @@ async fn seed(store: &Store) -> (User, Workspace) {
         created_at: now,
         disabled_at: None,
         password_hash: "x".into(),
+        token_workspace: None,
     };
     let ws = Workspace {
         id: new_id(),

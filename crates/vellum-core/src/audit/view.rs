@@ -20,6 +20,8 @@ pub struct AuditEventView {
     pub after: Option<serde_json::Value>,
     pub ip: Option<String>,
     pub request_id: Option<String>,
+    /// The API token the actor acted through.
+    pub token_id: Option<String>,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -48,6 +50,7 @@ impl From<AuditEvent> for AuditEventView {
             after: json(f.after),
             ip: f.ip,
             request_id: f.request_id,
+            token_id: f.token_id,
             prev_hash: e.prev_hash,
             hash: e.hash,
         }

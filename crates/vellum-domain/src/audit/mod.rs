@@ -37,12 +37,17 @@ pub struct AuditFields {
     /// The asset the event is about (its versions, reviews and decisions included), so an
     /// asset's whole trail is one query.
     pub asset_id: Option<String>,
+    /// The API token the actor acted through (None: a session, the CLI or the system).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<String>,
 }
 
 /// `sha256(prev_hash, fields…)` with every field length-prefixed (or `-` when absent), so no
 /// two different events can encode to the same bytes. `asset_id` came later: it is appended
 /// only when present, so events written before it existed keep their hashes, and the fixed
-/// number of fields before it keeps the encoding unambiguous.
+/// number of fields before it keeps the encoding unambiguous. `token_id` came later still: when
+/// present it follows `asset_id` (written as absent if need be), so older events keep their
+/// hashes too.
 pub fn event_hash(prev_hash: &str, f: &AuditFields) -> String {
     let mut h = Sha256::new();
     encode(prev_hash, f, |bytes| h.update(bytes));
@@ -77,8 +82,11 @@ pub fn encode(prev_hash: &str, f: &AuditFields, mut out: impl FnMut(&[u8])) {
     ] {
         put(field);
     }
-    if let Some(asset) = f.asset_id.as_deref() {
-        put(Some(asset));
+    if f.asset_id.is_some() || f.token_id.is_some() {
+        put(f.asset_id.as_deref());
+    }
+    if let Some(token) = f.token_id.as_deref() {
+        put(Some(token));
     }
 }
 

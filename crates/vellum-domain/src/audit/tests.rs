@@ -17,6 +17,7 @@ fn fields(seq: i64, action: &str) -> AuditFields {
         ip: Some("127.0.0.1".into()),
         request_id: Some("r".into()),
         asset_id: (seq % 2 == 0).then(|| "a".to_string()),
+        token_id: None,
     }
 }
 
@@ -101,6 +102,24 @@ fn asset_ids_are_covered_by_the_hash_but_absent_ones_keep_old_hashes() {
     let b = event_hash(GENESIS, &f);
     f.asset_id = Some("a".into());
     assert_ne!(event_hash(GENESIS, &f), b);
+}
+
+#[test]
+fn token_ids_are_covered_and_never_read_as_an_asset() {
+    let mut f = fields(1, "comment.create");
+    f.asset_id = None;
+    let plain = event_hash(GENESIS, &f);
+    f.token_id = Some("t".into());
+    let with_token = event_hash(GENESIS, &f);
+    assert_ne!(with_token, plain);
+    // The same text as an asset id must not hash alike: the token sits in a slot of its own.
+    f.token_id = None;
+    f.asset_id = Some("t".into());
+    assert_ne!(event_hash(GENESIS, &f), with_token);
+    f.token_id = Some("u".into());
+    let both = event_hash(GENESIS, &f);
+    f.token_id = Some("v".into());
+    assert_ne!(event_hash(GENESIS, &f), both);
 }
 
 #[test]

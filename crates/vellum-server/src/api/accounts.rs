@@ -9,7 +9,8 @@ use axum::{
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
-use vellum_domain::Timestamp;
+use vellum_core::tokens::TokenRequest;
+use vellum_domain::{scope::Scope, Timestamp};
 
 use super::{
     paging::{page_of, PageQuery},
@@ -27,6 +28,14 @@ use crate::{
 pub struct NewToken {
     #[schema(schema_with = vellum_domain::openapi::name)]
     name: String,
+    /// What the token may do: `read` ⊂ `comment` ⊂ `propose` ⊂ `write` ⊂ `admin`, each including
+    /// the ones before it (the widest named counts). Absent: the caller's own (everything for a
+    /// signed-in person). Never beyond the token's user's rights, nor a token's own scope.
+    #[schema(value_type = Option<Vec<Scope>>, min_items = 1, max_items = 5)]
+    scopes: Option<Vec<String>>,
+    /// A workspace id or slug: the token reaches only this workspace; every other answers 404.
+    #[schema(max_length = 100)]
+    workspace: Option<String>,
     /// When the token stops working (must be in the future); null or absent: never.
     expires_at: Option<Timestamp>,
 }
@@ -35,11 +44,16 @@ pub struct NewToken {
 #[utoipa::path(post, path = "/tokens", tag = "tokens", operation_id = "create_token", request_body = NewToken,
     responses((status = 201, description = "Created", body = TokenCreated)))]
 pub async fn create_token(State(s): State<AppState>, a: Authed, AppJson(t): AppJson<NewToken>) -> ApiResult<Response> {
-    let made = s.core.create_token(&a.actor, &t.name, t.expires_at).await?;
+    let scope = match &t.scopes {
+        Some(list) => Some(Scope::from_list(list).map_err(vellum_core::Error::from)?),
+        None => None,
+    };
+    let request = TokenRequest { name: &t.name, scope, workspace: t.workspace.as_deref(), expires_at: t.expires_at };
+    let made = s.core.create_token(&a.actor, request).await?;
     Ok((StatusCode::CREATED, Json(TokenCreated::from(made))).into_response())
 }
 
-/// The caller's API tokens, oldest first (never their secrets).
+/// The caller's API tokens, newest first (never their secrets).
 #[utoipa::path(get, path = "/tokens", tag = "tokens", operation_id = "list_tokens", params(PageQuery),
     responses((status = 200, description = "A page of tokens", body = TokenPage)))]
 pub async fn list_tokens(
@@ -51,7 +65,19 @@ pub async fn list_tokens(
     Ok(Json(page_of(s.core.tokens(&a.actor).await?, &page, |t| t.id.to_string()).into()))
 }
 
-/// Revokes one of the caller's tokens at once.
+/// Every API token of the server, newest first, with whose it is (server admins only).
+#[utoipa::path(get, path = "/admin/tokens", tag = "tokens", operation_id = "list_all_tokens", params(PageQuery),
+    responses((status = 200, description = "A page of tokens", body = TokenPage)))]
+pub async fn list_all_tokens(
+    State(s): State<AppState>,
+    a: Authed,
+    AppQuery(q): AppQuery<PageQuery>,
+) -> ApiResult<Json<TokenPage>> {
+    let page = q.request()?;
+    Ok(Json(page_of(s.core.all_tokens(&a.actor).await?, &page, |t| t.id.to_string()).into()))
+}
+
+/// Revokes a token at once: one of the caller's, or anyone's for a server admin.
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "tokens", operation_id = "revoke_token",
     params(("id" = Uuid, Path, description = "The token's id")), responses((status = 204, description = "Revoked")))]
 pub async fn revoke_token(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -> ApiResult<StatusCode> {

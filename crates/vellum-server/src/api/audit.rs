@@ -52,14 +52,14 @@ fn csv_field(s: &str) -> String {
 
 pub fn to_csv(events: &[AuditEventView]) -> String {
     let mut out = String::from(
-        "seq,id,at,actor_id,action,object_type,object_id,asset_id,version,before,after,ip,request_id,prev_hash,hash\n",
+        "seq,id,at,actor_id,action,object_type,object_id,asset_id,version,before,after,ip,request_id,token_id,prev_hash,hash\n",
     );
     let text = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
     for e in events {
         let version = e.version.map(|v| v.to_string()).unwrap_or_default();
         let seq = e.seq.to_string();
         let (before, after) = (text(&e.before), text(&e.after));
-        let fields: [&str; 15] = [
+        let fields: [&str; 16] = [
             &seq,
             &e.id,
             &e.at,
@@ -73,6 +73,7 @@ pub fn to_csv(events: &[AuditEventView]) -> String {
             &after,
             e.ip.as_deref().unwrap_or(""),
             e.request_id.as_deref().unwrap_or(""),
+            e.token_id.as_deref().unwrap_or(""),
             &e.prev_hash,
             &e.hash,
         ];

@@ -62,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(session::reset_password))
         .routes(routes!(accounts::create_token, accounts::list_tokens))
         .routes(routes!(accounts::revoke_token))
+        .routes(routes!(accounts::list_all_tokens))
         .routes(routes!(accounts::create_user, accounts::list_users))
         .routes(routes!(accounts::disable_user))
         .routes(routes!(accounts::enable_user))

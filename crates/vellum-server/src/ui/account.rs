@@ -6,7 +6,8 @@ use axum::{
     response::IntoResponse,
 };
 use maud::html;
-use vellum_domain::{id::parse_id, Timestamp};
+use vellum_core::tokens::TokenRequest;
+use vellum_domain::{id::parse_id, scope::Scope, Timestamp};
 
 use super::{
     account_settings,
@@ -57,12 +58,27 @@ async fn render(s: &AppState, who: &Signed, shown: Shown, status: StatusCode) ->
         @if tokens.is_empty() { p.empty { "No tokens. Make one for a script or an integration below." } }
         @else {
             div.scroll { table {
-                thead { tr { th scope="col" { "Name" } th scope="col" { "Made" } th scope="col" { "Expires" } th scope="col" { span.visually-hidden { "Revoke" } } } }
+                thead { tr {
+                    th scope="col" { "Name" } th scope="col" { "Scope" } th scope="col" { "Workspace" }
+                    th scope="col" { "Made" } th scope="col" { "Last used" } th scope="col" { "Expires" }
+                    th scope="col" { span.visually-hidden { "Revoke" } }
+                } }
                 tbody {
                     @for t in &tokens {
                         tr {
                             td { (t.name) }
+                            td { (t.scope.as_str()) }
+                            td {
+                                @match t.workspace_id {
+                                    None => "all yours",
+                                    Some(w) => (chrome.workspaces.iter().find(|v| v.workspace.id == w).map_or("(no longer yours)".to_string(), |v| v.workspace.name.clone())),
+                                }
+                            }
                             td { (when(t.created_at)) }
+                            td {
+                                @if let Some(u) = t.last_used_at { (when(u)) @if let Some(ip) = &t.last_ip { " from " (ip) } }
+                                @else { "never" }
+                            }
                             td { @if let Some(e) = t.expires_at { (when(e)) } @else { "never" } }
                             td {
                                 form.inline method="post" action={ "/account/tokens/" (t.id) "/revoke" } {
@@ -85,6 +101,22 @@ async fn render(s: &AppState, who: &Signed, shown: Shown, status: StatusCode) ->
                 div {
                     label for="t-expires" { "Expires on (optional)" }
                     input #t-expires type="date" name="expires";
+                }
+                div {
+                    label for="t-scope" { "Scope" }
+                    select #t-scope name="scope" aria-describedby="t-scope-hint" {
+                        @for sc in Scope::ALL {
+                            option value=(sc.as_str()) selected[sc == Scope::Read] { (sc.as_str()) }
+                        }
+                    }
+                    p.hint #t-scope-hint { "Each includes the ones above it: read, then comment, propose (changes a person accepts), write, admin." }
+                }
+                div {
+                    label for="t-workspace" { "Workspace" }
+                    select #t-workspace name="workspace" {
+                        option value="" { "All my workspaces" }
+                        @for v in &chrome.workspaces { option value=(v.workspace.id) { (v.workspace.name) } }
+                    }
                 }
             }
             button.primary type="submit" { "Make token" }
@@ -146,7 +178,15 @@ pub async fn create_token(
 ) -> UiResult {
     who.check_pairs(&f)?;
     let made = match expiry(field(&f, "expires")) {
-        Ok(expires) => s.core.create_token(&who.actor, field(&f, "name"), expires).await.map_err(UiError::from),
+        Ok(expires) => match Scope::parse(field(&f, "scope")) {
+            Ok(scope) => {
+                let workspace = Some(field(&f, "workspace")).filter(|w| !w.is_empty());
+                let request =
+                    TokenRequest { name: field(&f, "name"), scope: Some(scope), workspace, expires_at: expires };
+                s.core.create_token(&who.actor, request).await.map_err(UiError::from)
+            }
+            Err(e) => Err(UiError::from(vellum_core::Error::from(e))),
+        },
         Err(e) => Err(e),
     };
     match made {

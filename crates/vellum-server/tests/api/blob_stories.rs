@@ -15,7 +15,7 @@ use vellum_blob::BlobKey;
 use vellum_core::{
     assets::UploadFields,
     blobs::gc::{GcOptions, DEFAULT_GRACE},
-    Actor, Origin,
+    Origin,
 };
 
 use crate::{harness::TestApp, media_stories::png_declaring, on_both};
@@ -271,8 +271,7 @@ async fn scheduled_gc_reclaims_only_old_orphans(app: &TestApp) {
 async fn removing_a_refused_uploads_blob_never_strands_another(app: &TestApp) {
     let (uid, creator) = app.user("Rae").await;
     app.workspace("race", &[(&uid, "creator")]).await;
-    let user = app.core.token_user(&creator).await.unwrap().unwrap();
-    let actor = Actor { user, origin: Origin::default() };
+    let actor = app.core.token_actor(&creator, Origin::default()).await.unwrap().unwrap();
     let store = |bytes: &'static [u8]| async move {
         let mut w = app.core.begin_blob().await.unwrap();
         w.write(bytes).await.unwrap();

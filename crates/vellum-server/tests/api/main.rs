@@ -31,6 +31,7 @@ mod routing_stories;
 mod search_stories;
 mod session_stories;
 mod stamp_stories;
+mod token_stories;
 mod ui_audit_stories;
 mod ui_home_stories;
 mod ui_notification_stories;

@@ -45,6 +45,7 @@ pub async fn run(events: u64, checkpoint_every: u64) -> Result<(), String> {
                 after: Some(serde_json::json!({"title": format!("Poster {}", n + 1)})),
                 ip: Some("203.0.113.7".into()),
                 request_id: Some(format!("req-{n}")),
+                token_id: None,
             };
             let appended = audit::append(&mut tx, &e, Timestamp::now(), Some(&key)).await.map_err(|e| e.to_string())?;
             if n.is_multiple_of(checkpoint_every) {

@@ -180,7 +180,12 @@ async fn listing(count: usize, requests: usize) -> Result<(), String> {
     }
     println!(" {:.1} s", t.elapsed().as_secs_f64());
     let listed = w.core.comments(&w.actor, w.asset.id, 2, &Default::default()).await.map_err(err)?;
-    let token = w.core.create_token(&w.actor, "bench", None).await.map_err(err)?.secret;
+    let token = w
+        .core
+        .create_token(&w.actor, vellum_core::tokens::TokenRequest { name: "bench", ..Default::default() })
+        .await
+        .map_err(err)?
+        .secret;
     let state = AppState { core: w.core.clone(), http: HttpConfig::default() };
     let (addr, stop) = spawn_server(|l, rx| async move {
         let _ = serve(l, state, async move {

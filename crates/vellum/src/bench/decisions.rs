@@ -214,7 +214,11 @@ async fn one_backend(
         reviews.push(core.start_review(&actor, asset.id, Some(wf.id)).await.map_err(|e| e.to_string())?.id);
     }
     println!(" {:.1} s", t.elapsed().as_secs_f64());
-    let token = core.create_token(&actor, "bench", None).await.map_err(|e| e.to_string())?.secret;
+    let token = core
+        .create_token(&actor, vellum_core::tokens::TokenRequest { name: "bench", ..Default::default() })
+        .await
+        .map_err(|e| e.to_string())?
+        .secret;
 
     let (addr, stop) = node(core.clone()).await?;
     super::probe::prepare(&store).await.map_err(|e| e.to_string())?;

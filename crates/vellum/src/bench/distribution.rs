@@ -106,7 +106,11 @@ pub async fn run(requests: usize, jpeg_mib: usize, pdf_pages: usize, runs: usize
     let photo = approved(core, actor, w.workflow.id, "photo.jpg", &big_jpeg(jpeg_mib)?).await?;
     let dir = tempfile::tempdir().map_err(err)?;
     let report = approved(core, actor, w.workflow.id, "report.pdf", &many_pages(dir.path(), pdf_pages)?).await?;
-    let token = core.create_token(actor, "bench", None).await.map_err(err)?.secret;
+    let token = core
+        .create_token(actor, vellum_core::tokens::TokenRequest { name: "bench", ..Default::default() })
+        .await
+        .map_err(err)?
+        .secret;
 
     // One client address sends every request here: the public budgets are lifted so the
     // figures are the serving, not the 429s.

@@ -117,7 +117,11 @@ pub async fn run(runs: usize, workers: usize) -> Result<(), String> {
 
     let data = dir.join("data");
     let (core, actor) = super::setup::data_folder(&data).await?;
-    let token = core.create_token(&actor, "bench", None).await.map_err(|e| e.to_string())?.secret;
+    let token = core
+        .create_token(&actor, vellum_core::tokens::TokenRequest { name: "bench", ..Default::default() })
+        .await
+        .map_err(|e| e.to_string())?
+        .secret;
     let (stop_workers, handles) = vellum_core::worker::spawn(&core, workers, "bench");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?.to_string();

@@ -100,7 +100,11 @@ pub async fn run(briefs: usize, assets: usize, milestones: usize, requests: usiz
         t.elapsed().as_secs_f64()
     );
 
-    let token = core.create_token(actor, "bench", None).await.map_err(err)?.secret;
+    let token = core
+        .create_token(actor, vellum_core::tokens::TokenRequest { name: "bench", ..Default::default() })
+        .await
+        .map_err(err)?
+        .secret;
     let state = AppState { core: core.clone(), http: HttpConfig::default() };
     let (addr, stop) = spawn_server(|l, rx| async move {
         let _ = serve(l, state, async move {

@@ -31,6 +31,8 @@ pub struct AuditEventView {
     pub after: Option<serde_json::Value>,
     pub ip: Option<String>,
     pub request_id: Option<String>,
+    /// The API token the actor acted through (null: a session, the command line or the server).
+    pub token_id: Option<String>,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -52,6 +54,7 @@ impl From<CoreEvent> for AuditEventView {
             after: e.after,
             ip: e.ip,
             request_id: e.request_id,
+            token_id: e.token_id,
             prev_hash: e.prev_hash,
             hash: e.hash,
         }

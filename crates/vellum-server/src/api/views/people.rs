@@ -3,8 +3,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use vellum_core::{accounts, model, workspaces};
-use vellum_domain::{role::Role, search_language::SearchLanguage, Timestamp};
+use vellum_core::{accounts, model, tokens, workspaces};
+use vellum_domain::{role::Role, scope::Scope, search_language::SearchLanguage, Timestamp};
 
 use super::page;
 
@@ -51,15 +51,36 @@ pub struct MeView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenView {
     pub id: Uuid,
+    /// Whose token it is (it acts as this user, never beyond their rights).
+    pub user_id: Uuid,
     pub name: String,
+    /// The scope the token was made with: one of `read` ⊂ `comment` ⊂ `propose` ⊂ `write` ⊂
+    /// `admin`, each including the ones before it.
+    pub scopes: Vec<Scope>,
+    /// The one workspace the token reaches; null: every workspace of its user.
+    pub workspace_id: Option<Uuid>,
     pub created_at: Timestamp,
+    /// Null: never used (or not since the last minute it was noted).
+    pub last_used_at: Option<Timestamp>,
+    /// The address of that last use.
+    pub last_ip: Option<String>,
     /// Null: never expires.
     pub expires_at: Option<Timestamp>,
 }
 
 impl From<model::ApiToken> for TokenView {
     fn from(t: model::ApiToken) -> Self {
-        TokenView { id: t.id, name: t.name, created_at: t.created_at, expires_at: t.expires_at }
+        TokenView {
+            id: t.id,
+            user_id: t.user_id,
+            name: t.name,
+            scopes: vec![t.scope],
+            workspace_id: t.workspace_id,
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            last_ip: t.last_ip,
+            expires_at: t.expires_at,
+        }
     }
 }
 
@@ -70,17 +91,22 @@ page!(TokenPage, "tokens", TokenView);
 pub struct TokenCreated {
     pub id: Uuid,
     pub name: String,
+    /// The scope asked for (or the caller's own when none was).
+    pub scopes: Vec<Scope>,
+    pub workspace_id: Option<Uuid>,
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
     /// Send as `Authorization: Bearer <token>`. It is stored only as a hash.
     pub token: String,
 }
 
-impl From<accounts::NewToken> for TokenCreated {
-    fn from(t: accounts::NewToken) -> Self {
+impl From<tokens::NewToken> for TokenCreated {
+    fn from(t: tokens::NewToken) -> Self {
         TokenCreated {
             id: t.token.id,
             name: t.token.name,
+            scopes: vec![t.token.scope],
+            workspace_id: t.token.workspace_id,
             created_at: t.token.created_at,
             expires_at: t.token.expires_at,
             token: t.secret,
