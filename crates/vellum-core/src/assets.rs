@@ -21,7 +21,7 @@ pub use import::{ImportItem, ImportOutcome, ImportSource};
 
 use crate::{access::Access, Result};
 
-pub use library::{AssetPatch, LibraryQuery};
+pub use library::{merged, AssetPatch, LibraryQuery};
 use upload::{audit_created, first_rows, insert_first_rows, NewAsset};
 pub use upload::{clean_filename, content_type_for, UploadFields};
 

@@ -108,7 +108,7 @@ pub(crate) async fn brief_for_update(tx: &mut Tx, user: &User, id: Id) -> Result
 }
 
 /// A template of the workspace (any other is not found).
-async fn template_of(c: &mut Conn, id: Id, ws: Id, for_update: bool) -> Result<Template> {
+pub(crate) async fn template_of(c: &mut Conn, id: Id, ws: Id, for_update: bool) -> Result<Template> {
     let t = briefs::get_template(c, id, for_update).await?;
     t.filter(|t| t.workspace_id == ws).ok_or_else(|| Error::not_found("brief template"))
 }
@@ -427,12 +427,25 @@ impl Core {
     /// Writes a brief on a template's latest revision; it starts as a draft.
     pub async fn create_brief(&self, actor: &Actor, ws: &str, input: BriefInput) -> Result<BriefView> {
         let mut tx = self.store.write().await?;
-        let access = access::workspace(&mut tx, &actor.user, ws).await?;
+        let v = self.create_brief_in(&mut tx, actor, ws, input).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// `create_brief` inside the caller's transaction (accepting a proposal makes one so).
+    pub(crate) async fn create_brief_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        ws: &str,
+        input: BriefInput,
+    ) -> Result<BriefView> {
+        let access = access::workspace(&mut *tx, &actor.user, ws).await?;
         access.require(Capability::Upload)?;
         let template_id = input
             .template_id
             .ok_or_else(|| one(ErrorCode::InvalidBrief, "template_id", "a brief names its template_id"))?;
-        let t = template_of(&mut tx, template_id, access.workspace.id, false).await?;
+        let t = template_of(&mut *tx, template_id, access.workspace.id, false).await?;
         let now = self.now();
         let mut b = Brief {
             id: new_id(),
@@ -450,12 +463,11 @@ impl Core {
             updated_at: now,
             timeline: Timeline::default(),
         };
-        check_brief(&mut tx, &actor.user, &mut b, &t.spec).await?;
-        briefs::insert(&mut tx, &b).await?;
+        check_brief(&mut *tx, &actor.user, &mut b, &t.spec).await?;
+        briefs::insert(&mut *tx, &b).await?;
         let event = brief_event(&b, AuditAction::BriefCreate, None, snapshot(&b));
-        record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
-        let v = view(&mut tx, b).await?;
-        tx.commit().await?;
+        record(&mut *tx, &actor.origin, Some(&actor.user), event).await?;
+        let v = view(&mut *tx, b).await?;
         Ok(v)
     }
 

@@ -36,6 +36,7 @@ pub mod notifications;
 pub mod notify;
 pub mod operations;
 pub mod presets;
+pub mod proposals;
 pub mod public_links;
 pub mod reassign;
 pub mod reminders;

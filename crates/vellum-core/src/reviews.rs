@@ -308,14 +308,27 @@ impl Core {
     /// Starts a review of the asset's current version with a workflow's latest revision.
     pub async fn start_review(&self, actor: &Actor, asset_id: Id, workflow_id: Option<Id>) -> Result<ReviewView> {
         let mut tx = self.store.write().await?;
-        let (mut asset, access) = access::asset_for_update(&mut tx, &actor.user, asset_id).await?;
+        let v = self.start_review_in(&mut tx, actor, asset_id, workflow_id).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// `start_review` inside the caller's transaction (accepting a proposal starts one so).
+    pub(crate) async fn start_review_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        asset_id: Id,
+        workflow_id: Option<Id>,
+    ) -> Result<ReviewView> {
+        let (mut asset, access) = access::asset_for_update(&mut *tx, &actor.user, asset_id).await?;
         access.require(Capability::StartReview)?;
         // A named workflow must be this workspace's before anything else is said about it.
         let named = match workflow_id {
-            Some(id) => Some(workflow_of(&mut tx, id, asset.workspace_id).await?),
+            Some(id) => Some(workflow_of(&mut *tx, id, asset.workspace_id).await?),
             None => None,
         };
-        if let Some(open) = reviews::latest_for_asset(&mut tx, asset.id).await? {
+        if let Some(open) = reviews::latest_for_asset(&mut *tx, asset.id).await? {
             if open.status == ReviewStatus::InProgress {
                 return Err(Error::new(
                     ErrorCode::ReviewInProgress,
@@ -330,24 +343,23 @@ impl Core {
         let (wf, routing) = match named {
             Some(wf) => (wf, None),
             None => {
-                let (id, routing) = crate::routing::route(&mut tx, &asset).await?;
-                (workflow_of(&mut tx, id, asset.workspace_id).await?, Some(routing))
+                let (id, routing) = crate::routing::route(&mut *tx, &asset).await?;
+                (workflow_of(&mut *tx, id, asset.workspace_id).await?, Some(routing))
             }
         };
         let stages = routing.as_ref().map_or_else(|| wf.stages.clone(), |r| r.stages.clone());
         let rule = routing.as_ref().map(|r| json!({"rule": r.rule, "rules_revision": r.revision}));
         let revision = Revision { workflow_id: wf.id, revision: wf.revision, stages: &stages, routing };
         let subject = (asset.workspace_id, ReviewSubject::Asset(asset.id));
-        let r = open_review(&mut tx, &actor.user, subject, asset.current_version, revision, self.now()).await?;
-        store_state(&mut tx, &mut asset).await?;
+        let r = open_review(&mut *tx, &actor.user, subject, asset.current_version, revision, self.now()).await?;
+        store_state(&mut *tx, &mut asset).await?;
         let event = review_event(
             &r,
             AuditAction::ReviewStart,
             json!({"workflow_id": wf.id, "workflow_revision": wf.revision, "routing": rule}),
         );
-        record(&mut tx, &actor.origin, Some(&actor.user), event).await?;
-        let v = view(&mut tx, &r).await?;
-        tx.commit().await?;
+        record(&mut *tx, &actor.origin, Some(&actor.user), event).await?;
+        let v = view(&mut *tx, &r).await?;
         Ok(v)
     }
 

@@ -54,6 +54,8 @@ error_codes! {
     MethodNotAllowed = "method_not_allowed", 405, "The path exists but not with this method.";
     UploadTimeout = "upload_timeout", 408, "The upload took longer than the server allows.";
     Conflict = "conflict", 409, "It clashes with something that already exists.";
+    ProposalDecided = "proposal_decided", 409, "The proposal was already accepted or rejected.";
+    ProposalStale = "proposal_stale", 409, "What the proposal changes moved on since it was made (another version, or edited fields).";
     EmailTaken = "email_taken", 409, "A user with this email already exists.";
     SlugTaken = "slug_taken", 409, "Another workspace uses this slug.";
     GroupNameTaken = "group_name_taken", 409, "The workspace has a group with this name.";
@@ -141,6 +143,7 @@ error_codes! {
     InvalidFocalPoint = "invalid_focal_point", 422, "A focal point needs x and y between 0 and 1.";
     InvalidPreset = "invalid_preset", 422, "The channel preset is not valid.";
     InvalidExpiry = "invalid_expiry", 422, "An expiry must be in the future.";
+    InvalidProposal = "invalid_proposal", 422, "A proposal lacks its rationale or names a change that cannot be made.";
     InvalidScope = "invalid_scope", 422, "A token scope must be one of read, comment, propose, write, admin, within the caller's own.";
     InvalidAssetId = "invalid_asset_id", 422, "That is not an asset id.";
     InvalidDate = "invalid_date", 422, "That is not a date like 2026-05-01.";

@@ -30,6 +30,7 @@ pub mod naming;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod page;
+pub mod proposal;
 pub mod proxy;
 pub mod rate;
 pub mod reminders;

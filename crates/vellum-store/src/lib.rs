@@ -32,6 +32,7 @@ pub mod notifications;
 pub mod out_of_office;
 mod outbox;
 pub mod planning;
+pub mod proposals;
 pub mod public_links;
 pub mod retention;
 pub mod reviews;

@@ -101,6 +101,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(27, "0027_search_language"),
     migration!(28, "0028_share_bundles"),
     migration!(29, "0029_scoped_tokens"),
+    migration!(30, "0030_proposals"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -22,6 +22,7 @@ use vellum_store::{
 use super::as_seen_by;
 
 use crate::{access, access::Access, record, Actor, Core, Error, Result};
+use vellum_store::Tx;
 
 /// An edit of an asset's details.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -172,23 +173,30 @@ impl Core {
 
     /// Edits title and metadata (uploaders only); the audit event keeps before and after.
     pub async fn update_asset(&self, actor: &Actor, id: Id, patch: AssetPatch) -> Result<Asset> {
+        let mut tx = self.store.write().await?;
+        let asset = self.update_asset_in(&mut tx, actor, id, patch).await?;
+        tx.commit().await?;
+        Ok(asset)
+    }
+
+    /// `update_asset` inside the caller's transaction (accepting a proposal applies it so).
+    pub(crate) async fn update_asset_in(&self, tx: &mut Tx, actor: &Actor, id: Id, patch: AssetPatch) -> Result<Asset> {
         let title = patch.title.as_deref().map(|t| Name::parse("the title", t)).transpose()?;
         let metadata = patch.metadata.map(AssetMetadata::from_json).transpose()?;
-        let mut tx = self.store.write().await?;
-        let (mut asset, access) = access::asset_for_update(&mut tx, &actor.user, id).await?;
+        let (mut asset, access) = access::asset_for_update(&mut *tx, &actor.user, id).await?;
         access.require(Capability::Upload)?;
         let before = json!({"title": asset.title, "metadata": asset.metadata});
         if let Some(t) = title {
             asset.title = t.into_inner();
         }
         if let Some(m) = metadata {
-            crate::metadata_schema::check_custom(&mut tx, asset.workspace_id, asset.kind, &m, true).await?;
+            crate::metadata_schema::check_custom(&mut *tx, asset.workspace_id, asset.kind, &m, true).await?;
             asset.metadata = m;
         }
         asset.updated_at = Timestamp::now();
-        assets::update_details(&mut tx, &asset).await?;
+        assets::update_details(&mut *tx, &asset).await?;
         record(
-            &mut tx,
+            &mut *tx,
             &actor.origin,
             Some(&actor.user),
             NewAuditEvent {
@@ -200,7 +208,6 @@ impl Core {
             },
         )
         .await?;
-        tx.commit().await?;
         Ok(asset)
     }
 }

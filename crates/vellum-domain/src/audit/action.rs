@@ -165,11 +165,17 @@ pub enum AuditAction {
     SessionDeleteAll,
     /// Sign-ins failed.
     SessionFailed,
+    /// An agent proposed a change (through an API token).
+    ProposalCreate,
+    /// A person accepted a proposal (the change itself is its own event, naming the token).
+    ProposalAccept,
+    /// A person rejected a proposal.
+    ProposalReject,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 91] = [
+    pub const ALL: [AuditAction; 94] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -260,6 +266,9 @@ impl AuditAction {
         AuditAction::SessionDelete,
         AuditAction::SessionDeleteAll,
         AuditAction::SessionFailed,
+        AuditAction::ProposalCreate,
+        AuditAction::ProposalAccept,
+        AuditAction::ProposalReject,
         AuditAction::StoreMigrate,
     ];
 
@@ -357,6 +366,9 @@ impl AuditAction {
             AuditAction::SessionDelete => "session.delete",
             AuditAction::SessionDeleteAll => "session.delete_all",
             AuditAction::SessionFailed => "session.failed",
+            AuditAction::ProposalCreate => "proposal.create",
+            AuditAction::ProposalAccept => "proposal.accept",
+            AuditAction::ProposalReject => "proposal.reject",
         }
     }
 

@@ -53,7 +53,7 @@ pub async fn create_token(State(s): State<AppState>, a: Authed, AppJson(t): AppJ
     Ok((StatusCode::CREATED, Json(TokenCreated::from(made))).into_response())
 }
 
-/// The caller's API tokens, newest first (never their secrets).
+/// The caller's API tokens, oldest first (never their secrets).
 #[utoipa::path(get, path = "/tokens", tag = "tokens", operation_id = "list_tokens", params(PageQuery),
     responses((status = 200, description = "A page of tokens", body = TokenPage)))]
 pub async fn list_tokens(
@@ -65,7 +65,7 @@ pub async fn list_tokens(
     Ok(Json(page_of(s.core.tokens(&a.actor).await?, &page, |t| t.id.to_string()).into()))
 }
 
-/// Every API token of the server, newest first, with whose it is (server admins only).
+/// Every API token of the server, oldest first, with whose it is (server admins only).
 #[utoipa::path(get, path = "/admin/tokens", tag = "tokens", operation_id = "list_all_tokens", params(PageQuery),
     responses((status = 200, description = "A page of tokens", body = TokenPage)))]
 pub async fn list_all_tokens(

@@ -28,6 +28,7 @@ mod notifications;
 pub mod openapi;
 mod paging;
 mod presets;
+mod proposals;
 pub(crate) mod public_links;
 mod renditions;
 mod retention;
@@ -102,6 +103,9 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(reviews::reassign))
         .routes(routes!(delegation::put, delegation::list, delegation::end))
         .routes(routes!(my_work::get))
+        .routes(routes!(proposals::list))
+        .routes(routes!(proposals::accept))
+        .routes(routes!(proposals::reject))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::read))
         .routes(routes!(notifications::read_all))

@@ -178,11 +178,11 @@ pub async fn create_token(
 ) -> UiResult {
     who.check_pairs(&f)?;
     let made = match expiry(field(&f, "expires")) {
-        Ok(expires) => match Scope::parse(field(&f, "scope")) {
+        // No scope chosen (a form from before scopes): the person's own, as tokens always had.
+        Ok(expires) => match Some(field(&f, "scope")).filter(|s| !s.is_empty()).map(Scope::parse).transpose() {
             Ok(scope) => {
                 let workspace = Some(field(&f, "workspace")).filter(|w| !w.is_empty());
-                let request =
-                    TokenRequest { name: field(&f, "name"), scope: Some(scope), workspace, expires_at: expires };
+                let request = TokenRequest { name: field(&f, "name"), scope, workspace, expires_at: expires };
                 s.core.create_token(&who.actor, request).await.map_err(UiError::from)
             }
             Err(e) => Err(UiError::from(vellum_core::Error::from(e))),

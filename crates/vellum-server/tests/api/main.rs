@@ -23,6 +23,7 @@ mod operations_stories;
 mod pagination_stories;
 mod peers;
 mod planning_stories;
+mod proposal_stories;
 mod retention_stories;
 mod review_stories;
 mod rights_notice_stories;
