@@ -68,6 +68,7 @@ AIOSMTPD_VERSION=1.4.6
 STANDARDWEBHOOKS_VERSION=1.1.0
 ICALENDAR_VERSION=7.3.2
 PROMETHEUS_CLIENT_VERSION=0.26.0
+MCP_VERSION=2.3.0
 # The S3 server of the blob conformance suite and the cluster story.
 GARAGE_VERSION=2.5.0
 
@@ -93,7 +94,8 @@ install_test_prerequisites() {
 
 # schemathesis and openapi-python-client (the contract test), aiosmtpd and standardwebhooks
 # (the notification tests), icalendar (the calendar feed tests), prometheus-client (the
-# /metrics story) in `.tools/python`, where the tests look.
+# /metrics story), mcp (the official MCP client, for the agent stories) in `.tools/python`,
+# where the tests look.
 install_python_tools() {
   local venv=.tools/python pins=(
     "schemathesis==$SCHEMATHESIS_VERSION"
@@ -102,6 +104,7 @@ install_python_tools() {
     "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
     "icalendar==$ICALENDAR_VERSION"
     "prometheus-client==$PROMETHEUS_CLIENT_VERSION"
+    "mcp==$MCP_VERSION"
   )
   local pin have=1
   for pin in "${pins[@]}"; do

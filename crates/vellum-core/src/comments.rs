@@ -55,6 +55,8 @@ pub struct CommentView {
     pub resolved_on_version: Option<u32>,
     pub created_at: Timestamp,
     pub edited_at: Option<Timestamp>,
+    /// The API token it was written through: an agent wrote it for its author.
+    pub via_token_id: Option<Id>,
 }
 
 /// One earlier text of a comment.
@@ -153,6 +155,7 @@ fn view(c: Comment, clock: Option<&Clock>, author_name: String) -> CommentView {
         resolved_on_version: c.resolved_on_version,
         created_at: c.created_at,
         edited_at: c.edited_at,
+        via_token_id: c.via_token_id,
     }
 }
 
@@ -298,6 +301,7 @@ impl Core {
             resolved_on_version: None,
             created_at: now,
             edited_at: None,
+            via_token_id: origin.token.map(|t| t.id),
         };
         comments::insert(&mut *tx, &c).await?;
         if c.anchor.is_some() && version.number < asset.current_version {

@@ -23,6 +23,7 @@ pub mod downloads;
 mod error;
 pub mod events;
 pub mod glossary;
+pub mod governed_links;
 pub mod guests;
 pub mod inbox;
 pub mod invitations;

@@ -72,7 +72,11 @@ impl PublicLimits {
 
 /// The link a public path names: its token segment.
 fn link_of(path: &str) -> Option<&str> {
-    let rest = path.strip_prefix("/p/").or_else(|| path.strip_prefix("/s/")).or_else(|| path.strip_prefix("/ical/"))?;
+    let rest = path
+        .strip_prefix("/p/")
+        .or_else(|| path.strip_prefix("/s/"))
+        .or_else(|| path.strip_prefix("/ical/"))
+        .or_else(|| path.strip_prefix("/api/v1/links/"))?;
     Some(rest.split('/').next().unwrap_or(rest).trim_end_matches(".ics"))
 }
 
@@ -110,6 +114,7 @@ mod tests {
         assert_eq!(link_of("/s/vsl_x"), Some("vsl_x"));
         assert_eq!(link_of("/s/vsl_x/preview"), Some("vsl_x"));
         assert_eq!(link_of("/ical/vcf_y.ics"), Some("vcf_y"));
+        assert_eq!(link_of("/api/v1/links/vgl_z"), Some("vgl_z"));
         assert_eq!(link_of("/a/123"), None);
     }
 

@@ -29,10 +29,12 @@ pub struct Comment {
     pub resolved_on_version: Option<u32>,
     pub created_at: Timestamp,
     pub edited_at: Option<Timestamp>,
+    /// The API token it was written through (an agent acting for its author).
+    pub via_token_id: Option<Id>,
 }
 
 const COLS: &str = "id, workspace_id, asset_id, origin_version, thread_id, parent_id, author_id, body, anchor, \
-                    mentions, status, resolved_by, resolved_at, resolved_on_version, created_at, edited_at";
+                    mentions, status, resolved_by, resolved_at, resolved_on_version, created_at, edited_at, via_token_id";
 
 fn cols(prefix: &str) -> String {
     COLS.split(", ").map(|c| format!("{prefix}.{c}")).collect::<Vec<_>>().join(", ")
@@ -58,12 +60,13 @@ fn decode(r: &AnyRow) -> Result<Comment> {
         resolved_on_version: row::opt_uint(r, "resolved_on_version")?,
         created_at: row::ts(r, "created_at")?,
         edited_at: row::opt_ts(r, "edited_at")?,
+        via_token_id: row::opt_id(r, "via_token_id")?,
     })
 }
 
 pub async fn insert(c: &mut AnyConnection, m: &Comment) -> Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO comments ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+        "INSERT INTO comments ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     ))
     .bind(m.id.to_string())
     .bind(m.workspace_id.to_string())
@@ -81,6 +84,7 @@ pub async fn insert(c: &mut AnyConnection, m: &Comment) -> Result<()> {
     .bind(m.resolved_on_version.map(i64::from))
     .bind(m.created_at.to_string())
     .bind(m.edited_at.map(|t| t.to_string()))
+    .bind(m.via_token_id.map(|t| t.to_string()))
     .execute(c)
     .await?;
     Ok(())

@@ -21,6 +21,7 @@ pub mod downloads;
 pub mod emails;
 pub mod events;
 pub mod glossaries;
+pub mod governed_links;
 pub mod guests;
 pub mod import_index;
 pub mod invitations;

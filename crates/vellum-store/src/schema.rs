@@ -102,6 +102,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(28, "0028_share_bundles"),
     migration!(29, "0029_scoped_tokens"),
     migration!(30, "0030_proposals"),
+    migration!(31, "0031_agents"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -63,6 +63,8 @@ pub struct CommentItem {
     resolved_on_version: Option<u32>,
     created_at: Timestamp,
     edited_at: Option<Timestamp>,
+    /// Written through an API token by an agent acting for the author (null: by the author).
+    via_token_id: Option<Uuid>,
 }
 
 impl From<CommentView> for CommentItem {
@@ -88,6 +90,7 @@ impl From<CommentView> for CommentItem {
             resolved_on_version: c.resolved_on_version,
             created_at: c.created_at,
             edited_at: c.edited_at,
+            via_token_id: c.via_token_id,
         }
     }
 }

@@ -21,6 +21,7 @@ mod groups;
 mod guests;
 mod invitations;
 mod jobs;
+mod links;
 mod metadata_schema;
 mod my_work;
 mod naming;
@@ -103,6 +104,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(reviews::reassign))
         .routes(routes!(delegation::put, delegation::list, delegation::end))
         .routes(routes!(my_work::get))
+        .routes(routes!(links::open))
         .routes(routes!(proposals::list))
         .routes(routes!(proposals::accept))
         .routes(routes!(proposals::reject))

@@ -93,7 +93,7 @@ fn comment_list(list: &[CommentView]) -> Markup {
         ol.comment-list aria-live="polite" {
             @for c in list {
                 li.comment id={ "comment-" (c.id) } data-id=(c.id) data-status=(c.status.as_str()) {
-                    p.muted { (c.author_name) " · " (anchor_text(c)) " · " (c.status.as_str()) }
+                    p.muted { (c.author_name) @if c.via_token_id.is_some() { " (via agent)" } " · " (anchor_text(c)) " · " (c.status.as_str()) }
                     div.comment-body { (PreEscaped(&c.body_html)) }
                 }
             }
