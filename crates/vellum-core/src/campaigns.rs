@@ -215,6 +215,16 @@ impl Core {
         Ok(self.campaign_for(&mut c, actor, id).await?.0)
     }
 
+    /// The assets filed under a campaign that the actor may see (viewers: approved ones only),
+    /// newest first, at most `limit`.
+    pub async fn campaign_assets(&self, actor: &Actor, id: Id, limit: u32) -> Result<(Campaign, Vec<vellum_store::model::Asset>)> {
+        let mut c = self.store.conn().await?;
+        let (k, access) = self.campaign_for(&mut c, actor, id).await?;
+        let mut assets = vellum_store::assets::of_campaign(&mut c, k.id, limit).await?;
+        assets.retain(|a| a.workspace_id == k.workspace_id && (access.sees_work_in_progress() || a.approved_version.is_some()));
+        Ok((k, assets))
+    }
+
     /// Changes a campaign's fields.
     pub async fn update_campaign(&self, actor: &Actor, id: Id, input: CampaignInput) -> Result<Campaign> {
         let mut tx = self.store.write().await?;

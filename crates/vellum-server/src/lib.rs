@@ -7,6 +7,7 @@ mod download;
 mod error;
 mod extract;
 mod forwarded;
+mod mcp;
 pub mod metrics;
 mod public_limits;
 mod ui;
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics).layer(axum::Extension(http_metrics.clone())))
         .nest("/api/v1", api::routes())
         .merge(ui::routes())
+        .merge(mcp::routes(state.clone()))
         // Inside the routes, where the route template is known.
         .route_layer(axum::middleware::from_fn_with_state(http_metrics, metrics::record))
         // Every body is read only up to the limit (upload routes lift it for themselves), so

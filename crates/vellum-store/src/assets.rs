@@ -503,3 +503,21 @@ pub async fn all_metadata(c: &mut AnyConnection, ws: Id) -> Result<Vec<AssetMeta
         sqlx::query("SELECT metadata FROM assets WHERE workspace_id = $1").bind(ws.to_string()).fetch_all(c).await?;
     rows.iter().map(|r| row::json(r, "metadata")).collect()
 }
+
+/// The assets filed under a campaign (through their brief), newest first.
+pub async fn of_campaign(c: &mut AnyConnection, campaign: Id, limit: u32) -> Result<Vec<Asset>> {
+    let sql = format!("SELECT {ASSET_COLS} FROM assets WHERE campaign_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2");
+    sqlx::query(&sql).bind(campaign.to_string()).bind(i64::from(limit)).fetch_all(c).await?.iter().map(decode_asset).collect()
+}
+
+/// The renditions made so far for a version: each one's name and content type, by name.
+pub async fn rendition_names(c: &mut AnyConnection, asset: Id, version: u32) -> Result<Vec<(String, String)>> {
+    sqlx::query("SELECT name, content_type FROM renditions WHERE asset_id = $1 AND version = $2 ORDER BY name")
+        .bind(asset.to_string())
+        .bind(i64::from(version))
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| Ok((row::text(r, "name")?, row::text(r, "content_type")?)))
+        .collect()
+}

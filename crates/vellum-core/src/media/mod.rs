@@ -335,6 +335,12 @@ impl Core {
         }
     }
 
+    /// The renditions made so far for a version the actor may see: name and content type.
+    pub async fn rendition_names(&self, actor: &Actor, asset: Id, number: u32) -> Result<Vec<(String, String)>> {
+        self.version(actor, asset, number).await?;
+        Ok(vellum_store::assets::rendition_names(&mut *self.store.conn().await?, asset, number).await?)
+    }
+
     async fn clean_rendition(&self, actor: &Actor, a: &Asset, number: u32, name: &str) -> Result<RenditionAnswer> {
         let asset = a.id;
         let a = a.clone();

@@ -134,7 +134,7 @@ pub async fn get(State(s): State<AppState>, a: Authed, Path(id): Path<String>) -
 }
 
 /// One asset's whole answer: where it is filed, its name check, its rights and archive state.
-pub(super) async fn full_view(s: &AppState, asset: vellum_core::model::Asset) -> ApiResult<AssetView> {
+pub(crate) async fn full_view(s: &AppState, asset: vellum_core::model::Asset) -> ApiResult<AssetView> {
     let filing = s.core.asset_filing(&asset).await?;
     let rights = s.core.asset_rights(asset.id).await?;
     Ok(AssetView::from(asset).filed(filing).with_rights(rights))

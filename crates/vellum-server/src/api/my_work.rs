@@ -75,7 +75,12 @@ fn bottleneck(b: Bottleneck) -> BottleneckView {
 #[utoipa::path(get, path = "/me/work", tag = "session", operation_id = "my_work",
     responses((status = 200, description = "Your work", body = MyWorkView)))]
 pub async fn get(State(s): State<AppState>, a: Authed) -> ApiResult<Json<MyWorkView>> {
-    let work = s.core.my_work(&a.actor).await?;
+    Ok(Json(view(&s, &a.actor).await?))
+}
+
+/// The actor's work as the API shows it (the MCP tool `list_my_work` answers the same).
+pub(crate) async fn view(s: &AppState, actor: &vellum_core::Actor) -> ApiResult<MyWorkView> {
+    let work = s.core.my_work(actor).await?;
     let now = s.core.now();
     let waiting = |w: Waiting| WaitingView {
         overdue: w.due_at.is_some_and(|d| d < now),
@@ -90,12 +95,12 @@ pub async fn get(State(s): State<AppState>, a: Authed) -> ApiResult<Json<MyWorkV
         since: w.since,
         due_at: w.due_at,
     };
-    Ok(Json(MyWorkView {
+    Ok(MyWorkView {
         decisions: work.decisions.into_iter().map(waiting).collect(),
         mentions: work.mentions.into_iter().map(Into::into).collect(),
         bottlenecks: BottlenecksView {
             by_approver: work.by_approver.into_iter().map(bottleneck).collect(),
             by_stage: work.by_stage.into_iter().map(bottleneck).collect(),
         },
-    }))
+    })
 }
