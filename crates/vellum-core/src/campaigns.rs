@@ -217,11 +217,18 @@ impl Core {
 
     /// The assets filed under a campaign that the actor may see (viewers: approved ones only),
     /// newest first, at most `limit`.
-    pub async fn campaign_assets(&self, actor: &Actor, id: Id, limit: u32) -> Result<(Campaign, Vec<vellum_store::model::Asset>)> {
+    pub async fn campaign_assets(
+        &self,
+        actor: &Actor,
+        id: Id,
+        limit: u32,
+    ) -> Result<(Campaign, Vec<vellum_store::model::Asset>)> {
         let mut c = self.store.conn().await?;
         let (k, access) = self.campaign_for(&mut c, actor, id).await?;
         let mut assets = vellum_store::assets::of_campaign(&mut c, k.id, limit).await?;
-        assets.retain(|a| a.workspace_id == k.workspace_id && (access.sees_work_in_progress() || a.approved_version.is_some()));
+        assets.retain(|a| {
+            a.workspace_id == k.workspace_id && (access.sees_work_in_progress() || a.approved_version.is_some())
+        });
         Ok((k, assets))
     }
 

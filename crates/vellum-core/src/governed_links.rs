@@ -82,7 +82,8 @@ impl Core {
         let gone = || Error::not_found("link");
         let mut c = self.store.conn().await?;
         let link = governed_links::live(&mut c, &token_hash(secret), self.now()).await?.ok_or_else(gone)?;
-        let mut user = users::by_id(&mut c, link.user_id).await?.filter(|u| u.disabled_at.is_none()).ok_or_else(gone)?;
+        let mut user =
+            users::by_id(&mut c, link.user_id).await?.filter(|u| u.disabled_at.is_none()).ok_or_else(gone)?;
         if let Some(t) = link.token_id {
             let token = users::token_by_id(&mut c, t).await?.ok_or_else(gone)?;
             if token.expires_at.is_some_and(|e| e <= self.now()) {
@@ -91,6 +92,11 @@ impl Core {
             user.token_workspace = token.workspace_id;
             origin.token = Some(TokenUse { id: token.id, scope: token.scope });
         }
-        Ok(Opened { actor: Actor { user, origin }, asset_id: link.asset_id, version: link.version, rendition: link.rendition })
+        Ok(Opened {
+            actor: Actor { user, origin },
+            asset_id: link.asset_id,
+            version: link.version,
+            rendition: link.rendition,
+        })
     }
 }

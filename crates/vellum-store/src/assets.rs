@@ -506,8 +506,16 @@ pub async fn all_metadata(c: &mut AnyConnection, ws: Id) -> Result<Vec<AssetMeta
 
 /// The assets filed under a campaign (through their brief), newest first.
 pub async fn of_campaign(c: &mut AnyConnection, campaign: Id, limit: u32) -> Result<Vec<Asset>> {
-    let sql = format!("SELECT {ASSET_COLS} FROM assets WHERE campaign_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2");
-    sqlx::query(&sql).bind(campaign.to_string()).bind(i64::from(limit)).fetch_all(c).await?.iter().map(decode_asset).collect()
+    let sql =
+        format!("SELECT {ASSET_COLS} FROM assets WHERE campaign_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2");
+    sqlx::query(&sql)
+        .bind(campaign.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(decode_asset)
+        .collect()
 }
 
 /// The renditions made so far for a version: each one's name and content type, by name.

@@ -35,18 +35,20 @@ fn decode(r: &AnyRow) -> Result<GovernedLink> {
 }
 
 pub async fn insert(c: &mut AnyConnection, l: &GovernedLink, token_hash: &str) -> Result<()> {
-    sqlx::query(&format!("INSERT INTO governed_links (token_hash, {COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
-        .bind(token_hash)
-        .bind(l.id.to_string())
-        .bind(l.user_id.to_string())
-        .bind(l.token_id.map(|t| t.to_string()))
-        .bind(l.asset_id.to_string())
-        .bind(i64::from(l.version))
-        .bind(&l.rendition)
-        .bind(l.created_at.to_string())
-        .bind(l.expires_at.to_string())
-        .execute(c)
-        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO governed_links (token_hash, {COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(token_hash)
+    .bind(l.id.to_string())
+    .bind(l.user_id.to_string())
+    .bind(l.token_id.map(|t| t.to_string()))
+    .bind(l.asset_id.to_string())
+    .bind(i64::from(l.version))
+    .bind(&l.rendition)
+    .bind(l.created_at.to_string())
+    .bind(l.expires_at.to_string())
+    .execute(c)
+    .await?;
     Ok(())
 }
 
@@ -64,6 +66,7 @@ pub async fn live(c: &mut AnyConnection, token_hash: &str, now: Timestamp) -> Re
 
 /// Forgets links that expired before `now`; returns how many.
 pub async fn delete_expired(c: &mut AnyConnection, now: Timestamp) -> Result<u64> {
-    let done = sqlx::query("DELETE FROM governed_links WHERE expires_at <= $1").bind(now.to_string()).execute(c).await?;
+    let done =
+        sqlx::query("DELETE FROM governed_links WHERE expires_at <= $1").bind(now.to_string()).execute(c).await?;
     Ok(done.rows_affected())
 }

@@ -14,7 +14,7 @@ use std::{
 };
 
 use serde_json::json;
-use support::{admin_token, json_request, request, upload, Server};
+use support::{admin_token, json_request, png, request, upload, Server};
 
 /// Examples per operation and phase: enough to reach every rule, small enough for CI.
 const MAX_EXAMPLES: u32 = 25;
@@ -37,18 +37,6 @@ fn tools_or_skip() -> Option<PathBuf> {
         eprintln!("skipping: the Python tools are not installed in .tools/python");
     }
     tools
-}
-
-/// A small real PNG, made by ffmpeg.
-fn png(dir: &Path) -> Vec<u8> {
-    let out = dir.join("seed.png");
-    let ok = Command::new("ffmpeg")
-        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48", "-frames:v", "1", "-y"])
-        .arg(&out)
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "ffmpeg is required to make the seed image");
-    std::fs::read(out).unwrap()
 }
 
 /// What the seeded workspace holds, by the ids the operations take.

@@ -33,7 +33,8 @@ pub async fn open(
         let answer = s.core.rendition(&o.actor, o.asset_id, o.version, &o.rendition).await?;
         return serve_rendition(&s, answer, &o.rendition, &headers).await;
     }
-    let d = s.core.version_for_download(&o.actor, o.asset_id, o.version, vellum_core::rights::FileRoute::Original).await?;
+    let d =
+        s.core.version_for_download(&o.actor, o.asset_id, o.version, vellum_core::rights::FileRoute::Original).await?;
     if download::starts_a_download(&headers, &d.version) {
         let agent = headers.get(axum::http::header::USER_AGENT).and_then(|h| h.to_str().ok());
         s.core.record_distribution(&o.actor, &d, "governed_link", agent, serde_json::json!({})).await?;

@@ -58,9 +58,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         Arc::new(NeverSessionManager::default()),
         config,
     );
-    Router::new()
-        .nest_service("/mcp", service)
-        .layer(axum::middleware::from_fn_with_state(state, authenticate))
+    Router::new().nest_service("/mcp", service).layer(axum::middleware::from_fn_with_state(state, authenticate))
 }
 
 /// Resolves the bearer token into the actor the handler reads from the request, or answers 401.

@@ -52,13 +52,18 @@ fn refused(e: impl Into<crate::error::ApiError>) -> ErrorData {
 pub async fn read(s: &AppState, actor: &Actor, uri: &str) -> Result<ReadResourceResult, ErrorData> {
     let (asset, version, name) = parse(uri).ok_or_else(|| {
         ErrorData::invalid_params(
-            format!("'{uri}' is not a rendition URI; use {PREFIX}{{asset_id}}/versions/{{version}}/renditions/{{name}}"),
+            format!(
+                "'{uri}' is not a rendition URI; use {PREFIX}{{asset_id}}/versions/{{version}}/renditions/{{name}}"
+            ),
             None,
         )
     })?;
     let (bytes, content_type) = match s.core.rendition(actor, asset, version, &name).await.map_err(refused)? {
         RenditionAnswer::Pending => {
-            return Err(ErrorData::resource_not_found("rendition_not_available: it is being made; try again shortly", None))
+            return Err(ErrorData::resource_not_found(
+                "rendition_not_available: it is being made; try again shortly",
+                None,
+            ))
         }
         RenditionAnswer::Marked(m) => (m.bytes.to_vec(), "image/jpeg".to_string()),
         RenditionAnswer::Ready(r) => {
@@ -91,7 +96,7 @@ mod tests {
             format!("vellum://assets/{id}/versions/0/renditions/preview"),
             format!("vellum://assets/{id}/versions/2/renditions/../../etc"),
             format!("vellum://assets/{id}/versions/2/renditions/preview/more"),
-            format!("vellum://assets/not-an-id/versions/2/renditions/preview"),
+            "vellum://assets/not-an-id/versions/2/renditions/preview".to_string(),
             format!("file://assets/{id}/versions/2/renditions/preview"),
         ] {
             assert!(parse(&bad).is_none(), "{bad}");

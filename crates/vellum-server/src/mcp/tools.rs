@@ -18,8 +18,8 @@ use vellum_domain::{review::ReviewSubject, scope::Scope, ErrorCode, Id};
 
 use crate::{
     api::{
-        assets::full_view, briefs::BriefItem, campaigns::CampaignItem, comments::CommentItem,
-        downloads::RequestItem, my_work, proposals::ProposalView, views::AssetView, views::ReviewView,
+        assets::full_view, briefs::BriefItem, campaigns::CampaignItem, comments::CommentItem, downloads::RequestItem,
+        my_work, proposals::ProposalView, views::AssetView, views::ReviewView,
     },
     error::ApiError,
     AppState,
@@ -72,7 +72,9 @@ const SPECS: &[Spec] = &[
         description: "One asset: title, kind, metadata, status, current and approved version, rights status and \
             window, archive state, and the renditions available of the version you may see (also readable as \
             resources vellum://assets/{asset_id}/versions/{version}/renditions/{name}).",
-        schema: || object(json!({"asset_id": {"type": "string", "format": "uuid", "description": ASSET_ID}}), &["asset_id"]),
+        schema: || {
+            object(json!({"asset_id": {"type": "string", "format": "uuid", "description": ASSET_ID}}), &["asset_id"])
+        },
     },
     Spec {
         name: "get_governed_link",
@@ -128,7 +130,10 @@ const SPECS: &[Spec] = &[
         description: "A review: its stages, approvers, decisions and status, with the open comments of the version \
             under review.",
         schema: || {
-            object(json!({"review_id": {"type": "string", "format": "uuid", "description": "The review's id."}}), &["review_id"])
+            object(
+                json!({"review_id": {"type": "string", "format": "uuid", "description": "The review's id."}}),
+                &["review_id"],
+            )
         },
     },
     Spec {
@@ -136,7 +141,12 @@ const SPECS: &[Spec] = &[
         title: "Open a brief",
         scope: Scope::Read,
         description: "A brief: its answers, deliverables (with the assets linked to each), status and timeline.",
-        schema: || object(json!({"brief_id": {"type": "string", "format": "uuid", "description": "The brief's id."}}), &["brief_id"]),
+        schema: || {
+            object(
+                json!({"brief_id": {"type": "string", "format": "uuid", "description": "The brief's id."}}),
+                &["brief_id"],
+            )
+        },
     },
     Spec {
         name: "list_campaign_assets",
@@ -262,7 +272,9 @@ fn from_error(e: ApiError) -> CallToolResult {
 }
 
 fn args<T: DeserializeOwned>(v: Value) -> Result<T, ApiError> {
-    serde_json::from_value(v).map_err(|e| ApiError::new(ErrorCode::InvalidBody, format!("the arguments do not fit the tool's input schema: {e}")))
+    serde_json::from_value(v).map_err(|e| {
+        ApiError::new(ErrorCode::InvalidBody, format!("the arguments do not fit the tool's input schema: {e}"))
+    })
 }
 
 fn to_json(v: impl serde::Serialize) -> Result<Value, ApiError> {
@@ -426,7 +438,9 @@ async fn run(s: &AppState, actor: &Actor, name: &str, a: Value) -> Result<Value,
                     Ok(json!({"kind": "public", "url": format!("{base}{}", link.path), "asset_id": a.asset_id,
                         "rendition": rendition}))
                 }
-                other => Err(ApiError::new(ErrorCode::InvalidBody, format!("kind '{other}' is not download or public"))),
+                other => {
+                    Err(ApiError::new(ErrorCode::InvalidBody, format!("kind '{other}' is not download or public")))
+                }
             }
         }
         "request_download" => {
@@ -460,7 +474,8 @@ async fn run(s: &AppState, actor: &Actor, name: &str, a: Value) -> Result<Value,
         }
         "list_campaign_assets" => {
             let a: CampaignArgs = args(a)?;
-            let (campaign, assets) = core.campaign_assets(actor, a.campaign_id, a.limit.unwrap_or(50).clamp(1, 200)).await?;
+            let (campaign, assets) =
+                core.campaign_assets(actor, a.campaign_id, a.limit.unwrap_or(50).clamp(1, 200)).await?;
             let assets: Vec<AssetView> = assets.into_iter().map(AssetView::from).collect();
             Ok(json!({"campaign": to_json(CampaignItem::from(campaign))?, "assets": to_json(assets)?}))
         }
@@ -476,7 +491,8 @@ async fn run(s: &AppState, actor: &Actor, name: &str, a: Value) -> Result<Value,
         }
         "propose_review_start" => {
             let a: ReviewStartArgs = args(a)?;
-            let change = ProposedChange::ReviewStart { asset_id: a.asset_id, version: a.version, workflow_id: a.workflow_id };
+            let change =
+                ProposedChange::ReviewStart { asset_id: a.asset_id, version: a.version, workflow_id: a.workflow_id };
             to_json(ProposalView::from(core.propose(actor, change, &a.rationale).await?))
         }
         "propose_brief" => {

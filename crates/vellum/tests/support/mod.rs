@@ -252,9 +252,15 @@ pub fn upload(
 
 /// Signs in as the bootstrap admin and returns an API token.
 pub fn admin_token(addr: &str) -> String {
-    let body = serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}).to_string();
-    let r = request(addr, "POST", "/api/v1/session", &[("Content-Type", "application/json".into())], body.as_bytes())
-        .expect("sign in");
+    sign_in_token(addr, ADMIN_EMAIL, ADMIN_PASSWORD, serde_json::json!({"name": "test"}))
+}
+
+/// Signs in with a password and makes an API token as `body` asks (name, scopes, workspace).
+pub fn sign_in_token(addr: &str, email: &str, password: &str, body: serde_json::Value) -> String {
+    let sign_in = serde_json::json!({"email": email, "password": password}).to_string();
+    let r =
+        request(addr, "POST", "/api/v1/session", &[("Content-Type", "application/json".into())], sign_in.as_bytes())
+            .expect("sign in");
     assert_eq!(r.status, 200, "sign in: {:?}", r.json());
     let cookie = r.header("set-cookie").expect("cookie").split(';').next().expect("cookie value").to_string();
     let csrf = r.json()["csrf_token"].as_str().expect("csrf token").to_string();
@@ -263,10 +269,10 @@ pub fn admin_token(addr: &str) -> String {
         "POST",
         "/api/v1/tokens",
         &[("Cookie", cookie), ("X-CSRF-Token", csrf), ("Content-Type", "application/json".into())],
-        br#"{"name":"test"}"#,
+        body.to_string().as_bytes(),
     )
     .expect("token");
-    assert_eq!(t.status, 201);
+    assert_eq!(t.status, 201, "token: {:?}", t.json());
     t.json()["token"].as_str().expect("token").to_string()
 }
 
@@ -275,4 +281,16 @@ pub fn vellum(args: &[&str]) -> (i32, String) {
     let out =
         Command::new(env!("CARGO_BIN_EXE_vellum")).args(args).env("VELLUM_LOG", "warn").output().expect("run vellum");
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).to_string())
+}
+
+/// A small real PNG, made by ffmpeg.
+pub fn png(dir: &Path) -> Vec<u8> {
+    let out = dir.join("seed.png");
+    let ok = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48", "-frames:v", "1", "-y"])
+        .arg(&out)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "ffmpeg is required to make the seed image");
+    std::fs::read(out).expect("the seed image")
 }
