@@ -8,6 +8,7 @@ use crate::{DomainError, ErrorCode};
 /// A token's scope, from least to most: `read` ⊂ `comment` ⊂ `propose` ⊂ `write` ⊂ `admin`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = TokenScope))]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Look: search, open, download what the user may see, ask for a download.

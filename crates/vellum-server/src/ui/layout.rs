@@ -31,6 +31,7 @@ pub enum Section {
     Inbox,
     Work,
     Requests,
+    Proposals,
     Search,
     Collections,
 }
@@ -114,6 +115,7 @@ impl Chrome {
                         (link(Section::Requests, format!("{base}/download-requests"), "Requests"))
                         (link(Section::Collections, format!("{base}/collections"), "Collections"))
                         @if w.role.can(Capability::SeeWorkInProgress) {
+                            (link(Section::Proposals, format!("{base}/proposals"), "Proposals"))
                             (link(Section::Workflows, format!("{base}/workflows"), "Workflows"))
                             (link(Section::Members, format!("{base}/members"), "Members"))
                         }

@@ -34,6 +34,7 @@ mod members;
 mod metadata_form;
 mod page;
 mod proof;
+mod proposals_page;
 mod reset;
 mod review;
 mod search_page;
@@ -160,6 +161,9 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{ws}/settings/routing/explain", post(settings_routing::explain))
         .route("/w/{ws}/settings/calendar", get(settings_calendar::show).post(settings_calendar::save))
         .route("/w/{ws}/settings/naming", get(settings_naming::show).post(settings_naming::save))
+        .route("/w/{ws}/proposals", get(proposals_page::show))
+        .route("/w/{ws}/proposals/{id}/accept", post(proposals_page::accept))
+        .route("/w/{ws}/proposals/{id}/reject", post(proposals_page::reject))
         .route("/w/{ws}/download-requests", get(download_requests::show))
         .route("/w/{ws}/download-requests/{id}/grant", post(download_requests::grant))
         .route("/w/{ws}/download-requests/{id}/deny", post(download_requests::deny))

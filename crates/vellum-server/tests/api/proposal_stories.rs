@@ -7,9 +7,10 @@ use serde_json::{json, Map, Value};
 use vellum_core::{proposals::ProposedChange, Actor, Origin};
 
 use crate::{
-    harness::TestApp,
+    harness::{password_of, TestApp},
     on_both,
     review_stories::{team, Team},
+    ui_stories::{html, location, Browser},
 };
 
 async fn agent(app: &TestApp, holder: &str, scope: &str) -> (String, Actor) {
@@ -166,7 +167,45 @@ async fn proposing_needs_the_propose_scope_and_sight_of_the_target(app: &TestApp
     assert_eq!(e.code().as_str(), "invalid_metadata");
 }
 
+/// The inbox page shows the agent's rationale and the change as a diff; a person rejects one
+/// with a reason and accepts another through the forms.
+async fn the_inbox_page_shows_the_diff_and_decides(app: &TestApp) {
+    let (t, asset) = setup(app).await;
+    let (_, bot) = agent(app, &t.creator, "propose").await;
+    let set = json!({"language": "de", "custom": {"market": "DE"}});
+    let first = app.core.propose(&bot, metadata(&asset, 1, set), "Launch <b>Germany</b>").await.unwrap();
+    let second =
+        app.core.propose(&bot, metadata(&asset, 1, json!({"channels": ["print"]})), "Print run").await.unwrap();
+    let browser = Browser::sign_in(app, "creatoralpha@example.com", &password_of("Creatoralpha")).await;
+    let page = browser.get(app, "/w/alpha/proposals").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = html(&page);
+    assert!(body.contains("Launch &lt;b&gt;Germany&lt;/b&gt;"), "the rationale is shown, escaped");
+    assert!(body.contains("<th scope=\"row\">custom.market</th><td><del>—</del></td><td><ins>DE</ins></td>"), "{body}");
+    assert!(body.contains("<ins>de</ins>"));
+    assert!(body.contains("Proposed by the agent of Creatoralpha"));
+
+    let r = browser
+        .post(app, &format!("/w/alpha/proposals/{}/reject", first.id), &[("reason", "Not for this market")])
+        .await;
+    assert_eq!(location(&r), "/w/alpha/proposals?done=rejected");
+    let r = browser.post(app, &format!("/w/alpha/proposals/{}/accept", second.id), &[]).await;
+    assert_eq!(location(&r), "/w/alpha/proposals?done=accepted");
+    let asset_now = app.get(&format!("/api/v1/assets/{asset}"), &t.creator).await.json();
+    assert_eq!(asset_now["metadata"]["channels"], json!(["print"]));
+    let decided = html(&browser.get(app, "/w/alpha/proposals?status=all").await);
+    assert!(decided.contains("Not for this market") && !decided.contains(">Accept</button>"), "{decided}");
+    // A viewer has no inbox: the page refuses like the API.
+    let viewer = browser_of_viewer(app).await;
+    assert_eq!(viewer.get(app, "/w/alpha/proposals").await.status, StatusCode::FORBIDDEN);
+}
+
+async fn browser_of_viewer(app: &TestApp) -> Browser {
+    Browser::sign_in(app, "vieweralpha@example.com", &password_of("Vieweralpha")).await
+}
+
 on_both!(
+    the_inbox_page_shows_the_diff_and_decides,
     an_accepted_proposal_is_applied_as_the_person_with_the_agent_named,
     a_proposal_never_lands_on_what_moved_on,
     proposing_needs_the_propose_scope_and_sight_of_the_target
