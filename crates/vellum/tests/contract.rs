@@ -220,10 +220,11 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404
 include-operation-id = ["download_version", "download_stamped_version", "get_rendition", "get_page", "compare_heatmap"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 410, 429, "5XX"]
 
-# The expiry must lie in the future: a date in the past fits the schema.
+# The expiry must lie in the future: a date in the past fits the schema; the workspace a token
+# is kept to must be one of the caller's (another is not found).
 [[operations]]
 include-operation-id = "create_token"
-checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 409, 422, 429, "5XX"]
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # Passwords must be hard to guess (zxcvbn), which no pattern states.
 [[operations]]

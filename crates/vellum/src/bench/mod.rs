@@ -9,6 +9,7 @@ mod decisions;
 mod distribution;
 mod e2e;
 mod ingest;
+mod mcp;
 mod memory;
 mod planning;
 mod probe;
@@ -102,6 +103,20 @@ pub enum BenchCommand {
         /// Assets created and then indexed through the change record (0: skip).
         #[arg(long, default_value_t = 5000)]
         through_outbox: u64,
+    },
+    /// `search_assets` round trips through the official MCP Python SDK next to the same search
+    /// through the REST API, on one server in the same run.
+    Mcp {
+        #[arg(long, default_value_t = 2000)]
+        assets: usize,
+        #[arg(long, default_value_t = 300)]
+        calls: usize,
+        /// The Python with the `mcp` package (the test install puts it in .tools/python).
+        #[arg(long, default_value = ".tools/python/bin/python")]
+        python: std::path::PathBuf,
+        /// The SDK client script.
+        #[arg(long, default_value = "tests/peers/mcp_agent.py")]
+        script: std::path::PathBuf,
     },
     /// `vellum backup`, `backup verify` and `restore` of a generated library, next to `cp -r`
     /// (and `pg_dump` with `--postgres`).
@@ -205,6 +220,9 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode, String> {
             search::run(assets.max(1), rounds.max(1), postgres_url, through_outbox).await?
         }
         BenchCommand::Routing { iterations } => routing::run(iterations.max(1)).await?,
+        BenchCommand::Mcp { assets, calls, python, script } => {
+            mcp::run(assets.max(1), calls.max(2), python, script).await?
+        }
         BenchCommand::Sweep { stages, due_percent } => sweep::run(stages, due_percent).await?,
         BenchCommand::Webhooks { count } => webhooks::run(count.max(1)).await?,
         BenchCommand::Planning { briefs, assets, milestones, requests } => {

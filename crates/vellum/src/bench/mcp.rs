@@ -1,0 +1,119 @@
+//! `vellum bench mcp`: `search_assets` round trips through the official MCP Python SDK client
+//! (one session, calls in sequence, as an agent makes them) next to the same search through the
+//! REST API on the same server, in the same run, over a library of generated assets.
+
+use std::{path::PathBuf, process::Stdio, sync::Arc, time::Duration};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use serde_json::json;
+use tokio::io::AsyncWriteExt;
+use vellum_core::{
+    assets::{ImportItem, UploadFields},
+    clock::SystemClock,
+    tokens::TokenRequest,
+};
+use vellum_domain::scope::Scope;
+use vellum_server::{serve, AppState, HttpConfig};
+
+use super::{
+    decisions::{load, print, spawn_server},
+    percentile,
+};
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+const WORDS: [&str; 8] = ["spring", "poster", "banner", "launch", "savings", "family", "travel", "winter"];
+
+pub async fn run(assets: usize, calls: usize, python: PathBuf, script: PathBuf) -> Result<(), String> {
+    println!("MCP search_assets through the Python SDK next to REST search, {assets} assets, {calls} calls each");
+    let world = super::setup::world(Arc::new(SystemClock), None, None).await?;
+    let index = world._dir.path().join("index");
+    let core = world.core.clone().with_search(&index).map_err(err)?;
+    let mut made = 0usize;
+    while made < assets {
+        let mut items = Vec::new();
+        for _ in 0..250.min(assets - made) {
+            let mut w = core.begin_blob().await.map_err(err)?;
+            w.write(format!("mcp bench file {made}").as_bytes()).await.map_err(err)?;
+            let blob = w.finish().await.map_err(err)?;
+            let title = format!("{} {} {made}", WORDS[made % WORDS.len()], WORDS[(made / 8) % WORDS.len()]);
+            let fields = UploadFields {
+                title: Some(title),
+                kind: Some("visual".into()),
+                filename: Some(format!("m{made}.png")),
+                ..Default::default()
+            };
+            items.push(ImportItem { fields, blob, head: None, source: None });
+            made += 1;
+        }
+        core.import_assets(&world.actor, "bench", items).await.map_err(err)?;
+    }
+    core.index_catch_up().await.map_err(err)?;
+    let request = TokenRequest { name: "agent", scope: Some(Scope::Read), ..Default::default() };
+    let token = core.create_token(&world.actor, request).await.map_err(err)?.secret;
+    let state = AppState { core: core.clone(), http: HttpConfig::default() };
+    let (addr, stop) = spawn_server(|l, rx| async move {
+        let _ = serve(l, state, async move {
+            let _ = rx.await;
+        })
+        .await;
+    })
+    .await?;
+
+    // Through the SDK: one client session, the calls one after another.
+    let ops = json!([{"op": "time_call", "name": "search_assets", "times": calls,
+        "arguments": {"query": "spring poster", "workspace": "bench", "limit": 20}}]);
+    let mut child = tokio::process::Command::new(&python)
+        .arg(&script)
+        .arg(format!("http://{addr}/mcp"))
+        .arg(&token)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            format!("{} could not run: {e} (install the MCP SDK: ./vellum.sh test installs it)", python.display())
+        })?;
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    stdin.write_all(ops.to_string().as_bytes()).await.map_err(err)?;
+    drop(stdin);
+    let out = child.wait_with_output().await.map_err(err)?;
+    if !out.status.success() {
+        return Err(format!("the MCP client failed: {}", String::from_utf8_lossy(&out.stdout)));
+    }
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(err)?;
+    let mut mcp: Vec<Duration> = answer[0]["ms"]
+        .as_array()
+        .ok_or("the MCP client gave no timings")?
+        .iter()
+        .filter_map(|v| v.as_f64())
+        .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+        .collect();
+    mcp.sort();
+
+    // Through REST: the same search, one client, the requests one after another.
+    let rest = {
+        let (a, t) = (addr.clone(), token.clone());
+        load(1, calls, move |_| {
+            hyper::Request::get(format!("http://{a}/api/v1/workspaces/bench/search?q=spring%20poster&limit=20"))
+                .header("authorization", format!("Bearer {t}"))
+                .body(Full::new(Bytes::new()))
+                .unwrap_or_default()
+        })
+        .await
+    };
+    let _ = stop.send(());
+    let (p50, p99) = (percentile(&mcp, 50.0), percentile(&mcp, 99.0));
+    let total: Duration = mcp.iter().sum();
+    println!(
+        "  {:<28} {:9.0} req/s   p50 {:7.2} ms   p99 {:7.2} ms   (client-side, Python SDK)",
+        "MCP search_assets",
+        calls as f64 / total.as_secs_f64().max(f64::EPSILON),
+        p50.as_secs_f64() * 1000.0,
+        p99.as_secs_f64() * 1000.0
+    );
+    print("REST GET …/search (baseline)", &rest, None);
+    Ok(())
+}
