@@ -75,6 +75,7 @@ impl NewUser {
                 disabled_at: None,
                 password_hash: hash_password(password).await?,
                 token_workspace: None,
+                kind: Default::default(),
             },
         })
     }

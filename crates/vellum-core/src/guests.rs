@@ -121,6 +121,7 @@ impl Core {
             disabled_at: Some(now),
             password_hash: String::new(),
             token_workspace: None,
+            kind: Default::default(),
         };
         users::insert(&mut tx, &user).await?;
         users::set_disabled(&mut tx, user.id, Some(now)).await?;

@@ -35,6 +35,7 @@ pub mod my_work;
 pub mod naming;
 pub mod notifications;
 pub mod notify;
+pub mod oauth;
 pub mod operations;
 pub mod presets;
 pub mod proposals;

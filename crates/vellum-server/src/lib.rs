@@ -9,6 +9,7 @@ mod extract;
 mod forwarded;
 mod mcp;
 pub mod metrics;
+mod oauth;
 mod public_limits;
 mod ui;
 mod upload;
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(metrics::readyz))
+        .route("/oauth/token", axum::routing::post(oauth::token))
         .route("/metrics", get(metrics::metrics).layer(axum::Extension(http_metrics.clone())))
         .nest("/api/v1", api::routes())
         .merge(ui::routes())

@@ -30,6 +30,7 @@ pub mod metadata_schemas;
 pub mod model;
 pub mod naming;
 pub mod notifications;
+pub mod oauth_clients;
 pub mod out_of_office;
 mod outbox;
 pub mod planning;

@@ -28,6 +28,32 @@ pub struct User {
     /// user, and every other workspace then answers as it would to an outsider.
     #[serde(skip)]
     pub token_workspace: Option<Id>,
+    /// A person, or an OAuth client's service account.
+    pub kind: UserKind,
+}
+
+/// Who an account is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserKind {
+    /// Signs in with a password (or, later, single sign-on).
+    #[default]
+    Person,
+    /// An OAuth client's identity: no password, no pages, only short-lived tokens.
+    Service,
+}
+
+impl UserKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserKind::Person => "person",
+            UserKind::Service => "service",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<UserKind> {
+        [UserKind::Person, UserKind::Service].into_iter().find(|k| k.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -103,6 +103,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(29, "0029_scoped_tokens"),
     migration!(30, "0030_proposals"),
     migration!(31, "0031_agents"),
+    migration!(32, "0032_service_clients"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -4,7 +4,7 @@ use sqlx::{any::AnyRow, AnyConnection};
 use vellum_domain::{Id, Timestamp};
 
 use crate::{
-    model::{ApiToken, User},
+    model::{ApiToken, User, UserKind},
     row, Result,
 };
 
@@ -18,14 +18,15 @@ fn user(r: &AnyRow) -> Result<User> {
         disabled_at: row::opt_ts(r, "disabled_at")?,
         password_hash: row::text(r, "password_hash")?,
         token_workspace: None,
+        kind: row::parsed(r, "kind", UserKind::parse)?,
     })
 }
 
-const USER_COLS: &str = "u.id, u.email, u.name, u.is_admin, u.created_at, u.disabled_at, u.password_hash";
+const USER_COLS: &str = "u.id, u.email, u.name, u.is_admin, u.created_at, u.disabled_at, u.password_hash, u.kind";
 
 pub async fn insert(c: &mut AnyConnection, u: &User) -> Result<()> {
     sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO users (id, email, name, password_hash, is_admin, created_at, kind) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(u.id.to_string())
     .bind(&u.email)
@@ -33,6 +34,7 @@ pub async fn insert(c: &mut AnyConnection, u: &User) -> Result<()> {
     .bind(&u.password_hash)
     .bind(i64::from(u.is_admin))
     .bind(u.created_at.to_string())
+    .bind(u.kind.as_str())
     .execute(c)
     .await?;
     Ok(())
@@ -339,4 +341,14 @@ pub async fn lock_for_bootstrap(c: &mut AnyConnection) -> Result<()> {
         sqlx::query(&statement).execute(c).await?;
     }
     Ok(())
+}
+
+/// Removes tokens that expired before `now` (short-lived OAuth access tokens pile up otherwise);
+/// returns how many.
+pub async fn delete_expired_tokens(c: &mut AnyConnection, now: Timestamp) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= $1")
+        .bind(now.to_string())
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected())
 }

@@ -69,6 +69,7 @@ async fn seed(store: &Store) -> (User, Workspace) {
         disabled_at: None,
         password_hash: "x".into(),
         token_workspace: None,
+        kind: Default::default(),
     };
     let ws = Workspace {
         id: new_id(),

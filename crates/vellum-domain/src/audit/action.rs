@@ -171,11 +171,15 @@ pub enum AuditAction {
     ProposalAccept,
     /// A person rejected a proposal.
     ProposalReject,
+    /// A server admin registered an OAuth client (and its service account).
+    OauthClientCreate,
+    /// A server admin revoked an OAuth client.
+    OauthClientRevoke,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 94] = [
+    pub const ALL: [AuditAction; 96] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -269,6 +273,8 @@ impl AuditAction {
         AuditAction::ProposalCreate,
         AuditAction::ProposalAccept,
         AuditAction::ProposalReject,
+        AuditAction::OauthClientCreate,
+        AuditAction::OauthClientRevoke,
         AuditAction::StoreMigrate,
     ];
 
@@ -369,6 +375,8 @@ impl AuditAction {
             AuditAction::ProposalCreate => "proposal.create",
             AuditAction::ProposalAccept => "proposal.accept",
             AuditAction::ProposalReject => "proposal.reject",
+            AuditAction::OauthClientCreate => "oauth_client.create",
+            AuditAction::OauthClientRevoke => "oauth_client.revoke",
         }
     }
 

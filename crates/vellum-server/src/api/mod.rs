@@ -26,6 +26,7 @@ mod metadata_schema;
 pub(crate) mod my_work;
 mod naming;
 mod notifications;
+mod oauth_clients;
 pub mod openapi;
 mod paging;
 mod presets;
@@ -65,6 +66,8 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(accounts::create_token, accounts::list_tokens))
         .routes(routes!(accounts::revoke_token))
         .routes(routes!(accounts::list_all_tokens))
+        .routes(routes!(oauth_clients::create, oauth_clients::list))
+        .routes(routes!(oauth_clients::revoke))
         .routes(routes!(accounts::create_user, accounts::list_users))
         .routes(routes!(accounts::disable_user))
         .routes(routes!(accounts::enable_user))

@@ -190,6 +190,8 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::ProposalCreate => "Proposed a change (agent)",
         AuditAction::ProposalAccept => "Accepted a proposal",
         AuditAction::ProposalReject => "Rejected a proposal",
+        AuditAction::OauthClientCreate => "Registered an OAuth client",
+        AuditAction::OauthClientRevoke => "Revoked an OAuth client",
         AuditAction::SessionCreate => "Signed in",
         AuditAction::SessionDelete => "Signed out",
         AuditAction::SessionDeleteAll => "Signed out everywhere",

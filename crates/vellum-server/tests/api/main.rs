@@ -19,6 +19,7 @@ mod media_files;
 mod media_stories;
 mod metadata_schema_stories;
 mod notification_stories;
+mod oauth_stories;
 mod operations_stories;
 mod pagination_stories;
 mod peers;

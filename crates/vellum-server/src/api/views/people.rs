@@ -17,6 +17,9 @@ pub struct UserView {
     pub created_at: Timestamp,
     /// When a server admin disabled the account; null while it is active.
     pub disabled_at: Option<Timestamp>,
+    /// `person`, or `service` for an OAuth client's account.
+    #[schema(example = "person")]
+    pub kind: String,
 }
 
 impl From<model::User> for UserView {
@@ -28,6 +31,7 @@ impl From<model::User> for UserView {
             is_admin: u.is_admin,
             created_at: u.created_at,
             disabled_at: u.disabled_at,
+            kind: u.kind.as_str().to_string(),
         }
     }
 }
