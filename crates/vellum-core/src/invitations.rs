@@ -206,13 +206,16 @@ impl Core {
         let now = self.now();
         let joining = if has_account {
             // The sign-in check, throttle and all: an invitation link is no way around it.
-            let user = self.check_credentials(origin, &inv.email, password).await.map_err(|e| match e.code() {
-                ErrorCode::InvalidCredentials => Error::new(
-                    ErrorCode::InvalidCredentials,
-                    format!("{} already has an account: enter its password to join", inv.email),
-                ),
-                _ => e,
-            })?;
+            let user = self
+                .check_credentials(origin, &inv.email, password, crate::second_factor::SecondStep::NotAsked)
+                .await
+                .map_err(|e| match e.code() {
+                    ErrorCode::InvalidCredentials => Error::new(
+                        ErrorCode::InvalidCredentials,
+                        format!("{} already has an account: enter its password to join", inv.email),
+                    ),
+                    _ => e,
+                })?;
             Joining::Existing(user)
         } else {
             let name = Name::parse("the name", name.unwrap_or(""))

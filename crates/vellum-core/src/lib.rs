@@ -48,6 +48,7 @@ pub mod rights;
 pub mod routing;
 pub mod schedule;
 pub mod search;
+pub mod second_factor;
 pub mod secret;
 pub mod session;
 pub mod share_links;

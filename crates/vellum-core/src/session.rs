@@ -18,6 +18,7 @@ use vellum_store::{
 use crate::{
     auth::{verify_password, DUMMY_HASH},
     record,
+    second_factor::SecondStep,
     secret::{random_token, token_hash},
     Actor, Core, Error, Origin, Result,
 };
@@ -81,7 +82,13 @@ impl Core {
     /// blocked the password is not even checked: the answer is `too_many_attempts` with the
     /// seconds to wait. Unknown accounts take the same path and about the same time as wrong
     /// passwords; a success forgets the account's failures.
-    pub(crate) async fn check_credentials(&self, origin: &Origin, email: &str, password: &str) -> Result<User> {
+    pub(crate) async fn check_credentials(
+        &self,
+        origin: &Origin,
+        email: &str,
+        password: &str,
+        second: SecondStep<'_>,
+    ) -> Result<User> {
         let keys = Keys::of(email, origin);
         let _turn = self.turns.take(&[&keys.address, &keys.account]).await;
         let now = self.now();
@@ -118,6 +125,18 @@ impl Core {
                 "this account is disabled; ask a server admin to enable it",
             ));
         }
+        match self.check_second_step(&mut tx, &user, second).await {
+            Ok(()) => {}
+            Err(e) if e.code() == ErrorCode::InvalidSecondFactor => {
+                self.count_failure(&mut tx, &keys, now).await?;
+                tx.commit().await?;
+                return Err(e);
+            }
+            Err(e) => {
+                tx.commit().await?;
+                return Err(e);
+            }
+        }
         // Success forgets this account's failures (recording any still unrecorded first); the
         // address keeps its count, so one good account does not reset guessing at others.
         if let Some(mut row) = attempts::get(&mut tx, &keys.pair).await? {
@@ -131,10 +150,17 @@ impl Core {
         Ok(user)
     }
 
-    /// Signs in with email and password (see `check_credentials` for the throttle).
-    pub async fn sign_in(&self, origin: &Origin, email: &str, password: &str) -> Result<NewSession> {
+    /// Signs in with email and password, and the authenticator's code when the account has one
+    /// (see `check_credentials` for the throttle).
+    pub async fn sign_in(
+        &self,
+        origin: &Origin,
+        email: &str,
+        password: &str,
+        totp_code: Option<&str>,
+    ) -> Result<NewSession> {
         let now = self.now();
-        let user = self.check_credentials(origin, email, password).await?;
+        let user = self.check_credentials(origin, email, password, SecondStep::Code(totp_code)).await?;
         let mut tx = self.store.write().await?;
         let token = random_token("vls_")?;
         let csrf = random_token("")?;

@@ -44,6 +44,8 @@ error_codes! {
     InvalidQuery = "invalid_query", 400, "A query-string parameter could not be read.";
     Unauthenticated = "unauthenticated", 401, "The request carries no valid session or token.";
     InvalidCredentials = "invalid_credentials", 401, "The email or password is wrong.";
+    SecondFactorRequired = "second_factor_required", 401, "The account has an authenticator: send its current code (or a recovery code) as totp_code.";
+    InvalidSecondFactor = "invalid_second_factor", 401, "The authenticator or recovery code is wrong, expired or already used.";
     Forbidden = "forbidden", 403, "Your role does not allow this in this workspace.";
     CsrfFailed = "csrf_failed", 403, "A cookie-authenticated write lacks the session's CSRF token.";
     InsufficientScope = "insufficient_scope", 403, "The API token's scope does not cover this request.";

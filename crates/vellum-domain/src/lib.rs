@@ -48,6 +48,7 @@ pub mod text_diff;
 pub mod throttle;
 pub mod time;
 pub mod timecode;
+pub mod totp;
 pub mod validate;
 pub mod webhook;
 pub mod workflow;

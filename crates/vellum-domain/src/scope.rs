@@ -85,6 +85,8 @@ pub fn required(safe: bool, route: &str) -> Scope {
     if under("/tokens")
         || under("/sessions")
         || path == "/me/password"
+        || path == "/me/totp"
+        || path.starts_with("/me/totp/")
         || path == "/workspaces"
         || ["members", "invitations", "groups", "webhooks"].into_iter().any(workspace_part)
         || under("/groups")

@@ -43,6 +43,7 @@ pub mod routing;
 mod row;
 pub mod schema;
 pub mod search;
+pub mod second_factors;
 pub mod share_links;
 pub mod testing;
 pub mod throttle;

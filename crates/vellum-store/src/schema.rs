@@ -104,6 +104,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(30, "0030_proposals"),
     migration!(31, "0031_agents"),
     migration!(32, "0032_service_clients"),
+    migration!(33, "0033_second_factor"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -175,11 +175,15 @@ pub enum AuditAction {
     OauthClientCreate,
     /// A server admin revoked an OAuth client.
     OauthClientRevoke,
+    /// Someone turned on an authenticator (second factor).
+    SecondFactorEnable,
+    /// Someone turned off their authenticator.
+    SecondFactorDisable,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 96] = [
+    pub const ALL: [AuditAction; 98] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -275,6 +279,8 @@ impl AuditAction {
         AuditAction::ProposalReject,
         AuditAction::OauthClientCreate,
         AuditAction::OauthClientRevoke,
+        AuditAction::SecondFactorEnable,
+        AuditAction::SecondFactorDisable,
         AuditAction::StoreMigrate,
     ];
 
@@ -377,6 +383,8 @@ impl AuditAction {
             AuditAction::ProposalReject => "proposal.reject",
             AuditAction::OauthClientCreate => "oauth_client.create",
             AuditAction::OauthClientRevoke => "oauth_client.revoke",
+            AuditAction::SecondFactorEnable => "user.second_factor_enable",
+            AuditAction::SecondFactorDisable => "user.second_factor_disable",
         }
     }
 

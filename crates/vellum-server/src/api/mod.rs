@@ -39,6 +39,7 @@ mod rights;
 mod routing;
 pub(crate) mod schedule;
 mod search;
+mod second_factor;
 mod session;
 mod share_links;
 pub(crate) mod views;
@@ -66,6 +67,9 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(accounts::create_token, accounts::list_tokens))
         .routes(routes!(accounts::revoke_token))
         .routes(routes!(accounts::list_all_tokens))
+        .routes(routes!(second_factor::begin, second_factor::status))
+        .routes(routes!(second_factor::confirm))
+        .routes(routes!(second_factor::disable))
         .routes(routes!(oauth_clients::create, oauth_clients::list))
         .routes(routes!(oauth_clients::revoke))
         .routes(routes!(accounts::create_user, accounts::list_users))

@@ -25,6 +25,10 @@ pub struct Credentials {
     email: String,
     #[schema(max_length = 1024)]
     password: String,
+    /// The authenticator's current code (or a recovery code), when the account has one; without
+    /// it such an account gets `401 second_factor_required`.
+    #[schema(max_length = 32)]
+    totp_code: Option<String>,
 }
 
 /// Signs in: sets the HttpOnly session cookie and answers the user and the CSRF token that
@@ -37,7 +41,7 @@ pub async fn sign_in(
     RequestOrigin(origin): RequestOrigin,
     AppJson(c): AppJson<Credentials>,
 ) -> ApiResult<Response> {
-    let session = s.core.sign_in(&origin, &c.email, &c.password).await?;
+    let session = s.core.sign_in(&origin, &c.email, &c.password, c.totp_code.as_deref()).await?;
     let max_age = u64::from(s.core.limits.session_hours) * 3600;
     let set = session_cookie(&session.token, max_age, s.http.secure_cookies);
     let body = SessionCreated { user: session.user.into(), csrf_token: session.csrf };

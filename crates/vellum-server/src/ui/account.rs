@@ -25,6 +25,10 @@ use crate::{
 struct Shown {
     notice: Option<Notice>,
     new_token: Option<(String, String)>,
+    /// An authenticator being set up: its secret and `otpauth://` URI.
+    enrolment: Option<(String, String)>,
+    /// Recovery codes made just now (shown once).
+    recovery_codes: Option<Vec<String>>,
 }
 
 async fn render(s: &AppState, who: &Signed, shown: Shown, status: StatusCode) -> UiResult {
@@ -32,6 +36,7 @@ async fn render(s: &AppState, who: &Signed, shown: Shown, status: StatusCode) ->
     let tokens = s.core.tokens(&who.actor).await?;
     let prefs = s.core.notification_preferences(&who.actor).await?;
     let periods = s.core.out_of_office(&who.actor).await?;
+    let factor = s.core.second_factor(&who.actor).await?;
     let delegates = account_settings::delegate_choices(s, who, &chrome).await?;
     let mail_on = s.core.notify.smtp.is_some();
     let user = &who.actor.user;
@@ -53,6 +58,38 @@ async fn render(s: &AppState, who: &Signed, shown: Shown, status: StatusCode) ->
             input #p-new type="password" name="new" required minlength="12" autocomplete="new-password" aria-describedby="p-hint";
             p.hint #p-hint { "At least 12 characters and hard to guess: a phrase of unrelated words works well. Your other sessions will be signed out." }
             button.primary type="submit" { "Change password" }
+        }
+        h2 #second-factor { "Authenticator" }
+        @if let Some(codes) = &shown.recovery_codes {
+            div.notice.info role="status" {
+                p { "Your authenticator is on. Keep these recovery codes somewhere safe: each signs you in once if you lose the app. They are shown only now." }
+                ul.codes { @for c in codes { li { code.secret { (c) } } } }
+            }
+        }
+        @if factor.enabled {
+            p { "An authenticator app is on: signing in asks for its code. " (factor.recovery_codes_left) " recovery codes left." }
+            form.card method="post" action="/account/totp/disable" {
+                (csrf_field(&chrome.csrf))
+                label for="tf-off" { "A current code or a recovery code" }
+                input #tf-off name="code" required maxlength="32" autocomplete="one-time-code";
+                button.danger type="submit" { "Turn the authenticator off" }
+            }
+        } @else if let Some((secret, uri)) = &shown.enrolment {
+            form.card method="post" action="/account/totp/confirm" {
+                (csrf_field(&chrome.csrf))
+                p { "Add this key to your authenticator app (or open the link on your phone), then type the code it shows." }
+                p { code.secret { (secret) } }
+                p { a href=(uri) { "Open in an authenticator app" } }
+                label for="tf-code" { "Code from the app" }
+                input #tf-code name="code" required inputmode="numeric" maxlength="8" autocomplete="one-time-code";
+                button.primary type="submit" { "Turn the authenticator on" }
+            }
+        } @else {
+            form.card method="post" action="/account/totp" {
+                (csrf_field(&chrome.csrf))
+                p { "A second factor: signing in then also asks for a code from an authenticator app on your phone." }
+                button.primary type="submit" { "Set up an authenticator" }
+            }
         }
         h2 { "API tokens" }
         @if tokens.is_empty() { p.empty { "No tokens. Make one for a script or an integration below." } }
@@ -134,12 +171,12 @@ async fn render(s: &AppState, who: &Signed, shown: Shown, status: StatusCode) ->
 }
 
 fn failed(e: UiError) -> (Shown, StatusCode) {
-    (Shown { notice: Some(e.notice()), new_token: None }, e.status)
+    (Shown { notice: Some(e.notice()), ..Shown::default() }, e.status)
 }
 
 /// `GET /account`.
 pub async fn show(State(s): State<AppState>, who: Signed, Query(q): Query<DoneQuery>) -> UiResult {
-    render(&s, &who, Shown { notice: Notice::done(q.done.as_deref()), new_token: None }, StatusCode::OK).await
+    render(&s, &who, Shown { notice: Notice::done(q.done.as_deref()), ..Shown::default() }, StatusCode::OK).await
 }
 
 /// `POST /account/password`.
@@ -191,7 +228,7 @@ pub async fn create_token(
     };
     match made {
         Ok(t) => {
-            let shown = Shown { notice: None, new_token: Some((t.token.name, t.secret)) };
+            let shown = Shown { new_token: Some((t.token.name, t.secret)), ..Shown::default() };
             render(&s, &who, shown, StatusCode::CREATED).await
         }
         Err(e) => {
@@ -212,6 +249,48 @@ pub async fn revoke_token(
     let id = parse_id(&id).ok_or_else(|| UiError::new(StatusCode::NOT_FOUND, "That token does not exist."))?;
     s.core.revoke_token(&who.actor, id).await?;
     Ok(see_other("/account?done=token_revoked"))
+}
+
+/// `POST /account/totp`: starts enrolling an authenticator and shows its key.
+pub async fn begin_totp(State(s): State<AppState>, who: Signed, UiForm(f): UiForm<Vec<(String, String)>>) -> UiResult {
+    who.check_pairs(&f)?;
+    let shown = match s.core.begin_second_factor(&who.actor).await {
+        Ok(e) => Shown { enrolment: Some((e.secret, e.otpauth_uri)), ..Shown::default() },
+        Err(e) => failed(e.into()).0,
+    };
+    render(&s, &who, shown, StatusCode::OK).await
+}
+
+/// `POST /account/totp/confirm`: turns the authenticator on and shows the recovery codes once.
+pub async fn confirm_totp(
+    State(s): State<AppState>,
+    who: Signed,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
+    who.check_pairs(&f)?;
+    match s.core.confirm_second_factor(&who.actor, field(&f, "code")).await {
+        Ok(codes) => render(&s, &who, Shown { recovery_codes: Some(codes), ..Shown::default() }, StatusCode::OK).await,
+        Err(e) => {
+            let (shown, status) = failed(e.into());
+            render(&s, &who, shown, status).await
+        }
+    }
+}
+
+/// `POST /account/totp/disable`.
+pub async fn disable_totp(
+    State(s): State<AppState>,
+    who: Signed,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> UiResult {
+    who.check_pairs(&f)?;
+    match s.core.disable_second_factor(&who.actor, field(&f, "code")).await {
+        Ok(()) => Ok(see_other("/account?done=saved#second-factor")),
+        Err(e) => {
+            let (shown, status) = failed(e.into());
+            render(&s, &who, shown, status).await
+        }
+    }
 }
 
 /// `POST /account/sign-out-everywhere`.

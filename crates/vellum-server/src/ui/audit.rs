@@ -192,6 +192,8 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::ProposalReject => "Rejected a proposal",
         AuditAction::OauthClientCreate => "Registered an OAuth client",
         AuditAction::OauthClientRevoke => "Revoked an OAuth client",
+        AuditAction::SecondFactorEnable => "Turned on an authenticator",
+        AuditAction::SecondFactorDisable => "Turned off an authenticator",
         AuditAction::SessionCreate => "Signed in",
         AuditAction::SessionDelete => "Signed out",
         AuditAction::SessionDeleteAll => "Signed out everywhere",

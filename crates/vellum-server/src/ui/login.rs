@@ -55,6 +55,8 @@ fn login_form(csrf: &str, email: &str, next: &str, setup_open: bool) -> Markup {
             input #email type="email" name="email" value=(email) required autocomplete="username" autofocus[email.is_empty()];
             label for="password" { "Password" }
             input #password type="password" name="password" required autocomplete="current-password" autofocus[!email.is_empty()];
+            label for="totp_code" { "Authenticator code " span.muted { "(if your account has one)" } }
+            input #totp_code name="totp_code" inputmode="numeric" autocomplete="one-time-code" maxlength="32";
             button.primary type="submit" { "Sign in" }
         }
         p { a href="/forgot-password" { "Forgot your password?" } }
@@ -96,6 +98,8 @@ pub struct LoginForm {
     #[serde(default)]
     password: String,
     #[serde(default)]
+    totp_code: String,
+    #[serde(default)]
     next: String,
 }
 
@@ -106,7 +110,8 @@ pub async fn submit(State(s): State<AppState>, parts: Parts, UiForm(f): UiForm<L
         let notice = Notice::Error("The sign-in form expired. Please try again.".into());
         return Ok(login_page(&s, &fresh, &f.email, &f.next, false, Some(notice), StatusCode::FORBIDDEN));
     }
-    match s.core.sign_in(&origin_of(&parts), &f.email, &f.password).await {
+    let code = Some(f.totp_code.as_str()).filter(|c| !c.trim().is_empty());
+    match s.core.sign_in(&origin_of(&parts), &f.email, &f.password, code).await {
         Ok(session) => {
             let max_age = u64::from(s.core.limits.session_hours) * 3600;
             let mut res = see_other(safe_next(&f.next).unwrap_or("/"));

@@ -134,7 +134,7 @@ pub async fn accept(
             return invitation_page(&s, &token, &f.name, Some(e.notice()), e.status).await;
         }
     };
-    let session = s.core.sign_in(&origin, &user.email, &f.password).await?;
+    let session = s.core.sign_in(&origin, &user.email, &f.password, None).await?;
     let max_age = u64::from(s.core.limits.session_hours) * 3600;
     let mut res = see_other(&format!("/w/{}?done=joined", accepted.workspace_slug));
     if let Ok(v) = session_cookie(&session.token, max_age, s.http.secure_cookies).parse() {

@@ -31,6 +31,7 @@ mod rights_notice_stories;
 mod rights_stories;
 mod routing_stories;
 mod search_stories;
+mod second_factor_stories;
 mod session_stories;
 mod stamp_stories;
 mod token_stories;
