@@ -215,6 +215,8 @@ fn an_agent_sees_what_its_person_sees_and_proposes_what_a_person_accepts() {
             {"op": "call", "name": "get_asset", "arguments": {"asset_id": lib.spring}},
             {"op": "read_resource", "uri": format!("vellum://assets/{}/versions/1/renditions/thumbnail", lib.spring)},
             {"op": "call", "name": "add_comment", "arguments": {"asset_id": lib.spring, "version": 1, "body": "x"}},
+            {"op": "call", "name": "search_assets", "arguments": {"query": "poster", "filters": {"status": "approved", "kind": ["visual"]}}},
+            {"op": "call", "name": "search_assets", "arguments": {"filters": ["kind:video"]}},
         ]),
     );
     let hits: Vec<&str> =
@@ -234,6 +236,8 @@ fn an_agent_sees_what_its_person_sees_and_proposes_what_a_person_accepts() {
     assert_eq!(out[5]["ok"], true, "{}", out[5]);
     assert!(out[5]["mime_type"].as_str().unwrap().starts_with("image/"));
     assert_eq!(error_code(&out[6]), "insufficient_scope");
+    assert_eq!(out[7]["structured"]["hits"][0]["asset_id"], json!(lib.spring), "filters as an object: {}", out[7]);
+    assert_eq!(out[8]["structured"]["hits"], json!([]), "filters as a list: {}", out[8]);
 
     // The creator's agent comments (marked as via the agent) and proposes a metadata change.
     let out = agent(

@@ -57,8 +57,11 @@ const SPECS: &[Spec] = &[
                 json!({
                     "query": {"type": "string", "maxLength": 500, "description": "Words to find; phrases in double quotes. Empty: everything."},
                     "workspace": {"type": "string", "description": "A workspace id or slug to search in (optional)."},
-                    "filters": {"type": "array", "maxItems": 20, "items": {"type": "string", "pattern": "^[a-z_.]+:.+$"},
-                        "description": "field:value filters, as in the library's search (status, kind, language, market, channel, campaign, folder, tag, or a custom field)."},
+                    "filters": {"oneOf": [
+                            {"type": "array", "maxItems": 20, "items": {"type": "string", "pattern": "^[a-z_.]+:.+$"}},
+                            {"type": "object", "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}
+                        ],
+                        "description": "field:value filters, as in the library's search (status, kind, language, market, channel, campaign, folder, tag, or a custom field): [\"status:approved\"] or {\"status\": \"approved\"}."},
                     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_HITS, "default": 10}
                 }),
                 &[],
@@ -302,8 +305,41 @@ struct SearchArgs {
     query: String,
     workspace: Option<String>,
     #[serde(default)]
-    filters: Vec<String>,
+    filters: Filters,
     limit: Option<u32>,
+}
+
+/// Filters as the library's search writes them (`["status:approved"]`), or as an object
+/// (`{"status": "approved", "channel": ["web", "social"]}`), which models often send.
+#[derive(Deserialize, Default)]
+#[serde(untagged)]
+enum Filters {
+    #[default]
+    None,
+    List(Vec<String>),
+    Object(Map<String, Value>),
+}
+
+impl Filters {
+    fn into_list(self) -> Vec<String> {
+        match self {
+            Filters::None => Vec::new(),
+            Filters::List(l) => l,
+            Filters::Object(o) => o
+                .into_iter()
+                .flat_map(|(k, v)| {
+                    let values = match v {
+                        Value::Array(a) => a,
+                        other => vec![other],
+                    };
+                    values.into_iter().map(move |v| match v {
+                        Value::String(s) => format!("{k}:{s}"),
+                        other => format!("{k}:{other}"),
+                    })
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -513,6 +549,7 @@ async fn run(s: &AppState, actor: &Actor, name: &str, a: Value) -> Result<Value,
 /// Searches one workspace, or each of the person's in turn until the limit is reached.
 async fn search(s: &AppState, actor: &Actor, a: SearchArgs) -> Result<Value, ApiError> {
     let limit = a.limit.unwrap_or(10).clamp(1, MAX_HITS);
+    let filters = a.filters.into_list();
     let workspaces: Vec<(String, String)> = match &a.workspace {
         Some(w) => vec![(w.clone(), w.clone())],
         None => s
@@ -527,7 +564,7 @@ async fn search(s: &AppState, actor: &Actor, a: SearchArgs) -> Result<Value, Api
     for (ws, slug) in workspaces {
         let params = SearchParams {
             q: a.query.clone(),
-            filters: a.filters.clone(),
+            filters: filters.clone(),
             limit: Some(limit),
             ..SearchParams::default()
         };

@@ -104,7 +104,7 @@ where
 }
 
 /// Serves `core` on a loopback port until the returned sender fires.
-async fn node(core: Core) -> Result<(String, tokio::sync::oneshot::Sender<()>), String> {
+pub(super) async fn node(core: Core) -> Result<(String, tokio::sync::oneshot::Sender<()>), String> {
     let state = AppState { core, http: HttpConfig::default() };
     spawn_server(|l, rx| async move {
         let _ = serve(l, state, async move {

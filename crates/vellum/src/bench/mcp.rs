@@ -14,10 +14,9 @@ use vellum_core::{
     tokens::TokenRequest,
 };
 use vellum_domain::scope::Scope;
-use vellum_server::{serve, AppState, HttpConfig};
 
 use super::{
-    decisions::{load, print, spawn_server},
+    decisions::{load, node, print},
     percentile,
 };
 
@@ -54,14 +53,7 @@ pub async fn run(assets: usize, calls: usize, python: PathBuf, script: PathBuf) 
     core.index_catch_up().await.map_err(err)?;
     let request = TokenRequest { name: "agent", scope: Some(Scope::Read), ..Default::default() };
     let token = core.create_token(&world.actor, request).await.map_err(err)?.secret;
-    let state = AppState { core: core.clone(), http: HttpConfig::default() };
-    let (addr, stop) = spawn_server(|l, rx| async move {
-        let _ = serve(l, state, async move {
-            let _ = rx.await;
-        })
-        .await;
-    })
-    .await?;
+    let (addr, stop) = node(core.clone()).await?;
 
     // Through the SDK: one client session, the calls one after another.
     let ops = json!([{"op": "time_call", "name": "search_assets", "times": calls,
