@@ -4,7 +4,9 @@ stdin, and prints their outcomes as one JSON array.
 
 Operations: {"op": "list_tools"}, {"op": "call", "name", "arguments"},
 {"op": "read_resource", "uri"}, {"op": "list_resource_templates"},
-{"op": "time_call", "name", "arguments", "times"} (round-trip milliseconds of each call).
+{"op": "time_call", "name", "arguments", "times"} (round-trip milliseconds of each call),
+{"op": "time_get", "path", "times"} (the same for a plain GET of the server's REST API, through
+the same HTTP client, so a benchmark can tell the client's share from the protocol's).
 """
 
 import asyncio
@@ -56,6 +58,16 @@ async def run(url, token, ops):
                 elif kind == "list_resource_templates":
                     result = await client.list_resource_templates()
                     out.append({"templates": [t.uri_template for t in result.resource_templates]})
+                elif kind == "time_get":
+                    base = url.rsplit("/mcp", 1)[0]
+                    times = []
+                    for _ in range(op["times"]):
+                        started = time.perf_counter()
+                        response = await http.get(base + op["path"])
+                        times.append((time.perf_counter() - started) * 1000.0)
+                        if response.status_code != 200:
+                            raise SystemExit(f"the timed GET failed: {response.status_code}")
+                    out.append({"ms": times})
                 elif kind == "time_call":
                     times = []
                     for _ in range(op["times"]):

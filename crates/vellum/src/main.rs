@@ -89,7 +89,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_env("VELLUM_LOG")
-        .unwrap_or_else(|_| "info,sqlx=warn,tantivy=warn".into());
+        .unwrap_or_else(|_| "info,sqlx=warn,tantivy=warn,rmcp=error".into());
     let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     // One JSON object per line for log collectors; a request's lines carry its `request_id`
     // through the request span.

@@ -8,6 +8,7 @@ use vellum_domain::totp;
 use crate::{
     harness::{password_of, Auth, TestApp},
     on_both,
+    ui_stories::{html, Browser},
 };
 
 fn code_now(app: &TestApp, secret: &str) -> String {
@@ -93,4 +94,49 @@ async fn wrong_codes_are_throttled_like_passwords(app: &TestApp) {
     assert_eq!(app.get("/api/v1/me/totp", &token).await.json()["recovery_codes_left"], 10);
 }
 
-on_both!(an_authenticator_guards_sign_in, wrong_codes_are_throttled_like_passwords);
+/// The account page sets the authenticator up, shows the recovery codes once, and the sign-in
+/// page then needs the code.
+async fn the_pages_set_it_up_and_ask_for_it(app: &TestApp) {
+    app.user("Tess").await;
+    let browser = Browser::sign_in(app, "tess@example.com", &password_of("Tess")).await;
+    let started = html(&browser.post(app, "/account/totp", &[]).await);
+    let at = started.find("<code class=\"secret\">").expect("the key is shown") + "<code class=\"secret\">".len();
+    let secret = started[at..].split('<').next().unwrap().to_string();
+    assert!(started.contains("otpauth://totp/Vellum:tess@example.com"));
+    let wrong = browser.post(app, "/account/totp/confirm", &[("code", "000000")]).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let on = html(&browser.post(app, "/account/totp/confirm", &[("code", &code_now(app, &secret))]).await);
+    assert!(on.contains("recovery codes") && on.matches("<li><code class=\"secret\">").count() == 10, "{on}");
+    assert!(html(&browser.get(app, "/account").await).contains("An authenticator app is on"));
+
+    // The sign-in page: without the code it says what is missing; with it, in.
+    let login = browser_login(app, "").await;
+    assert_eq!(login.status, StatusCode::UNAUTHORIZED);
+    assert!(html(&login).contains("authenticator"), "{}", html(&login));
+    app.clock.advance_secs(totp::STEP_SECS);
+    let ok = browser_login(app, &code_now(app, &secret)).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+}
+
+/// Posts the sign-in form as a browser does: the form's CSRF cookie first.
+async fn browser_login(app: &TestApp, code: &str) -> crate::harness::Reply {
+    let page = app.raw(axum::http::Request::get("/login").body(axum::body::Body::empty()).unwrap()).await;
+    let cookie = page.headers[axum::http::header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let body = html(&page);
+    let at = body.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    let csrf = body[at..].split('"').next().unwrap().to_string();
+    let form = crate::ui_stories::form_body(&[
+        ("csrf", &csrf),
+        ("email", "tess@example.com"),
+        ("password", &password_of("Tess")),
+        ("totp_code", code),
+    ]);
+    let req = axum::http::Request::post("/login")
+        .header(axum::http::header::COOKIE, cookie)
+        .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(form))
+        .unwrap();
+    app.raw(req).await
+}
+
+on_both!(an_authenticator_guards_sign_in, wrong_codes_are_throttled_like_passwords, the_pages_set_it_up_and_ask_for_it);

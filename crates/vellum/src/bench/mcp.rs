@@ -56,8 +56,11 @@ pub async fn run(assets: usize, calls: usize, python: PathBuf, script: PathBuf) 
     let (addr, stop) = node(core.clone()).await?;
 
     // Through the SDK: one client session, the calls one after another.
-    let ops = json!([{"op": "time_call", "name": "search_assets", "times": calls,
-        "arguments": {"query": "spring poster", "workspace": "bench", "limit": 20}}]);
+    let ops = json!([
+        {"op": "time_call", "name": "search_assets", "times": calls,
+            "arguments": {"query": "spring poster", "workspace": "bench", "limit": 20}},
+        {"op": "time_get", "path": "/api/v1/workspaces/bench/search?q=spring%20poster&limit=20", "times": calls},
+    ]);
     let mut child = tokio::process::Command::new(&python)
         .arg(&script)
         .arg(format!("http://{addr}/mcp"))
@@ -76,14 +79,18 @@ pub async fn run(assets: usize, calls: usize, python: PathBuf, script: PathBuf) 
         return Err(format!("the MCP client failed: {}", String::from_utf8_lossy(&out.stdout)));
     }
     let answer: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(err)?;
-    let mut mcp: Vec<Duration> = answer[0]["ms"]
-        .as_array()
-        .ok_or("the MCP client gave no timings")?
-        .iter()
-        .filter_map(|v| v.as_f64())
-        .map(|ms| Duration::from_secs_f64(ms / 1000.0))
-        .collect();
-    mcp.sort();
+    let timings = |i: usize| -> Result<Vec<Duration>, String> {
+        let mut t: Vec<Duration> = answer[i]["ms"]
+            .as_array()
+            .ok_or("the MCP client gave no timings")?
+            .iter()
+            .filter_map(|v| v.as_f64())
+            .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+            .collect();
+        t.sort();
+        Ok(t)
+    };
+    let (mcp, python_rest) = (timings(0)?, timings(1)?);
 
     // Through REST: the same search, one client, the requests one after another.
     let rest = {
@@ -97,15 +104,17 @@ pub async fn run(assets: usize, calls: usize, python: PathBuf, script: PathBuf) 
         .await
     };
     let _ = stop.send(());
-    let (p50, p99) = (percentile(&mcp, 50.0), percentile(&mcp, 99.0));
-    let total: Duration = mcp.iter().sum();
-    println!(
-        "  {:<28} {:9.0} req/s   p50 {:7.2} ms   p99 {:7.2} ms   (client-side, Python SDK)",
-        "MCP search_assets",
-        calls as f64 / total.as_secs_f64().max(f64::EPSILON),
-        p50.as_secs_f64() * 1000.0,
-        p99.as_secs_f64() * 1000.0
-    );
-    print("REST GET …/search (baseline)", &rest, None);
+    let row = |label: &str, times: &[Duration], note: &str| {
+        let total: Duration = times.iter().sum();
+        println!(
+            "  {label:<28} {:9.0} req/s   p50 {:7.2} ms   p99 {:7.2} ms   ({note})",
+            times.len() as f64 / total.as_secs_f64().max(f64::EPSILON),
+            percentile(times, 50.0).as_secs_f64() * 1000.0,
+            percentile(times, 99.0).as_secs_f64() * 1000.0
+        );
+    };
+    row("MCP search_assets", &mcp, "the Python SDK client, one session");
+    row("REST search, same client", &python_rest, "baseline: the SDK's HTTP client, same process");
+    print("REST search, Rust client", &rest, None);
     Ok(())
 }
