@@ -18,6 +18,9 @@ use crate::{
 /// How many recovery codes an enrolment makes.
 pub const RECOVERY_CODES: usize = 10;
 
+/// The server setting that requires a second factor.
+const REQUIRED_SETTING: &str = "require_second_factor";
+
 /// The name authenticator apps show for this server's accounts.
 const ISSUER: &str = "Vellum";
 
@@ -110,6 +113,7 @@ impl Core {
         let codes = (0..RECOVERY_CODES).map(|_| recovery_code()).collect::<Result<Vec<_>>>()?;
         let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
         second_factors::put_recovery_codes(&mut tx, actor.user.id, &hashes).await?;
+        vellum_store::users::clear_must_enrol(&mut tx, actor.user.id).await?;
         record(
             &mut tx,
             &actor.origin,
@@ -160,6 +164,48 @@ impl Core {
             confirmed_at: f.and_then(|f| f.confirmed_at),
             recovery_codes_left: second_factors::recovery_codes_left(&mut c, actor.user.id).await?,
         })
+    }
+
+    /// Whether the server requires every local-password account to have a second factor.
+    pub(crate) async fn second_factor_required(&self, c: &mut vellum_store::Conn) -> Result<bool> {
+        Ok(vellum_store::users::setting(c, REQUIRED_SETTING).await?.as_deref() == Some("true"))
+    }
+
+    /// The server's sign-in policy (server admins).
+    pub async fn sign_in_policy(&self, actor: &Actor) -> Result<bool> {
+        if !actor.user.is_admin {
+            return Err(Error::forbidden("only server admins may read the sign-in policy"));
+        }
+        self.second_factor_required(&mut *self.store.conn().await?).await
+    }
+
+    /// Requires (or stops requiring) a second factor of every local-password account: from the
+    /// next sign-in, an account without one may only enrol it. Server admins only.
+    pub async fn put_sign_in_policy(&self, actor: &Actor, require_second_factor: bool) -> Result<bool> {
+        if !actor.user.is_admin {
+            return Err(Error::forbidden("only server admins may change the sign-in policy"));
+        }
+        let mut tx = self.store.write().await?;
+        let before = self.second_factor_required(&mut tx).await?;
+        vellum_store::users::set_setting(
+            &mut tx,
+            REQUIRED_SETTING,
+            if require_second_factor { "true" } else { "false" },
+        )
+        .await?;
+        record(
+            &mut tx,
+            &actor.origin,
+            Some(&actor.user),
+            NewAuditEvent {
+                before: Some(json!({"require_second_factor": before})),
+                after: Some(json!({"require_second_factor": require_second_factor})),
+                ..NewAuditEvent::new(AuditAction::SignInPolicyPut, "settings")
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(require_second_factor)
     }
 
     /// The sign-in's second step for a user whose password was right: nothing to do without an

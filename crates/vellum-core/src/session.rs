@@ -34,6 +34,8 @@ pub struct NewSession {
 pub struct Session {
     pub user: User,
     pub csrf: String,
+    /// It may only enrol a second factor until the account has one (the server requires it).
+    pub must_enrol: bool,
 }
 
 /// The throttled keys of one sign-in attempt.
@@ -164,6 +166,8 @@ impl Core {
         let mut tx = self.store.write().await?;
         let token = random_token("vls_")?;
         let csrf = random_token("")?;
+        let must_enrol = self.second_factor_required(&mut tx).await?
+            && !vellum_store::second_factors::get(&mut tx, user.id).await?.is_some_and(|f| f.confirmed_at.is_some());
         users::insert_session(
             &mut tx,
             &token_hash(&token),
@@ -171,6 +175,7 @@ impl Core {
             &csrf,
             now,
             now.plus_hours(self.limits.session_hours),
+            must_enrol,
         )
         .await?;
         record(&mut tx, origin, Some(&user), NewAuditEvent::new(AuditAction::SessionCreate, "session")).await?;
@@ -258,7 +263,7 @@ impl Core {
     /// The user behind a session cookie, if it is valid, unexpired and the account active.
     pub async fn session(&self, token: &str) -> Result<Option<Session>> {
         let s = users::session(&mut *self.store.conn().await?, &token_hash(token), self.now()).await?;
-        Ok(s.map(|s| Session { user: s.user, csrf: s.csrf }))
+        Ok(s.map(|s| Session { user: s.user, csrf: s.csrf, must_enrol: s.must_enrol }))
     }
 
     /// The sign-in session a cookie names, hashed as stored (to keep it when others end).

@@ -49,6 +49,7 @@ error_codes! {
     Forbidden = "forbidden", 403, "Your role does not allow this in this workspace.";
     CsrfFailed = "csrf_failed", 403, "A cookie-authenticated write lacks the session's CSRF token.";
     InsufficientScope = "insufficient_scope", 403, "The API token's scope does not cover this request.";
+    SecondFactorEnrolmentRequired = "second_factor_enrolment_required", 403, "The server requires a second factor: enrol an authenticator (POST /api/v1/me/totp) before anything else.";
     AccountDisabled = "account_disabled", 403, "The account is disabled.";
     NotAnApprover = "not_an_approver", 403, "You approve no active stage of this review.";
     NotFound = "not_found", 404, "It does not exist, or you may not see it.";

@@ -41,20 +41,26 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 pub struct Authed {
     pub actor: Actor,
     pub csrf: Option<String>,
+    /// A session that may only enrol a second factor (the server requires one).
+    pub must_enrol: bool,
 }
 
 /// Resolves the caller, or None when the request carries no valid credentials.
 pub async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Authed>, ApiError> {
     let origin = origin_of(parts);
     if let Some(token) = bearer(&parts.headers) {
-        return Ok(state.core.token_actor(token, origin).await?.map(|actor| Authed { actor, csrf: None }));
+        return Ok(state.core.token_actor(token, origin).await?.map(|actor| Authed {
+            actor,
+            csrf: None,
+            must_enrol: false,
+        }));
     }
     if let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
-        return Ok(state
-            .core
-            .session(&token)
-            .await?
-            .map(|s| Authed { actor: Actor { user: s.user, origin }, csrf: Some(s.csrf) }));
+        return Ok(state.core.session(&token).await?.map(|s| Authed {
+            actor: Actor { user: s.user, origin },
+            csrf: Some(s.csrf),
+            must_enrol: s.must_enrol,
+        }));
     }
     Ok(None)
 }
@@ -70,6 +76,13 @@ impl FromRequestParts<AppState> for Authed {
             )
         })?;
         check_scope(parts, &authed.actor)?;
+        if authed.must_enrol && !enrolment_route(parts) {
+            return Err(ApiError::new(
+                ErrorCode::SecondFactorEnrolmentRequired,
+                "this server requires a second factor: enrol an authenticator (POST /api/v1/me/totp, then \
+                 POST /api/v1/me/totp/confirm) before anything else",
+            ));
+        }
         // A browser sends the session cookie with requests other sites make it send; only our
         // own pages know the CSRF token. Bearer tokens are never sent by a browser on its own.
         if let Some(csrf) = &authed.csrf {
@@ -86,6 +99,13 @@ impl FromRequestParts<AppState> for Authed {
         }
         Ok(authed)
     }
+}
+
+/// What a session that must first enrol a second factor may still do.
+fn enrolment_route(parts: &Parts) -> bool {
+    let route = parts.extensions.get::<MatchedPath>().map_or(parts.uri.path(), MatchedPath::as_str);
+    let path = route.strip_prefix("/api/v1").unwrap_or(route);
+    matches!(path, "/me" | "/me/totp" | "/me/totp/confirm" | "/session")
 }
 
 /// Refuses a request its token's scope does not cover (`vellum_domain::scope::required`), and

@@ -105,6 +105,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(31, "0031_agents"),
     migration!(32, "0032_service_clients"),
     migration!(33, "0033_second_factor"),
+    migration!(34, "0034_second_factor_required"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -64,6 +64,8 @@ pub async fn list(c: &mut AnyConnection) -> Result<Vec<User>> {
 pub struct SessionUser {
     pub user: User,
     pub csrf: String,
+    /// It may only enrol a second factor (the server requires one the account lacks).
+    pub must_enrol: bool,
 }
 
 pub async fn insert_session(
@@ -73,13 +75,17 @@ pub async fn insert_session(
     csrf: &str,
     now: Timestamp,
     expires: Timestamp,
+    must_enrol: bool,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at, must_enrol) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
         .bind(token_hash)
         .bind(user_id.to_string())
         .bind(csrf)
         .bind(now.to_string())
         .bind(expires.to_string())
+        .bind(i64::from(must_enrol))
         .execute(c)
         .await?;
     Ok(())
@@ -87,11 +93,14 @@ pub async fn insert_session(
 
 pub async fn session(c: &mut AnyConnection, token_hash: &str, now: Timestamp) -> Result<Option<SessionUser>> {
     let sql = format!(
-        "SELECT {USER_COLS}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id \
+        "SELECT {USER_COLS}, s.csrf, s.must_enrol FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL"
     );
     let r = sqlx::query(&sql).bind(token_hash).bind(now.to_string()).fetch_optional(c).await?;
-    r.map(|r| Ok(SessionUser { user: user(&r)?, csrf: row::text(&r, "csrf")? })).transpose()
+    r.map(|r| {
+        Ok(SessionUser { user: user(&r)?, csrf: row::text(&r, "csrf")?, must_enrol: row::int(&r, "must_enrol")? != 0 })
+    })
+    .transpose()
 }
 
 pub async fn delete_session(c: &mut AnyConnection, token_hash: &str) -> Result<bool> {
@@ -351,4 +360,10 @@ pub async fn delete_expired_tokens(c: &mut AnyConnection, now: Timestamp) -> Res
         .execute(c)
         .await?;
     Ok(done.rows_affected())
+}
+
+/// Lets a user's sessions do everything again (they enrolled the second factor).
+pub async fn clear_must_enrol(c: &mut AnyConnection, user_id: Id) -> Result<()> {
+    sqlx::query("UPDATE sessions SET must_enrol = 0 WHERE user_id = $1").bind(user_id.to_string()).execute(c).await?;
+    Ok(())
 }

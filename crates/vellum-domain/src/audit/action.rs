@@ -179,11 +179,13 @@ pub enum AuditAction {
     SecondFactorEnable,
     /// Someone turned off their authenticator.
     SecondFactorDisable,
+    /// A server admin changed the sign-in policy (whether a second factor is required).
+    SignInPolicyPut,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 98] = [
+    pub const ALL: [AuditAction; 99] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -281,6 +283,7 @@ impl AuditAction {
         AuditAction::OauthClientRevoke,
         AuditAction::SecondFactorEnable,
         AuditAction::SecondFactorDisable,
+        AuditAction::SignInPolicyPut,
         AuditAction::StoreMigrate,
     ];
 
@@ -385,6 +388,7 @@ impl AuditAction {
             AuditAction::OauthClientRevoke => "oauth_client.revoke",
             AuditAction::SecondFactorEnable => "user.second_factor_enable",
             AuditAction::SecondFactorDisable => "user.second_factor_disable",
+            AuditAction::SignInPolicyPut => "settings.sign_in_policy",
         }
     }
 

@@ -70,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(second_factor::begin, second_factor::status))
         .routes(routes!(second_factor::confirm))
         .routes(routes!(second_factor::disable))
+        .routes(routes!(second_factor::policy, second_factor::put_policy))
         .routes(routes!(oauth_clients::create, oauth_clients::list))
         .routes(routes!(oauth_clients::revoke))
         .routes(routes!(accounts::create_user, accounts::list_users))

@@ -75,3 +75,32 @@ pub async fn status(State(s): State<AppState>, a: Authed) -> ApiResult<Json<Seco
         recovery_codes_left: f.recovery_codes_left,
     }))
 }
+
+/// The server's sign-in policy.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInPolicy {
+    /// Every local-password account must have an authenticator: from its next sign-in, an
+    /// account without one may only enrol it (other requests answer
+    /// `403 second_factor_enrolment_required`).
+    require_second_factor: bool,
+}
+
+/// The sign-in policy (server admins).
+#[utoipa::path(get, path = "/admin/sign-in-policy", tag = "admin", operation_id = "get_sign_in_policy",
+    responses((status = 200, description = "The policy", body = SignInPolicy)))]
+pub async fn policy(State(s): State<AppState>, a: Authed) -> ApiResult<Json<SignInPolicy>> {
+    Ok(Json(SignInPolicy { require_second_factor: s.core.sign_in_policy(&a.actor).await? }))
+}
+
+/// Changes the sign-in policy (server admins).
+#[utoipa::path(put, path = "/admin/sign-in-policy", tag = "admin", operation_id = "put_sign_in_policy",
+    request_body = SignInPolicy, responses((status = 200, description = "The policy now", body = SignInPolicy)))]
+pub async fn put_policy(
+    State(s): State<AppState>,
+    a: Authed,
+    AppJson(b): AppJson<SignInPolicy>,
+) -> ApiResult<Json<SignInPolicy>> {
+    let require_second_factor = s.core.put_sign_in_policy(&a.actor, b.require_second_factor).await?;
+    Ok(Json(SignInPolicy { require_second_factor }))
+}

@@ -194,6 +194,7 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::OauthClientRevoke => "Revoked an OAuth client",
         AuditAction::SecondFactorEnable => "Turned on an authenticator",
         AuditAction::SecondFactorDisable => "Turned off an authenticator",
+        AuditAction::SignInPolicyPut => "Changed the sign-in policy",
         AuditAction::SessionCreate => "Signed in",
         AuditAction::SessionDelete => "Signed out",
         AuditAction::SessionDeleteAll => "Signed out everywhere",

@@ -87,6 +87,7 @@ impl Notice {
             "password_changed" => "Your password was changed; your other sessions were signed out.",
             "password_reset" => "Your new password is set. Sign in with it.",
             "token_revoked" => "The token was revoked.",
+            "enrol_second_factor" => "This server requires a second factor: set up an authenticator below to continue.",
             "user_created" => "The user was created.",
             "user_disabled" => "The user was disabled: their sessions ended and their tokens were revoked.",
             "user_enabled" => "The user can sign in again.",

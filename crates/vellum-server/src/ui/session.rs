@@ -43,7 +43,14 @@ impl FromRequestParts<AppState> for Signed {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match resolve(parts, state).await {
             // Only a browser session carries a CSRF secret; bearer tokens are for the API.
-            Ok(Some(Authed { actor, csrf: Some(csrf) })) => Ok(Signed { actor, csrf }),
+            // A session that must enrol a second factor sees the account page (where it does)
+            // and nothing else.
+            Ok(Some(Authed { must_enrol: true, csrf: Some(_), .. }))
+                if !parts.uri.path().starts_with("/account") && parts.uri.path() != "/logout" =>
+            {
+                Err(see_other("/account?done=enrol_second_factor#second-factor"))
+            }
+            Ok(Some(Authed { actor, csrf: Some(csrf), .. })) => Ok(Signed { actor, csrf }),
             Ok(_) => {
                 let here = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
                 Err(if here == "/" { see_other("/login") } else { see_other(&format!("/login?next={}", enc(here))) })

@@ -139,4 +139,41 @@ async fn browser_login(app: &TestApp, code: &str) -> crate::harness::Reply {
     app.raw(req).await
 }
 
-on_both!(an_authenticator_guards_sign_in, wrong_codes_are_throttled_like_passwords, the_pages_set_it_up_and_ask_for_it);
+/// When the server requires a second factor, an account without one signs in to a session that
+/// may only enrol it; once it has, everything is open again.
+async fn a_required_second_factor_must_be_enrolled_first(app: &TestApp) {
+    let (_, token) = app.user("Tess").await;
+    let policy = json!({"require_second_factor": true});
+    assert_eq!(app.put("/api/v1/admin/sign-in-policy", &token, policy.clone()).await.code(), "forbidden");
+    let r = app.put("/api/v1/admin/sign-in-policy", &app.admin, policy).await;
+    assert_eq!(r.json(), json!({"require_second_factor": true}));
+    assert_eq!(app.get("/api/v1/admin/sign-in-policy", &app.admin).await.json()["require_second_factor"], true);
+
+    let browser = Browser::sign_in(app, "tess@example.com", &password_of("Tess")).await;
+    let blocked =
+        app.send(Method::GET, "/api/v1/workspaces", Auth::Session(&browser.cookie, &browser.csrf), None).await;
+    assert_eq!((blocked.status, blocked.code().as_str()), (StatusCode::FORBIDDEN, "second_factor_enrolment_required"));
+    let page = browser.get(app, "/").await;
+    assert_eq!(crate::ui_stories::location(&page), "/account?done=enrol_second_factor#second-factor");
+    // Existing API tokens are not sessions: they keep working.
+    assert_eq!(app.get("/api/v1/workspaces", &token).await.status, StatusCode::OK);
+
+    let started =
+        app.send(Method::POST, "/api/v1/me/totp", Auth::Session(&browser.cookie, &browser.csrf), Some(json!({}))).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.json());
+    let secret = started.json()["secret"].as_str().unwrap().to_string();
+    let code = json!({"code": code_now(app, &secret)});
+    let on = app
+        .send(Method::POST, "/api/v1/me/totp/confirm", Auth::Session(&browser.cookie, &browser.csrf), Some(code))
+        .await;
+    assert_eq!(on.status, StatusCode::OK, "{:?}", on.json());
+    let open = app.send(Method::GET, "/api/v1/workspaces", Auth::Session(&browser.cookie, &browser.csrf), None).await;
+    assert_eq!(open.status, StatusCode::OK);
+}
+
+on_both!(
+    a_required_second_factor_must_be_enrolled_first,
+    an_authenticator_guards_sign_in,
+    wrong_codes_are_throttled_like_passwords,
+    the_pages_set_it_up_and_ask_for_it
+);
