@@ -167,7 +167,7 @@ impl Core {
         let token = random_token("vls_")?;
         let csrf = random_token("")?;
         let must_enrol = self.second_factor_required(&mut tx).await?
-            && !vellum_store::second_factors::get(&mut tx, user.id).await?.is_some_and(|f| f.confirmed_at.is_some());
+            && vellum_store::second_factors::get(&mut tx, user.id).await?.is_none_or(|f| f.confirmed_at.is_none());
         users::insert_session(
             &mut tx,
             &token_hash(&token),
