@@ -95,6 +95,7 @@ error_codes! {
     InvalidReason = "invalid_reason", 422, "A reason is at most 4,000 characters.";
     InvalidWorkflow = "invalid_workflow", 422, "The workflow's stages are not valid.";
     InvalidRouting = "invalid_routing", 422, "A routing rule is not valid (see path).";
+    InvalidClaimRule = "invalid_claim_rule", 422, "A claim-to-role rule names no claim, more or fewer than one test, or no workspace.";
     InvalidCalendar = "invalid_calendar", 422, "The business calendar is not valid (see fields).";
     InvalidReassignment = "invalid_reassignment", 422, "The approver cannot be reassigned as asked.";
     InvalidOutOfOffice = "invalid_out_of_office", 422, "The out-of-office period or its delegate is not valid.";

@@ -6,6 +6,7 @@ pub mod board;
 pub mod brief;
 pub mod calendar;
 pub mod campaign;
+pub mod claim_rules;
 pub mod comment;
 pub mod compare;
 pub mod condition;
