@@ -33,7 +33,8 @@ fn user_event(action: AuditAction, user: Id, after: serde_json::Value) -> NewAud
     NewAuditEvent { object_id: Some(user.to_string()), after: Some(after), ..NewAuditEvent::new(action, "user") }
 }
 
-fn admins_only(actor: &Actor, what: &str) -> Result<()> {
+/// Refuses (403) anyone but a server admin; `what` completes "only server admins may …".
+pub(crate) fn admins_only(actor: &Actor, what: &str) -> Result<()> {
     if actor.user.is_admin {
         Ok(())
     } else {

@@ -209,11 +209,9 @@ impl Core {
                 users::by_email(&mut c, &e.trim().to_lowercase()).await?.ok_or_else(|| Error::not_found("user"))?
             }
             None => {
-                let ws = match vellum_domain::id::parse_id(workspace) {
-                    Some(id) => vellum_store::workspaces::by_id(&mut c, id).await?,
-                    None => vellum_store::workspaces::by_slug(&mut c, workspace).await?,
-                }
-                .ok_or_else(|| Error::not_found("workspace"))?;
+                let ws = vellum_store::workspaces::by_reference(&mut c, workspace)
+                    .await?
+                    .ok_or_else(|| Error::not_found("workspace"))?;
                 let members = vellum_store::workspaces::members(&mut c, ws.id).await?;
                 let owner = members
                     .into_iter()

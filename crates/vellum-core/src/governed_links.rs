@@ -6,10 +6,8 @@ use vellum_domain::{id::new_id, Id, Timestamp};
 use vellum_store::{governed_links, users};
 
 use crate::{
-    media::RenditionAnswer,
     rights::FileRoute,
     secret::{random_token, token_hash},
-    tokens::TokenUse,
     Actor, Core, Error, Origin, Result,
 };
 
@@ -48,9 +46,10 @@ impl Core {
         let rendition = rendition.unwrap_or("original").to_string();
         if rendition == "original" {
             self.version_for_download(actor, a.id, version, FileRoute::Original).await?;
-        } else if let RenditionAnswer::Pending = self.rendition(actor, a.id, version, &rendition).await? {
-            // Made already by the time someone opens the link, most likely; the link answers
-            // 202 until then, as the API does.
+        } else {
+            // The gate and the rendition's name are checked; a watermark is made only when the
+            // link is opened, and a rendition still being made answers 202 then, as the API does.
+            self.clean_rendition(actor, &a, version, &rendition).await?;
         }
         let secret = random_token("vgl_")?;
         let now = self.now();
@@ -78,25 +77,21 @@ impl Core {
 
     /// The person a live link was made for (still active, through a token not revoked), kept to
     /// the token's workspace, and what the link opens. Anything else is not found.
-    pub async fn open_governed_link(&self, secret: &str, mut origin: Origin) -> Result<Opened> {
+    pub async fn open_governed_link(&self, secret: &str, origin: Origin) -> Result<Opened> {
         let gone = || Error::not_found("link");
         let mut c = self.store.conn().await?;
         let link = governed_links::live(&mut c, &token_hash(secret), self.now()).await?.ok_or_else(gone)?;
-        let mut user =
-            users::by_id(&mut c, link.user_id).await?.filter(|u| u.disabled_at.is_none()).ok_or_else(gone)?;
-        if let Some(t) = link.token_id {
-            let token = users::token_by_id(&mut c, t).await?.ok_or_else(gone)?;
-            if token.expires_at.is_some_and(|e| e <= self.now()) {
-                return Err(gone());
+        let user = users::by_id(&mut c, link.user_id).await?.filter(|u| u.disabled_at.is_none()).ok_or_else(gone)?;
+        let actor = match link.token_id {
+            Some(t) => {
+                let token = users::token_by_id(&mut c, t).await?.ok_or_else(gone)?;
+                if token.expires_at.is_some_and(|e| e <= self.now()) {
+                    return Err(gone());
+                }
+                crate::tokens::through(user, &token, origin)
             }
-            user.token_workspace = token.workspace_id;
-            origin.token = Some(TokenUse { id: token.id, scope: token.scope });
-        }
-        Ok(Opened {
-            actor: Actor { user, origin },
-            asset_id: link.asset_id,
-            version: link.version,
-            rendition: link.rendition,
-        })
+            None => Actor { user, origin },
+        };
+        Ok(Opened { actor, asset_id: link.asset_id, version: link.version, rendition: link.rendition })
     }
 }

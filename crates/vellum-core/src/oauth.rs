@@ -7,11 +7,12 @@ use serde_json::json;
 use vellum_domain::{audit::AuditAction, id::new_id, role::Role, scope::Scope, validate::Name, ErrorCode, Id};
 pub use vellum_store::oauth_clients::OAuthClient;
 use vellum_store::{
-    model::{ApiToken, NewAuditEvent, User, UserKind},
+    model::{NewAuditEvent, User, UserKind},
     oauth_clients, users, workspaces,
 };
 
 use crate::{
+    accounts::admins_only,
     record,
     secret::{random_token, same, token_hash},
     Actor, Core, Error, Result,
@@ -36,14 +37,6 @@ pub struct AccessToken {
     pub scope: Scope,
 }
 
-fn admins_only(actor: &Actor) -> Result<()> {
-    if actor.user.is_admin {
-        Ok(())
-    } else {
-        Err(Error::forbidden("only server admins may manage OAuth clients"))
-    }
-}
-
 /// The one refusal for a wrong client id or secret, so neither is confirmed to a guesser.
 fn invalid_client() -> Error {
     Error::new(ErrorCode::Unauthenticated, "the client id or secret is wrong, or the client was revoked")
@@ -60,15 +53,11 @@ impl Core {
         workspace: &str,
         role: Role,
     ) -> Result<NewClient> {
-        admins_only(actor)?;
+        admins_only(actor, "manage OAuth clients")?;
         let name = Name::parse("the client name", name)?.into_inner();
         let now = self.now();
         let mut tx = self.store.write().await?;
-        let ws = match vellum_domain::id::parse_id(workspace) {
-            Some(id) => workspaces::by_id(&mut tx, id).await?,
-            None => workspaces::by_slug(&mut tx, workspace).await?,
-        }
-        .ok_or_else(|| Error::not_found("workspace"))?;
+        let ws = workspaces::by_reference(&mut tx, workspace).await?.ok_or_else(|| Error::not_found("workspace"))?;
         let id = new_id();
         let account = User {
             id: new_id(),
@@ -114,7 +103,7 @@ impl Core {
 
     /// Every OAuth client, with its service account's role (server admins only).
     pub async fn oauth_clients(&self, actor: &Actor) -> Result<Vec<(OAuthClient, Option<Role>)>> {
-        admins_only(actor)?;
+        admins_only(actor, "manage OAuth clients")?;
         let mut c = self.store.conn().await?;
         let mut out = Vec::new();
         for k in oauth_clients::list(&mut c).await? {
@@ -126,7 +115,7 @@ impl Core {
 
     /// Revokes a client: its service account is disabled and its tokens end at once.
     pub async fn revoke_oauth_client(&self, actor: &Actor, id: Id) -> Result<()> {
-        admins_only(actor)?;
+        admins_only(actor, "manage OAuth clients")?;
         let now = self.now();
         let mut tx = self.store.write().await?;
         let (client, _) =
@@ -178,19 +167,10 @@ impl Core {
             None => client.scope,
         };
         let now = self.now();
-        let token = random_token("vlm_")?;
-        let row = ApiToken {
-            id: new_id(),
-            user_id: account.id,
-            name: format!("OAuth: {}", client.name),
-            scope: granted,
-            workspace_id: Some(client.workspace_id),
-            created_at: now,
-            expires_at: Some(now.plus_secs(ACCESS_TOKEN_SECS)),
-            last_used_at: None,
-            last_ip: None,
-        };
-        users::insert_token(&mut tx, &row, &token_hash(&token)).await?;
+        let expires = Some(now.plus_secs(ACCESS_TOKEN_SECS));
+        let name = format!("OAuth: {}", client.name);
+        let (_, token) =
+            crate::tokens::issue(&mut tx, account.id, name, granted, Some(client.workspace_id), now, expires).await?;
         tx.commit().await?;
         Ok(AccessToken { token, expires_in: ACCESS_TOKEN_SECS, scope: granted })
     }

@@ -74,9 +74,7 @@ impl Core {
         let (workspace_id, target_type, target_id, version, stored, before) = match &change {
             ProposedChange::Metadata { asset_id, version, metadata } => {
                 let (asset, _) = access::asset(&mut tx, &actor.user, *asset_id).await?;
-                if *version != asset.current_version {
-                    proposal::check_unchanged(*version, asset.current_version, None, None)?;
-                }
+                proposal::check_unchanged(*version, asset.current_version, None, None)?;
                 if metadata.is_empty() {
                     return Err(Error::new(ErrorCode::InvalidProposal, "metadata must name at least one field"));
                 }

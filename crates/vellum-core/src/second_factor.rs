@@ -173,18 +173,14 @@ impl Core {
 
     /// The server's sign-in policy (server admins).
     pub async fn sign_in_policy(&self, actor: &Actor) -> Result<bool> {
-        if !actor.user.is_admin {
-            return Err(Error::forbidden("only server admins may read the sign-in policy"));
-        }
+        crate::accounts::admins_only(actor, "read the sign-in policy")?;
         self.second_factor_required(&mut *self.store.conn().await?).await
     }
 
     /// Requires (or stops requiring) a second factor of every local-password account: from the
     /// next sign-in, an account without one may only enrol it. Server admins only.
     pub async fn put_sign_in_policy(&self, actor: &Actor, require_second_factor: bool) -> Result<bool> {
-        if !actor.user.is_admin {
-            return Err(Error::forbidden("only server admins may change the sign-in policy"));
-        }
+        crate::accounts::admins_only(actor, "change the sign-in policy")?;
         let mut tx = self.store.write().await?;
         let before = self.second_factor_required(&mut tx).await?;
         vellum_store::users::set_setting(

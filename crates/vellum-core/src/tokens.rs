@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde_json::json;
 use vellum_domain::{audit::AuditAction, id::new_id, scope::Scope, validate::Name, ErrorCode, Id, Timestamp};
 use vellum_store::{
-    model::{ApiToken, NewAuditEvent},
-    users,
+    model::{ApiToken, NewAuditEvent, User},
+    users, Tx,
 };
 
 use crate::{
@@ -85,19 +85,8 @@ impl Core {
             Some(w) => Some(access::workspace(&mut tx, &actor.user, w).await?.workspace.id),
             None => actor.user.token_workspace,
         };
-        let secret = random_token("vlm_")?;
-        let token = ApiToken {
-            id: new_id(),
-            user_id: actor.user.id,
-            name: name.into_inner(),
-            scope,
-            workspace_id,
-            created_at: now,
-            expires_at: req.expires_at,
-            last_used_at: None,
-            last_ip: None,
-        };
-        users::insert_token(&mut tx, &token, &token_hash(&secret)).await?;
+        let (token, secret) =
+            issue(&mut tx, actor.user.id, name.into_inner(), scope, workspace_id, now, req.expires_at).await?;
         record(
             &mut tx,
             &actor.origin,
@@ -125,9 +114,7 @@ impl Core {
 
     /// Every API token of the server, newest first (server admins only).
     pub async fn all_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>> {
-        if !actor.user.is_admin {
-            return Err(Error::forbidden("only server admins may list every token"));
-        }
+        crate::accounts::admins_only(actor, "list every token")?;
         Ok(users::all_tokens(&mut *self.store.conn().await?).await?)
     }
 
@@ -158,10 +145,10 @@ impl Core {
     /// The caller a presented API token stands for, if it is unexpired and its user active: the
     /// user kept to the token's workspace, with the token in the origin so every change it makes
     /// is recorded with it. Notes the token's last use (at most once a minute).
-    pub async fn token_actor(&self, secret: &str, mut origin: Origin) -> Result<Option<Actor>> {
+    pub async fn token_actor(&self, secret: &str, origin: Origin) -> Result<Option<Actor>> {
         let now = self.now();
         let found = users::user_by_token(&mut *self.store.conn().await?, &token_hash(secret), now).await?;
-        let Some((mut user, token)) = found else { return Ok(None) };
+        let Some((user, token)) = found else { return Ok(None) };
         let stale =
             token.last_used_at.is_none_or(|t| t.unix_seconds() + TOUCH_EVERY.as_secs() as i64 <= now.unix_seconds());
         if stale {
@@ -169,8 +156,40 @@ impl Core {
             users::touch_token(&mut tx, token.id, now, origin.ip.as_deref(), TOUCH_EVERY).await?;
             tx.commit().await?;
         }
-        user.token_workspace = token.workspace_id;
-        origin.token = Some(TokenUse { id: token.id, scope: token.scope });
-        Ok(Some(Actor { user, origin }))
+        Ok(Some(through(user, &token, origin)))
     }
+}
+
+/// The caller acting through a token: the user kept to the token's workspace, and the token in
+/// the origin, so every change it makes is recorded with it.
+pub(crate) fn through(mut user: User, token: &ApiToken, mut origin: Origin) -> Actor {
+    user.token_workspace = token.workspace_id;
+    origin.token = Some(TokenUse { id: token.id, scope: token.scope });
+    Actor { user, origin }
+}
+
+/// Makes and stores a token (its secret stored only as a hash); answers the row and the secret.
+pub(crate) async fn issue(
+    tx: &mut Tx,
+    user_id: Id,
+    name: String,
+    scope: Scope,
+    workspace_id: Option<Id>,
+    now: Timestamp,
+    expires_at: Option<Timestamp>,
+) -> Result<(ApiToken, String)> {
+    let secret = random_token("vlm_")?;
+    let token = ApiToken {
+        id: new_id(),
+        user_id,
+        name,
+        scope,
+        workspace_id,
+        created_at: now,
+        expires_at,
+        last_used_at: None,
+        last_ip: None,
+    };
+    users::insert_token(&mut *tx, &token, &token_hash(&secret)).await?;
+    Ok((token, secret))
 }

@@ -33,7 +33,7 @@ pub fn clear_cookie(secure: bool) -> String {
     session_cookie("", 0, secure)
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
@@ -101,9 +101,14 @@ impl FromRequestParts<AppState> for Authed {
     }
 }
 
+/// The route template the request matched (`/api/v1/comments/{id}`), else its path.
+fn route_of(parts: &Parts) -> &str {
+    parts.extensions.get::<MatchedPath>().map_or(parts.uri.path(), MatchedPath::as_str)
+}
+
 /// What a session that must first enrol a second factor may still do.
 fn enrolment_route(parts: &Parts) -> bool {
-    let route = parts.extensions.get::<MatchedPath>().map_or(parts.uri.path(), MatchedPath::as_str);
+    let route = route_of(parts);
     let path = route.strip_prefix("/api/v1").unwrap_or(route);
     matches!(path, "/me" | "/me/totp" | "/me/totp/confirm" | "/session")
 }
@@ -114,7 +119,7 @@ fn check_scope(parts: &Parts, actor: &Actor) -> Result<(), ApiError> {
     if actor.origin.token.is_none() {
         return Ok(());
     }
-    let route = parts.extensions.get::<MatchedPath>().map_or(parts.uri.path(), MatchedPath::as_str);
+    let route = route_of(parts);
     let safe = parts.method.is_safe();
     actor.require_scope(scope::required(safe, route))?;
     if actor.user.token_workspace.is_some() && scope::server_wide(safe, route) {

@@ -132,40 +132,38 @@ pub async fn insert_token(c: &mut AnyConnection, token: &ApiToken, token_hash: &
     Ok(())
 }
 
-const TOKEN_COLS: &str =
-    "t.id, t.user_id, t.name, t.scope, t.workspace_id, t.created_at, t.expires_at, t.last_used_at, t.last_ip";
+/// A token's columns, named apart from a user's so one query can read both.
+const TOKEN_COLS: &str = "t.id AS t_id, t.user_id AS t_user_id, t.name AS t_name, t.scope AS t_scope, \
+     t.workspace_id AS t_workspace_id, t.created_at AS t_created_at, t.expires_at AS t_expires_at, \
+     t.last_used_at AS t_last_used_at, t.last_ip AS t_last_ip";
 
 fn token(r: &AnyRow) -> Result<ApiToken> {
-    let scope = row::text(r, "scope")?;
     Ok(ApiToken {
-        id: row::id(r, "id")?,
-        user_id: row::id(r, "user_id")?,
-        name: row::text(r, "name")?,
-        scope: vellum_domain::scope::Scope::parse(&scope).map_err(|e| crate::Error::Corrupt(e.to_string()))?,
-        workspace_id: row::opt_id(r, "workspace_id")?,
-        created_at: row::ts(r, "created_at")?,
-        expires_at: row::opt_ts(r, "expires_at")?,
-        last_used_at: row::opt_ts(r, "last_used_at")?,
-        last_ip: row::opt_text(r, "last_ip")?,
+        id: row::id(r, "t_id")?,
+        user_id: row::id(r, "t_user_id")?,
+        name: row::text(r, "t_name")?,
+        scope: row::parsed(r, "t_scope", |s| vellum_domain::scope::Scope::parse(s).ok())?,
+        workspace_id: row::opt_id(r, "t_workspace_id")?,
+        created_at: row::ts(r, "t_created_at")?,
+        expires_at: row::opt_ts(r, "t_expires_at")?,
+        last_used_at: row::opt_ts(r, "t_last_used_at")?,
+        last_ip: row::opt_text(r, "t_last_ip")?,
     })
 }
 
-/// The active user behind an unexpired token, with the token.
+/// The active user behind an unexpired token, with the token (one query: every API request
+/// asks it).
 pub async fn user_by_token(
     c: &mut AnyConnection,
     token_hash: &str,
     now: Timestamp,
 ) -> Result<Option<(User, ApiToken)>> {
     let sql = format!(
-        "SELECT {TOKEN_COLS} FROM api_tokens t WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
+        "SELECT {USER_COLS}, {TOKEN_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL"
     );
-    let Some(t) =
-        sqlx::query(&sql).bind(token_hash).bind(now.to_string()).fetch_optional(&mut *c).await?.as_ref().map(token)
-    else {
-        return Ok(None);
-    };
-    let t = t?;
-    Ok(by_id(c, t.user_id).await?.filter(|u| u.disabled_at.is_none()).map(|u| (u, t)))
+    let r = sqlx::query(&sql).bind(token_hash).bind(now.to_string()).fetch_optional(c).await?;
+    r.map(|r| Ok((user(&r)?, token(&r)?))).transpose()
 }
 
 /// Notes a token's use, at most once per `every` so a busy client does not write on every

@@ -56,6 +56,14 @@ pub async fn by_id(c: &mut AnyConnection, id: Id) -> Result<Option<Workspace>> {
         .transpose()
 }
 
+/// A workspace by id or, when the reference is not an id, by slug.
+pub async fn by_reference(c: &mut AnyConnection, reference: &str) -> Result<Option<Workspace>> {
+    match vellum_domain::id::parse_id(reference) {
+        Some(id) => by_id(c, id).await,
+        None => by_slug(c, reference).await,
+    }
+}
+
 pub async fn by_slug(c: &mut AnyConnection, slug: &str) -> Result<Option<Workspace>> {
     sqlx::query("SELECT id, name, slug, created_at, keep_gps, frame_offset, rights_managers, rights_warning_days, search_language FROM workspaces WHERE slug = $1")
         .bind(slug)

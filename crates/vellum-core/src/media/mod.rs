@@ -341,7 +341,13 @@ impl Core {
         Ok(vellum_store::assets::rendition_names(&mut *self.store.conn().await?, asset, number).await?)
     }
 
-    async fn clean_rendition(&self, actor: &Actor, a: &Asset, number: u32, name: &str) -> Result<RenditionAnswer> {
+    pub(crate) async fn clean_rendition(
+        &self,
+        actor: &Actor,
+        a: &Asset,
+        number: u32,
+        name: &str,
+    ) -> Result<RenditionAnswer> {
         let asset = a.id;
         let a = a.clone();
         let version = self.version(actor, asset, number).await?;

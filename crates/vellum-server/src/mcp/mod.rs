@@ -64,15 +64,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
 /// Resolves the bearer token into the actor the handler reads from the request, or answers 401.
 async fn authenticate(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    let bearer = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_string());
     let origin = origin_of(&parts);
-    let actor = match bearer {
-        Some(t) => s.core.token_actor(&t, origin).await,
+    let actor = match crate::auth::bearer(&parts.headers) {
+        Some(t) => s.core.token_actor(t, origin).await,
         None => Ok(None),
     };
     match actor {
