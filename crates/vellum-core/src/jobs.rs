@@ -247,6 +247,7 @@ impl Core {
                 users::delete_expired_sessions(&mut tx, self.now()).await?;
                 vellum_store::governed_links::delete_expired(&mut tx, self.now()).await?;
                 users::delete_expired_tokens(&mut tx, self.now()).await?;
+                vellum_store::single_sign_on::delete_expired_logins(&mut tx, self.now()).await?;
                 // Housekeeping runs every minute; a week of its record is enough.
                 jobs::delete_done_before(&mut tx, SYSTEM_QUEUE, self.now().plus_secs(-7 * 24 * 3600)).await?;
                 tx.commit().await?;

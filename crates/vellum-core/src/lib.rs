@@ -13,6 +13,7 @@ pub mod board;
 pub mod briefs;
 pub mod calendar;
 pub mod campaigns;
+mod claim_memberships;
 pub mod clock;
 pub mod collaborators;
 pub mod collections;
@@ -52,6 +53,7 @@ pub mod second_factor;
 pub mod secret;
 pub mod session;
 pub mod share_links;
+pub mod sso;
 pub mod stamping;
 pub mod status;
 pub mod tokens;
@@ -123,6 +125,8 @@ pub struct Core {
     pub search: Option<Arc<search::Search>>,
     /// What this process has done, for `/metrics`.
     pub counters: Arc<operations::Counters>,
+    /// The single sign-on client secret and what this process knows of the provider.
+    pub sso: Arc<sso::Sso>,
 }
 
 /// Where a request came from, for the audit trail.
@@ -155,12 +159,19 @@ impl Core {
             watermarks: Arc::new(watermarks::Watermarks::default()),
             search: None,
             counters: Arc::new(operations::Counters::default()),
+            sso: Arc::new(sso::Sso::default()),
         }
     }
 
     /// The same use cases telling people and systems as `config` says.
     pub fn with_notify(mut self, config: notify::NotifyConfig) -> Self {
         self.notify = Arc::new(config);
+        self
+    }
+
+    /// The same use cases with this single sign-on client secret.
+    pub fn with_sso(mut self, sso: sso::Sso) -> Self {
+        self.sso = Arc::new(sso);
         self
     }
 

@@ -161,25 +161,45 @@ impl Core {
         password: &str,
         totp_code: Option<&str>,
     ) -> Result<NewSession> {
-        let now = self.now();
+        self.require_passwords_allowed(&mut *self.store.conn().await?).await?;
         let user = self.check_credentials(origin, email, password, SecondStep::Code(totp_code)).await?;
         let mut tx = self.store.write().await?;
+        let session = self.open_session(&mut tx, origin, user, false).await?;
+        tx.commit().await?;
+        Ok(session)
+    }
+
+    /// Opens a session for a user who has proved who they are (by password or through single
+    /// sign-on); it may only enrol a second factor while the server requires one the account
+    /// lacks.
+    pub(crate) async fn open_session(
+        &self,
+        tx: &mut Tx,
+        origin: &Origin,
+        user: User,
+        via_sso: bool,
+    ) -> Result<NewSession> {
+        let now = self.now();
         let token = random_token("vls_")?;
         let csrf = random_token("")?;
-        let must_enrol = self.second_factor_required(&mut tx).await?
-            && vellum_store::second_factors::get(&mut tx, user.id).await?.is_none_or(|f| f.confirmed_at.is_none());
-        users::insert_session(
-            &mut tx,
-            &token_hash(&token),
-            user.id,
-            &csrf,
-            now,
-            now.plus_hours(self.limits.session_hours),
+        let must_enrol = !via_sso
+            && self.second_factor_required(&mut *tx).await?
+            && vellum_store::second_factors::get(&mut *tx, user.id).await?.is_none_or(|f| f.confirmed_at.is_none());
+        let row = users::NewSessionRow {
+            token_hash: &token_hash(&token),
+            user_id: user.id,
+            csrf: &csrf,
+            created_at: now,
+            expires_at: now.plus_hours(self.limits.session_hours),
             must_enrol,
-        )
-        .await?;
-        record(&mut tx, origin, Some(&user), NewAuditEvent::new(AuditAction::SessionCreate, "session")).await?;
-        tx.commit().await?;
+            via_sso,
+        };
+        users::insert_session(&mut *tx, &row).await?;
+        let event = NewAuditEvent {
+            after: via_sso.then(|| json!({"via": "sso"})),
+            ..NewAuditEvent::new(AuditAction::SessionCreate, "session")
+        };
+        record(&mut *tx, origin, Some(&user), event).await?;
         Ok(NewSession { token, csrf, user })
     }
 

@@ -15,6 +15,8 @@ pub const MAX_RULES: usize = 200;
 
 /// What a rule tests of one claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ClaimTest))]
 #[serde(deny_unknown_fields)]
 pub struct When {
     /// The claim's name (`email`, `groups`, `hd`…; `directory_group` for SCIM groups).
@@ -32,6 +34,7 @@ pub struct When {
 
 /// One rule: when the claim matches, a membership with this role in this workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ClaimRule {
     pub when: When,

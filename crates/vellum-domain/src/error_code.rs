@@ -43,6 +43,8 @@ error_codes! {
     MalformedMultipart = "malformed_multipart", 400, "The body is not readable multipart/form-data.";
     InvalidQuery = "invalid_query", 400, "A query-string parameter could not be read.";
     Unauthenticated = "unauthenticated", 401, "The request carries no valid session or token.";
+    InvalidOidcState = "invalid_oidc_state", 400, "The sign-in answer matches no sign-in started in this browser, or was already used: start again.";
+    InvalidIdToken = "invalid_id_token", 401, "The identity provider's ID token failed verification (signature, issuer, audience, nonce or expiry).";
     InvalidCredentials = "invalid_credentials", 401, "The email or password is wrong.";
     SecondFactorRequired = "second_factor_required", 401, "The account has an authenticator: send its current code (or a recovery code) as totp_code.";
     InvalidSecondFactor = "invalid_second_factor", 401, "The authenticator or recovery code is wrong, expired or already used.";
@@ -50,10 +52,13 @@ error_codes! {
     CsrfFailed = "csrf_failed", 403, "A cookie-authenticated write lacks the session's CSRF token.";
     InsufficientScope = "insufficient_scope", 403, "The API token's scope does not cover this request.";
     SecondFactorEnrolmentRequired = "second_factor_enrolment_required", 403, "The server requires a second factor: enrol an authenticator (POST /api/v1/me/totp) before anything else.";
+    PasswordSignInDisabled = "password_sign_in_disabled", 403, "This server signs people in through single sign-on only (GET /auth/oidc/login).";
+    SsoEmailRequired = "sso_email_required", 403, "The identity provider gave no verified email address, which a Vellum account needs.";
     AccountDisabled = "account_disabled", 403, "The account is disabled.";
     NotAnApprover = "not_an_approver", 403, "You approve no active stage of this review.";
     NotFound = "not_found", 404, "It does not exist, or you may not see it.";
     RenditionNotAvailable = "rendition_not_available", 404, "This rendition cannot exist for this version.";
+    SsoNotConfigured = "sso_not_configured", 404, "Single sign-on is not configured on this server (--oidc-issuer, or PUT /api/v1/admin/sso).";
     MethodNotAllowed = "method_not_allowed", 405, "The path exists but not with this method.";
     UploadTimeout = "upload_timeout", 408, "The upload took longer than the server allows.";
     Conflict = "conflict", 409, "It clashes with something that already exists.";
@@ -95,6 +100,7 @@ error_codes! {
     InvalidReason = "invalid_reason", 422, "A reason is at most 4,000 characters.";
     InvalidWorkflow = "invalid_workflow", 422, "The workflow's stages are not valid.";
     InvalidRouting = "invalid_routing", 422, "A routing rule is not valid (see path).";
+    InvalidSsoSettings = "invalid_sso_settings", 422, "The single sign-on settings are not valid (issuer, client id, or passwords off without an issuer).";
     InvalidClaimRule = "invalid_claim_rule", 422, "A claim-to-role rule names no claim, more or fewer than one test, or no workspace.";
     InvalidCalendar = "invalid_calendar", 422, "The business calendar is not valid (see fields).";
     InvalidReassignment = "invalid_reassignment", 422, "The approver cannot be reassigned as asked.";
@@ -164,6 +170,7 @@ error_codes! {
     // The one code with two statuses: a search that parses badly is well-formed input with a
     // fault in it (422, with `position`), unlike a parameter that cannot be read at all (400).
     SearchQuery = "invalid_query", 422, "The search cannot be read; `position` counts the characters before the fault.";
+    IdentityProviderError = "identity_provider_error", 502, "The identity provider could not be reached, or refused the sign-in.";
     IndexRebuilding = "index_rebuilding", 503, "The search index is being rebuilt; try again in a minute.";
     Internal = "internal", 500, "Something failed on the server; the change was not made.";
 }

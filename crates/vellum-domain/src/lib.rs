@@ -28,6 +28,7 @@ pub mod media;
 pub mod metadata;
 pub mod metrics;
 pub mod naming;
+pub mod oidc;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod page;

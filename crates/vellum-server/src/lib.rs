@@ -11,6 +11,7 @@ mod mcp;
 pub mod metrics;
 mod oauth;
 mod public_limits;
+mod sso;
 mod ui;
 mod upload;
 mod zip_stream;
@@ -75,6 +76,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(metrics::readyz))
         .route("/oauth/token", axum::routing::post(oauth::token))
+        .route("/auth/oidc/login", get(sso::login))
+        .route("/auth/oidc/callback", get(sso::callback))
+        .route(sso::LOGOUT_PATH, get(sso::logout))
         .route("/metrics", get(metrics::metrics).layer(axum::Extension(http_metrics.clone())))
         .nest("/api/v1", api::routes())
         .merge(ui::routes())

@@ -45,6 +45,7 @@ pub mod schema;
 pub mod search;
 pub mod second_factors;
 pub mod share_links;
+pub mod single_sign_on;
 pub mod testing;
 pub mod throttle;
 pub mod users;

@@ -106,6 +106,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(32, "0032_service_clients"),
     migration!(33, "0033_second_factor"),
     migration!(34, "0034_second_factor_required"),
+    migration!(35, "0035_single_sign_on"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

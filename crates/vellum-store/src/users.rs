@@ -68,26 +68,33 @@ pub struct SessionUser {
     pub must_enrol: bool,
 }
 
-pub async fn insert_session(
-    c: &mut AnyConnection,
-    token_hash: &str,
-    user_id: Id,
-    csrf: &str,
-    now: Timestamp,
-    expires: Timestamp,
-    must_enrol: bool,
-) -> Result<()> {
+/// A session to store: the cookie's hash and what it carries.
+#[derive(Debug, Clone)]
+pub struct NewSessionRow<'a> {
+    pub token_hash: &'a str,
+    pub user_id: Id,
+    pub csrf: &'a str,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub must_enrol: bool,
+    /// Begun through single sign-on.
+    pub via_sso: bool,
+}
+
+pub async fn insert_session(c: &mut AnyConnection, s: &NewSessionRow<'_>) -> Result<()> {
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at, must_enrol) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at, must_enrol, via_sso) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-        .bind(token_hash)
-        .bind(user_id.to_string())
-        .bind(csrf)
-        .bind(now.to_string())
-        .bind(expires.to_string())
-        .bind(i64::from(must_enrol))
-        .execute(c)
-        .await?;
+    .bind(s.token_hash)
+    .bind(s.user_id.to_string())
+    .bind(s.csrf)
+    .bind(s.created_at.to_string())
+    .bind(s.expires_at.to_string())
+    .bind(i64::from(s.must_enrol))
+    .bind(i64::from(s.via_sso))
+    .execute(c)
+    .await?;
     Ok(())
 }
 

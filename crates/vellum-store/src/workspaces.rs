@@ -152,7 +152,7 @@ pub async fn set_role(c: &mut AnyConnection, ws: Id, user: Id, role: Role, now: 
     let before = role_of(&mut *c, ws, user).await?;
     sqlx::query(
         "INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role",
+         ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role, managed = 0",
     )
     .bind(ws.to_string())
     .bind(user.to_string())
@@ -161,6 +161,42 @@ pub async fn set_role(c: &mut AnyConnection, ws: Id, user: Id, role: Role, now: 
     .execute(c)
     .await?;
     Ok(before)
+}
+
+/// The memberships of a user that claim rules granted, with their roles.
+pub async fn managed_memberships(c: &mut AnyConnection, user: Id) -> Result<Vec<(Id, Role)>> {
+    sqlx::query("SELECT workspace_id, role FROM memberships WHERE user_id = $1 AND managed = 1")
+        .bind(user.to_string())
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| Ok((row::id(r, "workspace_id")?, role(r)?)))
+        .collect()
+}
+
+/// Grants a membership on behalf of claim rules, or changes the role of one they granted; a
+/// membership granted by hand is left as it is. Returns the role before (None: not a member)
+/// and whether anything changed.
+pub async fn set_managed_role(
+    c: &mut AnyConnection,
+    ws: Id,
+    user: Id,
+    role: Role,
+    now: Timestamp,
+) -> Result<(Option<Role>, bool)> {
+    let before = role_of(&mut *c, ws, user).await?;
+    let done = sqlx::query(
+        "INSERT INTO memberships (workspace_id, user_id, role, created_at, managed) VALUES ($1, $2, $3, $4, 1) \
+         ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role \
+         WHERE memberships.managed = 1 AND memberships.role <> excluded.role",
+    )
+    .bind(ws.to_string())
+    .bind(user.to_string())
+    .bind(role.as_str())
+    .bind(now.to_string())
+    .execute(c)
+    .await?;
+    Ok((before, done.rows_affected() > 0))
 }
 
 /// Sets (or clears) a member's supervisor.

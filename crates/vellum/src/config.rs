@@ -85,6 +85,37 @@ impl NotifyArgs {
     }
 }
 
+/// Single sign-on with an OpenID Connect provider. The client secret is read only from
+/// VELLUM_OIDC_CLIENT_SECRET, so it never shows in a process list.
+#[derive(Args, Clone, Debug, Default)]
+pub struct SsoArgs {
+    /// The OpenID Connect issuer URL (https; plain http only on a loopback host, for
+    /// development). Sets the issuer at start; server admins can change the rest (claim rules,
+    /// whether passwords still work) with PUT /api/v1/admin/sso.
+    #[arg(long = "oidc-issuer", env = "VELLUM_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// The client id registered at the provider (its redirect URI is
+    /// <public URL>/auth/oidc/callback).
+    #[arg(long = "oidc-client-id", env = "VELLUM_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+}
+
+impl SsoArgs {
+    /// Stores the issuer and client given at start, and hands the core the client secret.
+    pub async fn apply(&self, core: vellum_core::Core) -> Result<vellum_core::Core, String> {
+        let secret = std::env::var("VELLUM_OIDC_CLIENT_SECRET").ok();
+        let core = core.with_sso(vellum_core::sso::Sso::with_client_secret(secret));
+        match (self.oidc_issuer.as_deref().filter(|i| !i.is_empty()), self.oidc_client_id.as_deref()) {
+            (None, _) => Ok(core),
+            (Some(_), None) => Err("--oidc-issuer needs --oidc-client-id".into()),
+            (Some(issuer), Some(client)) => {
+                core.configure_sso(issuer, client).await.map_err(|e| format!("--oidc-issuer: {e}"))?;
+                Ok(core)
+            }
+        }
+    }
+}
+
 /// The SQLite database of a data folder.
 pub fn sqlite_url(data: &Path) -> String {
     sqlite_file_url(&data.join("vellum.db"))

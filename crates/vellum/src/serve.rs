@@ -21,6 +21,8 @@ pub struct ServeArgs {
     pub storage: StorageArgs,
     #[command(flatten)]
     pub notify: crate::config::NotifyArgs,
+    #[command(flatten)]
+    pub sso: crate::config::SsoArgs,
     /// The largest upload accepted, in bytes.
     #[arg(long, env = "VELLUM_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024 * 1024)]
     pub max_upload_bytes: u64,
@@ -69,7 +71,13 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
         stale_job_secs: args.stale_after_secs.max(1),
         ..Limits::default()
     };
-    let notify = args.notify.config(&args.listen)?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // Without --public-url, links (and the single sign-on redirect URI) use the address bound,
+    // so a server on port 0 names its real port.
+    let notify = args.notify.config(&addr.to_string())?;
     let trusted_proxies = args
         .trusted_proxies
         .iter()
@@ -83,11 +91,8 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
         .with_notify(notify)
         .with_search(&args.storage.index_dir())
         .map_err(|e| format!("cannot open the search index in {}: {e}", args.storage.index_dir().display()))?;
+    let core = args.sso.apply(core).await?;
     log_missing_tools();
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
 
     match (&args.admin_email, &args.admin_password) {
         (Some(email), Some(password)) => {

@@ -1,7 +1,8 @@
 //! Posting to a webhook target without letting it reach inside: the host is resolved once,
 //! every address is checked against the forbidden ranges, the connection goes to the checked
 //! address (so a second lookup cannot rebind it), redirects are not followed, time is short
-//! and the response body is capped.
+//! and the response body is capped. Single sign-on calls its identity provider through the
+//! same client (`call`), with the provider's host trusted as configured.
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -15,7 +16,7 @@ use hyper_util::rt::TokioIo;
 use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
 use vellum_domain::webhook::{forbidden_address, Target};
 
-/// The most of a response body read (and then dropped): receivers only need to answer 2xx.
+/// The most of a webhook receiver's answer read (and then dropped): it only needs to answer 2xx.
 const BODY_CAP: usize = 64 * 1024;
 const CONNECT: Duration = Duration::from_secs(5);
 const WHOLE: Duration = Duration::from_secs(10);
@@ -94,15 +95,8 @@ impl Refusal {
 
 /// Resolves a target's host and checks every address; returns the one to connect to.
 pub async fn resolve(target: &Target, allow: &AllowList) -> Result<SocketAddr, Refusal> {
-    let addrs: Vec<SocketAddr> = match target.host.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, target.port)],
-        Err(_) => tokio::time::timeout(CONNECT, tokio::net::lookup_host((target.host.as_str(), target.port)))
-            .await
-            .map_err(|_| Refusal::Unresolved(format!("looking up '{}' timed out", target.host)))?
-            .map_err(|e| Refusal::Unresolved(format!("'{}' does not resolve: {e}", target.host)))?
-            .collect(),
-    };
-    let first = *addrs.first().ok_or_else(|| Refusal::Unresolved(format!("'{}' has no address", target.host)))?;
+    let addrs = lookup(target).await?;
+    let first = addrs[0];
     if allow.allows(&target.host) {
         return Ok(first);
     }
@@ -117,6 +111,22 @@ pub async fn resolve(target: &Target, allow: &AllowList) -> Result<SocketAddr, R
         }
     }
     Ok(first)
+}
+
+/// Every address a target's host resolves to (at least one).
+pub async fn lookup(target: &Target) -> Result<Vec<SocketAddr>, Refusal> {
+    let addrs: Vec<SocketAddr> = match target.host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, target.port)],
+        Err(_) => tokio::time::timeout(CONNECT, tokio::net::lookup_host((target.host.as_str(), target.port)))
+            .await
+            .map_err(|_| Refusal::Unresolved(format!("looking up '{}' timed out", target.host)))?
+            .map_err(|e| Refusal::Unresolved(format!("'{}' does not resolve: {e}", target.host)))?
+            .collect(),
+    };
+    if addrs.is_empty() {
+        return Err(Refusal::Unresolved(format!("'{}' has no address", target.host)));
+    }
+    Ok(addrs)
 }
 
 /// What a post came to.
@@ -137,35 +147,68 @@ impl Posted {
 /// must present a certificate for their host name that `tls` trusts.
 pub async fn post(target: &Target, addr: SocketAddr, tls: &Tls, headers: &[(&str, String)], body: Bytes) -> Posted {
     let started = Instant::now();
-    let outcome = tokio::time::timeout(WHOLE, exchange(target, addr, tls, headers, body)).await;
+    let call = Call {
+        method: hyper::Method::POST,
+        headers,
+        content_type: Some("application/json"),
+        user_agent: concat!("Vellum-Webhooks/", env!("CARGO_PKG_VERSION")),
+        body,
+        cap: BODY_CAP,
+    };
+    let outcome = tokio::time::timeout(WHOLE, exchange(target, addr, tls, call)).await;
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     match outcome {
-        Ok(Ok(status)) => Posted {
-            status: Some(status),
-            duration_ms,
-            error: (!(200..300).contains(&status)).then(|| match status {
-                300..=399 => format!("the receiver answered {status} (redirects are not followed)"),
-                _ => format!("the receiver answered {status}"),
-            }),
-        },
+        Ok(Ok(answer)) => {
+            let status = answer.status;
+            Posted {
+                status: Some(status),
+                duration_ms,
+                error: (!(200..300).contains(&status)).then(|| match status {
+                    300..=399 => format!("the receiver answered {status} (redirects are not followed)"),
+                    _ => format!("the receiver answered {status}"),
+                }),
+            }
+        }
         Ok(Err(e)) => Posted { status: None, duration_ms, error: Some(e) },
         Err(_) => Posted { status: None, duration_ms, error: Some(format!("no answer within {} s", WHOLE.as_secs())) },
     }
 }
 
-async fn exchange(
-    target: &Target,
-    addr: SocketAddr,
-    tls: &Tls,
-    headers: &[(&str, String)],
-    body: Bytes,
-) -> Result<u16, String> {
+/// One outgoing request.
+pub struct Call<'a> {
+    pub method: hyper::Method,
+    pub headers: &'a [(&'a str, String)],
+    pub content_type: Option<&'a str>,
+    pub user_agent: &'static str,
+    pub body: Bytes,
+    /// The most of the answer's body read; a longer one is an error.
+    pub cap: usize,
+}
+
+/// A status and (capped) body.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Bytes,
+    /// False when the body was longer than the cap or broke off (the body is then empty).
+    pub complete: bool,
+}
+
+/// Makes one request to the target at `addr` within the overall time limit; redirects are not
+/// followed.
+pub async fn call(target: &Target, addr: SocketAddr, tls: &Tls, call: Call<'_>) -> Result<Answer, String> {
+    tokio::time::timeout(WHOLE, exchange(target, addr, tls, call))
+        .await
+        .map_err(|_| format!("{} gave no answer within {} s", target.host, WHOLE.as_secs()))?
+}
+
+async fn exchange(target: &Target, addr: SocketAddr, tls: &Tls, call: Call<'_>) -> Result<Answer, String> {
     let tcp = tokio::time::timeout(CONNECT, tokio::net::TcpStream::connect(addr))
         .await
         .map_err(|_| format!("connecting to {addr} timed out"))?
         .map_err(|e| format!("connecting to {addr}: {e}"))?;
     if !target.https {
-        return send(TokioIo::new(tcp), target, addr, headers, body).await;
+        return send(TokioIo::new(tcp), target, addr, call).await;
     }
     let name =
         ServerName::try_from(target.host.clone()).map_err(|_| format!("'{}' is not a TLS server name", target.host))?;
@@ -173,17 +216,11 @@ async fn exchange(
         .await
         .map_err(|_| format!("the TLS handshake with {addr} timed out"))?
         .map_err(|e| format!("TLS with {}: {e}", target.host))?;
-    send(TokioIo::new(stream), target, addr, headers, body).await
+    send(TokioIo::new(stream), target, addr, call).await
 }
 
 /// One HTTP/1.1 exchange over a connected stream.
-async fn send<S>(
-    io: TokioIo<S>,
-    target: &Target,
-    addr: SocketAddr,
-    headers: &[(&str, String)],
-    body: Bytes,
-) -> Result<u16, String>
+async fn send<S>(io: TokioIo<S>, target: &Target, addr: SocketAddr, call: Call<'_>) -> Result<Answer, String>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -192,20 +229,25 @@ where
     let driver = tokio::spawn(async move {
         let _ = conn.await;
     });
-    let mut req = hyper::Request::post(target.path.as_str())
+    let mut req = hyper::Request::builder()
+        .method(call.method)
+        .uri(target.path.as_str())
         .header("host", target.host_header())
-        .header("content-type", "application/json")
-        .header("user-agent", concat!("Vellum-Webhooks/", env!("CARGO_PKG_VERSION")));
-    for (k, v) in headers {
+        .header("user-agent", call.user_agent);
+    if let Some(ct) = call.content_type {
+        req = req.header("content-type", ct);
+    }
+    for (k, v) in call.headers {
         req = req.header(*k, v.as_str());
     }
-    let req = req.body(Full::new(body)).map_err(|e| format!("building the request: {e}"))?;
+    let req = req.body(Full::new(call.body)).map_err(|e| format!("building the request: {e}"))?;
     let result = async {
         let resp = sender.send_request(req).await.map_err(|e| format!("sending to {addr}: {e}"))?;
         let status = resp.status().as_u16();
-        // Read (a capped amount of) the body so the exchange completes; its content is unused.
-        let _ = Limited::new(resp.into_body(), BODY_CAP).collect().await;
-        Ok(status)
+        // A body past the cap (or cut short) is reported, not an error: webhook receivers only
+        // need to answer 2xx, and callers that read the body check `complete`.
+        let body = Limited::new(resp.into_body(), call.cap).collect().await.map(|b| b.to_bytes());
+        Ok(Answer { status, complete: body.is_ok(), body: body.unwrap_or_default() })
     }
     .await;
     driver.abort();

@@ -181,11 +181,13 @@ pub enum AuditAction {
     SecondFactorDisable,
     /// A server admin changed the sign-in policy (whether a second factor is required).
     SignInPolicyPut,
+    /// The single sign-on settings were changed.
+    SsoPut,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 99] = [
+    pub const ALL: [AuditAction; 100] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -284,6 +286,7 @@ impl AuditAction {
         AuditAction::SecondFactorEnable,
         AuditAction::SecondFactorDisable,
         AuditAction::SignInPolicyPut,
+        AuditAction::SsoPut,
         AuditAction::StoreMigrate,
     ];
 
@@ -389,6 +392,7 @@ impl AuditAction {
             AuditAction::SecondFactorEnable => "user.second_factor_enable",
             AuditAction::SecondFactorDisable => "user.second_factor_disable",
             AuditAction::SignInPolicyPut => "settings.sign_in_policy",
+            AuditAction::SsoPut => "settings.sso",
         }
     }
 

@@ -42,6 +42,7 @@ mod search;
 mod second_factor;
 mod session;
 mod share_links;
+mod sso;
 pub(crate) mod views;
 mod watermark;
 mod webhooks;
@@ -71,6 +72,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(second_factor::confirm))
         .routes(routes!(second_factor::disable))
         .routes(routes!(second_factor::policy, second_factor::put_policy))
+        .routes(routes!(sso::get, sso::put))
         .routes(routes!(oauth_clients::create, oauth_clients::list))
         .routes(routes!(oauth_clients::revoke))
         .routes(routes!(accounts::create_user, accounts::list_users))

@@ -195,6 +195,7 @@ fn words(a: AuditAction) -> &'static str {
         AuditAction::SecondFactorEnable => "Turned on an authenticator",
         AuditAction::SecondFactorDisable => "Turned off an authenticator",
         AuditAction::SignInPolicyPut => "Changed the sign-in policy",
+        AuditAction::SsoPut => "Changed the single sign-on settings",
         AuditAction::SessionCreate => "Signed in",
         AuditAction::SessionDelete => "Signed out",
         AuditAction::SessionDeleteAll => "Signed out everywhere",

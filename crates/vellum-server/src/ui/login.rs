@@ -45,38 +45,69 @@ pub struct LoginQuery {
     done: Option<String>,
 }
 
-fn login_form(csrf: &str, email: &str, next: &str, setup_open: bool) -> Markup {
+/// What the login page shows.
+pub(crate) struct LoginView<'a> {
+    pub csrf: &'a str,
+    pub email: &'a str,
+    pub next: &'a str,
+    pub setup_open: bool,
+    /// Single sign-on is configured: the button is shown.
+    pub sso: bool,
+    /// Local passwords sign in: the form is shown.
+    pub passwords: bool,
+}
+
+impl<'a> LoginView<'a> {
+    /// The page as the server's settings have it now.
+    pub(crate) async fn of(
+        s: &AppState,
+        csrf: &'a str,
+        email: &'a str,
+        next: &'a str,
+        setup_open: bool,
+    ) -> Result<LoginView<'a>, UiError> {
+        let sso = s.core.sso_settings().await?;
+        Ok(LoginView { csrf, email, next, setup_open, sso: sso.is_enabled(), passwords: sso.allow_passwords })
+    }
+}
+
+fn login_form(v: &LoginView<'_>) -> Markup {
+    let (csrf, email, next) = (v.csrf, v.email, v.next);
+    let sso_href = match safe_next(next) {
+        Some(n) => format!("/auth/oidc/login?next={}", vellum_domain::oidc::encode(n)),
+        None => "/auth/oidc/login".to_string(),
+    };
     html! {
         h1 { "Sign in to Vellum" }
-        form.card method="post" action="/login" {
-            input type="hidden" name="csrf" value=(csrf);
-            @if safe_next(next).is_some() { input type="hidden" name="next" value=(next); }
-            label for="email" { "Email" }
-            input #email type="email" name="email" value=(email) required autocomplete="username" autofocus[email.is_empty()];
-            label for="password" { "Password" }
-            input #password type="password" name="password" required autocomplete="current-password" autofocus[!email.is_empty()];
-            label for="totp_code" { "Authenticator code " span.muted { "(if your account has one)" } }
-            input #totp_code name="totp_code" inputmode="numeric" autocomplete="one-time-code" maxlength="32";
-            button.primary type="submit" { "Sign in" }
+        @if v.sso {
+            p { a.button.primary #sso href=(sso_href) { "Sign in with single sign-on" } }
+            @if v.passwords { p.muted { "Or sign in with a Vellum password:" } }
         }
-        p { a href="/forgot-password" { "Forgot your password?" } }
-        @if setup_open {
+        @if v.passwords {
+            form.card method="post" action="/login" {
+                input type="hidden" name="csrf" value=(csrf);
+                @if safe_next(next).is_some() { input type="hidden" name="next" value=(next); }
+                label for="email" { "Email" }
+                input #email type="email" name="email" value=(email) required autocomplete="username" autofocus[email.is_empty()];
+                label for="password" { "Password" }
+                input #password type="password" name="password" required autocomplete="current-password" autofocus[!email.is_empty()];
+                label for="totp_code" { "Authenticator code " span.muted { "(if your account has one)" } }
+                input #totp_code name="totp_code" inputmode="numeric" autocomplete="one-time-code" maxlength="32";
+                button.primary type="submit" { "Sign in" }
+            }
+            p { a href="/forgot-password" { "Forgot your password?" } }
+        } @else {
+            p.hint { "This server signs people in through your organisation's identity provider only." }
+        }
+        @if v.setup_open {
             p.hint { "This server has no users yet. Open the setup link that " code { "vellum serve" } " printed to create the first admin." }
         }
     }
 }
 
-fn login_page(
-    s: &AppState,
-    csrf: &str,
-    email: &str,
-    next: &str,
-    setup_open: bool,
-    notice: Option<Notice>,
-    status: StatusCode,
-) -> Response {
-    let body = page("Sign in", None, notice.as_ref(), login_form(csrf, email, next, setup_open));
-    ([(header::SET_COOKIE, login_csrf_cookie(csrf, s.http.secure_cookies))], Page::with_status(status, body))
+pub(crate) fn login_page(s: &AppState, view: &LoginView<'_>, notice: Option<Notice>, status: StatusCode) -> Response {
+    let body = page("Sign in", None, notice.as_ref(), login_form(view));
+    ([(header::SET_COOKIE, login_csrf_cookie(view.csrf, s.http.secure_cookies))], Page::with_status(status, body))
         .into_response()
 }
 
@@ -86,7 +117,8 @@ pub async fn show(State(s): State<AppState>, parts: Parts, Query(q): Query<Login
     }
     let csrf = login_csrf(&parts.headers)?;
     let setup_open = s.core.needs_setup().await?;
-    Ok(login_page(&s, &csrf, "", &q.next, setup_open, Notice::done(q.done.as_deref()), StatusCode::OK))
+    let view = LoginView::of(&s, &csrf, "", &q.next, setup_open).await?;
+    Ok(login_page(&s, &view, Notice::done(q.done.as_deref()), StatusCode::OK))
 }
 
 #[derive(Deserialize)]
@@ -108,7 +140,8 @@ pub async fn submit(State(s): State<AppState>, parts: Parts, UiForm(f): UiForm<L
     if expected.is_empty() || !same_secret(&f.csrf, &expected) {
         let fresh = login_csrf(&HeaderMap::new())?;
         let notice = Notice::Error("The sign-in form expired. Please try again.".into());
-        return Ok(login_page(&s, &fresh, &f.email, &f.next, false, Some(notice), StatusCode::FORBIDDEN));
+        let view = LoginView::of(&s, &fresh, &f.email, &f.next, false).await?;
+        return Ok(login_page(&s, &view, Some(notice), StatusCode::FORBIDDEN));
     }
     let code = Some(f.totp_code.as_str()).filter(|c| !c.trim().is_empty());
     match s.core.sign_in(&origin_of(&parts), &f.email, &f.password, code).await {
@@ -128,7 +161,8 @@ pub async fn submit(State(s): State<AppState>, parts: Parts, UiForm(f): UiForm<L
         }
         Err(e) => {
             let e = UiError::from(e);
-            Ok(login_page(&s, &expected, &f.email, &f.next, false, Some(e.notice()), e.status))
+            let view = LoginView::of(&s, &expected, &f.email, &f.next, false).await?;
+            Ok(login_page(&s, &view, Some(e.notice()), e.status))
         }
     }
 }
@@ -146,10 +180,15 @@ pub async fn logout(
     UiForm(f): UiForm<CsrfOnly>,
 ) -> UiResult {
     who.check(&f.csrf)?;
+    let mut to = "/login?done=signed_out";
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        // A session from single sign-on ends the provider's session too (RP-initiated logout).
+        if s.core.began_with_sso(&token).await? {
+            to = crate::sso::LOGOUT_PATH;
+        }
         s.core.sign_out(&token, &who.actor.origin).await?;
     }
-    let mut res = see_other("/login?done=signed_out");
+    let mut res = see_other(to);
     if let Ok(v) = clear_cookie(s.http.secure_cookies).parse() {
         res.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -83,6 +83,13 @@ impl TestApp {
         self
     }
 
+    /// The same app holding this single sign-on client secret.
+    pub fn with_sso_secret(mut self, secret: &str) -> TestApp {
+        self.core = self.core.clone().with_sso(vellum_core::sso::Sso::with_client_secret(Some(secret.into())));
+        self.router = router(AppState { core: self.core.clone(), http: HttpConfig::default() });
+        self
+    }
+
     /// The same app with other HTTP settings (tighter public budgets, say).
     pub fn with_http(mut self, http: HttpConfig) -> TestApp {
         self.router = router(AppState { core: self.core.clone(), http });
