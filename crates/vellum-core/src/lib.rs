@@ -48,6 +48,7 @@ pub mod reviews;
 pub mod rights;
 pub mod routing;
 pub mod schedule;
+pub mod scim;
 pub mod search;
 pub mod second_factor;
 pub mod secret;

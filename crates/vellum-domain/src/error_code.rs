@@ -43,6 +43,9 @@ error_codes! {
     MalformedMultipart = "malformed_multipart", 400, "The body is not readable multipart/form-data.";
     InvalidQuery = "invalid_query", 400, "A query-string parameter could not be read.";
     Unauthenticated = "unauthenticated", 401, "The request carries no valid session or token.";
+    InvalidScimFilter = "invalid_scim_filter", 400, "A SCIM filter is not `attribute eq \"value\"` on an attribute this server filters on.";
+    InvalidScimPatch = "invalid_scim_patch", 400, "A SCIM PATCH operation is not add, replace or remove with a path this server follows.";
+    InvalidScimResource = "invalid_scim_resource", 400, "A SCIM resource lacks a required attribute or has an invalid value.";
     InvalidOidcState = "invalid_oidc_state", 400, "The sign-in answer matches no sign-in started in this browser, or was already used: start again.";
     InvalidIdToken = "invalid_id_token", 401, "The identity provider's ID token failed verification (signature, issuer, audience, nonce or expiry).";
     InvalidCredentials = "invalid_credentials", 401, "The email or password is wrong.";

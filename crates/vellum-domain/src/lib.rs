@@ -41,6 +41,7 @@ pub mod review;
 pub mod rights;
 pub mod role;
 pub mod routing;
+pub mod scim;
 pub mod scope;
 pub mod search_language;
 pub mod search_query;

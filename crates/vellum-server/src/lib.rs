@@ -11,6 +11,7 @@ mod mcp;
 pub mod metrics;
 mod oauth;
 mod public_limits;
+mod scim;
 mod sso;
 mod ui;
 mod upload;
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .merge(ui::routes())
         .merge(mcp::routes(state.clone()))
+        .merge(scim::routes())
         // Inside the routes, where the route template is known.
         .route_layer(axum::middleware::from_fn_with_state(http_metrics, metrics::record))
         // Every body is read only up to the limit (upload routes lift it for themselves), so

@@ -17,6 +17,7 @@ pub mod comments;
 pub mod copy;
 mod dialect;
 pub mod diffs;
+pub mod directory;
 pub mod downloads;
 pub mod emails;
 pub mod events;

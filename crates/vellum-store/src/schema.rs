@@ -107,6 +107,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(33, "0033_second_factor"),
     migration!(34, "0034_second_factor_required"),
     migration!(35, "0035_single_sign_on"),
+    migration!(36, "0036_directory"),
 ];
 
 /// Any fixed number: the key of the PostgreSQL advisory lock the runner holds.

@@ -86,3 +86,25 @@ pub async fn session_via_sso(c: &mut AnyConnection, token_hash: &str) -> Result<
         sqlx::query("SELECT via_sso FROM sessions WHERE token_hash = $1").bind(token_hash).fetch_optional(c).await?;
     Ok(r.map(|r| row::int(&r, "via_sso")).transpose()?.is_some_and(|v| v != 0))
 }
+
+/// Keeps the claims of an identity's latest sign-in (JSON), for rules applied between sign-ins.
+pub async fn set_claims(c: &mut AnyConnection, issuer: &str, subject: &str, claims: &str) -> Result<()> {
+    sqlx::query("UPDATE external_identities SET claims = $1 WHERE issuer = $2 AND subject = $3")
+        .bind(claims)
+        .bind(issuer)
+        .bind(subject)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// The claims of a user's latest single sign-on (JSON), if any.
+pub async fn last_claims(c: &mut AnyConnection, user: Id) -> Result<Option<String>> {
+    let r = sqlx::query(
+        "SELECT claims FROM external_identities WHERE user_id = $1 AND claims IS NOT NULL ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(user.to_string())
+    .fetch_optional(c)
+    .await?;
+    Ok(r.map(|r| row::opt_text(&r, "claims")).transpose()?.flatten())
+}

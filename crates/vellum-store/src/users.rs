@@ -8,7 +8,7 @@ use crate::{
     row, Result,
 };
 
-fn user(r: &AnyRow) -> Result<User> {
+pub(crate) fn user(r: &AnyRow) -> Result<User> {
     Ok(User {
         id: row::id(r, "id")?,
         email: row::text(r, "email")?,
@@ -22,7 +22,8 @@ fn user(r: &AnyRow) -> Result<User> {
     })
 }
 
-const USER_COLS: &str = "u.id, u.email, u.name, u.is_admin, u.created_at, u.disabled_at, u.password_hash, u.kind";
+pub(crate) const USER_COLS: &str =
+    "u.id, u.email, u.name, u.is_admin, u.created_at, u.disabled_at, u.password_hash, u.kind";
 
 pub async fn insert(c: &mut AnyConnection, u: &User) -> Result<()> {
     sqlx::query(
@@ -370,5 +371,16 @@ pub async fn delete_expired_tokens(c: &mut AnyConnection, now: Timestamp) -> Res
 /// Lets a user's sessions do everything again (they enrolled the second factor).
 pub async fn clear_must_enrol(c: &mut AnyConnection, user_id: Id) -> Result<()> {
     sqlx::query("UPDATE sessions SET must_enrol = 0 WHERE user_id = $1").bind(user_id.to_string()).execute(c).await?;
+    Ok(())
+}
+
+/// Changes an account's address and name (as its directory says).
+pub async fn set_identity(c: &mut AnyConnection, id: Id, email: &str, name: &str) -> Result<()> {
+    sqlx::query("UPDATE users SET email = $1, name = $2 WHERE id = $3")
+        .bind(email)
+        .bind(name)
+        .bind(id.to_string())
+        .execute(c)
+        .await?;
     Ok(())
 }

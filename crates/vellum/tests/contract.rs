@@ -288,6 +288,12 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404
 [[operations]]
 include-operation-id = ["update_asset", "upload_asset"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
+
+# Single sign-on settings hang together: passwords can be turned off only while an issuer and
+# client are set, an issuer needs a client, and a rule must name an existing workspace.
+[[operations]]
+include-operation-id = ["put_sso"]
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 "#,
         asset = s.asset,
         review = s.review,

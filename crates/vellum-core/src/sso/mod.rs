@@ -366,7 +366,9 @@ impl Core {
                 "this account is disabled; ask a server admin to enable it",
             ));
         }
-        claim_memberships::follow(&mut tx, origin, &user, rules, claims, Source::SingleSignOn, now).await?;
+        let kept = serde_json::to_string(claims).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
+        store::set_claims(&mut tx, issuer.as_str(), &identity.subject, &kept).await?;
+        claim_memberships::follow(&mut tx, origin, &user, rules, Source::SingleSignOn, now).await?;
         let session = self.open_session(&mut tx, origin, user, true).await?;
         tx.commit().await?;
         Ok(session)

@@ -183,11 +183,21 @@ pub enum AuditAction {
     SignInPolicyPut,
     /// The single sign-on settings were changed.
     SsoPut,
+    /// The SCIM token was made (or replaced).
+    ScimTokenCreate,
+    /// The directory created or changed a User.
+    DirectoryUserPut,
+    /// The directory removed a User.
+    DirectoryUserDelete,
+    /// The directory created or changed a Group.
+    DirectoryGroupPut,
+    /// The directory removed a Group.
+    DirectoryGroupDelete,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 100] = [
+    pub const ALL: [AuditAction; 105] = [
         AuditAction::AssetCreate,
         AuditAction::AssetUpdate,
         AuditAction::VersionCreate,
@@ -287,6 +297,11 @@ impl AuditAction {
         AuditAction::SecondFactorDisable,
         AuditAction::SignInPolicyPut,
         AuditAction::SsoPut,
+        AuditAction::ScimTokenCreate,
+        AuditAction::DirectoryUserPut,
+        AuditAction::DirectoryUserDelete,
+        AuditAction::DirectoryGroupPut,
+        AuditAction::DirectoryGroupDelete,
         AuditAction::StoreMigrate,
     ];
 
@@ -393,6 +408,11 @@ impl AuditAction {
             AuditAction::SecondFactorDisable => "user.second_factor_disable",
             AuditAction::SignInPolicyPut => "settings.sign_in_policy",
             AuditAction::SsoPut => "settings.sso",
+            AuditAction::ScimTokenCreate => "settings.scim_token",
+            AuditAction::DirectoryUserPut => "directory.user_put",
+            AuditAction::DirectoryUserDelete => "directory.user_delete",
+            AuditAction::DirectoryGroupPut => "directory.group_put",
+            AuditAction::DirectoryGroupDelete => "directory.group_delete",
         }
     }
 

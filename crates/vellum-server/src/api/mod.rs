@@ -15,6 +15,7 @@ mod collections;
 pub(crate) mod comments;
 mod compare;
 mod delegation;
+mod directory;
 pub(crate) mod downloads;
 mod glossary;
 mod groups;
@@ -73,6 +74,9 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(second_factor::disable))
         .routes(routes!(second_factor::policy, second_factor::put_policy))
         .routes(routes!(sso::get, sso::put))
+        .routes(routes!(directory::create_token))
+        .routes(routes!(directory::groups))
+        .routes(routes!(directory::link))
         .routes(routes!(oauth_clients::create, oauth_clients::list))
         .routes(routes!(oauth_clients::revoke))
         .routes(routes!(accounts::create_user, accounts::list_users))

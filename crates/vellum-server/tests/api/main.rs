@@ -31,6 +31,7 @@ mod review_stories;
 mod rights_notice_stories;
 mod rights_stories;
 mod routing_stories;
+mod scim_stories;
 mod search_stories;
 mod second_factor_stories;
 mod session_stories;

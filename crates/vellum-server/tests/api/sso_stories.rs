@@ -285,5 +285,77 @@ async fn forged_answers_sign_nobody_in(app: TestApp) -> TestApp {
     app
 }
 
+/// A person the directory provisioned signs in through the provider into the same account;
+/// the rules see both their ID-token claims and their directory groups, at sign-in and when
+/// the directory changes between sign-ins.
+async fn a_provisioned_person_signs_in_through_the_provider(app: TestApp) -> TestApp {
+    let (app, provider) = provider_for(app, &["marketing"]).await;
+    let Some(provider) = provider else { return app };
+    let rules = json!([
+        {"when": {"claim": "groups", "contains": "marketing"}, "workspace": "brand", "role": "creator"},
+        {"when": {"claim": "directory_group", "contains": "Legal"}, "workspace": "legal", "role": "reviewer"}
+    ]);
+    assert_eq!(app.put("/api/v1/admin/sso", &app.admin, json!({"claim_rules": rules})).await.status, StatusCode::OK);
+    let token = app.post("/api/v1/admin/scim-token", Some(&app.admin), json!({})).await.json()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let scim = |method: &str, path: &str, body: Value| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/scim+json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let made =
+        app.raw(scim("POST", "/scim/v2/Users", json!({"userName": "ana@bank.example", "displayName": "Ana L."}))).await;
+    assert_eq!(made.status, StatusCode::CREATED);
+    let id = made.json()["id"].as_str().unwrap().to_string();
+    let group =
+        app.raw(scim("POST", "/scim/v2/Groups", json!({"displayName": "Legal", "members": [{"value": id}]}))).await;
+    assert_eq!(group.status, StatusCode::CREATED);
+    assert_eq!(role_in(&app, "legal", "ana@bank.example").await.as_deref(), Some("reviewer"));
+
+    let mut jar = BTreeMap::new();
+    let done = finish(&app, &walk(&app, &provider, "ana", &mut jar).await).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", html(&done));
+    let session = cookie_of(&done, "vellum_session").unwrap();
+    let me = app
+        .send(
+            axum::http::Method::GET,
+            "/api/v1/me",
+            crate::harness::Auth::Cookie(&format!("vellum_session={session}")),
+            None,
+        )
+        .await;
+    assert_eq!(me.json()["user"]["id"], id.as_str(), "the provisioned account, not a new one");
+    assert_eq!(role_in(&app, "brand", "ana@bank.example").await.as_deref(), Some("creator"));
+    assert_eq!(
+        role_in(&app, "legal", "ana@bank.example").await.as_deref(),
+        Some("reviewer"),
+        "the directory's group still counts"
+    );
+
+    // Out of Legal in the directory: that membership goes, the sign-in's stays.
+    let gid = group.json()["id"].as_str().unwrap().to_string();
+    let out = app
+        .raw(scim(
+            "PATCH",
+            &format!("/scim/v2/Groups/{gid}"),
+            json!({"Operations": [{"op": "replace", "path": "members", "value": []}]}),
+        ))
+        .await;
+    assert_eq!(out.status, StatusCode::OK);
+    assert_eq!(role_in(&app, "legal", "ana@bank.example").await, None);
+    assert_eq!(role_in(&app, "brand", "ana@bank.example").await.as_deref(), Some("creator"));
+    app
+}
+
 on_both!(settings_are_for_server_admins_and_checked);
-on_both_owned!(a_person_signs_in_through_the_provider_and_their_roles_follow_the_claims, forged_answers_sign_nobody_in);
+on_both_owned!(
+    a_person_signs_in_through_the_provider_and_their_roles_follow_the_claims,
+    forged_answers_sign_nobody_in,
+    a_provisioned_person_signs_in_through_the_provider
+);
