@@ -32,6 +32,24 @@ pub struct User {
     pub kind: UserKind,
 }
 
+impl User {
+    /// A new person's account without a password (they sign in through single sign-on, or
+    /// set one later).
+    pub fn person(email: &str, name: &str, now: Timestamp) -> User {
+        User {
+            id: vellum_domain::id::new_id(),
+            email: email.to_string(),
+            name: name.to_string(),
+            is_admin: false,
+            created_at: now,
+            disabled_at: None,
+            password_hash: String::new(),
+            token_workspace: None,
+            kind: UserKind::Person,
+        }
+    }
+}
+
 /// Who an account is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]

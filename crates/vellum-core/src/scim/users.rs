@@ -6,7 +6,6 @@
 use serde_json::{json, Value};
 use vellum_domain::{
     audit::AuditAction,
-    id::new_id,
     scim::{self, DirectoryUser, Filter, Paging},
     validate::check_password,
     ErrorCode, Id, Timestamp,
@@ -66,6 +65,30 @@ fn not_found() -> Error {
     Error::not_found("user")
 }
 
+/// The hash of the password a resource carries, checked like any other password.
+async fn password_hash(want: &DirectoryUser) -> Result<Option<String>> {
+    match &want.password {
+        Some(p) => {
+            check_password(p, &[&want.email, &want.display_name])?;
+            Ok(Some(hash_password(p).await?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The directory's record of `want` for account `id`.
+fn row_of(id: Id, want: &DirectoryUser, created_at: Timestamp, now: Timestamp) -> DirectoryUserRow {
+    DirectoryUserRow {
+        user_id: id,
+        user_name: want.user_name.clone(),
+        external_id: want.external_id.clone(),
+        given_name: want.given_name.clone(),
+        family_name: want.family_name.clone(),
+        created_at,
+        updated_at: now,
+    }
+}
+
 impl Core {
     /// Where SCIM resources live, for `meta.location`.
     pub fn scim_base(&self) -> String {
@@ -75,13 +98,7 @@ impl Core {
     /// Creates (or adopts, by address) an account for a User resource.
     pub async fn scim_create_user(&self, dir: &Directory, body: &Value) -> Result<Value> {
         let want = scim::read_user(body)?;
-        let password = match &want.password {
-            Some(p) => {
-                check_password(p, &[&want.email, &want.display_name])?;
-                Some(hash_password(p).await?)
-            }
-            None => None,
-        };
+        let password = password_hash(&want).await?;
         let now = self.now();
         let mut tx = self.store.write().await?;
         if directory::user_named(&mut tx, &want.user_name).await?.is_some() {
@@ -96,17 +113,7 @@ impl Core {
                 u
             }
             None => {
-                let u = User {
-                    id: new_id(),
-                    email: want.email.clone(),
-                    name: want.display_name.clone(),
-                    is_admin: false,
-                    created_at: now,
-                    disabled_at: None,
-                    password_hash: String::new(),
-                    token_workspace: None,
-                    kind: UserKind::Person,
-                };
+                let u = User::person(&want.email, &want.display_name, now);
                 users::insert(&mut tx, &u).await?;
                 u
             }
@@ -114,16 +121,7 @@ impl Core {
         if let Some(hash) = &password {
             users::set_password_hash(&mut tx, user.id, hash).await?;
         }
-        let row = DirectoryUserRow {
-            user_id: user.id,
-            user_name: want.user_name.clone(),
-            external_id: want.external_id.clone(),
-            given_name: want.given_name.clone(),
-            family_name: want.family_name.clone(),
-            created_at: now,
-            updated_at: now,
-        };
-        directory::put_user(&mut tx, &row).await?;
+        directory::put_user(&mut tx, &row_of(user.id, &want, now, now)).await?;
         let event = NewAuditEvent {
             object_id: Some(user.id.to_string()),
             after: Some(json!({"user_name": want.user_name, "email": want.email, "name": want.display_name,
@@ -228,13 +226,7 @@ impl Core {
     }
 
     async fn put_user(&self, dir: &Directory, id: Id, want: DirectoryUser) -> Result<Value> {
-        let password = match &want.password {
-            Some(p) => {
-                check_password(p, &[&want.email, &want.display_name])?;
-                Some(hash_password(p).await?)
-            }
-            None => None,
-        };
+        let password = password_hash(&want).await?;
         let now = self.now();
         let mut tx = self.store.write().await?;
         let (before, user) = directory::user(&mut tx, id).await?.ok_or_else(not_found)?;
@@ -248,16 +240,7 @@ impl Core {
         if let Some(hash) = &password {
             users::set_password_hash(&mut tx, id, hash).await?;
         }
-        let row = DirectoryUserRow {
-            user_id: id,
-            user_name: want.user_name.clone(),
-            external_id: want.external_id.clone(),
-            given_name: want.given_name.clone(),
-            family_name: want.family_name.clone(),
-            created_at: before.created_at,
-            updated_at: now,
-        };
-        directory::put_user(&mut tx, &row).await?;
+        directory::put_user(&mut tx, &row_of(id, &want, before.created_at, now)).await?;
         let event = NewAuditEvent {
             object_id: Some(id.to_string()),
             before: Some(json!({"user_name": before.user_name, "email": user.email, "name": user.name,

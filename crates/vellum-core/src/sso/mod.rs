@@ -12,7 +12,6 @@ use serde_json::{json, Map, Value};
 use vellum_domain::{
     audit::AuditAction,
     claim_rules::{self, ClaimRule},
-    id::new_id,
     oidc::{self, Issuer},
     ErrorCode,
 };
@@ -332,18 +331,8 @@ impl Core {
                     }
                     Some(u) => u,
                     None => {
-                        let user = User {
-                            id: new_id(),
-                            email: email.clone(),
-                            name: identity.name.clone().unwrap_or_else(|| email.clone()),
-                            is_admin: false,
-                            created_at: now,
-                            disabled_at: None,
-                            // Signs in through the provider; no password until one is set.
-                            password_hash: String::new(),
-                            token_workspace: None,
-                            kind: UserKind::Person,
-                        };
+                        let name = identity.name.clone().unwrap_or_else(|| email.clone());
+                        let user = User::person(&email, &name, now);
                         users::insert(&mut tx, &user).await?;
                         let event = NewAuditEvent {
                             object_id: Some(user.id.to_string()),

@@ -51,6 +51,7 @@ mod settings_rule_builder;
 mod settings_rules_form;
 mod settings_webhooks;
 mod share;
+mod sign_in_settings;
 mod users;
 mod work;
 mod workflow_chase;
@@ -151,6 +152,9 @@ pub fn routes() -> Router<AppState> {
         .route("/forgot-password", get(self_service::forgot).post(self_service::request_reset))
         .route("/invitations/{token}", get(self_service::invitation).post(self_service::accept))
         .route("/admin/users", get(users::show).post(users::create))
+        .route("/admin/sign-in", get(sign_in_settings::show))
+        .route("/admin/sign-in/sso", post(sign_in_settings::save_sso))
+        .route("/admin/sign-in/scim-token", post(sign_in_settings::scim_token))
         .route("/admin/users/{id}/reset-link", post(users::reset_link))
         .route("/admin/users/{id}/{action}", post(users::set_enabled))
         .route("/reset-password", get(reset::show).post(reset::submit))

@@ -28,6 +28,7 @@ async fn render(
     let users = s.core.users(&who.actor).await?;
     let body = html! {
         h1 { "Users" }
+        p { a href="/admin/sign-in" { "Sign-in and directory settings" } " (single sign-on, SCIM provisioning)" }
         @if let Some((name, l)) = &link {
             div.notice.info role="status" {
                 p { "A one-time link for " (name) " to choose a new password, valid until " (when(l.expires_at)) ". Send it to them privately; it is shown only once." }

@@ -175,8 +175,7 @@ async fn users_are_provisioned_found_and_deactivated(app: &TestApp) {
         (put.json()["active"].clone(), put.json()["emails"][0]["value"].clone()),
         (json!(true), json!("barbara@example.com"))
     );
-    let users = app.get("/api/v1/users", &app.admin).await.json();
-    let account = users["users"].as_array().unwrap().iter().find(|u| u["id"] == id.as_str()).cloned().unwrap();
+    let account = account_of(app, &id).await;
     assert_eq!(
         (account["email"].clone(), account["name"].clone()),
         (json!("barbara@example.com"), json!("Barbara Jensen"))
@@ -200,10 +199,15 @@ async fn users_are_provisioned_found_and_deactivated(app: &TestApp) {
         scim(app, Method::GET, &format!("/scim/v2/Users/{id}"), &token, None).await.status,
         StatusCode::NOT_FOUND
     );
-    let users = app.get("/api/v1/users", &app.admin).await.json();
-    let account = users["users"].as_array().unwrap().iter().find(|u| u["id"] == id.as_str()).cloned().unwrap();
+    let account = account_of(app, &id).await;
     assert!(account["disabled_at"].is_string(), "{account}");
     assert_eq!(scim(app, Method::GET, "/scim/v2/Users/not-an-id", &token, None).await.status, StatusCode::NOT_FOUND);
+}
+
+/// The account behind a User, as the admin API shows it.
+async fn account_of(app: &TestApp, id: &str) -> Value {
+    let users = app.get("/api/v1/users", &app.admin).await.json();
+    users["users"].as_array().unwrap().iter().find(|u| u["id"] == id).cloned().unwrap()
 }
 
 async fn role_in(app: &TestApp, ws: &str, email: &str) -> Option<String> {

@@ -359,3 +359,64 @@ on_both_owned!(
     forged_answers_sign_nobody_in,
     a_provisioned_person_signs_in_through_the_provider
 );
+
+/// The admin page: the URIs to register, the settings form (rules as JSON, checked), a SCIM
+/// token shown once and the directory's groups.
+async fn admins_set_up_sign_in_on_a_page(app: &TestApp) {
+    use crate::ui_stories::Browser;
+    app.workspace("brand", &[]).await;
+    let admin = Browser::sign_in(app, "admin@example.com", "admin-password-1").await;
+    let page = admin.get(app, "/admin/sign-in").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(html(&page).contains("http://localhost:8080/auth/oidc/callback") && html(&page).contains("/scim/v2"));
+
+    let bad = admin
+        .post(
+            app,
+            "/admin/sign-in/sso",
+            &[("issuer", "https://id.example.com"), ("client_id", "v"), ("claim_rules", "[{")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&bad).contains("not a JSON list of rules"));
+    let rules = r#"[{"when": {"claim": "groups", "contains": "marketing"}, "workspace": "brand", "role": "creator"}]"#;
+    let saved = admin
+        .post(
+            app,
+            "/admin/sign-in/sso",
+            &[
+                ("issuer", "https://id.example.com"),
+                ("client_id", "vellum"),
+                ("claim_rules", rules),
+                ("allow_passwords", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!((saved.status, location(&saved)), (StatusCode::SEE_OTHER, "/admin/sign-in?done=saved"));
+    let now = app.get("/api/v1/admin/sso", &app.admin).await.json();
+    assert_eq!(
+        (now["issuer"].clone(), now["claim_rules"][0]["role"].clone()),
+        (json!("https://id.example.com"), json!("creator"))
+    );
+    assert_eq!(now["allow_passwords"], true);
+
+    let made = admin.post(app, "/admin/sign-in/scim-token", &[]).await;
+    assert_eq!(made.status, StatusCode::CREATED);
+    let shown = html(&made);
+    let token = shown
+        .split("vscim_")
+        .nth(1)
+        .map(|t| format!("vscim_{}", &t[..t.find('<').unwrap()]))
+        .expect("the token is shown");
+    let req = Request::get("/scim/v2/Users")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.raw(req).await.status, StatusCode::OK, "the token shown works");
+
+    app.user("Ana").await;
+    let outsider = Browser::sign_in(app, "ana@example.com", &crate::harness::password_of("Ana")).await;
+    assert_eq!(outsider.get(app, "/admin/sign-in").await.status, StatusCode::FORBIDDEN);
+}
+
+on_both!(admins_set_up_sign_in_on_a_page);
