@@ -106,9 +106,11 @@ impl Core {
         Ok(())
     }
 
-    /// Makes a one-time password-reset link for a user (server admins), valid for a day.
+    /// Makes a one-time password-reset link for a user (server admins), valid for a day; not
+    /// while the server signs people in through single sign-on only.
     pub async fn password_reset_link(&self, actor: &Actor, id: Id) -> Result<ResetLink> {
         admins_only(actor, "make password-reset links")?;
+        self.require_passwords_allowed(&mut *self.store.conn().await?).await?;
         let token = random_token("reset_")?;
         let now = self.now();
         let expires_at = now.plus_hours(RESET_HOURS);
@@ -127,11 +129,12 @@ impl Core {
     }
 
     /// Sets a new password through a reset link (once, before it expires); every session of
-    /// the user ends.
+    /// the user ends. A link made before passwords were turned off no longer works.
     pub async fn reset_password(&self, origin: &crate::Origin, token: &str, new: &str) -> Result<()> {
         let gone = || Error::not_found("password-reset link (it may have been used or have expired)");
         let pending = {
             let mut c = self.store.conn().await?;
+            self.require_passwords_allowed(&mut c).await?;
             if !users::password_reset_open(&mut c, &token_hash(token), self.now()).await? {
                 return Err(gone());
             }

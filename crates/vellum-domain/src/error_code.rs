@@ -81,6 +81,7 @@ error_codes! {
     JobNotFailed = "job_not_failed", 409, "Only a failed job can be retried.";
     UploadRaced = "upload_raced", 409, "The file was removed while the change was saved; send it again.";
     AuditKeyMissing = "audit_key_missing", 409, "The server has no audit key to sign checkpoints with.";
+    NotAcceptable = "not_acceptable", 406, "The Accept header names no type this route answers with (the MCP endpoint needs application/json and text/event-stream).";
     PayloadTooLarge = "payload_too_large", 413, "The body is larger than this route accepts.";
     UnsupportedMediaType = "unsupported_media_type", 415, "The body's Content-Type is not what this route takes.";
     RangeNotSatisfiable = "range_not_satisfiable", 416, "The requested byte range is outside the file.";

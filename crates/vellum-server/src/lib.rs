@@ -73,18 +73,24 @@ pub fn router(state: AppState) -> Router {
     let public = public_limits::PublicLimits::new(state.http.public_per_address, state.http.public_per_link);
     let http_metrics = std::sync::Arc::new(metrics::HttpMetrics::default());
     let trusted = std::sync::Arc::new(state.http.trusted_proxies.clone());
+    // The protocols beside `/api/v1` that other software speaks to us (OAuth, OpenID Connect,
+    // SCIM, MCP) are in the same document, under their own paths.
+    let (protocols, mut protocol_doc) = utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(oauth::token))
+        .routes(utoipa_axum::routes!(sso::login))
+        .routes(utoipa_axum::routes!(sso::callback))
+        .routes(utoipa_axum::routes!(sso::logout))
+        .merge(scim::routes())
+        .split_for_parts();
+    protocol_doc.merge(mcp::described());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(metrics::readyz))
-        .route("/oauth/token", axum::routing::post(oauth::token))
-        .route("/auth/oidc/login", get(sso::login))
-        .route("/auth/oidc/callback", get(sso::callback))
-        .route(sso::LOGOUT_PATH, get(sso::logout))
         .route("/metrics", get(metrics::metrics).layer(axum::Extension(http_metrics.clone())))
-        .nest("/api/v1", api::routes())
+        .merge(protocols)
+        .nest("/api/v1", api::routes(protocol_doc))
         .merge(ui::routes())
         .merge(mcp::routes(state.clone()))
-        .merge(scim::routes())
         // Inside the routes, where the route template is known.
         .route_layer(axum::middleware::from_fn_with_state(http_metrics, metrics::record))
         // Every body is read only up to the limit (upload routes lift it for themselves), so

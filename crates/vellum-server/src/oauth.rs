@@ -11,13 +11,50 @@ use axum::{
     Json,
 };
 use base64::Engine;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 use vellum_domain::ErrorCode;
 
 use crate::AppState;
 
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    let mut r = (status, Json(json!({"error": error, "error_description": description}))).into_response();
+/// A token request (RFC 6749, section 4.4.2), as a form. Read by hand rather than through this
+/// type so that every failure takes OAuth's shape; the type describes it for the document.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TokenRequest {
+    /// `client_credentials`, the one grant this endpoint gives.
+    #[schema(pattern = "^client_credentials$")]
+    grant_type: String,
+    /// A scope no wider than the client's (`read`, `comment`, `propose`, `write`, `admin`);
+    /// without one, the client's.
+    scope: Option<String>,
+    /// The client, when it does not authenticate with HTTP Basic.
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// A short-lived access token for the client's service account.
+#[derive(Serialize, ToSchema)]
+pub struct TokenAnswer {
+    access_token: String,
+    /// Always `Bearer`.
+    token_type: &'static str,
+    /// Seconds until it expires.
+    expires_in: i64,
+    scope: &'static str,
+}
+
+/// A refusal in OAuth's shape (RFC 6749, section 5.2).
+#[derive(Serialize, ToSchema)]
+pub struct OAuthError {
+    /// `invalid_request`, `invalid_client`, `unsupported_grant_type` or `invalid_scope`.
+    error: &'static str,
+    error_description: String,
+}
+
+fn oauth_error(status: StatusCode, error: &'static str, description: &str) -> Response {
+    let body = OAuthError { error, error_description: description.to_string() };
+    let mut r = (status, Json(body)).into_response();
     if status == StatusCode::UNAUTHORIZED {
         r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"vellum\""));
     }
@@ -40,6 +77,16 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
     Some((unescape(id)?, unescape(secret)?))
 }
 
+/// Gives a registered client a short-lived access token (client credentials).
+#[utoipa::path(post, path = "/oauth/token", tag = "oauth", operation_id = "oauth_token",
+    security(()),
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The token", body = TokenAnswer),
+        (status = 400, description = "A request this endpoint cannot take", body = OAuthError),
+        (status = 401, description = "The client is unknown, revoked or its secret wrong", body = OAuthError),
+    )
+)]
 pub async fn token(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form_type = headers
         .get(header::CONTENT_TYPE)
@@ -76,8 +123,13 @@ pub async fn token(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -
     };
     match s.core.client_credentials(&id, &secret, field("scope")).await {
         Ok(t) => no_store(
-            Json(json!({"access_token": t.token, "token_type": "Bearer", "expires_in": t.expires_in, "scope": t.scope.as_str()}))
-                .into_response(),
+            Json(TokenAnswer {
+                access_token: t.token,
+                token_type: "Bearer",
+                expires_in: t.expires_in,
+                scope: t.scope.as_str(),
+            })
+            .into_response(),
         ),
         Err(e) => match e.code() {
             ErrorCode::Unauthenticated => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", &e.to_string()),

@@ -12,6 +12,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::{
     auth::{cookie, session_cookie},
@@ -35,8 +36,10 @@ fn state_cookie(value: &str, secure: bool) -> String {
     format!("{STATE_COOKIE}={value}; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LoginQuery {
+    /// A local path to land on once signed in.
     #[serde(default)]
     next: String,
 }
@@ -58,6 +61,15 @@ async fn failed(s: &AppState, e: UiError) -> Response {
 }
 
 /// Starts a sign-in at the identity provider.
+#[utoipa::path(get, path = "/auth/oidc/login", tag = "sign-in", operation_id = "oidc_login",
+    security(()),
+    params(LoginQuery),
+    responses(
+        (status = 303, description = "On to the identity provider, with this browser's sign-in state in a cookie"),
+        (status = 404, description = "The login page: single sign-on is not configured", body = String, content_type = "text/html"),
+        (status = 502, description = "The login page: the identity provider could not be reached", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn login(State(s): State<AppState>, Query(q): Query<LoginQuery>) -> Response {
     match s.core.begin_sso(safe_next(&q.next)).await {
         Ok(started) => {
@@ -73,10 +85,13 @@ pub async fn login(State(s): State<AppState>, Query(q): Query<LoginQuery>) -> Re
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
+    /// The authorization code.
     #[serde(default)]
     code: String,
+    /// The state the sign-in started with.
     #[serde(default)]
     state: String,
     /// The provider's refusal (RFC 6749, section 4.1.2.1).
@@ -85,6 +100,18 @@ pub struct CallbackQuery {
 }
 
 /// Finishes a sign-in the provider sent back.
+#[utoipa::path(get, path = "/auth/oidc/callback", tag = "sign-in", operation_id = "oidc_callback",
+    security(()),
+    params(CallbackQuery),
+    responses(
+        (status = 303, description = "Signed in: on to where the sign-in was headed, with a session cookie"),
+        (status = 400, description = "The login page: the state matches no sign-in started in this browser, or was used", body = String, content_type = "text/html"),
+        (status = 401, description = "The login page: the provider refused, or its ID token failed verification", body = String, content_type = "text/html"),
+        (status = 403, description = "The login page: no verified email address, or the account is disabled", body = String, content_type = "text/html"),
+        (status = 404, description = "The login page: single sign-on is not configured", body = String, content_type = "text/html"),
+        (status = 502, description = "The login page: the identity provider could not be reached", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn callback(State(s): State<AppState>, parts: Parts, Query(q): Query<CallbackQuery>) -> Response {
     if let Some(error) = q.error {
         let why = q.error_description.unwrap_or_default();
@@ -118,6 +145,15 @@ pub async fn callback(State(s): State<AppState>, parts: Parts, Query(q): Query<C
 
 /// Sends a signed-out browser on to end its session at the provider, which sends it back to
 /// the login page.
+#[utoipa::path(get, path = "/auth/oidc/logout", tag = "sign-in", operation_id = "oidc_logout",
+    security(()),
+    responses(
+        (status = 200, description = "A page that continues to the provider's logout", body = String, content_type = "text/html"),
+        (status = 303, description = "The provider offers no logout: on to the login page"),
+        (status = 404, description = "The login page: single sign-on is not configured", body = String, content_type = "text/html"),
+        (status = 502, description = "The login page: the identity provider could not be reached", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn logout(State(s): State<AppState>) -> Response {
     match s.core.sso_end_session_url().await {
         Ok(Some(url)) => {

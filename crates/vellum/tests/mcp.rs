@@ -310,4 +310,27 @@ fn an_agent_sees_what_its_person_sees_and_proposes_what_a_person_accepts() {
     let bare = request(&addr, "POST", "/mcp", &[("Content-Type", "application/json".into())], b"{}").unwrap();
     assert_eq!(bare.status, 401);
     assert_eq!(bare.header("www-authenticate"), Some("Bearer"));
+
+    // The transport's refusals read like every other error, with a code that says what to fix.
+    let bearer = ("Authorization", format!("Bearer {vic}"));
+    let json_type = ("Content-Type", "application/json".to_string());
+    let both = ("Accept", "application/json, text/event-stream".to_string());
+    let list = br#"{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}"#;
+    for (headers, body, status, code) in [
+        (vec![bearer.clone(), json_type.clone()], &list[..], 406, "not_acceptable"),
+        (vec![bearer.clone(), json_type.clone(), both.clone()], &b"{\"jsonrpc\": \"1.0\"}"[..], 400, "malformed_json"),
+        (
+            vec![bearer.clone(), ("Content-Type", "text/plain".into()), both.clone()],
+            &list[..],
+            415,
+            "unsupported_media_type",
+        ),
+    ] {
+        let r = request(&addr, "POST", "/mcp", &headers, body).unwrap();
+        assert_eq!((r.status, r.json()["error"]["code"].as_str()), (status, Some(code)), "{:?}", r.json());
+    }
+    let listed = request(&addr, "POST", "/mcp", &[bearer.clone(), json_type, both], list).unwrap();
+    assert_eq!(listed.status, 200, "the same message with both types is answered");
+    let stream = request(&addr, "GET", "/mcp", &[bearer], b"").unwrap();
+    assert_eq!((stream.status, stream.header("allow")), (405, Some("POST")), "no sessions, no stream to GET");
 }

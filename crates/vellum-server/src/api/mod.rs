@@ -56,8 +56,9 @@ use vellum_domain::ErrorCode;
 
 use crate::{error::ApiError, unlimited, AppState};
 
-/// The routes of `/api/v1`, among them `GET /openapi.json`: the document generated from them.
-pub fn routes() -> Router<AppState> {
+/// The routes of `/api/v1`, among them `GET /openapi.json`: the document generated from them
+/// and from `protocols`, the routes beside `/api/v1`.
+pub fn routes(protocols: utoipa::openapi::OpenApi) -> Router<AppState> {
     let (schemas, paths, uploads) = routes!(assets::upload, assets::list);
     let (v_schemas, v_paths, version_uploads) = routes!(assets::new_version, assets::versions);
     let (router, doc) = OpenApiRouter::with_openapi(openapi::base())
@@ -200,7 +201,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(reviews::get))
         .routes(routes!(reviews::decide))
         .split_for_parts();
-    let doc = std::sync::Arc::new(openapi::document(doc));
+    let doc = std::sync::Arc::new(openapi::document(doc, protocols));
     router
         .route("/openapi.json", axum::routing::get(openapi::serve(doc)))
         .fallback(|| async { ApiError::not_found("endpoint") })

@@ -38,13 +38,20 @@ pub fn base() -> OpenApi {
 /// The statuses any operation may answer with the error body, besides its own.
 const COMMON_ERRORS: [u16; 7] = [400, 401, 413, 415, 422, 429, 500];
 
-/// The whole document: `api` (paths relative to `/api/v1`) under `/api/v1`, `/healthz`, the
-/// error responses and the security schemes.
-pub fn document(api: OpenApi) -> OpenApi {
+/// The whole document: `api` (paths relative to `/api/v1`) under `/api/v1` with the error
+/// responses, `protocols` (OAuth, OpenID Connect, SCIM, MCP: each with its own errors) as they
+/// are, `/healthz` and the security schemes.
+pub fn document(api: OpenApi, protocols: OpenApi) -> OpenApi {
     let mut doc = api;
     let mut paths = PathsBuilder::new();
     for (path, item) in std::mem::take(&mut doc.paths.paths) {
         paths = paths.path(format!("/api/v1{path}"), with_errors(item));
+    }
+    for (path, item) in protocols.paths.paths {
+        paths = paths.path(path, item);
+    }
+    if let Some(schemas) = protocols.components.map(|c| c.schemas) {
+        doc.components.get_or_insert_with(Default::default).schemas.extend(schemas);
     }
     let health = OperationBuilder::new()
         .operation_id(Some("health"))
@@ -90,6 +97,9 @@ pub fn document(api: OpenApi) -> OpenApi {
         .add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
     components
         .add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("vellum_session"))));
+    // SCIM takes the server's SCIM token (POST /api/v1/admin/scim-token), not a person's.
+    components
+        .add_security_scheme("scim", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
     doc.security = Some(vec![
         SecurityRequirement::new("bearer", Vec::<String>::new()),
         SecurityRequirement::new("session", Vec::<String>::new()),

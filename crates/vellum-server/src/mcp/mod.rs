@@ -3,8 +3,11 @@
 //! and does only what the token's scope allows. Every tool calls the same use cases as the API;
 //! failures are tool errors naming our error codes, never protocol errors.
 
+mod described;
 mod resources;
 mod tools;
+
+pub use described::described;
 
 use std::sync::Arc;
 
@@ -62,7 +65,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
 }
 
 /// Resolves the bearer token into the actor the handler reads from the request, or answers 401.
+/// Only POST is served: without sessions there is no stream to GET and none to DELETE.
 async fn authenticate(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
+    if req.method() != axum::http::Method::POST {
+        let mut r =
+            ApiError::new(ErrorCode::MethodNotAllowed, "the MCP endpoint takes POST (streamable HTTP, no sessions)")
+                .into_response();
+        r.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return r;
+    }
     let (mut parts, body) = req.into_parts();
     let origin = origin_of(&parts);
     let actor = match crate::auth::bearer(&parts.headers) {
@@ -71,9 +82,14 @@ async fn authenticate(State(s): State<AppState>, mut req: Request, next: Next) -
     };
     match actor {
         Ok(Some(actor)) => {
+            let json_body = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/json"));
             parts.extensions.insert(actor);
             req = Request::from_parts(parts, body);
-            next.run(req).await
+            in_our_shape(next.run(req).await, json_body).await
         }
         Ok(None) => {
             let mut r = ApiError::new(
@@ -87,6 +103,27 @@ async fn authenticate(State(s): State<AppState>, mut req: Request, next: Next) -
         }
         Err(e) => ApiError::from(e).into_response(),
     }
+}
+
+/// The transport's own refusals (plain text from the SDK) as our error body, with the code
+/// that says what to fix. The SDK answers 415 for a JSON body that is no JSON-RPC message,
+/// which is a malformed body, not a wrong media type.
+async fn in_our_shape(res: Response, json_body: bool) -> Response {
+    let code = match res.status() {
+        StatusCode::NOT_ACCEPTABLE => ErrorCode::NotAcceptable,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE if json_body => ErrorCode::MalformedJson,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        StatusCode::BAD_REQUEST => ErrorCode::MalformedJson,
+        _ => return res,
+    };
+    let said = axum::body::to_bytes(res.into_body(), 4096).await.unwrap_or_default();
+    let said: String = String::from_utf8_lossy(&said).chars().filter(|c| !c.is_control()).take(300).collect();
+    let message = match code {
+        ErrorCode::MalformedJson => format!("the body is not a JSON-RPC message: {said}"),
+        _ => said,
+    };
+    ApiError::new(code, message).into_response()
 }
 
 /// One MCP server instance per request (the transport is stateless); the caller travels with

@@ -149,6 +149,28 @@ async fn openapi_describes_every_route(app: &TestApp) {
     assert_eq!(file["application/octet-stream"]["schema"]["format"], "binary", "{file}");
     let rendition = &doc["paths"]["/api/v1/assets/{id}/versions/{n}/renditions/{name}"]["get"]["responses"];
     assert!(rendition["202"].is_object(), "the 202 of a rendition in progress");
+    // The protocols beside the API are described too, each with its own errors and credentials.
+    let token = &doc["paths"]["/oauth/token"]["post"];
+    assert!(token["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object(), "{token}");
+    assert_eq!(
+        token["responses"]["401"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/OAuthError"
+    );
+    let scim_user = &doc["paths"]["/scim/v2/Users/{id}"]["patch"];
+    assert_eq!(scim_user["security"], json!([{"scim": []}]));
+    assert_eq!(
+        scim_user["responses"]["400"]["content"]["application/scim+json"]["schema"]["$ref"],
+        "#/components/schemas/ScimError"
+    );
+    assert!(doc["paths"]["/scim/v2/Groups"]["post"]["requestBody"]["content"]["application/scim+json"].is_object());
+    assert_eq!(
+        doc["paths"]["/auth/oidc/callback"]["get"]["responses"]["303"]["description"]
+            .as_str()
+            .map(|d| d.starts_with("Signed in")),
+        Some(true)
+    );
+    assert!(doc["paths"]["/mcp"]["post"]["responses"]["401"].is_object());
+    assert_eq!(doc["components"]["securitySchemes"]["scim"]["scheme"], "bearer");
     let unknown = app.get("/api/v1/nothing-here", &app.admin).await;
     assert_eq!((unknown.status, unknown.code().as_str()), (StatusCode::NOT_FOUND, "not_found"));
 }

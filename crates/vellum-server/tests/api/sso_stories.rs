@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 
 use axum::{
     body::Body,
-    http::{header, Request, StatusCode},
+    http::{header, Method, Request, StatusCode},
 };
 use serde_json::{json, Value};
 
 use crate::{
-    harness::{Reply, TestApp},
+    harness::{Auth, Reply, TestApp},
     oidc_peer::OidcProvider,
     on_both, on_both_owned,
     ui_stories::{html, location},
@@ -93,6 +93,10 @@ async fn settings_are_for_server_admins_and_checked(app: &TestApp) {
     assert_eq!(on.json()["issuer"], "https://id.example.com", "kept without the trailing slash");
     assert_eq!(on.json()["claim_rules"], rules);
     assert_eq!(on.json()["client_secret_set"], false);
+    let (rita, _) = app.user("Rita").await;
+    let early =
+        app.send(Method::POST, &format!("/api/v1/users/{rita}/password-reset"), Auth::Bearer(&app.admin), None).await;
+    assert_eq!(early.status, StatusCode::CREATED, "{:?}", early.json());
     let kept = app.put("/api/v1/admin/sso", &app.admin, json!({"allow_passwords": false})).await;
     assert_eq!(
         (kept.json()["client_id"].clone(), kept.json()["allow_passwords"].clone()),
@@ -106,6 +110,15 @@ async fn settings_are_for_server_admins_and_checked(app: &TestApp) {
     let page = html(&get_with_cookie(app, "/login?next=/w/brand", None).await);
     assert!(page.contains("Sign in with single sign-on") && page.contains("/auth/oidc/login?next=%2Fw%2Fbrand"));
     assert!(!page.contains("type=\"password\""), "the password form is gone");
+    // No password can be set through a reset link either, old or new.
+    let link =
+        app.send(Method::POST, &format!("/api/v1/users/{rita}/password-reset"), Auth::Bearer(&app.admin), None).await;
+    assert_eq!((link.status, link.code()), (StatusCode::FORBIDDEN, "password_sign_in_disabled".to_string()));
+    let secret = early.json()["link"].as_str().unwrap().split("token=").nth(1).unwrap().to_string();
+    let used = app
+        .post("/api/v1/password-reset", None, json!({"token": secret, "password": "a long and fresh passphrase 9"}))
+        .await;
+    assert_eq!((used.status, used.code()), (StatusCode::FORBIDDEN, "password_sign_in_disabled".to_string()));
 
     let back = app.put("/api/v1/admin/sso", &app.admin, json!({"issuer": "", "allow_passwords": true})).await;
     assert_eq!(back.status, StatusCode::OK);
