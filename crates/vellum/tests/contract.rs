@@ -312,8 +312,9 @@ include-operation-id = ["update_asset", "upload_asset"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404, 409, 422, 429, "5XX"]
 
 # SCIM takes the server's SCIM token. A valid User can still be refused: its userName must be
-# an address when no email is given, its address and userName unique (409), and a Group's
-# members must be users of the directory (404). Directories differ in what they send (Azure
+# an address when no email is given, its address and userName unique (409), a server admin's
+# password is not the directory's to set (403), and a Group's members must be users of the
+# directory (404). Directories differ in what they send (Azure
 # writes booleans as "True"), so attributes are read leniently and attributes this server does
 # not keep are ignored, as RFC 7644 (section 3.3) allows: the negative check would count that
 # as accepting a schema violation. Making a new SCIM token revokes the one these operations
@@ -325,7 +326,7 @@ enabled = false
 [[operations]]
 include-path-regex = "^/scim/"
 headers = {{ Authorization = "Bearer {scim_token}" }}
-checks.positive_data_acceptance.expected-statuses = ["2XX", 400, 401, 404, 409]
+checks.positive_data_acceptance.expected-statuses = ["2XX", 400, 401, 403, 404, 409]
 checks.negative_data_rejection.enabled = false
 
 [[operations]]

@@ -1,5 +1,5 @@
 //! SCIM Users: the accounts a directory provisions. A create adopts an existing person account
-//! with the same address; `active: false` disables the account, ending its sessions and tokens;
+//! with the same address (but never sets a server admin's password); `active: false` disables the account, ending its sessions and tokens;
 //! DELETE disables it and forgets the directory's record (accounts are never erased: the audit
 //! trail names them).
 
@@ -65,6 +65,18 @@ fn not_found() -> Error {
     Error::not_found("user")
 }
 
+/// A directory holding the SCIM token may provision people, but not take over a server
+/// admin's account by setting its password: admins keep theirs in Vellum (or use SSO).
+fn may_set_password(account: &User, want: &DirectoryUser) -> Result<()> {
+    if want.password.is_some() && account.is_admin {
+        return Err(Error::new(
+            ErrorCode::Forbidden,
+            "a directory cannot set a server admin's password: the admin changes it in Vellum",
+        ));
+    }
+    Ok(())
+}
+
 /// The hash of the password a resource carries, checked like any other password.
 async fn password_hash(want: &DirectoryUser) -> Result<Option<String>> {
     match &want.password {
@@ -109,6 +121,7 @@ impl Core {
                 return Err(conflict(format!("another User has the address {}", want.email)));
             }
             Some(u) => {
+                may_set_password(&u, &want)?;
                 users::set_identity(&mut tx, u.id, &want.email, &want.display_name).await?;
                 u
             }
@@ -230,6 +243,7 @@ impl Core {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let (before, user) = directory::user(&mut tx, id).await?.ok_or_else(not_found)?;
+        may_set_password(&user, &want)?;
         if directory::user_named(&mut tx, &want.user_name).await?.is_some_and(|other| other != id) {
             return Err(conflict(format!("a User with userName {} exists", want.user_name)));
         }

@@ -195,6 +195,9 @@ pub enum Failures {
     /// Without the server's SCIM token.
     #[response(status = 401, content_type = "application/scim+json")]
     Unauthenticated(Error),
+    /// A server admin's password, which a directory cannot set.
+    #[response(status = 403, content_type = "application/scim+json")]
+    Forbidden(Error),
     /// No such resource, or a member that is not one of the directory's users.
     #[response(status = 404, content_type = "application/scim+json")]
     NotFound(Error),

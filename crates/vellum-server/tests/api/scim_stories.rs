@@ -204,6 +204,29 @@ async fn users_are_provisioned_found_and_deactivated(app: &TestApp) {
     assert_eq!(scim(app, Method::GET, "/scim/v2/Users/not-an-id", &token, None).await.status, StatusCode::NOT_FOUND);
 }
 
+/// The directory may bring a server admin's account under its care, but never set its
+/// password: the SCIM token is not a way to take over the server.
+async fn a_directory_cannot_take_over_an_admin(app: &TestApp) {
+    let token = scim_token(app).await;
+    let admin = json!({"userName": "admin@example.com", "password": "a directory chose this 42 time"});
+    let taken = scim(app, Method::POST, "/scim/v2/Users", &token, Some(admin)).await;
+    assert_eq!(taken.status, StatusCode::FORBIDDEN, "{:?}", taken.json());
+    assert!(taken.json()["detail"].as_str().unwrap().contains("server admin"));
+    let listed = scim(app, Method::GET, "/scim/v2/Users", &token, None).await.json();
+    assert_eq!(listed["totalResults"], 0, "nothing was adopted");
+
+    let adopted =
+        scim(app, Method::POST, "/scim/v2/Users", &token, Some(json!({"userName": "admin@example.com"}))).await;
+    assert_eq!(adopted.status, StatusCode::CREATED, "{:?}", adopted.json());
+    let id = adopted.json()["id"].as_str().unwrap().to_string();
+    let set = json!({"Operations": [{"op": "replace", "path": "password", "value": "a directory chose this 42 time"}]});
+    let patched = scim(app, Method::PATCH, &format!("/scim/v2/Users/{id}"), &token, Some(set)).await;
+    assert_eq!(patched.status, StatusCode::FORBIDDEN, "{:?}", patched.json());
+    let signed_in =
+        app.post("/api/v1/session", None, json!({"email": "admin@example.com", "password": "admin-password-1"})).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "the admin's own password still works");
+}
+
 /// The account behind a User, as the admin API shows it.
 async fn account_of(app: &TestApp, id: &str) -> Value {
     let users = app.get("/api/v1/users", &app.admin).await.json();
@@ -347,5 +370,6 @@ async fn groups_give_roles_through_rules_and_fill_linked_workspace_groups(app: &
 on_both!(
     the_token_is_for_server_admins_and_replaced_when_made_again,
     users_are_provisioned_found_and_deactivated,
+    a_directory_cannot_take_over_an_admin,
     groups_give_roles_through_rules_and_fill_linked_workspace_groups
 );
