@@ -110,11 +110,11 @@ impl Core {
     /// while the server signs people in through single sign-on only.
     pub async fn password_reset_link(&self, actor: &Actor, id: Id) -> Result<ResetLink> {
         admins_only(actor, "make password-reset links")?;
-        self.require_passwords_allowed(&mut *self.store.conn().await?).await?;
         let token = random_token("reset_")?;
         let now = self.now();
         let expires_at = now.plus_hours(RESET_HOURS);
         let mut tx = self.store.write().await?;
+        self.require_passwords_allowed(&mut tx).await?;
         let user = user_for_admin(&mut tx, id).await?;
         users::insert_password_reset(&mut tx, &token_hash(&token), user.id, actor.user.id, now, expires_at).await?;
         let event = user_event(AuditAction::UserPasswordResetLink, user.id, json!({"expires_at": expires_at}));

@@ -314,10 +314,10 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 401, 403, 404
 # SCIM takes the server's SCIM token. A valid User can still be refused: its userName must be
 # an address when no email is given, its address and userName unique (409), a server admin's
 # password is not the directory's to set (403), and a Group's members must be users of the
-# directory (404). Directories differ in what they send (Azure
-# writes booleans as "True"), so attributes are read leniently and attributes this server does
-# not keep are ignored, as RFC 7644 (section 3.3) allows: the negative check would count that
-# as accepting a schema violation. Making a new SCIM token revokes the one these operations
+# directory (404). Directories differ in what they send (Azure writes booleans as "True"), so
+# attributes are read leniently and attributes this server does not keep are ignored, as
+# RFC 7644 (section 3.3) allows: the negative check would count that as accepting a schema
+# violation. Making a new SCIM token revokes the one these operations
 # carry, so that operation (which takes no input) is left to the API's own tests.
 [[operations]]
 include-operation-id = "create_scim_token"

@@ -1,7 +1,7 @@
 //! SCIM Users: the accounts a directory provisions. A create adopts an existing person account
-//! with the same address (but never sets a server admin's password); `active: false` disables the account, ending its sessions and tokens;
-//! DELETE disables it and forgets the directory's record (accounts are never erased: the audit
-//! trail names them).
+//! with the same address (but never sets a server admin's password); `active: false` disables
+//! the account, ending its sessions and tokens; DELETE disables it and forgets the directory's
+//! record (accounts are never erased: the audit trail names them).
 
 use serde_json::{json, Value};
 use vellum_domain::{

@@ -16,11 +16,10 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
-use vellum_core::scim::Directory;
-use vellum_domain::{scim, ErrorCode, Id};
-
 use utoipa::{IntoParams, OpenApi};
 use utoipa_axum::{router::OpenApiRouter, routes};
+use vellum_core::scim::Directory;
+use vellum_domain::{scim, ErrorCode, Id};
 
 use self::shapes::{Document, Failures, Group, GroupInput, GroupList, Patch, Shapes, User, UserInput, UserList};
 use crate::{auth::bearer, error::ApiError, extract::origin_of, AppState};
@@ -91,8 +90,7 @@ fn body_of(bytes: &Bytes) -> Result<Value, Failure> {
 
 /// The resource id in the path; one that cannot be read names nothing.
 fn id_of(id: Result<Path<String>, PathRejection>, what: &str) -> Result<Id, Failure> {
-    let Ok(Path(id)) = id else { return Err(vellum_core::Error::not_found(what).into()) };
-    id.parse::<Id>().map_err(|_| vellum_core::Error::not_found(what).into())
+    id.ok().and_then(|Path(id)| id.parse::<Id>().ok()).ok_or_else(|| vellum_core::Error::not_found(what).into())
 }
 
 /// The list's query, refused in SCIM's shape when it does not read.
